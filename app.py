@@ -1,0 +1,111 @@
+"""Composition root and CLI of the long-running bot.
+
+    python app.py serve                      HTTP service (POST /ingest, /healthz)
+    python app.py ingest FILE... [--json]    the same use case as POST /ingest, from files
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings, get_settings
+from bot.errors import ValidationError
+from bot.ingest import ingest_raw
+from bot.models import IngestResult, Rejection
+from bot.services import Services
+
+log = logging.getLogger("app")
+
+
+def build_services(settings: Settings) -> Services:
+    """Choose the adapters the settings name (the only place, with handlers/aws_lambda)."""
+    from adapters.factory import open_services
+
+    return open_services(settings)
+
+
+def setup_logging(settings: Settings) -> None:
+    """Readable lines on stderr: the CLI's output stays clean JSON on stdout."""
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def cmd_serve(settings: Settings) -> int:
+    import uvicorn
+
+    from handlers.http import create_app
+
+    app = create_app(build_services(settings))
+    log.info("serving on http://%s:%d (store: %s)", settings.host, settings.port, settings.store)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def _ingest_file(path: str, services: Services) -> IngestResult:
+    try:
+        body = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as err:
+        return IngestResult(rejected=[Rejection(index=0, error=f"cannot read file: {err}")])
+    try:
+        return ingest_raw(
+            body,
+            services.events,
+            services.clock,
+            ttl=services.settings.aws_dynamodb_ttl,
+            ctx=services.context,
+        )
+    except ValidationError as err:
+        return IngestResult(rejected=[Rejection(index=0, error=str(err))])
+
+
+def cmd_ingest(settings: Settings, files: Sequence[str], as_json: bool) -> int:
+    services = build_services(settings)
+    failed = False
+    for path in files:
+        result = _ingest_file(path, services)
+        failed = failed or bool(result.rejected)
+        if as_json:
+            print(json.dumps({"file": path, **result.model_dump()}), flush=True)
+            continue
+        print(
+            f"{path}: {result.stored} stored, {result.duplicates} duplicates, "
+            f"{len(result.rejected)} rejected"
+        )
+        for rejection in result.rejected:
+            print(f"  event {rejection.index}: {rejection.error}")
+    return 1 if failed else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="app.py", description="AWS monitoring chat-ops bot")
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the HTTP service")
+    ingest = commands.add_parser("ingest", help="ingest events from JSON files ('-' is stdin)")
+    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.add_argument("--json", action="store_true", help="one JSON object per file")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except ValueError as err:
+        print(f"configuration error: {err}", file=sys.stderr)
+        return 2
+    setup_logging(settings)
+    if args.command == "serve":
+        return cmd_serve(settings)
+    return cmd_ingest(settings, args.files, args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

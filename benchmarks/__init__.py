@@ -1,0 +1,1 @@
+"""`make bench`: measured figures, written to BENCHMARKS.md. Never part of `make test`."""

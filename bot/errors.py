@@ -1,0 +1,53 @@
+"""The exception hierarchy, as in the seed, mapped to HTTP statuses by the driving side."""
+
+from __future__ import annotations
+
+
+class MonitoringException(Exception):
+    """Base of every error the bot raises on purpose."""
+
+    status_code = 500
+
+
+class ValidationError(MonitoringException):
+    """Input that can never be processed as given (HTTP 400)."""
+
+    status_code = 400
+
+
+class InvalidCursorError(ValidationError):
+    """A pagination cursor that is malformed, or was not signed by us."""
+
+
+class NotFoundError(MonitoringException):
+    """Resource not found (HTTP 404)."""
+
+    status_code = 404
+
+
+class ConflictError(MonitoringException):
+    """Resource conflict (HTTP 409): a duplicate create."""
+
+    status_code = 409
+
+
+class StaleVersionError(ConflictError):
+    """An optimistic write lost the race: the stored version moved on."""
+
+
+class UnprocessedError(MonitoringException):
+    """Unprocessable entity: a store answered, but could not do the work."""
+
+    status_code = 422
+
+
+class InternalServerError(MonitoringException):
+    """An unexpected failure behind a port."""
+
+    status_code = 500
+
+
+class RequestTimeoutError(MonitoringException):
+    """A polled operation (a Logs Insights query) did not finish in time (HTTP 408)."""
+
+    status_code = 408

@@ -1,0 +1,124 @@
+"""The ingest use case: parse → validate → interpret → store, idempotent on the event id.
+
+Shared by POST /ingest, `python app.py ingest` and the EventBridge/SNS Lambda, so that
+every entry point accepts the same shapes and answers the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from bot.envelopes import RawEvent, decode_body, normalize, split_units
+from bot.errors import ValidationError
+from bot.models import Event, IngestResult, Rejection, Severity, Signal, SignalState
+from bot.ports import Clock, EventStore
+from bot.sources import Context, interpret
+from bot.sources.registry import family_of
+
+log = logging.getLogger(__name__)
+
+
+def build_event(raw: RawEvent, *, received_at: int, ttl: int, ctx: Context) -> Event:
+    """The stored Event: the envelope's fields, times, and the summary of its signals."""
+    published = raw.published_at or received_at
+    try:
+        event = Event(
+            id=raw.id,
+            account=raw.account,
+            region=raw.region,
+            source=raw.source,
+            detail_type=raw.detail_type,
+            detail=raw.detail,
+            resources=raw.resources,
+            published_at=published,
+            updated_at=raw.updated_at or published,
+            received_at=received_at,
+            expired_at=received_at + ttl,
+            family=family_of(raw.source, raw.detail_type),
+        )
+    except ValueError as err:  # pydantic's ValidationError is a ValueError
+        raise ValidationError(_first_error(err)) from err
+    return summarise(event, interpret(event, ctx))
+
+
+def summarise(event: Event, signals: Sequence[Signal]) -> Event:
+    """Copy the signals' title, worst severity and most urgent state onto the event."""
+    title = signals[0].title
+    if len(signals) > 1:
+        title = f"{title} (+{len(signals) - 1} more)"
+    states = {s.state for s in signals}
+    state = next(
+        (s for s in (SignalState.FIRING, SignalState.RESOLVED) if s in states), SignalState.INFO
+    )
+    return event.model_copy(
+        update={
+            "title": title,
+            "severity": Severity.worst([s.severity for s in signals]),
+            "state": state,
+        }
+    )
+
+
+def ingest(
+    body: Any,
+    store: EventStore,
+    clock: Clock,
+    *,
+    ttl: int,
+    ctx: Context | None = None,
+) -> IngestResult:
+    """Store every usable event in `body` (already decoded JSON) once.
+
+    A bad event is reported with its index and error; the others are still stored.
+    `ids` are the accepted events' ids in input order, returned only after the store
+    has them. A store failure propagates: nothing is claimed as stored that was not.
+    """
+    ctx = ctx or Context()
+    received_at = int(clock.now())
+    result = IngestResult()
+    events: list[Event] = []
+    for index, unit in enumerate(split_units(body)):
+        try:
+            events.append(build_event(normalize(unit), received_at=received_at, ttl=ttl, ctx=ctx))
+        except ValidationError as err:
+            result.rejected.append(Rejection(index=index, error=str(err)))
+            log.warning("rejected event %d: %s", index, err)
+    created = store.create_many(events) if events else []
+    for event, new in zip(events, created, strict=True):
+        result.ids.append(event.id)
+        if new:
+            result.stored += 1
+        else:
+            result.duplicates += 1
+    if events:
+        log.info(
+            "ingested %d events: %d stored, %d duplicates, %d rejected",
+            len(events),
+            result.stored,
+            result.duplicates,
+            len(result.rejected),
+        )
+    return result
+
+
+def ingest_raw(
+    body: bytes | str,
+    store: EventStore,
+    clock: Clock,
+    *,
+    ttl: int,
+    ctx: Context | None = None,
+) -> IngestResult:
+    """`ingest` over raw bytes; ValidationError when the body is not JSON at all."""
+    return ingest(decode_body(body), store, clock, ttl=ttl, ctx=ctx)
+
+
+def _first_error(err: ValueError) -> str:
+    errors = getattr(err, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "event"
+        return f"{where}: {first.get('msg', 'invalid')}"
+    return str(err)

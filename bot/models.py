@@ -1,0 +1,441 @@
+"""Domain models, DTOs and enums (with emoji and colour), as in the seed and DESIGN.md."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+T = TypeVar("T")
+
+# ---------------------------------------------------------------------------------------------
+# Enums
+# ---------------------------------------------------------------------------------------------
+
+
+class Severity(StrEnum):
+    """How bad a signal is. One scale for every family, ordered by `rank`."""
+
+    CRITICAL = "CRITICAL"
+    HIGH = "HIGH"
+    MEDIUM = "MEDIUM"
+    LOW = "LOW"
+    INFO = "INFO"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; lets callers compare and take the maximum."""
+        return _SEVERITY_RANK[self]
+
+    def emoji(self) -> str:
+        return _SEVERITY_EMOJI[self]
+
+    def color(self) -> str:
+        return _SEVERITY_COLOR[self]
+
+    @classmethod
+    def from_score(cls, score: float) -> Severity:
+        """The seed's thresholds (≥7 HIGH, ≥4 MEDIUM), plus GuardDuty's critical band (≥9)."""
+        if score >= 9.0:
+            return cls.CRITICAL
+        if score >= 7.0:
+            return cls.HIGH
+        if score >= 4.0:
+            return cls.MEDIUM
+        return cls.LOW
+
+    @classmethod
+    def from_label(cls, label: str | None, default: Severity | None = None) -> Severity:
+        """Map a label such as Security Hub's ("INFORMATIONAL", "high") onto the scale."""
+        text = (label or "").strip().upper()
+        if text in ("INFORMATIONAL", "INFORMATION"):
+            return cls.INFO
+        try:
+            return cls(text)
+        except ValueError:
+            return default if default is not None else cls.LOW
+
+    @classmethod
+    def worst(cls, severities: list[Severity]) -> Severity:
+        return max(severities, key=lambda s: s.rank, default=cls.INFO)
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+_SEVERITY_EMOJI = {
+    Severity.CRITICAL: ":rotating_light:",
+    Severity.HIGH: ":red_circle:",
+    Severity.MEDIUM: ":large_orange_circle:",
+    Severity.LOW: ":large_yellow_circle:",
+    Severity.INFO: ":information_source:",
+}
+_SEVERITY_COLOR = {
+    Severity.CRITICAL: "#8B0000",
+    Severity.HIGH: "#FF0000",
+    Severity.MEDIUM: "#FFA500",
+    Severity.LOW: "#FFD700",
+    Severity.INFO: "#439FE0",
+}
+
+# The seed called the scale SeverityLevel; keep the name for code written against it.
+SeverityLevel = Severity
+
+
+class SignalState(StrEnum):
+    """What a signal asks of people: act (firing), relax (resolved), or just know (info)."""
+
+    FIRING = "firing"
+    RESOLVED = "resolved"
+    INFO = "info"
+
+    def emoji(self) -> str:
+        return {"firing": ":fire:", "resolved": ":white_check_mark:", "info": ":memo:"}[self]
+
+    def color(self) -> str:
+        return {"firing": "#FF0000", "resolved": "#36A64F", "info": "#439FE0"}[self]
+
+
+class EventSource(StrEnum):
+    """The seed's known sources, plus the AWS families DESIGN.md adds."""
+
+    AWS_HEALTH = "aws.health"
+    AWS_GUARDDUTY = "aws.guardduty"
+    AWS_CLOUDWATCH = "aws.cloudwatch"
+    AWS_CLOUDFORMATION = "aws.cloudformation"
+    AWS_SECURITYHUB = "aws.securityhub"
+    AWS_ECS = "aws.ecs"
+    AWS_CODEPIPELINE = "aws.codepipeline"
+    AWS_BACKUP = "aws.backup"
+    AWS_SNS = "aws.sns"
+    AGENT_HEALTH = "monitoring.agent.health"
+    AGENT_GUARDDUTY = "monitoring.agent.guardduty"
+    AGENT_CLOUDWATCH = "monitoring.agent.cloudwatch"
+    AGENT_LOGS = "monitoring.agent.logs"
+    AGENT_CLOUDFORMATION = "monitoring.agent.cloudformation"
+
+
+class AlarmState(StrEnum):
+    ALARM = "ALARM"
+    OK = "OK"
+    INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
+
+    def emoji(self) -> str:
+        return {"ALARM": ":red_circle:", "OK": ":recycle:", "INSUFFICIENT_DATA": ":grey_question:"}[
+            self
+        ]
+
+    def color(self) -> str:
+        return {"ALARM": "#FF0000", "OK": "#36A64F", "INSUFFICIENT_DATA": "#AAAAAA"}[self]
+
+
+class HealthEventCategory(StrEnum):
+    ISSUE = "issue"
+    ACCOUNT_NOTIFICATION = "accountnotification"
+    SCHEDULED_CHANGE = "scheduledchange"
+    INVESTIGATION = "investigation"
+
+    @classmethod
+    def parse(cls, value: str | None) -> HealthEventCategory | None:
+        """AWS writes camelCase ("scheduledChange"); unknown categories give None."""
+        try:
+            return cls((value or "").lower())
+        except ValueError:
+            return None
+
+    def emoji(self) -> str:
+        return {
+            "issue": ":warning:",
+            "accountnotification": ":information_source:",
+            "scheduledchange": ":calendar:",
+            "investigation": ":mag:",
+        }[self]
+
+
+class HealthEventStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    UPCOMING = "upcoming"
+
+    def color(self) -> str:
+        return {"open": "#FFA500", "closed": "#36A64F", "upcoming": "#439FE0"}[self]
+
+
+class CfnStackStatusType(StrEnum):
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    WARNING = "WARNING"
+
+    @classmethod
+    def from_status(cls, status: str) -> CfnStackStatusType:
+        """FAILED and ROLLBACK mean failure; IN_PROGRESS a warning; the rest success."""
+        if "FAILED" in status or "ROLLBACK" in status:
+            return cls.FAILURE
+        if "IN_PROGRESS" in status:
+            return cls.WARNING
+        return cls.SUCCESS
+
+    def emoji(self) -> str:
+        return {"SUCCESS": ":rocket:", "FAILURE": ":x:", "WARNING": ":warning:"}[self]
+
+    def color(self) -> str:
+        return {"SUCCESS": "#36A64F", "FAILURE": "#FF0000", "WARNING": "#FFA500"}[self]
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKED = "acked"
+    RESOLVED = "resolved"
+
+
+Direction = Literal["asc", "desc"]
+
+# ---------------------------------------------------------------------------------------------
+# Events and signals
+# ---------------------------------------------------------------------------------------------
+
+
+class Event(BaseModel):
+    """One AWS (or agent) event as stored: the seed's fields plus times and its summary.
+
+    `family`, `title`, `severity` and `state` are derived by the interpreters at ingest, so
+    that listings and filters never have to re-interpret the detail.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(min_length=1, max_length=512)
+    account: str = ""
+    region: str | None = None
+    source: str
+    detail_type: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+    resources: list[str] = Field(default_factory=list)
+    published_at: int
+    updated_at: int
+    received_at: int
+    expired_at: int = 0
+    family: str = "generic"
+    title: str = ""
+    severity: Severity = Severity.INFO
+    state: SignalState = SignalState.INFO
+
+    @property
+    def persistence_id(self) -> str:
+        """The seed's composite key: time first, so that keys sort by time."""
+        return f"{self.published_at}-{self.id}"
+
+
+class SignalField(BaseModel):
+    """One labelled value of a signal, shown as a Block Kit field."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    value: str
+
+
+class Signal(BaseModel):
+    """What an event means to people: the output of a family interpreter."""
+
+    model_config = ConfigDict(frozen=True)
+
+    family: str
+    title: str
+    severity: Severity
+    state: SignalState
+    fingerprint: str
+    fields: list[SignalField] = Field(default_factory=list)
+    description: str = ""
+    resource: str = ""
+    console_url: str | None = None
+    account: str = ""
+    account_name: str | None = None
+    region: str | None = None
+    event_id: str = ""
+    source: str = ""
+    time: int = 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Agents and logs
+# ---------------------------------------------------------------------------------------------
+
+AccountId = Annotated[str, Field(pattern=r"^\d{12}$", description="A 12-digit AWS account id")]
+RegionName = Annotated[
+    str,
+    Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", description="An AWS region name"),
+]
+
+
+class Agent(BaseModel):
+    """A monitoring agent, one per AWS account (its id is the account id)."""
+
+    id: AccountId
+    region: RegionName
+    status: str | None = None
+    deployed_at: int = 0
+    created_at: int = 0
+    last_seen: int | None = None
+
+    @property
+    def persistence_id(self) -> str:
+        return self.id
+
+
+class UpdateAgentDTO(BaseModel):
+    """A partial update: only the fields that are set are written."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region: RegionName | None = None
+    status: str | None = None
+    deployed_at: int | None = None
+    last_seen: int | None = None
+
+
+class LogEntry(BaseModel):
+    message: str
+    timestamp: str
+    log_group: str
+
+
+class QueryLogsResult(BaseModel):
+    log_group_name: str
+    logs: list[LogEntry] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Paging
+# ---------------------------------------------------------------------------------------------
+
+
+class PaginatedInputDTO(BaseModel):
+    """Page size, order and an opaque cursor, as the REST API takes them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=50, ge=1, le=100)
+    direction: Direction = "desc"
+    cursor: str | None = None
+
+
+class QueryResult(BaseModel, Generic[T]):
+    """One page of results, with opaque cursors to the next and the previous page."""
+
+    items: list[T]
+    limit: int
+    next: str | None = None
+    previous: str | None = None
+
+
+class ListEventsDTO(PaginatedInputDTO):
+    """Event listing filters. Dates are epoch seconds over `published_at`, inclusive."""
+
+    start_date: int | None = Field(default=None, ge=0)
+    end_date: int | None = Field(default=None, ge=0)
+    source: str | None = None
+    account: str | None = None
+
+    @model_validator(mode="after")
+    def _check_range(self) -> ListEventsDTO:
+        if (
+            self.start_date is not None
+            and self.end_date is not None
+            and self.start_date > self.end_date
+        ):
+            raise ValueError("start_date must be before or equal to end_date")
+        return self
+
+
+EventQueryResult = QueryResult[Event]
+AgentQueryResult = QueryResult[Agent]
+
+# ---------------------------------------------------------------------------------------------
+# Alerts and silences
+# ---------------------------------------------------------------------------------------------
+
+
+class MessageRef(BaseModel):
+    """Where an alert's root message lives in Slack."""
+
+    channel: str
+    ts: str
+
+
+class HistoryEntry(BaseModel):
+    at: int
+    action: str
+    by: str | None = None
+    note: str | None = None
+
+
+class Alert(BaseModel):
+    """The life of one alert: one Slack message from first firing to resolution.
+
+    `version` is bumped by every write and compared on write, so that two writers (two
+    Lambda instances, two clicks) never silently overwrite each other.
+    """
+
+    id: str
+    fingerprint: str
+    status: AlertStatus = AlertStatus.OPEN
+    title: str = ""
+    severity: Severity = Severity.INFO
+    source: str = ""
+    account: str = ""
+    silenced_until: int | None = None
+    message: MessageRef | None = None
+    version: int = 0
+    count: int = 1
+    first_seen: int
+    last_seen: int
+    flaps: int = 0
+    acked_by: str | None = None
+    acked_at: int | None = None
+    resolved_at: int | None = None
+    pending: bool = False
+    parent_id: str | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+
+SilenceScope = Literal["alert", "resource", "account_source"]
+
+
+class Silence(BaseModel):
+    """A silence holds until `expires_at`, checked at read time, whatever the alert does."""
+
+    id: str
+    scope: SilenceScope = "alert"
+    matcher: str
+    created_by: str
+    reason: str = ""
+    created_at: int
+    expires_at: int
+
+    def active(self, now: int) -> bool:
+        return self.expires_at > now
+
+
+# ---------------------------------------------------------------------------------------------
+# Ingest results
+# ---------------------------------------------------------------------------------------------
+
+
+class Rejection(BaseModel):
+    index: int
+    error: str
+
+
+class IngestResult(BaseModel):
+    """The answer of the ingest use case, shared by POST /ingest, the CLI and the Lambda."""
+
+    stored: int = 0
+    duplicates: int = 0
+    ids: list[str] = Field(default_factory=list)
+    rejected: list[Rejection] = Field(default_factory=list)

@@ -1,0 +1,121 @@
+"""The ports: what the core needs from the outside world, as Protocols.
+
+Adapters implement them; use cases take them as arguments. Nothing here knows about
+SQLite, DynamoDB or Slack.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from bot.models import (
+    Agent,
+    AgentQueryResult,
+    Alert,
+    AlertStatus,
+    Event,
+    EventQueryResult,
+    ListEventsDTO,
+    PaginatedInputDTO,
+    Silence,
+    UpdateAgentDTO,
+)
+
+
+class Clock(Protocol):
+    """Injected time, so that windows, expiry and schedules are tested without sleeping."""
+
+    def now(self) -> float:
+        """Seconds since the epoch, UTC."""
+        ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> float:
+        return time.time()
+
+
+class EventStore(Protocol):
+    """Events keyed on their id: a second create of one id is a no-op."""
+
+    def create(self, event: Event) -> bool:
+        """Store the event durably. True if it was new, False if its id was already stored."""
+        ...
+
+    def create_many(self, events: list[Event]) -> list[bool]:
+        """`create` for a batch, as one unit of work where the store allows: one flag each."""
+        ...
+
+    def get(self, event_id: str, now: int) -> Event:
+        """The event with this id; NotFoundError if absent or expired at `now`."""
+        ...
+
+    def list(self, dto: ListEventsDTO, now: int) -> EventQueryResult:
+        """A page of unexpired events by `published_at`, in `dto.direction` order.
+
+        Raises InvalidCursorError for a cursor this store did not issue.
+        """
+        ...
+
+    def delete(self, event_id: str) -> None:
+        """Remove the event; NotFoundError if absent."""
+        ...
+
+
+class AgentStore(Protocol):
+    """The agent registry, keyed by account id."""
+
+    def get(self, agent_id: str) -> Agent: ...
+
+    def list(self, dto: PaginatedInputDTO) -> AgentQueryResult: ...
+
+    def create(self, agent: Agent) -> None:
+        """ConflictError if an agent with this id exists."""
+        ...
+
+    def update(self, agent_id: str, dto: UpdateAgentDTO) -> Agent:
+        """Apply the fields set in `dto`; NotFoundError if absent. Returns the new agent."""
+        ...
+
+    def delete(self, agent_id: str) -> None: ...
+
+    def exists(self, agent_id: str) -> bool: ...
+
+
+class AlertStore(Protocol):
+    """Alerts (one per open incident of a fingerprint) and silences."""
+
+    def create_alert(self, alert: Alert) -> None:
+        """ConflictError if the id exists."""
+        ...
+
+    def get_alert(self, alert_id: str) -> Alert: ...
+
+    def find_alert(self, fingerprint: str) -> Alert | None:
+        """The most recent alert of this fingerprint (by first_seen), whatever its status."""
+        ...
+
+    def update_alert(self, alert: Alert) -> Alert:
+        """Write `alert` if the stored version still equals `alert.version`.
+
+        Returns the alert as written, with its version incremented. StaleVersionError if
+        another writer got there first; NotFoundError if the alert is gone.
+        """
+        ...
+
+    def list_alerts(self, status: AlertStatus | None = None, limit: int = 100) -> list[Alert]:
+        """Alerts, most recently seen first."""
+        ...
+
+    def create_silence(self, silence: Silence) -> None: ...
+
+    def get_silence(self, silence_id: str) -> Silence: ...
+
+    def list_silences(self, now: int) -> list[Silence]:
+        """Silences still in force at `now`, soonest to expire first."""
+        ...
+
+    def delete_silence(self, silence_id: str) -> None: ...

@@ -1,0 +1,45 @@
+"""Parsing the many ways AWS writes a time, into epoch seconds (UTC)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+# Epoch-millisecond values are above this; epoch seconds stay below it until the year 5138.
+_MS_THRESHOLD = 100_000_000_000
+
+
+def parse_time(value: object) -> int | None:
+    """Epoch seconds from ISO 8601, RFC 1123 ("Wed, 16 Aug 2023 23:18:51 GMT") or a number.
+
+    None when the value is absent, or at or before the epoch (sample payloads use
+    1970-01-01 as "unknown"). ValueError when it is present but not a time.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a time")
+    if isinstance(value, int | float):
+        seconds = int(value / 1000) if value > _MS_THRESHOLD else int(value)
+        return seconds if seconds > 0 else None
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a time")
+    text = value.strip()
+    if text.lstrip("-").isdigit():
+        return parse_time(int(text))
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError) as err:
+            raise ValueError(f"{value!r} is not a time AWS writes") from err
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    seconds = int(parsed.timestamp())
+    return seconds if seconds > 0 else None
+
+
+def to_iso(seconds: int | float) -> str:
+    """Epoch seconds → "2024-11-17T12:00:00Z", the seed's display format."""
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,1 @@
+"""The driving side: HTTP, Slack and Lambda entry points that call the core's use cases."""

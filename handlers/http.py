@@ -1,0 +1,94 @@
+"""The long-running service's HTTP app (FastAPI): /ingest and /healthz.
+
+Errors are always `{"error": "..."}` with a 4xx status for bad input; the handler never
+lets a stack trace reach the client.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from bot.envelopes import MAX_EVENT_BYTES
+from bot.errors import MonitoringException, ValidationError
+from bot.ingest import ingest_raw
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = MAX_EVENT_BYTES  # DESIGN: 413 when the body is over 256 KB
+
+
+def error(status: int, message: str, **extra: object) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def bearer_ok(request: Request, token: str | None) -> bool:
+    """True when no token is configured, or the request carries `Bearer <token>`."""
+    if not token:
+        return True
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
+async def read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or None once it passes `limit` bytes (without reading the rest)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def create_app(services: Services) -> FastAPI:
+    """The ASGI app over the given services (tests pass in-memory or SQLite ones)."""
+    app = FastAPI(title="AWS monitoring bot", version="0.1.0")
+    settings = services.settings
+    if not settings.ingest_token:
+        log.warning("INGEST_TOKEN is not set: POST /ingest is open to anyone who can reach it")
+
+    @app.exception_handler(MonitoringException)
+    async def _monitoring_error(_: Request, err: MonitoringException) -> JSONResponse:
+        return error(err.status_code, str(err))
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/ingest", status_code=202)
+    async def ingest_route(request: Request) -> JSONResponse:
+        if not bearer_ok(request, settings.ingest_token):
+            return error(401, "missing or wrong bearer token")
+        body = await read_limited(request, MAX_BODY_BYTES)
+        if body is None:
+            return error(413, f"body is over {MAX_BODY_BYTES} bytes")
+        try:
+            result = await run_in_threadpool(
+                ingest_raw,
+                body,
+                services.events,
+                services.clock,
+                ttl=settings.aws_dynamodb_ttl,
+                ctx=services.context,
+            )
+        except ValidationError as err:
+            return error(400, str(err))
+        if not result.ids:
+            reason = result.rejected[0].error if result.rejected else "the body holds no event"
+            return error(
+                400,
+                f"no usable event: {reason}",
+                rejected=[r.model_dump() for r in result.rejected],
+            )
+        return JSONResponse(result.model_dump(), status_code=202)
+
+    return app

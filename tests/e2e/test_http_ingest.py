@@ -1,0 +1,94 @@
+"""POST /ingest on the service running under uvicorn, as DESIGN.md fixes it."""
+
+from __future__ import annotations
+
+import time
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.corpus import load
+
+
+def test_healthz(service_factory, client_for):
+    client = client_for(service_factory())
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_one_event_is_accepted_then_a_duplicate(service_factory, client_for):
+    svc = service_factory()
+    client = client_for(svc)
+    event = load("health_ec2_issue_minimal.json")
+    first = client.post("/ingest", json=event)
+    assert first.status_code == 202
+    assert first.json() == {"stored": 1, "duplicates": 0, "ids": [event["id"]], "rejected": []}
+    again = client.post("/ingest", json=event)
+    assert again.json()["duplicates"] == 1
+    stored = svc.services.events.get(event["id"], now=int(time.time()))
+    assert stored.family == "health"
+
+
+def test_sns_lambda_event_body(service_factory, client_for):
+    client = client_for(service_factory())
+    answer = client.post("/ingest", json=load("sns_backup_job_notifications.json")).json()
+    assert answer["stored"] == 2
+    assert answer["duplicates"] == 2
+    assert len(answer["ids"]) == 4
+
+
+def test_batch_with_a_bad_event(service_factory, client_for):
+    client = client_for(service_factory())
+    good = load("ecs_task_state_change_running.json")
+    answer = client.post("/ingest", json=[good, {"x": 1}])
+    assert answer.status_code == 202
+    body = answer.json()
+    assert body["ids"] == [good["id"]]
+    assert body["rejected"][0]["index"] == 1
+
+
+def test_nothing_usable_is_400_with_the_reason(service_factory, client_for):
+    client = client_for(service_factory())
+    not_json = client.post("/ingest", content=b"{oops", headers={"content-type": "application/json"})
+    assert not_json.status_code == 400
+    assert not_json.json()["error"].startswith("body is not JSON")
+    no_shape = client.post("/ingest", json={"hello": "world"})
+    assert no_shape.status_code == 400
+    assert "unrecognised event shape" in no_shape.json()["error"]
+    empty = client.post("/ingest", json=[])
+    assert empty.status_code == 400
+    assert "no event" in empty.json()["error"]
+
+
+def test_body_over_256_kb_is_413(service_factory, client_for):
+    client = client_for(service_factory())
+    huge = json.dumps({"source": "aws.ecs", "detail": {"x": "y" * 300 * 1024}})
+    answer = client.post("/ingest", content=huge, headers={"content-type": "application/json"})
+    assert answer.status_code == 413
+    assert "256" in answer.json()["error"] or "262144" in answer.json()["error"]
+
+
+def test_ingest_token_is_required_when_set(service_factory, client_for):
+    svc = service_factory(ingest_token="s3cret")
+    client = client_for(svc)
+    event = load("health_ec2_issue_minimal.json")
+    assert client.post("/ingest", json=event).status_code == 401
+    wrong = client.post("/ingest", json=event, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    assert wrong.json() == {"error": "missing or wrong bearer token"}
+    ok = client.post("/ingest", json=event, headers={"Authorization": "Bearer s3cret"})
+    assert ok.status_code == 202
+    # Refused requests changed nothing: the accepted one was the first store.
+    assert ok.json()["stored"] == 1
+
+
+def test_ten_concurrent_deliveries_store_once(service_factory, client_for):
+    svc = service_factory()
+    event = load("codepipeline_pipeline_execution_failed.json")
+
+    def post(_: int) -> dict:
+        return client_for(svc).post("/ingest", json=event).json()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(post, range(10)))
+    assert sum(a["stored"] for a in answers) == 1
+    assert sum(a["duplicates"] for a in answers) == 9

@@ -1,0 +1,63 @@
+"""Event factories: build events of any family without going through the envelope parser.
+
+Each family has its own module (tests/factories/<family>.py) with functions that return
+a `detail` dict; `make_event` wraps a detail into a stored-shape Event.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from bot.models import Event
+
+_ids = itertools.count(1)
+T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
+
+
+def make_event(
+    detail_type: str | None,
+    source: str,
+    detail: dict[str, Any],
+    *,
+    account: str = "123456789012",
+    region: str | None = "us-east-1",
+    resources: list[str] | None = None,
+    event_id: str | None = None,
+    published_at: int = T0,
+) -> Event:
+    """An Event as ingest would build it, before interpretation."""
+    return Event(
+        id=event_id or f"evt-{next(_ids):06d}",
+        account=account,
+        region=region,
+        source=source,
+        detail_type=detail_type,
+        detail=detail,
+        resources=resources or [],
+        published_at=published_at,
+        updated_at=published_at,
+        received_at=published_at,
+        expired_at=published_at + 604800,
+    )
+
+
+def from_envelope(envelope: dict[str, Any], *, event_id: str | None = None) -> Event:
+    """An Event from a full EventBridge envelope (a corpus file), for interpreter tests.
+
+    Only the plain envelope shape; the other shapes are the envelope parser's business
+    and are tested through it.
+    """
+    from bot.timeutil import parse_time
+
+    published = parse_time(envelope.get("time")) or T0
+    return make_event(
+        envelope.get("detail-type"),
+        envelope["source"],
+        envelope["detail"],
+        account=envelope.get("account", ""),
+        region=envelope.get("region"),
+        resources=envelope.get("resources", []),
+        event_id=event_id or envelope.get("id"),
+        published_at=published,
+    )

@@ -1,0 +1,131 @@
+"""The ingest use case over the in-memory store: idempotence, batches, times, the corpus."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from adapters.memory import MemoryEventStore
+from bot.cursors import CursorCodec
+from bot.errors import ValidationError
+from bot.ingest import ingest, ingest_raw
+from bot.models import ListEventsDTO, Severity, SignalState
+from tests.corpus import DISTINCT_IDS, EXPECTED_FAMILY, corpus_files, load
+from tests.fakes import FakeClock
+
+TTL = 604800
+
+
+@pytest.fixture
+def store() -> MemoryEventStore:
+    return MemoryEventStore(CursorCodec("test-secret"))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def test_ten_deliveries_store_once_and_report_nine_duplicates(store, clock):
+    event = load("cloudwatch_alarm_state_change_single_metric.json")
+    results = [ingest(copy.deepcopy(event), store, clock, ttl=TTL) for _ in range(10)]
+    assert sum(r.stored for r in results) == 1
+    assert sum(r.duplicates for r in results) == 9
+    assert all(r.ids == [event["id"]] for r in results)
+
+
+def test_bad_event_in_batch_is_reported_and_the_rest_stored(store, clock):
+    good_a = load("ecs_task_state_change_running.json")
+    good_b = load("health_ec2_issue_minimal.json")
+    result = ingest([good_a, {"nonsense": True}, good_b, 7], store, clock, ttl=TTL)
+    assert result.stored == 2
+    assert result.ids == [good_a["id"], good_b["id"]]
+    assert [r.index for r in result.rejected] == [1, 3]
+    assert "unrecognised event shape" in result.rejected[0].error
+    assert store.get(good_b["id"], now=int(clock.now())).family == "health"
+
+
+def test_times_follow_design(store, clock):
+    event = load("cloudwatch_alarm_state_change_single_metric.json")  # published in 2019
+    ingest(event, store, clock, ttl=TTL)
+    stored = store.get(event["id"], now=int(clock.now()))
+    assert stored.published_at == 1570035880
+    assert stored.received_at == int(clock.now())
+    assert stored.expired_at == int(clock.now()) + TTL  # an old event replayed is kept
+
+
+def test_event_without_a_time_is_published_when_received(store, clock):
+    body = load("guardduty_finding_high_minimal.json")
+    result = ingest(body, store, clock, ttl=TTL)
+    stored = store.get(result.ids[0], now=int(clock.now()))
+    assert stored.published_at == stored.received_at == int(clock.now())
+
+
+def test_summary_fields_come_from_the_signals(store, clock):
+    result = ingest(load("securityhub_findings_custom_action_critical.json"), store, clock, ttl=TTL)
+    stored = store.get(result.ids[0], now=int(clock.now()))
+    assert stored.family == "securityhub"
+    assert stored.severity is Severity.CRITICAL
+    assert stored.state is SignalState.FIRING
+    assert stored.title.endswith("(+1 more)")  # two findings, one event
+
+
+def test_non_json_body_is_a_clear_error(store, clock):
+    with pytest.raises(ValidationError, match="body is not JSON"):
+        ingest_raw(b"<xml/>", store, clock, ttl=TTL)
+
+
+def test_wrong_types_are_rejected_without_losing_stored_events(store, clock):
+    first = load("ecs_task_state_change_running.json")
+    ingest(first, store, clock, ttl=TTL)
+    bad = dict(first, id="other", account=123456789012)
+    result = ingest(bad, store, clock, ttl=TTL)
+    assert result.stored == 0
+    assert "account must be a string" in result.rejected[0].error
+    assert store.get(first["id"], now=int(clock.now())).id == first["id"]
+
+
+def test_300_kb_event_is_rejected_and_nothing_else_lost(store, clock):
+    keep = load("codepipeline_pipeline_execution_failed.json")
+    ingest(keep, store, clock, ttl=TTL)
+    huge = dict(keep, id="huge", detail={"blob": "x" * 300 * 1024})
+    result = ingest([huge, load("health_ec2_issue_minimal.json")], store, clock, ttl=TTL)
+    assert result.stored == 1
+    assert result.rejected[0].index == 0
+    assert "byte limit" in result.rejected[0].error
+    assert store.get(keep["id"], now=int(clock.now())).id == keep["id"]
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_every_corpus_file_ingests_with_a_readable_title_and_its_family(path, store, clock):
+    assert path.name in EXPECTED_FAMILY, "every corpus file needs an expected family"
+    result = ingest_raw(path.read_bytes(), store, clock, ttl=TTL)
+    assert result.rejected == []
+    assert result.ids
+    for event_id in set(result.ids):
+        event = store.get(event_id, now=int(clock.now()))
+        assert event.family == EXPECTED_FAMILY[path.name]
+        assert event.title.strip()
+        assert "\n" not in event.title
+        assert len(event.title) <= 200
+        assert not event.title.lstrip().startswith(("{", "["))
+
+
+def test_whole_corpus_in_one_store_keeps_each_distinct_id_once(store, clock):
+    seen: list[str] = []
+    stored = 0
+    for path in corpus_files():
+        result = ingest_raw(path.read_bytes(), store, clock, ttl=TTL)
+        seen.extend(result.ids)
+        stored += result.stored
+    assert len(set(seen)) == DISTINCT_IDS
+    assert stored == DISTINCT_IDS
+    page = store.list(ListEventsDTO(limit=100, start_date=0), now=int(clock.now()))
+    assert sorted(e.id for e in page.items) == sorted(set(seen))
+
+
+def test_ingest_answer_serialises_as_the_http_contract(store, clock):
+    result = ingest(load("ecs_task_state_change_running.json"), store, clock, ttl=TTL)
+    assert set(json.loads(result.model_dump_json())) == {"stored", "duplicates", "ids", "rejected"}
