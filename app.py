@@ -1,7 +1,7 @@
 """Composition root and CLI of the long-running bot.
 
-    python app.py serve                      HTTP service (POST /ingest, /healthz)
-    python app.py ingest FILE... [--json]    the same use case as POST /ingest, from files
+python app.py serve                      HTTP service (POST /ingest, /healthz)
+python app.py ingest FILE... [--json]    the same use case as POST /ingest, from files
 """
 
 from __future__ import annotations
@@ -102,9 +102,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"configuration error: {err}", file=sys.stderr)
         return 2
     setup_logging(settings)
-    if args.command == "serve":
-        return cmd_serve(settings)
-    return cmd_ingest(settings, args.files, args.json)
+    try:
+        if args.command == "serve":
+            return cmd_serve(settings)
+        return cmd_ingest(settings, args.files, args.json)
+    except NotImplementedError as err:
+        print(f"configuration error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -28,6 +28,4 @@ def open_services(settings: Settings) -> Services:
             agents=SqliteAgentStore(db, codec),
             alerts=SqliteAlertStore(db),
         )
-    raise NotImplementedError(
-        f"STORE={settings.store} has no adapter yet; use STORE=sqlite"
-    )
+    raise NotImplementedError(f"STORE={settings.store} has no adapter yet; use STORE=sqlite")

@@ -22,7 +22,11 @@ def _time_import(stmt: str, env: dict[str, str]) -> float:
     samples = []
     for _ in range(RUNS + 1):
         out = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
             check=True,
         )
         samples.append(float(out.stdout.strip()))
@@ -34,8 +38,11 @@ def run() -> str:
         env = {**os.environ, "DATA_DIR": tmp, "STORE": "sqlite"}
         boto3 = _time_import("import boto3", env)
         module = _time_import("import handlers.aws_lambda.ingest", env)
+        sample = ROOT / "tests" / "data" / "aws" / "health_ec2_issue_minimal.json"
         first = _time_import(
-            "import handlers.aws_lambda.ingest as m; m.services()", env
+            "import json, handlers.aws_lambda.ingest as m; "
+            f"m.handler(json.load(open({str(sample)!r})))",
+            env,
         )
     ratio = module / boto3
     verdict = "meets" if ratio <= GOAL else "misses"
@@ -46,6 +53,9 @@ def run() -> str:
         "| what | ms |\n|---|---|\n"
         f"| `import boto3` | {boto3 * 1000:.0f} |\n"
         f"| `import handlers.aws_lambda.ingest` | {module * 1000:.0f} |\n"
-        f"| … plus opening its store (SQLite here) | {first * 1000:.0f} |\n\n"
-        f"Ratio: {ratio:.2f}× ({verdict} the goal).\n"
+        f"| … plus a first invocation (one event into SQLite) | {first * 1000:.0f} |\n\n"
+        f"Ratio: {ratio:.2f}× ({verdict} the goal). Models build their pydantic schemas on "
+        "first use (`defer_build`), so the first invocation pays for the ones it needs; "
+        "on AWS the store is DynamoDB, whose adapter (pynamodb, botocore) is imported on "
+        "that first invocation too.\n"
     )

@@ -34,12 +34,8 @@ def _events(count: int) -> list[dict]:
 def _measure(batch: int, count: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         services = open_services(Settings(_env_file=None, data_dir=Path(tmp)))
-        bodies = [
-            json.dumps(chunk).encode()
-            for chunk in (
-                _events(count)[i : i + batch] for i in range(0, count, batch)
-            )
-        ]
+        events = _events(count)
+        bodies = [json.dumps(events[i : i + batch]).encode() for i in range(0, count, batch)]
         start = time.perf_counter()
         stored = 0
         for body in bodies:

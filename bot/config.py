@@ -42,6 +42,8 @@ def _split_list(value: Any) -> Any:
     return value
 
 
+DEFAULT_CURSOR_SECRET = "change-me"
+
 Duration = Annotated[int, BeforeValidator(parse_duration)]
 CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
 
@@ -85,8 +87,10 @@ class Settings(BaseSettings):
     cors_allow_origin: str = Field(default="*", description="CORS origin of the REST API")
 
     # Behaviour
-    account_names: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict, description="Account names")
-    cursor_secret: str = Field(default="change-me", description="HMAC key for cursors")
+    account_names: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, description="Account names"
+    )
+    cursor_secret: str = Field(default=DEFAULT_CURSOR_SECRET, description="HMAC key for cursors")
     agent_ecs_cluster: str | None = Field(default=None, description="Agents' ECS cluster")
     agent_ecs_family: str | None = Field(default=None, description="Agents' task family")
     agent_stack_pattern: str = Field(default="monitoring-agent*", description="Agent stacks")

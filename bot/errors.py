@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-class MonitoringException(Exception):
+class MonitoringException(Exception):  # noqa: N818 (the seed's name)
     """Base of every error the bot raises on purpose."""
 
     status_code = 500

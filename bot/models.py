@@ -9,6 +9,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 T = TypeVar("T")
 
+
+class Model(BaseModel):
+    """Base of every model: schemas are built on first use, not at import.
+
+    A Lambda that handles events never validates an Agent or a Silence, so it should not
+    pay for building their schemas on a cold start.
+    """
+
+    model_config = ConfigDict(defer_build=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # Enums
 # ---------------------------------------------------------------------------------------------
@@ -200,7 +211,7 @@ Direction = Literal["asc", "desc"]
 # ---------------------------------------------------------------------------------------------
 
 
-class Event(BaseModel):
+class Event(Model):
     """One AWS (or agent) event as stored: the seed's fields plus times and its summary.
 
     `family`, `title`, `severity` and `state` are derived by the interpreters at ingest, so
@@ -219,7 +230,7 @@ class Event(BaseModel):
     published_at: int
     updated_at: int
     received_at: int
-    expired_at: int = 0
+    expired_at: int = Field(default=0, description="epoch seconds; 0 never expires")
     family: str = "generic"
     title: str = ""
     severity: Severity = Severity.INFO
@@ -231,7 +242,7 @@ class Event(BaseModel):
         return f"{self.published_at}-{self.id}"
 
 
-class SignalField(BaseModel):
+class SignalField(Model):
     """One labelled value of a signal, shown as a Block Kit field."""
 
     model_config = ConfigDict(frozen=True)
@@ -240,7 +251,7 @@ class SignalField(BaseModel):
     value: str
 
 
-class Signal(BaseModel):
+class Signal(Model):
     """What an event means to people: the output of a family interpreter."""
 
     model_config = ConfigDict(frozen=True)
@@ -273,7 +284,7 @@ RegionName = Annotated[
 ]
 
 
-class Agent(BaseModel):
+class Agent(Model):
     """A monitoring agent, one per AWS account (its id is the account id)."""
 
     id: AccountId
@@ -288,7 +299,7 @@ class Agent(BaseModel):
         return self.id
 
 
-class UpdateAgentDTO(BaseModel):
+class UpdateAgentDTO(Model):
     """A partial update: only the fields that are set are written."""
 
     model_config = ConfigDict(extra="forbid")
@@ -298,14 +309,22 @@ class UpdateAgentDTO(BaseModel):
     deployed_at: int | None = None
     last_seen: int | None = None
 
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> UpdateAgentDTO:
+        """An agent always has a region and a deployment time: they may change, not vanish."""
+        for name in ("region", "deployed_at"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
-class LogEntry(BaseModel):
+
+class LogEntry(Model):
     message: str
     timestamp: str
     log_group: str
 
 
-class QueryLogsResult(BaseModel):
+class QueryLogsResult(Model):
     log_group_name: str
     logs: list[LogEntry] = Field(default_factory=list)
 
@@ -315,7 +334,7 @@ class QueryLogsResult(BaseModel):
 # ---------------------------------------------------------------------------------------------
 
 
-class PaginatedInputDTO(BaseModel):
+class PaginatedInputDTO(Model):
     """Page size, order and an opaque cursor, as the REST API takes them."""
 
     model_config = ConfigDict(extra="forbid")
@@ -325,7 +344,7 @@ class PaginatedInputDTO(BaseModel):
     cursor: str | None = None
 
 
-class QueryResult(BaseModel, Generic[T]):
+class QueryResult(Model, Generic[T]):
     """One page of results, with opaque cursors to the next and the previous page."""
 
     items: list[T]
@@ -361,21 +380,21 @@ AgentQueryResult = QueryResult[Agent]
 # ---------------------------------------------------------------------------------------------
 
 
-class MessageRef(BaseModel):
+class MessageRef(Model):
     """Where an alert's root message lives in Slack."""
 
     channel: str
     ts: str
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(Model):
     at: int
     action: str
     by: str | None = None
     note: str | None = None
 
 
-class Alert(BaseModel):
+class Alert(Model):
     """The life of one alert: one Slack message from first firing to resolution.
 
     `version` is bumped by every write and compared on write, so that two writers (two
@@ -407,7 +426,7 @@ class Alert(BaseModel):
 SilenceScope = Literal["alert", "resource", "account_source"]
 
 
-class Silence(BaseModel):
+class Silence(Model):
     """A silence holds until `expires_at`, checked at read time, whatever the alert does."""
 
     id: str
@@ -427,12 +446,12 @@ class Silence(BaseModel):
 # ---------------------------------------------------------------------------------------------
 
 
-class Rejection(BaseModel):
+class Rejection(Model):
     index: int
     error: str
 
 
-class IngestResult(BaseModel):
+class IngestResult(Model):
     """The answer of the ingest use case, shared by POST /ingest, the CLI and the Lambda."""
 
     stored: int = 0

@@ -95,7 +95,10 @@ class AlertStore(Protocol):
     def get_alert(self, alert_id: str) -> Alert: ...
 
     def find_alert(self, fingerprint: str) -> Alert | None:
-        """The most recent alert of this fingerprint (by first_seen), whatever its status."""
+        """The most recent alert of this fingerprint, whatever its status.
+
+        Most recent is the greatest first_seen; ties go to the greatest id.
+        """
         ...
 
     def update_alert(self, alert: Alert) -> Alert:
@@ -107,12 +110,14 @@ class AlertStore(Protocol):
         ...
 
     def list_alerts(self, status: AlertStatus | None = None, limit: int = 100) -> list[Alert]:
-        """Alerts, most recently seen first."""
+        """Alerts, most recently seen first: (last_seen, id) descending."""
         ...
 
     def create_silence(self, silence: Silence) -> None: ...
 
-    def get_silence(self, silence_id: str) -> Silence: ...
+    def get_silence(self, silence_id: str) -> Silence:
+        """The silence with this id, expired or not (callers check `active`)."""
+        ...
 
     def list_silences(self, now: int) -> list[Silence]:
         """Silences still in force at `now`, soonest to expire first."""

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from bot.config import DEFAULT_CURSOR_SECRET
 from bot.envelopes import MAX_EVENT_BYTES
 from bot.errors import MonitoringException, ValidationError
 from bot.ingest import ingest_raw
@@ -55,6 +56,8 @@ def create_app(services: Services) -> FastAPI:
     settings = services.settings
     if not settings.ingest_token:
         log.warning("INGEST_TOKEN is not set: POST /ingest is open to anyone who can reach it")
+    if settings.cursor_secret == DEFAULT_CURSOR_SECRET:
+        log.warning("CURSOR_SECRET is the default: set it, or cursors can be forged")
 
     @app.exception_handler(MonitoringException)
     async def _monitoring_error(_: Request, err: MonitoringException) -> JSONResponse:

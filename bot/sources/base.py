@@ -1,26 +1,40 @@
-"""What every family interpreter shares: safe access to untrusted details, console links
-that know the partition, and one way to build a Signal from an Event.
+"""What every family interpreter shares: safe access to untrusted details, the one way
+untrusted values become titles and labels, ARN parts, console links that know the
+partition, and one way to build a Signal from an Event.
 
 Details come from AWS, from agents and from anyone who can call PutEvents, so nothing
-here assumes a key exists or has the type AWS documents.
+here assumes a key exists or has the type AWS documents. Family modules import their
+helpers from here, never from one another.
 """
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from bot.models import Event, Severity, Signal, SignalField, SignalState
-from bot.regions import partition
+from bot.regions import REGION_CODE, account_from_arn, partition, region_from_arn
 
 _CONSOLE_HOSTS = {
     "aws": "console.aws.amazon.com",
     "aws-us-gov": "console.amazonaws-us-gov.com",
     "aws-cn": "console.amazonaws.cn",
 }
+_DEFAULT_REGION = "us-east-1"
+
+TITLE_LIMIT = 150
+MAX_FIELDS = 10
+_VALUE_LIMIT = 500
+# Words people write in capitals; humanize keeps them so ("Job run ID", "EC2 instance").
+_ACRONYMS = frozenset(
+    {"id", "arn", "url", "uri", "ip", "aws", "ami", "acm", "az", "cpu", "dos", "vpn"}
+    | {"ec2", "ecs", "eks", "rds", "s3", "iam", "kms", "api", "dns", "vpc", "ebs", "elb"}
+    | {"sns", "sqs", "ssl", "tls"}
+)
+_WORD = re.compile(r"[A-Z]+[0-9]*(?=[A-Z][a-z])|[A-Z]?[a-z0-9]+|[A-Z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -45,17 +59,26 @@ def dig(obj: Any, *path: str | int, default: Any = None) -> Any:
     return default if obj is None else obj
 
 
-def text(value: Any, default: str = "") -> str:
-    """A display string for any JSON value: strings as they are, the rest compactly."""
-    if value is None or value == "":
-        return default
+def scalar(value: Any, default: str = "") -> str:
+    """A display string for a JSON scalar: strings as they are, numbers and booleans as JSON
+    writes them. Objects and lists are never shown raw: they give `default`, as null and ""
+    do."""
     if isinstance(value, str):
-        return value
+        return value or default
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return f"{value:g}" if isinstance(value, float) else str(value)
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+    return default
+
+
+def pick(obj: Any, *keys: str) -> Any:
+    """The value of the first key present, for details that spell one key several ways."""
+    for key in keys:
+        value = dig(obj, key)
+        if value is not None:
+            return value
+    return None
 
 
 def number(value: Any) -> float | None:
@@ -72,9 +95,77 @@ def number(value: Any) -> float | None:
     return None
 
 
+# ---------------------------------------------------------------------------------------------
+# Titles and labels
+# ---------------------------------------------------------------------------------------------
+
+
+def clip(value: str, limit: int) -> str:
+    """At most `limit` characters, with an ellipsis when something was cut."""
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def headline(value: Any, limit: int = TITLE_LIMIT) -> str:
+    """A single-line, bounded title from an untrusted value: whitespace runs (newlines
+    included) become one space; objects and lists give "", never a JSON dump."""
+    return clip(" ".join(scalar(value).split()), limit)
+
+
+def first_line(value: Any, limit: int = TITLE_LIMIT) -> str:
+    """The first non-blank line of a text, as a headline."""
+    for line in scalar(value).splitlines():
+        if line.strip():
+            return headline(line, limit)
+    return ""
+
+
+def humanize(key: str) -> str:
+    """A label people read: "jobRunId" → "Job run ID", "INSTANCE_STORE" → "Instance store".
+
+    Keys that already contain spaces ("Event Source") are somebody's chosen label; keep them.
+    """
+    if " " in key.strip():
+        return key.strip()
+    words = [w.lower() for part in re.split(r"[_\-.:/]+", key) for w in _WORD.findall(part)]
+    shown = [w.upper() if w in _ACRONYMS else w for w in words]
+    if not shown:
+        return key
+    return " ".join([shown[0][:1].upper() + shown[0][1:], *shown[1:]])
+
+
+# ---------------------------------------------------------------------------------------------
+# ARNs
+# ---------------------------------------------------------------------------------------------
+
+
+def arn_parts(arn: Any) -> list[str]:
+    """The '/'-separated resource part of an ARN ('stack/NAME/uuid' → ['stack', 'NAME',
+    'uuid']), or [] when the value is not an ARN."""
+    if not isinstance(arn, str):
+        return []
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn" or not parts[5]:
+        return []
+    return parts[5].split("/")
+
+
+def locate(event: Event, *arns: Any) -> tuple[str, str | None]:
+    """The event's account and region, else the first ARN's that has them (reduced events
+    and agent-built ones may lack either)."""
+    strings = [arn for arn in arns if isinstance(arn, str)]
+    account = event.account or next(filter(None, map(account_from_arn, strings)), "")
+    region = event.region or next(filter(None, map(region_from_arn, strings)), None)
+    return account, region
+
+
+# ---------------------------------------------------------------------------------------------
+# Signals
+# ---------------------------------------------------------------------------------------------
+
+
 def fingerprint(*parts: Any) -> str:
     """The identity of "the same alert": its parts joined, empty parts kept as '-'."""
-    return ":".join(text(part, "-") for part in parts)
+    return ":".join(scalar(part, "-") for part in parts)
 
 
 def console_url(
@@ -83,8 +174,13 @@ def console_url(
     fragment: str = "",
     query: Mapping[str, str] | None = None,
 ) -> str:
-    """A deep link into the AWS console of the region's partition (aws, aws-us-gov, aws-cn)."""
-    region = region or "us-east-1"
+    """A deep link into the AWS console of the region's partition (aws, aws-us-gov, aws-cn).
+
+    The region comes from untrusted details and becomes part of the host name, so anything
+    that is not a region code ("evil.example/phish#") links to the default region instead.
+    """
+    if not (region and REGION_CODE.fullmatch(region)):
+        region = _DEFAULT_REGION
     part = partition(region)
     host = _CONSOLE_HOSTS[part]
     if part == "aws":
@@ -95,13 +191,22 @@ def console_url(
 
 
 def fields(pairs: Iterable[tuple[str, Any]]) -> list[SignalField]:
-    """Labelled fields, leaving out the ones with nothing to show."""
+    """Labelled fields, leaving out the ones with nothing to show (no value, or an object or
+    a list where a scalar belongs: those are never shown raw)."""
     out = []
     for label, value in pairs:
-        shown = text(value)
+        shown = scalar(value)
         if shown:
             out.append(SignalField(label=label, value=shown))
     return out
+
+
+def scalar_fields(obj: Any, limit: int = MAX_FIELDS) -> list[SignalField]:
+    """Fields from a mapping's top-level scalar values, labelled for people; nested ones skipped."""
+    if not isinstance(obj, Mapping):
+        return []
+    pairs = ((humanize(str(k)), clip(scalar(v).strip(), _VALUE_LIMIT)) for k, v in obj.items())
+    return fields(pairs)[:limit]
 
 
 def make_signal(
@@ -120,11 +225,13 @@ def make_signal(
     account: str | None = None,
     region: str | None = None,
 ) -> Signal:
-    """A Signal with the event's identity, account name, region and time filled in."""
+    """A Signal with the event's identity, account name, region and time filled in. The
+    title is made a headline here (one line, at most TITLE_LIMIT characters), so no
+    interpreter has to; an empty one falls back to the detail-type, else the source."""
     account = account or event.account
     return Signal(
         family=family,
-        title=title.strip() or f"{event.detail_type or event.source}",
+        title=headline(title) or headline(event.detail_type) or headline(event.source),
         severity=severity,
         state=state,
         fingerprint=fingerprint,

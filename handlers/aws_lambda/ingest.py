@@ -1,8 +1,9 @@
 """The ingest Lambda: EventBridge rules and the SNS topic invoke it with one event each.
 
-Bad input is logged (by the use case, as a warning) and answered, not raised: a retry could never fix it, and raising
-would send it round the retry and dead-letter path. A store failure is raised, so that
-Lambda retries the delivery and, in the end, dead-letters it: nothing is lost.
+Bad input is logged (by the use case, as a warning) and answered, not raised: a retry
+could never fix it, and raising would send it round the retry and dead-letter path.
+A store failure is raised, so that Lambda retries the delivery and, in the end,
+dead-letters it: nothing is lost.
 """
 
 from __future__ import annotations

@@ -33,7 +33,9 @@ def test_rejections_exit_one_and_say_why(tmp_path):
     mixed = tmp_path / "mixed.json"
     good = json.loads(corpus_files()[0].read_text())
     mixed.write_text(json.dumps([good, {"what": "is this"}]))
-    proc = run_cli("ingest", str(bad), str(mixed), str(tmp_path / "missing.json"), data_dir=tmp_path)
+    proc = run_cli(
+        "ingest", str(bad), str(mixed), str(tmp_path / "missing.json"), data_dir=tmp_path
+    )
     assert proc.returncode == 1
     assert "bad.json: 0 stored" in proc.stdout
     assert "body is not JSON" in proc.stdout

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.corpus import load
@@ -48,7 +47,9 @@ def test_batch_with_a_bad_event(service_factory, client_for):
 
 def test_nothing_usable_is_400_with_the_reason(service_factory, client_for):
     client = client_for(service_factory())
-    not_json = client.post("/ingest", content=b"{oops", headers={"content-type": "application/json"})
+    not_json = client.post(
+        "/ingest", content=b"{oops", headers={"content-type": "application/json"}
+    )
     assert not_json.status_code == 400
     assert not_json.json()["error"].startswith("body is not JSON")
     no_shape = client.post("/ingest", json={"hello": "world"})

@@ -1,7 +1,8 @@
 """Event factories: build events of any family without going through the envelope parser.
 
 Each family has its own module (tests/factories/<family>.py) with functions that return
-a `detail` dict; `make_event` wraps a detail into a stored-shape Event.
+a `detail` dict; `make_event` wraps a detail into a stored-shape Event, `corpus` reads one
+from the corpus of real AWS events, and `arn` builds the ARNs all families' details hold.
 """
 
 from __future__ import annotations
@@ -9,10 +10,17 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from bot.models import Event
+from bot.models import Event, Signal
+from bot.regions import partition
+from tests.corpus import load
 
 _ids = itertools.count(1)
 T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
+# A region of each partition but the commercial one, with the origin of its console.
+OTHER_PARTITIONS = [
+    ("us-gov-west-1", "https://console.amazonaws-us-gov.com"),
+    ("cn-north-1", "https://console.amazonaws.cn"),
+]
 
 
 def make_event(
@@ -61,3 +69,24 @@ def from_envelope(envelope: dict[str, Any], *, event_id: str | None = None) -> E
         event_id=event_id or envelope.get("id"),
         published_at=published,
     )
+
+
+def corpus_sns(name: str) -> dict[str, Any]:
+    """The SNS message of a corpus file that holds a Lambda SNS event (Records[0].Sns)."""
+    sns: dict[str, Any] = load(name)["Records"][0]["Sns"]
+    return sns
+
+
+def corpus(name: str) -> Event:
+    """The Event of a corpus file that holds one plain EventBridge envelope."""
+    return from_envelope(load(name))
+
+
+def arn(service: str, resource: str, *, region: str, account: str = "123456789012") -> str:
+    """An ARN in the region's partition (arn:aws-us-gov:…, arn:aws-cn:…)."""
+    return f"arn:{partition(region)}:{service}:{region}:{account}:{resource}"
+
+
+def field_values(signal: Signal) -> dict[str, str]:
+    """A signal's fields as {label: value}."""
+    return {field.label: field.value for field in signal.fields}

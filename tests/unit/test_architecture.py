@@ -42,11 +42,7 @@ def imported_modules(path: Path) -> set[str]:
     "path", sorted((ROOT / "bot").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
 )
 def test_core_imports_nothing_from_outside(path):
-    bad = {
-        name
-        for name in imported_modules(path)
-        if name.split(".")[0] in FORBIDDEN_IN_CORE
-    }
+    bad = {name for name in imported_modules(path) if name.split(".")[0] in FORBIDDEN_IN_CORE}
     assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 

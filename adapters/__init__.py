@@ -1,0 +1,48 @@
+"""The driven side: implementations of the core's ports.
+
+The helpers below are the store rules that are not about paging (that is bot/paging.py)
+and that every store adapter (memory, SQLite, DynamoDB) must apply identically; keeping
+them here means the stores differ only in how they read and write.
+"""
+
+from __future__ import annotations
+
+import pydantic
+
+from bot.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError
+from bot.models import Agent, Alert, UpdateAgentDTO
+
+
+def is_live(expired_at: int, now: int) -> bool:
+    """Whether an event is still visible at `now`.
+
+    Expiry is checked at read time because TTL deletion is late (DynamoDB) or absent
+    (SQLite, moto). `expired_at` 0 is the model's default, "no expiry set", which DynamoDB's
+    TTL also never deletes.
+    """
+    return expired_at == 0 or expired_at > now
+
+
+def apply_agent_update(agent: Agent, dto: UpdateAgentDTO) -> Agent:
+    """The agent with the fields set in `dto` applied, validated as a whole."""
+    try:
+        return Agent.model_validate({**agent.model_dump(), **dto.model_dump(exclude_unset=True)})
+    except pydantic.ValidationError as err:  # e.g. region explicitly set to null
+        raise ValidationError(f"invalid agent update: {err.errors()[0]['msg']}") from err
+
+
+def next_version(alert: Alert) -> Alert:
+    """The alert as a conditional write stores it: one version past the one it was read at."""
+    return alert.model_copy(update={"version": alert.version + 1}, deep=True)
+
+
+def not_found(kind: str, key: str) -> NotFoundError:
+    return NotFoundError(f"{kind} {key!r} not found")
+
+
+def already_exists(kind: str, key: str) -> ConflictError:
+    return ConflictError(f"{kind} {key!r} already exists")
+
+
+def stale(alert: Alert) -> StaleVersionError:
+    return StaleVersionError(f"alert {alert.id!r} changed since version {alert.version}")

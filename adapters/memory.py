@@ -1,0 +1,205 @@
+"""In-memory stores: the fakes of the unit tests, held to the same contract as the real ones.
+
+Every model goes in and out as a deep copy, so that a caller mutating what it got back
+cannot change the store behind its back (as it could not with a database). One lock per
+store makes each method atomic, which is what the conditional writes need.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
+from bot.cursors import CursorCodec
+from bot.models import (
+    Agent,
+    AgentQueryResult,
+    Alert,
+    AlertStatus,
+    Direction,
+    Event,
+    EventQueryResult,
+    ListEventsDTO,
+    PaginatedInputDTO,
+    Silence,
+    UpdateAgentDTO,
+)
+from bot.paging import AGENT_KEYS, EVENT_KEYS, Key, paginate, select
+
+_FAKE_SECRET = "memory-store-fake"  # fakes need no real secret; callers may pass their codec
+
+
+def _matches(event: Event, dto: ListEventsDTO, now: int) -> bool:
+    return (
+        is_live(event.expired_at, now)
+        and (dto.start_date is None or event.published_at >= dto.start_date)
+        and (dto.end_date is None or event.published_at <= dto.end_date)
+        and (dto.source is None or event.source == dto.source)
+        and (dto.account is None or event.account == dto.account)
+    )
+
+
+class MemoryEventStore:
+    """EventStore over a dict keyed on the event id."""
+
+    def __init__(self, cursors: CursorCodec | None = None) -> None:
+        self._cursors = cursors or CursorCodec(_FAKE_SECRET)
+        self._lock = threading.Lock()
+        self._events: dict[str, Event] = {}
+
+    def _insert(self, event: Event) -> bool:
+        if event.id in self._events:
+            return False
+        self._events[event.id] = event.model_copy(deep=True)
+        return True
+
+    def create(self, event: Event) -> bool:
+        with self._lock:
+            return self._insert(event)
+
+    def create_many(self, events: Sequence[Event]) -> list[bool]:
+        """Each event's `create` answer, in order; the batch is applied atomically."""
+        with self._lock:
+            return [self._insert(event) for event in events]
+
+    def get(self, event_id: str, now: int) -> Event:
+        with self._lock:
+            event = self._events.get(event_id)
+        if event is None or not is_live(event.expired_at, now):
+            raise not_found("event", event_id)
+        return event.model_copy(deep=True)
+
+    def list(self, dto: ListEventsDTO, now: int) -> EventQueryResult:
+        with self._lock:
+            candidates = [e for e in self._events.values() if _matches(e, dto, now)]
+
+        def fetch(after: Key | None, order: Direction, limit: int) -> list[Event]:
+            page = select(candidates, EVENT_KEYS.key_of, after, order, limit)
+            return [event.model_copy(deep=True) for event in page]
+
+        return paginate(dto, self._cursors, EVENT_KEYS, fetch)
+
+    def delete(self, event_id: str) -> None:
+        with self._lock:
+            if self._events.pop(event_id, None) is None:
+                raise not_found("event", event_id)
+
+
+class MemoryAgentStore:
+    """AgentStore over a dict keyed on the account id."""
+
+    def __init__(self, cursors: CursorCodec | None = None) -> None:
+        self._cursors = cursors or CursorCodec(_FAKE_SECRET)
+        self._lock = threading.Lock()
+        self._agents: dict[str, Agent] = {}
+
+    def get(self, agent_id: str) -> Agent:
+        with self._lock:
+            agent = self._agents.get(agent_id)
+        if agent is None:
+            raise not_found("agent", agent_id)
+        return agent.model_copy(deep=True)
+
+    def list(self, dto: PaginatedInputDTO) -> AgentQueryResult:
+        with self._lock:
+            agents = list(self._agents.values())
+
+        def fetch(after: Key | None, order: Direction, limit: int) -> list[Agent]:
+            page = select(agents, AGENT_KEYS.key_of, after, order, limit)
+            return [agent.model_copy(deep=True) for agent in page]
+
+        return paginate(dto, self._cursors, AGENT_KEYS, fetch)
+
+    def create(self, agent: Agent) -> None:
+        with self._lock:
+            if agent.id in self._agents:
+                raise already_exists("agent", agent.id)
+            self._agents[agent.id] = agent.model_copy(deep=True)
+
+    def update(self, agent_id: str, dto: UpdateAgentDTO) -> Agent:
+        with self._lock:
+            agent = self._agents.get(agent_id)
+            if agent is None:
+                raise not_found("agent", agent_id)
+            updated = apply_agent_update(agent, dto)
+            self._agents[agent_id] = updated
+            return updated.model_copy(deep=True)
+
+    def delete(self, agent_id: str) -> None:
+        with self._lock:
+            if self._agents.pop(agent_id, None) is None:
+                raise not_found("agent", agent_id)
+
+    def exists(self, agent_id: str) -> bool:
+        with self._lock:
+            return agent_id in self._agents
+
+
+class MemoryAlertStore:
+    """AlertStore over two dicts, alerts and silences, keyed on their ids."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._alerts: dict[str, Alert] = {}
+        self._silences: dict[str, Silence] = {}
+
+    def create_alert(self, alert: Alert) -> None:
+        with self._lock:
+            if alert.id in self._alerts:
+                raise already_exists("alert", alert.id)
+            self._alerts[alert.id] = alert.model_copy(deep=True)
+
+    def get_alert(self, alert_id: str) -> Alert:
+        with self._lock:
+            alert = self._alerts.get(alert_id)
+        if alert is None:
+            raise not_found("alert", alert_id)
+        return alert.model_copy(deep=True)
+
+    def find_alert(self, fingerprint: str) -> Alert | None:
+        with self._lock:
+            matching = [a for a in self._alerts.values() if a.fingerprint == fingerprint]
+        latest = max(matching, key=lambda a: (a.first_seen, a.id), default=None)
+        return None if latest is None else latest.model_copy(deep=True)
+
+    def update_alert(self, alert: Alert) -> Alert:
+        with self._lock:
+            stored = self._alerts.get(alert.id)
+            if stored is None:
+                raise not_found("alert", alert.id)
+            if stored.version != alert.version:
+                raise stale(alert)
+            written = next_version(alert)
+            self._alerts[alert.id] = written
+            return written.model_copy(deep=True)
+
+    def list_alerts(self, status: AlertStatus | None = None, limit: int = 100) -> list[Alert]:
+        with self._lock:
+            alerts = [a for a in self._alerts.values() if status is None or a.status == status]
+        alerts.sort(key=lambda a: (a.last_seen, a.id), reverse=True)
+        return [alert.model_copy(deep=True) for alert in alerts[:limit]]
+
+    def create_silence(self, silence: Silence) -> None:
+        with self._lock:
+            if silence.id in self._silences:
+                raise already_exists("silence", silence.id)
+            self._silences[silence.id] = silence.model_copy(deep=True)
+
+    def get_silence(self, silence_id: str) -> Silence:
+        with self._lock:
+            silence = self._silences.get(silence_id)
+        if silence is None:
+            raise not_found("silence", silence_id)
+        return silence.model_copy(deep=True)
+
+    def list_silences(self, now: int) -> list[Silence]:
+        with self._lock:
+            active = [s for s in self._silences.values() if s.active(now)]
+        active.sort(key=lambda s: (s.expires_at, s.id))
+        return [silence.model_copy(deep=True) for silence in active]
+
+    def delete_silence(self, silence_id: str) -> None:
+        with self._lock:
+            if self._silences.pop(silence_id, None) is None:
+                raise not_found("silence", silence_id)

@@ -1,0 +1,392 @@
+"""The embedded store, the product's default: one SQLite file for events, agents and alerts.
+
+Each model is stored whole as JSON in `body`, with the columns its lookups, orderings and
+conditional writes need beside it. Correctness under concurrency comes from SQLite, not
+from reads before writes: `INSERT OR IGNORE` + rowcount makes a second delivery a no-op,
+and `UPDATE ... WHERE version = ?` + rowcount makes an alert write conditional, whether
+the other writer is a thread or another process.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
+from bot.cursors import CursorCodec
+from bot.models import (
+    Agent,
+    AgentQueryResult,
+    Alert,
+    AlertStatus,
+    Direction,
+    Event,
+    EventQueryResult,
+    ListEventsDTO,
+    PaginatedInputDTO,
+    Silence,
+    UpdateAgentDTO,
+)
+from bot.paging import AGENT_KEYS, EVENT_KEYS, Key, paginate
+
+BUSY_TIMEOUT_S = 10.0
+
+_SCHEMA = """
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY,
+    published_at INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    account TEXT NOT NULL,
+    expired_at INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (published_at, id);
+CREATE INDEX IF NOT EXISTS events_by_source ON events (source, published_at, id);
+CREATE INDEX IF NOT EXISTS events_by_account ON events (account, published_at, id);
+CREATE TABLE IF NOT EXISTS agents (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_by_fingerprint ON alerts (fingerprint, first_seen, id);
+CREATE INDEX IF NOT EXISTS alerts_by_last_seen ON alerts (last_seen, id);
+CREATE INDEX IF NOT EXISTS alerts_by_status ON alerts (status, last_seen, id);
+CREATE TABLE IF NOT EXISTS silences (
+    id TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS silences_by_expiry ON silences (expires_at, id);
+COMMIT;
+"""
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (persistent, so once per open is enough).
+
+    Changing the journal mode needs an exclusive lock and SQLite answers SQLITE_BUSY at
+    once, without the busy handler, while another process opens the same new file; so
+    retry, with backoff, within the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.001
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as err:
+            if err.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+            continue
+        if mode != "wal":
+            raise RuntimeError(f"SQLite refused WAL mode (got {mode!r}); use a file path")
+        return
+
+
+class SqliteDatabase:
+    """Owns the file, its schema and one connection per thread.
+
+    sqlite3 connections must not be shared between threads mid-transaction, so each
+    thread gets its own (WAL lets readers and one writer proceed together, and
+    busy_timeout makes writers queue instead of failing). Other processes open their own
+    SqliteDatabase on the same file.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._closed = False
+        conn = self.connection()
+        _switch_to_wal(conn)
+        conn.executescript(_SCHEMA)
+
+    def _open(self) -> sqlite3.Connection:
+        # isolation_level=None: statements autocommit unless we BEGIN ourselves.
+        conn = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        # FULL: a commit survives power loss too, since a 202 promises the event is stored.
+        conn.execute("PRAGMA synchronous = FULL")
+        return conn
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"database {self.path} is closed")
+            # Close what threads that have ended left behind (a thread pool's turnover).
+            for thread, old in self._connections:
+                if not thread.is_alive():
+                    old.close()
+            self._connections = [(t, c) for t, c in self._connections if t.is_alive()]
+            conn = self._open()
+            self._connections.append((threading.current_thread(), conn))
+        self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, taking the write lock up front so it never upgrades late."""
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        """One statement, atomic on its own (autocommit)."""
+        return self.connection().execute(sql, params)
+
+    def close(self) -> None:
+        """Close every connection; the file stays, and a new SqliteDatabase reopens it."""
+        with self._lock:
+            self._closed = True
+            for _, conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+def _after(order: Direction) -> str:
+    """The comparison that keeps keys strictly after a bound in `order`."""
+    return {"asc": ">", "desc": "<"}[order]
+
+
+def _sort(order: Direction) -> str:
+    """The SQL sort for `order`; a fixed string, never the caller's text."""
+    return {"asc": "ASC", "desc": "DESC"}[order]
+
+
+class SqliteEventStore:
+    """EventStore on the `events` table."""
+
+    def __init__(self, db: SqliteDatabase, cursors: CursorCodec) -> None:
+        self._db = db
+        self._cursors = cursors
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, event: Event) -> bool:
+        cursor = conn.execute(
+            "INSERT OR IGNORE INTO events (id, published_at, source, account, expired_at, body)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                event.id,
+                event.published_at,
+                event.source,
+                event.account,
+                event.expired_at,
+                event.model_dump_json(),
+            ),
+        )
+        return cursor.rowcount == 1
+
+    def create(self, event: Event) -> bool:
+        return self._insert(self._db.connection(), event)
+
+    def create_many(self, events: Sequence[Event]) -> list[bool]:
+        """Each event's `create` answer, in order, in one transaction (one fsync per batch)."""
+        with self._db.transaction() as conn:
+            return [self._insert(conn, event) for event in events]
+
+    def get(self, event_id: str, now: int) -> Event:
+        row = self._db.execute(
+            "SELECT expired_at, body FROM events WHERE id = ?", (event_id,)
+        ).fetchone()
+        if row is None or not is_live(row[0], now):
+            raise not_found("event", event_id)
+        return Event.model_validate_json(row[1])
+
+    def list(self, dto: ListEventsDTO, now: int) -> EventQueryResult:
+        where = ["(expired_at = 0 OR expired_at > ?)"]  # is_live, in SQL
+        params: list[Any] = [now]
+        for clause, value in (
+            ("published_at >= ?", dto.start_date),
+            ("published_at <= ?", dto.end_date),
+            ("source = ?", dto.source),
+            ("account = ?", dto.account),
+        ):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+
+        def fetch(after: Key | None, order: Direction, limit: int) -> list[Event]:
+            clauses, args = list(where), list(params)
+            if after is not None:
+                clauses.append(f"(published_at, id) {_after(order)} (?, ?)")
+                args.extend(after)
+            rows = self._db.execute(
+                f"SELECT body FROM events WHERE {' AND '.join(clauses)}"
+                f" ORDER BY published_at {_sort(order)}, id {_sort(order)} LIMIT ?",
+                [*args, limit],
+            )
+            return [Event.model_validate_json(body) for (body,) in rows]
+
+        return paginate(dto, self._cursors, EVENT_KEYS, fetch)
+
+    def delete(self, event_id: str) -> None:
+        if self._db.execute("DELETE FROM events WHERE id = ?", (event_id,)).rowcount == 0:
+            raise not_found("event", event_id)
+
+
+class SqliteAgentStore:
+    """AgentStore on the `agents` table."""
+
+    def __init__(self, db: SqliteDatabase, cursors: CursorCodec) -> None:
+        self._db = db
+        self._cursors = cursors
+
+    def get(self, agent_id: str) -> Agent:
+        row = self._db.execute("SELECT body FROM agents WHERE id = ?", (agent_id,)).fetchone()
+        if row is None:
+            raise not_found("agent", agent_id)
+        return Agent.model_validate_json(row[0])
+
+    def list(self, dto: PaginatedInputDTO) -> AgentQueryResult:
+        def fetch(after: Key | None, order: Direction, limit: int) -> list[Agent]:
+            where, args = ("", []) if after is None else (f"WHERE id {_after(order)} ?", [*after])
+            rows = self._db.execute(
+                f"SELECT body FROM agents {where} ORDER BY id {_sort(order)} LIMIT ?",
+                [*args, limit],
+            )
+            return [Agent.model_validate_json(body) for (body,) in rows]
+
+        return paginate(dto, self._cursors, AGENT_KEYS, fetch)
+
+    def create(self, agent: Agent) -> None:
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO agents (id, body) VALUES (?, ?)",
+            (agent.id, agent.model_dump_json()),
+        )
+        if cursor.rowcount == 0:
+            raise already_exists("agent", agent.id)
+
+    def update(self, agent_id: str, dto: UpdateAgentDTO) -> Agent:
+        with self._db.transaction() as conn:  # read-modify-write under the write lock
+            row = conn.execute("SELECT body FROM agents WHERE id = ?", (agent_id,)).fetchone()
+            if row is None:
+                raise not_found("agent", agent_id)
+            agent = apply_agent_update(Agent.model_validate_json(row[0]), dto)
+            conn.execute(
+                "UPDATE agents SET body = ? WHERE id = ?", (agent.model_dump_json(), agent_id)
+            )
+        return agent
+
+    def delete(self, agent_id: str) -> None:
+        if self._db.execute("DELETE FROM agents WHERE id = ?", (agent_id,)).rowcount == 0:
+            raise not_found("agent", agent_id)
+
+    def exists(self, agent_id: str) -> bool:
+        row = self._db.execute("SELECT 1 FROM agents WHERE id = ?", (agent_id,)).fetchone()
+        return row is not None
+
+
+def _alert_columns(alert: Alert) -> tuple[Any, ...]:
+    return (
+        alert.fingerprint,
+        alert.status.value,
+        alert.first_seen,
+        alert.last_seen,
+        alert.version,
+        alert.model_dump_json(),
+    )
+
+
+class SqliteAlertStore:
+    """AlertStore on the `alerts` and `silences` tables."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def create_alert(self, alert: Alert) -> None:
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO alerts"
+            " (fingerprint, status, first_seen, last_seen, version, body, id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (*_alert_columns(alert), alert.id),
+        )
+        if cursor.rowcount == 0:
+            raise already_exists("alert", alert.id)
+
+    def get_alert(self, alert_id: str) -> Alert:
+        row = self._db.execute("SELECT body FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+        if row is None:
+            raise not_found("alert", alert_id)
+        return Alert.model_validate_json(row[0])
+
+    def find_alert(self, fingerprint: str) -> Alert | None:
+        row = self._db.execute(
+            "SELECT body FROM alerts WHERE fingerprint = ?"
+            " ORDER BY first_seen DESC, id DESC LIMIT 1",
+            (fingerprint,),
+        ).fetchone()
+        return None if row is None else Alert.model_validate_json(row[0])
+
+    def update_alert(self, alert: Alert) -> Alert:
+        written = next_version(alert)
+        cursor = self._db.execute(
+            "UPDATE alerts SET fingerprint = ?, status = ?, first_seen = ?, last_seen = ?,"
+            " version = ?, body = ? WHERE id = ? AND version = ?",
+            (*_alert_columns(written), alert.id, alert.version),
+        )
+        if cursor.rowcount == 1:
+            return written
+        if self._db.execute("SELECT 1 FROM alerts WHERE id = ?", (alert.id,)).fetchone() is None:
+            raise not_found("alert", alert.id)
+        raise stale(alert)
+
+    def list_alerts(self, status: AlertStatus | None = None, limit: int = 100) -> list[Alert]:
+        where, args = ("", []) if status is None else ("WHERE status = ?", [status.value])
+        rows = self._db.execute(
+            f"SELECT body FROM alerts {where} ORDER BY last_seen DESC, id DESC LIMIT ?",
+            [*args, limit],
+        )
+        return [Alert.model_validate_json(body) for (body,) in rows]
+
+    def create_silence(self, silence: Silence) -> None:
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO silences (id, expires_at, body) VALUES (?, ?, ?)",
+            (silence.id, silence.expires_at, silence.model_dump_json()),
+        )
+        if cursor.rowcount == 0:
+            raise already_exists("silence", silence.id)
+
+    def get_silence(self, silence_id: str) -> Silence:
+        row = self._db.execute("SELECT body FROM silences WHERE id = ?", (silence_id,)).fetchone()
+        if row is None:
+            raise not_found("silence", silence_id)
+        return Silence.model_validate_json(row[0])
+
+    def list_silences(self, now: int) -> list[Silence]:
+        rows = self._db.execute(
+            "SELECT body FROM silences WHERE expires_at > ? ORDER BY expires_at, id", (now,)
+        )
+        return [Silence.model_validate_json(body) for (body,) in rows]
+
+    def delete_silence(self, silence_id: str) -> None:
+        if self._db.execute("DELETE FROM silences WHERE id = ?", (silence_id,)).rowcount == 0:
+            raise not_found("silence", silence_id)

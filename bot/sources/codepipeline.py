@@ -1,0 +1,112 @@
+"""CodePipeline pipeline, stage and action execution events: one alert per pipeline.
+
+Every event of a pipeline, whatever its level, shares the pipeline's fingerprint, so that a
+failed action, its stage and the pipeline fold into one alert. A FAILED at any level fires
+it; only the pipeline's own SUCCEEDED resolves it, as a stage or action that succeeds (a
+retry, say) says nothing of the rest of the run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from bot.models import Event, Severity, Signal, SignalState
+from bot.sources import registry
+from bot.sources.base import (
+    Context,
+    arn_parts,
+    console_url,
+    dig,
+    fields,
+    fingerprint,
+    headline,
+    locate,
+    make_signal,
+)
+
+FAMILY = registry.CODEPIPELINE
+
+_PIPELINE = "CodePipeline Pipeline Execution State Change"
+_STAGE = "CodePipeline Stage Execution State Change"
+_ACTION = "CodePipeline Action Execution State Change"
+
+
+def _level(state: str, pipeline_level: bool) -> tuple[Severity, SignalState]:
+    """FAILED fires, the pipeline's SUCCEEDED resolves; the rest (a stage's or an action's
+    SUCCEEDED, STARTED, CANCELED, SUPERSEDED…) is only news."""
+    if state == "FAILED":
+        return Severity.HIGH, SignalState.FIRING
+    if state == "SUCCEEDED" and pipeline_level:
+        return Severity.INFO, SignalState.RESOLVED
+    return Severity.INFO, SignalState.INFO
+
+
+def _pipeline_name(event: Event) -> str:
+    """The detail's name, else the one in the pipeline ARN (arn:…:codepipeline:…:NAME)."""
+    named = headline(dig(event.detail, "pipeline"), 100)
+    if named:
+        return named
+    arn = next((a for a in event.resources if ":codepipeline:" in a), "")
+    parts = arn_parts(arn)
+    return headline(parts[0], 100) if parts else ""
+
+
+def _what(event: Event, stage: str, action: str) -> str:
+    """ "Build/Compile action", "Build stage", or "" for the pipeline itself. A reduced event
+    without detail-type is placed by its shape, so that an action's SUCCEEDED never passes
+    for the pipeline's."""
+    kind = event.detail_type
+    if kind == _ACTION or (kind is None and action):
+        return f"{stage}/{action} action"
+    if kind == _STAGE or (kind is None and stage):
+        return f"{stage} stage"
+    return ""
+
+
+def interpret(event: Event, ctx: Context) -> list[Signal]:
+    """One signal per event, on the pipeline's one alert. Other detail-types of the source
+    (CloudTrail API calls…) are left to the generic view."""
+    if event.detail_type not in (_PIPELINE, _STAGE, _ACTION, None):
+        return []
+    detail = event.detail
+    pipeline = _pipeline_name(event) or "unknown"
+    state = headline(dig(detail, "state"), 30).upper()
+    stage = headline(dig(detail, "stage"), 100)
+    action = headline(dig(detail, "action"), 100)
+    what = _what(event, stage, action)
+    severity, signal_state = _level(state, pipeline_level=not what)
+    account, region = locate(event, *event.resources)
+    title = f"Pipeline {pipeline}: {what}" if what else f"Pipeline {pipeline}"
+    return [
+        make_signal(
+            event,
+            ctx,
+            family=FAMILY,
+            title=f"{title} {state or 'state unknown'}",
+            severity=severity,
+            state=signal_state,
+            fingerprint=fingerprint("codepipeline", account, region, pipeline),
+            fields=fields(_fields(detail, pipeline, stage, action)),
+            resource=next(iter(event.resources), pipeline),
+            console_url=console_url(
+                region, f"codesuite/codepipeline/pipelines/{quote(pipeline, safe='')}/view"
+            ),
+            account=account,
+            region=region,
+        )
+    ]
+
+
+def _fields(detail: Any, pipeline: str, stage: str, action: str) -> list[tuple[str, Any]]:
+    result = dig(detail, "execution-result")
+    return [
+        ("Pipeline", pipeline),
+        ("Execution ID", dig(detail, "execution-id")),
+        ("Stage", stage),
+        ("Action", action),
+        ("Provider", dig(detail, "type", "provider")),
+        ("Error code", dig(result, "error-code")),
+        ("Summary", dig(result, "external-execution-summary")),
+        ("External URL", dig(result, "external-execution-url")),
+    ]

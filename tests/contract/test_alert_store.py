@@ -1,0 +1,174 @@
+"""The AlertStore contract: alerts with optimistic versions, and silences that expire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.errors import ConflictError, NotFoundError, StaleVersionError
+from bot.models import Alert, AlertStatus, HistoryEntry, MessageRef, Severity, Silence
+from bot.ports import AlertStore
+
+T0 = 1_700_000_000
+
+
+def alert(alert_id: str = "al-1", **fields: Any) -> Alert:
+    values: dict[str, Any] = {
+        "id": alert_id,
+        "fingerprint": "fp-1",
+        "title": "CPU high",
+        "severity": Severity.HIGH,
+        "source": "aws.cloudwatch",
+        "account": "123456789012",
+        "message": MessageRef(channel="C0123", ts="1700000000.000100"),
+        "first_seen": T0,
+        "last_seen": T0,
+        "history": [HistoryEntry(at=T0, action="fired")],
+    }
+    return Alert(**{**values, **fields})
+
+
+def silence(silence_id: str, expires_at: int, **fields: Any) -> Silence:
+    values: dict[str, Any] = {
+        "id": silence_id,
+        "matcher": "fp-1",
+        "created_by": "U123",
+        "reason": "maintenance",
+        "created_at": T0,
+        "expires_at": expires_at,
+    }
+    return Silence(**{**values, **fields})
+
+
+# --- alerts ----------------------------------------------------------------------------------
+
+
+def test_create_then_get(alert_store: AlertStore) -> None:
+    created = alert()
+    alert_store.create_alert(created)
+    assert alert_store.get_alert("al-1") == created
+
+
+def test_a_duplicate_alert_conflicts_and_keeps_the_first(alert_store: AlertStore) -> None:
+    alert_store.create_alert(alert(title="first"))
+    with pytest.raises(ConflictError):
+        alert_store.create_alert(alert(title="second"))
+    assert alert_store.get_alert("al-1").title == "first"
+
+
+def test_an_unknown_alert_is_not_found(alert_store: AlertStore) -> None:
+    with pytest.raises(NotFoundError):
+        alert_store.get_alert("nope")
+    with pytest.raises(NotFoundError):
+        alert_store.update_alert(alert("nope"))
+
+
+def test_find_alert_takes_the_latest_first_seen_of_the_fingerprint(alert_store: AlertStore) -> None:
+    assert alert_store.find_alert("fp-1") is None
+    alert_store.create_alert(alert("old", first_seen=T0, status=AlertStatus.RESOLVED))
+    alert_store.create_alert(alert("new", first_seen=T0 + 50, last_seen=T0 + 50))
+    alert_store.create_alert(alert("mid", first_seen=T0 + 20, last_seen=T0 + 99))
+    alert_store.create_alert(alert("other", fingerprint="fp-2", first_seen=T0 + 500))
+    assert alert_store.find_alert("fp-1").id == "new"
+    alert_store.create_alert(alert("newest", first_seen=T0 + 60, status=AlertStatus.RESOLVED))
+    assert alert_store.find_alert("fp-1").id == "newest"  # whatever its status
+    assert alert_store.find_alert("fp-3") is None
+
+
+def test_find_alert_breaks_first_seen_ties_by_id(alert_store: AlertStore) -> None:
+    for alert_id in ("b", "c", "a"):
+        alert_store.create_alert(alert(alert_id, first_seen=T0 + 5))
+    assert alert_store.find_alert("fp-1").id == "c"
+
+
+def test_update_writes_and_increments_the_version(alert_store: AlertStore) -> None:
+    alert_store.create_alert(alert())
+    read = alert_store.get_alert("al-1")
+    assert read.version == 0
+    changed = read.model_copy(update={"status": AlertStatus.ACKED, "acked_by": "U1", "count": 4})
+    written = alert_store.update_alert(changed)
+    assert written == changed.model_copy(update={"version": 1})
+    assert alert_store.get_alert("al-1") == written
+    again = alert_store.update_alert(written.model_copy(update={"last_seen": T0 + 9}))
+    assert again.version == 2
+    assert alert_store.get_alert("al-1").last_seen == T0 + 9
+
+
+def test_of_two_writers_at_one_version_the_first_wins_and_the_second_is_stale(
+    alert_store: AlertStore,
+) -> None:
+    alert_store.create_alert(alert())
+    mine = alert_store.get_alert("al-1").model_copy(update={"acked_by": "U-first"})
+    theirs = alert_store.get_alert("al-1").model_copy(update={"acked_by": "U-second"})
+    alert_store.update_alert(mine)
+    with pytest.raises(StaleVersionError):
+        alert_store.update_alert(theirs)
+    stored = alert_store.get_alert("al-1")
+    assert (stored.acked_by, stored.version) == ("U-first", 1)
+
+
+def test_an_update_changes_what_lookups_and_listings_see(alert_store: AlertStore) -> None:
+    alert_store.create_alert(alert())
+    read = alert_store.get_alert("al-1")
+    alert_store.update_alert(read.model_copy(update={"status": AlertStatus.RESOLVED}))
+    assert alert_store.list_alerts(AlertStatus.OPEN) == []
+    assert [a.id for a in alert_store.list_alerts(AlertStatus.RESOLVED)] == ["al-1"]
+    assert alert_store.find_alert("fp-1").status == AlertStatus.RESOLVED
+
+
+def test_list_alerts_most_recently_seen_first_by_status_and_limit(alert_store: AlertStore) -> None:
+    alert_store.create_alert(alert("a", last_seen=T0 + 10))
+    alert_store.create_alert(alert("b", last_seen=T0 + 30, status=AlertStatus.ACKED))
+    alert_store.create_alert(alert("c", last_seen=T0 + 20))
+    alert_store.create_alert(alert("d", last_seen=T0 + 5, status=AlertStatus.RESOLVED))
+    assert [a.id for a in alert_store.list_alerts()] == ["b", "c", "a", "d"]
+    assert [a.id for a in alert_store.list_alerts(AlertStatus.OPEN)] == ["c", "a"]
+    assert [a.id for a in alert_store.list_alerts(limit=2)] == ["b", "c"]
+    assert [a.id for a in alert_store.list_alerts(AlertStatus.ACKED)] == ["b"]
+
+
+def test_a_returned_alert_is_a_copy(alert_store: AlertStore) -> None:
+    alert_store.create_alert(alert())
+    alert_store.get_alert("al-1").history.append(HistoryEntry(at=T0 + 1, action="tampered"))
+    assert len(alert_store.get_alert("al-1").history) == 1
+
+
+# --- silences --------------------------------------------------------------------------------
+
+
+def test_silence_create_get_and_conflict(alert_store: AlertStore) -> None:
+    created = silence("s-1", T0 + 3600, scope="resource", matcher="arn:aws:ec2:i-1")
+    alert_store.create_silence(created)
+    assert alert_store.get_silence("s-1") == created
+    with pytest.raises(ConflictError):
+        alert_store.create_silence(silence("s-1", T0 + 60))
+    assert alert_store.get_silence("s-1") == created
+    with pytest.raises(NotFoundError):
+        alert_store.get_silence("s-2")
+
+
+def test_silences_in_force_soonest_to_expire_first_and_gone_at_expiry(
+    alert_store: AlertStore,
+) -> None:
+    alert_store.create_silence(silence("late", T0 + 300))
+    alert_store.create_silence(silence("soon", T0 + 100))
+    alert_store.create_silence(silence("tie-b", T0 + 200))
+    alert_store.create_silence(silence("tie-a", T0 + 200))
+    assert [s.id for s in alert_store.list_silences(T0)] == ["soon", "tie-a", "tie-b", "late"]
+    assert [s.id for s in alert_store.list_silences(T0 + 100)] == ["tie-a", "tie-b", "late"]
+    assert [s.id for s in alert_store.list_silences(T0 + 299)] == ["late"]
+    assert alert_store.list_silences(T0 + 300) == []
+    # Expiry is a read-time filter: nothing was deleted, an earlier `now` still sees them.
+    assert [s.id for s in alert_store.list_silences(T0 + 150)] == ["tie-a", "tie-b", "late"]
+
+
+def test_delete_silence(alert_store: AlertStore) -> None:
+    alert_store.create_silence(silence("s-1", T0 + 100))
+    alert_store.create_silence(silence("s-2", T0 + 100))
+    alert_store.delete_silence("s-1")
+    assert [s.id for s in alert_store.list_silences(T0)] == ["s-2"]
+    with pytest.raises(NotFoundError):
+        alert_store.get_silence("s-1")
+    with pytest.raises(NotFoundError):
+        alert_store.delete_silence("s-1")
