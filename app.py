@@ -84,6 +84,20 @@ def cmd_ingest(settings: Settings, files: Sequence[str], as_json: bool) -> int:
     return 1 if failed else 0
 
 
+def cmd_init_db(settings: Settings) -> int:
+    """Create the table serverless.yml defines, from the one schema in the adapter."""
+    from adapters.dynamodb.schema import TableSetupError, create_table
+
+    where = f"{settings.aws_dynamodb_table} ({settings.aws_endpoint or settings.aws_region})"
+    try:
+        created = create_table(settings)
+    except TableSetupError as err:
+        print(f"init-db failed: {err}", file=sys.stderr)
+        return 1
+    print(f"table {where} {'created' if created else 'already exists'}; TTL on expired_at")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="app.py", description="AWS monitoring chat-ops bot")
     commands = root.add_subparsers(dest="command", required=True)
@@ -91,6 +105,7 @@ def parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="ingest events from JSON files ('-' is stdin)")
     ingest.add_argument("files", nargs="+", metavar="FILE")
     ingest.add_argument("--json", action="store_true", help="one JSON object per file")
+    commands.add_parser("init-db", help="create the DynamoDB table (AWS_DYNAMODB_TABLE)")
     return root
 
 
@@ -102,13 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"configuration error: {err}", file=sys.stderr)
         return 2
     setup_logging(settings)
-    try:
-        if args.command == "serve":
-            return cmd_serve(settings)
-        return cmd_ingest(settings, args.files, args.json)
-    except NotImplementedError as err:
-        print(f"configuration error: {err}", file=sys.stderr)
-        return 2
+    if args.command == "serve":
+        return cmd_serve(settings)
+    if args.command == "init-db":
+        return cmd_init_db(settings)
+    return cmd_ingest(settings, args.files, args.json)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from bot.services import Services
 
 
 def open_services(settings: Settings) -> Services:
-    """Open the configured store (`STORE`) and wire the services around it.
+    """Open the configured store (`STORE`: sqlite or dynamodb) and wire the services.
 
     Imports the chosen adapter only, so a Lambda never loads what it does not use.
     """
@@ -28,4 +28,17 @@ def open_services(settings: Settings) -> Services:
             agents=SqliteAgentStore(db, codec),
             alerts=SqliteAlertStore(db),
         )
-    raise NotImplementedError(f"STORE={settings.store} has no adapter yet; use STORE=sqlite")
+    from adapters.dynamodb.stores import (
+        DynamoAgentStore,
+        DynamoAlertStore,
+        DynamoEventStore,
+        open_table,
+    )
+
+    table = open_table(settings)
+    return Services(
+        settings=settings,
+        events=DynamoEventStore(table, codec),
+        agents=DynamoAgentStore(table, codec),
+        alerts=DynamoAlertStore(table),
+    )

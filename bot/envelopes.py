@@ -115,7 +115,13 @@ def normalize(unit: Any) -> RawEvent:
     """One unit → RawEvent. ValidationError says why when no known shape matches."""
     if not isinstance(unit, Mapping):
         raise ValidationError(f"an event must be a JSON object, not {_json_type(unit)}")
-    size = len(canonical_json(unit).encode("utf-8"))
+    try:
+        size = len(canonical_json(unit).encode("utf-8"))
+    except UnicodeEncodeError as err:  # JSON's "\ud800" escape decodes to a lone surrogate
+        bad = err.object[err.start : err.end].encode("unicode_escape").decode()
+        raise ValidationError(
+            f"event text holds {bad}, an unpaired surrogate: not Unicode"
+        ) from err
     if size > MAX_EVENT_BYTES:
         raise ValidationError(
             f"event is {size} bytes, over the {MAX_EVENT_BYTES}-byte limit of one event"

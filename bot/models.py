@@ -211,6 +211,10 @@ Direction = Literal["asc", "desc"]
 # ---------------------------------------------------------------------------------------------
 
 
+# From the epoch to 9999-12-31T23:59:59Z: the times a date bucket (YYYY-MM-DD) can hold.
+EpochSeconds = Annotated[int, Field(ge=0, le=253_402_300_799)]
+
+
 class Event(Model):
     """One AWS (or agent) event as stored: the seed's fields plus times and its summary.
 
@@ -220,16 +224,17 @@ class Event(Model):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str = Field(min_length=1, max_length=512)
+    # 256 characters keep the id within DynamoDB's 1024-byte sort keys in any script.
+    id: str = Field(min_length=1, max_length=256)
     account: str = ""
     region: str | None = None
     source: str
     detail_type: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
     resources: list[str] = Field(default_factory=list)
-    published_at: int
-    updated_at: int
-    received_at: int
+    published_at: EpochSeconds
+    updated_at: EpochSeconds
+    received_at: EpochSeconds
     expired_at: int = Field(default=0, description="epoch seconds; 0 never expires")
     family: str = "generic"
     title: str = ""

@@ -191,3 +191,9 @@ def test_decode_body_explains_non_json():
     with pytest.raises(ValidationError, match="not UTF-8"):
         decode_body(b"\xff\xfe\x00garbage")
     assert decode_body(json.dumps([1]).encode()) == [1]
+
+
+def test_unpaired_surrogate_is_a_clear_error():
+    body = decode_body(b'{"source": "aws.ecs", "detail": {"x": "\\ud800"}}')
+    with pytest.raises(ValidationError, match=r"\\ud800, an unpaired surrogate"):
+        normalize(body)

@@ -132,3 +132,34 @@ def test_whole_corpus_in_one_store_keeps_each_distinct_id_once(store, clock):
 def test_ingest_answer_serialises_as_the_http_contract(store, clock):
     result = ingest(load("ecs_task_state_change_running.json"), store, clock, ttl=TTL)
     assert set(json.loads(result.model_dump_json())) == {"stored", "duplicates", "ids", "rejected"}
+
+
+def test_a_failing_interpreter_falls_back_to_generic_and_warns(store, clock, caplog, monkeypatch):
+    import bot.sources
+
+    def broken(event, ctx):
+        raise KeyError("surprise")
+
+    monkeypatch.setitem(bot.sources.INTERPRETERS, "ecs", broken)
+    event = load("ecs_task_state_change_running.json")
+    with caplog.at_level(logging.WARNING, logger="bot.sources"):
+        result = ingest(event, store, clock, ttl=TTL)
+    assert result.stored == 1
+    stored = store.get(event["id"], now=int(clock.now()))
+    assert stored.title  # the generic view still names it
+    assert any("interpreter ecs failed" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"time": 10**18}, "published_at: Input should be less than or equal to"),
+        ({"id": "é" * 257}, "id: String should have at most 256 characters"),
+    ],
+)
+def test_out_of_range_fields_reject_only_that_event(store, clock, change, message):
+    good = load("ecs_task_state_change_running.json")
+    bad = {**good, "id": "bad-one", **change}
+    result = ingest([bad, good], store, clock, ttl=TTL)
+    assert result.ids == [good["id"]]
+    assert message in result.rejected[0].error

@@ -1,0 +1,20 @@
+"""The DynamoDB adapter: every store in ONE table, through pynamodb.
+
+Single-table layout (`models.py` declares it, `schema.py` creates it, `stores.py` uses it):
+
+    item       pk            sk            gsi1pk / gsi1sk               gsi2pk / gsi2sk
+    event      EVENT#<id>    EVENT         EVENTS#<YYYY-MM-DD>           -
+                                           / <published_at>#<id>
+    event day  EVENT_DAYS    <YYYY-MM-DD>  -                             -
+    agent      AGENT         <account id>  -                             -
+    alert      ALERT#<id>    ALERT         FP#<fingerprint>              ALERTS#<status>
+                                           / <first_seen>#<id>           / <last_seen>#<id>
+    silence    SILENCE#<id>  SILENCE       -                             SILENCES
+                                                                         / <expires_at>#<id>
+
+Times in sort keys are epoch seconds as 12 digits. Both indexes project ALL; the table is
+PAY_PER_REQUEST, with TTL on `expired_at` (events, event days, silences).
+
+Modules are imported on demand: a Lambda imports `stores` (pynamodb), never `schema`
+(boto3, for init-db and tests).
+"""

@@ -1,0 +1,206 @@
+"""The pynamodb models of the one table, and their binding to a concrete table.
+
+Every item kind shares the table's keys: `pk`/`sk`, and two sparse global secondary
+indexes, `gsi1` and `gsi2` (an item that leaves an index's key unset is not in it).
+`TableItem` declares those keys once; `schema.table_definition` derives CreateTable from
+it, so the models and the created table cannot drift apart.
+
+pynamodb reads a model's table, endpoint and region from its class `Meta`. The classes
+here have none: `bind` makes subclasses with a `Meta` for one table, so that one process
+(the tests, a benchmark) can use several tables or endpoints side by side.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+TTL_ATTRIBUTE = "expired_at"  # epoch seconds; DynamoDB's TTL deletes the item some time after
+BILLING_MODE = "PAY_PER_REQUEST"
+
+_M = TypeVar("_M", bound=Model)
+
+
+class Gsi1(GlobalSecondaryIndex[Any]):
+    """Events by UTC day then time; alerts by fingerprint then first_seen."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi2(GlobalSecondaryIndex[Any]):
+    """Alerts by status then last_seen; silences by expiry."""
+
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class TableItem(Model):
+    """The table's key schema, shared by every item kind. Never bound or stored itself."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+    gsi2 = Gsi2()
+
+
+class EventItem(TableItem):
+    """pk EVENT#<id>, sk EVENT; in gsi1 under its UTC day of published_at.
+
+    source, account and the times are attributes beside the JSON `body` because the
+    listing filters on them server-side.
+    """
+
+    source = UnicodeAttribute()
+    account = UnicodeAttribute()
+    published_at = NumberAttribute()
+    expired_at = NumberAttribute(attr_name=TTL_ATTRIBUTE)
+    body = UnicodeAttribute()
+
+
+class EventDayItem(TableItem):
+    """pk EVENT_DAYS, sk <YYYY-MM-DD>: a day that holds (or held) events.
+
+    `expired_at` is the latest expiry of the day's events, so that TTL removes the bucket
+    once the day's events are all gone, and a listing skips days that are all expired.
+    """
+
+    expired_at = NumberAttribute(attr_name=TTL_ATTRIBUTE)
+
+
+class AgentItem(TableItem):
+    """pk AGENT, sk <account id>: agents are few and list sorted by id, in one partition."""
+
+    body = UnicodeAttribute()
+
+
+class AlertItem(TableItem):
+    """pk ALERT#<id>, sk ALERT; gsi1 by fingerprint, gsi2 by status.
+
+    `version` is an attribute so that a write can be conditional on it.
+    """
+
+    version = NumberAttribute()
+    body = UnicodeAttribute()
+
+
+class SilenceItem(TableItem):
+    """pk SILENCE#<id>, sk SILENCE; gsi2 SILENCES by expiry; TTL removes it after."""
+
+    expired_at = NumberAttribute(attr_name=TTL_ATTRIBUTE)
+    body = UnicodeAttribute()
+
+
+ITEM_KINDS: tuple[type[TableItem], ...] = (
+    EventItem,
+    EventDayItem,
+    AgentItem,
+    AlertItem,
+    SilenceItem,
+)
+
+
+@dataclass(frozen=True)
+class TableConfig:
+    """Where the table is: its name, the endpoint (None is AWS itself) and the region."""
+
+    table: str
+    endpoint: str | None = None
+    region: str = "us-east-1"
+
+    @classmethod
+    def of(
+        cls,
+        settings: Settings | None = None,
+        *,
+        table: str | None = None,
+        endpoint: str | None = None,
+        region: str | None = None,
+    ) -> TableConfig:
+        """From Settings (AWS_DYNAMODB_TABLE, AWS_ENDPOINT, AWS_REGION), explicit args winning."""
+        if settings is not None:
+            table = table or settings.aws_dynamodb_table
+            endpoint = endpoint or settings.aws_endpoint
+            region = region or settings.aws_region
+        if not table:
+            raise ValueError("a DynamoDB table name is required (AWS_DYNAMODB_TABLE)")
+        return cls(table=table, endpoint=endpoint or None, region=region or "us-east-1")
+
+
+@dataclass(frozen=True)
+class BoundModels:
+    """The item models bound to one table."""
+
+    event: type[EventItem]
+    day: type[EventDayItem]
+    agent: type[AgentItem]
+    alert: type[AlertItem]
+    silence: type[SilenceItem]
+
+
+def _bound(kind: type[_M], config: TableConfig) -> type[_M]:
+    meta = type(
+        "Meta",
+        (),
+        {
+            "table_name": config.table,
+            "host": config.endpoint,
+            "region": config.region,
+            "billing_mode": BILLING_MODE,
+        },
+    )
+    return type(kind.__name__, (kind,), {"Meta": meta, "__module__": __name__})
+
+
+@lru_cache(maxsize=16)
+def _endpoint_connection(endpoint: str | None, region: str) -> Connection:
+    """One pynamodb Connection (one botocore client, made on first use) per endpoint."""
+    return Connection(region=region, host=endpoint)
+
+
+@lru_cache(maxsize=64)
+def bind(config: TableConfig) -> BoundModels:
+    """The item models of `config`'s table, made once per table and endpoint.
+
+    pynamodb gives every model class a connection of its own, each with its own botocore
+    client, and a client costs tens of milliseconds to build: five of them would weigh on
+    a Lambda's cold start. The bound classes share one table connection instead, over one
+    client per endpoint (valid since they share the table's one key schema).
+    """
+    models = BoundModels(
+        event=_bound(EventItem, config),
+        day=_bound(EventDayItem, config),
+        agent=_bound(AgentItem, config),
+        alert=_bound(AlertItem, config),
+        silence=_bound(SilenceItem, config),
+    )
+    table = models.event._get_connection()  # builds the table's key metadata; no request
+    shared = _endpoint_connection(config.endpoint, config.region)
+    with suppress(ValueError):  # bound before (and evicted from the cache): same schema
+        shared.add_meta_table(table.get_meta_table())
+    table.connection = shared
+    for kind in (models.day, models.agent, models.alert, models.silence):
+        kind._connection = table
+    return models

@@ -1,0 +1,530 @@
+"""EventStore, AgentStore and AlertStore on the one DynamoDB table, through pynamodb.
+
+Every access is a key lookup or a key-range Query: no Scan, no `contains`. The key
+layout is in the package docstring; the reasons are here, next to the code they shape.
+
+Sort keys that order by time are `<seconds as 12 digits>#<id>`: fixed width makes string
+order numeric order, and the id after it breaks ties exactly as the ports order them
+((time, id)), since DynamoDB compares strings by UTF-8 bytes, which is code point order,
+which is Python's.
+
+Errors: a missing item is NotFoundError, a failed condition is a duplicate (False),
+ConflictError or StaleVersionError, and any other pynamodb error is UnprocessedError, so
+the core never sees a pynamodb exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from pynamodb.exceptions import DoesNotExist, PynamoDBException
+from pynamodb.expressions.condition import Condition
+
+from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
+from adapters.dynamodb.models import (
+    BoundModels,
+    TableConfig,
+    TableItem,
+    bind,
+)
+from bot.cursors import CursorCodec
+from bot.errors import ConflictError, NotFoundError, UnprocessedError, ValidationError
+from bot.models import (
+    Agent,
+    AgentQueryResult,
+    Alert,
+    AlertStatus,
+    Direction,
+    Event,
+    EventQueryResult,
+    ListEventsDTO,
+    PaginatedInputDTO,
+    Silence,
+    UpdateAgentDTO,
+)
+from bot.paging import AGENT_KEYS, EVENT_KEYS, Key, paginate, select
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+_I = TypeVar("_I", bound=TableItem)
+
+MAX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z: the last second a YYYY-MM-DD day can name
+EVENT_DAYS = "EVENT_DAYS"
+AGENT_PK = "AGENT"
+SILENCES = "SILENCES"
+DAYS_PAGE = 32  # day buckets per Query page: a month of days, a few hundred bytes
+FILTERED_PAGE = 100  # items evaluated per Query page when source/account filters drop some
+AGENT_UPDATE_ATTEMPTS = 10  # each round one concurrent writer wins, so all get through
+_MAX_PK_BYTES, _MAX_SK_BYTES = 2048, 1024  # DynamoDB's key size limits
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+
+def _sortable(value: int, what: str) -> str:
+    """`value` as 12 digits; ValidationError for a time no day bucket or sort key can hold."""
+    if not 0 <= value <= MAX_TIME:
+        raise ValidationError(f"{what} {value} is outside 1970-01-01 .. 9999-12-31")
+    return f"{value:012d}"
+
+
+def _time_key(seconds: int, item_id: str) -> str:
+    return f"{seconds:012d}#{item_id}"
+
+
+def _day(seconds: int) -> str:
+    """The UTC day of `seconds` as YYYY-MM-DD (zero-padded, so days sort as strings)."""
+    return datetime.fromtimestamp(seconds, UTC).date().isoformat()
+
+
+def _later_expiry(a: int, b: int) -> int:
+    """The later of two expiries, where 0 (never) is the latest of all."""
+    return 0 if 0 in (a, b) else max(a, b)
+
+
+def _addressable(pk: str, sk: str) -> bool:
+    """Whether DynamoDB accepts this key; one it refuses cannot name a stored item."""
+    return 0 < len(pk.encode()) <= _MAX_PK_BYTES and 0 < len(sk.encode()) <= _MAX_SK_BYTES
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+def _condition_failed(err: PynamoDBException) -> bool:
+    return err.cause_response_code == "ConditionalCheckFailedException"
+
+
+def _unprocessed(action: str, err: PynamoDBException) -> UnprocessedError:
+    reason = err.cause_response_message or err.msg
+    return UnprocessedError(f"DynamoDB could not {action}: {reason}")
+
+
+@contextmanager
+def _dynamo(action: str) -> Iterator[None]:
+    """Any pynamodb error not handled inside becomes an UnprocessedError naming `action`."""
+    try:
+        yield
+    except PynamoDBException as err:
+        raise _unprocessed(action, err) from err
+
+
+def _get(model: type[_I], pk: str, sk: str, kind: str, key: str) -> _I:
+    """One consistent GetItem; NotFoundError if there is no such item."""
+    if not _addressable(pk, sk):
+        raise not_found(kind, key)
+    try:
+        return model.get(pk, sk, consistent_read=True)
+    except DoesNotExist as err:
+        raise not_found(kind, key) from err
+    except PynamoDBException as err:
+        raise _unprocessed(f"get {kind} {key!r}", err) from err
+
+
+def _put_if(item: TableItem, condition: Condition, action: str) -> bool:
+    """PutItem under `condition`: False if the condition failed."""
+    try:
+        item.save(condition=condition)
+    except PynamoDBException as err:
+        if _condition_failed(err):
+            return False
+        raise _unprocessed(action, err) from err
+    return True
+
+
+def _delete(model: type[_I], pk: str, sk: str, kind: str, key: str) -> None:
+    """DeleteItem of an item that must exist; NotFoundError if it does not."""
+    if not _addressable(pk, sk):
+        raise not_found(kind, key)
+    try:
+        model(pk, sk).delete(condition=model.pk.exists())
+    except PynamoDBException as err:
+        if _condition_failed(err):
+            raise not_found(kind, key) from err
+        raise _unprocessed(f"delete {kind} {key!r}", err) from err
+
+
+# --- the table -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DynamoTable:
+    """One table, opened: its location and the item models bound to it.
+
+    Opening makes no request (pynamodb connects on first use), which keeps it off a
+    Lambda's cold start.
+    """
+
+    config: TableConfig
+    models: BoundModels
+
+
+def open_table(
+    settings: Settings | None = None,
+    *,
+    table: str | None = None,
+    endpoint: str | None = None,
+    region: str | None = None,
+) -> DynamoTable:
+    """The table that the settings (or the explicit arguments, which win) name."""
+    config = TableConfig.of(settings, table=table, endpoint=endpoint, region=region)
+    return DynamoTable(config, bind(config))
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """One event listing's fixed part: its published_at span and its server-side filters."""
+
+    lowest: int
+    highest: int
+    condition: Condition  # on the events: live, source, account
+    live_days: Condition  # on the day buckets: some event of the day is live
+    filtered: bool  # whether source/account filters drop items after DynamoDB's Limit
+
+
+class DynamoEventStore:
+    """EventStore: one item per event, found by time through day-bucketed gsi1 partitions.
+
+    Why day buckets: one partition per UTC day spreads writes and reads (the seed's single
+    EVENT partition was hot), and a time range is a few key-range Queries.
+    Why the EVENT_DAYS index: an event's day is its published_at, but it lives until
+    received_at + TTL, so a replay of a 2019 event received today is alive in a 2019 day.
+    Walking the calendar day by day would query thousands of empty partitions for an open
+    range; one Query on EVENT_DAYS lists exactly the days that hold events, in order.
+    """
+
+    def __init__(self, table: DynamoTable, cursors: CursorCodec) -> None:
+        self._events = table.models.event
+        self._days = table.models.day
+        self._cursors = cursors
+
+    def create(self, event: Event) -> bool:
+        return self.create_many([event])[0]
+
+    def create_many(self, events: Sequence[Event]) -> list[bool]:
+        """One conditional PutItem per event (BatchWriteItem cannot be conditional).
+
+        The day buckets are written first: a listing finds an event only through its
+        day's bucket, so a failure in between leaves an empty bucket, never an event that
+        no listing shows (and whose redelivery, as a duplicate, would not repair it).
+        """
+        expiries: dict[str, int] = {}
+        for event in events:  # refuse the whole batch before writing any of it
+            _sortable(event.published_at, f"event {event.id!r}: published_at")
+            day = _day(event.published_at)
+            expiry = expiries.get(day, event.expired_at)
+            expiries[day] = _later_expiry(expiry, event.expired_at)
+        for day, expiry in expiries.items():
+            self._touch_day(day, expiry)
+        seen: set[str] = set()
+        created = []
+        for event in events:  # a repeat within the batch is a duplicate with no request
+            created.append(event.id not in seen and self._put(event))
+            seen.add(event.id)
+        return created
+
+    def _touch_day(self, day: str, expiry: int) -> None:
+        """Upsert the day's bucket, raising its expiry to `expiry` if that is later.
+
+        The condition keeps the expiry the latest of the day's events (0, never, is the
+        latest), so that TTL and listings drop the bucket only when all of them expired.
+        """
+        days = self._days
+        condition = None
+        if expiry != 0:
+            condition = days.expired_at.does_not_exist() | (
+                (days.expired_at != 0) & (days.expired_at < expiry)
+            )
+        try:
+            days(EVENT_DAYS, day).update(actions=[days.expired_at.set(expiry)], condition=condition)
+        except PynamoDBException as err:
+            if not _condition_failed(err):  # failed: the bucket already lasts long enough
+                raise _unprocessed(f"record the event day {day}", err) from err
+
+    def _put(self, event: Event) -> bool:
+        item = self._events(
+            f"EVENT#{event.id}",
+            "EVENT",
+            gsi1pk=f"EVENTS#{_day(event.published_at)}",
+            gsi1sk=_time_key(event.published_at, event.id),
+            source=event.source,
+            account=event.account,
+            published_at=event.published_at,
+            expired_at=event.expired_at,
+            body=event.model_dump_json(),
+        )
+        return _put_if(item, self._events.pk.does_not_exist(), f"store event {event.id!r}")
+
+    def get(self, event_id: str, now: int) -> Event:
+        item = _get(self._events, f"EVENT#{event_id}", "EVENT", "event", event_id)
+        if not is_live(int(item.expired_at), now):
+            raise not_found("event", event_id)
+        return Event.model_validate_json(item.body)
+
+    def list(self, dto: ListEventsDTO, now: int) -> EventQueryResult:
+        events, days = self._events, self._days
+        condition = (events.expired_at > now) | (events.expired_at == 0)  # is_live, server-side
+        if dto.source is not None:
+            condition &= events.source == dto.source
+        if dto.account is not None:
+            condition &= events.account == dto.account
+        listing = _Listing(
+            lowest=dto.start_date or 0,
+            highest=MAX_TIME if dto.end_date is None else min(dto.end_date, MAX_TIME),
+            condition=condition,
+            live_days=(days.expired_at > now) | (days.expired_at == 0),
+            filtered=dto.source is not None or dto.account is not None,
+        )
+
+        def fetch(after: Key | None, order: Direction, limit: int) -> list[Event]:
+            with _dynamo("list events"):
+                return self._fetch(listing, after, order, limit)
+
+        return paginate(dto, self._cursors, EVENT_KEYS, fetch)
+
+    def _fetch(
+        self, listing: _Listing, after: Key | None, order: Direction, limit: int
+    ) -> list[Event]:
+        """Up to `limit` events of the listing, strictly after `after` in `order`.
+
+        Bounds are inclusive sort keys: `after`'s own key bounds the range (keys are
+        unique, so the item at `after` is the one extra item) and is skipped here; the
+        upper time bound `<highest + 1>` is no item's key, since every key has `#<id>`.
+        """
+        lowest, highest = listing.lowest, listing.highest
+        low_key, high_key = f"{lowest:012d}", f"{highest + 1:012d}"
+        if after is not None:
+            seconds, after_key = int(after[0]), _time_key(int(after[0]), str(after[1]))
+            if order == "asc":
+                lowest, low_key = max(lowest, seconds), max(low_key, after_key)
+            else:
+                highest, high_key = min(highest, seconds), min(high_key, after_key)
+        if lowest > highest:
+            return []
+        forward = order == "asc"
+        days = self._days.query(
+            EVENT_DAYS,
+            self._days.sk.between(_day(lowest), _day(highest)),
+            filter_condition=listing.live_days,
+            scan_index_forward=forward,
+            consistent_read=True,
+            page_size=DAYS_PAGE,
+        )
+        found: list[Event] = []
+        for day in days:
+            wanted = limit - len(found) + 1  # +1: the item at `after` may come back too
+            # DynamoDB applies Limit before the filter, so a filtered walk reads bigger pages;
+            # pynamodb follows LastEvaluatedKey for as long as this loop asks for items.
+            items = self._events.gsi1.query(
+                f"EVENTS#{day.sk}",
+                self._events.gsi1sk.between(low_key, high_key),
+                filter_condition=listing.condition,
+                scan_index_forward=forward,
+                page_size=max(wanted, FILTERED_PAGE) if listing.filtered else wanted,
+            )
+            for item in items:
+                event = Event.model_validate_json(item.body)
+                if after is not None and (event.published_at, event.id) == after:
+                    continue
+                found.append(event)
+                if len(found) == limit:
+                    return found
+        return found
+
+    def delete(self, event_id: str) -> None:
+        """The day bucket stays: it may hold other events, and TTL removes it in time."""
+        _delete(self._events, f"EVENT#{event_id}", "EVENT", "event", event_id)
+
+
+# --- agents ----------------------------------------------------------------------------------
+
+
+class DynamoAgentStore:
+    """AgentStore: the agents in one partition, AGENT, sorted by account id."""
+
+    def __init__(self, table: DynamoTable, cursors: CursorCodec) -> None:
+        self._agents = table.models.agent
+        self._cursors = cursors
+
+    def get(self, agent_id: str) -> Agent:
+        return Agent.model_validate_json(
+            _get(self._agents, AGENT_PK, agent_id, "agent", agent_id).body
+        )
+
+    def list(self, dto: PaginatedInputDTO) -> AgentQueryResult:
+        agents = self._agents
+
+        def fetch(after: Key | None, order: Direction, limit: int) -> list[Agent]:
+            condition = None
+            if after is not None:
+                condition = agents.sk > after[0] if order == "asc" else agents.sk < after[0]
+            with _dynamo("list agents"):
+                items = agents.query(
+                    AGENT_PK,
+                    condition,
+                    scan_index_forward=order == "asc",
+                    consistent_read=True,
+                    limit=limit,
+                )
+                return [Agent.model_validate_json(item.body) for item in items]
+
+        return paginate(dto, self._cursors, AGENT_KEYS, fetch)
+
+    def create(self, agent: Agent) -> None:
+        item = self._agents(AGENT_PK, agent.id, body=agent.model_dump_json())
+        if not _put_if(item, self._agents.pk.does_not_exist(), f"create agent {agent.id!r}"):
+            raise already_exists("agent", agent.id)
+
+    def update(self, agent_id: str, dto: UpdateAgentDTO) -> Agent:
+        """Read, apply, and write only if the agent is still as read (optimistic, retried):
+        a concurrent update is never silently overwritten."""
+        for _ in range(AGENT_UPDATE_ATTEMPTS):
+            item = _get(self._agents, AGENT_PK, agent_id, "agent", agent_id)
+            agent = apply_agent_update(Agent.model_validate_json(item.body), dto)
+            written = self._agents(AGENT_PK, agent_id, body=agent.model_dump_json())
+            if _put_if(written, self._agents.body == item.body, f"update agent {agent_id!r}"):
+                return agent
+        raise ConflictError(f"agent {agent_id!r} kept changing during the update; try again")
+
+    def delete(self, agent_id: str) -> None:
+        _delete(self._agents, AGENT_PK, agent_id, "agent", agent_id)
+
+    def exists(self, agent_id: str) -> bool:
+        try:
+            _get(self._agents, AGENT_PK, agent_id, "agent", agent_id)
+        except NotFoundError:
+            return False
+        return True
+
+
+# --- alerts and silences ---------------------------------------------------------------------
+
+
+class DynamoAlertStore:
+    """AlertStore: alerts with a conditional `version`, and silences ordered by expiry."""
+
+    def __init__(self, table: DynamoTable) -> None:
+        self._alerts = table.models.alert
+        self._silences = table.models.silence
+
+    def _alert_item(self, alert: Alert) -> TableItem:
+        first = _sortable(alert.first_seen, f"alert {alert.id!r}: first_seen")
+        last = _sortable(alert.last_seen, f"alert {alert.id!r}: last_seen")
+        return self._alerts(
+            f"ALERT#{alert.id}",
+            "ALERT",
+            gsi1pk=f"FP#{alert.fingerprint}",
+            gsi1sk=f"{first}#{alert.id}",
+            gsi2pk=f"ALERTS#{alert.status.value}",
+            gsi2sk=f"{last}#{alert.id}",
+            version=alert.version,
+            body=alert.model_dump_json(),
+        )
+
+    def create_alert(self, alert: Alert) -> None:
+        item = self._alert_item(alert)
+        if not _put_if(item, self._alerts.pk.does_not_exist(), f"create alert {alert.id!r}"):
+            raise already_exists("alert", alert.id)
+
+    def get_alert(self, alert_id: str) -> Alert:
+        item = _get(self._alerts, f"ALERT#{alert_id}", "ALERT", "alert", alert_id)
+        return Alert.model_validate_json(item.body)
+
+    def find_alert(self, fingerprint: str) -> Alert | None:
+        """The fingerprint's gsi1 partition, newest first_seen (then greatest id) first."""
+        with _dynamo(f"find the alert of fingerprint {fingerprint!r}"):
+            items = self._alerts.gsi1.query(f"FP#{fingerprint}", scan_index_forward=False, limit=1)
+            item = next(iter(items), None)
+        return None if item is None else Alert.model_validate_json(item.body)
+
+    def update_alert(self, alert: Alert) -> Alert:
+        """PutItem if `version` still equals the version read; the condition also fails
+        on a missing item, so a failure is told apart by looking the alert up."""
+        written = next_version(alert)
+        item = self._alert_item(written)
+        if _put_if(item, self._alerts.version == alert.version, f"update alert {alert.id!r}"):
+            return written
+        self.get_alert(alert.id)  # NotFoundError if it is gone
+        raise stale(alert)
+
+    def list_alerts(self, status: AlertStatus | None = None, limit: int = 100) -> list[Alert]:
+        """gsi2 ALERTS#<status>, last_seen descending; all statuses: the three merged."""
+        statuses = list(AlertStatus) if status is None else [status]
+        limit = max(limit, 0)
+        found: list[Alert] = []
+        with _dynamo("list alerts"):
+            for each in statuses:
+                items = self._alerts.gsi2.query(
+                    f"ALERTS#{each.value}", scan_index_forward=False, limit=limit
+                )
+                found.extend(Alert.model_validate_json(item.body) for item in items)
+        return select(found, lambda a: (a.last_seen, a.id), None, "desc", limit)
+
+    def create_silence(self, silence: Silence) -> None:
+        expires = _sortable(silence.expires_at, f"silence {silence.id!r}: expires_at")
+        item = self._silences(
+            f"SILENCE#{silence.id}",
+            "SILENCE",
+            gsi2pk=SILENCES,
+            gsi2sk=f"{expires}#{silence.id}",
+            expired_at=silence.expires_at,  # TTL cleans up later; reads check expiry
+            body=silence.model_dump_json(),
+        )
+        action = f"create silence {silence.id!r}"
+        if not _put_if(item, self._silences.pk.does_not_exist(), action):
+            raise already_exists("silence", silence.id)
+
+    def get_silence(self, silence_id: str) -> Silence:
+        item = _get(self._silences, f"SILENCE#{silence_id}", "SILENCE", "silence", silence_id)
+        return Silence.model_validate_json(item.body)
+
+    def list_silences(self, now: int) -> list[Silence]:
+        """gsi2 SILENCES from the first key past `now`: expires_at > now, soonest first."""
+        first = f"{min(max(now + 1, 0), MAX_TIME + 1):012d}"
+        with _dynamo("list silences"):
+            items = self._silences.gsi2.query(
+                SILENCES, self._silences.gsi2sk >= first, scan_index_forward=True
+            )
+            silences = [Silence.model_validate_json(item.body) for item in items]
+        return [s for s in silences if s.active(now)]
+
+    def delete_silence(self, silence_id: str) -> None:
+        _delete(self._silences, f"SILENCE#{silence_id}", "SILENCE", "silence", silence_id)
+
+
+# --- wiring ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DynamoStores:
+    """The three stores on one table."""
+
+    events: DynamoEventStore
+    agents: DynamoAgentStore
+    alerts: DynamoAlertStore
+
+
+def open_stores(
+    settings: Settings | None = None,
+    *,
+    codec: CursorCodec | None = None,
+    table: str | None = None,
+    endpoint: str | None = None,
+    region: str | None = None,
+) -> DynamoStores:
+    """The stores on the table that the settings (or explicit arguments) name."""
+    if codec is None:
+        if settings is None:
+            raise ValueError("open_stores needs a cursor codec or the settings to make one")
+        codec = CursorCodec(settings.cursor_secret)
+    opened = open_table(settings, table=table, endpoint=endpoint, region=region)
+    return DynamoStores(
+        DynamoEventStore(opened, codec), DynamoAgentStore(opened, codec), DynamoAlertStore(opened)
+    )

@@ -1,0 +1,347 @@
+"""The DynamoDB table: its schema, defined once and created idempotently, and the key design
+that the stores rely on, on moto and on Amazon's DynamoDB Local.
+
+The store behaviour itself is the shared contract suite; these tests pin what is specific to
+DynamoDB: the CreateTable parameters (serverless.yml is held against them), item keys, the
+queries a listing makes, and how failures reach the core.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import suppress
+from typing import Any
+
+import boto3
+import pytest
+from pydantic import ValidationError as PydanticValidationError
+from pynamodb.connection.base import Connection
+
+from adapters.dynamodb.models import ITEM_KINDS, TableItem
+from adapters.dynamodb.schema import (
+    TTL_ATTRIBUTE,
+    TableSetupError,
+    create_table,
+    schema_of,
+    table_definition,
+)
+from adapters.dynamodb.stores import DynamoStores, open_stores
+from bot.config import Settings
+from bot.cursors import CursorCodec
+from bot.errors import NotFoundError, UnprocessedError, ValidationError
+from bot.models import (
+    Agent,
+    Alert,
+    AlertStatus,
+    Direction,
+    Event,
+    EventQueryResult,
+    ListEventsDTO,
+    PaginatedInputDTO,
+    Silence,
+)
+from tests.contract.conftest import (
+    DYNAMODB_LOCAL,
+    MOTO,
+    REGION,
+    Pager,
+    dummy_aws_credentials,
+    fresh_table_name,
+)
+
+ENDPOINTS = {"moto": MOTO, "dynamodb-local": DYNAMODB_LOCAL}
+T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
+OLD = 1_559_347_200  # 2019-06-01T00:00:00Z
+FAR = T0 + 10 * 365 * 86400
+
+EXPECTED_DEFINITION = {
+    "TableName": "monitoring",
+    "AttributeDefinitions": [
+        {"AttributeName": name, "AttributeType": "S"}
+        for name in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
+    ],
+    "KeySchema": [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ],
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": f"gsi{n}",
+            "KeySchema": [
+                {"AttributeName": f"gsi{n}pk", "KeyType": "HASH"},
+                {"AttributeName": f"gsi{n}sk", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+        for n in (1, 2)
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
+@pytest.fixture(params=list(ENDPOINTS))
+def endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
+    url = ENDPOINTS[request.param].url()
+    with dummy_aws_credentials():
+        yield url
+
+
+@pytest.fixture
+def client(endpoint: str) -> Any:
+    return boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION)
+
+
+@pytest.fixture
+def table(client: Any) -> Iterator[str]:
+    name = fresh_table_name()
+    yield name
+    with suppress(client.exceptions.ResourceNotFoundException):
+        client.delete_table(TableName=name)
+
+
+@pytest.fixture
+def stores(endpoint: str, table: str) -> DynamoStores:
+    create_table(table=table, endpoint=endpoint, region=REGION)
+    return open_stores(table=table, endpoint=endpoint, region=REGION, codec=CursorCodec("k"))
+
+
+@pytest.fixture
+def requests(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """The DynamoDB operations that pynamodb sends, counted by name."""
+    sent: Counter[str] = Counter()
+    dispatch = Connection.dispatch
+
+    def counting(self: Connection, operation_name: str, kwargs: dict[str, Any]) -> Any:
+        sent[operation_name] += 1
+        return dispatch(self, operation_name, kwargs)
+
+    monkeypatch.setattr(Connection, "dispatch", counting)
+    return sent
+
+
+def event(event_id: str, published_at: int = T0, expired_at: int = FAR, **fields: Any) -> Event:
+    values: dict[str, Any] = {
+        "id": event_id,
+        "account": "123456789012",
+        "source": "aws.cloudwatch",
+        "published_at": published_at,
+        "updated_at": published_at,
+        "received_at": T0,
+        "expired_at": expired_at,
+    }
+    return Event(**{**values, **fields})
+
+
+def raw_item(client: Any, table: str, pk: str, sk: str) -> dict[str, Any]:
+    """The item as DynamoDB holds it, attribute name → plain value."""
+    item = client.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": sk}})["Item"]
+    return {name: next(iter(value.values())) for name, value in item.items()}
+
+
+# --- the schema, defined once ----------------------------------------------------------------
+
+
+def test_the_definition_is_derived_from_the_models() -> None:
+    assert table_definition("monitoring") == EXPECTED_DEFINITION
+    assert TTL_ATTRIBUTE == "expired_at"
+    for kind in ITEM_KINDS:
+        assert kind._get_schema() == TableItem._get_schema(), kind.__name__
+        ttl = kind.get_attributes().get("expired_at")
+        assert ttl is None or ttl.attr_name == TTL_ATTRIBUTE
+
+
+def test_create_table_creates_once_as_defined_with_ttl(
+    client: Any, endpoint: str, table: str
+) -> None:
+    assert create_table(table=table, endpoint=endpoint, region=REGION) is True
+    assert create_table(table=table, endpoint=endpoint, region=REGION) is False
+    described = client.describe_table(TableName=table)["Table"]
+    assert described["TableStatus"] == "ACTIVE"
+    assert schema_of(described) == schema_of(table_definition(table))
+    ttl = client.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", TTL_ATTRIBUTE)
+
+
+def test_create_table_takes_the_settings(client: Any, endpoint: str, table: str) -> None:
+    settings = Settings(aws_dynamodb_table=table, aws_endpoint=endpoint, aws_region=REGION)
+    assert create_table(settings) is True
+    assert create_table(settings) is False
+    assert table in client.list_tables()["TableNames"]
+
+
+def test_an_existing_table_with_other_keys_is_refused(
+    client: Any, endpoint: str, table: str
+) -> None:
+    client.create_table(
+        TableName=table,
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    with pytest.raises(TableSetupError, match="other keys or indexes"):
+        create_table(table=table, endpoint=endpoint, region=REGION)
+
+
+# --- the key design --------------------------------------------------------------------------
+
+
+def test_items_are_keyed_as_designed(client: Any, table: str, stores: DynamoStores) -> None:
+    stores.events.create(event("evt-1"))
+    stores.agents.create(Agent(id="123456789012", region="eu-west-1"))
+    stores.alerts.create_alert(
+        Alert(id="al-1", fingerprint="fp-1", first_seen=T0, last_seen=T0 + 5)
+    )
+    stores.alerts.create_silence(
+        Silence(id="s-1", matcher="fp-1", created_by="U1", created_at=T0, expires_at=T0 + 60)
+    )
+    stored = raw_item(client, table, "EVENT#evt-1", "EVENT")
+    assert (stored["gsi1pk"], stored["gsi1sk"]) == ("EVENTS#2023-11-14", "001700000000#evt-1")
+    assert (stored["source"], stored["account"], stored["expired_at"]) == (
+        "aws.cloudwatch",
+        "123456789012",
+        str(FAR),
+    )
+    assert Event.model_validate_json(stored["body"]) == event("evt-1")
+    assert raw_item(client, table, "EVENT_DAYS", "2023-11-14")["expired_at"] == str(FAR)
+    assert "body" in raw_item(client, table, "AGENT", "123456789012")
+    alert = raw_item(client, table, "ALERT#al-1", "ALERT")
+    assert (alert["gsi1pk"], alert["gsi1sk"]) == ("FP#fp-1", "001700000000#al-1")
+    assert (alert["gsi2pk"], alert["gsi2sk"], alert["version"]) == (
+        "ALERTS#open",
+        "001700000005#al-1",
+        "0",
+    )
+    silence = raw_item(client, table, "SILENCE#s-1", "SILENCE")
+    assert (silence["gsi2pk"], silence["gsi2sk"]) == ("SILENCES", "001700000060#s-1")
+    assert silence["expired_at"] == str(T0 + 60)
+
+
+def test_a_listing_queries_only_days_that_hold_events(
+    stores: DynamoStores, requests: Counter[str]
+) -> None:
+    """An event published in 2019 but received today is alive; an open range must find it
+    without a Query for each of the ~1,600 empty days in between."""
+    stores.events.create_many([event("old", OLD), event("new", T0), event("new-2", T0 + 1)])
+    requests.clear()
+    page = stores.events.list(ListEventsDTO(limit=10, direction="asc"), T0 + 60)
+    assert [e.id for e in page.items] == ["old", "new", "new-2"]
+    assert requests == Counter({"Query": 3})  # EVENT_DAYS, then the two days that hold events
+    requests.clear()
+    in_2019 = ListEventsDTO(start_date=OLD - 86400, end_date=OLD + 86400)
+    assert [e.id for e in stores.events.list(in_2019, T0 + 60).items] == ["old"]
+    assert requests == Counter({"Query": 2})
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_cursors_walk_across_days_and_skip_the_filtered_and_expired(
+    stores: DynamoStores, pager: Pager, direction: Direction
+) -> None:
+    """The contract's data sits in one day; here pages start and end in different days."""
+    day = 86400
+    events = [
+        event(f"d{n}", T0 + (n // 3) * day + n, source="aws.health" if n % 4 == 0 else "aws.ecs")
+        for n in range(12)
+    ] + [event("expired", T0 + 5 * day, expired_at=T0 + 10), event("old", OLD)]
+    stores.events.create_many(events)
+    wanted = [e for e in events if e.source == "aws.ecs" and e.id != "expired"]
+    expected = [e.id for e in sorted(wanted, key=lambda e: (e.published_at, e.id))]
+    if direction == "desc":
+        expected.reverse()
+
+    def list_page(cursor: str | None) -> EventQueryResult:
+        dto = ListEventsDTO(limit=2, direction=direction, cursor=cursor, source="aws.ecs")
+        return stores.events.list(dto, T0 + 60)
+
+    pager.assert_round_trip(list_page, expected, 2)
+
+
+def test_a_batch_records_each_day_once_and_puts_each_event_once(
+    stores: DynamoStores, requests: Counter[str]
+) -> None:
+    batch = [event(f"e{n}", T0 + n) for n in range(3)] + [event("old", OLD), event("e0")]
+    assert stores.events.create_many(batch) == [True, True, True, True, False]
+    assert requests == Counter({"UpdateItem": 2, "PutItem": 4})  # the repeat costs nothing
+
+
+def test_a_day_lasts_as_long_as_its_longest_lived_event(
+    client: Any, table: str, stores: DynamoStores
+) -> None:
+    def day_expiry() -> str:
+        return raw_item(client, table, "EVENT_DAYS", "2023-11-14")["expired_at"]
+
+    stores.events.create(event("a", expired_at=T0 + 100))
+    stores.events.create(event("b", expired_at=T0 + 50))
+    assert day_expiry() == str(T0 + 100)
+    stores.events.create(event("c", expired_at=T0 + 200))
+    assert day_expiry() == str(T0 + 200)
+    stores.events.create(event("d", expired_at=0))  # never expires: nor does its day
+    stores.events.create(event("e", expired_at=T0 + 900))
+    assert day_expiry() == "0"
+    # A day whose events all expired is skipped without querying its partition.
+    stores.events.create(event("gone", OLD, expired_at=T0 + 10))
+    assert [e.id for e in stores.events.list(ListEventsDTO(end_date=OLD + 1), T0 + 10).items] == []
+
+
+def unchecked(event_id: str, published_at: int) -> Event:
+    """An event the model would refuse, as if it got past validation."""
+    return event("template").model_copy(
+        update={"id": event_id, "published_at": published_at, "updated_at": published_at}
+    )
+
+
+def test_a_time_no_key_can_hold_is_refused_before_anything_is_written(
+    stores: DynamoStores,
+) -> None:
+    with pytest.raises(PydanticValidationError, match="published_at"):
+        event("far", 253_402_300_800)  # the model refuses it first
+    with pytest.raises(ValidationError, match="published_at"):
+        stores.events.create_many([event("fine"), unchecked("far", 253_402_300_800)])
+    with pytest.raises(ValidationError, match="published_at"):
+        stores.events.create(unchecked("before-1970", -1))
+    with pytest.raises(NotFoundError):
+        stores.events.get("fine", T0)
+
+
+def test_a_key_dynamodb_would_refuse_is_simply_not_found(stores: DynamoStores) -> None:
+    with pytest.raises(NotFoundError):
+        stores.events.get("x" * 3000, T0)
+    with pytest.raises(NotFoundError):
+        stores.agents.get("")
+    assert stores.agents.exists("") is False
+
+
+def test_dynamodb_failures_reach_the_core_as_unprocessed_errors(endpoint: str) -> None:
+    missing = open_stores(
+        table=fresh_table_name(), endpoint=endpoint, region=REGION, codec=CursorCodec("k")
+    )
+    calls = [
+        lambda: missing.events.create(event("e")),
+        lambda: missing.events.get("e", T0),
+        lambda: missing.events.list(ListEventsDTO(), T0),
+        lambda: missing.events.delete("e"),
+        lambda: missing.agents.list(PaginatedInputDTO()),
+        lambda: missing.alerts.find_alert("fp"),
+        lambda: missing.alerts.list_alerts(AlertStatus.OPEN),
+        lambda: missing.alerts.list_silences(T0),
+    ]
+    for call in calls:
+        with pytest.raises(UnprocessedError, match="DynamoDB could not"):
+            call()
+
+
+def test_stores_of_two_tables_in_one_process_stay_apart(endpoint: str, client: Any) -> None:
+    names = [fresh_table_name(), fresh_table_name()]
+    try:
+        for name in names:
+            create_table(table=name, endpoint=endpoint, region=REGION)
+        first, second = (
+            open_stores(table=name, endpoint=endpoint, region=REGION, codec=CursorCodec("k"))
+            for name in names
+        )
+        first.events.create(event("only-in-first"))
+        with pytest.raises(NotFoundError):
+            second.events.get("only-in-first", T0)
+    finally:
+        for name in names:
+            client.delete_table(TableName=name)
