@@ -8,13 +8,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import cold_start, ingest_throughput
+from benchmarks import cold_start, ingest_throughput, store_latency
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
-    sections = [ingest_throughput.run(), cold_start.run()]
+    sections = [ingest_throughput.run(), cold_start.run(), store_latency.run()]
     header = (
         "# Benchmarks\n\n"
         "Written by `make bench` (`python -m benchmarks`); each figure says how it was "
