@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings, get_settings
-from bot.errors import ValidationError
+from bot.errors import MonitoringException, ValidationError
 from bot.ingest import ingest_raw
 from bot.models import IngestResult, Rejection
 from bot.services import Services
@@ -64,6 +64,9 @@ def _ingest_file(path: str, services: Services) -> IngestResult:
         )
     except ValidationError as err:
         return IngestResult(rejected=[Rejection(index=0, error=str(err))])
+    except MonitoringException as err:  # the store failed; run the file again later
+        log.error("store failed on %s: %s", path, err)
+        return IngestResult(rejected=[Rejection(index=0, error=f"store failed: {err}")])
 
 
 def cmd_ingest(settings: Settings, files: Sequence[str], as_json: bool) -> int:
@@ -117,11 +120,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"configuration error: {err}", file=sys.stderr)
         return 2
     setup_logging(settings)
-    if args.command == "serve":
-        return cmd_serve(settings)
-    if args.command == "init-db":
-        return cmd_init_db(settings)
-    return cmd_ingest(settings, args.files, args.json)
+    try:
+        if args.command == "serve":
+            return cmd_serve(settings)
+        if args.command == "init-db":
+            return cmd_init_db(settings)
+        return cmd_ingest(settings, args.files, args.json)
+    except (OSError, ValueError) as err:  # a store that cannot be opened where settings say
+        print(f"configuration error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

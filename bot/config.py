@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535, description="Port the HTTP server binds")
     data_dir: Path = Field(default=Path("./var"), description="Where the SQLite file lives")
     store: Literal["sqlite", "dynamodb"] = Field(default="sqlite", description="Event store")
-    log_level: str = Field(default="INFO", description="Log level")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Log level"
+    )
 
     # AWS
     aws_dynamodb_table: str = Field(default="monitoring-local", description="DynamoDB table")
@@ -102,6 +104,11 @@ class Settings(BaseSettings):
     agent_stale_after: Duration = Field(default=86400, description="Quiet agent threshold")
     daily_report_cron: str = Field(default="0 1 * * *", description="Daily report schedule")
     templates_dir: Path | None = Field(default=None, description="Template overrides")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("account_names", mode="before")
     @classmethod

@@ -27,6 +27,7 @@ from bot.sources.registry import source_for
 from bot.timeutil import parse_time
 
 MAX_EVENT_BYTES = 256 * 1024  # EventBridge's own limit on one event
+MAX_DEPTH = 64  # far beyond any AWS event; deeper JSON cannot be stored and serialised back
 
 SNS_SOURCE = "aws.sns"
 SNS_DETAIL_TYPE = "SNS Notification"
@@ -94,6 +95,10 @@ def decode_body(body: bytes | str) -> Any:
         raise ValidationError(
             f"body is not JSON: {err.msg} at line {err.lineno} column {err.colno}"
         ) from err
+    except RecursionError as err:
+        raise ValidationError("body is not JSON we accept: nested too deep") from err
+    except ValueError as err:  # e.g. an integer longer than Python converts
+        raise ValidationError(f"body is not JSON we accept: {err}") from err
 
 
 def split_units(body: Any) -> Iterator[Any]:
@@ -115,6 +120,8 @@ def normalize(unit: Any) -> RawEvent:
     """One unit → RawEvent. ValidationError says why when no known shape matches."""
     if not isinstance(unit, Mapping):
         raise ValidationError(f"an event must be a JSON object, not {_json_type(unit)}")
+    if _depth(unit) > MAX_DEPTH:
+        raise ValidationError(f"event is nested over {MAX_DEPTH} levels deep")
     try:
         size = len(canonical_json(unit).encode("utf-8"))
     except UnicodeEncodeError as err:  # JSON's "\ud800" escape decodes to a lone surrogate
@@ -352,6 +359,22 @@ def _is_guardduty_finding(obj: Mapping[str, Any]) -> bool:
         and "accountId" in obj
         and ("service" in obj or "resource" in obj)
     )
+
+
+def _depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """Nesting depth of a JSON value, counting no further than just past `limit`."""
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > limit:
+            break
+        if isinstance(node, Mapping):
+            stack.extend((child, level + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, level + 1) for child in node)
+    return deepest
 
 
 def _json_type(value: Any) -> str:

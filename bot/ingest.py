@@ -79,12 +79,18 @@ def ingest(
     received_at = int(clock.now())
     result = IngestResult()
     events: list[Event] = []
-    for index, unit in enumerate(split_units(body)):
+    units = list(split_units(body))
+    if not units:
+        result.rejected.append(Rejection(index=0, error="the body holds no event"))
+    for index, unit in enumerate(units):
         try:
             events.append(build_event(normalize(unit), received_at=received_at, ttl=ttl, ctx=ctx))
         except ValidationError as err:
             result.rejected.append(Rejection(index=index, error=str(err)))
             log.warning("rejected event %d: %s", index, err)
+        except Exception as err:  # a bug must cost one event, never the batch
+            result.rejected.append(Rejection(index=index, error=f"could not read event: {err}"))
+            log.exception("rejected event %d after an unexpected error", index)
     created = store.create_many(events) if events else []
     for event, new in zip(events, created, strict=True):
         result.ids.append(event.id)

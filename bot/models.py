@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 T = TypeVar("T")
 
@@ -211,6 +211,8 @@ Direction = Literal["asc", "desc"]
 # ---------------------------------------------------------------------------------------------
 
 
+MAX_ID_BYTES = 1000
+
 # From the epoch to 9999-12-31T23:59:59Z: the times a date bucket (YYYY-MM-DD) can hold.
 EpochSeconds = Annotated[int, Field(ge=0, le=253_402_300_799)]
 
@@ -224,7 +226,6 @@ class Event(Model):
 
     model_config = ConfigDict(frozen=True)
 
-    # 256 characters keep the id within DynamoDB's 1024-byte sort keys in any script.
     id: str = Field(min_length=1, max_length=256)
     account: str = ""
     region: str | None = None
@@ -240,6 +241,14 @@ class Event(Model):
     title: str = ""
     severity: Severity = Severity.INFO
     state: SignalState = SignalState.INFO
+
+    @field_validator("id")
+    @classmethod
+    def _id_fits_keys(cls, value: str) -> str:
+        """A time-ordered sort key is `<12 digits>#<id>` and DynamoDB allows 1024 bytes."""
+        if len(value.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
+            raise ValueError(f"an id may take at most {MAX_ID_BYTES} bytes in UTF-8")
+        return value
 
     @property
     def persistence_id(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -20,7 +21,12 @@ def parse_time(value: object) -> int | None:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a time")
     if isinstance(value, int | float):
-        seconds = int(value / 1000) if value > _MS_THRESHOLD else int(value)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a time")
+        try:
+            seconds = int(value / 1000) if value > _MS_THRESHOLD else int(value)
+        except OverflowError as err:  # a 400-digit integer
+            raise ValueError("the number is too large to be a time") from err
         return seconds if seconds > 0 else None
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a time")

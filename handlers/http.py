@@ -34,7 +34,10 @@ def bearer_ok(request: Request, token: str | None) -> bool:
         return True
     header = request.headers.get("authorization", "")
     scheme, _, given = header.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+    # Bytes, not str: compare_digest refuses non-ASCII str, and a header may hold anything.
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8", "surrogateescape"), token.encode("utf-8")
+    )
 
 
 async def read_limited(request: Request, limit: int) -> bytes | None:
@@ -85,11 +88,17 @@ def create_app(services: Services) -> FastAPI:
             )
         except ValidationError as err:
             return error(400, str(err))
+        except MonitoringException as err:  # the store failed: nothing is claimed stored
+            log.error("ingest failed, the sender should retry: %s", err)
+            return JSONResponse(
+                {"error": f"store unavailable, retry: {err}"},
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
         if not result.ids:
-            reason = result.rejected[0].error if result.rejected else "the body holds no event"
             return error(
                 400,
-                f"no usable event: {reason}",
+                f"no usable event: {result.rejected[0].error}",
                 rejected=[r.model_dump() for r in result.rejected],
             )
         return JSONResponse(result.model_dump(), status_code=202)

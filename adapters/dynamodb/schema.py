@@ -1,9 +1,9 @@
 """The table's schema, defined once: CreateTable parameters derived from the pynamodb models.
 
-`table_definition` is what `python app.py init-db` creates and what serverless.yml's table
-resource is held against by a test; `create_table` creates it idempotently, with TTL on
-`TTL_ATTRIBUTE`. Only init-db and tests import this module (it loads boto3), never a
-Lambda that handles events.
+`table_definition` is what `python app.py init-db` creates, and what serverless.yml's
+table resource is to be held against (`schema_of` compares either shape); `create_table`
+creates it idempotently, with TTL on `TTL_ATTRIBUTE`. Only init-db and tests import this
+module (it loads boto3), never a Lambda that handles events.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 that the stores rely on, on moto and on Amazon's DynamoDB Local.
 
 The store behaviour itself is the shared contract suite; these tests pin what is specific to
-DynamoDB: the CreateTable parameters (serverless.yml is held against them), item keys, the
+DynamoDB: the CreateTable parameters (what serverless.yml must match), item keys, the
 queries a listing makes, and how failures reach the core.
 """
 

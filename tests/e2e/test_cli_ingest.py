@@ -89,3 +89,23 @@ def test_bad_configuration_is_a_clear_error(tmp_path):
     assert proc.returncode == 2
     assert "configuration error" in proc.stderr
     assert "REOPEN_WINDOW".lower() in proc.stderr.lower()
+
+
+def test_empty_array_file_exits_one(tmp_path):
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    proc = run_cli("ingest", str(empty), data_dir=tmp_path)
+    assert proc.returncode == 1
+    assert "the body holds no event" in proc.stdout
+
+
+def test_unusable_settings_are_a_clear_error(tmp_path):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    proc = run_cli("ingest", "x.json", data_dir=not_a_dir)
+    assert proc.returncode == 2
+    assert "configuration error" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    level = run_cli("ingest", "x.json", data_dir=tmp_path, env={"LOG_LEVEL": "verbose"})
+    assert level.returncode == 2
+    assert "log_level" in level.stderr

@@ -93,3 +93,35 @@ def test_ten_concurrent_deliveries_store_once(service_factory, client_for):
         answers = list(pool.map(post, range(10)))
     assert sum(a["stored"] for a in answers) == 1
     assert sum(a["duplicates"] for a in answers) == 9
+
+
+def test_non_ascii_bearer_token_is_401_not_500(service_factory, client_for):
+    client = client_for(service_factory(ingest_token="s3cret"))
+    event = load("health_ec2_issue_minimal.json")
+    answer = client.post(
+        "/ingest", json=event, headers={"Authorization": "Bearer tök".encode("latin-1")}
+    )
+    assert answer.status_code == 401
+
+
+def test_store_failure_is_503_with_retry_after(service_factory, client_for, monkeypatch):
+    from bot.errors import UnprocessedError
+
+    svc = service_factory()
+
+    def down(events):
+        raise UnprocessedError("DynamoDB throttled the write")
+
+    monkeypatch.setattr(svc.services.events, "create_many", down)
+    answer = client_for(svc).post("/ingest", json=load("health_ec2_issue_minimal.json"))
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "5"
+    assert "retry" in answer.json()["error"]
+
+
+def test_hostile_json_is_400_not_500(service_factory, client_for):
+    client = client_for(service_factory())
+    for body in (b"[" * 5000, b"1" * 5000):
+        answer = client.post("/ingest", content=body, headers={"content-type": "application/json"})
+        assert answer.status_code == 400
+        assert answer.json()["error"].startswith("body is not JSON")

@@ -163,3 +163,55 @@ def test_out_of_range_fields_reject_only_that_event(store, clock, change, messag
     result = ingest([bad, good], store, clock, ttl=TTL)
     assert result.ids == [good["id"]]
     assert message in result.rejected[0].error
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"source": "aws.ecs", "detail": {}, "time": 1e999},
+        {"source": "aws.ecs", "detail": {}, "time": 10**400},
+        {"source": "aws.ecs", "detail": {}, "time": float("nan")},
+        {"id": "𝔘" * 251, "source": "aws.ecs", "detail": {}},  # ≤ 256 chars, > 1000 bytes
+    ],
+    ids=["infinite time", "huge time", "nan time", "id over 1000 bytes"],
+)
+def test_hostile_values_cost_one_event_not_the_batch(store, clock, bad):
+    good = load("ecs_task_state_change_running.json")
+    result = ingest([bad, good], store, clock, ttl=TTL)
+    assert result.ids == [good["id"]]
+    assert result.rejected[0].index == 0
+
+
+def test_deep_nesting_is_rejected_before_the_store(store, clock):
+    deep: dict = {}
+    cursor = deep
+    for _ in range(300):
+        cursor["a"] = {}
+        cursor = cursor["a"]
+    good = load("ecs_task_state_change_running.json")
+    result = ingest([{"source": "aws.ecs", "detail": deep}, good], store, clock, ttl=TTL)
+    assert result.ids == [good["id"]]
+    assert "nested over 64 levels" in result.rejected[0].error
+
+
+def test_an_empty_body_is_a_rejection(store, clock):
+    result = ingest([], store, clock, ttl=TTL)
+    assert result.ids == []
+    assert result.rejected[0].error == "the body holds no event"
+
+
+def test_an_unexpected_error_costs_one_event(store, clock, monkeypatch):
+    import bot.ingest
+
+    real = bot.ingest.normalize
+
+    def flaky(unit):
+        if unit.get("id") == "boom":
+            raise RuntimeError("bug")
+        return real(unit)
+
+    monkeypatch.setattr(bot.ingest, "normalize", flaky)
+    good = load("ecs_task_state_change_running.json")
+    result = ingest([{**good, "id": "boom"}, good], store, clock, ttl=TTL)
+    assert result.ids == [good["id"]]
+    assert result.rejected[0].error == "could not read event: bug"
