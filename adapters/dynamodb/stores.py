@@ -57,6 +57,8 @@ MAX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z: the last second a YYYY-MM-DD
 EVENT_DAYS = "EVENT_DAYS"
 AGENT_PK = "AGENT"
 SILENCES = "SILENCES"
+DAY_SECONDS = 86_400
+KNOWN_DAYS_CAP = 4096  # buckets this process remembers writing (a replay spans many days)
 DAYS_PAGE = 32  # day buckets per Query page: a month of days, a few hundred bytes
 FILTERED_PAGE = 100  # items evaluated per Query page when source/account filters drop some
 AGENT_UPDATE_ATTEMPTS = 10  # each round one concurrent writer wins, so all get through
@@ -85,6 +87,17 @@ def _day(seconds: int) -> str:
 def _later_expiry(a: int, b: int) -> int:
     """The later of two expiries, where 0 (never) is the latest of all."""
     return 0 if 0 in (a, b) else max(a, b)
+
+
+def _lasts(known: int | None, needed: int) -> bool:
+    """Whether a bucket known to expire at `known` already outlives `needed` (0 is never)."""
+    return known is not None and (known == 0 or (needed != 0 and known >= needed))
+
+
+def _bucket_expiry(expiry: int) -> int:
+    """An expiry rounded up to a UTC midnight, so a process writes a day's bucket about
+    once a day, not once per event: received_at, and so expiry, rises with every event."""
+    return 0 if expiry == 0 else -(-expiry // DAY_SECONDS) * DAY_SECONDS
 
 
 def _addressable(pk: str, sk: str) -> bool:
@@ -204,6 +217,8 @@ class DynamoEventStore:
         self._events = table.models.event
         self._days = table.models.day
         self._cursors = cursors
+        # Day → the bucket expiry this process wrote: a hot item is not rewritten per event.
+        self._known_days: dict[str, int] = {}
 
     def create(self, event: Event) -> bool:
         return self.create_many([event])[0]
@@ -219,10 +234,12 @@ class DynamoEventStore:
         for event in events:  # refuse the whole batch before writing any of it
             _sortable(event.published_at, f"event {event.id!r}: published_at")
             day = _day(event.published_at)
-            expiry = expiries.get(day, event.expired_at)
-            expiries[day] = _later_expiry(expiry, event.expired_at)
+            expiry = _bucket_expiry(event.expired_at)
+            expiries[day] = _later_expiry(expiries.get(day, expiry), expiry)
         for day, expiry in expiries.items():
-            self._touch_day(day, expiry)
+            if not _lasts(self._known_days.get(day), expiry):
+                self._touch_day(day, expiry)
+                self._remember(day, expiry)
         seen: set[str] = set()
         created = []
         for event in events:  # a repeat within the batch is a duplicate with no request
@@ -247,6 +264,11 @@ class DynamoEventStore:
         except PynamoDBException as err:
             if not _condition_failed(err):  # failed: the bucket already lasts long enough
                 raise _unprocessed(f"record the event day {day}", err) from err
+
+    def _remember(self, day: str, expiry: int) -> None:
+        if len(self._known_days) >= KNOWN_DAYS_CAP:
+            self._known_days.clear()  # forgetting only costs a redundant, harmless write
+        self._known_days[day] = expiry
 
     def _put(self, event: Event) -> bool:
         item = self._events(

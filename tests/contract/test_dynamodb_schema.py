@@ -203,7 +203,8 @@ def test_items_are_keyed_as_designed(client: Any, table: str, stores: DynamoStor
         str(FAR),
     )
     assert Event.model_validate_json(stored["body"]) == event("evt-1")
-    assert raw_item(client, table, "EVENT_DAYS", "2023-11-14")["expired_at"] == str(FAR)
+    day_expiry = int(raw_item(client, table, "EVENT_DAYS", "2023-11-14")["expired_at"])
+    assert FAR <= day_expiry < FAR + 86_400  # rounded up to a midnight
     assert "body" in raw_item(client, table, "AGENT", "123456789012")
     alert = raw_item(client, table, "ALERT#al-1", "ALERT")
     assert (alert["gsi1pk"], alert["gsi1sk"]) == ("FP#fp-1", "001700000000#al-1")
@@ -265,22 +266,37 @@ def test_a_batch_records_each_day_once_and_puts_each_event_once(
 
 
 def test_a_day_lasts_as_long_as_its_longest_lived_event(
-    client: Any, table: str, stores: DynamoStores
+    client: Any, table: str, endpoint: str, stores: DynamoStores
 ) -> None:
     def day_expiry() -> str:
         return raw_item(client, table, "EVENT_DAYS", "2023-11-14")["expired_at"]
 
+    def midnight_after(t: int) -> str:
+        return str(-(-t // 86_400) * 86_400)
+
     stores.events.create(event("a", expired_at=T0 + 100))
     stores.events.create(event("b", expired_at=T0 + 50))
-    assert day_expiry() == str(T0 + 100)
-    stores.events.create(event("c", expired_at=T0 + 200))
-    assert day_expiry() == str(T0 + 200)
+    assert day_expiry() == midnight_after(T0 + 100)
+    stores.events.create(event("c", expired_at=T0 + 3 * 86_400))
+    assert day_expiry() == midnight_after(T0 + 3 * 86_400)
     stores.events.create(event("d", expired_at=0))  # never expires: nor does its day
     stores.events.create(event("e", expired_at=T0 + 900))
+    assert day_expiry() == "0"
+    # Another process (no memory of what was written) never shortens the bucket either.
+    fresh = open_stores(table=table, endpoint=endpoint, region=REGION, codec=CursorCodec("k"))
+    fresh.events.create(event("f", expired_at=T0 + 5))
     assert day_expiry() == "0"
     # A day whose events all expired is skipped without querying its partition.
     stores.events.create(event("gone", OLD, expired_at=T0 + 10))
     assert [e.id for e in stores.events.list(ListEventsDTO(end_date=OLD + 1), T0 + 10).items] == []
+
+
+def test_a_day_bucket_is_written_about_once_a_day_not_per_event(
+    stores: DynamoStores, requests: Counter[str]
+) -> None:
+    for n in range(5):  # one event per call, as a Lambda receives them
+        stores.events.create(event(f"s{n}", T0 + n, expired_at=T0 + 604_800 + n))
+    assert requests == Counter({"UpdateItem": 1, "PutItem": 5})
 
 
 def unchecked(event_id: str, published_at: int) -> Event:
