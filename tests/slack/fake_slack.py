@@ -1,0 +1,758 @@
+"""A local fake of the Slack Web API, served over real HTTP on loopback.
+
+The bot's Slack adapter is a slack_sdk WebClient; pointing its `base_url` at `FakeSlack.url`
+exercises the real client (serialisation, headers, retry handlers, error mapping) instead
+of a mock of it. The fake is strict where Slack is (auth, Block Kit limits, rate limits
+with `Retry-After`) so a bug that would fail in production fails here first, and it can
+inject the failures Slack produces in the wild (5xx, `ok: false`, a dropped connection
+after the write was applied).
+
+Only the methods the bot uses are served; anything else answers `unknown_method`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import itertools
+import json
+import math
+import socket
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import parse_qsl
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+Params = dict[str, Any]
+Clock = Callable[[], float]
+
+TEAM_ID = "T0FAKETEAM"
+BOT_USER_ID = "U0FAKEBOT"
+BOT_ID = "B0FAKEBOT"
+APP_ID = "A0FAKEAPP"
+WORKSPACE_URL = "https://fake-workspace.slack.com/"
+
+# Form bodies carry structured arguments as JSON strings; Slack decodes these.
+JSON_FIELDS = ("blocks", "attachments", "metadata", "view")
+BLOCK_TYPES = frozenset(
+    {"header", "section", "context", "actions", "divider", "image", "rich_text", "input"}
+)
+MAX_TEXT = 40_000
+MAX_BLOCKS = 50
+HISTORY_DEFAULT_LIMIT = 100
+HISTORY_MAX_LIMIT = 999
+FIRST_TS_MICROS = 1_700_000_000_000_000
+TS_STEP_MICROS = 100
+
+
+class SlackError(Exception):
+    """An API answer other than success: `{"ok": false, "error": ...}` plus HTTP details."""
+
+    def __init__(
+        self,
+        error: str,
+        *,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(error)
+        self.status = status
+        self.headers = headers or {}
+        self.body: Params = {"ok": False, "error": error, **extra}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request as the fake saw it; `dropped` means the client never got `response`."""
+
+    method: str
+    params: Params
+    at: float
+    status: int
+    response: Params
+    dropped: bool = False
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: `capacity` calls of burst, refilled at `per_second`."""
+
+    capacity: float
+    per_second: float
+    per_channel: bool
+
+
+def default_rate_limits() -> dict[str, RateLimit]:
+    """Slack's published limits for the methods the bot leans on."""
+    return {
+        # "1 message per second per channel", with short bursts tolerated.
+        "chat.postMessage": RateLimit(capacity=3, per_second=1.0, per_channel=True),
+        # Tier 3: 50+ per minute per workspace.
+        "chat.update": RateLimit(capacity=10, per_second=50 / 60, per_channel=False),
+    }
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class TokenBuckets:
+    """Token buckets keyed by whatever the limit is scoped to (workspace, channel)."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[tuple[str, ...], _Bucket] = {}
+
+    def take(self, key: tuple[str, ...], limit: RateLimit, now: float) -> float:
+        """Spend one token; returns 0 on success, else seconds until one is available."""
+        bucket = self._buckets.setdefault(key, _Bucket(limit.capacity, now))
+        elapsed = max(0.0, now - bucket.updated)
+        bucket.tokens = min(limit.capacity, bucket.tokens + elapsed * limit.per_second)
+        bucket.updated = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return 0.0
+        return (1 - bucket.tokens) / limit.per_second
+
+    def clear(self) -> None:
+        self._buckets.clear()
+
+
+@dataclass(frozen=True)
+class _Fault:
+    kind: str  # "fail" (HTTP error, not applied) | "error" (ok: false) | "drop"
+    status: int = 500
+    error: str = ""
+
+
+@dataclass
+class _Reply:
+    status: int
+    body: Params
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+
+
+# --- Block Kit validation -------------------------------------------------------------------
+
+
+def _too_long(value: Any, limit: int, pointer: str) -> list[str]:
+    if isinstance(value, str) and len(value) > limit:
+        return [f"must be less than {limit + 1} characters [json-pointer:{pointer}]"]
+    return []
+
+
+def _text_of(obj: Any) -> Any:
+    return obj.get("text") if isinstance(obj, dict) else None
+
+
+def _validate_element(element: Any, pointer: str) -> list[str]:
+    if not isinstance(element, dict):
+        return [f"must be an object [json-pointer:{pointer}]"]
+    errors = _too_long(element.get("action_id"), 255, f"{pointer}/action_id")
+    if element.get("type") == "button":
+        errors += _too_long(_text_of(element.get("text")), 75, f"{pointer}/text/text")
+        errors += _too_long(element.get("value"), 2000, f"{pointer}/value")
+    return errors
+
+
+def _validate_elements(block: Params, pointer: str, limit: int) -> list[str]:
+    elements = block.get("elements", [])
+    if not isinstance(elements, list):
+        return [f"must be an array [json-pointer:{pointer}/elements]"]
+    errors = []
+    if len(elements) > limit:
+        errors.append(f"must be no more than {limit} items [json-pointer:{pointer}/elements]")
+    for i, element in enumerate(elements):
+        errors += _validate_element(element, f"{pointer}/elements/{i}")
+    return errors
+
+
+def _validate_section(block: Params, pointer: str) -> list[str]:
+    text, fields = block.get("text"), block.get("fields")
+    if text is None and not fields:
+        return [f"must provide either text or fields [json-pointer:{pointer}]"]
+    errors = _too_long(_text_of(text), 3000, f"{pointer}/text/text")
+    if isinstance(fields, list):
+        if len(fields) > 10:
+            errors.append(f"must be no more than 10 items [json-pointer:{pointer}/fields]")
+        for i, item in enumerate(fields):
+            errors += _too_long(_text_of(item), 2000, f"{pointer}/fields/{i}/text")
+    if "accessory" in block:
+        errors += _validate_element(block["accessory"], f"{pointer}/accessory")
+    return errors
+
+
+def _validate_header(block: Params, pointer: str) -> list[str]:
+    text = _text_of(block.get("text"))
+    if not isinstance(text, str):
+        return [f"missing required field: text [json-pointer:{pointer}/text]"]
+    return _too_long(text, 150, f"{pointer}/text/text")
+
+
+_BLOCK_VALIDATORS: dict[str, Callable[[Params, str], list[str]]] = {
+    "header": _validate_header,
+    "section": _validate_section,
+    "actions": lambda block, pointer: _validate_elements(block, pointer, 25),
+    "context": lambda block, pointer: _validate_elements(block, pointer, 10),
+    "input": lambda block, pointer: _validate_element(block.get("element"), f"{pointer}/element"),
+}
+
+
+def _validate_block(block: Any, pointer: str) -> list[str]:
+    if not isinstance(block, dict):
+        return [f"must be an object [json-pointer:{pointer}]"]
+    kind = block.get("type")
+    if kind not in BLOCK_TYPES:
+        return [f"unsupported type: {kind} [json-pointer:{pointer}/type]"]
+    errors = _too_long(block.get("block_id"), 255, f"{pointer}/block_id")
+    validator = _BLOCK_VALIDATORS.get(kind)
+    return errors + (validator(block, pointer) if validator else [])
+
+
+def validate_blocks(blocks: Any) -> list[str]:
+    """Slack's `invalid_blocks` messages for `blocks`, in its json-pointer style; [] if fine."""
+    if not isinstance(blocks, list):
+        return ["must be an array [json-pointer:/blocks]"]
+    errors = []
+    if len(blocks) > MAX_BLOCKS:
+        errors.append(f"no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]")
+    for i, block in enumerate(blocks):
+        errors += _validate_block(block, f"/blocks/{i}")
+    return errors
+
+
+def _check_content(params: Params) -> None:
+    """The text/blocks/metadata checks shared by every chat.* write."""
+    text, blocks = params.get("text"), params.get("blocks")
+    if not text and not blocks and not params.get("attachments"):
+        raise SlackError("no_text")
+    if isinstance(text, str) and len(text) > MAX_TEXT:
+        raise SlackError("msg_too_long")
+    if blocks is not None:
+        if isinstance(blocks, str):
+            raise SlackError("invalid_blocks_format")
+        errors = validate_blocks(blocks)
+        if errors:
+            raise SlackError("invalid_blocks", errors=errors)
+    metadata = params.get("metadata")
+    if metadata is not None and not _valid_metadata(metadata):
+        raise SlackError("invalid_metadata_format")
+
+
+def _valid_metadata(metadata: Any) -> bool:
+    return (
+        isinstance(metadata, dict)
+        and isinstance(metadata.get("event_type"), str)
+        and isinstance(metadata.get("event_payload", {}), dict)
+    )
+
+
+# --- Request parsing ------------------------------------------------------------------------
+
+
+def _flag(value: Any) -> bool:
+    """Slack booleans arrive as true/1 (slack_sdk sends "1"/"0" in forms)."""
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _ts(value: Any, default: Decimal) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return default
+
+
+def _decode_json_fields(params: Params) -> Params:
+    for name in JSON_FIELDS:
+        value = params.get(name)
+        if isinstance(value, str):
+            # Undecodable stays a string: the method then reports it as badly formatted.
+            with contextlib.suppress(ValueError):
+                params[name] = json.loads(value)
+    return params
+
+
+def parse_body(content_type: str, body: bytes) -> Params:
+    """Arguments from a JSON or form body, as slack_sdk sends them."""
+    if not body:
+        return {}
+    kind = content_type.split(";")[0].strip().lower()
+    if kind == "application/json":
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            raise SlackError("invalid_json") from None
+        if not isinstance(parsed, dict):
+            raise SlackError("invalid_json")
+        return parsed
+    if kind in ("application/x-www-form-urlencoded", ""):
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    raise SlackError("invalid_form_data")
+
+
+def _bearer(authorization: str) -> str | None:
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+# --- The fake ----------------------------------------------------------------------------
+
+
+class FakeSlack:
+    """A Slack workspace on loopback: start it, point WebClient(base_url=fake.url) at it.
+
+    State (messages, calls, faults, rate buckets) is guarded by one lock, so tests may poke
+    it while the server thread answers concurrent requests.
+    """
+
+    def __init__(self, clock: Clock = time.monotonic, host: str = "127.0.0.1") -> None:
+        self._clock = clock
+        self._host = host
+        self._lock = threading.Lock()
+        self.rate_limits = True
+        self.limits = default_rate_limits()
+        self._handlers: dict[str, Callable[[Params], Params]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.getPermalink": self._chat_get_permalink,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
+            "usergroups.users.list": self._usergroups_users_list,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
+        }
+        self._reset_state()
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._port: int | None = None
+
+    def _reset_state(self) -> None:
+        self._calls: list[Call] = []
+        self._messages: dict[str, list[Params]] = defaultdict(list)
+        self._ephemerals: list[Params] = []
+        self._usergroups: dict[str, list[str]] = {}
+        self._views: dict[str, Params] = {}
+        self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
+        self._buckets = TokenBuckets()
+        self._ids = itertools.count(1)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The Web API base URL, with the trailing slash slack_sdk expects."""
+        if self._port is None:
+            raise RuntimeError("FakeSlack is not running")
+        return f"http://{self._host}:{self._port}/api/"
+
+    def start(self) -> FakeSlack:
+        """Serve on a free port in a background thread; returns once it accepts requests."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind((self._host, 0))
+        self._port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app(),
+            http="h11",  # _drop_connection relies on the h11 protocol's transport
+            ws="none",
+            lifespan="off",
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="fake-slack", daemon=True
+        )
+        self._thread.start()
+        self._wait_started()
+        return self
+
+    def _wait_started(self) -> None:
+        assert self._server is not None and self._thread is not None
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("FakeSlack server did not start")
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+        self._server = self._thread = None
+        self._port = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def app(self) -> Starlette:
+        """The ASGI app; `drop_response_next` needs it served by `start()` (uvicorn, h11)."""
+        return Starlette(routes=[Route("/api/{method}", self._endpoint, methods=["GET", "POST"])])
+
+    # --- test controls --------------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        """Swap the rate limiter's clock; buckets restart full since old readings are moot."""
+        with self._lock:
+            self._clock = clock
+            self._buckets.clear()
+
+    def reset(self) -> None:
+        """Back to a fresh workspace: no messages, calls, faults, usergroups; limits on."""
+        with self._lock:
+            self._reset_state()
+            self.rate_limits = True
+            self.limits = default_rate_limits()
+
+    def clear_calls(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    def set_usergroup(self, usergroup_id: str, users: list[str]) -> None:
+        with self._lock:
+            self._usergroups[usergroup_id] = list(users)
+
+    def fail_next(self, method: str, times: int = 1, status: int = 500) -> None:
+        """The next `times` calls of `method` get HTTP `status` and are not applied."""
+        self._add_faults(method, _Fault("fail", status=status), times)
+
+    def fail_with(self, method: str, error: str, times: int = 1) -> None:
+        """The next `times` calls of `method` answer `{"ok": false, "error": error}`."""
+        self._add_faults(method, _Fault("error", error=error), times)
+
+    def drop_response_next(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` are applied, then the connection is cut."""
+        self._add_faults(method, _Fault("drop"), times)
+
+    def _add_faults(self, method: str, fault: _Fault, times: int) -> None:
+        with self._lock:
+            self._faults[method].extend([fault] * times)
+
+    # --- inspection -----------------------------------------------------------------------
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        """Recorded calls, oldest first, optionally of one method."""
+        with self._lock:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def messages(self, channel: str) -> list[Params]:
+        """Every stored message of `channel`, thread replies included, oldest first."""
+        with self._lock:
+            return copy.deepcopy(self._messages.get(channel, []))
+
+    def ephemerals(self) -> list[Params]:
+        with self._lock:
+            return copy.deepcopy(self._ephemerals)
+
+    # --- HTTP -----------------------------------------------------------------------------
+
+    async def _endpoint(self, request: Request) -> JSONResponse:
+        method = request.path_params["method"]
+        params: Params = dict(request.query_params)
+        parse_error: SlackError | None = None
+        try:
+            params.update(parse_body(request.headers.get("content-type", ""), await request.body()))
+        except SlackError as exc:
+            parse_error = exc
+        token = _bearer(request.headers.get("authorization", "")) or params.pop("token", None)
+        reply = self._handle(method, _decode_json_fields(params), token, parse_error)
+        if reply.drop:
+            await self._drop_connection(request)
+        return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+
+    async def _drop_connection(self, request: Request) -> None:
+        """Abort the TCP connection before any byte of the response is written.
+
+        uvicorn gives the app no handle on its socket, so find the connection by the peer
+        address, abort it, and wait for uvicorn to notice (then it discards our response).
+        """
+        assert self._server is not None
+        peer = (request.client.host, request.client.port) if request.client else None
+        for connection in list(self._server.server_state.connections):
+            if getattr(connection, "client", None) == peer:
+                connection.transport.abort()  # type: ignore[attr-defined]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(request.receive(), timeout=1)  # -> http.disconnect
+
+    def _handle(
+        self, method: str, params: Params, token: str | None, parse_error: SlackError | None
+    ) -> _Reply:
+        with self._lock:
+            at = self._clock()
+            reply = self._dispatch(method, params, token, parse_error, at)
+            self._calls.append(
+                Call(method, copy.deepcopy(params), at, reply.status, reply.body, reply.drop)
+            )
+            return reply
+
+    def _dispatch(
+        self,
+        method: str,
+        params: Params,
+        token: str | None,
+        parse_error: SlackError | None,
+        at: float,
+    ) -> _Reply:
+        fault: _Fault | None = None
+        try:
+            if parse_error is not None:
+                raise parse_error
+            handler = self._handlers.get(method)
+            if handler is None:
+                raise SlackError("unknown_method")
+            _check_token(token)
+            fault = self._faults[method].popleft() if self._faults.get(method) else None
+            _raise_injected(fault)
+            self._check_rate_limit(method, params, at)
+            body = {"ok": True, **copy.deepcopy(handler(params))}
+            return _Reply(200, body, drop=_is_drop(fault))
+        except SlackError as exc:
+            return _Reply(exc.status, exc.body, exc.headers, drop=_is_drop(fault))
+
+    def _check_rate_limit(self, method: str, params: Params, at: float) -> None:
+        limit = self.limits.get(method)
+        if not self.rate_limits or limit is None:
+            return
+        key = (method, str(params.get("channel", ""))) if limit.per_channel else (method,)
+        wait = self._buckets.take(key, limit, at)
+        if wait > 0:
+            retry_after = str(max(1, math.ceil(wait)))
+            raise SlackError("ratelimited", status=429, headers={"Retry-After": retry_after})
+
+    # --- ids ------------------------------------------------------------------------------
+
+    def _next_ts(self) -> str:
+        micros = FIRST_TS_MICROS + next(self._ids) * TS_STEP_MICROS
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _find(self, channel: str, ts: str) -> Params:
+        for message in self._messages.get(channel, []):
+            if message["ts"] == ts:
+                return message
+        raise SlackError("message_not_found")
+
+    # --- methods --------------------------------------------------------------------------
+
+    def _auth_test(self, params: Params) -> Params:
+        return {
+            "url": WORKSPACE_URL,
+            "team": "Fake Workspace",
+            "user": "fake-bot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, params: Params) -> Params:
+        channel = _require_channel(params)
+        _check_content(params)
+        message = self._new_message(params)
+        if params.get("thread_ts"):
+            self._attach_reply(channel, message, str(params["thread_ts"]), params)
+        self._messages[channel].append(message)
+        return {"channel": channel, "ts": message["ts"], "message": message}
+
+    def _attach_reply(self, channel: str, reply: Params, thread_ts: str, params: Params) -> None:
+        """Slack accepts a reply to an unknown parent; it just shows up in no thread view."""
+        reply["thread_ts"] = thread_ts
+        if _flag(params.get("reply_broadcast")):
+            reply["subtype"] = "thread_broadcast"
+        for parent in self._messages.get(channel, []):
+            if parent["ts"] == thread_ts:
+                _count_reply(parent, reply)
+
+    def _new_message(self, params: Params) -> Params:
+        message: Params = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "text": params.get("text") or "",
+            "ts": self._next_ts(),
+        }
+        for name in ("blocks", "attachments", "metadata"):
+            if params.get(name) is not None:
+                message[name] = params[name]
+        return message
+
+    def _chat_update(self, params: Params) -> Params:
+        channel = _require_channel(params)
+        message = self._find(channel, str(params.get("ts", "")))
+        _check_content(params)
+        for name in ("text", "blocks", "attachments", "metadata"):
+            if params.get(name) is not None:
+                message[name] = params[name]
+        message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+        return {
+            "channel": channel,
+            "ts": message["ts"],
+            "text": message["text"],
+            "message": message,
+        }
+
+    def _chat_post_ephemeral(self, params: Params) -> Params:
+        channel = _require_channel(params)
+        if not params.get("user"):
+            raise SlackError("user_not_in_channel")
+        _check_content(params)
+        message = {**self._new_message(params), "channel": channel, "to": params["user"]}
+        self._ephemerals.append(message)
+        return {"message_ts": message["ts"]}
+
+    def _chat_get_permalink(self, params: Params) -> Params:
+        channel = _require_channel(params)
+        message = self._find(channel, str(params.get("message_ts", "")))
+        link = f"{WORKSPACE_URL}archives/{channel}/p{message['ts'].replace('.', '')}"
+        if message.get("thread_ts", message["ts"]) != message["ts"]:
+            link += f"?thread_ts={message['thread_ts']}&cid={channel}"
+        return {"channel": channel, "permalink": link}
+
+    def _conversations_history(self, params: Params) -> Params:
+        channel = _require_channel(params)
+        top_level = [m for m in self._messages.get(channel, []) if _in_history(m)]
+        newest_first = list(reversed(_between(top_level, params)))
+        return _page(newest_first, params)
+
+    def _conversations_replies(self, params: Params) -> Params:
+        channel = _require_channel(params)
+        parent = self._find(channel, str(params.get("ts", "")))
+        thread_ts = parent.get("thread_ts", parent["ts"])
+        thread = [m for m in self._messages[channel] if m.get("thread_ts", m["ts"]) == thread_ts]
+        return _page(_between(thread, params), params)
+
+    def _usergroups_users_list(self, params: Params) -> Params:
+        users = self._usergroups.get(str(params.get("usergroup", "")))
+        if users is None:
+            raise SlackError("no_such_subteam")
+        return {"users": list(users)}
+
+    def _views_open(self, params: Params) -> Params:
+        view = params.get("view")
+        if not params.get("trigger_id") or not isinstance(view, dict):
+            raise SlackError("invalid_arguments")
+        view_id = f"V{next(self._ids):010d}"
+        self._views[view_id] = self._stored_view(view_id, view)
+        return {"view": self._views[view_id]}
+
+    def _views_update(self, params: Params) -> Params:
+        view, view_id = params.get("view"), self._view_id(params)
+        if not isinstance(view, dict):
+            raise SlackError("invalid_arguments")
+        if params.get("hash") and params["hash"] != self._views[view_id]["hash"]:
+            raise SlackError("hash_conflict")
+        self._views[view_id] = self._stored_view(view_id, view)
+        return {"view": self._views[view_id]}
+
+    def _view_id(self, params: Params) -> str:
+        wanted = params.get("view_id")
+        external = params.get("external_id")
+        for view_id, view in self._views.items():
+            if view_id == wanted or (external and view.get("external_id") == external):
+                return view_id
+        raise SlackError("not_found")
+
+    def _stored_view(self, view_id: str, view: Params) -> Params:
+        return {**view, "id": view_id, "team_id": TEAM_ID, "hash": f"{next(self._ids)}.fake"}
+
+
+def _check_token(token: str | None) -> None:
+    if not token:
+        raise SlackError("not_authed")
+    if not token.startswith(("xoxb-", "xoxp-")):
+        raise SlackError("invalid_auth")
+
+
+def _raise_injected(fault: _Fault | None) -> None:
+    if fault is None or fault.kind == "drop":
+        return
+    if fault.kind == "fail":
+        raise SlackError("internal_error", status=fault.status)
+    raise SlackError(fault.error)
+
+
+def _is_drop(fault: _Fault | None) -> bool:
+    return fault is not None and fault.kind == "drop"
+
+
+def _require_channel(params: Params) -> str:
+    channel = params.get("channel")
+    if not channel:
+        raise SlackError("channel_not_found")
+    return str(channel)
+
+
+def _count_reply(parent: Params, reply: Params) -> None:
+    parent["thread_ts"] = parent["ts"]
+    parent["reply_count"] = parent.get("reply_count", 0) + 1
+    parent["latest_reply"] = reply["ts"]
+
+
+def _in_history(message: Params) -> bool:
+    """Like Slack, history shows thread parents but replies only when broadcast."""
+    thread_ts = message.get("thread_ts", message["ts"])
+    return thread_ts == message["ts"] or message.get("subtype") == "thread_broadcast"
+
+
+def _between(messages: list[Params], params: Params) -> list[Params]:
+    """Messages inside (oldest, latest), bounds included when `inclusive` is set."""
+    oldest = _ts(params.get("oldest"), Decimal(0))
+    latest = _ts(params.get("latest"), Decimal("Infinity"))
+    inclusive = _flag(params.get("inclusive"))
+
+    def keep(message: Params) -> bool:
+        ts = Decimal(message["ts"])
+        if inclusive:
+            return oldest <= ts <= latest
+        return oldest < ts < latest
+
+    return [m for m in messages if keep(m)]
+
+
+def _page(messages: list[Params], params: Params) -> Params:
+    """One page of `messages`; the cursor is the offset, opaque enough for a client."""
+    limit = min(max(_int(params.get("limit"), HISTORY_DEFAULT_LIMIT), 1), HISTORY_MAX_LIMIT)
+    start = _int(params.get("cursor"), 0)
+    page = messages[start : start + limit]
+    if not _flag(params.get("include_all_metadata")):
+        page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+    has_more = start + limit < len(messages)
+    return {
+        "messages": page,
+        "has_more": has_more,
+        "pin_count": 0,
+        "response_metadata": {"next_cursor": str(start + limit) if has_more else ""},
+    }

@@ -1,0 +1,538 @@
+"""The fake Slack Web API, driven through a real slack_sdk WebClient over loopback HTTP.
+
+These pin the behaviour the bot's Slack adapter tests will rely on: what Slack stores and
+returns, how it refuses (blocks, rate limits) and how it fails (5xx, dropped connections).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import builtin_handlers, handler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from tests.fakes import FakeClock
+from tests.slack.fake_slack import FakeSlack, validate_blocks
+
+CHANNEL = "C0ALERTS"
+METADATA = {"event_type": "alert_posted", "event_payload": {"alert_id": "a-1"}}
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": text}}
+
+
+def api_error(exc: pytest.ExceptionInfo[SlackApiError]) -> str:
+    return exc.value.response["error"]
+
+
+def patch_retry_sleep(monkeypatch: pytest.MonkeyPatch, module: object, clock: FakeClock) -> list:
+    """Replace slack_sdk's retry sleep: record it and move the fake's clock instead."""
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.advance(seconds)
+
+    monkeypatch.setattr(module, "time", SimpleNamespace(sleep=sleep))
+    return slept
+
+
+# --- basics -------------------------------------------------------------------------------
+
+
+def test_auth_test_identifies_the_bot(slack_client: WebClient) -> None:
+    response = slack_client.auth_test()
+
+    assert response["ok"] is True
+    assert response["team_id"].startswith("T")
+    assert response["user_id"].startswith("U")
+    assert response["bot_id"].startswith("B")
+    assert response["url"].startswith("https://")
+
+
+def test_url_ends_with_api_slash(fake_slack: FakeSlack) -> None:
+    assert fake_slack.url.startswith("http://127.0.0.1:")
+    assert fake_slack.url.endswith("/api/")
+
+
+@pytest.mark.parametrize(
+    ("headers", "error"),
+    [({}, "not_authed"), ({"Authorization": "Bearer nope"}, "invalid_auth")],
+)
+def test_requests_need_a_bot_token(fake_slack: FakeSlack, headers: dict, error: str) -> None:
+    response = httpx.post(fake_slack.url + "auth.test", headers=headers)
+
+    assert response.status_code == 200
+    assert response.json() == {"ok": False, "error": error}
+
+
+def test_unknown_method_is_refused(slack_client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.api_call("chat.scheduleMessage", params={"channel": CHANNEL})
+
+    assert api_error(exc) == "unknown_method"
+
+
+# --- messages -----------------------------------------------------------------------------
+
+
+def test_posted_message_comes_back_in_history_with_metadata(slack_client: WebClient) -> None:
+    posted = slack_client.chat_postMessage(
+        channel=CHANNEL, text="CPU high", blocks=[section("CPU high")], metadata=METADATA
+    )
+    history = slack_client.conversations_history(channel=CHANNEL, include_all_metadata=True)
+
+    assert posted["channel"] == CHANNEL
+    assert posted["message"]["metadata"] == METADATA
+    [message] = history["messages"]
+    assert message["ts"] == posted["ts"]
+    assert message["text"] == "CPU high"
+    assert message["blocks"] == [section("CPU high")]
+    assert message["metadata"] == METADATA
+
+
+def test_history_hides_metadata_unless_asked(slack_client: WebClient) -> None:
+    slack_client.chat_postMessage(channel=CHANNEL, text="x", metadata=METADATA)
+
+    [message] = slack_client.conversations_history(channel=CHANNEL)["messages"]
+
+    assert "metadata" not in message
+
+
+def test_ts_values_are_unique_and_increasing(slack_client: WebClient) -> None:
+    stamps = [slack_client.chat_postMessage(channel=f"C{i}", text="x")["ts"] for i in range(5)]
+
+    assert stamps == sorted(stamps, key=float)
+    assert len(set(stamps)) == 5
+    assert all(len(ts.split(".")[1]) == 6 for ts in stamps)
+
+
+def test_history_is_newest_first_and_honours_limit_oldest_latest(
+    fake_slack: FakeSlack, slack_client: WebClient
+) -> None:
+    fake_slack.rate_limits = False  # five posts in a burst to one channel
+    ts = [slack_client.chat_postMessage(channel=CHANNEL, text=f"m{i}")["ts"] for i in range(5)]
+
+    def texts(**kwargs: object) -> list[str]:
+        response = slack_client.conversations_history(channel=CHANNEL, **kwargs)
+        return [m["text"] for m in response["messages"]]
+
+    assert texts() == ["m4", "m3", "m2", "m1", "m0"]
+    assert texts(limit=2) == ["m4", "m3"]
+    assert texts(oldest=ts[2]) == ["m4", "m3"]
+    assert texts(latest=ts[2]) == ["m1", "m0"]
+    assert texts(oldest=ts[1], latest=ts[3], inclusive=True) == ["m3", "m2", "m1"]
+
+
+def test_history_pages_with_a_cursor(slack_client: WebClient) -> None:
+    for i in range(3):
+        slack_client.chat_postMessage(channel=CHANNEL, text=f"m{i}")
+
+    first = slack_client.conversations_history(channel=CHANNEL, limit=2)
+    cursor = first["response_metadata"]["next_cursor"]
+    second = slack_client.conversations_history(channel=CHANNEL, limit=2, cursor=cursor)
+
+    assert first["has_more"] is True
+    assert [m["text"] for m in second["messages"]] == ["m0"]
+    assert second["has_more"] is False
+
+
+def test_thread_replies_are_stored_but_kept_out_of_history(slack_client: WebClient) -> None:
+    parent = slack_client.chat_postMessage(channel=CHANNEL, text="alert")["ts"]
+    slack_client.chat_postMessage(channel=CHANNEL, text="ack by @ana", thread_ts=parent)
+
+    history = slack_client.conversations_history(channel=CHANNEL)["messages"]
+    replies = slack_client.conversations_replies(channel=CHANNEL, ts=parent)["messages"]
+
+    assert [m["text"] for m in history] == ["alert"]
+    assert history[0]["reply_count"] == 1
+    assert [m["text"] for m in replies] == ["alert", "ack by @ana"]
+    assert replies[1]["thread_ts"] == parent
+
+
+def test_update_edits_the_stored_message(slack_client: WebClient) -> None:
+    ts = slack_client.chat_postMessage(channel=CHANNEL, text="open", metadata=METADATA)["ts"]
+
+    updated = slack_client.chat_update(channel=CHANNEL, ts=ts, text="resolved", blocks=[])
+    [message] = slack_client.conversations_history(channel=CHANNEL, include_all_metadata=True)[
+        "messages"
+    ]
+
+    assert updated["ts"] == ts
+    assert message["text"] == "resolved"
+    assert message["metadata"] == METADATA  # not resent, so kept
+
+
+def test_update_of_an_unknown_message_fails(slack_client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.chat_update(channel=CHANNEL, ts="1.000001", text="x")
+
+    assert api_error(exc) == "message_not_found"
+
+
+def test_ephemeral_permalink_usergroup_and_views(
+    fake_slack: FakeSlack, slack_client: WebClient
+) -> None:
+    fake_slack.set_usergroup("S0ONCALL", ["U1", "U2"])
+    ts = slack_client.chat_postMessage(channel=CHANNEL, text="x")["ts"]
+
+    ephemeral = slack_client.chat_postEphemeral(channel=CHANNEL, user="U1", text="only you")
+    permalink = slack_client.chat_getPermalink(channel=CHANNEL, message_ts=ts)["permalink"]
+    users = slack_client.usergroups_users_list(usergroup="S0ONCALL")["users"]
+    view = slack_client.views_open(trigger_id="t.1", view={"type": "modal", "blocks": []})["view"]
+    updated = slack_client.views_update(view_id=view["id"], view={"type": "modal", "blocks": []})
+
+    assert ephemeral["message_ts"]
+    assert fake_slack.ephemerals()[0]["to"] == "U1"
+    assert permalink.endswith(f"/archives/{CHANNEL}/p{ts.replace('.', '')}")
+    assert users == ["U1", "U2"]
+    assert updated["view"]["id"] == view["id"]
+
+
+def test_unknown_usergroup_and_view_are_refused(slack_client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as group:
+        slack_client.usergroups_users_list(usergroup="S0NONE")
+    with pytest.raises(SlackApiError) as view:
+        slack_client.views_update(view_id="V0NONE", view={"type": "modal", "blocks": []})
+
+    assert api_error(group) == "no_such_subteam"
+    assert api_error(view) == "not_found"
+
+
+# --- request encodings --------------------------------------------------------------------
+
+
+def test_form_encoded_body_is_parsed(fake_slack: FakeSlack, slack_client: WebClient) -> None:
+    slack_client.api_call(
+        "chat.postMessage",
+        params={
+            "channel": CHANNEL,
+            "text": "form",
+            "blocks": json.dumps([section("form")]),
+            "metadata": json.dumps(METADATA),
+        },
+    )
+
+    [call] = fake_slack.calls("chat.postMessage")
+    assert call.params["blocks"] == [section("form")]
+    assert call.params["metadata"] == METADATA
+    assert fake_slack.messages(CHANNEL)[0]["metadata"] == METADATA
+
+
+def test_json_body_is_parsed(fake_slack: FakeSlack, slack_client: WebClient) -> None:
+    slack_client.chat_postMessage(channel=CHANNEL, text="json", blocks=[section("json")])
+
+    [call] = fake_slack.calls("chat.postMessage")
+    assert call.params == {"channel": CHANNEL, "text": "json", "blocks": [section("json")]}
+
+
+def test_get_with_query_params_is_served(fake_slack: FakeSlack, slack_client: WebClient) -> None:
+    slack_client.chat_postMessage(channel=CHANNEL, text="a")
+    slack_client.chat_postMessage(channel=CHANNEL, text="b")
+
+    response = httpx.get(
+        fake_slack.url + "conversations.history",
+        params={"channel": CHANNEL, "limit": 1},
+        headers={"Authorization": "Bearer xoxb-test"},
+    )
+
+    assert [m["text"] for m in response.json()["messages"]] == ["b"]
+
+
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
+def test_every_call_is_recorded(fake_slack: FakeSlack, slack_client: WebClient) -> None:
+    slack_client.auth_test()
+    slack_client.chat_postMessage(channel=CHANNEL, text="x")
+    with pytest.raises(SlackApiError):
+        slack_client.chat_postMessage(channel=CHANNEL)
+
+    calls = fake_slack.calls()
+    assert [c.method for c in calls] == ["auth.test", "chat.postMessage", "chat.postMessage"]
+    assert [c.response["ok"] for c in calls] == [True, True, False]
+    assert calls[2].response["error"] == "no_text"
+    assert all(c.status == 200 for c in calls)
+    assert len(fake_slack.calls("auth.test")) == 1
+    fake_slack.clear_calls()
+    assert fake_slack.calls() == []
+
+
+# --- rate limits --------------------------------------------------------------------------
+
+
+def test_post_message_is_rate_limited_per_channel(
+    fake_slack: FakeSlack, slack_clock: FakeClock, slack_client: WebClient
+) -> None:
+    for i in range(3):  # the burst allowance
+        slack_client.chat_postMessage(channel=CHANNEL, text=f"m{i}")
+
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.chat_postMessage(channel=CHANNEL, text="one too many")
+
+    assert exc.value.response.status_code == 429
+    assert api_error(exc) == "ratelimited"
+    assert exc.value.response.headers["Retry-After"] == "1"
+    assert len(fake_slack.messages(CHANNEL)) == 3
+    slack_clock.advance(1)
+    assert slack_client.chat_postMessage(channel=CHANNEL, text="after a second")["ok"]
+
+
+def test_channels_have_independent_budgets(slack_clock: FakeClock, slack_client: WebClient) -> None:
+    for i in range(3):
+        slack_client.chat_postMessage(channel=CHANNEL, text=f"m{i}")
+    with pytest.raises(SlackApiError):
+        slack_client.chat_postMessage(channel=CHANNEL, text="limited")
+
+    assert slack_client.chat_postMessage(channel="C0OTHER", text="fine")["ok"]
+
+
+def test_chat_update_has_a_workspace_budget(
+    slack_clock: FakeClock, slack_client: WebClient
+) -> None:
+    stamps = [
+        (f"C{i}", slack_client.chat_postMessage(channel=f"C{i}", text="x")["ts"]) for i in range(11)
+    ]
+    for channel, ts in stamps[:10]:  # spread over channels: the budget is the workspace's
+        slack_client.chat_update(channel=channel, ts=ts, text="edited")
+
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.chat_update(channel=stamps[10][0], ts=stamps[10][1], text="edited")
+
+    assert exc.value.response.status_code == 429
+    assert int(exc.value.response.headers["Retry-After"]) >= 1
+    slack_clock.advance(60 / 50)
+    assert slack_client.chat_update(channel=stamps[10][0], ts=stamps[10][1], text="edited")["ok"]
+
+
+def test_rate_limits_can_be_switched_off(
+    fake_slack: FakeSlack, slack_clock: FakeClock, slack_client: WebClient
+) -> None:
+    fake_slack.rate_limits = False
+
+    for i in range(10):
+        slack_client.chat_postMessage(channel=CHANNEL, text=f"m{i}")
+
+    assert len(fake_slack.messages(CHANNEL)) == 10
+
+
+def test_rate_limit_retry_handler_retries_transparently(
+    fake_slack: FakeSlack, slack_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slept = patch_retry_sleep(monkeypatch, builtin_handlers, slack_clock)
+    client = WebClient(
+        token="xoxb-test",
+        base_url=fake_slack.url,
+        timeout=5,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+
+    for i in range(4):
+        assert client.chat_postMessage(channel=CHANNEL, text=f"m{i}")["ok"]
+
+    assert [c.status for c in fake_slack.calls()] == [200, 200, 200, 429, 200]
+    assert len(slept) == 1 and slept[0] >= 1
+    assert len(fake_slack.messages(CHANNEL)) == 4
+
+
+# --- block validation ---------------------------------------------------------------------
+
+
+def test_more_than_50_blocks_is_invalid(fake_slack: FakeSlack, slack_client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.chat_postMessage(channel=CHANNEL, text="x", blocks=[section("b")] * 51)
+
+    assert exc.value.response.status_code == 200
+    assert api_error(exc) == "invalid_blocks"
+    assert exc.value.response["errors"] == ["no more than 50 items allowed [json-pointer:/blocks]"]
+    assert fake_slack.messages(CHANNEL) == []
+
+
+def test_a_151_character_header_is_invalid(slack_client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.chat_postMessage(channel=CHANNEL, text="x", blocks=[header("h" * 151)])
+
+    assert api_error(exc) == "invalid_blocks"
+    assert exc.value.response["errors"] == [
+        "must be less than 151 characters [json-pointer:/blocks/0/text/text]"
+    ]
+
+
+def test_update_and_ephemeral_validate_blocks_too(slack_client: WebClient) -> None:
+    ts = slack_client.chat_postMessage(channel=CHANNEL, text="x", blocks=[header("h" * 150)])["ts"]
+
+    with pytest.raises(SlackApiError) as update:
+        slack_client.chat_update(channel=CHANNEL, ts=ts, text="x", blocks=[header("h" * 151)])
+    with pytest.raises(SlackApiError) as ephemeral:
+        slack_client.chat_postEphemeral(
+            channel=CHANNEL, user="U1", text="x", blocks=[{"type": "table"}]
+        )
+
+    assert api_error(update) == "invalid_blocks"
+    assert api_error(ephemeral) == "invalid_blocks"
+
+
+def button(text: str = "Ack", action_id: str = "ack") -> dict:
+    return {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id}
+
+
+def actions(*elements: dict) -> dict:
+    return {"type": "actions", "elements": list(elements)}
+
+
+@pytest.mark.parametrize(
+    ("blocks", "pointer"),
+    [
+        ([section("s" * 3001)], "/blocks/0/text/text"),
+        ([{"type": "section", "fields": [section("f")["text"]] * 11}], "/blocks/0/fields"),
+        ([{"type": "section", "fields": [section("f" * 2001)["text"]]}], "/blocks/0/fields/0/text"),
+        ([actions(button(text="b" * 76))], "/blocks/0/elements/0/text/text"),
+        ([actions(button(action_id="a" * 256))], "/blocks/0/elements/0/action_id"),
+        ([actions(*[button()] * 26)], "/blocks/0/elements"),
+        ([{**section("s"), "block_id": "b" * 256}], "/blocks/0/block_id"),
+        ([{**section("s"), "accessory": button(text="b" * 76)}], "/blocks/0/accessory/text/text"),
+        (["not a block"], "/blocks/0"),
+        ([{"text": "no type"}], "/blocks/0/type"),
+        ([{"type": "table"}], "/blocks/0/type"),
+    ],
+)  # fmt: skip
+def test_block_limits(blocks: list, pointer: str) -> None:
+    errors = validate_blocks(blocks)
+
+    assert len(errors) == 1
+    assert errors[0].endswith(f"[json-pointer:{pointer}]")
+
+
+def test_blocks_at_the_limits_are_valid() -> None:
+    blocks = [
+        header("h" * 150),
+        section("s" * 3000),
+        {"type": "section", "fields": [section("f" * 2000)["text"]] * 10},
+        actions(*[button(text="b" * 75, action_id="a" * 255)] * 25),
+        {"type": "divider", "block_id": "d" * 255},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}]},
+    ]
+
+    assert validate_blocks(blocks + [{"type": "divider"}] * (50 - len(blocks))) == []
+
+
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [({"text": "x" * 40_001}, "msg_too_long"), ({}, "no_text"), ({"text": ""}, "no_text")],
+)
+def test_text_limits(slack_client: WebClient, kwargs: dict, error: str) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.chat_postMessage(channel=CHANNEL, **kwargs)
+
+    assert api_error(exc) == error
+
+
+# --- failure injection --------------------------------------------------------------------
+
+
+def test_fail_next_answers_500_without_applying_then_recovers(
+    fake_slack: FakeSlack, slack_client: WebClient
+) -> None:
+    fake_slack.fail_next("chat.postMessage")
+
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.chat_postMessage(channel=CHANNEL, text="lost")
+    assert exc.value.response.status_code == 500
+    assert api_error(exc) == "internal_error"
+    assert fake_slack.messages(CHANNEL) == []
+
+    assert slack_client.chat_postMessage(channel=CHANNEL, text="kept")["ok"]
+    assert [m["text"] for m in fake_slack.messages(CHANNEL)] == ["kept"]
+
+
+def test_fail_next_counts_calls_of_that_method_only(
+    fake_slack: FakeSlack, slack_client: WebClient
+) -> None:
+    fake_slack.fail_next("chat.update", times=2, status=503)
+    ts = slack_client.chat_postMessage(channel=CHANNEL, text="x")["ts"]
+
+    statuses = []
+    for _ in range(3):
+        try:
+            statuses.append(slack_client.chat_update(channel=CHANNEL, ts=ts, text="y").status_code)
+        except SlackApiError as exc:
+            statuses.append(exc.response.status_code)
+
+    assert statuses == [503, 503, 200]
+
+
+def test_fail_with_answers_an_api_error(fake_slack: FakeSlack, slack_client: WebClient) -> None:
+    fake_slack.fail_with("chat.postMessage", "channel_not_found")
+
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.chat_postMessage(channel=CHANNEL, text="x")
+
+    assert exc.value.response.status_code == 200
+    assert api_error(exc) == "channel_not_found"
+    assert fake_slack.messages(CHANNEL) == []
+
+
+def test_dropped_response_is_a_connection_error_but_the_post_is_stored(
+    fake_slack: FakeSlack, slack_client: WebClient
+) -> None:
+    fake_slack.drop_response_next("chat.postMessage")
+
+    with pytest.raises(ConnectionError):
+        slack_client.chat_postMessage(channel=CHANNEL, text="did it land?")
+
+    history = slack_client.conversations_history(channel=CHANNEL)["messages"]
+    assert [m["text"] for m in history] == ["did it land?"]
+    [call] = fake_slack.calls("chat.postMessage")
+    assert call.dropped is True
+    assert call.response["ok"] is True
+
+
+def test_default_client_retries_a_dropped_post_into_a_duplicate(
+    fake_slack: FakeSlack, slack_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WebClient's default ConnectionErrorRetryHandler resends: posts are not idempotent."""
+    patch_retry_sleep(monkeypatch, handler, slack_clock)
+    client = WebClient(token="xoxb-test", base_url=fake_slack.url, timeout=5)
+    assert any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers)
+    fake_slack.drop_response_next("chat.postMessage")
+
+    assert client.chat_postMessage(channel=CHANNEL, text="twice")["ok"]
+
+    assert [m["text"] for m in fake_slack.messages(CHANNEL)] == ["twice", "twice"]
+
+
+# --- concurrency ----------------------------------------------------------------------------
+
+
+def test_concurrent_posts_are_all_stored_with_distinct_ts(
+    fake_slack: FakeSlack, slack_client: WebClient
+) -> None:
+    fake_slack.rate_limits = False
+    stamps: list[str] = []
+
+    def post(i: int) -> None:
+        for j in range(5):
+            stamps.append(slack_client.chat_postMessage(channel=CHANNEL, text=f"{i}.{j}")["ts"])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(set(stamps)) == 40
+    assert len(fake_slack.messages(CHANNEL)) == 40
+    assert len(fake_slack.calls("chat.postMessage")) == 40
