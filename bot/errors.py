@@ -51,3 +51,21 @@ class RequestTimeoutError(MonitoringException):
     """A polled operation (a Logs Insights query) did not finish in time (HTTP 408)."""
 
     status_code = 408
+
+
+class ChatError(MonitoringException):
+    """Slack (or the chat in use) did not do what was asked."""
+
+    status_code = 502
+
+
+class ChatUnavailableError(ChatError):
+    """No clear answer: Slack was down, rate-limited us past our retries, or the connection
+    dropped. A post's outcome is unknown: look for it before posting again."""
+
+    status_code = 503
+
+
+class ChatRejectedError(ChatError):
+    """Slack refused the request (channel_not_found, invalid_blocks…): sending the same
+    request again can never succeed."""

@@ -7,7 +7,7 @@ every entry point accepts the same shapes and answers the same way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.envelopes import RawEvent, decode_body, normalize, split_units
@@ -19,9 +19,18 @@ from bot.sources.registry import family_of
 
 log = logging.getLogger(__name__)
 
+OnNew = Callable[[Event, list[Signal]], None]
+
 
 def build_event(raw: RawEvent, *, received_at: int, ttl: int, ctx: Context) -> Event:
     """The stored Event: the envelope's fields, times, and the summary of its signals."""
+    return read_event(raw, received_at=received_at, ttl=ttl, ctx=ctx)[0]
+
+
+def read_event(
+    raw: RawEvent, *, received_at: int, ttl: int, ctx: Context
+) -> tuple[Event, list[Signal]]:
+    """The stored Event and the signals it was summarised from."""
     published = raw.published_at or received_at
     try:
         event = Event(
@@ -40,7 +49,8 @@ def build_event(raw: RawEvent, *, received_at: int, ttl: int, ctx: Context) -> E
         )
     except ValueError as err:  # pydantic's ValidationError is a ValueError
         raise ValidationError(_first_error(err)) from err
-    return summarise(event, interpret(event, ctx))
+    signals = interpret(event, ctx)
+    return summarise(event, signals), signals
 
 
 def summarise(event: Event, signals: Sequence[Signal]) -> Event:
@@ -68,8 +78,12 @@ def ingest(
     *,
     ttl: int,
     ctx: Context | None = None,
+    on_new: OnNew | None = None,
 ) -> IngestResult:
     """Store every usable event in `body` (already decoded JSON) once.
+
+    `on_new(event, signals)` runs for each event stored by this call, after the whole
+    batch is stored (persist before notify); duplicates never reach it.
 
     A bad event is reported with its index and error; the others are still stored.
     `ids` are the accepted events' ids in input order, returned only after the store
@@ -79,12 +93,15 @@ def ingest(
     received_at = int(clock.now())
     result = IngestResult()
     events: list[Event] = []
+    signals_of: list[list[Signal]] = []
     units = list(split_units(body))
     if not units:
         result.rejected.append(Rejection(index=0, error="the body holds no event"))
     for index, unit in enumerate(units):
         try:
-            events.append(build_event(normalize(unit), received_at=received_at, ttl=ttl, ctx=ctx))
+            event, signals = read_event(normalize(unit), received_at=received_at, ttl=ttl, ctx=ctx)
+            events.append(event)
+            signals_of.append(signals)
         except ValidationError as err:
             result.rejected.append(Rejection(index=index, error=str(err)))
             log.warning("rejected event %d: %s", index, err)
@@ -98,6 +115,10 @@ def ingest(
             result.stored += 1
         else:
             result.duplicates += 1
+    if on_new is not None:
+        for event, signals, new in zip(events, signals_of, created, strict=True):
+            if new:
+                on_new(event, signals)
     if events:
         log.info(
             "ingested %d events: %d stored, %d duplicates, %d rejected",
@@ -116,9 +137,10 @@ def ingest_raw(
     *,
     ttl: int,
     ctx: Context | None = None,
+    on_new: OnNew | None = None,
 ) -> IngestResult:
     """`ingest` over raw bytes; ValidationError when the body is not JSON at all."""
-    return ingest(decode_body(body), store, clock, ttl=ttl, ctx=ctx)
+    return ingest(decode_body(body), store, clock, ttl=ttl, ctx=ctx, on_new=on_new)
 
 
 def _first_error(err: ValueError) -> str:

@@ -435,6 +435,12 @@ class Alert(Model):
     pending: bool = False
     parent_id: str | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
+    # Delivery: what to draw, where, and when to try again after Slack failed.
+    kind: Literal["alert", "notification"] = "alert"
+    channel: str | None = None
+    signal: Signal | None = None
+    attempts: int = 0
+    next_attempt_at: int = 0
 
 
 SilenceScope = Literal["alert", "resource", "account_source"]

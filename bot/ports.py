@@ -17,7 +17,9 @@ from bot.models import (
     Event,
     EventQueryResult,
     ListEventsDTO,
+    MessageRef,
     PaginatedInputDTO,
+    Signal,
     Silence,
     UpdateAgentDTO,
 )
@@ -124,3 +126,41 @@ class AlertStore(Protocol):
         ...
 
     def delete_silence(self, silence_id: str) -> None: ...
+
+
+class Chat(Protocol):
+    """Where alerts are shown: Slack, or the console when no token is set.
+
+    Every message carries `message_id` (an alert's id) in its metadata, so that a post
+    whose outcome is unknown can be found before it is sent again. Errors are
+    ChatUnavailableError (try again later) or ChatRejectedError (never will work).
+    """
+
+    def post_alert(
+        self,
+        channel: str,
+        signal: Signal,
+        alert: Alert | None,
+        *,
+        message_id: str,
+        controls: bool,
+        thread_ts: str | None = None,
+    ) -> MessageRef:
+        """Post the view of a signal (with Acknowledge/Silence when `controls`)."""
+        ...
+
+    def update_alert(self, ref: MessageRef, signal: Signal, alert: Alert) -> None:
+        """Redraw a posted alert in place (chat.update)."""
+        ...
+
+    def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
+        """A plain mrkdwn message, e.g. a thread reply saying who did what."""
+        ...
+
+    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
+        """A note only `user` sees ("not allowed", "stale")."""
+        ...
+
+    def find_alert_message(self, channel: str, message_id: str, oldest: int) -> MessageRef | None:
+        """The message posted since `oldest` (epoch seconds) that carries `message_id`."""
+        ...

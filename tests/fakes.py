@@ -14,3 +14,56 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self._now += seconds
+
+
+class FakeChat:
+    """An in-memory Chat: records what would be shown, and fails on demand.
+
+    `fail_next(n, applied=False)` makes the next n posts raise ChatUnavailableError;
+    with `applied`, the message is kept first, as when Slack took it but the answer
+    was lost.
+    """
+
+    def __init__(self) -> None:
+        from bot.models import MessageRef
+
+        self._ref = MessageRef
+        self.posts: list[dict] = []
+        self.updates: list[dict] = []
+        self.texts: list[dict] = []
+        self.ephemerals: list[dict] = []
+        self._failures: list[bool] = []
+        self._ts = 0
+
+    def fail_next(self, times: int = 1, *, applied: bool = False) -> None:
+        self._failures.extend([applied] * times)
+
+    def _next_ref(self, channel: str):
+        self._ts += 1
+        return self._ref(channel=channel, ts=f"{self._ts}.000100")
+
+    def post_alert(self, channel, signal, alert, *, message_id, controls, thread_ts=None):
+        from bot.errors import ChatUnavailableError
+
+        ref = self._next_ref(channel)
+        post = {"ref": ref, "id": message_id, "signal": signal, "alert": alert,
+                "controls": controls, "thread_ts": thread_ts}  # fmt: skip
+        if self._failures:
+            if self._failures.pop(0):
+                self.posts.append(post)
+            raise ChatUnavailableError("fake: no answer")
+        self.posts.append(post)
+        return ref
+
+    def update_alert(self, ref, signal, alert) -> None:
+        self.updates.append({"ref": ref, "alert": alert})
+
+    def post_text(self, channel, text, *, thread_ts=None):
+        self.texts.append({"channel": channel, "text": text, "thread_ts": thread_ts})
+        return self._next_ref(channel)
+
+    def post_ephemeral(self, channel, user, text) -> None:
+        self.ephemerals.append({"channel": channel, "user": user, "text": text})
+
+    def find_alert_message(self, channel, message_id, oldest):
+        return next((p["ref"] for p in self.posts if p["id"] == message_id), None)

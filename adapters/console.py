@@ -1,0 +1,82 @@
+"""The Chat port on a terminal: what the bot would post, printed readably.
+
+Used when SLACK_BOT_TOKEN is unset, so that `make run` shows a newcomer each alert at
+once, with a Block Kit Builder link that previews the real message.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import threading
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from blocks.alert import alert_blocks
+from bot.models import Alert, MessageRef, Signal
+
+BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
+
+
+def preview_url(blocks: list[dict[str, Any]]) -> str:
+    """A Block Kit Builder link that renders these blocks."""
+    return BUILDER_URL + quote(json.dumps({"blocks": blocks}, separators=(",", ":")), safe="")
+
+
+class ConsoleChat:
+    """Prints every message; remembers which ids it "posted" for find_alert_message."""
+
+    def __init__(self, out: TextIO | None = None, *, templates_dir: str | None = None) -> None:
+        self._out = out
+        self._templates_dir = templates_dir
+        self._ts = itertools.count(1)
+        self._posted: dict[tuple[str, str], MessageRef] = {}
+        self._lock = threading.Lock()
+
+    def _print(self, text: str) -> None:
+        out = self._out or sys.stdout
+        with self._lock:
+            print(text, file=out, flush=True)
+
+    def _ref(self, channel: str) -> MessageRef:
+        return MessageRef(channel=channel, ts=f"{next(self._ts)}.000000")
+
+    def post_alert(
+        self,
+        channel: str,
+        signal: Signal,
+        alert: Alert | None,
+        *,
+        message_id: str,
+        controls: bool,
+        thread_ts: str | None = None,
+    ) -> MessageRef:
+        blocks, text = alert_blocks(
+            signal, alert, controls=controls, templates_dir=self._templates_dir
+        )
+        ref = self._ref(channel)
+        where = f"{channel} (thread {thread_ts})" if thread_ts else channel
+        self._print(
+            f"── {where} · {signal.severity.value} {signal.state.value} · id {message_id}\n"
+            f"{text}\n"
+            + "".join(f"  {f.label}: {f.value}\n" for f in signal.fields[:10])
+            + (f"  console: {signal.console_url}\n" if signal.console_url else "")
+            + f"  preview: {preview_url(blocks)}"
+        )
+        self._posted[(channel, message_id)] = ref
+        return ref
+
+    def update_alert(self, ref: MessageRef, signal: Signal, alert: Alert) -> None:
+        _, text = alert_blocks(signal, alert, controls=True, templates_dir=self._templates_dir)
+        self._print(f"── {ref.channel} · updated {ref.ts}: {alert.status.value}\n{text}")
+
+    def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
+        self._print(f"── {channel}{f' (thread {thread_ts})' if thread_ts else ''}\n{text}")
+        return self._ref(channel)
+
+    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
+        self._print(f"── {channel} (only {user} sees this)\n{text}")
+
+    def find_alert_message(self, channel: str, message_id: str, oldest: int) -> MessageRef | None:
+        return self._posted.get((channel, message_id))

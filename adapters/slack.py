@@ -1,0 +1,165 @@
+"""The Chat port on Slack's Web API (slack_sdk WebClient, base URL from SLACK_API_URL).
+
+Retries differ by method, because a retry must never double a message:
+- chat.postMessage retries only a 429 (Slack applied nothing). A 5xx or a dropped
+  connection leaves the outcome unknown, so it surfaces as ChatUnavailableError and the
+  caller looks for the message (its metadata carries the alert id) before posting again.
+- every other method is idempotent or harmless to repeat, so it also retries 5xx and
+  connection errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from blocks.alert import alert_blocks
+from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, truncate
+from bot.errors import ChatError, ChatRejectedError, ChatUnavailableError
+from bot.models import Alert, MessageRef, Signal
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT_TYPE = "aws_monitoring_alert"
+HISTORY_PAGES = 5  # pages of 200 messages searched for a post of unknown outcome
+# Slack's errors that say "not now" rather than "never".
+_TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+class SlackChat:
+    """Chat on Slack, with the retry policy above."""
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str,
+        *,
+        templates_dir: str | None = None,
+        timeout: int = 10,
+        max_retries: int = 3,
+    ) -> None:
+        rate = RateLimitErrorRetryHandler(max_retry_count=max_retries)
+        self._post_client = WebClient(
+            token=token, base_url=base_url, timeout=timeout, retry_handlers=[rate]
+        )
+        self._client = WebClient(
+            token=token,
+            base_url=base_url,
+            timeout=timeout,
+            retry_handlers=[
+                rate,
+                ServerErrorRetryHandler(max_retry_count=max_retries),
+                ConnectionErrorRetryHandler(max_retry_count=max_retries),
+            ],
+        )
+        self._templates_dir = templates_dir
+
+    def post_alert(
+        self,
+        channel: str,
+        signal: Signal,
+        alert: Alert | None,
+        *,
+        message_id: str,
+        controls: bool,
+        thread_ts: str | None = None,
+    ) -> MessageRef:
+        blocks, text = alert_blocks(
+            signal, alert, controls=controls, templates_dir=self._templates_dir
+        )
+        metadata = {
+            "event_type": METADATA_EVENT_TYPE,
+            "event_payload": {"alert_id": message_id, "fingerprint": signal.fingerprint},
+        }
+        response = _call(
+            self._post_client.chat_postMessage,
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            metadata=metadata,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return MessageRef(channel=response["channel"], ts=response["ts"])
+
+    def update_alert(self, ref: MessageRef, signal: Signal, alert: Alert) -> None:
+        blocks, text = alert_blocks(signal, alert, controls=True, templates_dir=self._templates_dir)
+        _call(self._client.chat_update, channel=ref.channel, ts=ref.ts, text=text, blocks=blocks)
+
+    def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
+        response = _call(
+            self._post_client.chat_postMessage,
+            channel=channel,
+            text=truncate(text, FALLBACK_TEXT),
+            blocks=[{"type": "section", "text": mrkdwn(text, SECTION_TEXT)}],
+            thread_ts=thread_ts,
+            unfurl_links=False,
+        )
+        return MessageRef(channel=response["channel"], ts=response["ts"])
+
+    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
+        _call(
+            self._client.chat_postEphemeral,
+            channel=channel,
+            user=user,
+            text=truncate(text, FALLBACK_TEXT),
+        )
+
+    def find_alert_message(self, channel: str, message_id: str, oldest: int) -> MessageRef | None:
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            response = _call(
+                self._client.conversations_history,
+                channel=channel,
+                oldest=str(oldest),
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for message in response.get("messages", []):
+                if _carries(message, message_id):
+                    return MessageRef(channel=channel, ts=message["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+
+def _carries(message: dict[str, Any], message_id: str) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return metadata.get("event_type") == METADATA_EVENT_TYPE and payload.get("alert_id") == (
+        message_id
+    )
+
+
+def _call(method: Any, **params: Any) -> Any:
+    """One Web API call, its failures turned into the port's two kinds of ChatError."""
+    name = getattr(method, "__name__", "slack call")
+    try:
+        return method(**{k: v for k, v in params.items() if v is not None})
+    except SlackApiError as err:
+        error = str(err.response.get("error", "")) if err.response is not None else ""
+        status = err.response.status_code if err.response is not None else 0
+        if status == 429 or status >= 500 or error in _TRANSIENT:
+            log.warning("slack %s unavailable (%s %s)", name, status, error)
+            raise ChatUnavailableError(f"Slack {name}: {error or status}") from err
+        log.error("slack %s refused: %s", name, error)
+        raise ChatRejectedError(f"Slack {name}: {error}") from err
+    except (OSError, TimeoutError) as err:  # URLError, ConnectionError, socket timeouts
+        log.warning("slack %s: no answer (%s)", name, err)
+        raise ChatUnavailableError(f"Slack {name}: no answer ({err})") from err
+
+
+__all__ = ["METADATA_EVENT_TYPE", "ChatError", "SlackChat"]

@@ -1,0 +1,139 @@
+"""Alert delivery and the people's actions, over in-memory stores and a fake chat."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.memory import MemoryAlertStore, MemoryEventStore
+from bot import alert_actions
+from bot.alert_actions import Outcome
+from bot.alerting import Delivery, notify, redeliver
+from bot.ingest import ingest
+from bot.models import AlertStatus
+from tests.corpus import load
+from tests.fakes import FakeChat, FakeClock
+
+CHANNEL = "C0ALERTS"
+
+
+@pytest.fixture
+def d() -> Delivery:
+    return Delivery(alerts=MemoryAlertStore(), chat=FakeChat(), clock=FakeClock(), channel=CHANNEL)
+
+
+def run(d: Delivery, body) -> None:
+    ingest(body, MemoryEventStore(), d.clock, ttl=3600, on_new=lambda e, s: notify(e, s, d))
+
+
+def alarm(state: str = "ALARM", event_id: str = "evt-1") -> dict:
+    event = load("cloudwatch_alarm_state_change_single_metric.json")
+    event["id"] = event_id
+    event["detail"]["state"]["value"] = state
+    return event
+
+
+def test_a_firing_event_posts_one_alert_with_controls(d):
+    run(d, alarm())
+    (post,) = d.chat.posts
+    assert post["controls"] is True
+    (alert,) = d.alerts.list_alerts()
+    assert alert.status is AlertStatus.OPEN
+    assert (alert.pending, alert.message) == (False, post["ref"])
+
+
+def test_a_duplicate_event_posts_nothing(d):
+    events = MemoryEventStore()
+    for _ in range(3):
+        ingest(alarm(), events, d.clock, ttl=3600, on_new=lambda e, s: notify(e, s, d))
+    assert len(d.chat.posts) == 1
+
+
+def test_a_repeat_counts_and_posts_nothing_new(d):
+    run(d, alarm(event_id="a"))
+    run(d, alarm(event_id="b"))
+    assert len(d.chat.posts) == 1
+    assert d.alerts.list_alerts()[0].count == 2
+
+
+def test_recovery_redraws_the_alert_resolved(d):
+    run(d, alarm(event_id="a"))
+    run(d, alarm("OK", event_id="b"))
+    (alert,) = [a for a in d.alerts.list_alerts() if a.kind == "alert"]
+    assert alert.status is AlertStatus.RESOLVED
+    assert d.chat.updates[-1]["alert"].status is AlertStatus.RESOLVED
+    assert len(d.chat.posts) == 1
+
+
+def test_info_and_lone_resolved_signals_are_notifications_without_controls(d):
+    run(d, load("cloudwatch_alarm_configuration_change_update_metric_alarm.json"))
+    run(d, alarm("OK", event_id="ok-alone"))
+    assert [p["controls"] for p in d.chat.posts] == [False, False]
+    assert {a.kind for a in d.alerts.list_alerts()} == {"notification"}
+
+
+def test_a_failed_post_stays_pending_and_redelivery_posts_it_once(d):
+    d.chat.fail_next(2)
+    run(d, alarm())
+    (alert,) = d.alerts.list_alerts()
+    assert alert.pending and alert.attempts == 1
+    assert redeliver(d) == 0  # not due yet: backoff
+    d.clock.advance(5)
+    assert redeliver(d) == 0  # fails again, waits longer
+    d.clock.advance(10)
+    assert redeliver(d) == 1
+    assert len(d.chat.posts) == 1
+    assert not d.alerts.get_alert(alert.id).pending
+
+
+def test_a_post_whose_answer_was_lost_is_found_not_reposted(d):
+    d.chat.fail_next(1, applied=True)
+    run(d, alarm())
+    d.clock.advance(5)
+    assert redeliver(d) == 1
+    assert len(d.chat.posts) == 1  # found by its id, not posted again
+    (alert,) = d.alerts.list_alerts()
+    assert alert.message == d.chat.posts[0]["ref"]
+
+
+def test_acknowledge_and_take_it_back(d):
+    run(d, alarm())
+    (alert,) = d.alerts.list_alerts()
+    assert alert_actions.acknowledge(d, alert.id, alert.version, "U1") is Outcome.DONE
+    acked = d.alerts.get_alert(alert.id)
+    assert (acked.status, acked.acked_by) == (AlertStatus.ACKED, "U1")
+    assert d.chat.updates[-1]["alert"].status is AlertStatus.ACKED
+    assert "<@U1> acknowledged" in d.chat.texts[-1]["text"]
+    assert d.chat.texts[-1]["thread_ts"] == alert.message.ts
+    # The old message's click is stale now.
+    assert alert_actions.acknowledge(d, alert.id, alert.version, "U2") is Outcome.STALE
+    assert alert_actions.unacknowledge(d, alert.id, acked.version, "U1") is Outcome.DONE
+    assert d.alerts.get_alert(alert.id).status is AlertStatus.OPEN
+
+
+def test_silence_holds_new_events_back_until_it_ends(d):
+    run(d, alarm(event_id="a"))
+    (alert,) = d.alerts.list_alerts()
+    assert alert_actions.silence(d, alert.id, alert.version, "U1", 3600) is Outcome.DONE
+    run(d, alarm("OK", event_id="b"))  # resolves the alert
+    run(d, alarm(event_id="c"))  # fires again, silenced: stored, not posted
+    assert len(d.chat.posts) == 1
+    quiet = d.alerts.find_alert(alert.fingerprint)
+    assert quiet.id != alert.id and quiet.history[-1].action == "silenced"
+    d.clock.advance(3601)
+    run(d, alarm("OK", event_id="d"))
+    run(d, alarm(event_id="e"))
+    assert len(d.chat.posts) == 2
+
+
+def test_unsilence_lifts_it(d):
+    run(d, alarm(event_id="a"))
+    (alert,) = d.alerts.list_alerts()
+    alert_actions.silence(d, alert.id, alert.version, "U1", 3600)
+    silenced = d.alerts.get_alert(alert.id)
+    assert alert_actions.unsilence(d, alert.id, silenced.version, "U1") is Outcome.DONE
+    assert d.alerts.list_silences(int(d.clock.now())) == []
+    assert d.alerts.get_alert(alert.id).silenced_until is None
+
+
+def test_an_unknown_alert_is_gone(d):
+    assert alert_actions.acknowledge(d, "nope", 0, "U1") is Outcome.GONE
