@@ -15,7 +15,6 @@ from pathlib import Path
 
 from bot.config import Settings, get_settings
 from bot.errors import MonitoringException, ValidationError
-from bot.ingest import ingest_raw
 from bot.models import IngestResult, Rejection
 from bot.services import Services
 
@@ -41,11 +40,27 @@ def setup_logging(settings: Settings) -> None:
 def cmd_serve(settings: Settings) -> int:
     import uvicorn
 
+    import scheduler
     from handlers.http import create_app
+    from handlers.slack import build_app
 
-    app = create_app(build_services(settings))
-    log.info("serving on http://%s:%d (store: %s)", settings.host, settings.port, settings.store)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    services = build_services(settings)
+    slack = build_app(services) if settings.slack_signing_secret else None
+    if slack is None:
+        log.warning("SLACK_SIGNING_SECRET is not set: POST /slack/events answers 503")
+    chat = "Slack" if settings.slack_bot_token else "the console (SLACK_BOT_TOKEN unset)"
+    jobs = scheduler.start(services)
+    log.info(
+        "serving on http://%s:%d (store: %s, alerts to %s)",
+        settings.host,
+        settings.port,
+        settings.store,
+        chat,
+    )
+    try:
+        uvicorn.run(create_app(services, slack), host=settings.host, port=settings.port)
+    finally:
+        jobs.shutdown(wait=False)
     return 0
 
 
@@ -55,13 +70,7 @@ def _ingest_file(path: str, services: Services) -> IngestResult:
     except OSError as err:
         return IngestResult(rejected=[Rejection(index=0, error=f"cannot read file: {err}")])
     try:
-        return ingest_raw(
-            body,
-            services.events,
-            services.clock,
-            ttl=services.settings.aws_dynamodb_ttl,
-            ctx=services.context,
-        )
+        return services.ingest_raw(body)
     except ValidationError as err:
         return IngestResult(rejected=[Rejection(index=0, error=str(err))])
     except MonitoringException as err:  # the store failed; run the file again later

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from blocks.alert import alert_blocks
 from bot.models import Alert, MessageRef, Signal
+from bot.ports import Clock, SystemClock
 
 BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
 
@@ -27,15 +28,22 @@ def preview_url(blocks: list[dict[str, Any]]) -> str:
 class ConsoleChat:
     """Prints every message; remembers which ids it "posted" for find_alert_message."""
 
-    def __init__(self, out: TextIO | None = None, *, templates_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        *,
+        templates_dir: str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self._out = out
         self._templates_dir = templates_dir
+        self._clock = clock or SystemClock()
         self._ts = itertools.count(1)
         self._posted: dict[tuple[str, str], MessageRef] = {}
         self._lock = threading.Lock()
 
     def _print(self, text: str) -> None:
-        out = self._out or sys.stdout
+        out = self._out or sys.stderr  # stdout stays clean for `ingest --json`
         with self._lock:
             print(text, file=out, flush=True)
 
@@ -53,7 +61,11 @@ class ConsoleChat:
         thread_ts: str | None = None,
     ) -> MessageRef:
         blocks, text = alert_blocks(
-            signal, alert, controls=controls, templates_dir=self._templates_dir
+            signal,
+            alert,
+            controls=controls,
+            templates_dir=self._templates_dir,
+            now=int(self._clock.now()),
         )
         ref = self._ref(channel)
         where = f"{channel} (thread {thread_ts})" if thread_ts else channel
@@ -68,7 +80,13 @@ class ConsoleChat:
         return ref
 
     def update_alert(self, ref: MessageRef, signal: Signal, alert: Alert) -> None:
-        _, text = alert_blocks(signal, alert, controls=True, templates_dir=self._templates_dir)
+        _, text = alert_blocks(
+            signal,
+            alert,
+            controls=True,
+            templates_dir=self._templates_dir,
+            now=int(self._clock.now()),
+        )
         self._print(f"── {ref.channel} · updated {ref.ts}: {alert.status.value}\n{text}")
 
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:

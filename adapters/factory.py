@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.cursors import CursorCodec
+from bot.ports import Chat
 from bot.services import Services
+
+
+def open_chat(settings: Settings) -> Chat:
+    """Slack when a bot token is set, else the console (a newcomer sees alerts at once)."""
+    templates = str(settings.templates_dir) if settings.templates_dir else None
+    if settings.slack_bot_token:
+        if not settings.slack_alerts_channel:
+            raise ValueError("SLACK_ALERTS_CHANNEL must name a channel id when a token is set")
+        from adapters.slack import SlackChat
+
+        return SlackChat(settings.slack_bot_token, settings.slack_api_url, templates_dir=templates)
+    from adapters.console import ConsoleChat
+
+    return ConsoleChat(templates_dir=templates)
 
 
 def open_services(settings: Settings) -> Services:
@@ -27,6 +42,7 @@ def open_services(settings: Settings) -> Services:
             events=SqliteEventStore(db, codec),
             agents=SqliteAgentStore(db, codec),
             alerts=SqliteAlertStore(db),
+            chat=open_chat(settings),
         )
     from adapters.dynamodb.stores import (
         DynamoAgentStore,
@@ -41,4 +57,5 @@ def open_services(settings: Settings) -> Services:
         events=DynamoEventStore(table, codec),
         agents=DynamoAgentStore(table, codec),
         alerts=DynamoAlertStore(table),
+        chat=open_chat(settings),
     )

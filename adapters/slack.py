@@ -25,6 +25,7 @@ from blocks.alert import alert_blocks
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, truncate
 from bot.errors import ChatError, ChatRejectedError, ChatUnavailableError
 from bot.models import Alert, MessageRef, Signal
+from bot.ports import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class SlackChat:
         base_url: str,
         *,
         templates_dir: str | None = None,
+        clock: Clock | None = None,
         timeout: int = 10,
         max_retries: int = 3,
     ) -> None:
@@ -63,6 +65,7 @@ class SlackChat:
             ],
         )
         self._templates_dir = templates_dir
+        self._clock = clock or SystemClock()
 
     def post_alert(
         self,
@@ -75,7 +78,11 @@ class SlackChat:
         thread_ts: str | None = None,
     ) -> MessageRef:
         blocks, text = alert_blocks(
-            signal, alert, controls=controls, templates_dir=self._templates_dir
+            signal,
+            alert,
+            controls=controls,
+            templates_dir=self._templates_dir,
+            now=int(self._clock.now()),
         )
         metadata = {
             "event_type": METADATA_EVENT_TYPE,
@@ -94,7 +101,13 @@ class SlackChat:
         return MessageRef(channel=response["channel"], ts=response["ts"])
 
     def update_alert(self, ref: MessageRef, signal: Signal, alert: Alert) -> None:
-        blocks, text = alert_blocks(signal, alert, controls=True, templates_dir=self._templates_dir)
+        blocks, text = alert_blocks(
+            signal,
+            alert,
+            controls=True,
+            templates_dir=self._templates_dir,
+            now=int(self._clock.now()),
+        )
         _call(self._client.chat_update, channel=ref.channel, ts=ref.ts, text=text, blocks=blocks)
 
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:

@@ -104,10 +104,13 @@ def deliver(record: Alert, d: Delivery) -> Alert:
             oldest = record.first_seen - LOOKBACK_S
             ref = d.chat.find_alert_message(record.channel, record.id, oldest)
         if ref is None:
+            # Draw the version the record will have once the post is saved on it, so
+            # that the message's buttons are current, not stale from the start.
+            shown = record.model_copy(update={"version": record.version + 1})
             ref = d.chat.post_alert(
                 record.channel,
                 record.signal,
-                record if record.kind == "alert" else None,
+                shown if record.kind == "alert" else None,
                 message_id=record.id,
                 controls=record.kind == "alert",
             )

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from bot.alerting import Delivery, notify
 from bot.config import Settings
-from bot.ports import AgentStore, AlertStore, Clock, EventStore, SystemClock
+from bot.envelopes import decode_body
+from bot.ingest import ingest
+from bot.models import IngestResult
+from bot.ports import AgentStore, AlertStore, Chat, Clock, EventStore, SystemClock
 from bot.sources import Context
+
+CONSOLE_CHANNEL = "console"
 
 
 @dataclass
@@ -17,8 +24,30 @@ class Services:
     events: EventStore
     agents: AgentStore
     alerts: AlertStore
+    chat: Chat
     clock: Clock = field(default_factory=SystemClock)
 
     @property
     def context(self) -> Context:
         return Context(account_names=self.settings.account_names)
+
+    @property
+    def delivery(self) -> Delivery:
+        channel = self.settings.slack_alerts_channel or CONSOLE_CHANNEL
+        return Delivery(alerts=self.alerts, chat=self.chat, clock=self.clock, channel=channel)
+
+    def ingest(self, body: Any) -> IngestResult:
+        """Store a decoded body's events once, then alert on the new ones."""
+        delivery = self.delivery
+        return ingest(
+            body,
+            self.events,
+            self.clock,
+            ttl=self.settings.aws_dynamodb_ttl,
+            ctx=self.context,
+            on_new=lambda event, signals: notify(event, signals, delivery),
+        )
+
+    def ingest_raw(self, body: bytes | str) -> IngestResult:
+        """`ingest` over a raw body; ValidationError when it is not JSON."""
+        return self.ingest(decode_body(body))

@@ -10,13 +10,14 @@ import hmac
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.concurrency import run_in_threadpool
 
 from bot.config import DEFAULT_CURSOR_SECRET
 from bot.envelopes import MAX_EVENT_BYTES
 from bot.errors import MonitoringException, ValidationError
-from bot.ingest import ingest_raw
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,8 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
-def create_app(services: Services) -> FastAPI:
-    """The ASGI app over the given services (tests pass in-memory or SQLite ones)."""
+def create_app(services: Services, slack: App | None = None) -> FastAPI:
+    """The ASGI app over the given services, and Slack's requests when `slack` is given."""
     app = FastAPI(title="AWS monitoring bot", version="0.1.0")
     settings = services.settings
     if not settings.ingest_token:
@@ -65,6 +66,14 @@ def create_app(services: Services) -> FastAPI:
     @app.exception_handler(MonitoringException)
     async def _monitoring_error(_: Request, err: MonitoringException) -> JSONResponse:
         return error(err.status_code, str(err))
+
+    @app.post("/slack/events", include_in_schema=False)
+    async def slack_events(request: Request) -> Response:
+        if slack is None:
+            return error(503, "Slack is not configured: set SLACK_SIGNING_SECRET")
+        bolt_request = to_bolt_request(request, await request.body())
+        # Bolt's dispatch blocks (it verifies, acks and hands listeners to a thread pool).
+        return to_starlette_response(await run_in_threadpool(slack.dispatch, bolt_request))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -78,14 +87,7 @@ def create_app(services: Services) -> FastAPI:
         if body is None:
             return error(413, f"body is over {MAX_BODY_BYTES} bytes")
         try:
-            result = await run_in_threadpool(
-                ingest_raw,
-                body,
-                services.events,
-                services.clock,
-                ttl=settings.aws_dynamodb_ttl,
-                ctx=services.context,
-            )
+            result = await run_in_threadpool(services.ingest_raw, body)
         except ValidationError as err:
             return error(400, str(err))
         except MonitoringException as err:  # the store failed: nothing is claimed stored

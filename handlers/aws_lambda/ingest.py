@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.ingest import ingest
 from handlers.aws_lambda.wiring import services, setup_logging
 
 setup_logging()
@@ -18,11 +17,4 @@ setup_logging()
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
     svc = services()
-    result = ingest(
-        event,
-        svc.events,
-        svc.clock,
-        ttl=svc.settings.aws_dynamodb_ttl,
-        ctx=svc.context,
-    )
-    return result.model_dump()
+    return svc.ingest(event).model_dump()

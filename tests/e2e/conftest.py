@@ -18,6 +18,7 @@ import uvicorn
 from adapters.factory import open_services
 from bot.config import Settings
 from handlers.http import create_app
+from handlers.slack import build_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,8 +49,9 @@ class RunningService:
     def __init__(self, settings: Settings) -> None:
         self.services = open_services(settings)
         self.port = free_port()
+        slack = build_app(self.services) if settings.slack_signing_secret else None
         config = uvicorn.Config(
-            create_app(self.services), host="127.0.0.1", port=self.port, log_level="warning"
+            create_app(self.services, slack), host="127.0.0.1", port=self.port, log_level="warning"
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

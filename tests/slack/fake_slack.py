@@ -52,7 +52,6 @@ MAX_TEXT = 40_000
 MAX_BLOCKS = 50
 HISTORY_DEFAULT_LIMIT = 100
 HISTORY_MAX_LIMIT = 999
-FIRST_TS_MICROS = 1_700_000_000_000_000
 TS_STEP_MICROS = 100
 
 
@@ -358,6 +357,7 @@ class FakeSlack:
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._buckets = TokenBuckets()
         self._ids = itertools.count(1)
+        self._last_ts = 0
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -554,7 +554,10 @@ class FakeSlack:
     # --- ids ------------------------------------------------------------------------------
 
     def _next_ts(self) -> str:
-        micros = FIRST_TS_MICROS + next(self._ids) * TS_STEP_MICROS
+        """Like Slack's: the wall-clock time of the message, unique and increasing, so
+        that `oldest`/`latest` in epoch seconds mean what they mean on Slack."""
+        micros = max(int(time.time() * 1_000_000), self._last_ts + TS_STEP_MICROS)
+        self._last_ts = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _find(self, channel: str, ts: str) -> Params:

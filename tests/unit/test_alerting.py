@@ -137,3 +137,9 @@ def test_unsilence_lifts_it(d):
 
 def test_an_unknown_alert_is_gone(d):
     assert alert_actions.acknowledge(d, "nope", 0, "U1") is Outcome.GONE
+
+
+def test_the_posted_message_shows_the_version_a_click_must_name(d):
+    run(d, alarm())
+    (alert,) = d.alerts.list_alerts()
+    assert d.chat.posts[0]["alert"].version == alert.version

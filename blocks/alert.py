@@ -1,0 +1,380 @@
+"""The alert message: one Block Kit view of a Signal, and of its Alert when there is one.
+
+    header    severity emoji + title ("Resolved: …" once resolved)
+    fields    Account, Region, State, Severity, Resource, then the signal's own fields
+    summary   the family template's `summary` part (description, reason, key details)
+    status    acknowledged / silenced / resolved lines, from the Alert
+    context   source · time · event id
+    actions   console link; Acknowledge (or undo), Silence select (or Unsilence)
+
+Severity is shown one way everywhere: its emoji in the header and its word in the
+Severity field. Block Kit has no colour, so the view is colour-neutral. Every string from
+the signal or the alert is escaped here or by the template, and the whole message goes
+through `fit_message`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from blocks.slack_text import (
+    BUTTON_TEXT,
+    FIELD_TEXT,
+    HEADER_TEXT,
+    MAX_FIELDS,
+    OPTION_TEXT,
+    PLACEHOLDER_TEXT,
+    SECTION_TEXT,
+    context_block,
+    date_token,
+    escape,
+    fit_message,
+    mention,
+    mrkdwn,
+    one_line,
+    plain,
+    safe_url,
+    truncate,
+    utc,
+)
+from blocks.templates import render
+from bot.models import Alert, AlertStatus, Signal, SignalState
+
+# Action ids: the outside contract (DESIGN.md, "action ids").
+ACK = "alert_ack"
+UNACK = "alert_unack"
+SILENCE = "alert_silence"
+UNSILENCE = "alert_unsilence"
+# A link button still sends an action to the app, which only has to ack it.
+OPEN_CONSOLE = "alert_open_console"
+
+SILENCE_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("30m", "30 minutes"),
+    ("1h", "1 hour"),
+    ("4h", "4 hours"),
+    ("24h", "24 hours"),
+    ("7d", "7 days"),
+    ("custom", "Custom…"),
+)
+_STATUS_WORDS = {
+    AlertStatus.OPEN: "open",
+    AlertStatus.ACKED: "acknowledged",
+    AlertStatus.RESOLVED: "resolved",
+}
+# Our values for these labels lead; a family's value for the same label only adds to them.
+_PINNED = frozenset({"state", "severity"})
+_LABEL_LIMIT = 100
+# A field value at least this long that the summary already shows is not repeated.
+_REPEAT_MIN = 20
+
+
+def alert_blocks(
+    signal: Signal,
+    alert: Alert | None,
+    *,
+    controls: bool,
+    templates_dir: str | Path | None = None,
+    now: int | None = None,
+) -> tuple[list[dict[str, Any]], str]:
+    """(blocks, fallback text) for chat.postMessage / chat.update.
+
+    `controls` adds Acknowledge and Silence while the alert is open; without it (info
+    notifications) only the console link is offered. `now` (epoch seconds) decides whether
+    a silence still holds; without it, a recorded `silenced_until` is taken as holding.
+    """
+    resolved = is_resolved(signal, alert)
+    summary = _summary(signal, alert, resolved, templates_dir)
+    blocks = [
+        _header(signal, resolved),
+        _fields_section(signal, alert, resolved, now, summary),
+        *_optional({"type": "section", "text": mrkdwn(summary, SECTION_TEXT)} if summary else None),
+        *_optional(_status(signal, alert, resolved, now)),
+        _context(signal),
+        *_optional(_actions(signal, alert, controls=controls and not resolved, now=now)),
+    ]
+    return fit_message(blocks, fallback_text(signal, alert))
+
+
+def _optional(block: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return [block] if block else []
+
+
+# ---------------------------------------------------------------------------------------------
+# State
+# ---------------------------------------------------------------------------------------------
+
+
+def is_resolved(signal: Signal, alert: Alert | None) -> bool:
+    return signal.state is SignalState.RESOLVED or (
+        alert is not None and alert.status is AlertStatus.RESOLVED
+    )
+
+
+def is_silenced(alert: Alert | None, now: int | None) -> bool:
+    if alert is None or alert.silenced_until is None:
+        return False
+    return now is None or alert.silenced_until > now
+
+
+def _phase(signal: Signal, alert: Alert | None) -> SignalState:
+    return SignalState.RESOLVED if is_resolved(signal, alert) else signal.state
+
+
+def _state_text(signal: Signal, alert: Alert | None, resolved: bool, now: int | None) -> str:
+    """ "firing, acknowledged, silenced"; "resolved"; "info"."""
+    if resolved:
+        return SignalState.RESOLVED.value
+    words = [signal.state.value]
+    if alert is not None:
+        words.append(_STATUS_WORDS[alert.status])
+    if is_silenced(alert, now):
+        words.append("silenced")
+    return ", ".join(words)
+
+
+def _account(signal: Signal) -> str:
+    """ "prod (123456789012)", or whichever of the two is known."""
+    name, ident = signal.account_name or "", signal.account
+    if name and ident and name != ident:
+        return f"{name} ({ident})"
+    return name or ident
+
+
+# ---------------------------------------------------------------------------------------------
+# Header, fields, summary
+# ---------------------------------------------------------------------------------------------
+
+
+def _title(signal: Signal) -> str:
+    return one_line(signal.title) or one_line(signal.family) or "Alert"
+
+
+def _header(signal: Signal, resolved: bool) -> dict[str, Any]:
+    if resolved:
+        text = f"{SignalState.RESOLVED.emoji()} Resolved: {_title(signal)}"
+    else:
+        text = f"{signal.severity.emoji()} {_title(signal)}"
+    return {"type": "header", "text": plain(text, HEADER_TEXT)}
+
+
+def _pairs(
+    signal: Signal, alert: Alert | None, resolved: bool, now: int | None
+) -> list[tuple[str, str]]:
+    """Our fields, then the signal's, merged by label (case-insensitively)."""
+    merged: dict[str, tuple[str, str]] = {}
+    ours = [
+        ("Account", _account(signal)),
+        ("Region", signal.region or ""),
+        ("State", _state_text(signal, alert, resolved, now)),
+        ("Severity", signal.severity.value),
+        ("Resource", signal.resource),
+    ]
+    for label, value in [*ours, *((f.label, f.value) for f in signal.fields)]:
+        key = one_line(label).casefold()
+        if key in merged:
+            shown, before = merged[key]
+            merged[key] = (shown, _merge(key, before, value))
+        else:
+            merged[key] = (label, value)
+    return [(label, value) for label, value in merged.values() if value.strip()]
+
+
+def _merge(key: str, ours: str, theirs: str) -> str:
+    """Two values for one label: one, when either says all the other does; else both."""
+    if not ours.strip():
+        return theirs
+    if not theirs.strip() or theirs.casefold() in ours.casefold():
+        return ours
+    if key not in _PINNED and ours.casefold() in theirs.casefold():
+        return theirs
+    return f"{ours} · {theirs}"
+
+
+def _field(label: str, value: str) -> dict[str, Any]:
+    """ "*Label*\\nvalue", escaped, within the field limit."""
+    name = escape(truncate(one_line(label), _LABEL_LIMIT))
+    body = escape(truncate(value, FIELD_TEXT))
+    return mrkdwn(f"*{name}*\n{body}" if name else body, FIELD_TEXT)
+
+
+def _fields_section(
+    signal: Signal, alert: Alert | None, resolved: bool, now: int | None, summary: str
+) -> dict[str, Any]:
+    pairs = [
+        (label, value)
+        for label, value in _pairs(signal, alert, resolved, now)
+        if not (len(value) >= _REPEAT_MIN and escape(value) in summary)
+    ]
+    return {"type": "section", "fields": [_field(*pair) for pair in pairs[:MAX_FIELDS]]}
+
+
+def template_context(signal: Signal, alert: Alert | None, resolved: bool) -> dict[str, Any]:
+    """What a family template sees. Values are raw: the template escapes on output."""
+    return {
+        "signal": signal,
+        "alert": alert,
+        "family": signal.family,
+        "fields": {f.label: f.value for f in signal.fields},
+        "severity": signal.severity.value,
+        "state": _phase(signal, alert).value,
+        "resolved": resolved,
+        "account": _account(signal),
+        "region": signal.region or "",
+    }
+
+
+def _summary(
+    signal: Signal, alert: Alert | None, resolved: bool, templates_dir: str | Path | None
+) -> str:
+    context = template_context(signal, alert, resolved)
+    text = render(signal.family, "summary", context, templates_dir=templates_dir)
+    return truncate(text, SECTION_TEXT)
+
+
+# ---------------------------------------------------------------------------------------------
+# Status lines and context
+# ---------------------------------------------------------------------------------------------
+
+
+def _clock(ts: int, now: int | None) -> str:
+    """ "14:05 UTC" on the day of `now` (or with no `now`), else "2024-05-02 14:05 UTC"."""
+    at = utc(ts)
+    same_day = now is None or utc(now).date() == at.date()
+    return at.strftime("%H:%M UTC" if same_day else "%Y-%m-%d %H:%M UTC")
+
+
+def _duration(seconds: int) -> str:
+    """ "45 min", "3 h 20 min", "2 d 4 h"."""
+    minutes = max(seconds, 0) // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def _by(user: str | None) -> str:
+    return f" by {mention(user)}" if user else ""
+
+
+def _silenced_by(alert: Alert) -> str | None:
+    """Who silenced it: the record keeps no field for it, so its history tells."""
+    entries = (h for h in reversed(alert.history) if h.action.startswith("silence"))
+    return next((h.by for h in entries if h.by), None)
+
+
+def _status_lines(
+    signal: Signal, alert: Alert | None, resolved: bool, now: int | None
+) -> Iterable[str]:
+    if resolved:
+        yield _resolved_line(signal, alert, now)
+        return
+    if alert is None:
+        return
+    if alert.status is AlertStatus.ACKED:
+        at = f" at {_clock(alert.acked_at, now)}" if alert.acked_at else ""
+        yield f"Acknowledged{_by(alert.acked_by)}{at}"
+    if is_silenced(alert, now) and alert.silenced_until is not None:
+        yield f"Silenced{_by(_silenced_by(alert))} until {_clock(alert.silenced_until, now)}"
+    if alert.count > 1:
+        yield f"Seen {alert.count} times since {_clock(alert.first_seen, now)}"
+
+
+def _resolved_line(signal: Signal, alert: Alert | None, now: int | None) -> str:
+    at = (alert.resolved_at if alert else None) or signal.time
+    line = f"Resolved at {_clock(at, now)}" if at > 0 else "Resolved"
+    if alert is not None and at >= alert.first_seen:
+        line += f", open for {_duration(at - alert.first_seen)}"
+    return line
+
+
+def _status(
+    signal: Signal, alert: Alert | None, resolved: bool, now: int | None
+) -> dict[str, Any] | None:
+    lines = list(_status_lines(signal, alert, resolved, now))
+    return context_block(*lines) if lines else None
+
+
+def _context(signal: Signal) -> dict[str, Any]:
+    """source · time · event id."""
+    parts = [
+        escape(one_line(signal.source)),
+        date_token(signal.time) if signal.time > 0 else "",
+        escape(one_line(signal.event_id)),
+    ]
+    return context_block(" · ".join(p for p in parts if p) or escape(signal.family) or "event")
+
+
+# ---------------------------------------------------------------------------------------------
+# Actions
+# ---------------------------------------------------------------------------------------------
+
+
+def _button(text: str, action_id: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "button", "text": plain(text, BUTTON_TEXT), "action_id": action_id, **extra}
+
+
+def _console_button(signal: Signal) -> dict[str, Any] | None:
+    url = safe_url(signal.console_url)
+    if url is None or not url.lower().startswith("https://"):
+        return None
+    return _button("Open in console", OPEN_CONSOLE, url=url)
+
+
+def _silence_select() -> dict[str, Any]:
+    return {
+        "type": "static_select",
+        "action_id": SILENCE,
+        "placeholder": plain("Silence…", PLACEHOLDER_TEXT),
+        "options": [
+            {"text": plain(label, OPTION_TEXT), "value": value} for value, label in SILENCE_OPTIONS
+        ],
+    }
+
+
+def _controls(alert: Alert, now: int | None) -> list[dict[str, Any]]:
+    """Acknowledge (or undo it), and Silence (or lift it); each names the alert version."""
+    ref = alert_ref(alert)
+    if alert.status is AlertStatus.ACKED:
+        elements = [_button("Unacknowledge", UNACK, value=ref)]
+    else:
+        elements = [_button("Acknowledge", ACK, value=ref, style="primary")]
+    if is_silenced(alert, now):
+        elements.append(_button("Unsilence", UNSILENCE, value=ref))
+    else:
+        elements.append(_silence_select())
+    return elements
+
+
+def _actions(
+    signal: Signal, alert: Alert | None, *, controls: bool, now: int | None
+) -> dict[str, Any] | None:
+    elements = _optional(_console_button(signal))
+    block: dict[str, Any] = {"type": "actions"}
+    if controls and alert is not None and alert.status is not AlertStatus.RESOLVED:
+        elements += _controls(alert, now)
+        block["block_id"] = f"alert:{alert_ref(alert)}"  # the select's values are durations
+    return {**block, "elements": elements} if elements else None
+
+
+def alert_ref(alert: Alert) -> str:
+    """ "<id>:<version>": what a button's value (and the actions block_id) names, so that a
+    click on a stale message is detected."""
+    return f"{alert.id}:{alert.version}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Fallback text
+# ---------------------------------------------------------------------------------------------
+
+
+def fallback_text(signal: Signal, alert: Alert | None) -> str:
+    """ "HIGH firing: CpuHigh (prod (123456789012), eu-west-1)": notifications and
+    screen readers show it."""
+    where = ", ".join(p for p in (_account(signal), signal.region or "") if p)
+    text = f"{signal.severity.value} {_phase(signal, alert).value}: {_title(signal)}"
+    return escape(f"{text} ({where})" if where else text)

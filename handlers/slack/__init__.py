@@ -1,0 +1,33 @@
+"""The Bolt app: Slack's requests (actions, views, later commands) to the core's use cases.
+
+`build_app` makes the App; each kind of listener lives in its own module with a
+`register(app, services)`. Bolt verifies every request's signature and timestamp (a bad
+or stale one gets 401), acks within Slack's 3 s, and runs the listener after the ack.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.services import Services
+from handlers.slack import actions
+
+
+def build_app(services: Services) -> App:
+    settings = services.settings
+    if not settings.slack_signing_secret:
+        raise ValueError("SLACK_SIGNING_SECRET is required to serve Slack's requests")
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    app = App(
+        signing_secret=settings.slack_signing_secret,
+        client=client,
+        token_verification_enabled=False,
+        # Listeners run after the ack, so Slack always hears back within 3 s.
+        process_before_response=False,
+    )
+    actions.register(app, services)
+    return app
+
+
+__all__ = ["build_app"]

@@ -1,0 +1,226 @@
+"""The running service end to end: events in over /ingest, alerts out to a fake Slack,
+and correctly signed Slack requests that acknowledge and silence them."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.models import AlertStatus
+from tests.corpus import load
+from tests.e2e.conftest import RunningService, client_for, service_factory  # noqa: F401
+from tests.slack.fake_slack import FakeSlack
+
+SECRET = "test-signing-secret"
+CHANNEL = "C0ALERTS"
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 10.0) -> object:
+    """Bolt runs listeners after its ack, on its own threads: wait for their effect."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def signed(body: str, secret: str = SECRET, at: int | None = None) -> dict[str, str]:
+    timestamp = str(at if at is not None else int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    return {
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+def action_body(action: dict, user: str = "U0ALICE", trigger: str = "t-1") -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0TEAM"},
+        "user": {"id": user, "team_id": "T0TEAM"},
+        "api_app_id": "A0APP",
+        "channel": {"id": CHANNEL},
+        "trigger_id": trigger,
+        "container": {"type": "message", "channel_id": CHANNEL},
+        "actions": [{"action_ts": str(time.time()), **action}],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+@pytest.fixture
+def service(service_factory, fake_slack: FakeSlack) -> RunningService:  # noqa: F811
+    fake_slack.rate_limits = False
+    return service_factory(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=fake_slack.url,
+        slack_alerts_channel=CHANNEL,
+    )
+
+
+@pytest.fixture
+def http(service, client_for):  # noqa: F811
+    return client_for(service)
+
+
+def select(alert, value: str) -> dict:
+    """The Silence select's action: the alert and version ride in its block_id."""
+    return {
+        "action_id": "alert_silence",
+        "type": "static_select",
+        "block_id": f"alert:{alert.id}:{alert.version}",
+        "selected_option": {"value": value, "text": {"type": "plain_text", "text": value}},
+    }
+
+
+def post_alarm(http, description: str | None = None, event_id: str = "evt-1") -> dict:
+    event = load("cloudwatch_alarm_state_change_single_metric.json")
+    event["id"] = event_id
+    if description is not None:
+        event["detail"]["configuration"]["description"] = description
+    assert http.post("/ingest", json=event).status_code == 202
+    return event
+
+
+def the_alert(service):
+    (alert,) = [a for a in service.services.alerts.list_alerts() if a.kind == "alert"]
+    return alert
+
+
+def buttons(message: dict) -> dict[str, dict]:
+    return {
+        e["action_id"]: e
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    }
+
+
+def test_an_alarm_is_posted_once_with_controls(http, service, fake_slack):
+    post_alarm(http)
+    post_alarm(http)  # a duplicate delivery posts nothing
+    (message,) = fake_slack.messages(CHANNEL)
+    assert {"alert_ack", "alert_silence"} <= set(buttons(message))
+    assert message["metadata"]["event_payload"]["alert_id"] == the_alert(service).id
+
+
+def test_hostile_description_is_shown_not_obeyed(http, fake_slack):
+    post_alarm(http, description="<!channel> <https://evil.example|click>")
+    (message,) = fake_slack.messages(CHANNEL)
+    text = json.dumps(message["blocks"])
+    assert "<!channel>" not in text
+    assert "<https://evil.example|click>" not in text
+    assert "&lt;!channel&gt;" in text
+
+
+def test_acknowledge_then_unacknowledge_through_signed_requests(http, service, fake_slack):
+    post_alarm(http)
+    (message,) = fake_slack.messages(CHANNEL)
+    ack = buttons(message)["alert_ack"]
+    body = action_body({"action_id": "alert_ack", "value": ack["value"], "type": "button",
+                        "block_id": "b"})  # fmt: skip
+    assert http.post("/slack/events", content=body, headers=signed(body)).status_code == 200
+    wait_for(lambda: the_alert(service).status is AlertStatus.ACKED, "the ack")
+    alert = the_alert(service)
+    assert alert.acked_by == "U0ALICE"
+    redrawn = wait_for(lambda: fake_slack.calls("chat.update"), "chat.update")[-1]
+    assert "alert_unack" in json.dumps(redrawn.params["blocks"])
+    wait_for(
+        lambda: any("acknowledged" in m.get("text", "") for m in fake_slack.messages(CHANNEL)),
+        "the thread reply",
+    )
+
+    # The same click again is stale: a note to the clicker, nothing changes.
+    again = action_body({"action_id": "alert_ack", "value": ack["value"], "type": "button",
+                         "block_id": "b"}, user="U0BOB")  # fmt: skip
+    assert http.post("/slack/events", content=again, headers=signed(again)).status_code == 200
+    wait_for(lambda: fake_slack.ephemerals(), "the stale note")
+    assert the_alert(service).acked_by == "U0ALICE"
+
+    unack_value = f"{alert.id}:{alert.version}"
+    undo = action_body({"action_id": "alert_unack", "value": unack_value, "type": "button",
+                        "block_id": "b"})  # fmt: skip
+    http.post("/slack/events", content=undo, headers=signed(undo))
+    wait_for(lambda: the_alert(service).status is AlertStatus.OPEN, "the unack")
+
+
+def test_silence_then_unsilence(http, service, fake_slack):
+    post_alarm(http)
+    alert = the_alert(service)
+    body = action_body(select(alert, "1h"))
+    assert http.post("/slack/events", content=body, headers=signed(body)).status_code == 200
+    wait_for(lambda: service.services.alerts.list_silences(int(time.time())), "the silence")
+    assert service.services.alerts.list_silences(int(time.time()))[0].created_by == "U0ALICE"
+    assert the_alert(service).silenced_until
+    silenced = the_alert(service)
+    undo = action_body({"action_id": "alert_unsilence", "type": "button", "block_id": "b",
+                        "value": f"{silenced.id}:{silenced.version}"})  # fmt: skip
+    http.post("/slack/events", content=undo, headers=signed(undo))
+    wait_for(lambda: the_alert(service).silenced_until is None, "the unsilence")
+    assert service.services.alerts.list_silences(int(time.time())) == []
+
+
+def test_custom_silence_opens_the_modal(http, service, fake_slack):
+    post_alarm(http)
+    alert = the_alert(service)
+    body = action_body(select(alert, "custom"))
+    http.post("/slack/events", content=body, headers=signed(body))
+    (opened,) = wait_for(lambda: fake_slack.calls("views.open"), "views.open")
+    assert opened.params["view"]["callback_id"] == "alert_silence_modal"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Slack-Signature": "v0=deadbeef"},
+        {"X-Slack-Request-Timestamp": str(int(time.time()) - 600)},
+        {"X-Slack-Signature": ""},
+    ],
+    ids=["forged", "stale", "missing"],
+)
+def test_forged_or_stale_requests_are_401_and_change_nothing(http, service, fake_slack, headers):
+    post_alarm(http)
+    alert = the_alert(service)
+    body = action_body({"action_id": "alert_ack", "value": f"{alert.id}:{alert.version}",
+                        "type": "button", "block_id": "b"})  # fmt: skip
+    sent = {**signed(body), **headers}
+    if "X-Slack-Request-Timestamp" in headers:  # sign the old timestamp properly
+        sent = signed(body, at=int(headers["X-Slack-Request-Timestamp"]))
+    assert http.post("/slack/events", content=body, headers=sent).status_code == 401
+    time.sleep(0.2)
+    assert the_alert(service).status is AlertStatus.OPEN
+    assert fake_slack.calls("chat.update") == []
+
+
+def test_slack_failing_still_ends_in_exactly_one_message(http, service, fake_slack):
+    from bot.alerting import redeliver
+
+    fake_slack.fail_next("chat.postMessage", status=500)
+    post_alarm(http, event_id="a")
+    assert fake_slack.messages(CHANNEL) == []
+    assert the_alert(service).pending
+    fake_slack.drop_response_next("chat.postMessage")
+    service.services.clock = FixedLater(60)
+    redeliver(service.services.delivery)  # Slack takes it, the answer is lost
+    service.services.clock = FixedLater(600)
+    redeliver(service.services.delivery)  # found by its metadata, not posted again
+    assert len(fake_slack.messages(CHANNEL)) == 1
+    assert not the_alert(service).pending
+
+
+class FixedLater:
+    """A clock `seconds` ahead of now, to make a retry due without waiting for it."""
+
+    def __init__(self, seconds: int) -> None:
+        self._offset = seconds
+
+    def now(self) -> float:
+        return time.time() + self._offset
