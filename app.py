@@ -35,6 +35,7 @@ def setup_logging(settings: Settings) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per run is noise
 
 
 def cmd_serve(settings: Settings) -> int:

@@ -115,10 +115,6 @@ def ingest(
             result.stored += 1
         else:
             result.duplicates += 1
-    if on_new is not None:
-        for event, signals, new in zip(events, signals_of, created, strict=True):
-            if new:
-                on_new(event, signals)
     if events:
         log.info(
             "ingested %d events: %d stored, %d duplicates, %d rejected",
@@ -127,6 +123,10 @@ def ingest(
             result.duplicates,
             len(result.rejected),
         )
+    if on_new is not None:
+        for event, signals, new in zip(events, signals_of, created, strict=True):
+            if new:
+                on_new(event, signals)
     return result
 
 

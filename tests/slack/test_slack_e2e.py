@@ -224,3 +224,98 @@ class FixedLater:
 
     def now(self) -> float:
         return time.time() + self._offset
+
+
+def test_every_corpus_event_becomes_an_alert_or_a_notification(http, service, fake_slack):
+    from slack_sdk.models.blocks import Block
+
+    from blocks.slack_text import MAX_BLOCKS
+    from tests.corpus import corpus_files
+
+    for path in corpus_files():
+        assert http.post("/ingest", content=path.read_bytes()).status_code == 202
+    posts = [c for c in fake_slack.calls("chat.postMessage") if c.response.get("ok")]
+    records = service.services.alerts.list_alerts(limit=500)
+    assert len(posts) == len(records) == len({r.id for r in records})
+    by_id = {r.id: r for r in records}
+    for call in posts:
+        record = by_id[call.params["metadata"]["event_payload"]["alert_id"]]
+        actions = json.dumps(call.params["blocks"])
+        # Firing signals get controls; info and lone resolved ones are plain notifications.
+        assert ("alert_ack" in actions) == (record.kind == "alert")
+        assert len(call.params["blocks"]) <= MAX_BLOCKS
+        for block in call.params["blocks"]:
+            Block.parse(block).validate_json()
+        assert call.params["text"]
+    assert {r.kind for r in records} == {"alert", "notification"}
+
+
+def test_only_responders_may_act(service_factory, client_for, fake_slack):  # noqa: F811
+    fake_slack.rate_limits = False
+    fake_slack.set_usergroup("S0ONCALL", ["U0CAROL"])
+    svc = service_factory(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=fake_slack.url,
+        slack_alerts_channel=CHANNEL,
+        slack_responders=["U0ALICE", "S0ONCALL"],
+    )
+    http = client_for(svc)
+    post_alarm(http)
+    alert = the_alert(svc)
+    ack = {"action_id": "alert_ack", "value": f"{alert.id}:{alert.version}", "type": "button",
+           "block_id": "b"}  # fmt: skip
+    mallory = action_body(ack, user="U0MALLORY")
+    http.post("/slack/events", content=mallory, headers=signed(mallory))
+    (note,) = wait_for(lambda: fake_slack.ephemerals(), "the refusal")
+    assert "not one of the responders" in json.dumps(note)
+    assert the_alert(svc).status is AlertStatus.OPEN
+    carol = action_body(ack, user="U0CAROL")  # a member of the on-call usergroup
+    http.post("/slack/events", content=carol, headers=signed(carol))
+    wait_for(lambda: the_alert(svc).acked_by == "U0CAROL", "the usergroup member's ack")
+
+
+def test_custom_silence_modal_submission_silences(http, service, fake_slack):
+    post_alarm(http)
+    alert = the_alert(service)
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0TEAM"},
+        "user": {"id": "U0ALICE", "team_id": "T0TEAM"},
+        "api_app_id": "A0APP",
+        "trigger_id": "t-2",
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": "alert_silence_modal",
+            "private_metadata": json.dumps(
+                {"ref": f"alert:{alert.id}:{alert.version}", "channel": CHANNEL}
+            ),
+            "state": {
+                "values": {
+                    "duration": {"value": {"type": "plain_text_input", "value": "45m"}},
+                    "reason": {"value": {"type": "plain_text_input", "value": "deploying"}},
+                }
+            },
+        },
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    assert http.post("/slack/events", content=body, headers=signed(body)).status_code == 200
+    (silence,) = wait_for(
+        lambda: service.services.alerts.list_silences(int(time.time())), "the silence"
+    )
+    assert (silence.reason, silence.created_by) == ("deploying", "U0ALICE")
+    assert 44 * 60 <= silence.expires_at - silence.created_at <= 45 * 60
+
+
+def test_rate_limited_posts_still_end_in_one_message_each(http, service, fake_slack):
+    fake_slack.rate_limits = True  # a burst of 3 per channel, then 429 with Retry-After
+    for n in range(4):
+        post_alarm(http, event_id=f"burst-{n}")
+        event = load("ecs_deployment_state_change_failed.json")
+        event["id"] = f"ecs-{n}"
+        event["resources"] = [f"arn:aws:ecs:us-west-2:111122223333:service/default/svc{n}"]
+        http.post("/ingest", json=event)
+    statuses = [c.status for c in fake_slack.calls("chat.postMessage")]
+    assert 429 in statuses
+    assert len(fake_slack.messages(CHANNEL)) == 5  # one alarm alert + four ECS alerts
