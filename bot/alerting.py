@@ -26,6 +26,7 @@ SAVE_ATTEMPTS = 5
 FIRST_RETRY_S = 5
 MAX_RETRY_S = 3600
 LOOKBACK_S = 300  # how far before an alert's first post attempt to search the channel
+CLAIM_S = 60  # how long one deliverer owns a pending post before another may take it
 
 
 @dataclass
@@ -77,6 +78,8 @@ def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
         first_seen=now,
         last_seen=now,
         pending=True,
+        # The inline attempt below owns the post for CLAIM_S; only then may redelivery.
+        next_attempt_at=now + CLAIM_S,
         channel=d.channel,
         signal=signal,
         history=[HistoryEntry(at=now, action="fired" if kind == "alert" else "noted")],
@@ -94,13 +97,18 @@ def silenced(fingerprint: str, now: int, alerts: AlertStore) -> bool:
     return any(s.matcher == fingerprint for s in alerts.list_silences(now))
 
 
-def deliver(record: Alert, d: Delivery) -> Alert:
-    """Post a pending record; on failure schedule the next attempt, with backoff."""
+def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
+    """Post a pending record; on failure schedule the next attempt, with backoff.
+
+    `look_first` searches the channel for the record's message before posting: any
+    attempt but the very first may have reached Slack after all (a lost answer, or a
+    process that died between posting and saving).
+    """
     now = d.now()
     assert record.signal is not None and record.channel is not None
     try:
         ref = None
-        if record.attempts:  # an earlier attempt may have reached Slack after all
+        if look_first or record.attempts:
             oldest = record.first_seen - LOOKBACK_S
             ref = d.chat.find_alert_message(record.channel, record.id, oldest)
         if ref is None:
@@ -122,12 +130,23 @@ def deliver(record: Alert, d: Delivery) -> Alert:
 
 
 def redeliver(d: Delivery, limit: int = 500) -> int:
-    """Retry every pending record that is due. Returns how many were posted."""
+    """Retry every pending record that is due. Returns how many were posted.
+
+    Each record is claimed first (a conditional write of its next attempt time), so two
+    deliverers, an inline post and this job or two instances of it, never both post it.
+    """
     now = d.now()
     posted = 0
     for record in d.alerts.list_alerts(limit=limit):
-        if record.pending and record.next_attempt_at <= now and record.signal is not None:
-            posted += not deliver(record, d).pending
+        if not (record.pending and record.next_attempt_at <= now and record.signal):
+            continue
+        try:
+            claimed = d.alerts.update_alert(
+                record.model_copy(update={"next_attempt_at": now + CLAIM_S})
+            )
+        except StaleVersionError:  # someone else is on it
+            continue
+        posted += not deliver(claimed, d, look_first=True).pending
     return posted
 
 

@@ -143,3 +143,42 @@ def test_the_posted_message_shows_the_version_a_click_must_name(d):
     run(d, alarm())
     (alert,) = d.alerts.list_alerts()
     assert d.chat.posts[0]["alert"].version == alert.version
+
+
+def test_redelivery_leaves_an_inline_post_alone_while_it_owns_it(d):
+    d.chat.fail_next(1)
+    run(d, alarm())
+    (record,) = d.alerts.list_alerts()
+    # Pretend the inline attempt is still in flight: it owns the post until next_attempt_at.
+    d.alerts.update_alert(record.model_copy(update={"next_attempt_at": int(d.clock.now()) + 60}))
+    assert redeliver(d) == 0
+    assert d.chat.posts == []
+
+
+def test_a_post_from_a_process_that_died_before_saving_is_found_not_doubled(d):
+    d.chat.fail_next(1, applied=True)  # Slack took it; we never learnt the ts
+    run(d, alarm())
+    (record,) = d.alerts.list_alerts()
+    # As if the process died there: attempts never recorded, the claim ran out.
+    d.alerts.update_alert(record.model_copy(update={"attempts": 0, "next_attempt_at": 0}))
+    assert redeliver(d) == 1
+    assert len(d.chat.posts) == 1  # recovery looks before it posts
+
+
+def test_two_deliverers_never_both_post(d):
+    class Racing(MemoryAlertStore):
+        """Another deliverer claims each record right after we list it."""
+
+        def list_alerts(self, status=None, limit=100):
+            listed = super().list_alerts(status, limit)
+            for record in listed:
+                super().update_alert(record)  # bumps the version under our feet
+            return listed
+
+    d.chat.fail_next(1)
+    racing = Racing()
+    d2 = Delivery(alerts=racing, chat=d.chat, clock=d.clock, channel=CHANNEL)
+    run(d2, alarm())
+    d.clock.advance(3600)
+    assert redeliver(d2) == 0  # lost the claim: the other deliverer posts it
+    assert d.chat.posts == []
