@@ -46,7 +46,7 @@ def cmd_serve(settings: Settings) -> int:
     from handlers.slack import build_app
 
     services = build_services(settings)
-    slack = build_app(services) if settings.slack_signing_secret else None
+    slack = build_app(services) if settings.slack_signing_secret else None  # ValueError: both
     if slack is None:
         log.warning("SLACK_SIGNING_SECRET is not set: POST /slack/events answers 503")
     chat = "Slack" if settings.slack_bot_token else "the console (SLACK_BOT_TOKEN unset)"

@@ -10,6 +10,7 @@ Retries differ by method, because a retry must never double a message:
 
 from __future__ import annotations
 
+import http.client
 import logging
 from typing import Any
 
@@ -170,7 +171,7 @@ def _call(method: Any, **params: Any) -> Any:
             raise ChatUnavailableError(f"Slack {name}: {error or status}") from err
         log.error("slack %s refused: %s", name, error)
         raise ChatRejectedError(f"Slack {name}: {error}") from err
-    except (OSError, TimeoutError) as err:  # URLError, ConnectionError, socket timeouts
+    except (OSError, http.client.HTTPException) as err:  # URLError, resets, timeouts, cut bodies
         log.warning("slack %s: no answer (%s)", name, err)
         raise ChatUnavailableError(f"Slack {name}: no answer ({err})") from err
 

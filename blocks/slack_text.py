@@ -91,8 +91,12 @@ def one_line(text: Any) -> str:
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT) -> dict[str, Any]:
-    """A mrkdwn text object from text that is already escaped (or built from escaped parts)."""
-    return {"type": "mrkdwn", "text": truncate(text, limit) or " "}
+    """A mrkdwn text object from text that is already escaped (or built from escaped parts).
+
+    `verbatim` stops Slack from turning bare URLs, channel names and @mentions in the text
+    into links and pings on its own; our explicit `<…>` tokens still work.
+    """
+    return {"type": "mrkdwn", "text": truncate(text, limit) or " ", "verbatim": True}
 
 
 def plain(text: Any, limit: int) -> dict[str, Any]:

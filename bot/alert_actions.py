@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from enum import StrEnum
 
-from bot.alerting import Delivery
+from bot.alerting import Delivery, redraw
 from bot.errors import (
     ChatRejectedError,
     ChatUnavailableError,
@@ -51,6 +51,7 @@ def _act(
     except NotFoundError:
         return Outcome.GONE
     if alert.version != version or not allowed(alert):
+        redraw(alert, d)  # heal the message the click came from: show the alert as it is
         return Outcome.STALE
     now = d.now()
     try:
@@ -68,13 +69,13 @@ def _act(
 
 def _tell(d: Delivery, alert: Alert, text: str) -> None:
     """Redraw the message and reply in its thread; Slack failing loses neither state."""
-    if alert.message is None or alert.signal is None:
+    if alert.message is None:
         return
+    redraw(alert, d)
     try:
-        d.chat.update_alert(alert.message, alert.signal, alert)
         d.chat.post_text(alert.message.channel, text, thread_ts=alert.message.ts)
     except (ChatUnavailableError, ChatRejectedError) as err:
-        log.warning("alert %s changed, but Slack was not told: %s", alert.id, err)
+        log.warning("alert %s changed, but its thread was not told: %s", alert.id, err)
 
 
 def _with(alert: Alert, now: int, action: str, by: str, **update: object) -> Alert:

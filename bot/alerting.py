@@ -26,7 +26,9 @@ SAVE_ATTEMPTS = 5
 FIRST_RETRY_S = 5
 MAX_RETRY_S = 3600
 LOOKBACK_S = 300  # how far before an alert's first post attempt to search the channel
-CLAIM_S = 60  # how long one deliverer owns a pending post before another may take it
+# How long one deliverer owns a pending post before another may take it: well above the
+# longest inline attempt (a 10 s timeout, and Retry-After waits on up to three 429s).
+CLAIM_S = 300
 
 
 @dataclass
@@ -58,10 +60,18 @@ def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
     current = d.alerts.find_alert(signal.fingerprint)
     live = current if current is not None and current.status is not AlertStatus.RESOLVED else None
     if signal.state is SignalState.FIRING and live is not None:
-        return save(d.alerts, live, lambda a: _repeat(a, now))
+        repeated = save(d.alerts, live, lambda a: _repeat(a, now))
+        if repeated.message is None and not repeated.pending:
+            # Held back by a silence that has since ended: show it now.
+            if silenced(signal.fingerprint, now, d.alerts):
+                return repeated
+            woken = save(d.alerts, repeated, lambda a: _wake(a, now))
+            return deliver(woken, d, look_first=True)
+        redraw(repeated, d)  # the count moved, and so did the version its buttons carry
+        return repeated
     if signal.state is SignalState.RESOLVED and live is not None:
         resolved = save(d.alerts, live, lambda a: _resolve(a, now))
-        _redraw(resolved, d)
+        redraw(resolved, d)
         return resolved
     kind = "alert" if signal.state is SignalState.FIRING else "notification"
     record = Alert(
@@ -108,13 +118,14 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
     assert record.signal is not None and record.channel is not None
     try:
         ref = None
+        posted = False
+        shown = record.model_copy(update={"version": record.version + 1})
         if look_first or record.attempts:
             oldest = record.first_seen - LOOKBACK_S
             ref = d.chat.find_alert_message(record.channel, record.id, oldest)
         if ref is None:
             # Draw the version the record will have once the post is saved on it, so
             # that the message's buttons are current, not stale from the start.
-            shown = record.model_copy(update={"version": record.version + 1})
             ref = d.chat.post_alert(
                 record.channel,
                 record.signal,
@@ -122,11 +133,19 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
                 message_id=record.id,
                 controls=record.kind == "alert",
             )
+            posted = True
     except (ChatUnavailableError, ChatRejectedError) as err:
         wait = min(FIRST_RETRY_S * 2**record.attempts, MAX_RETRY_S)
         log.warning("post of %s %s failed (%s); retry in %ds", record.kind, record.id, err, wait)
         return save(d.alerts, record, lambda a: _retry_later(a, now + wait))
-    return save(d.alerts, record, lambda a: a.model_copy(update={"message": ref, "pending": False}))
+    saved = save(
+        d.alerts, record, lambda a: a.model_copy(update={"message": ref, "pending": False})
+    )
+    # A found message shows whatever version it was posted with, and a repeat or a click
+    # may have landed while the post was in flight: then draw the alert as it is now.
+    if record.kind == "alert" and (not posted or saved.version != shown.version):
+        redraw(saved, d)
+    return saved
 
 
 def redeliver(d: Delivery, limit: int = 500) -> int:
@@ -160,7 +179,7 @@ def save(alerts: AlertStore, alert: Alert, change: Callable[[Alert], Alert]) -> 
     raise StaleVersionError(f"alert {alert.id} kept changing under us")
 
 
-def _redraw(alert: Alert, d: Delivery) -> None:
+def redraw(alert: Alert, d: Delivery) -> None:
     """Show a changed alert in its message; a failure only leaves the message behind."""
     if alert.message is None or alert.signal is None:
         return
@@ -183,6 +202,14 @@ def _resolve(alert: Alert, now: int) -> Alert:
             "history": [*alert.history, HistoryEntry(at=now, action="resolved")],
         }
     )
+
+
+def _wake(alert: Alert, now: int) -> Alert:
+    entry = HistoryEntry(at=now, action="posted", note="the silence ended")
+    return alert.model_copy(
+        update={"pending": True, "next_attempt_at": now + CLAIM_S,
+                "history": [*alert.history, entry]}
+    )  # fmt: skip
 
 
 def _quiet(alert: Alert, now: int) -> Alert:

@@ -125,8 +125,12 @@ def ingest(
         )
     if on_new is not None:
         for event, signals, new in zip(events, signals_of, created, strict=True):
-            if new:
+            if not new:
+                continue
+            try:
                 on_new(event, signals)
+            except Exception:  # the event is stored; one failed alert must not stop the rest
+                log.exception("alerting on event %s failed", event.id)
     return result
 
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
 from bot.config import DEFAULT_CURSOR_SECRET
@@ -23,6 +24,7 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = MAX_EVENT_BYTES  # DESIGN: 413 when the body is over 256 KB
+SLACK_CONTENT_TYPES = ("application/x-www-form-urlencoded", "application/json")
 
 
 def error(status: int, message: str, **extra: object) -> JSONResponse:
@@ -67,11 +69,25 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
     async def _monitoring_error(_: Request, err: MonitoringException) -> JSONResponse:
         return error(err.status_code, str(err))
 
+    verifier = SignatureVerifier(settings.slack_signing_secret) if slack is not None else None
+
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
-        if slack is None:
+        if slack is None or verifier is None:
             return error(503, "Slack is not configured: set SLACK_SIGNING_SECRET")
-        bolt_request = to_bolt_request(request, await request.body())
+        body = await read_limited(request, MAX_BODY_BYTES)
+        if body is None:
+            return error(413, f"body is over {MAX_BODY_BYTES} bytes")
+        # Refuse what Slack never sends before parsing anything: unsigned input first.
+        if not verifier.is_valid_request(body, dict(request.headers)):
+            return error(401, "bad or missing Slack signature, or a stale timestamp")
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind not in SLACK_CONTENT_TYPES:
+            return error(400, f"Slack sends form or JSON bodies, not {kind or 'nothing'}")
+        try:
+            bolt_request = to_bolt_request(request, body)
+        except ValueError as err:  # not UTF-8, or a payload that is not JSON
+            return error(400, f"unreadable Slack request: {err}")
         # Bolt's dispatch blocks (it verifies, acks and hands listeners to a thread pool).
         return to_starlette_response(await run_in_threadpool(slack.dispatch, bolt_request))
 

@@ -16,8 +16,8 @@ from handlers.slack import actions
 
 def build_app(services: Services) -> App:
     settings = services.settings
-    if not settings.slack_signing_secret:
-        raise ValueError("SLACK_SIGNING_SECRET is required to serve Slack's requests")
+    if not settings.slack_signing_secret or not settings.slack_bot_token:
+        raise ValueError("serving Slack needs both SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN")
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     app = App(
         signing_secret=settings.slack_signing_secret,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -28,6 +29,8 @@ NOTES = {
     "Use the message as it is now.",
     Outcome.GONE: "This alert no longer exists; nothing was done.",
 }
+MAX_SILENCE_S = 30 * 86400
+FAILED = "Something went wrong, and nothing may have been done; the bot's log says why."
 NOT_ALLOWED = "You are not one of the responders (SLACK_RESPONDERS); nothing was done."
 
 
@@ -56,20 +59,31 @@ def responder(services: Services, client: WebClient, user: str) -> bool:
 
 
 def register(app: App, services: Services) -> None:
+    @contextmanager
+    def telling(channel: str, user: str) -> Iterator[None]:
+        """After the ack nobody hears an exception: log it, and tell the clicker."""
+        try:
+            yield
+        except Exception:
+            log.exception("Slack action by %s failed", user)
+            with suppress(Exception):
+                services.chat.post_ephemeral(channel, user, FAILED)
+
     def act(run: Callable[[str, int, str], Outcome]) -> Callable[..., None]:
         def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
             ack()
             user = body["user"]["id"]
             channel = (body.get("channel") or {}).get("id", "")
             ref = parse_ref(action.get("value") or action.get("block_id") or "")
-            if not responder(services, client, user):
-                outcome_note = NOT_ALLOWED
-            elif ref is None:
-                outcome_note = NOTES[Outcome.GONE]
-            else:
-                outcome_note = NOTES.get(run(ref[0], ref[1], user))
-            if outcome_note and channel:
-                services.chat.post_ephemeral(channel, user, outcome_note)
+            with telling(channel, user):
+                if not responder(services, client, user):
+                    note = NOT_ALLOWED
+                elif ref is None:
+                    note = NOTES[Outcome.GONE]
+                else:
+                    note = NOTES.get(run(ref[0], ref[1], user))
+                if note:
+                    services.chat.post_ephemeral(channel, user, note)
 
         return listener
 
@@ -107,6 +121,8 @@ def register(app: App, services: Services) -> None:
         reason = (values.get("reason", {}).get("value", {}) or {}).get("value") or ""
         try:
             seconds = parse_duration(text)
+            if seconds > MAX_SILENCE_S:
+                raise ValueError("a silence lasts 30 days at most")
         except ValueError as err:
             ack(response_action="errors", errors={"duration": str(err)})
             return
@@ -114,14 +130,15 @@ def register(app: App, services: Services) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
         ref = parse_ref(meta.get("ref", ""))
         user = body["user"]["id"]
-        if not responder(services, client, user):
-            note = NOT_ALLOWED
-        elif ref is None:
-            note = NOTES[Outcome.GONE]
-        else:
-            note = NOTES.get(alert_actions.silence(d, ref[0], ref[1], user, seconds, reason))
-        if note and meta.get("channel"):
-            services.chat.post_ephemeral(meta["channel"], user, note)
+        with telling(meta.get("channel", ""), user):
+            if not responder(services, client, user):
+                note = NOT_ALLOWED
+            elif ref is None:
+                note = NOTES[Outcome.GONE]
+            else:
+                note = NOTES.get(alert_actions.silence(d, ref[0], ref[1], user, seconds, reason))
+            if note:
+                services.chat.post_ephemeral(meta.get("channel", ""), user, note)
 
 
 def silence_modal(ref: str, channel: str) -> dict[str, Any]:

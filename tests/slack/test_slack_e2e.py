@@ -133,6 +133,7 @@ def test_acknowledge_then_unacknowledge_through_signed_requests(http, service, f
     assert alert.acked_by == "U0ALICE"
     redrawn = wait_for(lambda: fake_slack.calls("chat.update"), "chat.update")[-1]
     assert "alert_unack" in json.dumps(redrawn.params["blocks"])
+    assert "Acknowledged by <@U0ALICE> at " in json.dumps(redrawn.params["blocks"])
     wait_for(
         lambda: any("acknowledged" in m.get("text", "") for m in fake_slack.messages(CHANNEL)),
         "the thread reply",
@@ -160,6 +161,9 @@ def test_silence_then_unsilence(http, service, fake_slack):
     wait_for(lambda: service.services.alerts.list_silences(int(time.time())), "the silence")
     assert service.services.alerts.list_silences(int(time.time()))[0].created_by == "U0ALICE"
     assert the_alert(service).silenced_until
+    drawn = wait_for(lambda: fake_slack.calls("chat.update"), "the redraw")[-1]
+    assert "alert_unsilence" in json.dumps(drawn.params["blocks"])
+    assert "Silenced by" in json.dumps(drawn.params["blocks"])
     silenced = the_alert(service)
     undo = action_body({"action_id": "alert_unsilence", "type": "button", "block_id": "b",
                         "value": f"{silenced.id}:{silenced.version}"})  # fmt: skip
@@ -319,3 +323,67 @@ def test_rate_limited_posts_still_end_in_one_message_each(http, service, fake_sl
     statuses = [c.status for c in fake_slack.calls("chat.postMessage")]
     assert 429 in statuses
     assert len(fake_slack.messages(CHANNEL)) == 5  # one alarm alert + four ECS alerts
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "sign", "status"),
+    [
+        (b"payload=%7Bbad", "application/x-www-form-urlencoded", False, 401),
+        (b"\xff\xfe not utf-8", "application/x-www-form-urlencoded", False, 401),
+        (b"payload=%7Bbad", "application/x-www-form-urlencoded", True, 400),
+        (b"hello", "text/plain", True, 400),
+    ],
+    ids=["unsigned bad json", "unsigned bytes", "signed bad json", "signed text/plain"],
+)
+def test_malformed_slack_requests_are_refused_not_500(http, body, content_type, sign, status):
+    headers = {"Content-Type": content_type}
+    if sign:
+        headers = {**signed(body.decode("utf-8", "replace")), "Content-Type": content_type}
+    answer = http.post("/slack/events", content=body, headers=headers)
+    assert answer.status_code == status
+    assert "error" in answer.json()
+
+
+def test_all_message_text_is_verbatim(http, fake_slack):
+    post_alarm(http, description="see https://evil.example/login and @channel #general")
+    (message,) = fake_slack.messages(CHANNEL)
+    texts = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                texts.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message["blocks"])
+    assert texts
+    assert all(t.get("verbatim") is True for t in texts)
+
+
+def test_a_custom_silence_over_30_days_is_refused_in_the_modal(http, service):
+    post_alarm(http)
+    alert = the_alert(service)
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0TEAM"},
+        "user": {"id": "U0ALICE", "team_id": "T0TEAM"},
+        "api_app_id": "A0APP",
+        "trigger_id": "t-3",
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": "alert_silence_modal",
+            "private_metadata": json.dumps({"ref": f"alert:{alert.id}:{alert.version}"}),
+            "state": {"values": {"duration": {"value": {"type": "plain_text_input",
+                                                        "value": "9999999d"}}}},
+        },
+    }  # fmt: skip
+    body = urlencode({"payload": json.dumps(payload)})
+    answer = http.post("/slack/events", content=body, headers=signed(body))
+    assert answer.json()["response_action"] == "errors"
+    assert "30 days" in answer.json()["errors"]["duration"]
+    assert service.services.alerts.list_silences(int(time.time())) == []

@@ -182,3 +182,53 @@ def test_two_deliverers_never_both_post(d):
     d.clock.advance(3600)
     assert redeliver(d2) == 0  # lost the claim: the other deliverer posts it
     assert d.chat.posts == []
+
+
+def test_after_a_repeat_the_message_is_redrawn_and_its_buttons_still_work(d):
+    run(d, alarm(event_id="a"))
+    run(d, alarm(event_id="b"))
+    stored = d.alerts.list_alerts()[0]
+    shown = d.chat.updates[-1]["alert"]
+    assert (shown.version, shown.count) == (stored.version, 2)
+    assert alert_actions.acknowledge(d, stored.id, shown.version, "U1") is Outcome.DONE
+
+
+def test_a_stale_click_redraws_the_message_as_the_alert_is_now(d):
+    run(d, alarm())
+    (alert,) = d.alerts.list_alerts()
+    alert_actions.acknowledge(d, alert.id, alert.version, "U1")
+    updates = len(d.chat.updates)
+    assert alert_actions.acknowledge(d, alert.id, alert.version, "U2") is Outcome.STALE
+    assert len(d.chat.updates) == updates + 1
+    assert d.chat.updates[-1]["alert"].acked_by == "U1"
+
+
+def test_an_alert_held_back_by_a_silence_is_posted_once_the_silence_ends(d):
+    run(d, alarm(event_id="a"))
+    (alert,) = d.alerts.list_alerts()
+    alert_actions.silence(d, alert.id, alert.version, "U1", 3600)
+    run(d, alarm("OK", event_id="b"))
+    run(d, alarm(event_id="c"))  # held back
+    assert len(d.chat.posts) == 1
+    d.clock.advance(7200)
+    run(d, alarm(event_id="d"))  # the silence is over: the held-back alert shows now
+    assert len(d.chat.posts) == 2
+    held = d.alerts.find_alert(alert.fingerprint)
+    assert held.message is not None and held.count == 2
+
+
+def test_one_failed_alert_does_not_stop_the_rest_of_the_batch(d):
+    calls = []
+    real = d.chat.post_alert
+
+    def flaky(*args, **kwargs):
+        calls.append(kwargs["message_id"])
+        if len(calls) == 1:
+            raise RuntimeError("a bug in one view")
+        return real(*args, **kwargs)
+
+    d.chat.post_alert = flaky
+    ecs = load("ecs_deployment_state_change_failed.json")
+    run(d, [alarm(), ecs])
+    assert len(calls) == 2
+    assert len(d.chat.posts) == 1
