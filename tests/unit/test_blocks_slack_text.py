@@ -250,7 +250,7 @@ def test_truncate_never_exceeds_the_limit_nor_splits_an_entity(raw: str, limit: 
 
 
 def test_mrkdwn_and_plain_obey_their_limits() -> None:
-    assert mrkdwn("x" * 5000) == {"type": "mrkdwn", "text": "x" * 2999 + ELLIPSIS}
+    assert mrkdwn("x" * 5000) == {"type": "mrkdwn", "text": "x" * 2999 + ELLIPSIS, "verbatim": True}
     assert plain("y" * 200, 150) == {
         "type": "plain_text",
         "text": "y" * 149 + ELLIPSIS,
