@@ -68,6 +68,8 @@ _PINNED = frozenset({"state", "severity"})
 _LABEL_LIMIT = 100
 # A field value at least this long that the summary already shows is not repeated.
 _REPEAT_MIN = 20
+_OWN_FIELDS = frozenset({"account", "region", "state", "severity", "resource"})
+FIELD_SECTIONS = 2  # up to 20 fields: every family's key details, still one glance
 
 
 def alert_blocks(
@@ -88,7 +90,7 @@ def alert_blocks(
     summary = _summary(signal, alert, resolved, templates_dir)
     blocks = [
         _header(signal, resolved),
-        _fields_section(signal, alert, resolved, now, summary),
+        *_fields_sections(signal, alert, resolved, now, summary),
         *_optional({"type": "section", "text": mrkdwn(summary, SECTION_TEXT)} if summary else None),
         *_optional(_status(signal, alert, resolved, now)),
         _context(signal),
@@ -199,15 +201,25 @@ def _field(label: str, value: str) -> dict[str, Any]:
     return mrkdwn(f"*{name}*\n{body}" if name else body, FIELD_TEXT)
 
 
-def _fields_section(
+def _fields_sections(
     signal: Signal, alert: Alert | None, resolved: bool, now: int | None, summary: str
-) -> dict[str, Any]:
+) -> list[dict[str, Any]]:
+    """The fields, ten to a section (Slack's cap), in at most FIELD_SECTIONS sections.
+
+    A long value the summary already shows is not repeated, except our five own fields,
+    which every alert shows in the same place.
+    """
     pairs = [
         (label, value)
         for label, value in _pairs(signal, alert, resolved, now)
-        if not (len(value) >= _REPEAT_MIN and escape(value) in summary)
+        if label.casefold() in _OWN_FIELDS
+        or not (len(value) >= _REPEAT_MIN and escape(value) in summary)
     ]
-    return {"type": "section", "fields": [_field(*pair) for pair in pairs[:MAX_FIELDS]]}
+    chunks = [pairs[i : i + MAX_FIELDS] for i in range(0, len(pairs), MAX_FIELDS)]
+    return [
+        {"type": "section", "fields": [_field(*pair) for pair in chunk]}
+        for chunk in chunks[:FIELD_SECTIONS]
+    ]
 
 
 def template_context(signal: Signal, alert: Alert | None, resolved: bool) -> dict[str, Any]:

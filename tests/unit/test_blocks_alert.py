@@ -370,3 +370,26 @@ def test_any_signal_and_alert_fit_slack_and_obey_nothing(
             assert elements[action_id]["value"] == f"{alert.id}:{alert.version}"
     if not controls or alert is None:
         assert set(elements) <= {"alert_open_console"}
+
+
+def test_key_details_beyond_ten_fields_go_to_a_second_section_and_ours_always_show():
+    from bot.models import Severity, Signal, SignalField, SignalState
+
+    signal = Signal(
+        family="generic",
+        title="many details",
+        severity=Severity.HIGH,
+        state=SignalState.FIRING,
+        fingerprint="fp",
+        fields=[SignalField(label=f"Detail {n}", value=f"value {n}") for n in range(12)],
+        resource="arn:aws:ec2:us-east-1:123456789012:instance/i-0abc1234567890def",
+        description="arn:aws:ec2:us-east-1:123456789012:instance/i-0abc1234567890def",
+        account="123456789012",
+        region="us-east-1",
+    )
+    blocks, _ = alert_blocks(signal, None, controls=False)
+    sections = [b for b in blocks if b["type"] == "section" and "fields" in b]
+    shown = " ".join(f["text"] for s in sections for f in s["fields"])
+    assert len(sections) == 2
+    assert "Detail 11" in shown  # nothing beyond the first ten is lost
+    assert "*Resource*" in shown  # even though the summary repeats it
