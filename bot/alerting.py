@@ -2,11 +2,11 @@
 
 Persist before notify: ingest stores the event first, then `notify` turns each new
 event's signals into alert records and posts them. A record is written, pending, before
-its post; a post that fails leaves it pending for `redeliver`, which retries with backoff
-and, when the last attempt's outcome is unknown, looks for the message (its metadata
-carries the alert id) before posting again. So nothing is lost and nothing is doubled.
+its post; a post that fails leaves it pending for `redeliver`, which claims it, looks for
+the message (its metadata carries the alert id) in case an earlier attempt reached Slack,
+and only then posts again, with backoff.
 
-Threads for repeats, flapping and storms come later; here a repeat only counts.
+Threads for repeats, flapping and storms come later; here a repeat counts and redraws.
 """
 
 from __future__ import annotations
