@@ -105,10 +105,11 @@ def register(app: App, services: Services) -> None:
         ack()
         if choice == "custom":
             channel = (body.get("channel") or {}).get("id", "")
-            client.views_open(
-                trigger_id=body["trigger_id"],
-                view=silence_modal(action.get("block_id", ""), channel),
-            )
+            with telling(channel, body["user"]["id"]):
+                client.views_open(
+                    trigger_id=body["trigger_id"],
+                    view=silence_modal(action.get("block_id", ""), channel),
+                )
 
     @app.action("alert_open_console")
     def console_link(ack: Ack) -> None:
@@ -116,9 +117,9 @@ def register(app: App, services: Services) -> None:
 
     @app.view(SILENCE_MODAL)
     def silence_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient):
-        values = view["state"]["values"]
-        text = values["duration"]["value"]["value"] or ""
-        reason = (values.get("reason", {}).get("value", {}) or {}).get("value") or ""
+        values = (view.get("state") or {}).get("values") or {}
+        text = ((values.get("duration") or {}).get("value") or {}).get("value") or ""
+        reason = ((values.get("reason") or {}).get("value") or {}).get("value") or ""
         try:
             seconds = parse_duration(text)
             if seconds > MAX_SILENCE_S:
