@@ -180,6 +180,12 @@ class MemoryAlertStore:
         alerts.sort(key=lambda a: (a.last_seen, a.id), reverse=True)
         return [alert.model_copy(deep=True) for alert in alerts[:limit]]
 
+    def list_pending(self, now: int, limit: int = 100) -> list[Alert]:
+        with self._lock:
+            due = [a for a in self._alerts.values() if a.pending and a.next_attempt_at <= now]
+        due.sort(key=lambda a: (a.next_attempt_at, a.id))
+        return [alert.model_copy(deep=True) for alert in due[:limit]]
+
     def create_silence(self, silence: Silence) -> None:
         with self._lock:
             if silence.id in self._silences:

@@ -60,11 +60,14 @@ CREATE TABLE IF NOT EXISTS alerts (
     first_seen INTEGER NOT NULL,
     last_seen INTEGER NOT NULL,
     version INTEGER NOT NULL,
+    pending INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alerts_by_fingerprint ON alerts (fingerprint, first_seen, id);
 CREATE INDEX IF NOT EXISTS alerts_by_last_seen ON alerts (last_seen, id);
 CREATE INDEX IF NOT EXISTS alerts_by_status ON alerts (status, last_seen, id);
+CREATE INDEX IF NOT EXISTS alerts_pending ON alerts (pending, next_attempt_at, id);
 CREATE TABLE IF NOT EXISTS silences (
     id TEXT PRIMARY KEY,
     expires_at INTEGER NOT NULL,
@@ -315,6 +318,8 @@ def _alert_columns(alert: Alert) -> tuple[Any, ...]:
         alert.first_seen,
         alert.last_seen,
         alert.version,
+        int(alert.pending),
+        alert.next_attempt_at,
         alert.model_dump_json(),
     )
 
@@ -328,8 +333,8 @@ class SqliteAlertStore:
     def create_alert(self, alert: Alert) -> None:
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO alerts"
-            " (fingerprint, status, first_seen, last_seen, version, body, id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " (fingerprint, status, first_seen, last_seen, version, pending, next_attempt_at,"
+            " body, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*_alert_columns(alert), alert.id),
         )
         if cursor.rowcount == 0:
@@ -353,7 +358,8 @@ class SqliteAlertStore:
         written = next_version(alert)
         cursor = self._db.execute(
             "UPDATE alerts SET fingerprint = ?, status = ?, first_seen = ?, last_seen = ?,"
-            " version = ?, body = ? WHERE id = ? AND version = ?",
+            " version = ?, pending = ?, next_attempt_at = ?, body = ?"
+            " WHERE id = ? AND version = ?",
             (*_alert_columns(written), alert.id, alert.version),
         )
         if cursor.rowcount == 1:
@@ -367,6 +373,14 @@ class SqliteAlertStore:
         rows = self._db.execute(
             f"SELECT body FROM alerts {where} ORDER BY last_seen DESC, id DESC LIMIT ?",
             [*args, limit],
+        )
+        return [Alert.model_validate_json(body) for (body,) in rows]
+
+    def list_pending(self, now: int, limit: int = 100) -> list[Alert]:
+        rows = self._db.execute(
+            "SELECT body FROM alerts WHERE pending = 1 AND next_attempt_at <= ?"
+            " ORDER BY next_attempt_at, id LIMIT ?",
+            (now, limit),
         )
         return [Alert.model_validate_json(body) for (body,) in rows]
 

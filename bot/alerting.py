@@ -156,8 +156,8 @@ def redeliver(d: Delivery, limit: int = 500) -> int:
     """
     now = d.now()
     posted = 0
-    for record in d.alerts.list_alerts(limit=limit):
-        if not (record.pending and record.next_attempt_at <= now and record.signal):
+    for record in d.alerts.list_pending(now, limit):
+        if record.signal is None:  # nothing to draw
             continue
         try:
             claimed = d.alerts.update_alert(

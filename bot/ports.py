@@ -115,6 +115,14 @@ class AlertStore(Protocol):
         """Alerts, most recently seen first: (last_seen, id) descending."""
         ...
 
+    def list_pending(self, now: int, limit: int = 100) -> list[Alert]:
+        """Records with pending=True whose next_attempt_at <= now, soonest due first (ties by id).
+
+        The due posts `redeliver` retries: an index on the pending records, not a filter
+        over recent ones, so that an old pending record is never crowded out.
+        """
+        ...
+
     def create_silence(self, silence: Silence) -> None: ...
 
     def get_silence(self, silence_id: str) -> Silence:

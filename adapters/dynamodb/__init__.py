@@ -12,7 +12,10 @@ Single-table layout (`models.py` declares it, `schema.py` creates it, `stores.py
     silence    SILENCE#<id>  SILENCE       -                             SILENCES
                                                                          / <expires_at>#<id>
 
-Times in sort keys are epoch seconds as 12 digits. Both indexes project ALL; the table is
+A pending alert is also in gsi3: gsi3pk PENDING / gsi3sk <next_attempt_at>#<id>, with
+both attributes removed once it is no longer pending (a sparse index of due posts).
+
+Times in sort keys are epoch seconds as 12 digits. All indexes project ALL; the table is
 PAY_PER_REQUEST, with TTL on `expired_at` (events, event days, silences).
 
 Modules are imported on demand: a Lambda imports `stores` (pynamodb), never `schema`

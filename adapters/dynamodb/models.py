@@ -1,7 +1,7 @@
 """The pynamodb models of the one table, and their binding to a concrete table.
 
-Every item kind shares the table's keys: `pk`/`sk`, and two sparse global secondary
-indexes, `gsi1` and `gsi2` (an item that leaves an index's key unset is not in it).
+Every item kind shares the table's keys: `pk`/`sk`, and three sparse global secondary
+indexes, `gsi1`, `gsi2` and `gsi3` (an item that leaves an index's key unset is not in it).
 `TableItem` declares those keys once; `schema.table_definition` derives CreateTable from
 it, so the models and the created table cannot drift apart.
 
@@ -53,6 +53,17 @@ class Gsi2(GlobalSecondaryIndex[Any]):
     gsi2sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi3(GlobalSecondaryIndex[Any]):
+    """Pending alert records by next attempt: only while pending (the key is unset after)."""
+
+    class Meta:
+        index_name = "gsi3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
 class TableItem(Model):
     """The table's key schema, shared by every item kind. Never bound or stored itself."""
 
@@ -62,8 +73,11 @@ class TableItem(Model):
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
     gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
     gsi1 = Gsi1()
     gsi2 = Gsi2()
+    gsi3 = Gsi3()
 
 
 class EventItem(TableItem):
@@ -97,7 +111,8 @@ class AgentItem(TableItem):
 
 
 class AlertItem(TableItem):
-    """pk ALERT#<id>, sk ALERT; gsi1 by fingerprint, gsi2 by status.
+    """pk ALERT#<id>, sk ALERT; gsi1 by fingerprint, gsi2 by status, gsi3 PENDING by
+    next_attempt_at while pending.
 
     `version` is an attribute so that a write can be conditional on it.
     """

@@ -57,6 +57,7 @@ MAX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z: the last second a YYYY-MM-DD
 EVENT_DAYS = "EVENT_DAYS"
 AGENT_PK = "AGENT"
 SILENCES = "SILENCES"
+PENDING = "PENDING"
 DAY_SECONDS = 86_400
 KNOWN_DAYS_CAP = 4096  # buckets this process remembers writing (a replay spans many days)
 DAYS_PAGE = 32  # day buckets per Query page: a month of days, a few hundred bytes
@@ -446,9 +447,17 @@ class DynamoAlertStore:
             gsi1sk=f"{first}#{alert.id}",
             gsi2pk=f"ALERTS#{alert.status.value}",
             gsi2sk=f"{last}#{alert.id}",
+            # gsi3 holds pending records only: None leaves the attributes out of the item.
+            gsi3pk=PENDING if alert.pending else None,
+            gsi3sk=self._pending_key(alert) if alert.pending else None,
             version=alert.version,
             body=alert.model_dump_json(),
         )
+
+    @staticmethod
+    def _pending_key(alert: Alert) -> str:
+        _sortable(alert.next_attempt_at, f"alert {alert.id!r}: next_attempt_at")
+        return _time_key(alert.next_attempt_at, alert.id)
 
     def create_alert(self, alert: Alert) -> None:
         item = self._alert_item(alert)
@@ -488,6 +497,17 @@ class DynamoAlertStore:
                 )
                 found.extend(Alert.model_validate_json(item.body) for item in items)
         return select(found, lambda a: (a.last_seen, a.id), None, "desc", limit)
+
+    def list_pending(self, now: int, limit: int = 100) -> list[Alert]:
+        """gsi3 PENDING up to the last key of second `now`, next_attempt_at ascending."""
+        if now < 0 or limit <= 0:
+            return []
+        upto = _time_key(min(now, MAX_TIME), "\uffff")
+        with _dynamo("list pending alerts"):
+            items = self._alerts.gsi3.query(
+                PENDING, self._alerts.gsi3sk <= upto, scan_index_forward=True, limit=limit
+            )
+            return [Alert.model_validate_json(item.body) for item in items]
 
     def create_silence(self, silence: Silence) -> None:
         expires = _sortable(silence.expires_at, f"silence {silence.id!r}: expires_at")

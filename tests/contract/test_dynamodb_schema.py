@@ -59,7 +59,7 @@ EXPECTED_DEFINITION = {
     "TableName": "monitoring",
     "AttributeDefinitions": [
         {"AttributeName": name, "AttributeType": "S"}
-        for name in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
+        for name in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk")
     ],
     "KeySchema": [
         {"AttributeName": "pk", "KeyType": "HASH"},
@@ -74,7 +74,7 @@ EXPECTED_DEFINITION = {
             ],
             "Projection": {"ProjectionType": "ALL"},
         }
-        for n in (1, 2)
+        for n in (1, 2, 3)
     ],
     "BillingMode": "PAY_PER_REQUEST",
 }
@@ -213,9 +213,31 @@ def test_items_are_keyed_as_designed(client: Any, table: str, stores: DynamoStor
         "001700000005#al-1",
         "0",
     )
+    assert "gsi3pk" not in alert and "gsi3sk" not in alert  # not pending: not in gsi3
     silence = raw_item(client, table, "SILENCE#s-1", "SILENCE")
     assert (silence["gsi2pk"], silence["gsi2sk"]) == ("SILENCES", "001700000060#s-1")
     assert silence["expired_at"] == str(T0 + 60)
+
+
+def test_a_pending_alert_is_in_gsi3_only_while_pending(
+    client: Any, table: str, stores: DynamoStores
+) -> None:
+    stores.alerts.create_alert(
+        Alert(
+            id="al-1",
+            fingerprint="fp-1",
+            first_seen=T0,
+            last_seen=T0,
+            pending=True,
+            next_attempt_at=T0 + 7,
+        )
+    )
+    pending = raw_item(client, table, "ALERT#al-1", "ALERT")
+    assert (pending["gsi3pk"], pending["gsi3sk"]) == ("PENDING", "001700000007#al-1")
+    posted = stores.alerts.get_alert("al-1").model_copy(update={"pending": False})
+    stores.alerts.update_alert(posted)
+    done = raw_item(client, table, "ALERT#al-1", "ALERT")
+    assert "gsi3pk" not in done and "gsi3sk" not in done
 
 
 def test_a_listing_queries_only_days_that_hold_events(
@@ -339,6 +361,7 @@ def test_dynamodb_failures_reach_the_core_as_unprocessed_errors(endpoint: str) -
         lambda: missing.agents.list(PaginatedInputDTO()),
         lambda: missing.alerts.find_alert("fp"),
         lambda: missing.alerts.list_alerts(AlertStatus.OPEN),
+        lambda: missing.alerts.list_pending(T0),
         lambda: missing.alerts.list_silences(T0),
     ]
     for call in calls:

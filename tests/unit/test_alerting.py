@@ -169,8 +169,8 @@ def test_two_deliverers_never_both_post(d):
     class Racing(MemoryAlertStore):
         """Another deliverer claims each record right after we list it."""
 
-        def list_alerts(self, status=None, limit=100):
-            listed = super().list_alerts(status, limit)
+        def list_pending(self, now, limit=100):
+            listed = super().list_pending(now, limit)
             for record in listed:
                 super().update_alert(record)  # bumps the version under our feet
             return listed

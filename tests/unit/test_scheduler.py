@@ -44,6 +44,6 @@ def test_a_failing_run_is_logged_not_raised(caplog):
     def broken(*args, **kwargs):
         raise RuntimeError("store down")
 
-    svc.alerts.list_alerts = broken
+    svc.alerts.list_pending = broken
     scheduler._redeliver(svc)
     assert "redelivery failed" in caplog.text
