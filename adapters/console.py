@@ -13,7 +13,7 @@ import threading
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from blocks.alert import alert_blocks
+from blocks.alert import AlertView
 from bot.models import Alert, MessageRef, Signal
 from bot.ports import Clock, SystemClock
 
@@ -36,8 +36,7 @@ class ConsoleChat:
         clock: Clock | None = None,
     ) -> None:
         self._out = out
-        self._templates_dir = templates_dir
-        self._clock = clock or SystemClock()
+        self._view = AlertView(templates_dir, clock or SystemClock())
         self._ts = itertools.count(1)
         self._posted: dict[tuple[str, str], MessageRef] = {}
         self._lock = threading.Lock()
@@ -60,13 +59,7 @@ class ConsoleChat:
         controls: bool,
         thread_ts: str | None = None,
     ) -> MessageRef:
-        blocks, text = alert_blocks(
-            signal,
-            alert,
-            controls=controls,
-            templates_dir=self._templates_dir,
-            now=int(self._clock.now()),
-        )
+        blocks, text = self._view.render(signal, alert, controls=controls)
         ref = self._ref(channel)
         where = f"{channel} (thread {thread_ts})" if thread_ts else channel
         self._print(
@@ -80,13 +73,7 @@ class ConsoleChat:
         return ref
 
     def update_alert(self, ref: MessageRef, signal: Signal, alert: Alert) -> None:
-        _, text = alert_blocks(
-            signal,
-            alert,
-            controls=True,
-            templates_dir=self._templates_dir,
-            now=int(self._clock.now()),
-        )
+        _, text = self._view.render(signal, alert, controls=True)
         self._print(f"── {ref.channel} · updated {ref.ts}: {alert.status.value}\n{text}")
 
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:

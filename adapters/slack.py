@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from blocks.alert import alert_blocks
+from blocks.alert import AlertView
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, truncate
 from bot.errors import ChatError, ChatRejectedError, ChatUnavailableError
 from bot.models import Alert, MessageRef, Signal
@@ -65,8 +65,7 @@ class SlackChat:
                 ConnectionErrorRetryHandler(max_retry_count=max_retries),
             ],
         )
-        self._templates_dir = templates_dir
-        self._clock = clock or SystemClock()
+        self._view = AlertView(templates_dir, clock or SystemClock())
 
     def post_alert(
         self,
@@ -78,13 +77,7 @@ class SlackChat:
         controls: bool,
         thread_ts: str | None = None,
     ) -> MessageRef:
-        blocks, text = alert_blocks(
-            signal,
-            alert,
-            controls=controls,
-            templates_dir=self._templates_dir,
-            now=int(self._clock.now()),
-        )
+        blocks, text = self._view.render(signal, alert, controls=controls)
         metadata = {
             "event_type": METADATA_EVENT_TYPE,
             "event_payload": {"alert_id": message_id, "fingerprint": signal.fingerprint},
@@ -102,13 +95,7 @@ class SlackChat:
         return MessageRef(channel=response["channel"], ts=response["ts"])
 
     def update_alert(self, ref: MessageRef, signal: Signal, alert: Alert) -> None:
-        blocks, text = alert_blocks(
-            signal,
-            alert,
-            controls=True,
-            templates_dir=self._templates_dir,
-            now=int(self._clock.now()),
-        )
+        blocks, text = self._view.render(signal, alert, controls=True)
         _call(self._client.chat_update, channel=ref.channel, ts=ref.ts, text=text, blocks=blocks)
 
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:

@@ -16,6 +16,7 @@ through `fit_message`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from blocks.slack_text import (
 )
 from blocks.templates import render
 from bot.models import Alert, AlertStatus, Signal, SignalState
+from bot.ports import Clock, SystemClock
 
 # Action ids: the outside contract (DESIGN.md, "action ids").
 ACK = "alert_ack"
@@ -390,3 +392,23 @@ def fallback_text(signal: Signal, alert: Alert | None) -> str:
     where = ", ".join(p for p in (_account(signal), signal.region or "") if p)
     text = f"{signal.severity.value} {_phase(signal, alert).value}: {_title(signal)}"
     return escape(f"{text} ({where})" if where else text)
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """How one chat draws alerts: its template overrides, and the clock that says whether
+    a silence still holds. Every Chat adapter renders through one of these."""
+
+    templates_dir: str | Path | None = None
+    clock: Clock = field(default_factory=SystemClock)
+
+    def render(
+        self, signal: Signal, alert: Alert | None, *, controls: bool
+    ) -> tuple[list[dict[str, Any]], str]:
+        return alert_blocks(
+            signal,
+            alert,
+            controls=controls,
+            templates_dir=self.templates_dir,
+            now=int(self.clock.now()),
+        )
