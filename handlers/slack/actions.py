@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -42,23 +44,45 @@ def parse_ref(text: str) -> tuple[str, int] | None:
     return alert_id.removeprefix("alert:"), int(version)
 
 
-def responder(services: Services, client: WebClient, user: str) -> bool:
+class Usergroups:
+    """Usergroup members, read through usergroups.users.list (Tier 2: about 20 a minute)
+    and kept for `ttl` seconds, so that a busy incident's clicks do not exhaust it."""
+
+    def __init__(self, ttl: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def members(self, client: WebClient, group: str) -> frozenset[str]:
+        now = self._clock()
+        with self._lock:
+            cached = self._members.get(group)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        users = frozenset(client.usergroups_users_list(usergroup=group).get("users", []))
+        with self._lock:
+            self._members[group] = (now + self._ttl, users)
+        return users
+
+
+def responder(services: Services, groups: Usergroups, client: WebClient, user: str) -> bool:
     """Everyone, when SLACK_RESPONDERS is empty; else its users and usergroups' members."""
     allowed = services.settings.slack_responders
     if not allowed or user in allowed:
         return True
     for group in (g for g in allowed if g.startswith("S")):
         try:
-            members = client.usergroups_users_list(usergroup=group).get("users", [])
+            if user in groups.members(client, group):
+                return True
         except Exception as err:  # a lookup that fails refuses, never allows
             log.warning("could not read usergroup %s: %s", group, err)
-            continue
-        if user in members:
-            return True
     return False
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, groups: Usergroups | None = None) -> None:
+    groups = groups or Usergroups()
+
     @contextmanager
     def telling(channel: str, user: str) -> Iterator[None]:
         """After the ack nobody hears an exception: log it, and tell the clicker."""
@@ -76,7 +100,7 @@ def register(app: App, services: Services) -> None:
             channel = (body.get("channel") or {}).get("id", "")
             ref = parse_ref(action.get("value") or action.get("block_id") or "")
             with telling(channel, user):
-                if not responder(services, client, user):
+                if not responder(services, groups, client, user):
                     note = NOT_ALLOWED
                 elif ref is None:
                     note = NOTES[Outcome.GONE]
@@ -132,7 +156,7 @@ def register(app: App, services: Services) -> None:
         ref = parse_ref(meta.get("ref", ""))
         user = body["user"]["id"]
         with telling(meta.get("channel", ""), user):
-            if not responder(services, client, user):
+            if not responder(services, groups, client, user):
                 note = NOT_ALLOWED
             elif ref is None:
                 note = NOTES[Outcome.GONE]
