@@ -37,25 +37,20 @@ def open_services(settings: Settings) -> Services:
         )
 
         db = SqliteDatabase(settings.sqlite_path)
-        return Services(
-            settings=settings,
-            events=SqliteEventStore(db, codec),
-            agents=SqliteAgentStore(db, codec),
-            alerts=SqliteAlertStore(db),
-            chat=open_chat(settings),
+        events, agents, alerts = (
+            SqliteEventStore(db, codec),
+            SqliteAgentStore(db, codec),
+            SqliteAlertStore(db),
         )
-    from adapters.dynamodb.stores import (
-        DynamoAgentStore,
-        DynamoAlertStore,
-        DynamoEventStore,
-        open_table,
-    )
+    else:
+        from adapters.dynamodb.stores import open_stores
 
-    table = open_table(settings)
+        stores = open_stores(settings, codec=codec)
+        events, agents, alerts = stores.events, stores.agents, stores.alerts
     return Services(
         settings=settings,
-        events=DynamoEventStore(table, codec),
-        agents=DynamoAgentStore(table, codec),
-        alerts=DynamoAlertStore(table),
+        events=events,
+        agents=agents,
+        alerts=alerts,
         chat=open_chat(settings),
     )

@@ -24,7 +24,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from blocks.alert import AlertView
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, truncate
-from bot.errors import ChatError, ChatRejectedError, ChatUnavailableError
+from bot.errors import ChatRejectedError, ChatUnavailableError
 from bot.models import Alert, MessageRef, Signal
 from bot.ports import Clock, SystemClock
 
@@ -163,4 +163,4 @@ def _call(method: Any, **params: Any) -> Any:
         raise ChatUnavailableError(f"Slack {name}: no answer ({err})") from err
 
 
-__all__ = ["METADATA_EVENT_TYPE", "ChatError", "SlackChat"]
+__all__ = ["METADATA_EVENT_TYPE", "SlackChat"]
