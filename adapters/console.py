@@ -20,9 +20,10 @@ from bot.ports import Clock, SystemClock
 BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
 
 
-def preview_url(blocks: list[dict[str, Any]]) -> str:
-    """A Block Kit Builder link that renders these blocks."""
-    return BUILDER_URL + quote(json.dumps({"blocks": blocks}, separators=(",", ":")), safe="")
+def preview_url(message: dict[str, Any]) -> str:
+    """A Block Kit Builder link that renders a message's blocks and attachments."""
+    shown = {k: message[k] for k in ("blocks", "attachments") if k in message}
+    return BUILDER_URL + quote(json.dumps(shown, separators=(",", ":")), safe="")
 
 
 class ConsoleChat:
@@ -59,7 +60,8 @@ class ConsoleChat:
         controls: bool,
         thread_ts: str | None = None,
     ) -> MessageRef:
-        blocks, text = self._view.render(signal, alert, controls=controls)
+        content = self._view.message(signal, alert, controls=controls)
+        text = content["text"]
         ref = self._ref(channel)
         where = f"{channel} (thread {thread_ts})" if thread_ts else channel
         self._print(
@@ -67,14 +69,17 @@ class ConsoleChat:
             f"{text}\n"
             + "".join(f"  {f.label}: {f.value}\n" for f in signal.fields[:10])
             + (f"  console: {signal.console_url}\n" if signal.console_url else "")
-            + f"  preview: {preview_url(blocks)}"
+            + f"  preview: {preview_url(content)}"
         )
         self._posted[(channel, message_id)] = ref
         return ref
 
     def update_alert(self, ref: MessageRef, signal: Signal, alert: Alert) -> None:
         _, text = self._view.render(signal, alert, controls=True)
-        self._print(f"── {ref.channel} · updated {ref.ts}: {alert.status.value}\n{text}")
+        self._print(
+            f"── {ref.channel} · updated {ref.ts}: {alert.status.value}, "
+            f"seen {alert.count}×\n{text}"
+        )
 
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
         self._print(f"── {channel}{f' (thread {thread_ts})' if thread_ts else ''}\n{text}")

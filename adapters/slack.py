@@ -77,7 +77,7 @@ class SlackChat:
         controls: bool,
         thread_ts: str | None = None,
     ) -> MessageRef:
-        blocks, text = self._view.render(signal, alert, controls=controls)
+        content = self._view.message(signal, alert, controls=controls)
         metadata = {
             "event_type": METADATA_EVENT_TYPE,
             "event_payload": {"alert_id": message_id, "fingerprint": signal.fingerprint},
@@ -85,8 +85,7 @@ class SlackChat:
         response = _call(
             self._post_client.chat_postMessage,
             channel=channel,
-            text=text,
-            blocks=blocks,
+            **content,
             metadata=metadata,
             thread_ts=thread_ts,
             unfurl_links=False,
@@ -95,8 +94,8 @@ class SlackChat:
         return MessageRef(channel=response["channel"], ts=response["ts"])
 
     def update_alert(self, ref: MessageRef, signal: Signal, alert: Alert) -> None:
-        blocks, text = self._view.render(signal, alert, controls=True)
-        _call(self._client.chat_update, channel=ref.channel, ts=ref.ts, text=text, blocks=blocks)
+        content = self._view.message(signal, alert, controls=True)
+        _call(self._client.chat_update, channel=ref.channel, ts=ref.ts, **content)
 
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
         response = _call(

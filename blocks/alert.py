@@ -38,11 +38,12 @@ from blocks.slack_text import (
     plain,
     safe_url,
     truncate,
-    utc,
 )
 from blocks.templates import render
+from bot.lifecycle import resolved_text
 from bot.models import Alert, AlertStatus, Signal, SignalState
 from bot.ports import Clock, SystemClock
+from bot.timeutil import clock_text
 
 # Action ids: the outside contract (DESIGN.md, "action ids").
 ACK = "alert_ack"
@@ -252,33 +253,8 @@ def _summary(
 # ---------------------------------------------------------------------------------------------
 
 
-def _clock(ts: int, now: int | None) -> str:
-    """ "14:05 UTC" on the day of `now` (or with no `now`), else "2024-05-02 14:05 UTC"."""
-    at = utc(ts)
-    same_day = now is None or utc(now).date() == at.date()
-    return at.strftime("%H:%M UTC" if same_day else "%Y-%m-%d %H:%M UTC")
-
-
-def _duration(seconds: int) -> str:
-    """ "45 min", "3 h 20 min", "2 d 4 h"."""
-    minutes = max(seconds, 0) // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
-
-
 def _by(user: str | None) -> str:
     return f" by {mention(user)}" if user else ""
-
-
-def _silenced_by(alert: Alert) -> str | None:
-    """Who silenced it: the record keeps no field for it, so its history tells."""
-    entries = (h for h in reversed(alert.history) if h.action.startswith("silence"))
-    return next((h.by for h in entries if h.by), None)
 
 
 def _status_lines(
@@ -286,24 +262,38 @@ def _status_lines(
 ) -> Iterable[str]:
     if resolved:
         yield _resolved_line(signal, alert, now)
-        return
     if alert is None:
         return
-    if alert.status is AlertStatus.ACKED:
-        at = f" at {_clock(alert.acked_at, now)}" if alert.acked_at else ""
+    if not resolved and alert.status is AlertStatus.ACKED:
+        at = f" at {clock_text(alert.acked_at, now)}" if alert.acked_at else ""
         yield f"Acknowledged{_by(alert.acked_by)}{at}"
-    if is_silenced(alert, now) and alert.silenced_until is not None:
-        yield f"Silenced{_by(_silenced_by(alert))} until {_clock(alert.silenced_until, now)}"
+    if not resolved and is_silenced(alert, now) and alert.silenced_until is not None:
+        yield _silenced_line(alert, now)
+    if alert.flaps > 1:
+        since = clock_text(alert.first_seen, now)
+        yield f"Flapping: fired {alert.flaps} separate times since {since}"
     if alert.count > 1:
-        yield f"Seen {alert.count} times since {_clock(alert.first_seen, now)}"
+        yield (
+            f"Seen {alert.count} times since {clock_text(alert.first_seen, now)}, "
+            f"last at {clock_text(alert.last_seen, now)}"
+        )
+
+
+def _silenced_line(alert: Alert, now: int | None) -> str:
+    """Who silenced it, what and why: the record keeps no field for it, so history tells."""
+    assert alert.silenced_until is not None
+    entry = next((h for h in reversed(alert.history) if h.action == "silenced"), None)
+    until = clock_text(alert.silenced_until, now)
+    line = f"Silenced{_by(entry.by if entry else None)} until {until}"
+    if entry is not None and entry.note:
+        line += f" · {escape(one_line(entry.note))}"
+    return line
 
 
 def _resolved_line(signal: Signal, alert: Alert | None, now: int | None) -> str:
-    at = (alert.resolved_at if alert else None) or signal.time
-    line = f"Resolved at {_clock(at, now)}" if at > 0 else "Resolved"
-    if alert is not None and at >= alert.first_seen:
-        line += f", open for {_duration(at - alert.first_seen)}"
-    return line
+    if alert is not None:
+        return resolved_text(alert, now)
+    return f"Resolved at {clock_text(signal.time, now)}" if signal.time > 0 else "Resolved"
 
 
 def _status(
@@ -394,6 +384,16 @@ def fallback_text(signal: Signal, alert: Alert | None) -> str:
     return escape(f"{text} ({where})" if where else text)
 
 
+def alert_color(signal: Signal, alert: Alert | None) -> str:
+    """The message's colour bar: green once resolved, the severity's colour while firing,
+    blue for information."""
+    if is_resolved(signal, alert):
+        return SignalState.RESOLVED.color()
+    if signal.state is SignalState.FIRING or alert is not None:
+        return signal.severity.color()
+    return SignalState.INFO.color()
+
+
 @dataclass(frozen=True)
 class AlertView:
     """How one chat draws alerts: its template overrides, and the clock that says whether
@@ -412,3 +412,15 @@ class AlertView:
             templates_dir=self.templates_dir,
             now=int(self.clock.now()),
         )
+
+    def message(self, signal: Signal, alert: Alert | None, *, controls: bool) -> dict[str, Any]:
+        """chat.postMessage / chat.update content: the header on top, and the rest in an
+        attachment whose colour bar says the state (green once resolved)."""
+        blocks, text = self.render(signal, alert, controls=controls)
+        return {
+            "text": text,
+            "blocks": blocks[:1],
+            "attachments": [
+                {"color": alert_color(signal, alert), "fallback": text, "blocks": blocks[1:]}
+            ],
+        }

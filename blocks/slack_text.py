@@ -15,8 +15,9 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
+
+from bot.timeutil import utc
 
 # ---------------------------------------------------------------------------------------------
 # Slack's limits (https://api.slack.com/reference/block-kit)
@@ -124,15 +125,6 @@ def mention(user: Any) -> str:
     """`<@U123>` for a real Slack user id; anything else is shown as escaped text."""
     text = str(user)
     return f"<@{text}>" if _USER_ID.fullmatch(text) else escape(text)
-
-
-# The times a datetime can show: from the epoch to 9999-12-31T23:59:59Z.
-_MAX_TS = 253_402_300_799
-
-
-def utc(ts: int | float) -> datetime:
-    """Epoch seconds as a UTC datetime, clamped to what a datetime can show."""
-    return datetime.fromtimestamp(min(max(int(ts), 0), _MAX_TS), tz=UTC)
 
 
 def date_token(ts: int, fmt: str = "{date_short_pretty} {time}") -> str:

@@ -1,8 +1,10 @@
 """What people do to an alert from its message: acknowledge, silence, and undo both.
 
-Each action names the alert version the clicked message showed; a click on an older
-version (someone else acted first, or the alert changed) is stale and changes nothing.
-Each change is stored first, then drawn in the message, then told in its thread.
+Each action names the alert version the clicked message showed. A click is stale, and
+changes nothing, when the alert's status or silence changed after that version (someone
+else acted first, it resolved or reopened); repeats that only moved the count on do not
+make it stale. Each change is stored first, then drawn in the message at once (people's
+clicks are not coalesced), then told in its thread.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ import uuid
 from collections.abc import Callable
 from enum import StrEnum
 
-from bot.alerting import Delivery, redraw
+from bot.alerting import Delivery, redraw, refresh_silences
 from bot.errors import (
     ChatRejectedError,
     ChatUnavailableError,
     NotFoundError,
     StaleVersionError,
 )
-from bot.models import Alert, AlertStatus, HistoryEntry, Silence
-from bot.timeutil import to_iso
+from bot.models import Alert, AlertStatus, HistoryEntry, Silence, SilenceScope
+from bot.silences import SCOPE_WORDS, alert_matchers, holding
+from bot.timeutil import clock_text
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +34,12 @@ class Outcome(StrEnum):
     DONE = "done"
     STALE = "stale"
     GONE = "gone"
+    NO_SCOPE = "no_scope"
 
 
-def _hhmm(ts: int) -> str:
-    return to_iso(ts)[11:16] + " UTC"
+def current(alert: Alert, version: int) -> bool:
+    """The clicked message showed the alert's present state (status and silence)."""
+    return alert.state_version <= version <= alert.version
 
 
 def _act(
@@ -50,7 +55,7 @@ def _act(
         alert = d.alerts.get_alert(alert_id)
     except NotFoundError:
         return Outcome.GONE
-    if alert.version != version or not allowed(alert):
+    if not current(alert, version) or not allowed(alert):
         redraw(alert, d)  # heal the message the click came from: show the alert as it is
         return Outcome.STALE
     now = d.now()
@@ -58,7 +63,7 @@ def _act(
         changed = d.alerts.update_alert(change(alert, now))
     except NotFoundError:
         return Outcome.GONE
-    except StaleVersionError:  # another click won the race
+    except StaleVersionError:  # another writer won the race
         log.info("action on alert %s lost a race", alert_id)
         return Outcome.STALE
     if after is not None:  # side effects only once the change is ours
@@ -78,9 +83,17 @@ def _tell(d: Delivery, alert: Alert, text: str) -> None:
         log.warning("alert %s changed, but its thread was not told: %s", alert.id, err)
 
 
-def _with(alert: Alert, now: int, action: str, by: str, **update: object) -> Alert:
-    entry = HistoryEntry(at=now, action=action, by=by)
-    return alert.model_copy(update={**update, "history": [*alert.history, entry]})
+def _with(
+    alert: Alert, now: int, action: str, by: str, note: str | None = None, **update: object
+) -> Alert:
+    entry = HistoryEntry(at=now, action=action, by=by, note=note)
+    return alert.model_copy(
+        update={
+            **update,
+            "state_version": alert.version + 1,
+            "history": [*alert.history, entry],
+        }
+    )
 
 
 def acknowledge(d: Delivery, alert_id: str, version: int, user: str) -> Outcome:
@@ -92,7 +105,7 @@ def acknowledge(d: Delivery, alert_id: str, version: int, user: str) -> Outcome:
         lambda a, now: _with(
             a, now, "acknowledged", user, status=AlertStatus.ACKED, acked_by=user, acked_at=now
         ),
-        lambda a, now: f"<@{user}> acknowledged this at {_hhmm(now)}",
+        lambda a, now: f"<@{user}> acknowledged this at {clock_text(now)}",
     )
 
 
@@ -105,45 +118,80 @@ def unacknowledge(d: Delivery, alert_id: str, version: int, user: str) -> Outcom
         lambda a, now: _with(
             a, now, "unacknowledged", user, status=AlertStatus.OPEN, acked_by=None, acked_at=None
         ),
-        lambda a, now: f"<@{user}> took back the acknowledgement at {_hhmm(now)}",
+        lambda a, now: f"<@{user}> took back the acknowledgement at {clock_text(now)}",
     )
 
 
 def silence(
-    d: Delivery, alert_id: str, version: int, user: str, seconds: int, reason: str = ""
+    d: Delivery,
+    alert_id: str,
+    version: int,
+    user: str,
+    seconds: int,
+    reason: str = "",
+    scope: SilenceScope = "alert",
 ) -> Outcome:
-    """Silence the alert's fingerprint until now + seconds: its new events are stored,
-    not posted, whatever the alert does meanwhile."""
+    """Silence what the alert is about (its fingerprint, its resource, or its account and
+    source) until now + seconds: matching events are stored, not posted, and matching
+    alerts stay quiet, whatever they do meanwhile (resolve, reopen, flap)."""
+    try:
+        matcher = alert_matchers(d.alerts.get_alert(alert_id)).get(scope)
+    except NotFoundError:
+        return Outcome.GONE
+    if matcher is None:
+        return Outcome.NO_SCOPE
+    made: list[Silence] = []
 
     def record(alert: Alert, now: int) -> None:
-        d.alerts.create_silence(
+        made.append(
             Silence(
                 id=uuid.uuid4().hex,
-                scope="alert",
-                matcher=alert.fingerprint,
+                scope=scope,
+                matcher=matcher,
                 created_by=user,
                 reason=reason,
                 created_at=now,
                 expires_at=now + seconds,
             )
         )
+        d.alerts.create_silence(made[0])
+        if scope != "alert":  # it may hold other live alerts too: redraw them
+            refresh_silences(d)
+
+    def until(alert: Alert, now: int) -> int:
+        return max(now + seconds, alert.silenced_until or 0)
 
     return _act(
         d,
         alert_id,
         version,
         lambda a: a.status is not AlertStatus.RESOLVED,
-        lambda a, now: _with(a, now, "silenced", user, silenced_until=now + seconds),
-        lambda a, now: f"<@{user}> silenced this until {to_iso(a.silenced_until or now)}",
+        lambda a, now: _with(
+            a,
+            now,
+            "silenced",
+            user,
+            note=" · ".join(p for p in (f"{SCOPE_WORDS[scope]} ({matcher})", reason) if p),
+            silenced_until=until(a, now),
+        ),
+        lambda a, now: (
+            f"<@{user}> silenced {SCOPE_WORDS[scope]} until "
+            f"{clock_text(a.silenced_until or now + seconds, now)}"
+        ),
         after=record,
     )
 
 
 def unsilence(d: Delivery, alert_id: str, version: int, user: str) -> Outcome:
+    """Lift every silence holding the alert; others it held are redrawn too."""
+    lifted: list[Silence] = []
+
     def lift(alert: Alert, now: int) -> None:
-        for active in d.alerts.list_silences(now):
-            if active.matcher == alert.fingerprint:
-                d.alerts.delete_silence(active.id)
+        for active in holding(alert_matchers(alert), d.alerts.list_silences(now), now):
+            d.alerts.delete_silence(active.id)
+            lifted.append(active)
+        if any(s.scope != "alert" for s in lifted):
+            refresh_silences(d)
 
     return _act(
         d,
@@ -151,6 +199,6 @@ def unsilence(d: Delivery, alert_id: str, version: int, user: str) -> Outcome:
         version,
         lambda a: a.silenced_until is not None,
         lambda a, now: _with(a, now, "unsilenced", user, silenced_until=None),
-        lambda a, now: f"<@{user}> lifted the silence at {_hhmm(now)}",
+        lambda a, now: f"<@{user}> lifted the silence at {clock_text(now)}",
         after=lift,
     )

@@ -1,12 +1,15 @@
-"""From stored events to Slack: one message per alert, Slack's failures survived.
+"""From stored events to Slack: one root message per alert for its whole life.
 
 Persist before notify: ingest stores the event first, then `notify` turns each new
 event's signals into alert records and posts them. A record is written, pending, before
-its post; a post that fails leaves it pending for `redeliver`, which claims it, looks for
+its post; a post that fails leaves it pending for `flush`, which claims it, looks for
 the message (its metadata carries the alert id) in case an earlier attempt reached Slack,
 and only then posts again, with backoff.
 
-Threads for repeats, flapping and storms come later; here a repeat counts and redraws.
+Later events of an alert (repeats, recovery, a reopening within the reopen window) change
+its record, and `bot.lifecycle.plan` decides, in the same conditional write, which root
+edit and thread reply may go now and which wait for the coalescing window; `flush` sends
+those when due. Silences are read at every event, so one set before a flap still holds.
 """
 
 from __future__ import annotations
@@ -16,29 +19,30 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot import lifecycle
 from bot.errors import ChatRejectedError, ChatUnavailableError, ConflictError, StaleVersionError
+from bot.lifecycle import CLAIM_S, COALESCE_S, Work
 from bot.models import Alert, AlertStatus, Event, HistoryEntry, Signal, SignalState
 from bot.ports import AlertStore, Chat, Clock
+from bot.silences import alert_matchers, matchers, silenced_until
 
 log = logging.getLogger(__name__)
 
 SAVE_ATTEMPTS = 5
-FIRST_RETRY_S = 5
-MAX_RETRY_S = 3600
 LOOKBACK_S = 300  # how far before an alert's first post attempt to search the channel
-# How long one deliverer owns a pending post before another may take it: well above the
-# longest inline attempt (a 10 s timeout, and Retry-After waits on up to three 429s).
-CLAIM_S = 300
+OPEN_LIMIT = 1000  # live alerts re-checked when silences change
 
 
 @dataclass
 class Delivery:
-    """The ports alert delivery needs, and where alerts go."""
+    """The ports alert delivery needs, where alerts go, and the lifecycle's windows."""
 
     alerts: AlertStore
     chat: Chat
     clock: Clock
     channel: str
+    reopen_window: int = 3600
+    coalesce: int = COALESCE_S
 
     def now(self) -> int:
         return int(self.clock.now())
@@ -59,27 +63,38 @@ def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
     now = d.now()
     current = d.alerts.find_alert(signal.fingerprint)
     live = current if current is not None and current.status is not AlertStatus.RESOLVED else None
-    if signal.state is SignalState.FIRING and live is not None:
-        repeated = save(d.alerts, live, lambda a: _repeat(a, now))
-        if repeated.message is None and not repeated.pending:
-            # Held back by a silence that has since ended: show it now.
-            if silenced(signal.fingerprint, now, d.alerts):
-                return repeated
-            woken = save(d.alerts, repeated, lambda a: _wake(a, now))
-            return deliver(woken, d, look_first=True)
-        redraw(repeated, d)  # the count moved, and so did the version its buttons carry
-        return repeated
+    if signal.state is SignalState.FIRING:
+        if live is not None or (
+            current is not None and lifecycle.reopenable(current, now, d.reopen_window)
+        ):
+            target = live or current
+            assert target is not None
+            until = silenced_until(matchers(signal.fingerprint, signal), _silences(d, now), now)
+            return advance(d, target, lambda a: lifecycle.fire(a, now, until))
+        return _open(event, signal, d, "alert")
     if signal.state is SignalState.RESOLVED and live is not None:
-        resolved = save(d.alerts, live, lambda a: _resolve(a, now))
-        redraw(resolved, d)
-        return resolved
-    kind = "alert" if signal.state is SignalState.FIRING else "notification"
+        return advance(d, live, lambda a: lifecycle.resolve(a, now))
+    return _open(event, signal, d, "notification", under=live)
+
+
+def _silences(d: Delivery, now: int) -> list:
+    return d.alerts.list_silences(now)
+
+
+def _open(
+    event: Event, signal: Signal, d: Delivery, kind: str, under: Alert | None = None
+) -> Alert | None:
+    """A new record: an alert (with controls), or a notification, threaded under `under`."""
+    now = d.now()
+    until = None
+    if kind == "alert":
+        until = silenced_until(matchers(signal.fingerprint, signal), _silences(d, now), now)
     record = Alert(
         id=record_id(kind, signal.fingerprint, event.id),
         # Notifications keep their own fingerprint space, so that one never hides the
         # open alert of the same fingerprint from find_alert.
         fingerprint=signal.fingerprint if kind == "alert" else f"{signal.fingerprint}#note",
-        kind=kind,
+        kind="alert" if kind == "alert" else "notification",
         status=AlertStatus.OPEN if kind == "alert" else AlertStatus.RESOLVED,
         title=signal.title,
         severity=signal.severity,
@@ -87,24 +102,53 @@ def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
         account=signal.account,
         first_seen=now,
         last_seen=now,
-        pending=True,
-        # The inline attempt below owns the post for CLAIM_S; only then may redelivery.
-        next_attempt_at=now + CLAIM_S,
-        channel=d.channel,
+        opened_at=now,
+        silenced_until=until,
+        # A silence holds the post back; else the inline attempt below owns it for CLAIM_S.
+        pending=until is None,
+        next_attempt_at=now + CLAIM_S if until is None else 0,
+        channel=under.message.channel if under and under.message else d.channel,
+        thread_ts=under.message.ts if under and under.message else None,
         signal=signal,
-        history=[HistoryEntry(at=now, action="fired" if kind == "alert" else "noted")],
+        history=[
+            HistoryEntry(
+                at=now,
+                action="fired" if kind == "alert" else "noted",
+                note="silenced: stored, not posted" if until else None,
+            )
+        ],
     )
     try:
         d.alerts.create_alert(record)
     except ConflictError:  # another instance is delivering this very event
         return None
-    if kind == "alert" and silenced(signal.fingerprint, now, d.alerts):
-        return save(d.alerts, record, lambda a: _quiet(a, now))
-    return deliver(record, d)
+    return record if until else deliver(record, d)
 
 
-def silenced(fingerprint: str, now: int, alerts: AlertStore) -> bool:
-    return any(s.matcher == fingerprint for s in alerts.list_silences(now))
+def advance(d: Delivery, alert: Alert, change: Callable[[Alert], Alert]) -> Alert:
+    """Apply a change, reserve the Slack work it makes due, and do that work."""
+    now = d.now()
+    saved, work = commit(d.alerts, alert, lambda a: lifecycle.plan(change(a), now, d.coalesce))
+    return perform(saved, work, d)
+
+
+def perform(alert: Alert, work: Work, d: Delivery) -> Alert:
+    """Make the reserved Slack calls; what fails is put back for a later flush."""
+    if work.post:
+        return deliver(alert, d, look_first=True)
+    if not work:
+        return alert
+    assert alert.message is not None and alert.signal is not None
+    try:
+        if work.edit:
+            d.chat.update_alert(alert.message, alert.signal, alert)
+        if work.reply is not None:
+            d.chat.post_text(alert.message.channel, work.reply, thread_ts=alert.message.ts)
+    except (ChatUnavailableError, ChatRejectedError) as err:
+        log.warning("slack work on alert %s failed (%s); it will be retried", alert.id, err)
+        now = d.now()
+        return save(d.alerts, alert, lambda a: lifecycle.failed(a, work, now, d.coalesce))
+    return alert
 
 
 def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
@@ -132,89 +176,105 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
                 shown if record.kind == "alert" else None,
                 message_id=record.id,
                 controls=record.kind == "alert",
+                thread_ts=record.thread_ts,
             )
             posted = True
     except (ChatUnavailableError, ChatRejectedError) as err:
-        wait = min(FIRST_RETRY_S * 2**record.attempts, MAX_RETRY_S)
+        wait = lifecycle.backoff(record.attempts)
         log.warning("post of %s %s failed (%s); retry in %ds", record.kind, record.id, err, wait)
         return save(d.alerts, record, lambda a: _retry_later(a, now + wait))
-    saved = save(
-        d.alerts, record, lambda a: a.model_copy(update={"message": ref, "pending": False})
-    )
-    # A found message shows whatever version it was posted with, and a repeat or a click
-    # may have landed while the post was in flight: then draw the alert as it is now.
-    if record.kind == "alert" and (not posted or saved.version != shown.version):
-        redraw(saved, d)
-    return saved
+
+    def posted_as(a: Alert) -> Alert:
+        # A found message shows whatever version it was posted with, and an event or a
+        # click may have landed while the post was in flight: then the root needs an edit.
+        behind = not posted or a.version != record.version
+        return a.model_copy(
+            update={
+                "message": ref,
+                "attempts": 0,
+                "edited_at": now,
+                "replied_at": now,
+                "told": lifecycle.told_now(record),
+                "dirty": record.kind == "alert" and behind,
+            }
+        )
+
+    saved, work = commit(d.alerts, record, lambda a: lifecycle.plan(posted_as(a), now, d.coalesce))
+    return perform(saved, work, d)
 
 
-def redeliver(d: Delivery, limit: int = 500) -> int:
-    """Retry every pending record that is due. Returns how many were posted.
+def flush(d: Delivery, limit: int = 500) -> int:
+    """Do every record's due Slack work: posts to retry, edits and replies held back by
+    the coalescing window. Returns how many records had work done.
 
-    Each record is claimed first (a conditional write of its next attempt time), so two
-    deliverers, an inline post and this job or two instances of it, never both post it.
+    Each record is claimed by the plan's conditional write, so two flushers, or a flush
+    and an event of the same alert, never both do one piece of work.
     """
     now = d.now()
-    posted = 0
+    done = 0
     for record in d.alerts.list_pending(now, limit):
         if record.signal is None:  # nothing to draw
             continue
         try:
-            claimed = d.alerts.update_alert(
-                record.model_copy(update={"next_attempt_at": now + CLAIM_S})
-            )
-        except StaleVersionError:  # someone else is on it
+            saved, work = lifecycle.plan(record, now, d.coalesce)
+            claimed = d.alerts.update_alert(saved)
+        except StaleVersionError:  # someone else moved it on; their plan covers it
             continue
-        posted += not deliver(claimed, d, look_first=True).pending
-    return posted
+        if work:
+            done += perform(claimed, work, d).attempts == 0  # else it failed, and waits
+    return done
 
 
-def save(alerts: AlertStore, alert: Alert, change: Callable[[Alert], Alert]) -> Alert:
-    """Apply `change` and write it, re-reading and re-applying when another writer won."""
+def refresh_silences(d: Delivery) -> int:
+    """Bring live alerts in line with the silences in force: one that began, ended or was
+    lifted redraws the alert, and an alert held back until now is posted. Returns how
+    many alerts changed."""
+    now = d.now()
+    silences = _silences(d, now)
+    changed = 0
+    for status in (AlertStatus.OPEN, AlertStatus.ACKED):
+        for alert in d.alerts.list_alerts(status, OPEN_LIMIT):
+            if alert.kind != "alert":
+                continue
+            until = silenced_until(alert_matchers(alert), silences, now)
+            if until == alert.silenced_until:
+                continue
+            try:
+                advance(d, alert, lambda a, until=until: lifecycle.resilence(a, now, until))
+            except (StaleVersionError, ConflictError) as err:
+                log.warning("could not apply silences to alert %s: %s", alert.id, err)
+                continue
+            changed += 1
+    return changed
+
+
+def commit(
+    alerts: AlertStore, alert: Alert, change: Callable[[Alert], tuple[Alert, Work]]
+) -> tuple[Alert, Work]:
+    """`save` for a change that also reserves work: the work of the write that won."""
     for _ in range(SAVE_ATTEMPTS):
+        changed, work = change(alert)
         try:
-            return alerts.update_alert(change(alert))
+            return alerts.update_alert(changed), work
         except StaleVersionError:
             alert = alerts.get_alert(alert.id)
     raise StaleVersionError(f"alert {alert.id} kept changing under us")
 
 
+def save(alerts: AlertStore, alert: Alert, change: Callable[[Alert], Alert]) -> Alert:
+    """Apply `change` and write it, re-reading and re-applying when another writer won."""
+    return commit(alerts, alert, lambda a: (change(a), Work()))[0]
+
+
 def redraw(alert: Alert, d: Delivery) -> None:
-    """Show a changed alert in its message; a failure only leaves the message behind."""
+    """Show a changed alert in its message now (people's clicks are not coalesced); a
+    failure only leaves the message behind."""
     if alert.message is None or alert.signal is None:
         return
     try:
         d.chat.update_alert(alert.message, alert.signal, alert)
     except (ChatUnavailableError, ChatRejectedError) as err:
         log.warning("could not redraw alert %s: %s", alert.id, err)
-
-
-def _repeat(alert: Alert, now: int) -> Alert:
-    return alert.model_copy(update={"count": alert.count + 1, "last_seen": now})
-
-
-def _resolve(alert: Alert, now: int) -> Alert:
-    return alert.model_copy(
-        update={
-            "status": AlertStatus.RESOLVED,
-            "resolved_at": now,
-            "last_seen": now,
-            "history": [*alert.history, HistoryEntry(at=now, action="resolved")],
-        }
-    )
-
-
-def _wake(alert: Alert, now: int) -> Alert:
-    entry = HistoryEntry(at=now, action="posted", note="the silence ended")
-    return alert.model_copy(
-        update={"pending": True, "next_attempt_at": now + CLAIM_S,
-                "history": [*alert.history, entry]}
-    )  # fmt: skip
-
-
-def _quiet(alert: Alert, now: int) -> Alert:
-    entry = HistoryEntry(at=now, action="silenced", note="stored, not posted")
-    return alert.model_copy(update={"pending": False, "history": [*alert.history, entry]})
 
 
 def _retry_later(alert: Alert, when: int) -> Alert:

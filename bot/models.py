@@ -408,11 +408,23 @@ class HistoryEntry(Model):
     note: str | None = None
 
 
+class Told(Model):
+    """What an alert's thread has been told, so that the next reply says only what is new."""
+
+    count: int = 1
+    flaps: int = 0
+    resolved: bool = False
+
+
 class Alert(Model):
-    """The life of one alert: one Slack message from first firing to resolution.
+    """The life of one alert: one Slack message from first firing to resolution, and
+    through any reopening within the reopen window.
 
     `version` is bumped by every write and compared on write, so that two writers (two
-    Lambda instances, two clicks) never silently overwrite each other.
+    Lambda instances, two clicks) never silently overwrite each other. `state_version`
+    is the version of the last change people act on (status, silence, reopening): a
+    click naming an older version is stale, one naming a newer version is not, although
+    repeats moved `version` on.
     """
 
     id: str
@@ -432,15 +444,25 @@ class Alert(Model):
     acked_by: str | None = None
     acked_at: int | None = None
     resolved_at: int | None = None
+    # Slack work outstanding (a post not yet confirmed, or an edit or a reply held back
+    # by the coalescing window), due at next_attempt_at.
     pending: bool = False
     parent_id: str | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
+    state_version: int = 0
+    opened_at: int = 0  # the latest (re)opening; 0 means first_seen
     # Delivery: what to draw, where, and when to try again after Slack failed.
     kind: Literal["alert", "notification"] = "alert"
     channel: str | None = None
+    thread_ts: str | None = None  # a notification threaded under an open alert
     signal: Signal | None = None
     attempts: int = 0
     next_attempt_at: int = 0
+    # Coalescing: at most one root edit and one thread reply per window.
+    dirty: bool = False  # the root shows less than the record knows
+    edited_at: int = 0
+    replied_at: int = 0
+    told: Told = Field(default_factory=Told)
 
 
 SilenceScope = Literal["alert", "resource", "account_source"]

@@ -34,7 +34,13 @@ class Services:
     @property
     def delivery(self) -> Delivery:
         channel = self.settings.slack_alerts_channel or CONSOLE_CHANNEL
-        return Delivery(alerts=self.alerts, chat=self.chat, clock=self.clock, channel=channel)
+        return Delivery(
+            alerts=self.alerts,
+            chat=self.chat,
+            clock=self.clock,
+            channel=channel,
+            reopen_window=self.settings.reopen_window,
+        )
 
     def ingest(self, body: Any) -> IngestResult:
         """Store a decoded body's events once, then alert on the new ones."""

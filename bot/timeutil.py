@@ -49,3 +49,31 @@ def parse_time(value: object) -> int | None:
 def to_iso(seconds: int | float) -> str:
     """Epoch seconds → "2024-11-17T12:00:00Z", the seed's display format."""
     return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# The times a datetime can show: from the epoch to 9999-12-31T23:59:59Z.
+_MAX_TS = 253_402_300_799
+
+
+def utc(ts: int | float) -> datetime:
+    """Epoch seconds as a UTC datetime, clamped to what a datetime can show."""
+    return datetime.fromtimestamp(min(max(int(ts), 0), _MAX_TS), tz=UTC)
+
+
+def clock_text(ts: int, now: int | None = None) -> str:
+    """ "14:05 UTC" on the day of `now` (or with no `now`), else "2024-05-02 14:05 UTC"."""
+    at = utc(ts)
+    same_day = now is None or utc(now).date() == at.date()
+    return at.strftime("%H:%M UTC" if same_day else "%Y-%m-%d %H:%M UTC")
+
+
+def duration_text(seconds: int) -> str:
+    """ "45 min", "3 h 20 min", "2 d 4 h": how long, as people say it."""
+    minutes = max(seconds, 0) // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"

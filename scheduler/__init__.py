@@ -4,38 +4,52 @@ EventBridge schedules invoke the same use cases through Lambda functions)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.alerting import redeliver
+from bot.alerting import Delivery, flush, refresh_silences
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-REDELIVER_EVERY_S = 15
+# Well inside the 10 s coalescing window, so that held-back edits and replies go on time.
+FLUSH_EVERY_S = 5
+SILENCES_EVERY_S = 30
+
+JOBS: dict[str, tuple[Callable[[Delivery], int], int, str]] = {
+    "flush": (flush, FLUSH_EVERY_S, "sent the due Slack work of %d alerts"),
+    "silences": (refresh_silences, SILENCES_EVERY_S, "silences changed on %d alerts"),
+}
 
 
 def start(services: Services) -> BackgroundScheduler:
-    """Start the background jobs: redelivery of posts Slack has not taken yet."""
+    """Start the background jobs: the due Slack work (posts to retry, coalesced edits and
+    replies), and redrawing alerts whose silences began or ended."""
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(
-        _redeliver,
-        "interval",
-        seconds=REDELIVER_EVERY_S,
-        args=[services],
-        id="redeliver",
-        max_instances=1,
-        coalesce=True,
-    )
+    for name, (_, every, _) in JOBS.items():
+        scheduler.add_job(
+            run_job,
+            "interval",
+            seconds=every,
+            args=[name, services],
+            id=name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=every,
+        )
     scheduler.start()
     return scheduler
 
 
-def _redeliver(services: Services) -> None:
+def run_job(name: str, services: Services) -> int:
+    """One run of a job; a failing run is logged and must not stop the next one."""
+    job, every, done = JOBS[name]
     try:
-        posted = redeliver(services.delivery)
-    except Exception:  # a failing job run must not stop the next one
-        log.exception("redelivery failed; it runs again in %ds", REDELIVER_EVERY_S)
-        return
-    if posted:
-        log.info("redelivered %d pending posts", posted)
+        count = job(services.delivery)
+    except Exception:
+        log.exception("job %s failed; it runs again in %ds", name, every)
+        return 0
+    if count:
+        log.info(done, count)
+    return count

@@ -18,18 +18,21 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from blocks.modals import SILENCE_MODAL, silence_modal, submitted
 from bot import alert_actions
 from bot.alert_actions import SILENCE_CHOICES, Outcome
 from bot.config import parse_duration
+from bot.errors import NotFoundError
 from bot.services import Services
+from bot.silences import SCOPE_WORDS
 
 log = logging.getLogger(__name__)
 
-SILENCE_MODAL = "alert_silence_modal"
 NOTES = {
     Outcome.STALE: "This alert changed since that message was drawn; nothing was done. "
     "Use the message as it is now.",
     Outcome.GONE: "This alert no longer exists; nothing was done.",
+    Outcome.NO_SCOPE: "This alert does not name that scope; nothing was done.",
 }
 MAX_SILENCE_S = 30 * 86400
 FAILED = "Something went wrong, and nothing may have been done; the bot's log says why."
@@ -129,10 +132,19 @@ def register(app: App, services: Services, groups: Usergroups | None = None) -> 
         ack()
         if choice == "custom":
             channel = (body.get("channel") or {}).get("id", "")
-            with telling(channel, body["user"]["id"]):
+            user = body["user"]["id"]
+            ref = parse_ref(action.get("block_id", ""))
+            with telling(channel, user):
+                try:
+                    alert = services.alerts.get_alert(ref[0]) if ref else None
+                except NotFoundError:
+                    alert = None
+                if alert is None or ref is None:
+                    services.chat.post_ephemeral(channel, user, NOTES[Outcome.GONE])
+                    return
                 client.views_open(
                     trigger_id=body["trigger_id"],
-                    view=silence_modal(action.get("block_id", ""), channel),
+                    view=silence_modal(alert, f"{ref[0]}:{ref[1]}", channel),
                 )
 
     @app.action("alert_open_console")
@@ -141,53 +153,36 @@ def register(app: App, services: Services, groups: Usergroups | None = None) -> 
 
     @app.view(SILENCE_MODAL)
     def silence_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient):
-        values = (view.get("state") or {}).get("values") or {}
-        text = ((values.get("duration") or {}).get("value") or {}).get("value") or ""
-        reason = ((values.get("reason") or {}).get("value") or {}).get("value") or ""
+        answers = submitted(view)
+        errors = {}
         try:
-            seconds = parse_duration(text)
+            seconds = parse_duration(answers["duration"])
             if seconds > MAX_SILENCE_S:
                 raise ValueError("a silence lasts 30 days at most")
         except ValueError as err:
-            ack(response_action="errors", errors={"duration": str(err)})
+            errors["duration"] = str(err)
+        if not answers["reason"].strip():
+            errors["reason"] = "Say why, so that others know when it may be lifted."
+        scope = answers["scope"] or "alert"
+        if scope not in SCOPE_WORDS:
+            errors["scope"] = "Pick one of the choices."
+        if errors:
+            ack(response_action="errors", errors=errors)
             return
         ack()
         meta = json.loads(view.get("private_metadata") or "{}")
         ref = parse_ref(meta.get("ref", ""))
         user = body["user"]["id"]
-        with telling(meta.get("channel", ""), user):
+        channel = meta.get("channel", "")
+        with telling(channel, user):
             if not responder(services, groups, client, user):
                 note = NOT_ALLOWED
             elif ref is None:
                 note = NOTES[Outcome.GONE]
             else:
-                note = NOTES.get(alert_actions.silence(d, ref[0], ref[1], user, seconds, reason))
+                outcome = alert_actions.silence(
+                    d, ref[0], ref[1], user, seconds, answers["reason"].strip(), scope
+                )
+                note = NOTES.get(outcome)
             if note:
-                services.chat.post_ephemeral(meta.get("channel", ""), user, note)
-
-
-def silence_modal(ref: str, channel: str) -> dict[str, Any]:
-    """The custom silence: how long, and why."""
-    return {
-        "type": "modal",
-        "callback_id": SILENCE_MODAL,
-        "private_metadata": json.dumps({"ref": ref, "channel": channel}),
-        "title": {"type": "plain_text", "text": "Silence alert"},
-        "submit": {"type": "plain_text", "text": "Silence"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "duration",
-                "label": {"type": "plain_text", "text": "For how long (45m, 2h, 3d)"},
-                "element": {"type": "plain_text_input", "action_id": "value"},
-            },
-            {
-                "type": "input",
-                "block_id": "reason",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Why"},
-                "element": {"type": "plain_text_input", "action_id": "value", "multiline": True},
-            },
-        ],
-    }
+                services.chat.post_ephemeral(channel, user, note)

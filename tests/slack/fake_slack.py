@@ -234,6 +234,27 @@ def validate_blocks(blocks: Any) -> list[str]:
     return errors
 
 
+def validate_attachments(attachments: Any) -> list[str]:
+    """Errors for an attachments array: each an object; its blocks held to the block rules."""
+    if not isinstance(attachments, list):
+        return ["must be an array [json-pointer:/attachments]"]
+    errors = []
+    for i, attachment in enumerate(attachments):
+        where = f"/attachments/{i}"
+        if not isinstance(attachment, dict):
+            errors.append(f"must be an object [json-pointer:{where}]")
+            continue
+        color = attachment.get("color")
+        if color is not None and not (isinstance(color, str) and color):
+            errors.append(f"must be a colour [json-pointer:{where}/color]")
+        if "blocks" in attachment:
+            errors += [
+                e.replace("[json-pointer:/blocks", f"[json-pointer:{where}/blocks")
+                for e in validate_blocks(attachment["blocks"])
+            ]
+    return errors
+
+
 def _check_content(params: Params) -> None:
     """The text/blocks/metadata checks shared by every chat.* write."""
     text, blocks = params.get("text"), params.get("blocks")
@@ -247,6 +268,11 @@ def _check_content(params: Params) -> None:
         errors = validate_blocks(blocks)
         if errors:
             raise SlackError("invalid_blocks", errors=errors)
+    attachments = params.get("attachments")
+    if attachments is not None:
+        errors = validate_attachments(attachments)
+        if errors:
+            raise SlackError("invalid_attachments", errors=errors)
     metadata = params.get("metadata")
     if metadata is not None and not _valid_metadata(metadata):
         raise SlackError("invalid_metadata_format")
@@ -759,3 +785,12 @@ def _page(messages: list[Params], params: Params) -> Params:
         "pin_count": 0,
         "response_metadata": {"next_cursor": str(start + limit) if has_more else ""},
     }
+
+
+def message_blocks(message: Params) -> list[Any]:
+    """Every block a message (or a chat.* call's params) shows: its own, then its
+    attachments' in order, as a reader sees them."""
+    blocks = list(message.get("blocks") or [])
+    for attachment in message.get("attachments") or []:
+        blocks += attachment.get("blocks") or []
+    return blocks

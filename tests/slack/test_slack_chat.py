@@ -16,7 +16,7 @@ from bot.models import Alert, AlertStatus
 from bot.sources import Context, interpret
 from tests.corpus import corpus_files
 from tests.factories import corpus
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack import FakeSlack, message_blocks
 
 CHANNEL = "C0ALERTS"
 
@@ -49,7 +49,7 @@ def test_post_carries_the_alert_id_in_metadata_and_can_be_found(chat, fake_slack
     assert message["ts"] == ref.ts
     assert message["metadata"]["event_type"] == METADATA_EVENT_TYPE
     assert message["metadata"]["event_payload"]["alert_id"] == "al-1"
-    actions = [b for b in message["blocks"] if b["type"] == "actions"]
+    actions = [b for b in message_blocks(message) if b["type"] == "actions"]
     assert {e["action_id"] for e in actions[0]["elements"] if "action_id" in e} >= {
         "alert_ack",
         "alert_silence",
@@ -65,7 +65,7 @@ def test_update_redraws_in_place(chat, fake_slack):
     acked = alert.model_copy(update={"status": AlertStatus.ACKED, "acked_by": "U123ABC"})
     chat.update_alert(ref, signal, acked)
     (message,) = fake_slack.messages(CHANNEL)
-    assert "U123ABC" in str(message["blocks"])
+    assert "U123ABC" in str(message_blocks(message))
     assert [c.method for c in fake_slack.calls()] == ["chat.postMessage", "chat.update"]
 
 

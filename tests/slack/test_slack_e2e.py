@@ -14,7 +14,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.models import AlertStatus
 from tests.corpus import load
 from tests.e2e.conftest import RunningService, client_for, service_factory  # noqa: F401
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack import FakeSlack, message_blocks
 
 SECRET = "test-signing-secret"
 CHANNEL = "C0ALERTS"
@@ -98,7 +98,7 @@ def the_alert(service):
 def buttons(message: dict) -> dict[str, dict]:
     return {
         e["action_id"]: e
-        for b in message["blocks"]
+        for b in message_blocks(message)
         if b["type"] == "actions"
         for e in b["elements"]
     }
@@ -115,7 +115,7 @@ def test_an_alarm_is_posted_once_with_controls(http, service, fake_slack):
 def test_hostile_description_is_shown_not_obeyed(http, fake_slack):
     post_alarm(http, description="<!channel> <https://evil.example|click>")
     (message,) = fake_slack.messages(CHANNEL)
-    text = json.dumps(message["blocks"])
+    text = json.dumps(message_blocks(message))
     assert "<!channel>" not in text
     assert "<https://evil.example|click>" not in text
     assert "&lt;!channel&gt;" in text
@@ -132,8 +132,8 @@ def test_acknowledge_then_unacknowledge_through_signed_requests(http, service, f
     alert = the_alert(service)
     assert alert.acked_by == "U0ALICE"
     redrawn = wait_for(lambda: fake_slack.calls("chat.update"), "chat.update")[-1]
-    assert "alert_unack" in json.dumps(redrawn.params["blocks"])
-    assert "Acknowledged by <@U0ALICE> at " in json.dumps(redrawn.params["blocks"])
+    assert "alert_unack" in json.dumps(message_blocks(redrawn.params))
+    assert "Acknowledged by <@U0ALICE> at " in json.dumps(message_blocks(redrawn.params))
     wait_for(
         lambda: any("acknowledged" in m.get("text", "") for m in fake_slack.messages(CHANNEL)),
         "the thread reply",
@@ -162,8 +162,8 @@ def test_silence_then_unsilence(http, service, fake_slack):
     assert service.services.alerts.list_silences(int(time.time()))[0].created_by == "U0ALICE"
     assert the_alert(service).silenced_until
     drawn = wait_for(lambda: fake_slack.calls("chat.update"), "the redraw")[-1]
-    assert "alert_unsilence" in json.dumps(drawn.params["blocks"])
-    assert "Silenced by" in json.dumps(drawn.params["blocks"])
+    assert "alert_unsilence" in json.dumps(message_blocks(drawn.params))
+    assert "Silenced by" in json.dumps(message_blocks(drawn.params))
     silenced = the_alert(service)
     undo = action_body({"action_id": "alert_unsilence", "type": "button", "block_id": "b",
                         "value": f"{silenced.id}:{silenced.version}"})  # fmt: skip
@@ -205,7 +205,7 @@ def test_forged_or_stale_requests_are_401_and_change_nothing(http, service, fake
 
 
 def test_slack_failing_still_ends_in_exactly_one_message(http, service, fake_slack):
-    from bot.alerting import redeliver
+    from bot.alerting import flush
 
     fake_slack.fail_next("chat.postMessage", status=500)
     post_alarm(http, event_id="a")
@@ -213,11 +213,16 @@ def test_slack_failing_still_ends_in_exactly_one_message(http, service, fake_sla
     assert the_alert(service).pending
     fake_slack.drop_response_next("chat.postMessage")
     service.services.clock = FixedLater(60)
-    redeliver(service.services.delivery)  # Slack takes it, the answer is lost
+    flush(service.services.delivery)  # Slack takes it, the answer is lost
     service.services.clock = FixedLater(600)
-    redeliver(service.services.delivery)  # found by its metadata, not posted again
+    flush(service.services.delivery)  # found by its metadata, not posted again
     assert len(fake_slack.messages(CHANNEL)) == 1
+    # The found message shows the version it was first drawn with: redrawn a window later.
+    assert the_alert(service).dirty
+    service.services.clock = FixedLater(700)
+    flush(service.services.delivery)
     assert not the_alert(service).pending
+    assert len(fake_slack.calls("chat.update")) == 1
 
 
 class FixedLater:
@@ -244,11 +249,11 @@ def test_every_corpus_event_becomes_an_alert_or_a_notification(http, service, fa
     by_id = {r.id: r for r in records}
     for call in posts:
         record = by_id[call.params["metadata"]["event_payload"]["alert_id"]]
-        actions = json.dumps(call.params["blocks"])
+        actions = json.dumps(message_blocks(call.params))
         # Firing signals get controls; info and lone resolved ones are plain notifications.
         assert ("alert_ack" in actions) == (record.kind == "alert")
-        assert len(call.params["blocks"]) <= MAX_BLOCKS
-        for block in call.params["blocks"]:
+        assert len(message_blocks(call.params)) <= MAX_BLOCKS
+        for block in message_blocks(call.params):
             Block.parse(block).validate_json()
         assert call.params["text"]
     assert {r.kind for r in records} == {"alert", "notification"}
@@ -359,7 +364,7 @@ def test_all_message_text_is_verbatim(http, fake_slack):
             for value in node:
                 walk(value)
 
-    walk(message["blocks"])
+    walk(message_blocks(message))
     assert texts
     assert all(t.get("verbatim") is True for t in texts)
 

@@ -7,7 +7,7 @@ import pytest
 from adapters.memory import MemoryAlertStore, MemoryEventStore
 from bot import alert_actions
 from bot.alert_actions import Outcome
-from bot.alerting import Delivery, notify, redeliver
+from bot.alerting import Delivery, flush, notify, refresh_silences
 from bot.ingest import ingest
 from bot.models import AlertStatus
 from tests.corpus import load
@@ -57,11 +57,15 @@ def test_a_repeat_counts_and_posts_nothing_new(d):
 
 def test_recovery_redraws_the_alert_resolved(d):
     run(d, alarm(event_id="a"))
+    d.clock.advance(600)
     run(d, alarm("OK", event_id="b"))
     (alert,) = [a for a in d.alerts.list_alerts() if a.kind == "alert"]
     assert alert.status is AlertStatus.RESOLVED
     assert d.chat.updates[-1]["alert"].status is AlertStatus.RESOLVED
     assert len(d.chat.posts) == 1
+    (reply,) = d.chat.texts
+    assert "Resolved at" in reply["text"] and "open for 10 min" in reply["text"]
+    assert reply["thread_ts"] == alert.message.ts
 
 
 def test_info_and_lone_resolved_signals_are_notifications_without_controls(d):
@@ -76,11 +80,11 @@ def test_a_failed_post_stays_pending_and_redelivery_posts_it_once(d):
     run(d, alarm())
     (alert,) = d.alerts.list_alerts()
     assert alert.pending and alert.attempts == 1
-    assert redeliver(d) == 0  # not due yet: backoff
+    assert flush(d) == 0  # not due yet: backoff
     d.clock.advance(5)
-    assert redeliver(d) == 0  # fails again, waits longer
+    assert flush(d) == 0  # fails again, waits longer
     d.clock.advance(10)
-    assert redeliver(d) == 1
+    assert flush(d) == 1
     assert len(d.chat.posts) == 1
     assert not d.alerts.get_alert(alert.id).pending
 
@@ -89,7 +93,7 @@ def test_a_post_whose_answer_was_lost_is_found_not_reposted(d):
     d.chat.fail_next(1, applied=True)
     run(d, alarm())
     d.clock.advance(5)
-    assert redeliver(d) == 1
+    assert flush(d) == 1
     assert len(d.chat.posts) == 1  # found by its id, not posted again
     (alert,) = d.alerts.list_alerts()
     assert alert.message == d.chat.posts[0]["ref"]
@@ -111,14 +115,18 @@ def test_acknowledge_and_take_it_back(d):
 
 
 def test_silence_holds_new_events_back_until_it_ends(d):
+    d.reopen_window = 600
     run(d, alarm(event_id="a"))
     (alert,) = d.alerts.list_alerts()
     assert alert_actions.silence(d, alert.id, alert.version, "U1", 3600) is Outcome.DONE
+    replies = len(d.chat.texts)
     run(d, alarm("OK", event_id="b"))  # resolves the alert
-    run(d, alarm(event_id="c"))  # fires again, silenced: stored, not posted
-    assert len(d.chat.posts) == 1
+    d.clock.advance(1200)  # past the reopen window, within the silence
+    run(d, alarm(event_id="c"))  # a new alert, silenced: stored, not posted
+    assert len(d.chat.posts) == 1 and len(d.chat.texts) == replies
     quiet = d.alerts.find_alert(alert.fingerprint)
-    assert quiet.id != alert.id and quiet.history[-1].action == "silenced"
+    assert quiet.id != alert.id and quiet.message is None and not quiet.pending
+    assert quiet.history[-1].note == "silenced: stored, not posted"
     d.clock.advance(3601)
     run(d, alarm("OK", event_id="d"))
     run(d, alarm(event_id="e"))
@@ -151,7 +159,7 @@ def test_redelivery_leaves_an_inline_post_alone_while_it_owns_it(d):
     (record,) = d.alerts.list_alerts()
     # Pretend the inline attempt is still in flight: it owns the post until next_attempt_at.
     d.alerts.update_alert(record.model_copy(update={"next_attempt_at": int(d.clock.now()) + 60}))
-    assert redeliver(d) == 0
+    assert flush(d) == 0
     assert d.chat.posts == []
 
 
@@ -161,7 +169,7 @@ def test_a_post_from_a_process_that_died_before_saving_is_found_not_doubled(d):
     (record,) = d.alerts.list_alerts()
     # As if the process died there: attempts never recorded, the claim ran out.
     d.alerts.update_alert(record.model_copy(update={"attempts": 0, "next_attempt_at": 0}))
-    assert redeliver(d) == 1
+    assert flush(d) == 1
     assert len(d.chat.posts) == 1  # recovery looks before it posts
 
 
@@ -180,17 +188,26 @@ def test_two_deliverers_never_both_post(d):
     d2 = Delivery(alerts=racing, chat=d.chat, clock=d.clock, channel=CHANNEL)
     run(d2, alarm())
     d.clock.advance(3600)
-    assert redeliver(d2) == 0  # lost the claim: the other deliverer posts it
+    assert flush(d2) == 0  # lost the claim: the other deliverer posts it
     assert d.chat.posts == []
 
 
 def test_after_a_repeat_the_message_is_redrawn_and_its_buttons_still_work(d):
     run(d, alarm(event_id="a"))
+    d.clock.advance(30)
     run(d, alarm(event_id="b"))
     stored = d.alerts.list_alerts()[0]
     shown = d.chat.updates[-1]["alert"]
     assert (shown.version, shown.count) == (stored.version, 2)
     assert alert_actions.acknowledge(d, stored.id, shown.version, "U1") is Outcome.DONE
+
+
+def test_a_click_on_a_message_behind_only_by_repeats_still_works(d):
+    run(d, alarm(event_id="a"))
+    posted = d.chat.posts[0]["alert"]
+    run(d, alarm(event_id="b"))  # inside the window: counted, not yet drawn
+    assert d.chat.updates == []
+    assert alert_actions.acknowledge(d, posted.id, posted.version, "U1") is Outcome.DONE
 
 
 def test_a_stale_click_redraws_the_message_as_the_alert_is_now(d):
@@ -204,17 +221,36 @@ def test_a_stale_click_redraws_the_message_as_the_alert_is_now(d):
 
 
 def test_an_alert_held_back_by_a_silence_is_posted_once_the_silence_ends(d):
+    d.reopen_window = 600
     run(d, alarm(event_id="a"))
     (alert,) = d.alerts.list_alerts()
-    alert_actions.silence(d, alert.id, alert.version, "U1", 3600)
+    alert_actions.silence(d, alert.id, alert.version, "U1", 7200)
     run(d, alarm("OK", event_id="b"))
-    run(d, alarm(event_id="c"))  # held back
+    d.clock.advance(1200)
+    flush(d)  # the first alert's coalesced edit to resolved
+    run(d, alarm(event_id="c"))  # a new alert, held back
+    run(d, alarm(event_id="c2"))
     assert len(d.chat.posts) == 1
     d.clock.advance(7200)
-    run(d, alarm(event_id="d"))  # the silence is over: the held-back alert shows now
+    assert flush(d) == 0  # nothing is due: a silence's end is the silences job's to find
+    assert refresh_silences(d) == 1  # the silence is over: the held-back alert shows now
     assert len(d.chat.posts) == 2
     held = d.alerts.find_alert(alert.fingerprint)
-    assert held.message is not None and held.count == 2
+    assert held.id != alert.id and held.message is not None and held.count == 2
+    assert refresh_silences(d) == 0
+
+
+def test_a_repeat_after_the_silence_ended_posts_the_held_back_alert(d):
+    d.reopen_window = 600
+    run(d, alarm(event_id="a"))
+    (alert,) = d.alerts.list_alerts()
+    alert_actions.silence(d, alert.id, alert.version, "U1", 7200)
+    run(d, alarm("OK", event_id="b"))
+    d.clock.advance(1200)
+    run(d, alarm(event_id="c"))  # held back
+    d.clock.advance(7200)
+    run(d, alarm(event_id="d"))  # before the silences job runs, the next event shows it
+    assert len(d.chat.posts) == 2
 
 
 def test_one_failed_alert_does_not_stop_the_rest_of_the_batch(d):

@@ -236,7 +236,7 @@ def test_acknowledged_alert_offers_undo_and_says_who() -> None:
 
 
 def test_silenced_alert_offers_unsilence_until_the_silence_ends() -> None:
-    history = [HistoryEntry(at=T0, action="silence", by="W0SILENT", note="1h")]
+    history = [HistoryEntry(at=T0, action="silenced", by="W0SILENT", note="1h")]
     alert = _alert(silenced_until=T0 + 3600, history=history)
     blocks, _ = alert_blocks(_alarm(), alert, controls=True, now=NOW)
     elements = _elements(blocks)

@@ -1,0 +1,227 @@
+"""An alert's life as pure functions: what an event does to its record, and which Slack
+work that leaves due, within the coalescing windows.
+
+A record is drawn in one root message for its whole life: repeats, recovery and any
+reopening within the reopen window edit the root, and are told in its thread. To keep a
+noisy alert from flooding Slack, there is at most one root edit and one thread reply per
+alert per COALESCE_S; what happens inside a window is summarised by the next reply. The
+window state lives on the record (`edited_at`, `replied_at`, `dirty`, `told`), and a
+`plan` is written with a conditional write, so two instances never both take one slot.
+Work held back leaves the record `pending`, due at `next_attempt_at`, for `flush`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.models import Alert, AlertStatus, HistoryEntry, Told
+from bot.timeutil import clock_text, duration_text
+
+COALESCE_S = 10
+# How long one deliverer owns a post before another may take it: well above the longest
+# inline attempt (a 10 s timeout, and Retry-After waits on up to three 429s).
+CLAIM_S = 300
+FIRST_RETRY_S = 5
+MAX_RETRY_S = 3600
+
+
+@dataclass(frozen=True)
+class Work:
+    """The Slack calls a plan reserved; `before` is what to restore if they fail."""
+
+    post: bool = False
+    edit: bool = False
+    reply: str | None = None
+    before: Alert | None = None
+
+    def __bool__(self) -> bool:
+        return self.post or self.edit or self.reply is not None
+
+
+def told_now(alert: Alert) -> Told:
+    return Told(count=alert.count, flaps=alert.flaps, resolved=alert.status is AlertStatus.RESOLVED)
+
+
+def quiet(alert: Alert, now: int) -> bool:
+    """Held by a silence: stored and drawn, but not told in its thread or posted anew."""
+    return alert.silenced_until is not None and alert.silenced_until > now
+
+
+def _entry(alert: Alert, now: int, action: str, note: str | None = None) -> list[HistoryEntry]:
+    return [*alert.history, HistoryEntry(at=now, action=action, note=note)]
+
+
+def fire(alert: Alert, now: int, silenced_until: int | None) -> Alert:
+    """A firing event: a repeat while the alert is live, a reopening once it resolved."""
+    if alert.status is AlertStatus.RESOLVED:
+        return alert.model_copy(
+            update={
+                "status": AlertStatus.OPEN,
+                "count": alert.count + 1,
+                "last_seen": now,
+                "opened_at": now,
+                # flaps counts firings in this root's life, from the first reopening on
+                "flaps": max(alert.flaps, 1) + 1,
+                "resolved_at": None,
+                "acked_by": None,
+                "acked_at": None,
+                "silenced_until": silenced_until,
+                "dirty": True,
+                "state_version": alert.version + 1,
+                "history": _entry(alert, now, "reopened"),
+            }
+        )
+    update: dict[str, object] = {
+        "count": alert.count + 1,
+        "last_seen": now,
+        "silenced_until": silenced_until,
+        "dirty": True,
+    }
+    if silenced_until != alert.silenced_until:
+        update["state_version"] = alert.version + 1
+    return alert.model_copy(update=update)
+
+
+def resolve(alert: Alert, now: int) -> Alert:
+    if alert.status is AlertStatus.RESOLVED:  # a second recovery says nothing new
+        return alert
+    return alert.model_copy(
+        update={
+            "status": AlertStatus.RESOLVED,
+            "resolved_at": now,
+            "last_seen": now,
+            "dirty": True,
+            "state_version": alert.version + 1,
+            "history": _entry(alert, now, "resolved"),
+        }
+    )
+
+
+def resilence(alert: Alert, now: int, silenced_until: int | None) -> Alert:
+    """The silences holding the alert changed (one began, ended or was lifted)."""
+    if silenced_until == alert.silenced_until:
+        return alert
+    ended = silenced_until is None and alert.silenced_until is not None
+    update: dict[str, object] = {
+        "silenced_until": silenced_until,
+        "dirty": True,
+        "state_version": alert.version + 1,
+    }
+    if ended:
+        update["history"] = _entry(alert, now, "silence ended")
+    return alert.model_copy(update=update)
+
+
+def reopenable(alert: Alert, now: int, window: int) -> bool:
+    """Fired again within `window` of resolving: the same root, one more flap."""
+    return (
+        alert.kind == "alert"
+        and alert.status is AlertStatus.RESOLVED
+        and alert.resolved_at is not None
+        and now - alert.resolved_at <= window
+    )
+
+
+def backoff(attempts: int) -> int:
+    return min(FIRST_RETRY_S * 2**attempts, MAX_RETRY_S)
+
+
+def plan(alert: Alert, now: int, window: int = COALESCE_S) -> tuple[Alert, Work]:
+    """Reserve the Slack work that is due now, and schedule the rest.
+
+    Written with the record's conditional write, the reservation is the claim: a second
+    writer re-reads, finds the slot taken, and leaves the work to the window's end.
+    """
+    if alert.message is None:
+        return _plan_post(alert, now)
+    ready = alert.attempts == 0 or alert.next_attempt_at <= now  # backing off after a failure
+    edit = ready and alert.dirty and now >= alert.edited_at + window
+    news = reply_text(alert.told, alert) if not quiet(alert, now) else None
+    reply = news if ready and news and now >= alert.replied_at + window else None
+    planned = alert
+    if edit or reply:
+        planned = planned.model_copy(update={"attempts": 0})
+    if edit:
+        planned = planned.model_copy(update={"dirty": False, "edited_at": now})
+    if reply:
+        planned = planned.model_copy(update={"told": told_now(alert), "replied_at": now})
+    planned = schedule(planned, now, window)
+    return planned, Work(edit=edit, reply=reply, before=alert)
+
+
+def _plan_post(alert: Alert, now: int) -> tuple[Alert, Work]:
+    """A record not yet in Slack: post it when due, unless a silence holds it back."""
+    if alert.kind == "alert" and quiet(alert, now):
+        return alert.model_copy(update={"pending": False}), Work()
+    if not alert.pending:
+        if alert.kind != "alert" or alert.status is AlertStatus.RESOLVED or alert.signal is None:
+            return alert, Work()
+        # Held back by a silence that has ended while the alert is still open: show it.
+        alert = alert.model_copy(
+            update={
+                "pending": True,
+                "next_attempt_at": now,
+                "history": _entry(alert, now, "posted", "the silence ended"),
+            }
+        )
+    if alert.next_attempt_at > now:  # another deliverer owns it, or it is backing off
+        return alert, Work()
+    return alert.model_copy(update={"next_attempt_at": now + CLAIM_S}), Work(post=True)
+
+
+def schedule(alert: Alert, now: int, window: int = COALESCE_S) -> Alert:
+    """Set `pending`/`next_attempt_at` from the work still held back on a posted record."""
+    due: list[int] = []
+    if alert.dirty:
+        due.append(alert.edited_at + window)
+    if not quiet(alert, now) and reply_text(alert.told, alert):
+        due.append(alert.replied_at + window)
+    if not due:
+        return alert.model_copy(update={"pending": False, "next_attempt_at": 0})
+    at = min(due)
+    if alert.attempts:
+        at = max(at, alert.next_attempt_at)
+    return alert.model_copy(update={"pending": True, "next_attempt_at": at})
+
+
+def failed(alert: Alert, work: Work, now: int, window: int = COALESCE_S) -> Alert:
+    """Slack refused reserved work: put it back, and try again after a backoff."""
+    before = work.before or alert
+    update: dict[str, object] = {"attempts": before.attempts + 1}
+    if work.edit:
+        update["dirty"] = True
+    if work.reply is not None:
+        update["told"] = before.told
+    update["next_attempt_at"] = now + backoff(before.attempts)
+    return schedule(alert.model_copy(update=update), now, window)
+
+
+def reply_text(told: Told, alert: Alert) -> str | None:
+    """What the thread has not been told yet: repeats, reopenings and recovery."""
+    if alert.kind != "alert":
+        return None
+    lines = []
+    reopens = max(alert.flaps - max(told.flaps, 1), 0)
+    repeats = alert.count - told.count - reopens
+    if reopens:
+        times = "once" if reopens == 1 else f"{reopens} times"
+        lines.append(
+            f":fire: Fired again after resolving ({times}); reopened at "
+            f"{clock_text(alert.opened_at or alert.last_seen)}, "
+            f"flapping: fired {alert.flaps} separate times."
+        )
+    if repeats > 0:
+        times = "once more" if repeats == 1 else f"{repeats} more times"
+        lines.append(f":repeat: Fired {times}, last at {clock_text(alert.last_seen)}.")
+    resolved = alert.status is AlertStatus.RESOLVED
+    if resolved and (not told.resolved or reopens):
+        lines.append(f":white_check_mark: {resolved_text(alert)}.")
+    return "\n".join(lines) or None
+
+
+def resolved_text(alert: Alert, now: int | None = None) -> str:
+    """ "Resolved at 14:19 UTC, open for 14 min" (from its latest opening)."""
+    at = alert.resolved_at or alert.last_seen
+    opened = alert.opened_at or alert.first_seen
+    text = f"Resolved at {clock_text(at, now)}"
+    return f"{text}, open for {duration_text(at - opened)}" if at >= opened else text
