@@ -212,7 +212,9 @@ def reply_text(told: Told, alert: Alert) -> str | None:
         )
     if repeats > 0:
         times = "once more" if repeats == 1 else f"{repeats} more times"
-        lines.append(f":repeat: Fired {times}, last at {clock_text(alert.last_seen)}.")
+        lines.append(
+            f":repeat: Fired {times}, last at {clock_text(alert.last_seen, seconds=True)}."
+        )
     resolved = alert.status is AlertStatus.RESOLVED
     if resolved and (not told.resolved or reopens):
         lines.append(f":white_check_mark: {resolved_text(alert)}.")

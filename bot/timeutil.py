@@ -60,11 +60,13 @@ def utc(ts: int | float) -> datetime:
     return datetime.fromtimestamp(min(max(int(ts), 0), _MAX_TS), tz=UTC)
 
 
-def clock_text(ts: int, now: int | None = None) -> str:
-    """ "14:05 UTC" on the day of `now` (or with no `now`), else "2024-05-02 14:05 UTC"."""
+def clock_text(ts: int, now: int | None = None, *, seconds: bool = False) -> str:
+    """ "14:05 UTC" on the day of `now` (or with no `now`), else "2024-05-02 14:05 UTC";
+    with `seconds`, "14:05:09 UTC"."""
     at = utc(ts)
     same_day = now is None or utc(now).date() == at.date()
-    return at.strftime("%H:%M UTC" if same_day else "%Y-%m-%d %H:%M UTC")
+    time = "%H:%M:%S UTC" if seconds else "%H:%M UTC"
+    return at.strftime(time if same_day else f"%Y-%m-%d {time}")
 
 
 def duration_text(seconds: int) -> str:

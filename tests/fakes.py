@@ -21,7 +21,7 @@ class FakeChat:
 
     `fail_next(n, applied=False)` makes the next n posts raise ChatUnavailableError;
     with `applied`, the message is kept first, as when Slack took it but the answer
-    was lost.
+    was lost. `fail_updates` and `fail_texts` do the same for edits and replies.
     """
 
     def __init__(self) -> None:
@@ -33,6 +33,8 @@ class FakeChat:
         self.texts: list[dict] = []
         self.ephemerals: list[dict] = []
         self._failures: list[bool] = []
+        self._update_failures = 0
+        self._text_failures = 0
         self._ts = 0
 
     def fail_next(self, times: int = 1, *, applied: bool = False) -> None:
@@ -55,10 +57,28 @@ class FakeChat:
         self.posts.append(post)
         return ref
 
+    def fail_updates(self, times: int = 1) -> None:
+        """The next `times` chat.update calls (update_alert) raise ChatUnavailableError."""
+        self._update_failures += times
+
+    def fail_texts(self, times: int = 1) -> None:
+        """The next `times` post_text calls raise ChatUnavailableError."""
+        self._text_failures += times
+
     def update_alert(self, ref, signal, alert) -> None:
+        from bot.errors import ChatUnavailableError
+
+        if self._update_failures:
+            self._update_failures -= 1
+            raise ChatUnavailableError("fake: update failed")
         self.updates.append({"ref": ref, "alert": alert})
 
     def post_text(self, channel, text, *, thread_ts=None):
+        from bot.errors import ChatUnavailableError
+
+        if self._text_failures:
+            self._text_failures -= 1
+            raise ChatUnavailableError("fake: reply failed")
         self.texts.append({"channel": channel, "text": text, "thread_ts": thread_ts})
         return self._next_ref(channel)
 
