@@ -14,13 +14,15 @@ import uuid
 from collections.abc import Callable
 from enum import StrEnum
 
-from bot.alerting import Delivery, redraw, refresh_silences
+from bot import lifecycle
+from bot.alerting import Delivery, redraw, refresh_silences, save
 from bot.errors import (
     ChatRejectedError,
     ChatUnavailableError,
     NotFoundError,
     StaleVersionError,
 )
+from bot.lifecycle import Work
 from bot.models import Alert, AlertStatus, HistoryEntry, Silence, SilenceScope
 from bot.silences import SCOPE_WORDS, alert_matchers, holding
 from bot.timeutil import clock_text
@@ -59,8 +61,9 @@ def _act(
         redraw(alert, d)  # heal the message the click came from: show the alert as it is
         return Outcome.STALE
     now = d.now()
+    drawn = {"dirty": False, "edited_at": now}  # the redraw below shows it all
     try:
-        changed = d.alerts.update_alert(change(alert, now))
+        changed = d.alerts.update_alert(change(alert, now).model_copy(update=drawn))
     except NotFoundError:
         return Outcome.GONE
     except StaleVersionError:  # another writer won the race
@@ -76,7 +79,9 @@ def _tell(d: Delivery, alert: Alert, text: str) -> None:
     """Redraw the message and reply in its thread; Slack failing loses neither state."""
     if alert.message is None:
         return
-    redraw(alert, d)
+    if not redraw(alert, d):  # leave the edit to flush, after a backoff
+        now = d.now()
+        save(d.alerts, alert, lambda a: lifecycle.failed(a, Work(edit=True, before=a), now))
     try:
         d.chat.post_text(alert.message.channel, text, thread_ts=alert.message.ts)
     except (ChatUnavailableError, ChatRejectedError) as err:

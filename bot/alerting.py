@@ -266,15 +266,17 @@ def save(alerts: AlertStore, alert: Alert, change: Callable[[Alert], Alert]) -> 
     return commit(alerts, alert, lambda a: (change(a), Work()))[0]
 
 
-def redraw(alert: Alert, d: Delivery) -> None:
-    """Show a changed alert in its message now (people's clicks are not coalesced); a
-    failure only leaves the message behind."""
+def redraw(alert: Alert, d: Delivery) -> bool:
+    """Show an alert in its message now (people's clicks are not coalesced). False when
+    Slack failed: the message is left behind."""
     if alert.message is None or alert.signal is None:
-        return
+        return True
     try:
         d.chat.update_alert(alert.message, alert.signal, alert)
     except (ChatUnavailableError, ChatRejectedError) as err:
         log.warning("could not redraw alert %s: %s", alert.id, err)
+        return False
+    return True
 
 
 def _retry_later(alert: Alert, when: int) -> Alert:

@@ -165,6 +165,44 @@ def _validate_element(element: Any, pointer: str) -> list[str]:
     if element.get("type") == "button":
         errors += _too_long(_text_of(element.get("text")), 75, f"{pointer}/text/text")
         errors += _too_long(element.get("value"), 2000, f"{pointer}/value")
+    if "options" in element:
+        errors += _validate_options(element, pointer)
+    return errors
+
+
+def _validate_options(element: Params, pointer: str) -> list[str]:
+    """Selects (100 options) and radio buttons (10): text and description 75, value 150."""
+    options = element.get("options")
+    limit = 10 if element.get("type") in ("radio_buttons", "checkboxes") else 100
+    if not isinstance(options, list) or not options:
+        return [f"must provide options [json-pointer:{pointer}/options]"]
+    errors = []
+    if len(options) > limit:
+        errors.append(f"must be no more than {limit} items [json-pointer:{pointer}/options]")
+    for i, option in enumerate(options):
+        where = f"{pointer}/options/{i}"
+        errors += _too_long(_text_of(option.get("text")), 75, f"{where}/text/text")
+        errors += _too_long(_text_of(option.get("description")), 75, f"{where}/description/text")
+        errors += _too_long(option.get("value"), 150, f"{where}/value")
+    initial = element.get("initial_option")
+    if initial is not None and initial not in options:
+        errors.append(f"must match one of the options [json-pointer:{pointer}/initial_option]")
+    return errors
+
+
+def validate_view(view: Params) -> list[str]:
+    """A modal's rules: a title of at most 24 characters, and its blocks (100 of them)."""
+    errors = _too_long(_text_of(view.get("title")), 24, "/view/title/text")
+    if not _text_of(view.get("title")):
+        errors.append("missing required field: title [json-pointer:/view/title]")
+    for name in ("submit", "close"):
+        errors += _too_long(_text_of(view.get(name)), 24, f"/view/{name}/text")
+    blocks = view.get("blocks", [])
+    if isinstance(blocks, list) and len(blocks) > 100:
+        errors.append("no more than 100 items allowed [json-pointer:/view/blocks]")
+    for i, block in enumerate(blocks if isinstance(blocks, list) else []):
+        errors += _validate_block(block, f"/view/blocks/{i}")
+    errors += _too_long(view.get("private_metadata"), 3000, "/view/private_metadata")
     return errors
 
 
@@ -693,13 +731,15 @@ class FakeSlack:
         view = params.get("view")
         if not params.get("trigger_id") or not isinstance(view, dict):
             raise SlackError("invalid_arguments")
+        if validate_view(view):
+            raise SlackError("invalid_arguments", errors=validate_view(view))
         view_id = f"V{next(self._ids):010d}"
         self._views[view_id] = self._stored_view(view_id, view)
         return {"view": self._views[view_id]}
 
     def _views_update(self, params: Params) -> Params:
         view, view_id = params.get("view"), self._view_id(params)
-        if not isinstance(view, dict):
+        if not isinstance(view, dict) or validate_view(view):
             raise SlackError("invalid_arguments")
         if params.get("hash") and params["hash"] != self._views[view_id]["hash"]:
             raise SlackError("hash_conflict")

@@ -35,6 +35,9 @@ def header(text: str) -> dict:
     return {"type": "header", "text": {"type": "plain_text", "text": text}}
 
 
+MODAL = {"type": "modal", "title": {"type": "plain_text", "text": "Form"}, "blocks": []}
+
+
 def api_error(exc: pytest.ExceptionInfo[SlackApiError]) -> str:
     return exc.value.response["error"]
 
@@ -193,8 +196,8 @@ def test_ephemeral_permalink_usergroup_and_views(
     ephemeral = slack_client.chat_postEphemeral(channel=CHANNEL, user="U1", text="only you")
     permalink = slack_client.chat_getPermalink(channel=CHANNEL, message_ts=ts)["permalink"]
     users = slack_client.usergroups_users_list(usergroup="S0ONCALL")["users"]
-    view = slack_client.views_open(trigger_id="t.1", view={"type": "modal", "blocks": []})["view"]
-    updated = slack_client.views_update(view_id=view["id"], view={"type": "modal", "blocks": []})
+    view = slack_client.views_open(trigger_id="t.1", view=MODAL)["view"]
+    updated = slack_client.views_update(view_id=view["id"], view=MODAL)
 
     assert ephemeral["message_ts"]
     assert fake_slack.ephemerals()[0]["to"] == "U1"
@@ -207,7 +210,7 @@ def test_unknown_usergroup_and_view_are_refused(slack_client: WebClient) -> None
     with pytest.raises(SlackApiError) as group:
         slack_client.usergroups_users_list(usergroup="S0NONE")
     with pytest.raises(SlackApiError) as view:
-        slack_client.views_update(view_id="V0NONE", view={"type": "modal", "blocks": []})
+        slack_client.views_update(view_id="V0NONE", view=MODAL)
 
     assert api_error(group) == "no_such_subteam"
     assert api_error(view) == "not_found"
@@ -536,3 +539,26 @@ def test_concurrent_posts_are_all_stored_with_distinct_ts(
     assert len(set(stamps)) == 40
     assert len(fake_slack.messages(CHANNEL)) == 40
     assert len(fake_slack.calls("chat.postMessage")) == 40
+
+
+def test_views_are_held_to_block_kit_rules(slack_client):
+    radio = {
+        "type": "input",
+        "block_id": "scope",
+        "label": {"type": "plain_text", "text": "Scope"},
+        "element": {
+            "type": "radio_buttons",
+            "action_id": "value",
+            "options": [
+                {"text": {"type": "plain_text", "text": "x" * 76}, "value": "a"},
+            ],
+        },
+    }
+    long_title = {"type": "modal", "title": {"type": "plain_text", "text": "t" * 25}, "blocks": []}
+    for view in (
+        {"type": "modal", "title": {"type": "plain_text", "text": "ok"}, "blocks": [radio]},
+        long_title,
+    ):
+        with pytest.raises(SlackApiError) as exc:
+            slack_client.views_open(trigger_id="t.1", view=view)
+        assert api_error(exc) == "invalid_arguments"

@@ -421,3 +421,13 @@ def test_two_instances_never_take_one_coalescing_slot(d):
     _, second = commit(d.alerts, seen_by_both, lambda a: lifecycle.plan(a, now))
     assert first.edit and not second.edit  # the second re-read and found the slot taken
     assert the_alert(d).edited_at == now
+
+
+def test_a_click_whose_redraw_fails_leaves_the_edit_to_flush(d):
+    emit(d, alarm())
+    alert = the_alert(d)
+    d.chat.fail_updates(1)
+    assert alert_actions.acknowledge(d, alert.id, alert.version, "U1") is Outcome.DONE
+    assert the_alert(d).dirty and the_alert(d).pending
+    tick(d, 10)
+    assert drawn(d).status is AlertStatus.ACKED and not the_alert(d).dirty
