@@ -48,9 +48,15 @@ class Delivery:
         return int(self.clock.now())
 
 
-def record_id(kind: str, fingerprint: str, event_id: str) -> str:
-    """Deterministic, so that two instances handling one event create one record."""
-    digest = hashlib.sha256(f"{kind}\0{fingerprint}\0{event_id}".encode()).hexdigest()
+def record_id(kind: str, fingerprint: str, key: str) -> str:
+    """Deterministic, so that two instances racing to create one record create one.
+
+    A notification is keyed on its event. An alert is keyed on the alert it follows (the
+    fingerprint's previous one, or none): two instances that both find no open alert for
+    a fingerprint compute the same id, and the loser's create conflicts instead of
+    posting a second root.
+    """
+    digest = hashlib.sha256(f"{kind}\0{fingerprint}\0{key}".encode()).hexdigest()
     return f"{kind[0]}{digest[:23]}"
 
 
@@ -71,7 +77,7 @@ def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
             assert target is not None
             until = silenced_until(matchers(signal.fingerprint, signal), _silences(d, now), now)
             return advance(d, target, lambda a: lifecycle.fire(a, now, until))
-        return _open(event, signal, d, "alert")
+        return _open(event, signal, d, "alert", after=current)
     if signal.state is SignalState.RESOLVED and live is not None:
         return advance(d, live, lambda a: lifecycle.resolve(a, now))
     return _open(event, signal, d, "notification", under=live)
@@ -82,15 +88,23 @@ def _silences(d: Delivery, now: int) -> list:
 
 
 def _open(
-    event: Event, signal: Signal, d: Delivery, kind: str, under: Alert | None = None
+    event: Event,
+    signal: Signal,
+    d: Delivery,
+    kind: str,
+    *,
+    under: Alert | None = None,
+    after: Alert | None = None,
 ) -> Alert | None:
-    """A new record: an alert (with controls), or a notification, threaded under `under`."""
+    """A new record: an alert (with controls) following `after`, or a notification,
+    threaded under `under`."""
     now = d.now()
     until = None
     if kind == "alert":
         until = silenced_until(matchers(signal.fingerprint, signal), _silences(d, now), now)
+    key = (after.id if after else "") if kind == "alert" else event.id
     record = Alert(
-        id=record_id(kind, signal.fingerprint, event.id),
+        id=record_id(kind, signal.fingerprint, key),
         # Notifications keep their own fingerprint space, so that one never hides the
         # open alert of the same fingerprint from find_alert.
         fingerprint=signal.fingerprint if kind == "alert" else f"{signal.fingerprint}#note",
@@ -120,8 +134,13 @@ def _open(
     )
     try:
         d.alerts.create_alert(record)
-    except ConflictError:  # another instance is delivering this very event
-        return None
+    except ConflictError:
+        if kind != "alert":  # another instance is delivering this very event
+            return None
+        # Another instance opened this alert a moment ago, from another event: ours is
+        # a repeat of it (read by key, which is consistent where an index may lag).
+        opened = d.alerts.get_alert(record.id)
+        return advance(d, opened, lambda a: lifecycle.fire(a, now, until))
     return record if until else deliver(record, d)
 
 

@@ -431,3 +431,18 @@ def test_a_click_whose_redraw_fails_leaves_the_edit_to_flush(d):
     assert the_alert(d).dirty and the_alert(d).pending
     tick(d, 10)
     assert drawn(d).status is AlertStatus.ACKED and not the_alert(d).dirty
+
+
+def test_two_instances_opening_one_alert_at_once_make_one_root(d):
+    class Lagging(MemoryAlertStore):
+        """An index that has not seen the other instance's alert yet (DynamoDB GSIs lag)."""
+
+        def find_alert(self, fingerprint):
+            return None
+
+    store = Lagging()
+    d2 = Delivery(alerts=store, chat=d.chat, clock=d.clock, channel=CHANNEL)
+    emit(d2, alarm())
+    emit(d2, alarm())  # another event, another instance: finds nothing, opens the same id
+    (alert,) = [a for a in store.list_alerts() if a.kind == "alert"]
+    assert alert.count == 2 and len(d.chat.posts) == 1
