@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import urlencode
 
 import pytest
 
@@ -20,7 +19,15 @@ from tests.corpus import load
 from tests.e2e.conftest import RunningService, client_for, service_factory  # noqa: F401
 from tests.fakes import FakeClock
 from tests.slack.fake_slack import FakeSlack, message_blocks
-from tests.slack.test_slack_e2e import CHANNEL, action_body, select, signed, the_alert, wait_for
+from tests.slack.test_slack_e2e import (
+    CHANNEL,
+    action_body,
+    select,
+    signed,
+    submit_silence,
+    the_alert,
+    wait_for,
+)
 
 FLUSH_EVERY = 5
 GREEN = "#36A64F"
@@ -117,34 +124,6 @@ def test_alarm_ok_alarm_ok_ends_one_green_root_with_2_flaps_and_its_thread(
     assert len(thread) == 3 and "reopened" in thread[1]
     alert = the_alert(service)
     assert (alert.status, alert.flaps) == (AlertStatus.RESOLVED, 2)
-
-
-def submit_silence(http, alert, *, scope: str, duration: str, reason: str) -> dict:
-    state = {
-        "scope": {"value": {"type": "radio_buttons", "selected_option": {"value": scope}}},
-        "duration": {"value": {"type": "plain_text_input", "value": duration}},
-        "reason": {"value": {"type": "plain_text_input", "value": reason}},
-    }
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T0TEAM"},
-        "user": {"id": "U0ALICE", "team_id": "T0TEAM"},
-        "api_app_id": "A0APP",
-        "trigger_id": "t-9",
-        "view": {
-            "id": "V1",
-            "type": "modal",
-            "callback_id": "alert_silence_modal",
-            "private_metadata": json.dumps(
-                {"ref": f"alert:{alert.id}:{alert.version}", "channel": CHANNEL}
-            ),
-            "state": {"values": state},
-        },
-    }
-    body = urlencode({"payload": json.dumps(payload)})
-    answer = http.post("/slack/events", content=body, headers=signed(body))
-    assert answer.status_code == 200
-    return answer.json() if answer.content else {}
 
 
 def test_the_custom_modal_offers_the_alerts_scopes(http, service, fake_slack):

@@ -284,9 +284,16 @@ def test_only_responders_may_act(service_factory, client_for, fake_slack):  # no
     wait_for(lambda: the_alert(svc).acked_by == "U0CAROL", "the usergroup member's ack")
 
 
-def test_custom_silence_modal_submission_silences(http, service, fake_slack):
-    post_alarm(http)
-    alert = the_alert(service)
+def submit_silence(
+    http, alert, *, duration: str, reason: str = "", scope: str | None = None
+) -> dict:
+    """Submit the custom silence modal of `alert` as Slack would; the ack's JSON, if any."""
+    values = {
+        "duration": {"value": {"type": "plain_text_input", "value": duration}},
+        "reason": {"value": {"type": "plain_text_input", "value": reason}},
+    }
+    if scope is not None:
+        values["scope"] = {"value": {"type": "radio_buttons", "selected_option": {"value": scope}}}
     payload = {
         "type": "view_submission",
         "team": {"id": "T0TEAM"},
@@ -300,16 +307,18 @@ def test_custom_silence_modal_submission_silences(http, service, fake_slack):
             "private_metadata": json.dumps(
                 {"ref": f"alert:{alert.id}:{alert.version}", "channel": CHANNEL}
             ),
-            "state": {
-                "values": {
-                    "duration": {"value": {"type": "plain_text_input", "value": "45m"}},
-                    "reason": {"value": {"type": "plain_text_input", "value": "deploying"}},
-                }
-            },
+            "state": {"values": values},
         },
     }
     body = urlencode({"payload": json.dumps(payload)})
-    assert http.post("/slack/events", content=body, headers=signed(body)).status_code == 200
+    answer = http.post("/slack/events", content=body, headers=signed(body))
+    assert answer.status_code == 200
+    return answer.json() if answer.content else {}
+
+
+def test_custom_silence_modal_submission_silences(http, service, fake_slack):
+    post_alarm(http)
+    submit_silence(http, the_alert(service), duration="45m", reason="deploying")
     (silence,) = wait_for(
         lambda: service.services.alerts.list_silences(int(time.time())), "the silence"
     )
@@ -371,24 +380,7 @@ def test_all_message_text_is_verbatim(http, fake_slack):
 
 def test_a_custom_silence_over_30_days_is_refused_in_the_modal(http, service):
     post_alarm(http)
-    alert = the_alert(service)
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T0TEAM"},
-        "user": {"id": "U0ALICE", "team_id": "T0TEAM"},
-        "api_app_id": "A0APP",
-        "trigger_id": "t-3",
-        "view": {
-            "id": "V1",
-            "type": "modal",
-            "callback_id": "alert_silence_modal",
-            "private_metadata": json.dumps({"ref": f"alert:{alert.id}:{alert.version}"}),
-            "state": {"values": {"duration": {"value": {"type": "plain_text_input",
-                                                        "value": "9999999d"}}}},
-        },
-    }  # fmt: skip
-    body = urlencode({"payload": json.dumps(payload)})
-    answer = http.post("/slack/events", content=body, headers=signed(body))
-    assert answer.json()["response_action"] == "errors"
-    assert "30 days" in answer.json()["errors"]["duration"]
+    answer = submit_silence(http, the_alert(service), duration="9999999d", reason="why")
+    assert answer["response_action"] == "errors"
+    assert "30 days" in answer["errors"]["duration"]
     assert service.services.alerts.list_silences(int(time.time())) == []
