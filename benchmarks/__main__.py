@@ -8,13 +8,18 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import cold_start, ingest_throughput, store_latency
+from benchmarks import alert_lifecycle, cold_start, ingest_throughput, store_latency
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
-    sections = [ingest_throughput.run(), cold_start.run(), store_latency.run()]
+    sections = [
+        ingest_throughput.run(),
+        alert_lifecycle.run(),
+        cold_start.run(),
+        store_latency.run(),
+    ]
     header = (
         "# Benchmarks\n\n"
         "Written by `make bench` (`python -m benchmarks`); each figure says how it was "
