@@ -18,11 +18,12 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from bot import lifecycle
 from bot.errors import ChatRejectedError, ChatUnavailableError, ConflictError, StaleVersionError
 from bot.lifecycle import CLAIM_S, COALESCE_S, Work
-from bot.models import Alert, AlertStatus, Event, HistoryEntry, Signal, SignalState
+from bot.models import Alert, AlertStatus, Event, HistoryEntry, Signal, SignalState, Silence
 from bot.ports import AlertStore, Chat, Clock
 from bot.silences import alert_matchers, matchers, silenced_until
 
@@ -70,20 +71,18 @@ def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
     current = d.alerts.find_alert(signal.fingerprint)
     live = current if current is not None and current.status is not AlertStatus.RESOLVED else None
     if signal.state is SignalState.FIRING:
-        if live is not None or (
-            current is not None and lifecycle.reopenable(current, now, d.reopen_window)
-        ):
-            target = live or current
-            assert target is not None
-            until = silenced_until(matchers(signal.fingerprint, signal), _silences(d, now), now)
-            return advance(d, target, lambda a: lifecycle.fire(a, now, until))
-        return _open(event, signal, d, "alert", after=current)
+        reopening = current is not None and lifecycle.reopenable(current, now, d.reopen_window)
+        target = live or (current if reopening else None)
+        if target is None:
+            return _open(event, signal, d, "alert", after=current)
+        until = silenced_until(matchers(signal.fingerprint, signal), _silences(d, now), now)
+        return advance(d, target, lambda a: lifecycle.fire(a, now, until))
     if signal.state is SignalState.RESOLVED and live is not None:
         return advance(d, live, lambda a: lifecycle.resolve(a, now))
     return _open(event, signal, d, "notification", under=live)
 
 
-def _silences(d: Delivery, now: int) -> list:
+def _silences(d: Delivery, now: int) -> list[Silence]:
     return d.alerts.list_silences(now)
 
 
@@ -91,7 +90,7 @@ def _open(
     event: Event,
     signal: Signal,
     d: Delivery,
-    kind: str,
+    kind: Literal["alert", "notification"],
     *,
     under: Alert | None = None,
     after: Alert | None = None,
@@ -108,7 +107,7 @@ def _open(
         # Notifications keep their own fingerprint space, so that one never hides the
         # open alert of the same fingerprint from find_alert.
         fingerprint=signal.fingerprint if kind == "alert" else f"{signal.fingerprint}#note",
-        kind="alert" if kind == "alert" else "notification",
+        kind=kind,
         status=AlertStatus.OPEN if kind == "alert" else AlertStatus.RESOLVED,
         title=signal.title,
         severity=signal.severity,
@@ -157,17 +156,30 @@ def perform(alert: Alert, work: Work, d: Delivery) -> Alert:
         return deliver(alert, d, look_first=True)
     if not work:
         return alert
-    assert alert.message is not None and alert.signal is not None
+    message, signal = alert.message, alert.signal
+    assert message is not None and signal is not None
+    reply = work.reply
+    edit_failed = work.edit and not _tried(
+        alert, "edit", lambda: d.chat.update_alert(message, signal, alert)
+    )
+    reply_failed = reply is not None and not _tried(
+        alert, "reply", lambda: d.chat.post_text(message.channel, reply, thread_ts=message.ts)
+    )
+    if not (edit_failed or reply_failed):
+        return alert
+    undone = Work(edit=edit_failed, reply=reply if reply_failed else None, before=work.before)
+    now = d.now()
+    return save(d.alerts, alert, lambda a: lifecycle.failed(a, undone, now, d.coalesce))
+
+
+def _tried(alert: Alert, what: str, call: Callable[[], object]) -> bool:
+    """One Slack call of an alert's reserved work; False (logged) when Slack failed."""
     try:
-        if work.edit:
-            d.chat.update_alert(alert.message, alert.signal, alert)
-        if work.reply is not None:
-            d.chat.post_text(alert.message.channel, work.reply, thread_ts=alert.message.ts)
+        call()
     except (ChatUnavailableError, ChatRejectedError) as err:
-        log.warning("slack work on alert %s failed (%s); it will be retried", alert.id, err)
-        now = d.now()
-        return save(d.alerts, alert, lambda a: lifecycle.failed(a, work, now, d.coalesce))
-    return alert
+        log.warning("%s of alert %s failed (%s); it will be retried", what, alert.id, err)
+        return False
+    return True
 
 
 def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:

@@ -446,3 +446,13 @@ def test_two_instances_opening_one_alert_at_once_make_one_root(d):
     emit(d2, alarm())  # another event, another instance: finds nothing, opens the same id
     (alert,) = [a for a in store.list_alerts() if a.kind == "alert"]
     assert alert.count == 2 and len(d.chat.posts) == 1
+
+
+def test_when_only_the_reply_fails_only_the_reply_is_retried(d):
+    emit(d, alarm())
+    d.clock.advance(60)
+    d.chat.fail_texts(1)
+    emit(d, alarm())
+    assert len(d.chat.updates) == 1 and not the_alert(d).dirty  # the edit went through
+    tick(d, 30)
+    assert len(d.chat.updates) == 1 and len(d.chat.texts) == 1
