@@ -145,10 +145,9 @@ def silence(
         return Outcome.GONE
     if matcher is None:
         return Outcome.NO_SCOPE
-    made: list[Silence] = []
 
     def record(alert: Alert, now: int) -> None:
-        made.append(
+        d.alerts.create_silence(
             Silence(
                 id=uuid.uuid4().hex,
                 scope=scope,
@@ -159,9 +158,9 @@ def silence(
                 expires_at=now + seconds,
             )
         )
-        d.alerts.create_silence(made[0])
-        if scope != "alert":  # it may hold other live alerts too: redraw them
-            refresh_silences(d)
+        # It may hold other live alerts too (and an event may have raced the click):
+        # bring every live alert in line with it.
+        refresh_silences(d)
 
     def until(alert: Alert, now: int) -> int:
         return max(now + seconds, alert.silenced_until or 0)
