@@ -483,6 +483,15 @@ class Silence(Model):
         return self.expires_at > now
 
 
+class State(Model):
+    """A small piece of shared delivery state (a rate budget, a channel's storm), changed
+    only through conditional writes on `version`, so that every instance agrees on it."""
+
+    key: str
+    version: int = 0
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
 # ---------------------------------------------------------------------------------------------
 # Ingest results
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from bot.models import (
     PaginatedInputDTO,
     Signal,
     Silence,
+    State,
     UpdateAgentDTO,
 )
 
@@ -135,6 +136,20 @@ class AlertStore(Protocol):
         ...
 
     def delete_silence(self, silence_id: str) -> None: ...
+
+    def get_state(self, key: str) -> State | None:
+        """The delivery state stored under `key` (a rate budget, a channel's storm), or
+        None if none was ever written."""
+        ...
+
+    def put_state(self, state: State) -> State:
+        """Write `state` if the stored version still equals `state.version` (0: nothing
+        stored under its key yet).
+
+        Returns the state as written, with its version incremented. StaleVersionError if
+        another writer got there first (including a create that lost to another create).
+        """
+        ...
 
 
 class Chat(Protocol):
