@@ -144,6 +144,14 @@ def _carries(message: dict[str, Any], message_id: str) -> bool:
     )
 
 
+def _seconds(value: Any) -> float | None:
+    """A Retry-After header's seconds; None when absent or not a number."""
+    try:
+        return max(float(value), 0.0) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _call(method: Any, **params: Any) -> Any:
     """One Web API call, its failures turned into the port's two kinds of ChatError."""
     name = getattr(method, "__name__", "slack call")
@@ -154,7 +162,11 @@ def _call(method: Any, **params: Any) -> Any:
         status = err.response.status_code if err.response is not None else 0
         if status == 429 or status >= 500 or error in _TRANSIENT:
             log.warning("slack %s unavailable (%s %s)", name, status, error)
-            raise ChatUnavailableError(f"Slack {name}: {error or status}") from err
+            headers = (err.response.headers or {}) if err.response is not None else {}
+            after = {str(k).lower(): v for k, v in headers.items()}.get("retry-after")
+            raise ChatUnavailableError(
+                f"Slack {name}: {error or status}", retry_after=_seconds(after)
+            ) from err
         log.error("slack %s refused: %s", name, error)
         raise ChatRejectedError(f"Slack {name}: {error}") from err
     except (OSError, http.client.HTTPException) as err:  # URLError, resets, timeouts, cut bodies

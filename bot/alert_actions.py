@@ -81,7 +81,12 @@ def _tell(d: Delivery, alert: Alert, text: str) -> None:
         return
     if not redraw(alert, d):  # leave the edit to flush, after a backoff
         now = d.now()
-        save(d.alerts, alert, lambda a: lifecycle.failed(a, Work(edit=True, before=a), now))
+        later = now + lifecycle.backoff(alert.attempts)
+        save(
+            d.alerts,
+            alert,
+            lambda a: lifecycle.put_back(a, Work(edit=True, before=a), later, failed=True),
+        )
     try:
         d.chat.post_text(alert.message.channel, text, thread_ts=alert.message.ts)
     except (ChatUnavailableError, ChatRejectedError) as err:

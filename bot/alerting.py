@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot import lifecycle
+from bot import budget, lifecycle
 from bot.errors import ChatRejectedError, ChatUnavailableError, ConflictError, StaleVersionError
 from bot.lifecycle import CLAIM_S, COALESCE_S, Work
 from bot.models import Alert, AlertStatus, Event, HistoryEntry, Signal, SignalState, Silence
@@ -151,7 +152,8 @@ def advance(d: Delivery, alert: Alert, change: Callable[[Alert], Alert]) -> Aler
 
 
 def perform(alert: Alert, work: Work, d: Delivery) -> Alert:
-    """Make the reserved Slack calls; what fails is put back for a later flush."""
+    """Make the reserved Slack calls, each paid from its rate budget first; what Slack
+    failed, or the budget could not pay for yet, is put back for a later flush."""
     if work.post:
         return deliver(alert, d, look_first=True)
     if not work:
@@ -159,27 +161,62 @@ def perform(alert: Alert, work: Work, d: Delivery) -> Alert:
     message, signal = alert.message, alert.signal
     assert message is not None and signal is not None
     reply = work.reply
-    edit_failed = work.edit and not _tried(
-        alert, "edit", lambda: d.chat.update_alert(message, signal, alert)
-    )
-    reply_failed = reply is not None and not _tried(
-        alert, "reply", lambda: d.chat.post_text(message.channel, reply, thread_ts=message.ts)
-    )
-    if not (edit_failed or reply_failed):
+    edit = (
+        _send(d, alert, "edit", budget.UPDATE_KEY, budget.UPDATE,
+              lambda: d.chat.update_alert(message, signal, alert))
+        if work.edit else None
+    )  # fmt: skip
+    replied = (
+        _send(d, alert, "reply", budget.post_key(message.channel), budget.POST,
+              lambda: d.chat.post_text(message.channel, reply, thread_ts=message.ts))
+        if reply is not None else None
+    )  # fmt: skip
+    undone = [r for r in (edit, replied) if r is not None and not r.done]
+    if not undone:
         return alert
-    undone = Work(edit=edit_failed, reply=reply if reply_failed else None, before=work.before)
+    back = Work(
+        edit=edit is not None and not edit.done,
+        reply=reply if replied is not None and not replied.done else None,
+        before=work.before,
+    )
+    failed = any(r.failed for r in undone)
     now = d.now()
-    return save(d.alerts, alert, lambda a: lifecycle.failed(a, undone, now, d.coalesce))
+    at = now + math.ceil(min(r.wait_for(alert) for r in undone))
+    return save(
+        d.alerts, alert, lambda a: lifecycle.put_back(a, back, at, failed=failed, window=d.coalesce)
+    )
 
 
-def _tried(alert: Alert, what: str, call: Callable[[], object]) -> bool:
-    """One Slack call of an alert's reserved work; False (logged) when Slack failed."""
+@dataclass(frozen=True)
+class _Sent:
+    """How one Slack call of an alert's work went: done, unpaid (the budget said wait),
+    or failed (Slack said no, perhaps with Retry-After)."""
+
+    done: bool
+    failed: bool = False
+    wait: float | None = None
+
+    def wait_for(self, alert: Alert) -> float:
+        if self.wait is not None:
+            return self.wait
+        return lifecycle.backoff(alert.attempts)
+
+
+def _send(
+    d: Delivery, alert: Alert, what: str, key: str, rate: budget.Rate, call: Callable[[], object]
+) -> _Sent:
+    wait = budget.spend(d.alerts, key, rate, d.clock.now())
+    if wait > 0:
+        return _Sent(done=False, wait=wait)
     try:
         call()
     except (ChatUnavailableError, ChatRejectedError) as err:
         log.warning("%s of alert %s failed (%s); it will be retried", what, alert.id, err)
-        return False
-    return True
+        retry_after = getattr(err, "retry_after", None)
+        if retry_after:
+            budget.hold(d.alerts, key, d.clock.now() + retry_after)
+        return _Sent(done=False, failed=True, wait=retry_after)
+    return _Sent(done=True)
 
 
 def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
@@ -199,6 +236,14 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
             oldest = record.first_seen - LOOKBACK_S
             ref = d.chat.find_alert_message(record.channel, record.id, oldest)
         if ref is None:
+            wait = budget.spend(
+                d.alerts, budget.post_key(record.channel), budget.POST, d.clock.now()
+            )
+            if wait > 0:  # the channel's budget is spent: post when it refills
+                at = now + math.ceil(wait)
+                return save(
+                    d.alerts, record, lambda a: a.model_copy(update={"next_attempt_at": at})
+                )
             # Draw the version the record will have once the post is saved on it, so
             # that the message's buttons are current, not stale from the start.
             ref = d.chat.post_alert(
@@ -211,7 +256,11 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
             )
             posted = True
     except (ChatUnavailableError, ChatRejectedError) as err:
-        wait = lifecycle.backoff(record.attempts)
+        backoff = lifecycle.backoff(record.attempts)
+        retry_after = getattr(err, "retry_after", None)
+        if retry_after:  # Slack said when: nobody posts to this channel before then
+            budget.hold(d.alerts, budget.post_key(record.channel), d.clock.now() + retry_after)
+        wait = max(backoff, math.ceil(retry_after or 0))
         log.warning("post of %s %s failed (%s); retry in %ds", record.kind, record.id, err, wait)
         return save(d.alerts, record, lambda a: _retry_later(a, now + wait))
 

@@ -61,9 +61,15 @@ class ChatError(MonitoringException):
 
 class ChatUnavailableError(ChatError):
     """No clear answer: Slack was down, rate-limited us past our retries, or the connection
-    dropped. A post's outcome is unknown: look for it before posting again."""
+    dropped. A post's outcome is unknown: look for it before posting again.
+
+    `retry_after` is Slack's Retry-After, in seconds, when it said one (a 429)."""
 
     status_code = 503
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ChatRejectedError(ChatError):

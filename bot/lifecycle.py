@@ -169,7 +169,7 @@ def _plan_post(alert: Alert, now: int) -> tuple[Alert, Work]:
     return alert.model_copy(update={"next_attempt_at": now + CLAIM_S}), Work(post=True)
 
 
-def schedule(alert: Alert, now: int, window: int = COALESCE_S) -> Alert:
+def schedule(alert: Alert, now: int, window: int = COALESCE_S, not_before: int = 0) -> Alert:
     """Set `pending`/`next_attempt_at` from the work still held back on a posted record."""
     due: list[int] = []
     if alert.dirty:
@@ -178,22 +178,21 @@ def schedule(alert: Alert, now: int, window: int = COALESCE_S) -> Alert:
         due.append(alert.replied_at + window)
     if not due:
         return alert.model_copy(update={"pending": False, "next_attempt_at": 0})
-    at = min(due)
     if alert.attempts:
-        at = max(at, alert.next_attempt_at)
-    return alert.model_copy(update={"pending": True, "next_attempt_at": at})
+        not_before = max(not_before, alert.next_attempt_at)
+    return alert.model_copy(update={"pending": True, "next_attempt_at": max(min(due), not_before)})
 
 
-def failed(alert: Alert, work: Work, now: int, window: int = COALESCE_S) -> Alert:
-    """Slack refused reserved work: put it back, and try again after a backoff."""
+def put_back(alert: Alert, work: Work, at: int, *, failed: bool, window: int = COALESCE_S) -> Alert:
+    """Reserved work was not done: put it back, due again at `at`. `failed` (Slack
+    failed, rather than the budget being short) counts an attempt, for the backoff."""
     before = work.before or alert
-    update: dict[str, object] = {"attempts": before.attempts + 1}
+    update: dict[str, object] = {"attempts": before.attempts + 1 if failed else before.attempts}
     if work.edit:
         update["dirty"] = True
     if work.reply is not None:
         update["told"] = before.told
-    update["next_attempt_at"] = now + backoff(before.attempts)
-    return schedule(alert.model_copy(update=update), now, window)
+    return schedule(alert.model_copy(update=update), at, window, not_before=at)
 
 
 def reply_text(told: Told, alert: Alert) -> str | None:

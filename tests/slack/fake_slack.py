@@ -135,6 +135,7 @@ class _Fault:
     kind: str  # "fail" (HTTP error, not applied) | "error" (ok: false) | "drop"
     status: int = 500
     error: str = ""
+    retry_after: int = 1  # for a 429
 
 
 @dataclass
@@ -508,9 +509,12 @@ class FakeSlack:
         with self._lock:
             self._usergroups[usergroup_id] = list(users)
 
-    def fail_next(self, method: str, times: int = 1, status: int = 500) -> None:
-        """The next `times` calls of `method` get HTTP `status` and are not applied."""
-        self._add_faults(method, _Fault("fail", status=status), times)
+    def fail_next(
+        self, method: str, times: int = 1, status: int = 500, retry_after: int = 1
+    ) -> None:
+        """The next `times` calls of `method` get HTTP `status` and are not applied; a 429
+        says Retry-After: `retry_after`."""
+        self._add_faults(method, _Fault("fail", status=status, retry_after=retry_after), times)
 
     def fail_with(self, method: str, error: str, times: int = 1) -> None:
         """The next `times` calls of `method` answer `{"ok": false, "error": error}`."""
@@ -768,6 +772,8 @@ def _check_token(token: str | None) -> None:
 def _raise_injected(fault: _Fault | None) -> None:
     if fault is None or fault.kind == "drop":
         return
+    if fault.kind == "fail" and fault.status == 429:
+        raise SlackError("ratelimited", status=429, headers={"Retry-After": str(fault.retry_after)})
     if fault.kind == "fail":
         raise SlackError("internal_error", status=fault.status)
     raise SlackError(fault.error)

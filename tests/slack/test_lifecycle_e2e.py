@@ -22,6 +22,7 @@ from tests.slack.fake_slack import FakeSlack, message_blocks
 from tests.slack.test_slack_e2e import (
     CHANNEL,
     action_body,
+    roots,
     select,
     signed,
     submit_silence,
@@ -75,10 +76,6 @@ def tick(service: RunningService, clock: FakeClock, seconds: float) -> None:
         clock.advance(step)
         seconds -= step
         flush(service.services.delivery)
-
-
-def roots(fake_slack: FakeSlack) -> list[dict]:
-    return [m for m in fake_slack.messages(CHANNEL) if m.get("thread_ts", m["ts"]) == m["ts"]]
 
 
 def replies(fake_slack: FakeSlack, ts: str) -> list[dict]:

@@ -235,14 +235,47 @@ class FixedLater:
         return time.time() + self._offset
 
 
-def test_every_corpus_event_becomes_an_alert_or_a_notification(http, service, fake_slack):
+def paced(service: RunningService, fake_slack: FakeSlack) -> Callable[[float], None]:
+    """Put the service and the fake's budgets on one injected clock; return `tick`, which
+    moves it on with the flush job every 5 s, so that paced posts go without sleeping."""
+    from bot.alerting import flush
+    from tests.fakes import FakeClock
+
+    clock = FakeClock(start=float(int(time.time())))
+    service.services.clock = clock
+    fake_slack.clock = clock.now
+
+    def tick(seconds: float) -> None:
+        while seconds > 0:
+            clock.advance(min(5, seconds))
+            seconds -= 5
+            flush(service.services.delivery)
+
+    return tick
+
+
+def test_every_corpus_event_becomes_an_alert_or_a_notification(
+    service_factory,  # noqa: F811
+    client_for,  # noqa: F811
+    fake_slack,
+):
     from slack_sdk.models.blocks import Block
 
     from blocks.slack_text import MAX_BLOCKS
     from tests.corpus import corpus_files
 
+    service = service_factory(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=fake_slack.url,
+        slack_alerts_channel=CHANNEL,
+        storm_threshold=1000,  # every alert its own root, here
+    )
+    http = client_for(service)
+    tick = paced(service, fake_slack)
     for path in corpus_files():
         assert http.post("/ingest", content=path.read_bytes()).status_code == 202
+    tick(300)  # the channel's budget paces the posts: about one a second
     posts = [c for c in fake_slack.calls("chat.postMessage") if c.response.get("ok")]
     records = service.services.alerts.list_alerts(limit=500)
     assert len(posts) == len(records) == len({r.id for r in records})
@@ -326,17 +359,42 @@ def test_custom_silence_modal_submission_silences(http, service, fake_slack):
     assert 44 * 60 <= silence.expires_at - silence.created_at <= 45 * 60
 
 
-def test_rate_limited_posts_still_end_in_one_message_each(http, service, fake_slack):
+def test_a_burst_is_paced_under_slacks_budget_and_ends_in_one_message_each(
+    http, service, fake_slack
+):
     fake_slack.rate_limits = True  # a burst of 3 per channel, then 429 with Retry-After
+    tick = paced(service, fake_slack)
     for n in range(4):
         post_alarm(http, event_id=f"burst-{n}")
         event = load("ecs_deployment_state_change_failed.json")
         event["id"] = f"ecs-{n}"
         event["resources"] = [f"arn:aws:ecs:us-west-2:111122223333:service/default/svc{n}"]
         http.post("/ingest", json=event)
+    assert len(roots(fake_slack)) < 5  # the channel's budget held some back
+    tick(30)
     statuses = [c.status for c in fake_slack.calls("chat.postMessage")]
-    assert 429 in statuses
-    assert len(fake_slack.messages(CHANNEL)) == 5  # one alarm alert + four ECS alerts
+    assert 429 not in statuses  # our pacing never provokes one
+    assert len(roots(fake_slack)) == 5  # one alarm alert + four ECS alerts
+
+
+def roots(fake_slack: FakeSlack) -> list[dict]:
+    """The channel's top-level messages, thread replies left out."""
+    return [m for m in fake_slack.messages(CHANNEL) if m.get("thread_ts", m["ts"]) == m["ts"]]
+
+
+def test_a_429_past_the_clients_retries_holds_the_channel_until_retry_after(
+    http, service, fake_slack
+):
+    tick = paced(service, fake_slack)
+    # The client waits out Retry-After and retries three times; all four attempts fail.
+    fake_slack.fail_next("chat.postMessage", times=4, status=429, retry_after=1)
+    post_alarm(http, event_id="held")
+    assert fake_slack.messages(CHANNEL) == []
+    alert = the_alert(service)
+    assert alert.pending and alert.next_attempt_at >= int(service.services.clock.now()) + 1
+    tick(30)
+    assert len(fake_slack.messages(CHANNEL)) == 1
+    assert [c.status for c in fake_slack.calls("chat.postMessage")] == [429] * 4 + [200]
 
 
 @pytest.mark.parametrize(

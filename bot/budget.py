@@ -1,0 +1,77 @@
+"""Slack's rate budgets, kept in the store so that every instance spends from one.
+
+Slack allows chat.postMessage at about 1 per second per channel (short bursts aside) and
+chat.update at Tier 3 (about 50 per minute per workspace); past that it answers 429. A
+token bucket per budget lives in the store as a `State`, spent through conditional
+writes, so that two processes or fifty Lambda instances together stay under Slack's
+limits. A call the budget cannot pay for now is not made: its work stays pending, due
+when the bucket refills, which is how coalescing windows stretch when the budget is short.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.errors import StaleVersionError
+from bot.models import State
+from bot.ports import AlertStore
+
+SPEND_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A token bucket: `burst` calls at once, refilled at `per_s` calls a second."""
+
+    burst: float
+    per_s: float
+
+
+# A little under Slack's own, so that our pacing never provokes a 429 even when calls
+# reach Slack a few milliseconds apart from when they were paid for.
+POST = Rate(burst=2, per_s=0.9)  # chat.postMessage, per channel
+UPDATE = Rate(burst=8, per_s=45 / 60)  # chat.update, per workspace
+UPDATE_KEY = "budget:chat.update"
+
+
+def post_key(channel: str) -> str:
+    """Every route to one channel shares its chat.postMessage budget."""
+    return f"budget:chat.postMessage:{channel}"
+
+
+def spend(alerts: AlertStore, key: str, rate: Rate, now: float) -> float:
+    """Spend one call from the budget. 0.0 when paid; else the seconds until one can be,
+    and nothing is spent."""
+    for _ in range(SPEND_ATTEMPTS):
+        state = alerts.get_state(key) or State(key=key)
+        data = state.data
+        blocked = float(data.get("blocked_until", 0.0))
+        if now < blocked:  # Slack said Retry-After
+            return blocked - now
+        at = float(data.get("at", now))
+        tokens = min(
+            rate.burst, float(data.get("tokens", rate.burst)) + max(now - at, 0) * rate.per_s
+        )
+        if tokens < 1:
+            return (1 - tokens) / rate.per_s
+        spent = {"tokens": tokens - 1, "at": max(now, at), "blocked_until": blocked}
+        try:
+            alerts.put_state(state.model_copy(update={"data": spent}))
+        except StaleVersionError:  # another instance spent first: look again
+            continue
+        return 0.0
+    return 1 / rate.per_s  # heavy contention: come back in about one call's time
+
+
+def hold(alerts: AlertStore, key: str, until: float) -> None:
+    """Slack answered 429 with Retry-After: spend nothing from this budget until `until`."""
+    for _ in range(SPEND_ATTEMPTS):
+        state = alerts.get_state(key) or State(key=key)
+        if float(state.data.get("blocked_until", 0.0)) >= until:
+            return
+        data = {**state.data, "blocked_until": until}
+        try:
+            alerts.put_state(state.model_copy(update={"data": data}))
+        except StaleVersionError:
+            continue
+        return
