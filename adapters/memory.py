@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
 from bot.cursors import CursorCodec
+from bot.errors import StaleVersionError
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -23,6 +24,7 @@ from bot.models import (
     ListEventsDTO,
     PaginatedInputDTO,
     Silence,
+    State,
     UpdateAgentDTO,
 )
 from bot.paging import AGENT_KEYS, EVENT_KEYS, Key, paginate, select
@@ -137,12 +139,13 @@ class MemoryAgentStore:
 
 
 class MemoryAlertStore:
-    """AlertStore over two dicts, alerts and silences, keyed on their ids."""
+    """AlertStore over three dicts: alerts and silences keyed on their ids, states on their keys."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._alerts: dict[str, Alert] = {}
         self._silences: dict[str, Silence] = {}
+        self._states: dict[str, State] = {}
 
     def create_alert(self, alert: Alert) -> None:
         with self._lock:
@@ -209,3 +212,20 @@ class MemoryAlertStore:
         with self._lock:
             if self._silences.pop(silence_id, None) is None:
                 raise not_found("silence", silence_id)
+
+    def get_state(self, key: str) -> State | None:
+        with self._lock:
+            state = self._states.get(key)
+        return None if state is None else state.model_copy(deep=True)
+
+    def put_state(self, state: State) -> State:
+        """Compare and write under the lock; an absent key counts as version 0."""
+        with self._lock:
+            stored = self._states.get(state.key)
+            if (0 if stored is None else stored.version) != state.version:
+                raise StaleVersionError(
+                    f"state {state.key!r} changed since version {state.version}"
+                )
+            written = state.model_copy(update={"version": state.version + 1}, deep=True)
+            self._states[state.key] = written
+            return written.model_copy(deep=True)

@@ -3,8 +3,8 @@
 Each model is stored whole as JSON in `body`, with the columns its lookups, orderings and
 conditional writes need beside it. Correctness under concurrency comes from SQLite, not
 from reads before writes: `INSERT OR IGNORE` + rowcount makes a second delivery a no-op,
-and `UPDATE ... WHERE version = ?` + rowcount makes an alert write conditional, whether
-the other writer is a thread or another process.
+and `UPDATE ... WHERE version = ?` + rowcount makes an alert or a state write
+conditional, whether the other writer is a thread or another process.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
 from bot.cursors import CursorCodec
+from bot.errors import StaleVersionError
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -30,6 +31,7 @@ from bot.models import (
     ListEventsDTO,
     PaginatedInputDTO,
     Silence,
+    State,
     UpdateAgentDTO,
 )
 from bot.paging import AGENT_KEYS, EVENT_KEYS, Key, paginate
@@ -74,6 +76,11 @@ CREATE TABLE IF NOT EXISTS silences (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS silences_by_expiry ON silences (expires_at, id);
+CREATE TABLE IF NOT EXISTS states (
+    key TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
 COMMIT;
 """
 
@@ -325,7 +332,7 @@ def _alert_columns(alert: Alert) -> tuple[Any, ...]:
 
 
 class SqliteAlertStore:
-    """AlertStore on the `alerts` and `silences` tables."""
+    """AlertStore on the `alerts`, `silences` and `states` tables."""
 
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
@@ -407,3 +414,25 @@ class SqliteAlertStore:
     def delete_silence(self, silence_id: str) -> None:
         if self._db.execute("DELETE FROM silences WHERE id = ?", (silence_id,)).rowcount == 0:
             raise not_found("silence", silence_id)
+
+    def get_state(self, key: str) -> State | None:
+        row = self._db.execute("SELECT body FROM states WHERE key = ?", (key,)).fetchone()
+        return None if row is None else State.model_validate_json(row[0])
+
+    def put_state(self, state: State) -> State:
+        """One autocommitted statement whose rowcount is the verdict: no read before the
+        write, so a racing thread or process can only make it match nothing."""
+        written = state.model_copy(update={"version": state.version + 1}, deep=True)
+        if state.version == 0:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO states (key, version, body) VALUES (?, ?, ?)",
+                (state.key, written.version, written.model_dump_json()),
+            )
+        else:
+            cursor = self._db.execute(
+                "UPDATE states SET version = ?, body = ? WHERE key = ? AND version = ?",
+                (written.version, written.model_dump_json(), state.key, state.version),
+            )
+        if cursor.rowcount == 0:
+            raise StaleVersionError(f"state {state.key!r} changed since version {state.version}")
+        return written

@@ -11,6 +11,7 @@ Single-table layout (`models.py` declares it, `schema.py` creates it, `stores.py
                                            / <first_seen>#<id>           / <last_seen>#<id>
     silence    SILENCE#<id>  SILENCE       -                             SILENCES
                                                                          / <expires_at>#<id>
+    state      STATE#<key>   STATE         -                             -
 
 A pending alert is also in gsi3: gsi3pk PENDING / gsi3sk <next_attempt_at>#<id>, with
 both attributes removed once it is no longer pending (a sparse index of due posts).

@@ -128,12 +128,23 @@ class SilenceItem(TableItem):
     body = UnicodeAttribute()
 
 
+class StateItem(TableItem):
+    """pk STATE#<key>, sk STATE: shared delivery state, in no index (read by key only).
+
+    `version` is an attribute, as an alert's, so that a write can be conditional on it.
+    """
+
+    version = NumberAttribute()
+    body = UnicodeAttribute()
+
+
 ITEM_KINDS: tuple[type[TableItem], ...] = (
     EventItem,
     EventDayItem,
     AgentItem,
     AlertItem,
     SilenceItem,
+    StateItem,
 )
 
 
@@ -173,6 +184,7 @@ class BoundModels:
     agent: type[AgentItem]
     alert: type[AlertItem]
     silence: type[SilenceItem]
+    state: type[StateItem]
 
 
 def _bound(kind: type[_M], config: TableConfig) -> type[_M]:
@@ -200,7 +212,7 @@ def bind(config: TableConfig) -> BoundModels:
     """The item models of `config`'s table, made once per table and endpoint.
 
     pynamodb gives every model class a connection of its own, each with its own botocore
-    client, and a client costs tens of milliseconds to build: five of them would weigh on
+    client, and a client costs tens of milliseconds to build: six of them would weigh on
     a Lambda's cold start. The bound classes share one table connection instead, over one
     client per endpoint (valid since they share the table's one key schema).
     """
@@ -210,12 +222,13 @@ def bind(config: TableConfig) -> BoundModels:
         agent=_bound(AgentItem, config),
         alert=_bound(AlertItem, config),
         silence=_bound(SilenceItem, config),
+        state=_bound(StateItem, config),
     )
     table = models.event._get_connection()  # builds the table's key metadata; no request
     shared = _endpoint_connection(config.endpoint, config.region)
     with suppress(ValueError):  # bound before (and evicted from the cache): same schema
         shared.add_meta_table(table.get_meta_table())
     table.connection = shared
-    for kind in (models.day, models.agent, models.alert, models.silence):
+    for kind in (models.day, models.agent, models.alert, models.silence, models.state):
         kind._connection = table
     return models

@@ -32,7 +32,13 @@ from adapters.dynamodb.models import (
     bind,
 )
 from bot.cursors import CursorCodec
-from bot.errors import ConflictError, NotFoundError, UnprocessedError, ValidationError
+from bot.errors import (
+    ConflictError,
+    NotFoundError,
+    StaleVersionError,
+    UnprocessedError,
+    ValidationError,
+)
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -44,6 +50,7 @@ from bot.models import (
     ListEventsDTO,
     PaginatedInputDTO,
     Silence,
+    State,
     UpdateAgentDTO,
 )
 from bot.paging import AGENT_KEYS, EVENT_KEYS, Key, paginate, select
@@ -431,11 +438,13 @@ class DynamoAgentStore:
 
 
 class DynamoAlertStore:
-    """AlertStore: alerts with a conditional `version`, and silences ordered by expiry."""
+    """AlertStore: alerts and states with a conditional `version`, and silences ordered by
+    expiry."""
 
     def __init__(self, table: DynamoTable) -> None:
         self._alerts = table.models.alert
         self._silences = table.models.silence
+        self._states = table.models.state
 
     def _alert_item(self, alert: Alert) -> TableItem:
         first = _sortable(alert.first_seen, f"alert {alert.id!r}: first_seen")
@@ -539,6 +548,30 @@ class DynamoAlertStore:
 
     def delete_silence(self, silence_id: str) -> None:
         _delete(self._silences, f"SILENCE#{silence_id}", "SILENCE", "silence", silence_id)
+
+    def get_state(self, key: str) -> State | None:
+        """A consistent read: every instance races on these items, and an eventually
+        consistent one would hand it a version that is already stale."""
+        try:
+            item = _get(self._states, f"STATE#{key}", "STATE", "state", key)
+        except NotFoundError:
+            return None
+        return State.model_validate_json(item.body)
+
+    def put_state(self, state: State) -> State:
+        """PutItem on `attribute_not_exists` for a create (version 0), on `version` for an
+        update; unlike an alert, a failure is always stale (a state is never deleted)."""
+        written = state.model_copy(update={"version": state.version + 1}, deep=True)
+        states = self._states
+        item = states(
+            f"STATE#{state.key}", "STATE", version=written.version, body=written.model_dump_json()
+        )
+        expected = (
+            states.pk.does_not_exist() if state.version == 0 else (states.version == state.version)
+        )
+        if not _put_if(item, expected, f"write state {state.key!r}"):
+            raise StaleVersionError(f"state {state.key!r} changed since version {state.version}")
+        return written
 
 
 # --- wiring ----------------------------------------------------------------------------------
