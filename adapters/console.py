@@ -13,8 +13,8 @@ import threading
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from blocks.alert import AlertView
-from bot.models import Alert, MessageRef, Signal
+from blocks.view import MessageView
+from bot.models import Alert, MessageRef, Signal, StormDigest
 from bot.ports import Clock, SystemClock
 
 BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
@@ -37,7 +37,7 @@ class ConsoleChat:
         clock: Clock | None = None,
     ) -> None:
         self._out = out
-        self._view = AlertView(templates_dir, clock or SystemClock())
+        self._view = MessageView(templates_dir, clock or SystemClock())
         self._ts = itertools.count(1)
         self._posted: dict[tuple[str, str], MessageRef] = {}
         self._lock = threading.Lock()
@@ -80,6 +80,23 @@ class ConsoleChat:
             f"── {ref.channel} · updated {ref.ts}: {alert.status.value}, "
             f"seen {alert.count}×\n{text}"
         )
+
+    def post_storm(
+        self, channel: str, storm: Alert, digest: StormDigest, *, message_id: str
+    ) -> MessageRef:
+        content = self._view.storm_message(storm, digest)
+        ref = self._ref(channel)
+        self._print(
+            f"── {channel} · STORM · id {message_id}\n{content['text']}\n"
+            f"  preview: {preview_url(content)}"
+        )
+        self._posted[(channel, message_id)] = ref
+        return ref
+
+    def update_storm(self, ref: MessageRef, storm: Alert, digest: StormDigest) -> None:
+        text = self._view.storm_message(storm, digest)["text"]
+        over = " (over)" if storm.resolved_at is not None else ""
+        self._print(f"── {ref.channel} · storm updated {ref.ts}{over}\n{text}")
 
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
         self._print(f"── {channel}{f' (thread {thread_ts})' if thread_ts else ''}\n{text}")

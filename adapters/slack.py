@@ -22,10 +22,10 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from blocks.alert import AlertView
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, truncate
+from blocks.view import MessageView
 from bot.errors import ChatRejectedError, ChatUnavailableError
-from bot.models import Alert, MessageRef, Signal
+from bot.models import Alert, MessageRef, Signal, StormDigest
 from bot.ports import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class SlackChat:
                 ConnectionErrorRetryHandler(max_retry_count=max_retries),
             ],
         )
-        self._view = AlertView(templates_dir, clock or SystemClock())
+        self._view = MessageView(templates_dir, clock or SystemClock())
 
     def post_alert(
         self,
@@ -78,10 +78,7 @@ class SlackChat:
         thread_ts: str | None = None,
     ) -> MessageRef:
         content = self._view.message(signal, alert, controls=controls)
-        metadata = {
-            "event_type": METADATA_EVENT_TYPE,
-            "event_payload": {"alert_id": message_id, "fingerprint": signal.fingerprint},
-        }
+        metadata = _metadata(message_id, signal.fingerprint)
         response = _call(
             self._post_client.chat_postMessage,
             channel=channel,
@@ -95,6 +92,23 @@ class SlackChat:
 
     def update_alert(self, ref: MessageRef, signal: Signal, alert: Alert) -> None:
         content = self._view.message(signal, alert, controls=True)
+        _call(self._client.chat_update, channel=ref.channel, ts=ref.ts, **content)
+
+    def post_storm(
+        self, channel: str, storm: Alert, digest: StormDigest, *, message_id: str
+    ) -> MessageRef:
+        response = _call(
+            self._post_client.chat_postMessage,
+            channel=channel,
+            **self._view.storm_message(storm, digest),
+            metadata=_metadata(message_id, storm.fingerprint),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return MessageRef(channel=response["channel"], ts=response["ts"])
+
+    def update_storm(self, ref: MessageRef, storm: Alert, digest: StormDigest) -> None:
+        content = self._view.storm_message(storm, digest)
         _call(self._client.chat_update, channel=ref.channel, ts=ref.ts, **content)
 
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
@@ -134,6 +148,14 @@ class SlackChat:
             if not cursor:
                 return None
         return None
+
+
+def _metadata(message_id: str, fingerprint: str) -> dict[str, Any]:
+    """What every message carries, so that a post whose answer was lost can be found."""
+    return {
+        "event_type": METADATA_EVENT_TYPE,
+        "event_payload": {"alert_id": message_id, "fingerprint": fingerprint},
+    }
 
 
 def _carries(message: dict[str, Any], message_id: str) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from adapters.factory import open_services
 from bot.alerting import flush
 from bot.config import Settings
-from bot.models import Alert, MessageRef, Signal
+from bot.models import Alert, MessageRef, Signal, StormDigest
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "aws"
 ALERTS = 200
@@ -61,6 +61,15 @@ class _CountingChat:
     def update_alert(self, ref: MessageRef, signal: Signal, alert: Alert) -> None:
         self.edits[ref.ts] += 1
 
+    def post_storm(
+        self, channel: str, storm: Alert, digest: StormDigest, *, message_id: str
+    ) -> MessageRef:
+        self.posts += 1
+        return self._ref(channel)
+
+    def update_storm(self, ref: MessageRef, storm: Alert, digest: StormDigest) -> None:
+        self.edits[ref.ts] += 1
+
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
         self.replies[thread_ts or ""] += 1
         return self._ref(channel)
@@ -87,7 +96,9 @@ def _events() -> list[dict]:
 
 def measure() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        opened = open_services(Settings(_env_file=None, data_dir=Path(tmp)))
+        # Every alarm its own root here: storms are measured by the storm benchmark.
+        settings = Settings(_env_file=None, data_dir=Path(tmp), storm_threshold=ALERTS * 2)
+        opened = open_services(settings)
         clock, chat = _SimClock(), _CountingChat()
         services = replace(opened, chat=chat, clock=clock)
         events = _events()

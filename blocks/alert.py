@@ -16,7 +16,6 @@ through `fit_message`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,6 @@ from blocks.slack_text import (
 from blocks.templates import render
 from bot.lifecycle import resolved_text
 from bot.models import Alert, AlertStatus, Signal, SignalState
-from bot.ports import Clock, SystemClock
 from bot.timeutil import clock_text
 
 # Action ids: the outside contract (DESIGN.md, "action ids").
@@ -392,35 +390,3 @@ def alert_color(signal: Signal, alert: Alert | None) -> str:
     if signal.state is SignalState.FIRING or alert is not None:
         return signal.severity.color()
     return SignalState.INFO.color()
-
-
-@dataclass(frozen=True)
-class AlertView:
-    """How one chat draws alerts: its template overrides, and the clock that says whether
-    a silence still holds. Every Chat adapter renders through one of these."""
-
-    templates_dir: str | Path | None = None
-    clock: Clock = field(default_factory=SystemClock)
-
-    def render(
-        self, signal: Signal, alert: Alert | None, *, controls: bool
-    ) -> tuple[list[dict[str, Any]], str]:
-        return alert_blocks(
-            signal,
-            alert,
-            controls=controls,
-            templates_dir=self.templates_dir,
-            now=int(self.clock.now()),
-        )
-
-    def message(self, signal: Signal, alert: Alert | None, *, controls: bool) -> dict[str, Any]:
-        """chat.postMessage / chat.update content: the header on top, and the rest in an
-        attachment whose colour bar says the state (green once resolved)."""
-        blocks, text = self.render(signal, alert, controls=controls)
-        return {
-            "text": text,
-            "blocks": blocks[:1],
-            "attachments": [
-                {"color": alert_color(signal, alert), "fallback": text, "blocks": blocks[1:]}
-            ],
-        }

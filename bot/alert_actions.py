@@ -107,6 +107,15 @@ def _with(
 
 
 def acknowledge(d: Delivery, alert_id: str, version: int, user: str) -> Outcome:
+    """Acknowledge an alert; a storm summary's Acknowledge acknowledges all its alerts."""
+
+    def members(storm: Alert, now: int) -> None:
+        for member in storm.members:
+            try:
+                save(d.alerts, d.alerts.get_alert(member), lambda a: _ack(a, now, user))
+            except NotFoundError:
+                continue
+
     return _act(
         d,
         alert_id,
@@ -115,8 +124,23 @@ def acknowledge(d: Delivery, alert_id: str, version: int, user: str) -> Outcome:
         lambda a, now: _with(
             a, now, "acknowledged", user, status=AlertStatus.ACKED, acked_by=user, acked_at=now
         ),
-        lambda a, now: f"<@{user}> acknowledged this at {clock_text(now)}",
+        lambda a, now: f"<@{user}> acknowledged {_what(a)} at {clock_text(now)}",
+        after=lambda a, now: members(a, now) if a.kind == "storm" else None,
     )
+
+
+def _ack(alert: Alert, now: int, user: str) -> Alert:
+    """A storm member acknowledged through its summary (left alone unless open)."""
+    if alert.status is not AlertStatus.OPEN:
+        return alert
+    return _with(
+        alert, now, "acknowledged", user, "through the storm summary",
+        status=AlertStatus.ACKED, acked_by=user, acked_at=now,
+    )  # fmt: skip
+
+
+def _what(alert: Alert) -> str:
+    return f"all {len(alert.members)} alerts of this storm" if alert.kind == "storm" else "this"
 
 
 def unacknowledge(d: Delivery, alert_id: str, version: int, user: str) -> Outcome:

@@ -21,10 +21,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot import budget, lifecycle
-from bot.errors import ChatRejectedError, ChatUnavailableError, ConflictError, StaleVersionError
+from bot import budget, lifecycle, storm
+from bot.errors import (
+    ChatRejectedError,
+    ChatUnavailableError,
+    ConflictError,
+    NotFoundError,
+    StaleVersionError,
+)
 from bot.lifecycle import CLAIM_S, COALESCE_S, Work
-from bot.models import Alert, AlertStatus, Event, HistoryEntry, Signal, SignalState, Silence
+from bot.models import (
+    Alert,
+    AlertStatus,
+    Event,
+    HistoryEntry,
+    MessageRef,
+    Signal,
+    SignalState,
+    Silence,
+)
 from bot.ports import AlertStore, Chat, Clock
 from bot.silences import alert_matchers, matchers, silenced_until
 
@@ -45,6 +60,7 @@ class Delivery:
     channel: str
     reopen_window: int = 3600
     coalesce: int = COALESCE_S
+    storm_threshold: int = 20
 
     def now(self) -> int:
         return int(self.clock.now())
@@ -100,8 +116,13 @@ def _open(
     threaded under `under`."""
     now = d.now()
     until = None
+    channel = under.message.channel if under and under.message else d.channel
+    admission = storm.Admission()
     if kind == "alert":
         until = silenced_until(matchers(signal.fingerprint, signal), _silences(d, now), now)
+        if until is None:  # a silenced alert is no part of a storm: nobody sees it
+            admission = storm.admit(d.alerts, channel, now, d.storm_threshold)
+    folded = admission.storm is not None
     key = (after.id if after else "") if kind == "alert" else event.id
     record = Alert(
         id=record_id(kind, signal.fingerprint, key),
@@ -118,17 +139,21 @@ def _open(
         last_seen=now,
         opened_at=now,
         silenced_until=until,
-        # A silence holds the post back; else the inline attempt below owns it for CLAIM_S.
-        pending=until is None,
-        next_attempt_at=now + CLAIM_S if until is None else 0,
-        channel=under.message.channel if under and under.message else d.channel,
+        # A silence holds the post back, and a storm's summary shows a folded alert; else
+        # the inline attempt below owns the post for CLAIM_S.
+        pending=until is None and not folded,
+        next_attempt_at=now + CLAIM_S if until is None and not folded else 0,
+        parent_id=admission.storm,
+        channel=channel,
         thread_ts=under.message.ts if under and under.message else None,
         signal=signal,
         history=[
             HistoryEntry(
                 at=now,
                 action="fired" if kind == "alert" else "noted",
-                note="silenced: stored, not posted" if until else None,
+                note="silenced: stored, not posted"
+                if until
+                else ("folded into the channel's storm" if folded else None),
             )
         ],
     )
@@ -141,14 +166,120 @@ def _open(
         # a repeat of it (read by key, which is consistent where an index may lag).
         opened = d.alerts.get_alert(record.id)
         return advance(d, opened, lambda a: lifecycle.fire(a, now, until))
+    if admission.storm is not None:
+        _fold(d, admission, record, now)
+        return record
     return record if until else deliver(record, d)
+
+
+def _fold(d: Delivery, admission: storm.Admission, member: Alert, now: int) -> Alert:
+    """Gather a new alert into its channel's storm summary, creating the summary if the
+    instance that started the storm has not yet."""
+    assert admission.storm is not None and member.channel is not None
+    for _ in range(SAVE_ATTEMPTS):
+        try:
+            summary = d.alerts.get_alert(admission.storm)
+        except NotFoundError:
+            fresh = storm.join(
+                storm.summary(admission.storm, member.channel, now, CLAIM_S), member, now
+            )
+            try:
+                d.alerts.create_alert(fresh)
+            except ConflictError:  # created meanwhile: join it
+                continue
+            log.warning(
+                "storm in %s: over %d new alerts in a minute; new ones are gathered into "
+                "one summary until a quiet minute passes",
+                member.channel,
+                d.storm_threshold,
+            )
+            return deliver(fresh, d)
+        return tend(d, save(d.alerts, summary, lambda s: storm.join(s, member, now)))
+    raise StaleVersionError(f"storm {admission.storm} kept changing under us")
+
+
+def tend(d: Delivery, summary: Alert) -> Alert:
+    """A storm summary's due Slack work: its post, its coalesced edit and thread reply,
+    and its end after a quiet minute."""
+    now = d.now()
+    saved, work = commit(d.alerts, summary, lambda s: storm.plan(s, now, CLAIM_S))
+    if saved.resolved_at is not None and saved.channel is not None:
+        storm.end(d.alerts, saved.channel, saved.id)
+    if work.post:
+        return deliver(saved, d, look_first=True)
+    if not work.edit or saved.message is None:
+        return saved
+    message = saved.message
+    members = _members(d, saved)
+    shown = storm.digest(saved, members)
+    edited = _send(d, saved, "storm edit", budget.UPDATE_KEY, budget.UPDATE,
+                   lambda: d.chat.update_storm(message, saved, shown))  # fmt: skip
+    news = storm.news(saved.told_members, members) if edited.done else None
+    replied = (
+        _send(d, saved, "storm reply", budget.post_key(message.channel), budget.POST,
+              lambda: d.chat.post_text(message.channel, news or "", thread_ts=message.ts))
+        if news else None
+    )  # fmt: skip
+    if edited.done and (replied is None or replied.done):
+        if replied is not None:
+            told = storm.told(members)
+            return save(d.alerts, saved, lambda s: s.model_copy(update={"told_members": told}))
+        return saved
+    failed = (edited if not edited.done else replied) or edited
+    at = now + math.ceil(failed.wait_for(saved))
+    attempts = saved.attempts + 1 if failed.failed else saved.attempts
+
+    def again(s: Alert) -> Alert:
+        s = s.model_copy(update={"dirty": True, "attempts": attempts})
+        return storm.schedule(s, now, not_before=at)
+
+    return save(d.alerts, saved, again)
+
+
+def _members(d: Delivery, summary: Alert) -> list[Alert]:
+    found = []
+    for member in summary.members:
+        try:
+            found.append(d.alerts.get_alert(member))
+        except NotFoundError:  # expired or deleted: no longer shown
+            continue
+    return found
+
+
+def _touch(d: Delivery, storm_id: str) -> None:
+    """A storm member changed: its summary needs an edit (one write per window at most)."""
+    try:
+        summary = d.alerts.get_alert(storm_id)
+    except NotFoundError:
+        return
+    if not summary.dirty:
+        now = d.now()
+        summary = save(
+            d.alerts,
+            summary,
+            lambda s: storm.schedule(s.model_copy(update={"dirty": True}), now),
+        )
+    tend(d, summary)
+
+
+def hold_for_storm(d: Delivery, alert: Alert, now: int) -> int:
+    """Until when a storm in the alert's channel holds its root's edits and replies."""
+    if alert.message is None or alert.kind != "alert":
+        return 0
+    return storm.held_until(d.alerts.get_state(storm.state_key(alert.message.channel)), now)
 
 
 def advance(d: Delivery, alert: Alert, change: Callable[[Alert], Alert]) -> Alert:
     """Apply a change, reserve the Slack work it makes due, and do that work."""
     now = d.now()
-    saved, work = commit(d.alerts, alert, lambda a: lifecycle.plan(change(a), now, d.coalesce))
-    return perform(saved, work, d)
+    held = hold_for_storm(d, alert, now)
+    saved, work = commit(
+        d.alerts, alert, lambda a: lifecycle.plan(change(a), now, d.coalesce, held)
+    )
+    done = perform(saved, work, d)
+    if saved.parent_id is not None:  # a storm member: its summary shows the change
+        _touch(d, saved.parent_id)
+    return done
 
 
 def perform(alert: Alert, work: Work, d: Delivery) -> Alert:
@@ -227,7 +358,8 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
     process that died between posting and saving).
     """
     now = d.now()
-    assert record.signal is not None and record.channel is not None
+    assert record.channel is not None
+    assert record.signal is not None or record.kind == "storm"
     try:
         ref = None
         posted = False
@@ -246,14 +378,7 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
                 )
             # Draw the version the record will have once the post is saved on it, so
             # that the message's buttons are current, not stale from the start.
-            ref = d.chat.post_alert(
-                record.channel,
-                record.signal,
-                shown if record.kind == "alert" else None,
-                message_id=record.id,
-                controls=record.kind == "alert",
-                thread_ts=record.thread_ts,
-            )
+            ref = _post(d, record, shown)
             posted = True
     except (ChatUnavailableError, ChatRejectedError) as err:
         backoff = lifecycle.backoff(record.attempts)
@@ -279,8 +404,27 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
             }
         )
 
+    if record.kind == "storm":
+        return tend(d, save(d.alerts, record, posted_as))
     saved, work = commit(d.alerts, record, lambda a: lifecycle.plan(posted_as(a), now, d.coalesce))
     return perform(saved, work, d)
+
+
+def _post(d: Delivery, record: Alert, shown: Alert) -> MessageRef:
+    """Post a record's message: a storm's summary, an alert, or a notification."""
+    assert record.channel is not None
+    if record.kind == "storm":
+        digest = storm.digest(shown, _members(d, record))
+        return d.chat.post_storm(record.channel, shown, digest, message_id=record.id)
+    assert record.signal is not None
+    return d.chat.post_alert(
+        record.channel,
+        record.signal,
+        shown if record.kind == "alert" else None,
+        message_id=record.id,
+        controls=record.kind == "alert",
+        thread_ts=record.thread_ts,
+    )
 
 
 def flush(d: Delivery, limit: int = 500) -> int:
@@ -293,10 +437,17 @@ def flush(d: Delivery, limit: int = 500) -> int:
     now = d.now()
     done = 0
     for record in d.alerts.list_pending(now, limit):
+        if record.kind == "storm":
+            try:
+                tend(d, record)
+            except StaleVersionError:
+                continue
+            done += 1
+            continue
         if record.signal is None:  # nothing to draw
             continue
         try:
-            saved, work = lifecycle.plan(record, now, d.coalesce)
+            saved, work = lifecycle.plan(record, now, d.coalesce, hold_for_storm(d, record, now))
             claimed = d.alerts.update_alert(saved)
         except StaleVersionError:  # someone else moved it on; their plan covers it
             continue
@@ -349,10 +500,14 @@ def save(alerts: AlertStore, alert: Alert, change: Callable[[Alert], Alert]) -> 
 def redraw(alert: Alert, d: Delivery) -> bool:
     """Show an alert in its message now (people's clicks are not coalesced). False when
     Slack failed: the message is left behind."""
-    if alert.message is None or alert.signal is None:
+    if alert.message is None or (alert.signal is None and alert.kind != "storm"):
         return True
     try:
-        d.chat.update_alert(alert.message, alert.signal, alert)
+        if alert.kind == "storm":
+            d.chat.update_storm(alert.message, alert, storm.digest(alert, _members(d, alert)))
+        else:
+            assert alert.signal is not None
+            d.chat.update_alert(alert.message, alert.signal, alert)
     except (ChatUnavailableError, ChatRejectedError) as err:
         log.warning("could not redraw alert %s: %s", alert.id, err)
         return False

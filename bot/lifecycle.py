@@ -126,14 +126,19 @@ def backoff(attempts: int) -> int:
     return min(FIRST_RETRY_S * 2**attempts, MAX_RETRY_S)
 
 
-def plan(alert: Alert, now: int, window: int = COALESCE_S) -> tuple[Alert, Work]:
+def plan(
+    alert: Alert, now: int, window: int = COALESCE_S, held_until: int = 0
+) -> tuple[Alert, Work]:
     """Reserve the Slack work that is due now, and schedule the rest.
 
     Written with the record's conditional write, the reservation is the claim: a second
     writer re-reads, finds the slot taken, and leaves the work to the window's end.
+    `held_until` (a storm in the channel) holds a root's edits and replies back until then.
     """
     if alert.message is None:
         return _plan_post(alert, now)
+    if held_until > now:
+        return schedule(alert, now, window, not_before=held_until), Work()
     ready = alert.attempts == 0 or alert.next_attempt_at <= now  # backing off after a failure
     edit = ready and alert.dirty and now >= alert.edited_at + window
     news = reply_text(alert.told, alert) if not quiet(alert, now) else None
@@ -151,7 +156,8 @@ def plan(alert: Alert, now: int, window: int = COALESCE_S) -> tuple[Alert, Work]
 
 def _plan_post(alert: Alert, now: int) -> tuple[Alert, Work]:
     """A record not yet in Slack: post it when due, unless a silence holds it back."""
-    if alert.kind == "alert" and quiet(alert, now):
+    if alert.kind == "alert" and (quiet(alert, now) or alert.parent_id is not None):
+        # Held back by a silence, or folded into a storm, whose summary shows it.
         return alert.model_copy(update={"pending": False}), Work()
     if not alert.pending:
         if alert.kind != "alert" or alert.status is AlertStatus.RESOLVED or alert.signal is None:

@@ -452,7 +452,9 @@ class Alert(Model):
     state_version: int = 0
     opened_at: int = 0  # the latest (re)opening; 0 means first_seen
     # Delivery: what to draw, where, and when to try again after Slack failed.
-    kind: Literal["alert", "notification"] = "alert"
+    # A storm is the summary of a channel's alert storm; its members name it as parent_id,
+    # and its resolved_at is when the storm ended.
+    kind: Literal["alert", "notification", "storm"] = "alert"
     channel: str | None = None
     thread_ts: str | None = None  # a notification threaded under an open alert
     signal: Signal | None = None
@@ -463,6 +465,9 @@ class Alert(Model):
     edited_at: int = 0
     replied_at: int = 0
     told: Told = Field(default_factory=Told)
+    # A storm's members (the alerts folded into it), and what its thread was told of each.
+    members: list[str] = Field(default_factory=list)
+    told_members: dict[str, Told] = Field(default_factory=dict)
 
 
 SilenceScope = Literal["alert", "resource", "account_source"]
@@ -481,6 +486,37 @@ class Silence(Model):
 
     def active(self, now: int) -> bool:
         return self.expires_at > now
+
+
+class CountItem(Model):
+    label: str
+    count: int
+
+
+class StormAlert(Model):
+    """One alert of a storm, as its summary lists it."""
+
+    title: str
+    severity: Severity
+    count: int
+    status: AlertStatus
+
+
+class StormDigest(Model):
+    """What a storm summary shows, computed from its members when it is drawn."""
+
+    alerts: int = 0
+    events: int = 0
+    open: int = 0
+    acked: int = 0
+    resolved: int = 0
+    severity: Severity = Severity.INFO
+    by_source: list[CountItem] = Field(default_factory=list)
+    by_account: list[CountItem] = Field(default_factory=list)
+    top: list[StormAlert] = Field(default_factory=list)
+    started_at: int = 0
+    last_new_at: int = 0
+    ended_at: int | None = None
 
 
 class State(Model):

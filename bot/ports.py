@@ -22,6 +22,7 @@ from bot.models import (
     Signal,
     Silence,
     State,
+    StormDigest,
     UpdateAgentDTO,
 )
 
@@ -175,6 +176,16 @@ class Chat(Protocol):
 
     def update_alert(self, ref: MessageRef, signal: Signal, alert: Alert) -> None:
         """Redraw a posted alert in place (chat.update)."""
+        ...
+
+    def post_storm(
+        self, channel: str, storm: Alert, digest: StormDigest, *, message_id: str
+    ) -> MessageRef:
+        """Post a storm's summary (with Acknowledge, for all its alerts)."""
+        ...
+
+    def update_storm(self, ref: MessageRef, storm: Alert, digest: StormDigest) -> None:
+        """Redraw a storm's summary in place."""
         ...
 
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:

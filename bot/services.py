@@ -40,6 +40,7 @@ class Services:
             clock=self.clock,
             channel=channel,
             reopen_window=self.settings.reopen_window,
+            storm_threshold=self.settings.storm_threshold,
         )
 
     def ingest(self, body: Any) -> IngestResult:

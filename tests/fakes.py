@@ -32,6 +32,8 @@ class FakeChat:
         self.updates: list[dict] = []
         self.texts: list[dict] = []
         self.ephemerals: list[dict] = []
+        self.storms: list[dict] = []
+        self.storm_updates: list[dict] = []
         self._failures: list[bool] = []
         self._update_failures = 0
         self._text_failures = 0
@@ -56,6 +58,14 @@ class FakeChat:
             raise ChatUnavailableError("fake: no answer")
         self.posts.append(post)
         return ref
+
+    def post_storm(self, channel, storm, digest, *, message_id):
+        ref = self._next_ref(channel)
+        self.storms.append({"ref": ref, "id": message_id, "storm": storm, "digest": digest})
+        return ref
+
+    def update_storm(self, ref, storm, digest) -> None:
+        self.storm_updates.append({"ref": ref, "storm": storm, "digest": digest})
 
     def fail_updates(self, times: int = 1) -> None:
         """The next `times` chat.update calls (update_alert) raise ChatUnavailableError."""

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.memory import MemoryAlertStore
-from blocks.alert import AlertView
+from blocks.view import MessageView
 from bot import alert_actions, lifecycle
 from bot.alert_actions import Outcome
 from bot.alerting import Delivery, commit, flush, notify
@@ -78,7 +78,7 @@ def drawn(d: Delivery) -> Alert:
 
 def view_text(d: Delivery, alert: Alert) -> str:
     assert alert.signal is not None
-    message = AlertView(clock=d.clock).message(alert.signal, alert, controls=True)
+    message = MessageView(clock=d.clock).message(alert.signal, alert, controls=True)
     return str(message)
 
 
@@ -259,7 +259,7 @@ def test_a_resolving_event_with_nothing_open_is_a_green_notification(d):
     emit(d, alarm("OK"))
     (post,) = d.chat.posts
     assert post["controls"] is False
-    message = AlertView(clock=d.clock).message(post["signal"], None, controls=False)
+    message = MessageView(clock=d.clock).message(post["signal"], None, controls=False)
     assert message["attachments"][0]["color"] == GREEN
 
 
