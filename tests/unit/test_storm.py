@@ -1,0 +1,154 @@
+"""Storm mode over in-memory stores, a fake chat and an injected clock: when a channel
+opens more than STORM_THRESHOLD new alerts in a minute, the rest gather into one summary."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from adapters.memory import MemoryAlertStore
+from bot import alert_actions, storm
+from bot.alert_actions import Outcome
+from bot.alerting import Delivery, flush
+from bot.models import Alert, AlertStatus
+from tests.fakes import FakeChat, FakeClock
+from tests.unit.test_lifecycle import CHANNEL, alarm, emit, tick
+
+THRESHOLD = 5
+
+
+@pytest.fixture
+def d() -> Delivery:
+    return Delivery(
+        alerts=MemoryAlertStore(),
+        chat=FakeChat(),
+        clock=FakeClock(),
+        channel=CHANNEL,
+        storm_threshold=THRESHOLD,
+    )
+
+
+def alerts_of(d: Delivery) -> list[Alert]:
+    return [a for a in d.alerts.list_alerts(limit=1000) if a.kind == "alert"]
+
+
+def the_storm(d: Delivery) -> Alert:
+    (summary,) = [a for a in d.alerts.list_alerts(limit=1000) if a.kind == "storm"]
+    return summary
+
+
+def start_storm(d: Delivery, alarms: int = THRESHOLD + 4) -> None:
+    for n in range(alarms):
+        emit(d, alarm(name=f"Alarm{n}"))
+        d.clock.advance(1)
+
+
+def test_past_the_threshold_new_alerts_gather_into_one_summary(d):
+    start_storm(d)
+    tick(d, 10)  # paced posts go out
+    roots = [p for p in d.chat.posts if p["thread_ts"] is None]
+    assert len(roots) == THRESHOLD  # a root each, up to the threshold
+    (posted,) = d.chat.storms  # then one summary
+    summary = the_storm(d)
+    folded = [a for a in alerts_of(d) if a.parent_id == summary.id]
+    assert len(folded) == 4 and all(a.message is None for a in folded)
+    assert sorted(summary.members) == sorted(a.id for a in folded)
+    assert posted["digest"].alerts >= 1
+
+
+def test_nothing_is_dropped_and_the_summary_counts_every_event(d):
+    start_storm(d)
+    for _ in range(3):  # every alarm fires three more times
+        for n in range(THRESHOLD + 4):
+            emit(d, alarm(name=f"Alarm{n}"))
+        d.clock.advance(2)
+    tick(d, 120)  # past a quiet minute: the storm ends
+    summary = the_storm(d)
+    assert summary.resolved_at is not None  # over
+    assert sum(a.count for a in alerts_of(d)) == (THRESHOLD + 4) * 4
+    last = d.chat.storm_updates[-1]
+    assert last["storm"].resolved_at is not None
+    assert last["digest"].events == 4 * 4 and last["digest"].alerts == 4
+
+
+def test_summary_edits_come_at_most_every_15_s(d):
+    start_storm(d)
+    for _ in range(60):
+        emit(d, alarm(name=f"Alarm{THRESHOLD + 1}"))  # a folded alert repeats every second
+        tick(d, 1)
+    times = [u["storm"].edited_at for u in d.chat.storm_updates]
+    assert len(times) >= 3
+    assert all(b - a >= storm.SUMMARY_EVERY_S for a, b in itertools.pairwise(times))
+    thread = [t for t in d.chat.texts if t["thread_ts"] == the_storm(d).message.ts]
+    assert thread and all("more events" in t["text"] for t in thread)
+
+
+def test_roots_posted_before_the_storm_are_edited_once_after_it(d):
+    start_storm(d)
+    tick(d, 10)
+    d.chat.updates.clear()
+    d.chat.texts.clear()
+    for _ in range(20):  # the first root repeats through the storm
+        emit(d, alarm(name="Alarm0"))
+        emit(d, alarm(name=f"Alarm{THRESHOLD + 2}"))  # and the storm goes on
+        tick(d, 2)
+    assert d.chat.updates == []  # the root's edits wait for the storm's end
+    assert d.chat.texts and all(t["thread_ts"] == the_storm(d).message.ts for t in d.chat.texts)
+    tick(d, 90)  # a quiet minute: the storm ends, and held-back work goes out
+    root = next(a for a in alerts_of(d) if a.title.startswith("Alarm0"))
+    edits = [u for u in d.chat.updates if u["alert"].id == root.id]
+    replies = [t for t in d.chat.texts if t["thread_ts"] == root.message.ts]
+    assert len(edits) == 1 and len(replies) == 1
+    assert edits[0]["alert"].count == root.count == 21  # its true count
+    assert "Fired 20 more times" in replies[0]["text"]
+
+
+def test_after_the_storm_a_new_alert_gets_its_own_root(d):
+    start_storm(d)
+    tick(d, 120)
+    posts = len(d.chat.posts)
+    emit(d, alarm(name="Fresh"))
+    assert len(d.chat.posts) == posts + 1 and d.chat.posts[-1]["signal"].title.startswith("Fresh")
+
+
+def test_acknowledging_the_summary_acknowledges_its_alerts(d):
+    start_storm(d)
+    tick(d, 10)
+    summary = the_storm(d)
+    assert alert_actions.acknowledge(d, summary.id, summary.version, "U1") is Outcome.DONE
+    members = [a for a in alerts_of(d) if a.parent_id == summary.id]
+    assert members and all(a.status is AlertStatus.ACKED and a.acked_by == "U1" for a in members)
+    others = [a for a in alerts_of(d) if a.parent_id is None]
+    assert all(a.status is AlertStatus.OPEN for a in others)  # roots are their own
+    assert d.chat.storm_updates[-1]["storm"].status is AlertStatus.ACKED
+
+
+def test_two_instances_agree_on_one_storm(d):
+    other = Delivery(
+        alerts=d.alerts, chat=d.chat, clock=d.clock, channel=CHANNEL, storm_threshold=THRESHOLD
+    )
+    for n in range(THRESHOLD + 6):
+        emit(d if n % 2 else other, alarm(name=f"Alarm{n}"))
+    tick(d, 10)
+    assert len(d.chat.storms) == 1
+    summary = the_storm(d)
+    assert len(summary.members) == 6
+
+
+def test_a_folded_alert_resolving_is_told_in_the_summary_thread(d):
+    start_storm(d)
+    tick(d, 20)
+    emit(d, alarm("OK", name=f"Alarm{THRESHOLD + 1}"))
+    tick(d, 20)
+    thread = [t["text"] for t in d.chat.texts if t["thread_ts"] == the_storm(d).message.ts]
+    assert any("1 resolved" in t for t in thread)
+    assert d.chat.storm_updates[-1]["digest"].resolved == 1
+
+
+def test_the_channel_state_counts_only_the_last_minute(d):
+    for n in range(THRESHOLD * 3):  # a steady trickle: one new alert every 20 s
+        emit(d, alarm(name=f"Slow{n}"))
+        tick(d, 20)
+    assert d.chat.storms == [] and len(alerts_of(d)) == THRESHOLD * 3
+    assert flush(d) == 0
