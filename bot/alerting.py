@@ -143,6 +143,7 @@ def _open(
         # the inline attempt below owns the post for CLAIM_S.
         pending=until is None and not folded,
         next_attempt_at=now + CLAIM_S if until is None and not folded else 0,
+        in_flight=until is None and not folded,
         parent_id=admission.storm,
         channel=channel,
         thread_ts=under.message.ts if under and under.message else None,
@@ -206,7 +207,7 @@ def tend(d: Delivery, summary: Alert) -> Alert:
     if saved.resolved_at is not None and saved.channel is not None:
         storm.end(d.alerts, saved.channel, saved.id)
     if work.post:
-        return deliver(saved, d, look_first=True)
+        return deliver(saved, d, look_first=lifecycle.unsure(work.before))
     if not work.edit or saved.message is None:
         return saved
     message = saved.message
@@ -286,7 +287,7 @@ def perform(alert: Alert, work: Work, d: Delivery) -> Alert:
     """Make the reserved Slack calls, each paid from its rate budget first; what Slack
     failed, or the budget could not pay for yet, is put back for a later flush."""
     if work.post:
-        return deliver(alert, d, look_first=True)
+        return deliver(alert, d, look_first=lifecycle.unsure(work.before))
     if not work:
         return alert
     message, signal = alert.message, alert.signal
@@ -371,11 +372,9 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
             wait = budget.spend(
                 d.alerts, budget.post_key(record.channel), budget.POST, d.clock.now()
             )
-            if wait > 0:  # the channel's budget is spent: post when it refills
-                at = now + math.ceil(wait)
-                return save(
-                    d.alerts, record, lambda a: a.model_copy(update={"next_attempt_at": at})
-                )
+            if wait > 0:  # the channel's budget is spent: post when it refills, unsent
+                later = {"next_attempt_at": now + math.ceil(wait), "in_flight": False}
+                return save(d.alerts, record, lambda a: a.model_copy(update=later))
             # Draw the version the record will have once the post is saved on it, so
             # that the message's buttons are current, not stale from the start.
             ref = _post(d, record, shown)
@@ -396,6 +395,7 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
         return a.model_copy(
             update={
                 "message": ref,
+                "in_flight": False,
                 "attempts": 0,
                 "edited_at": now,
                 "replied_at": now,

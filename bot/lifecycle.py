@@ -172,7 +172,13 @@ def _plan_post(alert: Alert, now: int) -> tuple[Alert, Work]:
         )
     if alert.next_attempt_at > now:  # another deliverer owns it, or it is backing off
         return alert, Work()
-    return alert.model_copy(update={"next_attempt_at": now + CLAIM_S}), Work(post=True)
+    claimed = alert.model_copy(update={"next_attempt_at": now + CLAIM_S, "in_flight": True})
+    return claimed, Work(post=True, before=alert)
+
+
+def unsure(before: Alert | None) -> bool:
+    """Whether an earlier attempt may have posted already: look before posting again."""
+    return before is None or before.in_flight or before.attempts > 0
 
 
 def schedule(alert: Alert, now: int, window: int = COALESCE_S, not_before: int = 0) -> Alert:

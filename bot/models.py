@@ -460,6 +460,9 @@ class Alert(Model):
     signal: Signal | None = None
     attempts: int = 0
     next_attempt_at: int = 0
+    # A post was being made when this was written: until it is found or confirmed, its
+    # outcome is unknown (the process may have died after Slack took it).
+    in_flight: bool = False
     # Coalescing: at most one root edit and one thread reply per window.
     dirty: bool = False  # the root shows less than the record knows
     edited_at: int = 0

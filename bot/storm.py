@@ -129,6 +129,7 @@ def summary(storm: str, channel: str, now: int, claim_s: int) -> Alert:
         opened_at=now,
         pending=True,
         next_attempt_at=now + claim_s,
+        in_flight=True,
         channel=channel,
         history=[HistoryEntry(at=now, action="storm started")],
     )
@@ -229,7 +230,8 @@ def plan(storm: Alert, now: int, claim_s: int) -> tuple[Alert, Work]:
     if storm.message is None:
         if not storm.pending or storm.next_attempt_at > now:
             return storm, Work()
-        return storm.model_copy(update={"next_attempt_at": now + claim_s}), Work(post=True)
+        claimed = storm.model_copy(update={"next_attempt_at": now + claim_s, "in_flight": True})
+        return claimed, Work(post=True, before=storm)
     if over(storm, now):
         storm = finish(storm, now)
     ready = storm.attempts == 0 or storm.next_attempt_at <= now
