@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import alert_lifecycle, cold_start, ingest_throughput, store_latency
+from benchmarks import alert_lifecycle, cold_start, ingest_throughput, store_latency, storm
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,6 +17,7 @@ def main() -> int:
     sections = [
         ingest_throughput.run(),
         alert_lifecycle.run(),
+        storm.run(),
         cold_start.run(),
         store_latency.run(),
     ]

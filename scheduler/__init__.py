@@ -13,8 +13,9 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-# Well inside the 10 s coalescing window, so that held-back edits and replies go on time.
-FLUSH_EVERY_S = 5
+# Well inside the 10 s coalescing window and near the 1-a-second post budget, so that
+# held-back edits, replies and paced posts go on time.
+FLUSH_EVERY_S = 2
 SILENCES_EVERY_S = 30
 
 JOBS: dict[str, tuple[Callable[[Delivery], int], int, str]] = {

@@ -57,3 +57,34 @@ def test_logs_are_powertools_json(lambda_module):
     assert line["level"] == "WARNING"
     assert line["message"] == "hello x"
     assert line["service"] == "aws-monitoring-bot"
+
+
+def test_held_back_work_is_done_by_the_flush_function(lambda_module):
+    import handlers.aws_lambda.flush as flush_module
+    from tests.fakes import FakeClock
+
+    alarm = load("cloudwatch_alarm_state_change_single_metric.json")
+    lambda_module.handler(alarm, None)
+    svc = lambda_module.services()
+    (alert,) = svc.alerts.list_alerts()
+    svc.clock = FakeClock(start=time.time())  # the clock the next invocations read
+    lambda_module.handler({**alarm, "id": "again"}, None)  # a repeat inside the window
+    assert svc.alerts.get_alert(alert.id).pending  # its edit and reply are held back
+    svc.clock.advance(15)
+    assert flush_module.handler({}, None) == {"flushed": 1, "silences": 0}
+    assert not svc.alerts.get_alert(alert.id).pending
+
+
+def test_each_ingest_also_moves_due_work_on(lambda_module):
+    from tests.fakes import FakeClock
+
+    alarm = load("cloudwatch_alarm_state_change_single_metric.json")
+    lambda_module.handler(alarm, None)
+    svc = lambda_module.services()
+    svc.clock = FakeClock(start=time.time())
+    lambda_module.handler({**alarm, "id": "again"}, None)
+    (alert,) = [a for a in svc.alerts.list_alerts() if a.kind == "alert"]
+    assert alert.pending
+    svc.clock.advance(15)
+    lambda_module.handler(load("cloudformation_stack_status_change_create_complete.json"), None)
+    assert not svc.alerts.get_alert(alert.id).pending  # done by another event's invocation
