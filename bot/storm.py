@@ -37,6 +37,7 @@ WINDOW_S = 60  # new alerts counted over this
 QUIET_S = 60  # a storm ends after this long without a new alert
 SUMMARY_EVERY_S = 15  # the summary is edited, and its thread told, at most this often
 TOP = 10
+MAX_MEMBERS = 5000  # ids a summary lists: well inside a DynamoDB item's 400 KB
 BREAKDOWN = 6
 ATTEMPTS = 8
 
@@ -136,8 +137,9 @@ def summary(storm: str, channel: str, now: int, claim_s: int) -> Alert:
 
 
 def join(storm: Alert, member: Alert, now: int) -> Alert:
-    """A new alert folded into the storm."""
-    members = storm.members if member.id in storm.members else [*storm.members, member.id]
+    """A new alert folded into the storm (listed up to MAX_MEMBERS: one record holds them)."""
+    listed = member.id in storm.members or len(storm.members) >= MAX_MEMBERS
+    members = storm.members if listed else [*storm.members, member.id]
     severity = max(storm.severity, member.severity, key=lambda s: s.rank)
     return storm.model_copy(
         update={

@@ -152,3 +152,12 @@ def test_the_channel_state_counts_only_the_last_minute(d):
         tick(d, 20)
     assert d.chat.storms == [] and len(alerts_of(d)) == THRESHOLD * 3
     assert flush(d) == 0
+
+
+def test_a_summary_lists_a_bounded_number_of_members(monkeypatch):
+    monkeypatch.setattr(storm, "MAX_MEMBERS", 3)
+    summary = storm.summary("s1", CHANNEL, 0, 300)
+    for n in range(5):
+        member = Alert(id=f"a{n}", fingerprint=f"f{n}", first_seen=0, last_seen=0)
+        summary = storm.join(summary, member, n)
+    assert summary.members == ["a0", "a1", "a2"] and summary.last_seen == 4
