@@ -482,9 +482,14 @@ def refresh_silences(d: Delivery) -> int:
 def commit(
     alerts: AlertStore, alert: Alert, change: Callable[[Alert], tuple[Alert, Work]]
 ) -> tuple[Alert, Work]:
-    """`save` for a change that also reserves work: the work of the write that won."""
+    """`save` for a change that also reserves work: the work of the write that won.
+
+    A change that changes nothing and reserves nothing is not written, so that a storm's
+    members, checking on their summary, do not all contend for its record."""
     for _ in range(SAVE_ATTEMPTS):
         changed, work = change(alert)
+        if not work and changed == alert:
+            return alert, work
         try:
             return alerts.update_alert(changed), work
         except StaleVersionError:
