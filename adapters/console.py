@@ -105,5 +105,7 @@ class ConsoleChat:
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:
         self._print(f"── {channel} (only {user} sees this)\n{text}")
 
-    def find_alert_message(self, channel: str, message_id: str, oldest: int) -> MessageRef | None:
+    def find_alert_message(
+        self, channel: str, message_id: str, oldest: int, thread_ts: str | None = None
+    ) -> MessageRef | None:
         return self._posted.get((channel, message_id))

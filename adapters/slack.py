@@ -130,12 +130,19 @@ class SlackChat:
             text=truncate(text, FALLBACK_TEXT),
         )
 
-    def find_alert_message(self, channel: str, message_id: str, oldest: int) -> MessageRef | None:
+    def find_alert_message(
+        self, channel: str, message_id: str, oldest: int, thread_ts: str | None = None
+    ) -> MessageRef | None:
+        # History leaves thread replies out: a threaded post is looked for in its thread.
+        method = (
+            self._client.conversations_replies if thread_ts else self._client.conversations_history
+        )
         cursor = None
         for _ in range(HISTORY_PAGES):
             response = _call(
-                self._client.conversations_history,
+                method,
                 channel=channel,
+                ts=thread_ts,
                 oldest=str(oldest),
                 include_all_metadata=True,
                 limit=200,

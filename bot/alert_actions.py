@@ -29,6 +29,7 @@ from bot.timeutil import clock_text
 
 log = logging.getLogger(__name__)
 
+ACT_ATTEMPTS = 5  # a noisy alert's repeats may win the write: re-read and try again
 SILENCE_CHOICES = {"30m": 1800, "1h": 3600, "4h": 14400, "24h": 86400, "7d": 604800}
 
 
@@ -53,26 +54,28 @@ def _act(
     told: Callable[[Alert, int], str],
     after: Callable[[Alert, int], None] | None = None,
 ) -> Outcome:
-    try:
-        alert = d.alerts.get_alert(alert_id)
-    except NotFoundError:
-        return Outcome.GONE
-    if not current(alert, version) or not allowed(alert):
-        redraw(alert, d)  # heal the message the click came from: show the alert as it is
-        return Outcome.STALE
-    now = d.now()
-    drawn = {"dirty": False, "edited_at": now}  # the redraw below shows it all
-    try:
-        changed = d.alerts.update_alert(change(alert, now).model_copy(update=drawn))
-    except NotFoundError:
-        return Outcome.GONE
-    except StaleVersionError:  # another writer won the race
-        log.info("action on alert %s lost a race", alert_id)
-        return Outcome.STALE
-    if after is not None:  # side effects only once the change is ours
-        after(changed, now)
-    _tell(d, changed, told(changed, now))
-    return Outcome.DONE
+    for _ in range(ACT_ATTEMPTS):
+        try:
+            alert = d.alerts.get_alert(alert_id)
+        except NotFoundError:
+            return Outcome.GONE
+        if not current(alert, version) or not allowed(alert):
+            redraw(alert, d)  # heal the message the click came from: show the alert as it is
+            return Outcome.STALE
+        now = d.now()
+        drawn = {"dirty": False, "edited_at": now}  # the redraw below shows it all
+        try:
+            changed = d.alerts.update_alert(change(alert, now).model_copy(update=drawn))
+        except NotFoundError:
+            return Outcome.GONE
+        except StaleVersionError:  # another writer won: a repeat (try again) or a click
+            continue
+        if after is not None:  # side effects only once the change is ours
+            after(changed, now)
+        _tell(d, changed, told(changed, now))
+        return Outcome.DONE
+    log.info("action on alert %s kept losing races", alert_id)
+    return Outcome.STALE
 
 
 def _tell(d: Delivery, alert: Alert, text: str) -> None:
@@ -113,8 +116,8 @@ def acknowledge(d: Delivery, alert_id: str, version: int, user: str) -> Outcome:
         for member in storm.members:
             try:
                 save(d.alerts, d.alerts.get_alert(member), lambda a: _ack(a, now, user))
-            except NotFoundError:
-                continue
+            except (NotFoundError, StaleVersionError) as err:  # the rest still get theirs
+                log.warning("storm %s: alert %s not acknowledged: %s", storm.id, member, err)
 
     return _act(
         d,

@@ -79,8 +79,19 @@ def record_id(kind: str, fingerprint: str, key: str) -> str:
 
 
 def notify(event: Event, signals: list[Signal], d: Delivery) -> list[Alert]:
-    """Alert records for a newly stored event's signals, each posted once if it can be."""
-    return [rec for s in signals if (rec := _notify_signal(event, s, d)) is not None]
+    """Alert records for a newly stored event's signals, each posted once if it can be.
+
+    One signal failing (a Security Hub event carries up to 100) does not stop the rest."""
+    records = []
+    for signal in signals:
+        try:
+            record = _notify_signal(event, signal, d)
+        except Exception:
+            log.exception("alerting on %s of event %s failed", signal.fingerprint, event.id)
+            continue
+        if record is not None:
+            records.append(record)
+    return records
 
 
 def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
@@ -367,7 +378,7 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
         shown = record.model_copy(update={"version": record.version + 1})
         if look_first or record.attempts:
             oldest = record.first_seen - LOOKBACK_S
-            ref = d.chat.find_alert_message(record.channel, record.id, oldest)
+            ref = d.chat.find_alert_message(record.channel, record.id, oldest, record.thread_ts)
         if ref is None:
             wait = budget.spend(
                 d.alerts, budget.post_key(record.channel), budget.POST, d.clock.now()
@@ -400,7 +411,7 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
                 "edited_at": now,
                 "replied_at": now,
                 "told": lifecycle.told_now(record),
-                "dirty": record.kind == "alert" and behind,
+                "dirty": record.kind != "notification" and behind,
             }
         )
 
@@ -437,23 +448,25 @@ def flush(d: Delivery, limit: int = 500) -> int:
     now = d.now()
     done = 0
     for record in d.alerts.list_pending(now, limit):
-        if record.kind == "storm":
-            try:
-                tend(d, record)
-            except StaleVersionError:
-                continue
-            done += 1
-            continue
-        if record.signal is None:  # nothing to draw
-            continue
         try:
-            saved, work = lifecycle.plan(record, now, d.coalesce, hold_for_storm(d, record, now))
-            claimed = d.alerts.update_alert(saved)
+            done += _flush_one(d, record, now)
         except StaleVersionError:  # someone else moved it on; their plan covers it
             continue
-        if work:
-            done += perform(claimed, work, d).attempts == 0  # else it failed, and waits
+        except Exception:  # one record's trouble must not stop the others' work
+            log.exception("flush of alert %s failed; it stays due", record.id)
     return done
+
+
+def _flush_one(d: Delivery, record: Alert, now: int) -> bool:
+    if record.kind == "storm":
+        tend(d, record)
+        return True
+    if record.signal is None:  # nothing to draw, ever: off the queue
+        save(d.alerts, record, lambda a: a.model_copy(update={"pending": False}))
+        return False
+    saved, work = lifecycle.plan(record, now, d.coalesce, hold_for_storm(d, record, now))
+    claimed = d.alerts.update_alert(saved)
+    return bool(work) and perform(claimed, work, d).attempts == 0  # else it failed, and waits
 
 
 def refresh_silences(d: Delivery) -> int:

@@ -196,6 +196,9 @@ class Chat(Protocol):
         """A note only `user` sees ("not allowed", "stale")."""
         ...
 
-    def find_alert_message(self, channel: str, message_id: str, oldest: int) -> MessageRef | None:
-        """The message posted since `oldest` (epoch seconds) that carries `message_id`."""
+    def find_alert_message(
+        self, channel: str, message_id: str, oldest: int, thread_ts: str | None = None
+    ) -> MessageRef | None:
+        """The message posted since `oldest` (epoch seconds) that carries `message_id`;
+        with `thread_ts`, among that thread's replies."""
         ...

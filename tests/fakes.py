@@ -95,5 +95,5 @@ class FakeChat:
     def post_ephemeral(self, channel, user, text) -> None:
         self.ephemerals.append({"channel": channel, "user": user, "text": text})
 
-    def find_alert_message(self, channel, message_id, oldest):
+    def find_alert_message(self, channel, message_id, oldest, thread_ts=None):
         return next((p["ref"] for p in self.posts if p["id"] == message_id), None)

@@ -138,3 +138,15 @@ def test_console_chat_prints_readably_with_a_preview_link():
     assert "ServerCpuTooHigh" in text
     assert BUILDER_URL in text
     assert chat.find_alert_message("console", "al-9", oldest=0) == ref
+
+
+def test_a_threaded_post_whose_answer_was_lost_is_found_in_its_thread(chat, fake_slack):
+    signal = signal_of("cloudwatch_alarm_state_change_single_metric.json")
+    root = chat.post_alert(CHANNEL, signal, an_alert(signal), message_id="al-1", controls=True)
+    fake_slack.drop_response_next("chat.postMessage")
+    with pytest.raises(ChatUnavailableError):
+        chat.post_alert(CHANNEL, signal, None, message_id="n-1", controls=False, thread_ts=root.ts)
+    # History leaves thread replies out; the thread has it.
+    assert chat.find_alert_message(CHANNEL, "n-1", oldest=0) is None
+    found = chat.find_alert_message(CHANNEL, "n-1", oldest=0, thread_ts=root.ts)
+    assert found is not None and found.ts != root.ts

@@ -459,3 +459,52 @@ def test_when_only_the_reply_fails_only_the_reply_is_retried(d):
     assert len(d.chat.updates) == 1 and not the_alert(d).dirty  # the edit went through
     tick(d, 30)
     assert len(d.chat.updates) == 1 and len(d.chat.texts) == 1
+
+
+def test_a_click_that_loses_its_write_to_a_repeat_still_acts(d):
+    emit(d, alarm())
+    alert = the_alert(d)
+    write = d.alerts.update_alert
+    raced: list[bool] = []
+
+    def racing(changed):
+        if not raced:  # a repeat lands between the click's read and its write
+            raced.append(True)
+            emit(d, alarm())
+        return write(changed)
+
+    d.alerts.update_alert = racing
+    assert alert_actions.acknowledge(d, alert.id, alert.version, "U1") is Outcome.DONE
+    assert the_alert(d).status is AlertStatus.ACKED and the_alert(d).count == 2
+
+
+def test_one_failing_signal_does_not_stop_the_events_others(d):
+    event = alarm()
+    (good,) = interpret(event, Context())
+    bad = good.model_copy(update={"fingerprint": "boom"})
+    real = d.alerts.find_alert
+
+    def find(fingerprint):
+        if fingerprint == "boom":
+            raise RuntimeError("store hiccup")
+        return real(fingerprint)
+
+    d.alerts.find_alert = find
+    records = notify(event, [bad, good], d)
+    assert [r.fingerprint for r in records] == [good.fingerprint]
+
+
+def test_flush_goes_on_past_a_record_that_fails(d):
+    d.chat.fail_next(2)
+    emit(d, alarm(name="First"))
+    emit(d, alarm(name="Second"))
+    real = d.chat.post_alert
+
+    def post(channel, signal, alert, **kw):
+        if signal.title.startswith("First"):
+            raise RuntimeError("a bug in one view")
+        return real(channel, signal, alert, **kw)
+
+    d.chat.post_alert = post
+    tick(d, 30)
+    assert [p["signal"].title.split()[0] for p in d.chat.posts] == ["Second"]
