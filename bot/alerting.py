@@ -38,7 +38,6 @@ from bot.models import (
     MessageRef,
     Signal,
     SignalState,
-    Silence,
 )
 from bot.ports import AlertStore, Chat, Clock
 from bot.silences import alert_matchers, matchers, silenced_until
@@ -47,6 +46,9 @@ log = logging.getLogger(__name__)
 
 SAVE_ATTEMPTS = 5
 LOOKBACK_S = 300  # how far before an alert's first post attempt to search the channel
+# A post Slack refused (invalid_blocks, channel_not_found…) is tried this often, in case
+# the cause was passing (a channel being re-created), then given up and logged as an error.
+REFUSALS = 3
 OPEN_LIMIT = 1000  # live alerts re-checked when silences change
 
 
@@ -103,15 +105,28 @@ def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
         target = live or (current if reopening else None)
         if target is None:
             return _open(event, signal, d, "alert", after=current)
-        until = silenced_until(matchers(signal.fingerprint, signal), _silences(d, now), now)
+        until = silenced_until(
+            matchers(signal.fingerprint, signal), d.alerts.list_silences(now), now
+        )
+        if reopening and _storm_over(d, target.parent_id):
+            # A new firing of an alert whose storm is over: people must see it.
+            why = "reopened after its storm was over"
+            return advance(
+                d, target, lambda a: lifecycle.detach(lifecycle.fire(a, now, until), now, why)
+            )
         return advance(d, target, lambda a: lifecycle.fire(a, now, until))
     if signal.state is SignalState.RESOLVED and live is not None:
         return advance(d, live, lambda a: lifecycle.resolve(a, now))
     return _open(event, signal, d, "notification", under=live)
 
 
-def _silences(d: Delivery, now: int) -> list[Silence]:
-    return d.alerts.list_silences(now)
+def _storm_over(d: Delivery, storm_id: str | None) -> bool:
+    if storm_id is None:
+        return False
+    try:
+        return d.alerts.get_alert(storm_id).resolved_at is not None
+    except NotFoundError:
+        return True
 
 
 def _open(
@@ -129,10 +144,9 @@ def _open(
     until = None
     channel = under.message.channel if under and under.message else d.channel
     admission = storm.Admission()
-    if kind == "alert":
-        until = silenced_until(matchers(signal.fingerprint, signal), _silences(d, now), now)
-        if until is None:  # a silenced alert is no part of a storm: nobody sees it
-            admission = storm.admit(d.alerts, channel, now, d.storm_threshold)
+    until = silenced_until(matchers(signal.fingerprint, signal), d.alerts.list_silences(now), now)
+    if kind == "alert" and until is None:  # a silenced alert is no part of a storm
+        admission = storm.admit(d.alerts, channel, now, d.storm_threshold)
     folded = admission.storm is not None
     key = (after.id if after else "") if kind == "alert" else event.id
     record = Alert(
@@ -179,8 +193,16 @@ def _open(
         opened = d.alerts.get_alert(record.id)
         return advance(d, opened, lambda a: lifecycle.fire(a, now, until))
     if admission.storm is not None:
-        _fold(d, admission, record, now)
-        return record
+        try:
+            summary = _fold(d, admission, record, now)
+            if record.id in summary.members:
+                return record
+            why = "its storm's summary is full"
+        except Exception:  # never lose it in a summary that could not take it
+            log.exception("could not fold alert %s into storm %s", record.id, admission.storm)
+            why = "its storm's summary could not take it"
+        record = save(d.alerts, record, lambda a: lifecycle.detach(a, now, why))
+        return deliver(record, d)
     return record if until else deliver(record, d)
 
 
@@ -205,9 +227,21 @@ def _fold(d: Delivery, admission: storm.Admission, member: Alert, now: int) -> A
                 member.channel,
                 d.storm_threshold,
             )
-            return deliver(fresh, d)
-        return tend(d, save(d.alerts, summary, lambda s: storm.join(s, member, now)))
+            _then(deliver, fresh, d)
+            return fresh
+        joined = save(d.alerts, summary, lambda s: storm.join(s, member, now))
+        _then(lambda summary, d: tend(d, summary), joined, d)
+        return joined
     raise StaleVersionError(f"storm {admission.storm} kept changing under us")
+
+
+def _then(work: Callable[[Alert, Delivery], object], summary: Alert, d: Delivery) -> None:
+    """A summary's Slack work after a join: the join stands whatever it meets (flush
+    retries what is still due)."""
+    try:
+        work(summary, d)
+    except Exception:
+        log.exception("storm %s: its Slack work failed; it stays due", summary.id)
 
 
 def tend(d: Delivery, summary: Alert) -> Alert:
@@ -390,7 +424,16 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
             # that the message's buttons are current, not stale from the start.
             ref = _post(d, record, shown)
             posted = True
-    except (ChatUnavailableError, ChatRejectedError) as err:
+    except ChatRejectedError as err:
+        if record.attempts + 1 >= REFUSALS:  # Slack will never take it: stop, loudly
+            log.error("Slack refused %s %s %d times (%s); giving up", record.kind, record.id,
+                      REFUSALS, err)  # fmt: skip
+            note = f"Slack refused it: {err}"
+            return save(d.alerts, record, lambda a: _given_up(a, now, note))
+        return save(
+            d.alerts, record, lambda a: _retry_later(a, now + lifecycle.backoff(a.attempts))
+        )
+    except ChatUnavailableError as err:
         backoff = lifecycle.backoff(record.attempts)
         retry_after = getattr(err, "retry_after", None)
         if retry_after:  # Slack said when: nobody posts to this channel before then
@@ -417,7 +460,10 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
 
     if record.kind == "storm":
         return tend(d, save(d.alerts, record, posted_as))
-    saved, work = commit(d.alerts, record, lambda a: lifecycle.plan(posted_as(a), now, d.coalesce))
+    held = storm.held_until(d.alerts.get_state(storm.state_key(ref.channel)), now)
+    saved, work = commit(
+        d.alerts, record, lambda a: lifecycle.plan(posted_as(a), now, d.coalesce, held)
+    )
     return perform(saved, work, d)
 
 
@@ -474,7 +520,7 @@ def refresh_silences(d: Delivery) -> int:
     lifted redraws the alert, and an alert held back until now is posted. Returns how
     many alerts changed."""
     now = d.now()
-    silences = _silences(d, now)
+    silences = d.alerts.list_silences(now)
     changed = 0
     for status in (AlertStatus.OPEN, AlertStatus.ACKED):
         for alert in d.alerts.list_alerts(status, OPEN_LIMIT):
@@ -530,6 +576,13 @@ def redraw(alert: Alert, d: Delivery) -> bool:
         log.warning("could not redraw alert %s: %s", alert.id, err)
         return False
     return True
+
+
+def _given_up(alert: Alert, now: int, note: str) -> Alert:
+    entry = HistoryEntry(at=now, action="not posted", note=note)
+    return alert.model_copy(
+        update={"pending": False, "in_flight": False, "history": [*alert.history, entry]}
+    )
 
 
 def _retry_later(alert: Alert, when: int) -> Alert:

@@ -112,6 +112,19 @@ def resilence(alert: Alert, now: int, silenced_until: int | None) -> Alert:
     return alert.model_copy(update=update)
 
 
+def detach(alert: Alert, now: int, why: str) -> Alert:
+    """A storm member that needs a root of its own (its storm is over or full): post it."""
+    return alert.model_copy(
+        update={
+            "parent_id": None,
+            "pending": True,
+            "next_attempt_at": now,
+            "in_flight": False,
+            "history": _entry(alert, now, "posted", why),
+        }
+    )
+
+
 def reopenable(alert: Alert, now: int, window: int) -> bool:
     """Fired again within `window` of resolving: the same root, one more flap."""
     return (

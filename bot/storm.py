@@ -37,7 +37,7 @@ WINDOW_S = 60  # new alerts counted over this
 QUIET_S = 60  # a storm ends after this long without a new alert
 SUMMARY_EVERY_S = 15  # the summary is edited, and its thread told, at most this often
 TOP = 10
-MAX_MEMBERS = 5000  # ids a summary lists: well inside a DynamoDB item's 400 KB
+MAX_MEMBERS = 2000  # a summary's members and what each was told: within a DynamoDB item
 BREAKDOWN = 6
 ATTEMPTS = 8
 
@@ -51,7 +51,6 @@ class Admission:
     """Where a new alert goes: its own root (`storm` None), or into a storm's summary."""
 
     storm: str | None = None
-    started: bool = False  # this admission started the storm: create its summary
 
 
 def storm_id(channel: str, started: int) -> str:
@@ -90,7 +89,7 @@ def admit(alerts: AlertStore, channel: str, now: int, threshold: int) -> Admissi
             if len(opens) > threshold:
                 storm = storm_id(channel, now)
                 data = {"opens": [], "storm": storm, "last_new": now, "started": now}
-                admission = Admission(storm=storm, started=True)
+                admission = Admission(storm=storm)
             else:
                 data = {"opens": opens, "storm": None}
                 admission = Admission()
@@ -137,7 +136,8 @@ def summary(storm: str, channel: str, now: int, claim_s: int) -> Alert:
 
 
 def join(storm: Alert, member: Alert, now: int) -> Alert:
-    """A new alert folded into the storm (listed up to MAX_MEMBERS: one record holds them)."""
+    """A new alert folded into the storm. One record holds them all, so a full summary
+    takes no more: the caller gives such an alert a root of its own."""
     listed = member.id in storm.members or len(storm.members) >= MAX_MEMBERS
     members = storm.members if listed else [*storm.members, member.id]
     severity = max(storm.severity, member.severity, key=lambda s: s.rank)

@@ -508,3 +508,32 @@ def test_flush_goes_on_past_a_record_that_fails(d):
     d.chat.post_alert = post
     tick(d, 30)
     assert [p["signal"].title.split()[0] for p in d.chat.posts] == ["Second"]
+
+
+def test_a_silence_also_holds_back_the_alerts_notifications(d):
+    emit(d, make_event(
+        "CodePipeline Pipeline Execution State Change", "aws.codepipeline",
+        pipeline_f.pipeline_execution("FAILED"),
+    ))  # fmt: skip
+    alert = the_alert(d)
+    alert_actions.silence(d, alert.id, alert.version, "U1", 3600)
+    emit(d, make_event(
+        "CodePipeline Pipeline Execution State Change", "aws.codepipeline",
+        pipeline_f.pipeline_execution("STARTED", execution_id="e-2"),
+    ))  # fmt: skip
+    assert len(d.chat.posts) == 1  # the info event is stored, not posted
+
+
+def test_a_post_slack_refuses_is_given_up_after_a_few_tries(d, caplog):
+    from bot.errors import ChatRejectedError
+
+    def refuse(*args, **kwargs):
+        raise ChatRejectedError("Slack post_alert: channel_not_found")
+
+    d.chat.post_alert = refuse
+    emit(d, alarm())
+    tick(d, 600)
+    alert = the_alert(d)
+    assert not alert.pending and alert.attempts == 2
+    assert alert.history[-1].action == "not posted"
+    assert "giving up" in caplog.text

@@ -161,3 +161,36 @@ def test_a_summary_lists_a_bounded_number_of_members(monkeypatch):
         member = Alert(id=f"a{n}", fingerprint=f"f{n}", first_seen=0, last_seen=0)
         summary = storm.join(summary, member, n)
     assert summary.members == ["a0", "a1", "a2"] and summary.last_seen == 4
+
+
+def test_an_alert_a_full_summary_cannot_take_gets_its_own_root(d, monkeypatch):
+    monkeypatch.setattr(storm, "MAX_MEMBERS", 2)
+    start_storm(d)  # 4 new alerts past the threshold: 2 listed, 2 on their own
+    tick(d, 20)
+    summary = the_storm(d)
+    assert len(summary.members) == 2
+    own = [a for a in alerts_of(d) if a.parent_id is None and a.message is not None]
+    assert len(own) == THRESHOLD + 2  # nothing invisible
+
+
+def test_an_alert_whose_summary_fails_gets_its_own_root(d, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("summary store trouble")
+
+    monkeypatch.setattr(storm, "join", broken)
+    start_storm(d)
+    tick(d, 20)
+    assert all(a.parent_id is None and a.message is not None for a in alerts_of(d))
+
+
+def test_a_folded_alert_that_fires_again_after_its_storm_gets_its_own_root(d):
+    start_storm(d)
+    folded = f"Alarm{THRESHOLD + 1}"
+    emit(d, alarm("OK", name=folded))
+    tick(d, 120)  # the storm is over
+    assert the_storm(d).resolved_at is not None
+    emit(d, alarm(name=folded))  # within the reopen window: it reopens, as its own root
+    tick(d, 5)
+    alert = next(a for a in alerts_of(d) if a.title.startswith(folded))
+    assert alert.parent_id is None and alert.message is not None
+    assert d.chat.posts[-1]["signal"].title.startswith(folded)
