@@ -98,6 +98,9 @@ class ConsoleChat:
         over = " (over)" if storm.resolved_at is not None else ""
         self._print(f"── {ref.channel} · storm updated {ref.ts}{over}\n{text}")
 
+    def post_reminder(self, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
+        return self.post_text(ref.channel, self._view.reminder(alert, waited), thread_ts=ref.ts)
+
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
         self._print(f"── {channel}{f' (thread {thread_ts})' if thread_ts else ''}\n{text}")
         return self._ref(channel)

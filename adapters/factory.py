@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.config import Settings
 from bot.cursors import CursorCodec
 from bot.ports import Chat
+from bot.routing import Routes
 from bot.services import Services
 
 
@@ -53,4 +54,14 @@ def open_services(settings: Settings) -> Services:
         agents=agents,
         alerts=alerts,
         chat=open_chat(settings),
+        routes=open_routes(settings),
     )
+
+
+def open_routes(settings: Settings) -> Routes:
+    """The routing rules of ROUTES_FILE, or the defaults; a bad file stops the start."""
+    if settings.routes_file is None:
+        return Routes()
+    from adapters.routes_file import load_routes
+
+    return load_routes(settings.routes_file)

@@ -111,6 +111,9 @@ class SlackChat:
         content = self._view.storm_message(storm, digest)
         _call(self._client.chat_update, channel=ref.channel, ts=ref.ts, **content)
 
+    def post_reminder(self, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
+        return self.post_text(ref.channel, self._view.reminder(alert, waited), thread_ts=ref.ts)
+
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
         response = _call(
             self._post_client.chat_postMessage,

@@ -127,6 +127,23 @@ def mention(user: Any) -> str:
     return f"<@{text}>" if _USER_ID.fullmatch(text) else escape(text)
 
 
+_BROADCASTS = {"@here": "<!here>", "@channel": "<!channel>", "@everyone": "<!everyone>"}
+_GROUP_ID = re.compile(r"S[A-Z0-9]+")
+
+
+def route_mention(value: Any) -> str:
+    """A route's mention as Slack's token: `<!here>`, `<@U123>`, `<!subteam^S123>`.
+
+    Only a routing rule's validated value reaches here, never event text; anything else
+    is shown as escaped text, so it cannot ping."""
+    text = str(value)
+    if text in _BROADCASTS:
+        return _BROADCASTS[text]
+    if _GROUP_ID.fullmatch(text):
+        return f"<!subteam^{text}>"
+    return mention(text)
+
+
 def date_token(ts: int, fmt: str = "{date_short_pretty} {time}") -> str:
     """Slack's date token, shown in each reader's time zone, with a UTC fallback.
 

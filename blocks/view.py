@@ -8,17 +8,26 @@ from pathlib import Path
 from typing import Any
 
 from blocks.alert import alert_blocks, alert_color
+from blocks.slack_text import mrkdwn, route_mention
 from blocks.storm import storm_blocks, storm_color
 from bot.models import Alert, Signal, StormDigest
 from bot.ports import Clock, SystemClock
+from bot.timeutil import duration_text
 
 
-def coloured(blocks: list[dict[str, Any]], text: str, color: str) -> dict[str, Any]:
-    """chat.postMessage / chat.update content: the header on top, and the rest in an
-    attachment whose colour bar says the state (Block Kit itself has no colour)."""
+def coloured(
+    blocks: list[dict[str, Any]], text: str, color: str, ping: str | None = None
+) -> dict[str, Any]:
+    """chat.postMessage / chat.update content: the header on top (with the route's
+    mention, which must ping), and the rest in an attachment whose colour bar says the
+    state (Block Kit itself has no colour)."""
+    top = blocks[:1]
+    if ping:
+        top.append({"type": "section", "text": mrkdwn(ping)})
+        text = f"{ping} {text}"
     return {
         "text": text,
-        "blocks": blocks[:1],
+        "blocks": top,
         "attachments": [{"color": color, "fallback": text, "blocks": blocks[1:]}],
     }
 
@@ -44,7 +53,13 @@ class MessageView:
     def message(self, signal: Signal, alert: Alert | None, *, controls: bool) -> dict[str, Any]:
         """An alert or notification: green once resolved, the severity's colour while firing."""
         blocks, text = self.render(signal, alert, controls=controls)
-        return coloured(blocks, text, alert_color(signal, alert))
+        ping = route_mention(alert.mention) if alert is not None and alert.mention else None
+        return coloured(blocks, text, alert_color(signal, alert), ping)
+
+    def reminder(self, alert: Alert, waited: int) -> str:
+        """A reminder reply: how long the alert has gone unacknowledged, and whom it pings."""
+        ping = f" {route_mention(alert.mention)}" if alert.mention else ""
+        return f":alarm_clock: Still unacknowledged after {duration_text(waited)}.{ping}"
 
     def storm_message(self, storm: Alert, digest: StormDigest) -> dict[str, Any]:
         blocks, text = storm_blocks(storm, digest, now=int(self.clock.now()))

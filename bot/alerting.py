@@ -18,10 +18,10 @@ import hashlib
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from bot import budget, lifecycle, storm
+from bot import budget, lifecycle, routing, storm
 from bot.errors import (
     ChatRejectedError,
     ChatUnavailableError,
@@ -63,6 +63,9 @@ class Delivery:
     reopen_window: int = 3600
     coalesce: int = COALESCE_S
     storm_threshold: int = 20
+    routes: routing.Routes = field(default_factory=routing.Routes)
+    mention: str | None = None  # the route's, for the records this delivery opens
+    home: str | None = None  # the default channel, once routed elsewhere
 
     def now(self) -> int:
         return int(self.clock.now())
@@ -81,24 +84,41 @@ def record_id(kind: str, fingerprint: str, key: str) -> str:
 
 
 def notify(event: Event, signals: list[Signal], d: Delivery) -> list[Alert]:
-    """Alert records for a newly stored event's signals, each posted once if it can be.
+    """Alert records for a newly stored event's signals, each routed (to one channel or
+    several, or nowhere) and posted once if it can be.
 
     One signal failing (a Security Hub event carries up to 100) does not stop the rest."""
     records = []
     for signal in signals:
-        try:
-            record = _notify_signal(event, signal, d)
-        except Exception:
-            log.exception("alerting on %s of event %s failed", signal.fingerprint, event.id)
-            continue
-        if record is not None:
-            records.append(record)
+        decision = routing.decide(signal, d.routes, d.channel)
+        if decision.dropped_by:
+            log.debug("%s dropped by rule %s", signal.fingerprint, decision.dropped_by)
+        for route in decision.routes:
+            try:
+                record = _notify_signal(event, signal, _routed(d, route))
+            except Exception:
+                log.exception("alerting on %s of event %s failed", signal.fingerprint, event.id)
+                continue
+            if record is not None:
+                records.append(record)
     return records
+
+
+def _routed(d: Delivery, route: routing.Route) -> Delivery:
+    """The delivery for one route: its channel and mention (the default channel stays
+    `home`, whose alerts keep the bare fingerprint as their key)."""
+    return replace(d, channel=route.channel, mention=route.mention, home=d.home or d.channel)
+
+
+def alert_key(fingerprint: str, d: Delivery) -> str:
+    """One alert per fingerprint per channel routed to."""
+    home = d.home or d.channel
+    return fingerprint if d.channel == home else f"{fingerprint}@{d.channel}"
 
 
 def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
     now = d.now()
-    current = d.alerts.find_alert(signal.fingerprint)
+    current = d.alerts.find_alert(alert_key(signal.fingerprint, d))
     live = current if current is not None and current.status is not AlertStatus.RESOLVED else None
     if signal.state is SignalState.FIRING:
         reopening = current is not None and lifecycle.reopenable(current, now, d.reopen_window)
@@ -149,11 +169,13 @@ def _open(
         admission = storm.admit(d.alerts, channel, now, d.storm_threshold)
     folded = admission.storm is not None
     key = (after.id if after else "") if kind == "alert" else event.id
+    fingerprint = alert_key(signal.fingerprint, d)
     record = Alert(
-        id=record_id(kind, signal.fingerprint, key),
+        id=record_id(kind, fingerprint, key),
         # Notifications keep their own fingerprint space, so that one never hides the
         # open alert of the same fingerprint from find_alert.
-        fingerprint=signal.fingerprint if kind == "alert" else f"{signal.fingerprint}#note",
+        fingerprint=fingerprint if kind == "alert" else f"{fingerprint}#note",
+        mention=d.mention,
         kind=kind,
         status=AlertStatus.OPEN if kind == "alert" else AlertStatus.RESOLVED,
         title=signal.title,

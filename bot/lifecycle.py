@@ -65,6 +65,7 @@ def fire(alert: Alert, now: int, silenced_until: int | None) -> Alert:
                 "resolved_at": None,
                 "acked_by": None,
                 "acked_at": None,
+                "reminders": 0,
                 "silenced_until": silenced_until,
                 "dirty": True,
                 "state_version": alert.version + 1,

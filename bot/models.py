@@ -468,6 +468,9 @@ class Alert(Model):
     edited_at: int = 0
     replied_at: int = 0
     told: Told = Field(default_factory=Told)
+    # Routing: whom the route that sent it here mentions; reminders sent while unacked.
+    mention: str | None = None
+    reminders: int = 0
     # A storm's members (the alerts folded into it), and what its thread was told of each.
     members: list[str] = Field(default_factory=list)
     told_members: dict[str, Told] = Field(default_factory=dict)

@@ -188,6 +188,11 @@ class Chat(Protocol):
         """Redraw a storm's summary in place."""
         ...
 
+    def post_reminder(self, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
+        """A reply in the alert's thread: unacknowledged for `waited` seconds, with the
+        mention of the route that sent it there."""
+        ...
+
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
         """A plain mrkdwn message, e.g. a thread reply saying who did what."""
         ...

@@ -11,6 +11,7 @@ from bot.envelopes import decode_body
 from bot.ingest import ingest
 from bot.models import IngestResult
 from bot.ports import AgentStore, AlertStore, Chat, Clock, EventStore, SystemClock
+from bot.routing import Routes
 from bot.sources import Context
 
 CONSOLE_CHANNEL = "console"
@@ -26,6 +27,7 @@ class Services:
     alerts: AlertStore
     chat: Chat
     clock: Clock = field(default_factory=SystemClock)
+    routes: Routes = field(default_factory=Routes)
 
     @property
     def context(self) -> Context:
@@ -41,6 +43,7 @@ class Services:
             channel=channel,
             reopen_window=self.settings.reopen_window,
             storm_threshold=self.settings.storm_threshold,
+            routes=self.routes,
         )
 
     def ingest(self, body: Any) -> IngestResult:

@@ -33,7 +33,9 @@ def matchers(fingerprint: str, signal: Signal | None) -> dict[SilenceScope, str]
 
 
 def alert_matchers(alert: Alert) -> dict[SilenceScope, str]:
-    return matchers(alert.fingerprint, alert.signal)
+    """An alert's matchers: its signal's fingerprint, whichever channel it was routed to."""
+    fingerprint = alert.signal.fingerprint if alert.signal else alert.fingerprint
+    return matchers(fingerprint, alert.signal)
 
 
 def holding(keys: dict[SilenceScope, str], silences: Iterable[Silence], now: int) -> list[Silence]:

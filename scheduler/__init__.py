@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.alerting import Delivery, flush, refresh_silences
+from bot.alerting import flush, refresh_silences
+from bot.escalation import escalate
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -18,15 +19,27 @@ log = logging.getLogger(__name__)
 FLUSH_EVERY_S = 2
 SILENCES_EVERY_S = 30
 
-JOBS: dict[str, tuple[Callable[[Delivery], int], int, str]] = {
-    "flush": (flush, FLUSH_EVERY_S, "sent the due Slack work of %d alerts"),
-    "silences": (refresh_silences, SILENCES_EVERY_S, "silences changed on %d alerts"),
+ESCALATE_EVERY_S = 30
+
+JOBS: dict[str, tuple[Callable[[Services], int], int, str]] = {
+    "flush": (lambda s: flush(s.delivery), FLUSH_EVERY_S, "sent the due Slack work of %d alerts"),
+    "silences": (
+        lambda s: refresh_silences(s.delivery),
+        SILENCES_EVERY_S,
+        "silences changed on %d alerts",
+    ),
+    "escalate": (
+        lambda s: escalate(s.delivery, s.settings.escalate_after),
+        ESCALATE_EVERY_S,
+        "sent %d reminders of unacknowledged alerts",
+    ),
 }
 
 
 def start(services: Services) -> BackgroundScheduler:
     """Start the background jobs: the due Slack work (posts to retry, coalesced edits and
-    replies), and redrawing alerts whose silences began or ended."""
+    replies, storms), redrawing alerts whose silences began or ended, and reminders of
+    urgent alerts nobody acknowledged."""
     scheduler = BackgroundScheduler(timezone="UTC")
     for name, (_, every, _) in JOBS.items():
         scheduler.add_job(
@@ -47,7 +60,7 @@ def run_job(name: str, services: Services) -> int:
     """One run of a job; a failing run is logged and must not stop the next one."""
     job, every, done = JOBS[name]
     try:
-        count = job(services.delivery)
+        count = job(services)
     except Exception:
         log.exception("job %s failed; it runs again in %ds", name, every)
         return 0

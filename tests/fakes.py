@@ -33,6 +33,7 @@ class FakeChat:
         self.texts: list[dict] = []
         self.ephemerals: list[dict] = []
         self.storms: list[dict] = []
+        self.reminders: list[dict] = []
         self.storm_updates: list[dict] = []
         self._failures: list[bool] = []
         self._update_failures = 0
@@ -66,6 +67,10 @@ class FakeChat:
 
     def update_storm(self, ref, storm, digest) -> None:
         self.storm_updates.append({"ref": ref, "storm": storm, "digest": digest})
+
+    def post_reminder(self, ref, alert, waited):
+        self.reminders.append({"ref": ref, "alert": alert, "waited": waited})
+        return self.post_text(ref.channel, f"reminder after {waited}s", thread_ts=ref.ts)
 
     def fail_updates(self, times: int = 1) -> None:
         """The next `times` chat.update calls (update_alert) raise ChatUnavailableError."""

@@ -29,7 +29,11 @@ def test_flush_runs_every_few_seconds_and_posts_what_is_due():
     jobs = scheduler.start(svc)
     try:
         every = {job.id: job.trigger.interval.total_seconds() for job in jobs.get_jobs()}
-        assert every == {"flush": scheduler.FLUSH_EVERY_S, "silences": scheduler.SILENCES_EVERY_S}
+        assert every == {
+            "flush": scheduler.FLUSH_EVERY_S,
+            "silences": scheduler.SILENCES_EVERY_S,
+            "escalate": scheduler.ESCALATE_EVERY_S,
+        }
     finally:
         jobs.shutdown(wait=False)
     svc.clock.advance(60)

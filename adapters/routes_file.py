@@ -1,0 +1,67 @@
+"""The routes file (ROUTES_FILE): YAML in, `Routes` out, and errors that name the line.
+
+Read once at start; a bad file stops the bot with every problem listed, each at its line,
+so that nobody learns of a typo from an alert that went nowhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from bot.routing import Routes, parse_routes
+
+Path_ = tuple[str | int, ...]
+
+
+class RoutesFileError(ValueError):
+    """The routes file cannot be used; the message says where and why."""
+
+
+def load_routes(path: str | Path) -> Routes:
+    where = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise RoutesFileError(f"{where}: cannot read the routes file: {err}") from err
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise RoutesFileError(f"{where}: {line}not YAML: {problem}") from err
+    if data is not None and not isinstance(data, dict):
+        raise RoutesFileError(f"{where}: line 1: the file must be a mapping with `routes:`")
+    lines = _lines(node, ()) if node is not None else {}
+    try:
+        return parse_routes(data)
+    except ValidationError as err:
+        problems = [_problem(where, e, lines) for e in err.errors()]
+        raise RoutesFileError("\n".join(problems)) from err
+
+
+def _problem(where: str, error: Any, lines: dict[Path_, int]) -> str:
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), 1)
+    field = ".".join(str(p) for p in loc) or "file"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: line {line}: {field}: {message}"
+
+
+def _lines(node: yaml.Node, at: Path_) -> dict[Path_, int]:
+    """The line (1-based) of every mapping key and sequence item, by its path."""
+    found = {at: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            path = (*at, str(key.value))
+            found[path] = key.start_mark.line + 1
+            found.update({p: n for p, n in _lines(value, path).items() if p != path})
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found.update(_lines(item, (*at, i)))
+    return found

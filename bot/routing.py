@@ -1,0 +1,258 @@
+"""Routing: which channels a signal goes to, with whose mention, or nowhere.
+
+Rules are ordered. The first rule that matches decides, unless it says `continue`, in
+which case the next matching rule adds its channel too (one alert per channel). A rule
+says `drop` to post nothing. Noise rules run first and only drop; the defaults drop
+informational Security Hub findings that passed and ECS tasks that reached RUNNING, and
+a routes file can replace them. With no rule matching, a signal goes to the default
+channel (SLACK_ALERTS_CHANNEL).
+
+A mention is built by the bot from the rule (here, channel, a user or a usergroup id),
+never taken from event text, so only a route's own mention pings.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.models import Severity, Signal, SignalState
+
+# Short names people write for a source; a full source ("aws.guardduty") or a family
+# name ("guardduty") works as well.
+SOURCE_ALIASES = {
+    "alarm": "alarm",
+    "cloudwatch": "alarm",
+    "guardduty": "guardduty",
+    "health": "health",
+    "cfn": "cloudformation",
+    "cloudformation": "cloudformation",
+    "securityhub": "securityhub",
+    "ecs": "ecs",
+    "pipeline": "codepipeline",
+    "codepipeline": "codepipeline",
+    "backup": "backup",
+    "logs": "logs",
+}
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+MENTION = re.compile(r"^(?:@here|@channel|@everyone|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$")
+
+OneOrMany = str | list[str]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _many(value: OneOrMany | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+class Match(_Strict):
+    """What a rule matches; every field given must hold (a list: any of its values)."""
+
+    source: OneOrMany | None = None
+    account: OneOrMany | None = None
+    region: OneOrMany | None = None
+    severity: OneOrMany | None = Field(
+        default=None, description="a level: that level or worse; a list: exactly those"
+    )
+    state: OneOrMany | None = None
+    title: str | None = Field(default=None, description="a regular expression, searched")
+    fields: dict[str, OneOrMany] = Field(default_factory=dict)
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: OneOrMany | None) -> OneOrMany | None:
+        for item in _many(value):
+            if item.lower() not in SOURCE_ALIASES and "." not in item:
+                known = ", ".join(sorted(SOURCE_ALIASES))
+                raise ValueError(f"unknown source {item!r}: use one of {known}, or aws.<service>")
+        return value
+
+    @field_validator("severity")
+    @classmethod
+    def _known_severity(cls, value: OneOrMany | None) -> OneOrMany | None:
+        for item in _many(value):
+            if item.upper() not in Severity.__members__:
+                raise ValueError(
+                    f"unknown severity {item!r}: use critical, high, medium, low or info"
+                )
+        return value
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, value: OneOrMany | None) -> OneOrMany | None:
+        for item in _many(value):
+            if item.lower() not in {s.value for s in SignalState}:
+                raise ValueError(f"unknown state {item!r}: use firing, resolved or info")
+        return value
+
+    @field_validator("title")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as err:
+                raise ValueError(f"title is not a regular expression: {err}") from err
+        return value
+
+    def matches(self, signal: Signal) -> bool:
+        return all(
+            (
+                self._source(signal),
+                self._any(self.account, signal.account, signal.account_name),
+                self._any(self.region, signal.region),
+                self._severity(signal),
+                self._any(self.state, signal.state.value),
+                self.title is None or re.search(self.title, signal.title) is not None,
+                self._fields(signal),
+            )
+        )
+
+    def _source(self, signal: Signal) -> bool:
+        wanted = _many(self.source)
+        return not wanted or any(
+            w.lower() in (signal.source.lower(), signal.family)
+            or SOURCE_ALIASES.get(w.lower()) == signal.family
+            for w in wanted
+        )
+
+    @staticmethod
+    def _any(value: OneOrMany | None, *actual: str | None) -> bool:
+        wanted = [w.casefold() for w in _many(value)]
+        return not wanted or any(a is not None and a.casefold() in wanted for a in actual)
+
+    def _severity(self, signal: Signal) -> bool:
+        if self.severity is None:
+            return True
+        if isinstance(self.severity, str):
+            return signal.severity.rank >= Severity[self.severity.upper()].rank
+        return signal.severity.value in {s.upper() for s in self.severity}
+
+    def _fields(self, signal: Signal) -> bool:
+        have = {f.label.casefold(): f.value.casefold() for f in signal.fields}
+        return all(
+            have.get(label.casefold()) in {v.casefold() for v in _many(values)}
+            for label, values in self.fields.items()
+        )
+
+
+class Rule(_Strict):
+    """One routing rule: a match, and a channel (with a mention) or `drop`."""
+
+    name: str | None = None
+    match: Match = Field(default_factory=Match)
+    channel: str | None = None
+    mention: str | None = None
+    drop: bool = False
+    continue_: bool = Field(default=False, alias="continue")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value is not None and not CHANNEL_ID.match(value):
+            raise ValueError(f"channel {value!r} is not a Slack channel id (C… or G…)")
+        return value
+
+    @field_validator("mention")
+    @classmethod
+    def _mention(cls, value: str | None) -> str | None:
+        if value is not None and not MENTION.match(value):
+            raise ValueError(
+                f"mention {value!r}: use @here, @channel, a user id (U…) or a usergroup id (S…)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _drop_or_deliver(self) -> Rule:
+        if self.drop and (self.channel or self.mention):
+            raise ValueError("a rule that drops has no channel or mention")
+        return self
+
+
+DEFAULT_NOISE = (
+    Rule(
+        name="securityhub-informational-passed",
+        match=Match(source="securityhub", severity=["info"], fields={"Compliance": "PASSED"}),
+        drop=True,
+    ),
+    Rule(
+        name="ecs-task-running",
+        match=Match(source="ecs", fields={"Last status": "RUNNING"}),
+        drop=True,
+    ),
+)
+
+
+class Routes(_Strict):
+    """A routes file: noise rules (the defaults unless given), then routing rules."""
+
+    noise: Annotated[list[Rule], Field(default_factory=lambda: list(DEFAULT_NOISE))]
+    routes: list[Rule] = Field(default_factory=list)
+
+    @field_validator("noise")
+    @classmethod
+    def _noise_drops(cls, rules: list[Rule]) -> list[Rule]:
+        for rule in rules:
+            if not rule.drop:
+                raise ValueError("a noise rule can only drop (add `drop: true`)")
+        return rules
+
+
+class Route(BaseModel):
+    """Where a signal goes: a channel, a mention, and the rule that said so."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: str
+    mention: str | None = None
+    rule: str = "default"
+
+
+class Decision(BaseModel):
+    """A signal's routes; empty when dropped (`dropped_by` names the rule)."""
+
+    routes: list[Route] = Field(default_factory=list)
+    dropped_by: str | None = None
+
+
+def _label(rule: Rule, index: int, kind: Literal["noise", "routes"]) -> str:
+    return rule.name or f"{kind}[{index}]"
+
+
+def decide(signal: Signal, routes: Routes, default_channel: str) -> Decision:
+    """Where `signal` goes under `routes`, in rule order."""
+    for i, rule in enumerate(routes.noise):
+        if rule.match.matches(signal):
+            return Decision(dropped_by=_label(rule, i, "noise"))
+    found: list[Route] = []
+    for i, rule in enumerate(routes.routes):
+        if not rule.match.matches(signal):
+            continue
+        if rule.drop:
+            return Decision(routes=found, dropped_by=None if found else _label(rule, i, "routes"))
+        route = Route(
+            channel=rule.channel or default_channel,
+            mention=rule.mention,
+            rule=_label(rule, i, "routes"),
+        )
+        if all(r.channel != route.channel for r in found):
+            found.append(route)
+        if not rule.continue_:
+            return Decision(routes=found)
+    return Decision(routes=found or [Route(channel=default_channel)])
+
+
+def parse_routes(data: Any) -> Routes:
+    """Routes from a parsed file (a mapping); pydantic's ValidationError when invalid."""
+    if data is None:
+        data = {}
+    return Routes.model_validate(data)
