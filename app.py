@@ -97,6 +97,44 @@ def cmd_ingest(settings: Settings, files: Sequence[str], as_json: bool) -> int:
     return 1 if failed else 0
 
 
+def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> int:
+    """Where each signal of an event file would go under a routes file; nothing is stored
+    or posted. Exit 2 when the routes file is bad, 1 when the event is."""
+    import time
+
+    from adapters.routes_file import RoutesFileError, load_routes
+    from bot.envelopes import decode_body, normalize, split_units
+    from bot.ingest import read_event
+    from bot.routing import decide
+    from bot.sources import Context
+
+    try:
+        routes = load_routes(routes_path)
+    except RoutesFileError as err:
+        print(err, file=sys.stderr)
+        return 2
+    try:
+        body = decode_body(Path(event_path).read_bytes())
+        units = list(split_units(body))
+        ctx = Context(account_names=settings.account_names)
+        now = int(time.time())
+        events = [read_event(normalize(u), received_at=now, ttl=0, ctx=ctx) for u in units]
+    except (OSError, ValueError) as err:
+        print(f"{event_path}: {err}", file=sys.stderr)
+        return 1
+    default = settings.slack_alerts_channel or "(SLACK_ALERTS_CHANNEL)"
+    for event, signals in events:
+        for signal in signals:
+            decision = decide(signal, routes, default)
+            print(f"{event.id}: {signal.severity.value} {signal.state.value}: {signal.title}")
+            if not decision.routes:
+                print(f"  dropped by rule {decision.dropped_by}")
+            for route in decision.routes:
+                mention = f", mentions {route.mention}" if route.mention else ""
+                print(f"  → {route.channel} (rule {route.rule}{mention})")
+    return 0
+
+
 def cmd_init_db(settings: Settings) -> int:
     """Create the table serverless.yml defines, from the one schema in the adapter."""
     from adapters.dynamodb.schema import TableSetupError, create_table
@@ -119,6 +157,11 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("files", nargs="+", metavar="FILE")
     ingest.add_argument("--json", action="store_true", help="one JSON object per file")
     commands.add_parser("init-db", help="create the DynamoDB table (AWS_DYNAMODB_TABLE)")
+    routes = commands.add_parser("routes", help="routing rules")
+    checks = routes.add_subparsers(dest="routes_command", required=True)
+    check = checks.add_parser("check", help="show where an event would go under a routes file")
+    check.add_argument("routes_file", metavar="FILE")
+    check.add_argument("event_file", metavar="EVENT.json")
     return root
 
 
@@ -135,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_serve(settings)
         if args.command == "init-db":
             return cmd_init_db(settings)
+        if args.command == "routes":
+            return cmd_routes_check(settings, args.routes_file, args.event_file)
         return cmd_ingest(settings, args.files, args.json)
     except (OSError, ValueError) as err:  # a store that cannot be opened where settings say
         print(f"configuration error: {err}", file=sys.stderr)

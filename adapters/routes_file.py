@@ -50,6 +50,8 @@ def _problem(where: str, error: Any, lines: dict[Path_, int]) -> str:
     line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), 1)
     field = ".".join(str(p) for p in loc) or "file"
     message = str(error["msg"]).removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        message = "unknown key (a typo?)"
     return f"{where}: line {line}: {field}: {message}"
 
 

@@ -24,9 +24,8 @@ def coloured(
     top = blocks[:1]
     if ping:
         top.append({"type": "section", "text": mrkdwn(ping)})
-        text = f"{ping} {text}"
     return {
-        "text": text,
+        "text": f"{ping} {text}" if ping else text,  # the notification, which pings
         "blocks": top,
         "attachments": [{"color": color, "fallback": text, "blocks": blocks[1:]}],
     }

@@ -91,9 +91,10 @@ def notify(event: Event, signals: list[Signal], d: Delivery) -> list[Alert]:
     records = []
     for signal in signals:
         decision = routing.decide(signal, d.routes, d.channel)
-        if decision.dropped_by:
+        routes = _with_open_alerts(signal, decision.routes, d)
+        if not routes:
             log.debug("%s dropped by rule %s", signal.fingerprint, decision.dropped_by)
-        for route in decision.routes:
+        for route in routes:
             try:
                 record = _notify_signal(event, signal, _routed(d, route))
             except Exception:
@@ -102,6 +103,24 @@ def notify(event: Event, signals: list[Signal], d: Delivery) -> list[Alert]:
             if record is not None:
                 records.append(record)
     return records
+
+
+def _with_open_alerts(
+    signal: Signal, routes: list[routing.Route], d: Delivery
+) -> list[routing.Route]:
+    """A recovery reaches every channel where its alert is open, whatever the rules say
+    of the recovery itself (a rule may match on severity, or drop successes)."""
+    if signal.state is not SignalState.RESOLVED:
+        return routes
+    found = list(routes)
+    for channel in routing.channels(d.routes, d.channel):
+        if any(r.channel == channel for r in found):
+            continue
+        route = routing.Route(channel=channel, rule="its open alert")
+        current = d.alerts.find_alert(alert_key(signal.fingerprint, _routed(d, route)))
+        if current is not None and current.status is not AlertStatus.RESOLVED:
+            found.append(route)
+    return found
 
 
 def _routed(d: Delivery, route: routing.Route) -> Delivery:

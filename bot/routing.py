@@ -178,13 +178,23 @@ class Rule(_Strict):
         return self
 
 
+class NoiseRule(Rule):
+    """A rule of the `noise` list: it can only drop."""
+
+    @model_validator(mode="after")
+    def _drops(self) -> NoiseRule:
+        if not self.drop:
+            raise ValueError("a noise rule can only drop (add `drop: true`)")
+        return self
+
+
 DEFAULT_NOISE = (
-    Rule(
+    NoiseRule(
         name="securityhub-informational-passed",
         match=Match(source="securityhub", severity=["info"], fields={"Compliance": "PASSED"}),
         drop=True,
     ),
-    Rule(
+    NoiseRule(
         name="ecs-task-running",
         match=Match(source="ecs", fields={"Last status": "RUNNING"}),
         drop=True,
@@ -195,16 +205,8 @@ DEFAULT_NOISE = (
 class Routes(_Strict):
     """A routes file: noise rules (the defaults unless given), then routing rules."""
 
-    noise: Annotated[list[Rule], Field(default_factory=lambda: list(DEFAULT_NOISE))]
+    noise: Annotated[list[NoiseRule], Field(default_factory=lambda: list(DEFAULT_NOISE))]
     routes: list[Rule] = Field(default_factory=list)
-
-    @field_validator("noise")
-    @classmethod
-    def _noise_drops(cls, rules: list[Rule]) -> list[Rule]:
-        for rule in rules:
-            if not rule.drop:
-                raise ValueError("a noise rule can only drop (add `drop: true`)")
-        return rules
 
 
 class Route(BaseModel):
@@ -249,6 +251,15 @@ def decide(signal: Signal, routes: Routes, default_channel: str) -> Decision:
         if not rule.continue_:
             return Decision(routes=found)
     return Decision(routes=found or [Route(channel=default_channel)])
+
+
+def channels(routes: Routes, default_channel: str) -> list[str]:
+    """Every channel the rules can send to, the default first."""
+    found = [default_channel]
+    for rule in routes.routes:
+        if rule.channel and rule.channel not in found:
+            found.append(rule.channel)
+    return found
 
 
 def parse_routes(data: Any) -> Routes:
