@@ -44,7 +44,9 @@ from bot.silences import alert_matchers, matchers, silenced_until
 
 log = logging.getLogger(__name__)
 
-SAVE_ATTEMPTS = 5
+# A hot record (a storm's summary, a noisy alert) may lose several writes in a row to
+# other instances; each retry re-reads, and some writer wins every round.
+SAVE_ATTEMPTS = 20
 LOOKBACK_S = 300  # how far before an alert's first post attempt to search the channel
 # A post Slack refused (invalid_blocks, channel_not_found…) is tried this often, in case
 # the cause was passing (a channel being re-created), then given up and logged as an error.

@@ -39,7 +39,7 @@ SUMMARY_EVERY_S = 15  # the summary is edited, and its thread told, at most this
 TOP = 10
 MAX_MEMBERS = 2000  # a summary's members and what each was told: within a DynamoDB item
 BREAKDOWN = 6
-ATTEMPTS = 8
+ATTEMPTS = 50  # the channel's state is hot during a storm: every new alert writes it
 
 
 def state_key(channel: str) -> str:
