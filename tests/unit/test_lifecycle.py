@@ -31,9 +31,16 @@ FLUSH_EVERY = 5  # as the scheduler runs it
 GREEN = "#36A64F"
 
 
+def delivery(channel: str = CHANNEL, **options: Any) -> Delivery:
+    """A delivery on in-memory stores, a fake chat and a clock that moves when told."""
+    return Delivery(
+        alerts=MemoryAlertStore(), chat=FakeChat(), clock=FakeClock(), channel=channel, **options
+    )
+
+
 @pytest.fixture
 def d() -> Delivery:
-    return Delivery(alerts=MemoryAlertStore(), chat=FakeChat(), clock=FakeClock(), channel=CHANNEL)
+    return delivery()
 
 
 def emit(d: Delivery, event: Event) -> list[Alert]:

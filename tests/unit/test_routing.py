@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from adapters.memory import MemoryAlertStore
 from adapters.routes_file import RoutesFileError, load_routes
 from blocks.view import MessageView
 from bot import alert_actions
@@ -23,8 +22,7 @@ from tests.corpus import corpus_files
 from tests.factories import T0, make_event
 from tests.factories import ecs as ecs_f
 from tests.factories import securityhub as sh_f
-from tests.fakes import FakeChat, FakeClock
-from tests.unit.test_lifecycle import alarm, emit, guardduty, tick
+from tests.unit.test_lifecycle import alarm, delivery, emit, guardduty, tick
 
 DEFAULT = "C0DEFAULT"
 ESCALATE = 900
@@ -195,13 +193,7 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
 
 @pytest.fixture
 def d() -> Delivery:
-    return Delivery(
-        alerts=MemoryAlertStore(),
-        chat=FakeChat(),
-        clock=FakeClock(),
-        channel=DEFAULT,
-        routes=parse_routes(ROUTES),
-    )
+    return delivery(DEFAULT, routes=parse_routes(ROUTES))
 
 
 def test_a_route_that_continues_opens_one_alert_per_channel(d):
@@ -228,8 +220,7 @@ def test_only_a_routes_own_mention_pings_never_event_text():
     (signal,) = signals_of(hostile)
     routes = parse_routes({"routes": [{"channel": "C0OPS", "mention": "@here"}]})
     (route,) = decide(signal, routes, DEFAULT).routes
-    d = Delivery(alerts=MemoryAlertStore(), chat=FakeChat(), clock=FakeClock(), channel=DEFAULT,
-                 routes=routes)  # fmt: skip
+    d = delivery(DEFAULT, routes=routes)
     emit(d, hostile)
     (post,) = d.chat.posts
     message = MessageView().message(signal, post["alert"], controls=True)

@@ -7,26 +7,18 @@ import itertools
 
 import pytest
 
-from adapters.memory import MemoryAlertStore
 from bot import alert_actions, storm
 from bot.alert_actions import Outcome
 from bot.alerting import Delivery, flush
 from bot.models import Alert, AlertStatus
-from tests.fakes import FakeChat, FakeClock
-from tests.unit.test_lifecycle import CHANNEL, alarm, emit, tick
+from tests.unit.test_lifecycle import CHANNEL, alarm, delivery, emit, tick
 
 THRESHOLD = 5
 
 
 @pytest.fixture
 def d() -> Delivery:
-    return Delivery(
-        alerts=MemoryAlertStore(),
-        chat=FakeChat(),
-        clock=FakeClock(),
-        channel=CHANNEL,
-        storm_threshold=THRESHOLD,
-    )
+    return delivery(storm_threshold=THRESHOLD)
 
 
 def alerts_of(d: Delivery) -> list[Alert]:
