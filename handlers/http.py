@@ -1,4 +1,4 @@
-"""The long-running service's HTTP app (FastAPI): /ingest and /healthz.
+"""The service's HTTP app (FastAPI): /ingest, /slack/events, the REST API and /healthz.
 
 Errors are always `{"error": "..."}` with a 4xx status for bad input; the handler never
 lets a stack trace reach the client.
@@ -10,6 +10,8 @@ import hmac
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -20,6 +22,7 @@ from bot.config import DEFAULT_CURSOR_SECRET
 from bot.envelopes import MAX_EVENT_BYTES
 from bot.errors import MonitoringException, ValidationError
 from bot.services import Services
+from handlers.rest import ApiError, api_error_response, events_router
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,22 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
     @app.exception_handler(MonitoringException)
     async def _monitoring_error(_: Request, err: MonitoringException) -> JSONResponse:
         return error(err.status_code, str(err))
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(_: Request, err: RequestValidationError) -> JSONResponse:
+        first = err.errors()[0] if err.errors() else {"loc": (), "msg": "bad request"}
+        where = ".".join(str(p) for p in first["loc"] if p not in ("query", "path", "body"))
+        return error(400, f"{where or 'request'}: {first['msg']}")  # never 422
+
+    app.add_exception_handler(ApiError, api_error_response)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=[settings.cors_allow_origin],
+        allow_methods=["GET", "POST", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )
+    app.include_router(events_router(services, bearer_ok))
 
     verifier = SignatureVerifier(settings.slack_signing_secret) if slack is not None else None
 
