@@ -173,3 +173,11 @@ def _first_page(
     if len(rows) > limit:
         next_cursor = _encode(codec, keyset, _Position(order, True, keyset.key_of(items[-1])))
     return keyset.result_type(items=items, limit=limit, next=next_cursor, previous=None)
+
+
+def cursor_at(
+    codec: CursorCodec, keyset: Keyset[Any], order: Direction, key: Key, *, forward: bool
+) -> str:
+    """A store cursor from `key`: the items after it (`forward`) or before it, in `order`.
+    For listings that filter a store's pages further and so stop partway through one."""
+    return _encode(codec, keyset, _Position(order, forward, key))
