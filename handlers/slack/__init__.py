@@ -1,4 +1,4 @@
-"""The Bolt app: Slack's requests (actions, views, later commands) to the core's use cases.
+"""The Bolt app: Slack's requests (commands, actions, views) to the core's use cases.
 
 `build_app` makes the App; each kind of listener lives in its own module with a
 `register(app, services)`. Bolt verifies every request's signature and timestamp (a bad
@@ -11,7 +11,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.services import Services
-from handlers.slack import actions
+from handlers.slack import actions, commands
 
 
 def build_app(services: Services) -> App:
@@ -26,7 +26,9 @@ def build_app(services: Services) -> App:
         # Listeners run after the ack, so Slack always hears back within 3 s.
         process_before_response=False,
     )
-    actions.register(app, services)
+    groups = actions.Usergroups()
+    actions.register(app, services, groups)
+    commands.register(app, services, groups)
     return app
 
 

@@ -479,7 +479,17 @@ class FakeSlack:
 
     def app(self) -> Starlette:
         """The ASGI app; `drop_response_next` needs it served by `start()` (uvicorn, h11)."""
-        return Starlette(routes=[Route("/api/{method}", self._endpoint, methods=["GET", "POST"])])
+        return Starlette(
+            routes=[
+                Route("/api/{method}", self._endpoint, methods=["GET", "POST"]),
+                Route("/respond/{name}", self._respond, methods=["POST"]),
+            ]
+        )
+
+    def response_url(self, name: str = "r1") -> str:
+        """A response_url for a command or action payload; what is posted to it is
+        recorded as calls of the method "response_url"."""
+        return f"http://{self._host}:{self._port}/respond/{name}"
 
     # --- test controls --------------------------------------------------------------------
 
@@ -559,6 +569,26 @@ class FakeSlack:
         if reply.drop:
             await self._drop_connection(request)
         return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+
+    async def _respond(self, request: Request) -> JSONResponse:
+        """A response_url: JSON in; Block Kit held to its rules, as Slack does."""
+        try:
+            params = json.loads(await request.body())
+        except ValueError:
+            params = None
+        errors = ["not a JSON object"] if not isinstance(params, dict) else []
+        if isinstance(params, dict) and "blocks" in params:
+            errors += validate_blocks(params["blocks"])
+        body = {
+            "ok": not errors,
+            **({"error": "invalid_blocks", "errors": errors} if errors else {}),
+        }
+        status = 200 if not errors else 400
+        with self._lock:
+            self._calls.append(
+                Call("response_url", copy.deepcopy(params or {}), self._clock(), status, body)
+            )
+        return JSONResponse(body, status_code=status)
 
     async def _drop_connection(self, request: Request) -> None:
         """Abort the TCP connection before any byte of the response is written.

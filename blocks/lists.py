@@ -1,0 +1,152 @@
+"""The answers of /events and /silences: compact lists, one event's detail, the usage.
+
+Each is a full message for a response_url (`{"response_type": "ephemeral", "blocks": …}`).
+Every string from an event, an alert or a person is escaped, and every message goes
+through `fit_message`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blocks.slack_text import (
+    BUTTON_VALUE,
+    SECTION_TEXT,
+    context_block,
+    date_token,
+    escape,
+    fit_message,
+    link,
+    mention,
+    mrkdwn,
+    one_line,
+    plain,
+    truncate,
+)
+from bot.event_search import USAGE, Found, SearchPage
+from bot.models import Silence
+from bot.silences import SCOPE_WORDS
+from bot.timeutil import clock_text, duration_text
+
+EVENTS_PAGE = "events_page"
+SILENCE_REMOVE = "silence_remove"
+_TITLE = 120
+
+
+def _message(blocks: list[dict[str, Any]], text: str, **extra: Any) -> dict[str, Any]:
+    fitted, fallback = fit_message(blocks, text)
+    return {"response_type": "ephemeral", "text": fallback, "blocks": fitted, **extra}
+
+
+def usage(problem: str | None = None) -> dict[str, Any]:
+    """The usage, after what was wrong with the command, if anything."""
+    blocks = []
+    if problem:
+        blocks.append({"type": "section", "text": mrkdwn(f":warning: {escape(problem)}")})
+    blocks.append({"type": "section", "text": mrkdwn(USAGE)})
+    return _message(blocks, problem or "How to use /events")
+
+
+def _account(account: str, names: dict[str, str]) -> str:
+    name = names.get(account)
+    return f"{name} ({account})" if name else account or "no account"
+
+
+def event_line(found: Found, names: dict[str, str], now: int) -> str:
+    """ "🔴 *CpuHigh* · prod (1234…) · 5 min ago · open"."""
+    event = found.event
+    title = escape(truncate(one_line(event.title) or event.id, _TITLE))
+    age = f"{duration_text(now - event.published_at)} ago"
+    parts = [f"{event.severity.emoji()} *{title}*", escape(_account(event.account, names)), age]
+    if found.state:
+        parts.append(found.state)
+    return " · ".join(parts)
+
+
+def _page_button(label: str, cursor: str | None) -> dict[str, Any] | None:
+    if not cursor or len(cursor) > BUTTON_VALUE:
+        return None
+    return {"type": "button", "text": plain(label, 75), "action_id": EVENTS_PAGE, "value": cursor}
+
+
+def events_list(
+    page: SearchPage, asked: str | None, names: dict[str, str], now: int, *, replace: bool = False
+) -> dict[str, Any]:
+    """A page of events: a line each, and Previous / Next. `asked` is the command's text
+    (None on a later page, whose cursor carries the query)."""
+    what = f" for `/events {escape(one_line(asked))}`" if asked and asked.strip() else ""
+    head = f"*Events*{what}, newest first" if page.items else f"No events match{what}."
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": mrkdwn(head)}]
+    for found in page.items:
+        line = event_line(found, names, now)
+        blocks.append(
+            {"type": "section", "text": mrkdwn(f"{line}\n`{escape(found.event.id)}`", SECTION_TEXT)}
+        )
+    buttons = [b for b in (_page_button("Previous", page.previous),
+                           _page_button("Next", page.next)) if b]  # fmt: skip
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "events_paging", "elements": buttons})
+    if page.scanned and not page.items and page.next:
+        blocks.append(context_block("Nothing in the events scanned so far; Next looks further."))
+    return _message(blocks, head, **({"replace_original": True} if replace else {}))
+
+
+def event_detail(
+    found: Found, names: dict[str, str], now: int, permalink: str | None
+) -> dict[str, Any]:
+    """One event: what, where, when, its alert's state and a link to the alert's thread."""
+    event = found.event
+    title = escape(truncate(one_line(event.title) or event.id, _TITLE))
+    fields = [
+        ("Account", _account(event.account, names)),
+        ("Region", event.region or "—"),
+        ("Source", event.source),
+        ("Type", event.detail_type or "—"),
+        ("Severity", event.severity.value),
+        ("State", event.state.value),
+        ("Alert", found.state or "none"),
+        ("Received", clock_text(event.received_at, now)),
+    ]
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": mrkdwn(f"{event.severity.emoji()} *{title}*")},
+        {
+            "type": "section",
+            "fields": [mrkdwn(f"*{label}*\n{escape(value)}") for label, value in fields],
+        },
+        context_block(f"{date_token(event.published_at)} · `{escape(event.id)}`"),
+    ]
+    if permalink:
+        blocks.append(
+            {"type": "section", "text": mrkdwn(link(permalink, "Open the alert's thread"))}
+        )
+    return _message(blocks, f"Event {event.id}")
+
+
+def silences_list(silences: list[Silence], now: int) -> dict[str, Any]:
+    """The active silences: scope, who, why, until when; each with Remove."""
+    if not silences:
+        return _message([{"type": "section", "text": mrkdwn("No active silences.")}], "No silences")
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": mrkdwn(f"*Active silences* ({len(silences)})")}
+    ]
+    for s in silences:
+        what = SCOPE_WORDS.get(s.scope, s.scope)
+        reason = f" · {escape(one_line(s.reason))}" if s.reason else ""
+        text = (
+            f"*{what}* `{escape(truncate(s.matcher, 200))}`\n"
+            f"by {mention(s.created_by)} · until {clock_text(s.expires_at, now)}{reason}"
+        )
+        blocks.append(
+            {
+                "type": "section",
+                "text": mrkdwn(text, SECTION_TEXT),
+                "accessory": {
+                    "type": "button",
+                    "text": plain("Remove", 75),
+                    "action_id": SILENCE_REMOVE,
+                    "value": s.id,
+                    "style": "danger",
+                },
+            }
+        )
+    return _message(blocks, f"{len(silences)} active silences")
