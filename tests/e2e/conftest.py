@@ -17,6 +17,7 @@ import uvicorn
 
 from adapters.factory import open_services
 from bot.config import Settings
+from bot.services import Services
 from handlers.http import create_app
 from handlers.slack import build_app
 
@@ -46,8 +47,8 @@ def run_cli(*args: str, data_dir: Path, env: dict[str, str] | None = None, **kw)
 class RunningService:
     """The HTTP app under uvicorn in a background thread, on a free loopback port."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.services = open_services(settings)
+    def __init__(self, settings: Settings, services: Services | None = None) -> None:
+        self.services = services or open_services(settings)
         self.port = free_port()
         slack = build_app(self.services) if settings.slack_signing_secret else None
         config = uvicorn.Config(

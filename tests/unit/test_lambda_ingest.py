@@ -88,3 +88,31 @@ def test_each_ingest_also_moves_due_work_on(lambda_module):
     svc.clock.advance(15)
     lambda_module.handler(load("cloudformation_stack_status_change_create_complete.json"), None)
     assert not svc.alerts.get_alert(alert.id).pending  # done by another event's invocation
+
+
+def _http_api_event(path: str, query: str = "", headers: dict | None = None) -> dict:
+    """An API Gateway HTTP API (payload 2.0) request, as the api Lambda receives it."""
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {"host": "api.example", **(headers or {})},
+        "requestContext": {
+            "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "1.2.3.4"},
+            "stage": "$default",
+        },
+        "isBase64Encoded": False,
+    }
+
+
+def test_the_api_lambda_serves_the_rest_api_through_mangum(lambda_module, monkeypatch):
+    import handlers.aws_lambda.api as api
+
+    monkeypatch.setattr(api, "_asgi", None)
+    event = load("cloudformation_stack_status_change_create_complete.json")
+    lambda_module.handler(event, None)
+    answer = api.handler(_http_api_event(f"/events/{event['id']}"), None)
+    assert answer["statusCode"] == 200 and json.loads(answer["body"])["id"] == event["id"]
+    bad = api.handler(_http_api_event("/events", "limit=0"), None)
+    assert bad["statusCode"] == 400 and "error" in json.loads(bad["body"])
