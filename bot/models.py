@@ -332,6 +332,23 @@ class UpdateAgentDTO(Model):
         return self
 
 
+class NewAgent(Agent):
+    """An agent as POST /agents takes it: nothing but the agent's own fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeploymentDTO(Model):
+    """The seed's deployment update: an agent (re)deployed in a region, with a status."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: AccountId
+    region: RegionName
+    status: str = Field(min_length=1, max_length=100)
+    deployed_at: int = Field(ge=0, le=253_402_300_799)
+
+
 class LogEntry(Model):
     message: str
     timestamp: str

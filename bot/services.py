@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.agents import Heartbeats
 from bot.alerting import Delivery, notify
 from bot.config import Settings
 from bot.envelopes import decode_body
 from bot.ingest import ingest
-from bot.models import IngestResult
+from bot.models import Event, IngestResult, Signal
 from bot.ports import AgentStore, AlertStore, Chat, Clock, EventStore, SystemClock
 from bot.routing import Routes
 from bot.sources import Context
+
+log = logging.getLogger(__name__)
 
 CONSOLE_CHANNEL = "console"
 
@@ -28,6 +32,10 @@ class Services:
     chat: Chat
     clock: Clock = field(default_factory=SystemClock)
     routes: Routes = field(default_factory=Routes)
+    heartbeats: Heartbeats = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.heartbeats = Heartbeats(self.agents)
 
     @property
     def context(self) -> Context:
@@ -55,8 +63,16 @@ class Services:
             self.clock,
             ttl=self.settings.aws_dynamodb_ttl,
             ctx=self.context,
-            on_new=lambda event, signals: notify(event, signals, delivery),
+            on_new=lambda event, signals: self._on_new(event, signals, delivery),
         )
+
+    def _on_new(self, event: Event, signals: list[Signal], delivery: Delivery) -> None:
+        """A newly stored event: a heartbeat of its agent, if it is one; then its alerts."""
+        try:
+            self.heartbeats.seen(event)
+        except Exception:  # the registry failing must not keep the alert from Slack
+            log.exception("could not record the heartbeat of agent %s", event.account)
+        notify(event, signals, delivery)
 
     def ingest_raw(self, body: bytes | str) -> IngestResult:
         """`ingest` over a raw body; ValidationError when it is not JSON."""

@@ -22,7 +22,7 @@ from bot.config import DEFAULT_CURSOR_SECRET
 from bot.envelopes import MAX_EVENT_BYTES
 from bot.errors import MonitoringException, ValidationError
 from bot.services import Services
-from handlers.rest import ApiError, api_error_response, events_router
+from handlers.rest import ApiError, agents_router, api_error_response, events_router
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,7 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
         max_age=600,
     )
     app.include_router(events_router(services, bearer_ok))
+    app.include_router(agents_router(services, bearer_ok))
 
     verifier = SignatureVerifier(settings.slack_signing_secret) if slack is not None else None
 

@@ -1,4 +1,4 @@
-"""The REST API, as the seed has it and DESIGN fixes: GET /events/{id} and GET /events.
+"""The REST API, as the seed has it and DESIGN fixes: events, and the agent registry.
 
 Every error is `{"error": "..."}`: 400 for any bad parameter, cursor or date range (never
 422), 404 for an unknown id, 401 without the bearer API_TOKEN when one is set, and 503
@@ -9,20 +9,33 @@ Mangum, the api Lambda.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
-from bot.errors import MonitoringException, NotFoundError, ValidationError
+from bot.agents import register, update_deployment
+from bot.errors import ConflictError, MonitoringException, NotFoundError, ValidationError
 from bot.list_events import get_event, list_events
-from bot.models import Event, EventQueryResult, ListEventsDTO
+from bot.models import (
+    Agent,
+    AgentQueryResult,
+    DeploymentDTO,
+    Event,
+    EventQueryResult,
+    ListEventsDTO,
+    NewAgent,
+    PaginatedInputDTO,
+    UpdateAgentDTO,
+)
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
+ACCOUNT_ID = re.compile(r"\d{12}")
 LIST_PARAMS = frozenset({"start_date", "end_date", "limit", "direction", "cursor"})
 
 
@@ -48,16 +61,7 @@ def events_router(services: Services, bearer_ok: Any) -> APIRouter:
 
     router = APIRouter(dependencies=[Depends(authorised)], tags=["events"])
 
-    async def call(fn: Any, *args: Any) -> Any:
-        try:
-            return await run_in_threadpool(fn, *args)
-        except NotFoundError as err:
-            raise ApiError(404, str(err)) from err
-        except ValidationError as err:  # a bad cursor or date range
-            raise ApiError(400, str(err)) from err
-        except MonitoringException as err:
-            log.error("event store failed: %s", err)
-            raise ApiError(503, f"store unavailable, retry: {err}") from err
+    call = _caller()
 
     @router.get("/events/{event_id}", response_model=Event)
     async def one_event(event_id: str) -> Any:
@@ -87,10 +91,108 @@ def events_router(services: Services, bearer_ok: Any) -> APIRouter:
         try:
             dto = ListEventsDTO.model_validate({k: v for k, v in given.items() if v is not None})
         except PydanticValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "query"
-            message = str(first["msg"]).removeprefix("Value error, ")
-            raise ApiError(400, f"{where}: {message}") from err
+            raise ApiError(400, _first_error(err)) from err
         return await call(list_events, services.events, dto, int(services.clock.now()))
 
     return router
+
+
+def _body_model(model: Any, raw: Any) -> Any:
+    """A JSON body as `model`, or a 400 that names the first bad field."""
+    try:
+        return model.model_validate(raw)
+    except PydanticValidationError as err:
+        raise ApiError(400, _first_error(err)) from err
+
+
+def _first_error(err: PydanticValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "body"
+    return f"{where}: {str(first['msg']).removeprefix('Value error, ')}"
+
+
+def _account_id(agent_id: str) -> str:
+    if not ACCOUNT_ID.fullmatch(agent_id):
+        raise ApiError(400, f"agent id {agent_id!r} is not a 12-digit AWS account id")
+    return agent_id
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError as err:
+        raise ApiError(400, "the body is not JSON") from err
+
+
+def agents_router(services: Services, bearer_ok: Any) -> APIRouter:
+    """The agent registry: list, get, register, update, remove, and deployments."""
+
+    def authorised(request: Request) -> None:
+        if not bearer_ok(request, services.settings.api_token):
+            raise ApiError(401, "missing or wrong bearer token")
+
+    router = APIRouter(dependencies=[Depends(authorised)], tags=["agents"])
+    call = _caller()
+
+    def now() -> int:
+        return int(services.clock.now())
+
+    @router.get("/agents", response_model=AgentQueryResult)
+    async def list_agents(request: Request, limit: str | None = None, cursor: str | None = None):
+        unknown = sorted(set(request.query_params) - {"limit", "cursor"})
+        if unknown:
+            raise ApiError(400, f"unknown parameter {unknown[0]!r}: use limit, cursor")
+        given = {k: v for k, v in {"limit": limit, "cursor": cursor}.items() if v is not None}
+        dto = _body_model(PaginatedInputDTO, given)
+        return await call(services.agents.list, dto)
+
+    @router.get("/agents/{agent_id}", response_model=Agent)
+    async def one_agent(agent_id: str) -> Any:
+        return await call(services.agents.get, _account_id(agent_id))
+
+    @router.post("/agents", response_model=Agent, status_code=201)
+    async def new_agent(request: Request) -> Any:
+        agent = _body_model(NewAgent, await _json(request))
+        return await call(register, services.agents, Agent(**agent.model_dump()), now())
+
+    @router.patch("/agents/{agent_id}", response_model=Agent)
+    async def change_agent(agent_id: str, request: Request) -> Any:
+        change = _body_model(UpdateAgentDTO, await _json(request))
+        return await call(services.agents.update, _account_id(agent_id), change)
+
+    @router.delete("/agents/{agent_id}", status_code=204)
+    async def remove_agent(agent_id: str) -> Response:
+        await call(services.agents.delete, _account_id(agent_id))
+        return Response(status_code=204)
+
+    @router.post("/agents/{agent_id}/deployments", response_model=Agent)
+    async def deployment(agent_id: str, request: Request) -> Any:
+        raw = await _json(request)
+        if not isinstance(raw, dict):
+            raise ApiError(400, "the body must be a JSON object")
+        dto = _body_model(DeploymentDTO, {"agent_id": _account_id(agent_id), **raw})
+        if dto.agent_id != agent_id:
+            raise ApiError(400, "agent_id in the body differs from the one in the path")
+        agent, created = await call(update_deployment, services.agents, dto, now(), services.ingest)
+        return JSONResponse(agent.model_dump(mode="json"), status_code=201 if created else 200)
+
+    return router
+
+
+def _caller() -> Any:
+    """Run a store call off the event loop, its errors turned into API errors."""
+
+    async def call(fn: Any, *args: Any) -> Any:
+        try:
+            return await run_in_threadpool(fn, *args)
+        except NotFoundError as err:
+            raise ApiError(404, str(err)) from err
+        except ConflictError as err:
+            raise ApiError(409, str(err)) from err
+        except ValidationError as err:
+            raise ApiError(400, str(err)) from err
+        except MonitoringException as err:
+            log.error("store failed: %s", err)
+            raise ApiError(503, f"store unavailable, retry: {err}") from err
+
+    return call

@@ -116,3 +116,14 @@ def test_the_api_lambda_serves_the_rest_api_through_mangum(lambda_module, monkey
     assert answer["statusCode"] == 200 and json.loads(answer["body"])["id"] == event["id"]
     bad = api.handler(_http_api_event("/events", "limit=0"), None)
     assert bad["statusCode"] == 400 and "error" in json.loads(bad["body"])
+
+
+def test_the_update_deployment_lambda_registers_then_updates(lambda_module):
+    import handlers.aws_lambda.update_deployment as deploy
+
+    payload = {"agent_id": "123456789012", "region": "eu-west-1", "status": "CREATE_COMPLETE",
+               "deployed_at": 1_790_000_000}  # fmt: skip
+    assert deploy.handler(payload)["created"] is True
+    again = deploy.handler({"detail": {**payload, "status": "UPDATE_COMPLETE"}})
+    assert again["created"] is False and again["agent"]["status"] == "UPDATE_COMPLETE"
+    assert "bad deployment payload" in deploy.handler({"agent_id": "x"})["error"]

@@ -1,0 +1,95 @@
+"""The agent registry's use cases: registering, deployments, and heartbeats.
+
+A deployment updates the agent (or registers it when it is new) and is itself an event:
+it is ingested as `monitoring.agent.deployment`, so it is stored, listed by /events, and
+posted as a notification by the normal alert path.
+
+A heartbeat is any event from an agent's account through a `monitoring.agent.*` source:
+it moves the agent's last_seen on, at most once a minute per agent, so that a chatty
+agent costs one write a minute, not one per event.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from bot.errors import NotFoundError
+from bot.models import Agent, DeploymentDTO, Event, IngestResult, UpdateAgentDTO
+from bot.ports import AgentStore
+
+AGENT_SOURCE_PREFIX = "monitoring.agent."
+DEPLOYMENT_SOURCE = "monitoring.agent.deployment"
+DEPLOYMENT_TYPE = "Agent Deployment"
+HEARTBEAT_EVERY_S = 60
+
+
+def register(agents: AgentStore, agent: Agent, now: int) -> Agent:
+    """POST /agents: ConflictError when the account already has an agent."""
+    created = agent if agent.created_at else agent.model_copy(update={"created_at": now})
+    agents.create(created)
+    return created
+
+
+def update_deployment(
+    agents: AgentStore, dto: DeploymentDTO, now: int, ingest: Callable[[Any], IngestResult]
+) -> tuple[Agent, bool]:
+    """Apply a deployment: (the agent, whether it was new). Then publish it as an event."""
+    change = UpdateAgentDTO(region=dto.region, status=dto.status, deployed_at=dto.deployed_at)
+    try:
+        agent, created = agents.update(dto.agent_id, change), False
+    except NotFoundError:
+        agent = Agent(
+            id=dto.agent_id,
+            region=dto.region,
+            status=dto.status,
+            deployed_at=dto.deployed_at,
+            created_at=now,
+        )
+        agents.create(agent)
+        created = True
+    ingest(deployment_event(dto))
+    return agent, created
+
+
+def deployment_event(dto: DeploymentDTO) -> dict[str, Any]:
+    """The deployment as an EventBridge event; its id is derived, so a repeat is a duplicate."""
+    return {
+        "id": f"deployment-{dto.agent_id}-{dto.deployed_at}-{dto.status}"[:256],
+        "version": "0",
+        "source": DEPLOYMENT_SOURCE,
+        "detail-type": DEPLOYMENT_TYPE,
+        "account": dto.agent_id,
+        "region": dto.region,
+        "time": dto.deployed_at,
+        "resources": [],
+        "detail": dto.model_dump(),
+    }
+
+
+class Heartbeats:
+    """last_seen of agents, moved on by their events at most once a minute each."""
+
+    def __init__(self, agents: AgentStore) -> None:
+        self._agents = agents
+        self._written: dict[str, int] = {}  # this process's last write per agent
+        self._lock = threading.Lock()
+
+    def seen(self, event: Event) -> bool:
+        """Record the event as a heartbeat of its account's agent. True if written."""
+        if not event.source.startswith(AGENT_SOURCE_PREFIX) or event.source == DEPLOYMENT_SOURCE:
+            return False
+        at = event.received_at
+        with self._lock:
+            if at - self._written.get(event.account, -HEARTBEAT_EVERY_S) < HEARTBEAT_EVERY_S:
+                return False
+            self._written[event.account] = at
+        try:
+            agent = self._agents.get(event.account)
+        except NotFoundError:
+            return False  # an account with no registered agent: nothing to mark
+        if agent.last_seen is not None and at - agent.last_seen < HEARTBEAT_EVERY_S:
+            return False  # another instance wrote it within the minute
+        self._agents.update(event.account, UpdateAgentDTO(last_seen=at))
+        return True
