@@ -4,6 +4,9 @@ A deployment updates the agent (or registers it when it is new) and is itself an
 it is ingested as `monitoring.agent.deployment`, so it is stored, listed by /events, and
 posted as a notification by the normal alert path.
 
+A CloudFormation status change of an agent's own stack (AGENT_STACK_PATTERN) is a
+deployment too: it updates the agent, and is posted as the stack event it is.
+
 A heartbeat is any event from an agent's account through a `monitoring.agent.*` source:
 it moves the agent's last_seen on, at most once a minute per agent, so that a chatty
 agent costs one write a minute, not one per event.
@@ -11,17 +14,20 @@ agent costs one write a minute, not one per event.
 
 from __future__ import annotations
 
+import fnmatch
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from bot.errors import NotFoundError
+from bot.errors import ConflictError, NotFoundError
 from bot.models import Agent, DeploymentDTO, Event, IngestResult, UpdateAgentDTO
 from bot.ports import AgentStore
+from bot.sources.base import dig
 
 AGENT_SOURCE_PREFIX = "monitoring.agent."
 DEPLOYMENT_SOURCE = "monitoring.agent.deployment"
 DEPLOYMENT_TYPE = "Agent Deployment"
+STACK_STATUS = "CloudFormation Stack Status Change"
 HEARTBEAT_EVERY_S = 60
 
 
@@ -36,6 +42,32 @@ def update_deployment(
     agents: AgentStore, dto: DeploymentDTO, now: int, ingest: Callable[[Any], IngestResult]
 ) -> tuple[Agent, bool]:
     """Apply a deployment: (the agent, whether it was new). Then publish it as an event."""
+    agent, created = record_deployment(agents, dto, now)
+    ingest(deployment_event(dto))
+    return agent, created
+
+
+def stack_deployment(event: Event, stack: str | None, pattern: str) -> DeploymentDTO | None:
+    """A stack status change of an agent's stack (its name matches AGENT_STACK_PATTERN),
+    as a deployment of the agent of its account; None for any other event."""
+    if event.family != "cloudformation" or event.detail_type != STACK_STATUS or not stack:
+        return None
+    if not fnmatch.fnmatchcase(stack, pattern):
+        return None
+    status = dig(event.detail, "status-details", "status")
+    try:
+        return DeploymentDTO(
+            agent_id=event.account,
+            region=event.region or "",
+            status=str(status or "UNKNOWN"),
+            deployed_at=event.published_at,
+        )
+    except ValueError:  # not a 12-digit account or a region name: not an agent's stack
+        return None
+
+
+def record_deployment(agents: AgentStore, dto: DeploymentDTO, now: int) -> tuple[Agent, bool]:
+    """Update the agent's region, status and deployed_at, or register it if new."""
     change = UpdateAgentDTO(region=dto.region, status=dto.status, deployed_at=dto.deployed_at)
     try:
         agent, created = agents.update(dto.agent_id, change), False
@@ -47,9 +79,11 @@ def update_deployment(
             deployed_at=dto.deployed_at,
             created_at=now,
         )
-        agents.create(agent)
+        try:
+            agents.create(agent)
+        except ConflictError:  # registered meanwhile by another instance: update it
+            return agents.update(dto.agent_id, change), False
         created = True
-    ingest(deployment_event(dto))
     return agent, created
 
 

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.agents import Heartbeats
+from bot.agents import Heartbeats, record_deployment, stack_deployment
 from bot.alerting import Delivery, notify
 from bot.config import Settings
 from bot.envelopes import decode_body
@@ -67,11 +67,16 @@ class Services:
         )
 
     def _on_new(self, event: Event, signals: list[Signal], delivery: Delivery) -> None:
-        """A newly stored event: a heartbeat of its agent, if it is one; then its alerts."""
+        """A newly stored event: a heartbeat or a deployment of its agent, if it is one;
+        then its alerts."""
         try:
             self.heartbeats.seen(event)
+            stack = next((f.value for s in signals for f in s.fields if f.label == "Stack"), None)
+            deployment = stack_deployment(event, stack, self.settings.agent_stack_pattern)
+            if deployment is not None:
+                record_deployment(self.agents, deployment, int(self.clock.now()))
         except Exception:  # the registry failing must not keep the alert from Slack
-            log.exception("could not record the heartbeat of agent %s", event.account)
+            log.exception("could not update the agent of account %s", event.account)
         notify(event, signals, delivery)
 
     def ingest_raw(self, body: bytes | str) -> IngestResult:

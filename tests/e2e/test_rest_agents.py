@@ -102,3 +102,28 @@ def test_agent_events_are_heartbeats_at_most_once_a_minute(api):
     assert seen is not None
     svc.services.ingest({**log_event, "id": "hb-2"})  # within the minute: no write
     assert client.get(f"/agents/{AGENT['id']}").json()["last_seen"] == seen
+
+
+def test_a_status_change_of_an_agents_stack_is_a_deployment(api):
+    from tests.factories import cloudformation as cfn_f
+
+    svc, client = api
+
+    def stack_event(stack: str, status: str, event_id: str) -> dict:
+        return {
+            "id": event_id, "source": "aws.cloudformation",
+            "detail-type": "CloudFormation Stack Status Change", "account": AGENT["id"],
+            "region": "eu-west-1", "time": 1_790_000_000,
+            "resources": [cfn_f.stack_arn(stack, region="eu-west-1")],
+            "detail": cfn_f.stack_status(status, stack=stack, region="eu-west-1"),
+        }  # fmt: skip
+
+    svc.services.ingest(stack_event("web-app", "UPDATE_COMPLETE", "cfn-1"))  # not an agent's
+    assert client.get(f"/agents/{AGENT['id']}").status_code == 404
+    svc.services.ingest(stack_event("monitoring-agent-prod", "CREATE_COMPLETE", "cfn-2"))
+    agent = client.get(f"/agents/{AGENT['id']}").json()
+    assert (agent["status"], agent["region"]) == ("CREATE_COMPLETE", "eu-west-1")
+    svc.services.ingest(stack_event("monitoring-agent-prod", "UPDATE_FAILED", "cfn-3"))
+    assert client.get(f"/agents/{AGENT['id']}").json()["status"] == "UPDATE_FAILED"
+    posted = [a for a in svc.services.alerts.list_alerts() if "monitoring-agent-prod" in a.title]
+    assert posted  # and each stack event was posted, as any stack event is
