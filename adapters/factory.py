@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.cursors import CursorCodec
-from bot.ports import Chat
+from bot.ports import AgentTasks, Chat
 from bot.routing import Routes
 from bot.services import Services
 
@@ -55,7 +55,20 @@ def open_services(settings: Settings) -> Services:
         alerts=alerts,
         chat=open_chat(settings),
         routes=open_routes(settings),
+        agent_tasks=open_agent_tasks(settings),
     )
+
+
+def open_agent_tasks(settings: Settings) -> AgentTasks | None:
+    """The agents' ECS tasks, when AGENT_ECS_CLUSTER and AGENT_ECS_FAMILY name them."""
+    if not (settings.agent_ecs_cluster and settings.agent_ecs_family):
+        return None
+    import boto3
+
+    from adapters.ecs import EcsAgentTasks
+
+    client = boto3.client("ecs", region_name=settings.aws_region)
+    return EcsAgentTasks(client, settings.agent_ecs_cluster, settings.agent_ecs_family)
 
 
 def open_routes(settings: Settings) -> Routes:

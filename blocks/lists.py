@@ -24,7 +24,7 @@ from blocks.slack_text import (
     truncate,
 )
 from bot.event_search import USAGE, Found, SearchPage
-from bot.models import Silence
+from bot.models import Agent, Event, Silence
 from bot.silences import SCOPE_WORDS
 from bot.timeutil import clock_text, duration_text
 
@@ -150,3 +150,47 @@ def silences_list(silences: list[Silence], now: int) -> dict[str, Any]:
             }
         )
     return _message(blocks, f"{len(silences)} active silences")
+
+
+def agents_list(agents: list[tuple[Agent, str]], names: dict[str, str], now: int) -> dict[str, Any]:
+    """Every agent: health mark, account, region, status, deployed, last seen."""
+    if not agents:
+        return _message([{"type": "section", "text": mrkdwn("No agents are registered.")}],
+                        "No agents")  # fmt: skip
+    lines = [_agent_line(agent, problem, names, now) for agent, problem in agents]
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": mrkdwn(f"*Agents* ({len(agents)})")},
+        *[{"type": "section", "text": mrkdwn(line, SECTION_TEXT)} for line in lines],
+    ]
+    return _message(blocks, f"{len(agents)} agents")
+
+
+def _agent_line(agent: Agent, problem: str, names: dict[str, str], now: int) -> str:
+    mark = f":warning: {escape(problem)}" if problem else ":white_check_mark: healthy"
+    seen = f"{duration_text(now - agent.last_seen)} ago" if agent.last_seen else "never"
+    deployed = clock_text(agent.deployed_at, now) if agent.deployed_at else "never"
+    status = escape(one_line(agent.status or "unknown"))
+    return (
+        f"*{escape(_account(agent.id, names))}* · {escape(agent.region)} · {status}\n"
+        f"{mark} · deployed {deployed} · last seen {seen}"
+    )
+
+
+def agent_detail(
+    agent: Agent, problem: str, recent: list[Event], names: dict[str, str], now: int
+) -> dict[str, Any]:
+    """One agent, and its latest agent events."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": mrkdwn(_agent_line(agent, problem, names, now), SECTION_TEXT)}
+    ]
+    if recent:
+        lines = [
+            f"{e.severity.emoji()} {escape(truncate(one_line(e.title) or e.id, _TITLE))} · "
+            f"{duration_text(now - e.published_at)} ago"
+            for e in recent
+        ]
+        text = "*Recent agent events*\n" + "\n".join(lines)
+        blocks.append({"type": "section", "text": mrkdwn(truncate(text, SECTION_TEXT))})
+    else:
+        blocks.append(context_block("No agent events in the last 7 days."))
+    return _message(blocks, f"Agent {agent.id}")

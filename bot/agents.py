@@ -1,8 +1,8 @@
 """The agent registry's use cases: registering, deployments, and heartbeats.
 
 A deployment updates the agent (or registers it when it is new) and is itself an event:
-it is ingested as `monitoring.agent.deployment`, so it is stored, listed by /events, and
-posted as a notification by the normal alert path.
+it is ingested as a `monitoring.agents` "Agent Deployment" event, so it is stored, listed
+by /events, and posted as a notification by the normal alert path.
 
 A CloudFormation status change of an agent's own stack (AGENT_STACK_PATTERN) is a
 deployment too: it updates the agent, and is posted as the stack event it is.
@@ -25,7 +25,7 @@ from bot.ports import AgentStore
 from bot.sources.base import dig
 
 AGENT_SOURCE_PREFIX = "monitoring.agent."
-DEPLOYMENT_SOURCE = "monitoring.agent.deployment"
+AGENTS_SOURCE = "monitoring.agents"  # the bot's own events about its agents
 DEPLOYMENT_TYPE = "Agent Deployment"
 STACK_STATUS = "CloudFormation Stack Status Change"
 HEARTBEAT_EVERY_S = 60
@@ -92,7 +92,7 @@ def deployment_event(dto: DeploymentDTO) -> dict[str, Any]:
     return {
         "id": f"deployment-{dto.agent_id}-{dto.deployed_at}-{dto.status}"[:256],
         "version": "0",
-        "source": DEPLOYMENT_SOURCE,
+        "source": AGENTS_SOURCE,
         "detail-type": DEPLOYMENT_TYPE,
         "account": dto.agent_id,
         "region": dto.region,
@@ -112,7 +112,7 @@ class Heartbeats:
 
     def seen(self, event: Event) -> bool:
         """Record the event as a heartbeat of its account's agent. True if written."""
-        if not event.source.startswith(AGENT_SOURCE_PREFIX) or event.source == DEPLOYMENT_SOURCE:
+        if not event.source.startswith(AGENT_SOURCE_PREFIX):  # ours: monitoring.agents
             return False
         at = event.received_at
         with self._lock:

@@ -207,3 +207,12 @@ class Chat(Protocol):
         """The message posted since `oldest` (epoch seconds) that carries `message_id`;
         with `thread_ts`, among that thread's replies."""
         ...
+
+
+class AgentTasks(Protocol):
+    """The agents' ECS tasks (AGENT_ECS_CLUSTER, AGENT_ECS_FAMILY), for the health check."""
+
+    def states(self) -> dict[str, str]:
+        """Agent id → its task's state: RUNNING, another lastStatus, or UNHEALTHY (a
+        running task whose health check fails). An agent with no task is absent."""
+        ...

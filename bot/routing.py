@@ -35,6 +35,7 @@ SOURCE_ALIASES = {
     "codepipeline": "codepipeline",
     "backup": "backup",
     "logs": "logs",
+    "agent": "agent",
 }
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 MENTION = re.compile(r"^(?:@here|@channel|@everyone|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$")

@@ -6,13 +6,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.agent_health import check_agents
 from bot.agents import Heartbeats, record_deployment, stack_deployment
 from bot.alerting import Delivery, notify
 from bot.config import Settings
 from bot.envelopes import decode_body
 from bot.ingest import ingest
 from bot.models import Event, IngestResult, Signal
-from bot.ports import AgentStore, AlertStore, Chat, Clock, EventStore, SystemClock
+from bot.ports import AgentStore, AgentTasks, AlertStore, Chat, Clock, EventStore, SystemClock
 from bot.routing import Routes
 from bot.sources import Context
 
@@ -32,6 +33,7 @@ class Services:
     chat: Chat
     clock: Clock = field(default_factory=SystemClock)
     routes: Routes = field(default_factory=Routes)
+    agent_tasks: AgentTasks | None = None
     heartbeats: Heartbeats = field(init=False)
 
     def __post_init__(self) -> None:
@@ -78,6 +80,18 @@ class Services:
         except Exception:  # the registry failing must not keep the alert from Slack
             log.exception("could not update the agent of account %s", event.account)
         notify(event, signals, delivery)
+
+    def check_agents(self) -> int:
+        """The agents' health check: stale or task-less agents open alerts; recovered
+        ones resolve them. Returns how many agents' verdicts changed."""
+        return check_agents(
+            self.agents,
+            self.alerts,
+            int(self.clock.now()),
+            self.settings.agent_stale_after,
+            self.ingest,
+            self.agent_tasks,
+        )
 
     def ingest_raw(self, body: bytes | str) -> IngestResult:
         """`ingest` over a raw body; ValidationError when it is not JSON."""

@@ -20,6 +20,7 @@ FLUSH_EVERY_S = 2
 SILENCES_EVERY_S = 30
 
 ESCALATE_EVERY_S = 30
+AGENTS_EVERY_S = 60
 
 JOBS: dict[str, tuple[Callable[[Services], int], int, str]] = {
     "flush": (lambda s: flush(s.delivery), FLUSH_EVERY_S, "sent the due Slack work of %d alerts"),
@@ -33,6 +34,7 @@ JOBS: dict[str, tuple[Callable[[Services], int], int, str]] = {
         ESCALATE_EVERY_S,
         "sent %d reminders of unacknowledged alerts",
     ),
+    "agents": (lambda s: s.check_agents(), AGENTS_EVERY_S, "health changed for %d agents"),
 }
 
 

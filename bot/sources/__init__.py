@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from bot.models import Event, Signal
 from bot.sources import (
+    agent,
     alarm,
     backup,
     cloudformation,
@@ -40,6 +41,7 @@ INTERPRETERS: dict[str, Interpreter] = {
     codepipeline.FAMILY: codepipeline.interpret,
     backup.FAMILY: backup.interpret,
     logs.FAMILY: logs.interpret,
+    agent.FAMILY: agent.interpret,
     generic.FAMILY: generic.interpret,
 }
 

@@ -16,6 +16,7 @@ ECS = "ecs"
 CODEPIPELINE = "codepipeline"
 BACKUP = "backup"
 LOGS = "logs"
+AGENT = "agent"
 GENERIC = "generic"
 
 FAMILIES = (
@@ -28,6 +29,7 @@ FAMILIES = (
     CODEPIPELINE,
     BACKUP,
     LOGS,
+    AGENT,
     GENERIC,
 )
 
@@ -59,6 +61,9 @@ DETAIL_TYPES: dict[str, tuple[str, str]] = {
     "AWS Backup Notification": (BACKUP, "aws.backup"),
     # The seed's agent log findings.
     "CloudWatch Logs Error": (LOGS, "monitoring.agent.logs"),
+    # The bot's own events about its agents.
+    "Agent Deployment": (AGENT, "monitoring.agents"),
+    "Agent Health": (AGENT, "monitoring.agents"),
 }
 
 SOURCES: dict[str, str] = {
@@ -71,6 +76,7 @@ SOURCES: dict[str, str] = {
     "aws.codepipeline": CODEPIPELINE,
     "aws.backup": BACKUP,
     "monitoring.agent.logs": LOGS,
+    "monitoring.agents": AGENT,
     "monitoring.agent.health": HEALTH,
     "monitoring.agent.guardduty": GUARDDUTY,
     "monitoring.agent.cloudwatch": ALARM,

@@ -1,4 +1,5 @@
-"""The slash commands /events and /silences, and their buttons (events_page, silence_remove).
+"""The slash commands /events, /silences and /agents, and their buttons (events_page,
+silence_remove).
 
 The ack comes first and carries nothing: the query runs after it, in a Bolt lazy listener,
 and answers through the request's response_url. So Slack hears back at once, whatever
@@ -7,23 +8,37 @@ the store's latency, and on Lambda the same listeners run through Bolt's lazy in
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from blocks.lists import EVENTS_PAGE, SILENCE_REMOVE, event_detail, events_list, silences_list
+from blocks.lists import (
+    EVENTS_PAGE,
+    SILENCE_REMOVE,
+    agent_detail,
+    agents_list,
+    event_detail,
+    events_list,
+    silences_list,
+)
 from blocks.lists import usage as usage_message
+from bot.agent_health import all_agents, problem_recorded
 from bot.alerting import refresh_silences
 from bot.cursors import CursorCodec
 from bot.errors import InvalidCursorError, NotFoundError
 from bot.event_search import Help, Lookup, QueryError, Search, parse
+from bot.list_events import DEFAULT_WINDOW_S
+from bot.models import ListEventsDTO
 from bot.services import Services
 from handlers.slack.actions import NOT_ALLOWED, Usergroups, responder
 
 log = logging.getLogger(__name__)
 
+AGENTS_SHOWN = 40  # one message; an organisation with more uses the REST API
+RECENT_SHOWN = 10
 FAILED = "Something went wrong while answering; the bot's log says why."
 STALE_PAGE = "That page can no longer be shown (the bot's cursor secret changed?). Ask again."
 
@@ -103,6 +118,29 @@ def register(app: App, services: Services, groups: Usergroups | None = None) -> 
 
         safely(respond, remove)
 
+    def answer_agents(command: dict[str, Any], respond: Respond) -> None:
+        safely(respond, lambda: _agents((command.get("text") or "").strip()))
+
+    def _agents(asked: str) -> dict[str, Any]:
+        at = now()
+        if not asked:
+            listed = list(itertools.islice(all_agents(services.agents), AGENTS_SHOWN))
+            marked = [(a, problem_recorded(services.alerts, a.id)) for a in listed]
+            return agents_list(marked, names, at)
+        wanted = next((i for i, n in names.items() if n.casefold() == asked.casefold()), asked)
+        try:
+            agent = services.agents.get(wanted)
+        except (NotFoundError, ValueError):
+            return usage_message(f"No agent for {asked!r}: give an account id or its name.")
+        dto = ListEventsDTO(account=agent.id, limit=100, start_date=max(at - DEFAULT_WINDOW_S, 0))
+        recent = [
+            e
+            for e in services.events.list(dto, at).items
+            if e.source.startswith("monitoring.agent")
+        ][:RECENT_SHOWN]
+        return agent_detail(agent, problem_recorded(services.alerts, agent.id), recent, names, at)
+
+    app.command("/agents")(ack=acked, lazy=[answer_agents])
     app.command("/events")(ack=acked, lazy=[answer_events])
     app.command("/silences")(ack=acked, lazy=[answer_silences])
     app.action(EVENTS_PAGE)(ack=acked, lazy=[answer_page])

@@ -83,7 +83,7 @@ def test_a_deployment_registers_then_updates_and_is_posted(api):
     assert again.status_code == 200 and again.json()["deployed_at"] == 1_790_000_600
     now = int(svc.services.clock.now())
     page = svc.services.events.list(ListEventsDTO(start_date=0), now)
-    deployments = [e for e in page.items if e.source == "monitoring.agent.deployment"]
+    deployments = [e for e in page.items if e.source == "monitoring.agents"]
     assert len(deployments) == 2  # each stored as an event, and notified
     notes = [a for a in svc.services.alerts.list_alerts() if a.kind == "notification"]
     assert len(notes) == 2

@@ -159,3 +159,27 @@ def test_silences_list_and_remove(http, service, fake_slack):  # noqa: F811
     assert "No active silences" in text_of(removed)
     assert service.services.alerts.list_silences(int(time.time())) == []
     wait_for(lambda: the_alert(service).silenced_until is None, "the alert redrawn")
+
+
+def test_agents_lists_and_details_through_signed_requests(http, service, fake_slack):  # noqa: F811
+    from bot.models import Agent
+
+    now = int(time.time())
+    service.services.agents.create(
+        Agent(id="123456789012", region="eu-west-1", status="CREATE_COMPLETE",
+              deployed_at=now - 3600, last_seen=now - 120)
+    )  # fmt: skip
+    service.services.agents.create(Agent(id="210987654321", region="us-east-1",
+                                         last_seen=now - 3 * 86400))  # fmt: skip
+    service.services.check_agents()  # the second is stale
+    listed = text_of(command(http, fake_slack, "/agents"))
+    assert "123456789012" in listed and "healthy" in listed
+    assert "no events for 3 d" in listed
+    service.services.ingest({"id": "ag-1", "source": "monitoring.agent.logs",
+                             "detail-type": "CloudWatch Logs Error", "account": "123456789012",
+                             "region": "eu-west-1", "time": now - 30,
+                             "detail": {"log_group_name": "/agent", "logs": []}})  # fmt: skip
+    detail = text_of(command(http, fake_slack, "/agents", "123456789012"))
+    assert "Recent agent events" in detail and "/agent" in detail
+    missing = text_of(command(http, fake_slack, "/agents", "nobody"))
+    assert "No agent for" in missing

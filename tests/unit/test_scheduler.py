@@ -33,6 +33,7 @@ def test_flush_runs_every_few_seconds_and_posts_what_is_due():
             "flush": scheduler.FLUSH_EVERY_S,
             "silences": scheduler.SILENCES_EVERY_S,
             "escalate": scheduler.ESCALATE_EVERY_S,
+            "agents": scheduler.AGENTS_EVERY_S,
         }
     finally:
         jobs.shutdown(wait=False)

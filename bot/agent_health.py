@@ -1,0 +1,102 @@
+"""check_agents: an agent that went quiet or lost its ECS task raises an alert through
+the normal alert path, and the alert resolves when the agent recovers.
+
+Each agent's last verdict is kept in the store (a `State`), so a run changes nothing and
+posts nothing unless a verdict changed; a change is ingested as a `monitoring.agents`
+"Agent Health" event (stored, listed, routed, alerted on like any other), whose
+fingerprint is the agent's own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from bot.agents import AGENTS_SOURCE
+from bot.errors import StaleVersionError
+from bot.models import Agent, IngestResult, PaginatedInputDTO, State
+from bot.ports import AgentStore, AgentTasks, AlertStore
+from bot.timeutil import duration_text
+
+log = logging.getLogger(__name__)
+
+HEALTH_TYPE = "Agent Health"
+HEALTH_KEY = "agent-health:"
+
+
+def problem_of(agent: Agent, now: int, stale_after: int, tasks: dict[str, str] | None) -> str:
+    """What is wrong with the agent ("" when nothing is)."""
+    seen = agent.last_seen or agent.deployed_at or agent.created_at
+    if seen and now - seen > stale_after:
+        return f"no events for {duration_text(now - seen)}"
+    if tasks is not None:
+        state = tasks.get(agent.id)
+        if state is None:
+            return "no ECS task"
+        if state.upper() != "RUNNING":
+            return f"its ECS task is {state.lower()}"
+    return ""
+
+
+def all_agents(agents: AgentStore) -> Iterator[Agent]:
+    cursor = None
+    while True:
+        page = agents.list(PaginatedInputDTO(limit=100, cursor=cursor, direction="asc"))
+        yield from page.items
+        if not page.next:
+            return
+        cursor = page.next
+
+
+def check_agents(
+    agents: AgentStore,
+    alerts: AlertStore,
+    now: int,
+    stale_after: int,
+    ingest: Callable[[Any], IngestResult],
+    tasks: AgentTasks | None = None,
+) -> int:
+    """Check every agent; ingest a health event for each whose verdict changed. Returns
+    how many changed."""
+    states = tasks.states() if tasks is not None else None
+    changed = 0
+    for agent in all_agents(agents):
+        problem = problem_of(agent, now, stale_after, states)
+        key = f"{HEALTH_KEY}{agent.id}"
+        state = alerts.get_state(key) or State(key=key, data={"problem": ""})
+        if state.data.get("problem", "") == problem:
+            continue
+        try:  # the verdict first: two checkers never both post one change
+            alerts.put_state(state.model_copy(update={"data": {"problem": problem}}))
+        except StaleVersionError:
+            continue
+        log.warning("agent %s: %s", agent.id, problem or "healthy again")
+        ingest(health_event(agent, problem, now))
+        changed += 1
+    return changed
+
+
+def problem_recorded(alerts: AlertStore, agent_id: str) -> str:
+    """The last check's verdict on the agent ("" for healthy, or never checked)."""
+    state = alerts.get_state(f"{HEALTH_KEY}{agent_id}")
+    return str(state.data.get("problem", "")) if state is not None else ""
+
+
+def health_event(agent: Agent, problem: str, now: int) -> dict[str, Any]:
+    return {
+        "id": f"agent-health-{agent.id}-{now}-{'problem' if problem else 'ok'}",
+        "version": "0",
+        "source": AGENTS_SOURCE,
+        "detail-type": HEALTH_TYPE,
+        "account": agent.id,
+        "region": agent.region,
+        "time": now,
+        "resources": [],
+        "detail": {
+            "agent_id": agent.id,
+            "region": agent.region,
+            "problem": problem,
+            "last_seen": agent.last_seen,
+        },
+    }
