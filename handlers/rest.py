@@ -52,14 +52,20 @@ def api_error_response(_: Request, err: Exception) -> JSONResponse:
     return JSONResponse({"error": str(err)}, status_code=err.status)
 
 
-def events_router(services: Services, bearer_ok: Any) -> APIRouter:
-    """GET /events and GET /events/{id} over the services' event store."""
+def _token_check(services: Services, bearer_ok: Any) -> Any:
+    """Every REST route wants `Authorization: Bearer $API_TOKEN` when API_TOKEN is set."""
 
     def authorised(request: Request) -> None:
         if not bearer_ok(request, services.settings.api_token):
             raise ApiError(401, "missing or wrong bearer token")
 
-    router = APIRouter(dependencies=[Depends(authorised)], tags=["events"])
+    return Depends(authorised)
+
+
+def events_router(services: Services, bearer_ok: Any) -> APIRouter:
+    """GET /events and GET /events/{id} over the services' event store."""
+
+    router = APIRouter(dependencies=[_token_check(services, bearer_ok)], tags=["events"])
 
     call = _caller()
 
@@ -127,11 +133,7 @@ async def _json(request: Request) -> Any:
 def agents_router(services: Services, bearer_ok: Any) -> APIRouter:
     """The agent registry: list, get, register, update, remove, and deployments."""
 
-    def authorised(request: Request) -> None:
-        if not bearer_ok(request, services.settings.api_token):
-            raise ApiError(401, "missing or wrong bearer token")
-
-    router = APIRouter(dependencies=[Depends(authorised)], tags=["agents"])
+    router = APIRouter(dependencies=[_token_check(services, bearer_ok)], tags=["agents"])
     call = _caller()
 
     def now() -> int:
