@@ -16,6 +16,7 @@ Slack's 3 s; a sparse match leaves a Next that carries on from where the scan st
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -184,6 +185,15 @@ class Found:
 
 
 @dataclass
+class _Collected:
+    found: list[Found] = field(default_factory=list)
+    more: bool = False
+    cut: bool = False
+    scanned: int = 0
+    last: Key | None = None
+
+
+@dataclass
 class SearchPage:
     items: list[Found] = field(default_factory=list)
     next: str | None = None
@@ -270,60 +280,73 @@ class Search:
     def _cursor(self, query: Query, key: Key, way: str) -> str:
         return self._codec.encode({"s": SCOPE, "q": query.as_dict(), "d": way, "k": list(key)})
 
+    def _walk(self, query: Query, start: Key | None, *, older: bool) -> Iterator[Event]:
+        """The store's events from `start` (exclusive), each once: older ones newest first,
+        or newer ones oldest first. Going back, the store's pages may overlap (its way
+        back ends on its first page), so each is cut at the newest key already walked."""
+        if older:
+            cursor = None if start is None else self._store_cursor(start, forward=True)
+            while True:
+                page = self._events.list(self._dto(query, cursor), self._now)
+                yield from page.items
+                if not page.next:
+                    return
+                cursor = page.next
+        assert start is not None
+        bound: Key = start
+        back: str | None = self._store_cursor(start, forward=False)
+        while back:
+            page = self._events.list(self._dto(query, back), self._now)
+            newer = [e for e in page.items if _key(e) > bound]
+            if not newer:
+                return
+            yield from reversed(newer)
+            bound = _key(newer[0])
+            back = page.previous
+
+    def _collect(self, query: Query, events: Iterator[Event], limit: int) -> _Collected:
+        """Up to `limit` matches, and whether another match follows them (`more`), or the
+        scan budget ran out first (`cut`, with the last key scanned)."""
+        got = _Collected()
+        for event in events:
+            if got.scanned == MAX_SCAN:
+                got.cut = True
+                return got
+            got.scanned += 1
+            hit = self._match(query, event)
+            if hit is not None:
+                if len(got.found) == limit:
+                    got.more = True
+                    return got
+                got.found.append(hit)
+            got.last = _key(event)
+        return got
+
     def _forward(self, query: Query, after: Key | None, limit: int) -> SearchPage:
-        found: list[Found] = []
-        scanned = 0
-        last: Key | None = after
-        store_cursor = None if after is None else self._store_cursor(after, forward=True)
-        more = False
-        while scanned < MAX_SCAN:
-            page = self._events.list(self._dto(query, store_cursor), self._now)
-            for event in page.items:
-                scanned += 1
-                if len(found) == limit:
-                    more = True
-                    break
-                last = (event.published_at, event.id)
-                if (hit := self._match(query, event)) is not None:
-                    found.append(hit)
-            if more or not page.next:
-                break
-            store_cursor = page.next
-        else:
-            more = True  # scanned enough for one answer: Next carries on from here
-        result = SearchPage(items=found, scanned=scanned)
-        if more and last is not None:
-            result.next = self._cursor(query, last, "n")
-        if after is not None and found:
-            result.previous = self._cursor(query, _key(found[0].event), "p")
-        return result
+        got = self._collect(query, self._walk(query, after, older=True), limit)
+        page = SearchPage(items=got.found, scanned=got.scanned)
+        if got.more:
+            page.next = self._cursor(query, _key(got.found[-1].event), "n")
+        elif got.cut and got.last is not None:
+            page.next = self._cursor(query, got.last, "n")  # Next carries on from here
+        if after is not None:  # we came from newer matches: the way back
+            newest = _key(got.found[0].event) if got.found else after
+            page.previous = self._cursor(query, newest, "p")
+        return page
 
     def _backward(self, query: Query, before: Key, limit: int) -> SearchPage:
-        """The `limit` matches just before `before` (newer events), newest first."""
-        found: list[Found] = []
-        scanned = 0
-        store_cursor: str | None = self._store_cursor(before, forward=False)
-        more = False
-        while store_cursor and scanned < MAX_SCAN and not more:
-            page = self._events.list(self._dto(query, store_cursor), self._now)
-            newer = [e for e in page.items if _key(e) > before]  # never past the way back
-            for event in reversed(newer):
-                scanned += 1
-                if len(found) == limit:
-                    more = True
-                    break
-                if (hit := self._match(query, event)) is not None:
-                    found.append(hit)
-            store_cursor = page.previous if newer else None
-        if not found:
+        """The `limit` matches just newer than `before`, newest first."""
+        got = self._collect(query, self._walk(query, before, older=False), limit)
+        if len(got.found) < limit and not got.cut:  # back at the top: the first page
             return self._forward(query, None, limit)
-        found.reverse()
-        return SearchPage(
-            items=found,
-            next=self._cursor(query, _key(found[-1].event), "n"),
-            previous=self._cursor(query, _key(found[0].event), "p") if more else None,
-            scanned=scanned,
-        )
+        found = list(reversed(got.found))
+        page = SearchPage(items=found, scanned=got.scanned)
+        page.next = self._cursor(query, _key(found[-1].event), "n") if found else None
+        if got.more:
+            page.previous = self._cursor(query, _key(found[0].event), "p")
+        elif got.cut and got.last is not None:
+            page.previous = self._cursor(query, got.last, "p")
+        return page
 
     def _store_cursor(self, key: Key, *, forward: bool) -> str:
         return cursor_at(self._codec, EVENT_KEYS, "desc", key, forward=forward)

@@ -128,3 +128,36 @@ def test_a_tampered_or_foreign_cursor_is_refused(stores):
     store_cursor = events.list(ListEventsDTO(limit=5), NOW).next
     with pytest.raises(InvalidCursorError):
         search.page(store_cursor)
+
+
+def sparse_store(count: int, every: int) -> MemoryEventStore:
+    """`count` events a second apart; those whose number is a multiple of `every` match."""
+    from bot.models import Event
+
+    store = MemoryEventStore(CODEC)
+    for n in range(count):
+        t = NOW - 10_000 + n
+        title = "cpu" if n % every == 0 else "disk"
+        store.create(Event(id=f"e{n:03d}", source="custom.app", published_at=t, updated_at=t,
+                           received_at=t, title=title))  # fmt: skip
+    return store
+
+
+def test_previous_across_store_pages_neither_repeats_nor_skips():
+    search = Search(sparse_store(300, 15), MemoryAlertStore(), CODEC, now=NOW)
+    query = Query(since=0, words=("cpu",))
+    first = search.first(query)
+    second = search.page(first.next)
+    back = search.page(second.previous)
+    assert [f.event.id for f in back.items] == [f.event.id for f in first.items]
+    assert back.previous is None  # it is the first page
+
+
+def test_next_is_offered_only_when_another_match_exists():
+    store = sparse_store(25, 1)
+    for n in range(15):  # the 15 oldest stop matching: only the 10 newest match
+        event = store.get(f"e{n:03d}", NOW)
+        store.delete(event.id)
+        store.create(event.model_copy(update={"title": "disk"}))
+    page = Search(store, MemoryAlertStore(), CODEC, now=NOW).first(Query(since=0, words=("cpu",)))
+    assert len(page.items) == 10 and page.next is None
