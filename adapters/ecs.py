@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-ACCOUNT = re.compile(r"\d{12}")
+ACCOUNT = re.compile(r"[0-9]{12}")
 _RANK = {"RUNNING": 3, "UNHEALTHY": 2}  # anything else (PENDING, STOPPED…) ranks lowest
 DESCRIBE_AT_MOST = 100  # describe_tasks takes at most 100 tasks a call
 

@@ -17,26 +17,32 @@ from bot.agents import AGENTS_SOURCE
 from bot.errors import StaleVersionError
 from bot.models import Agent, IngestResult, PaginatedInputDTO, State
 from bot.ports import AgentStore, AgentTasks, AlertStore
+from bot.sources.registry import AGENT_HEALTH
 from bot.timeutil import duration_text
 
 log = logging.getLogger(__name__)
 
-HEALTH_TYPE = "Agent Health"
+HEALTH_TYPE = AGENT_HEALTH
 HEALTH_KEY = "agent-health:"
 
 
-def problem_of(agent: Agent, now: int, stale_after: int, tasks: dict[str, str] | None) -> str:
-    """What is wrong with the agent ("" when nothing is)."""
+def problem_of(
+    agent: Agent, now: int, stale_after: int, tasks: dict[str, str] | None
+) -> tuple[str, str]:
+    """(a stable code, the words for people) of what is wrong; ("", "") when nothing is.
+
+    The code is what is compared between runs: the words carry a duration that grows by
+    itself, and must not make a still-stale agent look like news every hour."""
     seen = agent.last_seen or agent.deployed_at or agent.created_at
     if seen and now - seen > stale_after:
-        return f"no events for {duration_text(now - seen)}"
+        return "stale", f"no events for {duration_text(now - seen)}"
     if tasks is not None:
         state = tasks.get(agent.id)
         if state is None:
-            return "no ECS task"
+            return "no-task", "no ECS task"
         if state.upper() != "RUNNING":
-            return f"its ECS task is {state.lower()}"
-    return ""
+            return f"task:{state.lower()}", f"its ECS task is {state.lower()}"
+    return "", ""
 
 
 def all_agents(agents: AgentStore) -> Iterator[Agent]:
@@ -62,17 +68,19 @@ def check_agents(
     states = tasks.states() if tasks is not None else None
     changed = 0
     for agent in all_agents(agents):
-        problem = problem_of(agent, now, stale_after, states)
+        code, problem = problem_of(agent, now, stale_after, states)
         key = f"{HEALTH_KEY}{agent.id}"
-        state = alerts.get_state(key) or State(key=key, data={"problem": ""})
-        if state.data.get("problem", "") == problem:
-            continue
-        try:  # the verdict first: two checkers never both post one change
-            alerts.put_state(state.model_copy(update={"data": {"problem": problem}}))
-        except StaleVersionError:
+        state = alerts.get_state(key) or State(key=key, data={"code": ""})
+        if state.data.get("code", "") == code:
             continue
         log.warning("agent %s: %s", agent.id, problem or "healthy again")
+        # The event first: if it cannot be stored, the verdict stays as it was, and the
+        # next run tries again. Two checkers racing may both post it; one verdict wins.
         ingest(health_event(agent, problem, now))
+        try:
+            alerts.put_state(state.model_copy(update={"data": {"code": code, "problem": problem}}))
+        except StaleVersionError:
+            log.info("agent %s: another checker recorded the verdict first", agent.id)
         changed += 1
     return changed
 

@@ -110,19 +110,32 @@ def notify(event: Event, signals: list[Signal], d: Delivery) -> list[Alert]:
 def _with_open_alerts(
     signal: Signal, routes: list[routing.Route], d: Delivery
 ) -> list[routing.Route]:
-    """A recovery reaches every channel where its alert is open, whatever the rules say
-    of the recovery itself (a rule may match on severity, or drop successes)."""
+    """A recovery goes to every channel where its alert is open, whatever the rules say
+    of the recovery itself (a rule may match on severity, or drop successes), and only
+    there; with no alert open anywhere, it goes where the rules send it."""
     if signal.state is not SignalState.RESOLVED:
         return routes
-    found = list(routes)
+    open_in = []
     for channel in routing.channels(d.routes, d.channel):
-        if any(r.channel == channel for r in found):
-            continue
-        route = routing.Route(channel=channel, rule="its open alert")
+        route = next((r for r in routes if r.channel == channel), None)
+        route = route or routing.Route(channel=channel, rule="its open alert")
         current = d.alerts.find_alert(alert_key(signal.fingerprint, _routed(d, route)))
         if current is not None and current.status is not AlertStatus.RESOLVED:
-            found.append(route)
-    return found
+            open_in.append(route)
+    return open_in or routes
+
+
+def find_anywhere(d: Delivery, fingerprint: str) -> Alert | None:
+    """The fingerprint's alert in any channel it may be routed to: a live one first
+    (the most recently seen), else the most recent."""
+    found = []
+    for channel in routing.channels(d.routes, d.channel):
+        key = alert_key(fingerprint, _routed(d, routing.Route(channel=channel)))
+        if (alert := d.alerts.find_alert(key)) is not None:
+            found.append(alert)
+    live = [a for a in found if a.status is not AlertStatus.RESOLVED]
+    pool = live or found
+    return max(pool, key=lambda a: (a.last_seen, a.id)) if pool else None
 
 
 def _routed(d: Delivery, route: routing.Route) -> Delivery:

@@ -50,7 +50,11 @@ def escalate(d: Delivery, after: int) -> int:
             reserved = d.alerts.update_alert(alert.model_copy(update={"reminders": nth}))
         except StaleVersionError:  # it changed (acked, repeated) or another job took it
             continue
-        sent += _remind(d, reserved, nth, now)
+        try:
+            sent += _remind(d, reserved, nth, now)
+        except Exception:  # one alert's trouble must not stop the others' reminders
+            log.exception("reminder %d of alert %s failed; the next run tries again", nth, alert.id)
+            _put_back(d, reserved, nth)
     return sent
 
 

@@ -16,7 +16,7 @@ Slack's 3 s; a sparse match leaves a Next that carries on from where the scan st
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -118,12 +118,12 @@ def parse(text: str, *, now: int, account_names: dict[str, str]) -> Help | Looku
 def _since(value: str | None, now: int) -> int:
     if value is None:
         return max(now - DEFAULT_WINDOW_S, 0)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         try:
             day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
         except ValueError as err:
             raise QueryError(f"`since:{value}` is not a date") from err
-        return int(day.timestamp())
+        return max(int(day.timestamp()), 0)
     try:
         return max(now - parse_duration(value), 0)
     except ValueError as err:
@@ -149,7 +149,7 @@ def _account(value: str | None, names: dict[str, str]) -> str | None:
     by_name = [ident for ident, name in names.items() if name.casefold() == value.casefold()]
     if by_name:
         return by_name[0]
-    if re.fullmatch(r"\d{6,12}", value):
+    if re.fullmatch(r"[0-9]{6,12}", value):
         return value
     raise QueryError(f"`account:{value}` is neither an account id nor a name in ACCOUNT_NAMES")
 
@@ -220,8 +220,12 @@ class Search:
         *,
         now: int,
         ctx: Context | None = None,
+        find_alert: Callable[[str], Alert | None] | None = None,
     ) -> None:
         self._events, self._alerts, self._codec = events, alerts, codec
+        # Which alert a fingerprint has: by default in the default channel only; the
+        # command passes one that looks in every channel the routes send to.
+        self._find_alert = find_alert or alerts.find_alert
         self._now, self._ctx = now, ctx or Context()
         self._alert_of: dict[str, Alert | None] = {}
 
@@ -252,9 +256,7 @@ class Search:
         signals = interpret(event, self._ctx)
         fingerprint = signals[0].fingerprint if signals else ""
         if fingerprint not in self._alert_of:
-            self._alert_of[fingerprint] = (
-                self._alerts.find_alert(fingerprint) if fingerprint else None
-            )
+            self._alert_of[fingerprint] = self._find_alert(fingerprint) if fingerprint else None
         return self._alert_of[fingerprint]
 
     def _match(self, query: Query, event: Event) -> Found | None:

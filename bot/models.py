@@ -291,7 +291,7 @@ class Signal(Model):
 # Agents and logs
 # ---------------------------------------------------------------------------------------------
 
-AccountId = Annotated[str, Field(pattern=r"^\d{12}$", description="A 12-digit AWS account id")]
+AccountId = Annotated[str, Field(pattern=r"^[0-9]{12}$", description="A 12-digit AWS account id")]
 RegionName = Annotated[
     str,
     Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", description="An AWS region name"),
@@ -387,8 +387,8 @@ class QueryResult(Model, Generic[T]):
 class ListEventsDTO(PaginatedInputDTO):
     """Event listing filters. Dates are epoch seconds over `published_at`, inclusive."""
 
-    start_date: int | None = Field(default=None, ge=0)
-    end_date: int | None = Field(default=None, ge=0)
+    start_date: int | None = Field(default=None, ge=0, le=253_402_300_799)
+    end_date: int | None = Field(default=None, ge=0, le=253_402_300_799)
     source: str | None = None
     account: str | None = None
 

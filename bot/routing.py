@@ -37,8 +37,8 @@ SOURCE_ALIASES = {
     "logs": "logs",
     "agent": "agent",
 }
-CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-MENTION = re.compile(r"^(?:@here|@channel|@everyone|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$")
+CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+MENTION = re.compile(r"@here|@channel|@everyone|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,}")
 
 OneOrMany = str | list[str]
 
@@ -159,14 +159,14 @@ class Rule(_Strict):
     @field_validator("channel")
     @classmethod
     def _channel_id(cls, value: str | None) -> str | None:
-        if value is not None and not CHANNEL_ID.match(value):
+        if value is not None and not CHANNEL_ID.fullmatch(value):
             raise ValueError(f"channel {value!r} is not a Slack channel id (C… or G…)")
         return value
 
     @field_validator("mention")
     @classmethod
     def _mention(cls, value: str | None) -> str | None:
-        if value is not None and not MENTION.match(value):
+        if value is not None and not MENTION.fullmatch(value):
             raise ValueError(
                 f"mention {value!r}: use @here, @channel, a user id (U…) or a usergroup id (S…)"
             )

@@ -35,7 +35,7 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-ACCOUNT_ID = re.compile(r"\d{12}")
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
 LIST_PARAMS = frozenset({"start_date", "end_date", "limit", "direction", "cursor"})
 
 

@@ -14,7 +14,7 @@ from bot.sources import registry
 from bot.sources.base import Context, dig, fields, fingerprint, make_signal, scalar
 
 FAMILY = registry.AGENT
-HEALTH_TYPE = "Agent Health"
+HEALTH_TYPE = registry.AGENT_HEALTH
 
 
 def interpret(event: Event, ctx: Context) -> list[Signal]:

@@ -17,6 +17,7 @@ CODEPIPELINE = "codepipeline"
 BACKUP = "backup"
 LOGS = "logs"
 AGENT = "agent"
+AGENT_HEALTH = "Agent Health"  # the detail-type of the health check's findings
 GENERIC = "generic"
 
 FAMILIES = (
@@ -63,7 +64,7 @@ DETAIL_TYPES: dict[str, tuple[str, str]] = {
     "CloudWatch Logs Error": (LOGS, "monitoring.agent.logs"),
     # The bot's own events about its agents.
     "Agent Deployment": (AGENT, "monitoring.agents"),
-    "Agent Health": (AGENT, "monitoring.agents"),
+    AGENT_HEALTH: (AGENT, "monitoring.agents"),
 }
 
 SOURCES: dict[str, str] = {

@@ -3,7 +3,8 @@ silence_remove).
 
 The ack comes first and carries nothing: the query runs after it, in a Bolt lazy listener,
 and answers through the request's response_url. So Slack hears back at once, whatever
-the store's latency, and on Lambda the same listeners run through Bolt's lazy invocation.
+the store's latency; lazy listeners are also what Bolt's Lambda adapter runs as separate
+invocations, for the Slack Lambda of the deploy issue.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from blocks.lists import (
 )
 from blocks.lists import usage as usage_message
 from bot.agent_health import all_agents, problem_recorded
-from bot.alerting import refresh_silences
+from bot.alerting import find_anywhere, refresh_silences
 from bot.cursors import CursorCodec
 from bot.errors import InvalidCursorError, NotFoundError
 from bot.event_search import Help, Lookup, QueryError, Search, parse
@@ -52,7 +53,15 @@ def register(app: App, services: Services, groups: Usergroups | None = None) -> 
         return int(services.clock.now())
 
     def search() -> Search:
-        return Search(services.events, services.alerts, codec, now=now(), ctx=services.context)
+        delivery = services.delivery
+        return Search(
+            services.events,
+            services.alerts,
+            codec,
+            now=now(),
+            ctx=services.context,
+            find_alert=lambda fingerprint: find_anywhere(delivery, fingerprint),
+        )
 
     def acked(ack: Ack) -> None:
         ack()

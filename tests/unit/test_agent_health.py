@@ -127,3 +127,13 @@ def test_the_health_check_on_moto_flags_an_agent_with_no_task(ecs):
     ecs.run_task(cluster="agents", taskDefinition="monitoring-agent", startedBy=AGENT)
     assert svc.check_agents() == 1
     assert health_alert(svc).status is AlertStatus.RESOLVED
+
+
+def test_a_still_stale_agent_is_not_news_every_hour():
+    svc = services()
+    svc.clock.advance(DAY + 60)
+    assert svc.check_agents() == 1
+    for _ in range(5):  # the duration in the words grows; the verdict does not
+        svc.clock.advance(3600)
+        assert svc.check_agents() == 0
+    assert health_alert(svc).count == 1

@@ -326,3 +326,32 @@ def test_a_recovery_reaches_every_channel_its_alert_is_open_in_whatever_the_rule
     alerts = [a for a in d.alerts.list_alerts() if a.kind == "alert"]
     assert len(alerts) == 2 and all(a.status is AlertStatus.RESOLVED for a in alerts)
     assert len(d.chat.posts) == 2  # and nothing new was posted
+
+
+def test_a_recovery_goes_only_where_its_alert_is_open():
+    routes = parse_routes({"routes": [{"match": {"severity": "high"}, "channel": "C0ONCALL"}]})
+    d = delivery(DEFAULT, routes=routes)
+    emit(d, alarm())  # HIGH: to the on-call channel
+    emit(d, alarm("OK"))  # the recovery's own severity would send it to the default channel
+    tick(d, 30)
+    assert [p["ref"].channel for p in d.chat.posts] == ["C0ONCALL"]  # no stray message
+    (alert,) = [a for a in d.alerts.list_alerts() if a.kind == "alert"]
+    assert alert.status is AlertStatus.RESOLVED
+
+
+def test_events_shows_the_state_of_an_alert_routed_away_from_the_default_channel():
+    from adapters.memory import MemoryEventStore
+    from bot.alerting import find_anywhere
+    from bot.cursors import CursorCodec
+    from bot.event_search import Query, Search
+
+    d = delivery(DEFAULT, routes=parse_routes({"routes": [{"channel": "C0ONCALL"}]}))
+    event = alarm()
+    events = MemoryEventStore(CursorCodec("s"))
+    events.create(event)
+    emit(d, event)  # its alert lives in C0ONCALL, under that channel's key
+    alone = Search(events, d.alerts, CursorCodec("s"), now=d.now())
+    assert alone.first(Query(since=0)).items[0].state == ""  # the default channel's view
+    routed = Search(events, d.alerts, CursorCodec("s"), now=d.now(),
+                    find_alert=lambda fingerprint: find_anywhere(d, fingerprint))  # fmt: skip
+    assert routed.first(Query(since=0)).items[0].state == "open"
