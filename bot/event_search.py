@@ -9,8 +9,9 @@ state of each one's alert.
 The store filters what it can (time, account id); the rest (family, severity, alert state,
 title words) is checked on its pages. A page's cursor is our own, signed like the
 store's, and carries the query, so that Next and Previous (buttons that hold only the
-cursor) keep the filters. Each page scans at most MAX_SCAN events, to answer well inside
-Slack's 3 s; a sparse match leaves a Next that carries on from where the scan stopped.
+cursor) keep the filters. Each page scans at most MAX_SCAN events, to bound the time of
+an answer (it comes after the ack, through response_url); a sparse match leaves a Next
+that carries on from where the scan stopped.
 """
 
 from __future__ import annotations
