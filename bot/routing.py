@@ -63,7 +63,7 @@ class Match(_Strict):
         default=None, description="a level: that level or worse; a list: exactly those"
     )
     state: OneOrMany | None = None
-    title: str | None = Field(default=None, description="a regular expression, searched")
+    title: str | None = Field(default=None, description="a regular expression, any case")
     fields: dict[str, OneOrMany] = Field(default_factory=dict)
 
     @field_validator("source")
@@ -111,7 +111,8 @@ class Match(_Strict):
                 self._any(self.region, signal.region),
                 self._severity(signal),
                 self._any(self.state, signal.state.value),
-                self.title is None or re.search(self.title, signal.title) is not None,
+                self.title is None
+                or re.search(self.title, signal.title, re.IGNORECASE) is not None,
                 self._fields(signal),
             )
         )

@@ -17,6 +17,7 @@ from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.config import DEFAULT_CURSOR_SECRET
 from bot.envelopes import MAX_EVENT_BYTES
@@ -71,6 +72,10 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
     @app.exception_handler(MonitoringException)
     async def _monitoring_error(_: Request, err: MonitoringException) -> JSONResponse:
         return error(err.status_code, str(err))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, err: StarletteHTTPException) -> JSONResponse:
+        return error(err.status_code, str(err.detail))  # 404 and 405 in our shape too
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_: Request, err: RequestValidationError) -> JSONResponse:

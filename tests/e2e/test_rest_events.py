@@ -142,3 +142,13 @@ def test_cors_and_openapi(api):
     assert preflight.headers["access-control-allow-origin"] == "https://ops.example"
     spec = client.get("/openapi.json").json()
     assert {"/events", "/events/{event_id}"} <= set(spec["paths"])
+
+
+def test_unknown_routes_and_methods_answer_in_the_error_shape(api):
+    _, client = api
+    missing = client.get("/no/such/route")
+    assert missing.status_code == 404 and missing.json()["error"]
+    wrong = client.put("/events")
+    assert wrong.status_code == 405 and wrong.json()["error"]
+    huge = client.get("/events", params={"start_date": "9" * 30})
+    assert huge.status_code == 400
