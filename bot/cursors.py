@@ -54,7 +54,10 @@ class CursorCodec:
 
     def encode(self, position: dict[str, Any]) -> str:
         """The token for `position`; deterministic, URL-safe, no padding."""
-        payload = json.dumps(position, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        # Not ASCII-escaped: a cursor rides in a Slack button value (2,000 characters),
+        # and an emoji escaped as \ud83d\udd25 takes twice the room it takes in UTF-8.
+        text = json.dumps(position, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        payload = text.encode("utf-8", "surrogatepass")
         return f"{_b64encode(payload)}.{_b64encode(self._tag(payload))}"
 
     def decode(self, token: str) -> dict[str, Any]:
@@ -69,7 +72,7 @@ class CursorCodec:
         if not hmac.compare_digest(tag, self._tag(payload)):
             raise InvalidCursorError("invalid cursor: bad signature")
         try:
-            position = json.loads(payload)
+            position = json.loads(payload.decode("utf-8", "surrogatepass"))
         except ValueError as err:  # only reachable with a leaked key; still a 400
             raise InvalidCursorError("invalid cursor: malformed") from err
         if not isinstance(position, dict):

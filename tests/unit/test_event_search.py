@@ -161,3 +161,15 @@ def test_next_is_offered_only_when_another_match_exists():
         store.create(event.model_copy(update={"title": "disk"}))
     page = Search(store, MemoryAlertStore(), CODEC, now=NOW).first(Query(since=0, words=("cpu",)))
     assert len(page.items) == 10 and page.next is None
+
+
+def test_a_cursor_with_many_emoji_still_fits_a_button(stores):
+    from blocks.slack_text import BUTTON_VALUE
+
+    events, alerts = stores
+    words = " ".join(["🔥"] * 100)  # the most the grammar takes is 200 characters of words
+    query = parse(f"since:7d {words}", now=NOW, account_names={})
+    search = Search(events, alerts, CODEC, now=NOW)
+    cursor = search._cursor(query, (NOW, "e0001"), "n")
+    assert len(cursor) <= BUTTON_VALUE
+    assert search.page(cursor).items == []  # and it reads back
