@@ -7,10 +7,14 @@ them here means the stores differ only in how they read and write.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import pydantic
 
 from bot.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError
-from bot.models import Agent, Alert, UpdateAgentDTO
+from bot.models import Agent, Alert, State, UpdateAgentDTO
+
+Versioned = TypeVar("Versioned", Alert, State)
 
 
 def is_live(expired_at: int, now: int) -> bool:
@@ -31,9 +35,10 @@ def apply_agent_update(agent: Agent, dto: UpdateAgentDTO) -> Agent:
         raise ValidationError(f"invalid agent update: {err.errors()[0]['msg']}") from err
 
 
-def next_version(alert: Alert) -> Alert:
-    """The alert as a conditional write stores it: one version past the one it was read at."""
-    return alert.model_copy(update={"version": alert.version + 1}, deep=True)
+def next_version(record: Versioned) -> Versioned:
+    """An alert or a state as a conditional write stores it: one version past the one it
+    was read at."""
+    return record.model_copy(update={"version": record.version + 1}, deep=True)
 
 
 def not_found(kind: str, key: str) -> NotFoundError:
@@ -44,5 +49,7 @@ def already_exists(kind: str, key: str) -> ConflictError:
     return ConflictError(f"{kind} {key!r} already exists")
 
 
-def stale(alert: Alert) -> StaleVersionError:
-    return StaleVersionError(f"alert {alert.id!r} changed since version {alert.version}")
+def stale(record: Alert | State) -> StaleVersionError:
+    """Another writer got there first: the conditional write of `record` matched nothing."""
+    kind, key = ("alert", record.id) if isinstance(record, Alert) else ("state", record.key)
+    return StaleVersionError(f"{kind} {key!r} changed since version {record.version}")

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
 from bot.cursors import CursorCodec
-from bot.errors import StaleVersionError
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -223,9 +222,7 @@ class MemoryAlertStore:
         with self._lock:
             stored = self._states.get(state.key)
             if (0 if stored is None else stored.version) != state.version:
-                raise StaleVersionError(
-                    f"state {state.key!r} changed since version {state.version}"
-                )
-            written = state.model_copy(update={"version": state.version + 1}, deep=True)
+                raise stale(state)
+            written = next_version(state)
             self._states[state.key] = written
             return written.model_copy(deep=True)

@@ -19,7 +19,6 @@ from typing import Any
 
 from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
 from bot.cursors import CursorCodec
-from bot.errors import StaleVersionError
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -422,7 +421,7 @@ class SqliteAlertStore:
     def put_state(self, state: State) -> State:
         """One autocommitted statement whose rowcount is the verdict: no read before the
         write, so a racing thread or process can only make it match nothing."""
-        written = state.model_copy(update={"version": state.version + 1}, deep=True)
+        written = next_version(state)
         if state.version == 0:
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO states (key, version, body) VALUES (?, ?, ?)",
@@ -434,5 +433,5 @@ class SqliteAlertStore:
                 (written.version, written.model_dump_json(), state.key, state.version),
             )
         if cursor.rowcount == 0:
-            raise StaleVersionError(f"state {state.key!r} changed since version {state.version}")
+            raise stale(state)
         return written

@@ -35,7 +35,6 @@ from bot.cursors import CursorCodec
 from bot.errors import (
     ConflictError,
     NotFoundError,
-    StaleVersionError,
     UnprocessedError,
     ValidationError,
 )
@@ -561,7 +560,7 @@ class DynamoAlertStore:
     def put_state(self, state: State) -> State:
         """PutItem on `attribute_not_exists` for a create (version 0), on `version` for an
         update; unlike an alert, a failure is always stale (a state is never deleted)."""
-        written = state.model_copy(update={"version": state.version + 1}, deep=True)
+        written = next_version(state)
         states = self._states
         item = states(
             f"STATE#{state.key}", "STATE", version=written.version, body=written.model_dump_json()
@@ -570,7 +569,7 @@ class DynamoAlertStore:
             states.pk.does_not_exist() if state.version == 0 else (states.version == state.version)
         )
         if not _put_if(item, expected, f"write state {state.key!r}"):
-            raise StaleVersionError(f"state {state.key!r} changed since version {state.version}")
+            raise stale(state)
         return written
 
 
