@@ -96,21 +96,31 @@ def register(app: App, services: Services, groups: Usergroups | None = None) -> 
             with suppress(Exception):
                 services.chat.post_ephemeral(channel, user, FAILED)
 
+    def carry_out(
+        channel: str,
+        user: str,
+        client: WebClient,
+        ref: tuple[str, int] | None,
+        run: Callable[[str, int, str], Outcome],
+    ) -> None:
+        """Run an action on the alert `ref` names, if `user` may; tell them when nothing
+        was done."""
+        with telling(channel, user):
+            if not responder(services, groups, client, user):
+                note = NOT_ALLOWED
+            elif ref is None:
+                note = NOTES[Outcome.GONE]
+            else:
+                note = NOTES.get(run(ref[0], ref[1], user))
+            if note:
+                services.chat.post_ephemeral(channel, user, note)
+
     def act(run: Callable[[str, int, str], Outcome]) -> Callable[..., None]:
         def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
             ack()
-            user = body["user"]["id"]
             channel = (body.get("channel") or {}).get("id", "")
             ref = parse_ref(action.get("value") or action.get("block_id") or "")
-            with telling(channel, user):
-                if not responder(services, groups, client, user):
-                    note = NOT_ALLOWED
-                elif ref is None:
-                    note = NOTES[Outcome.GONE]
-                else:
-                    note = NOTES.get(run(ref[0], ref[1], user))
-                if note:
-                    services.chat.post_ephemeral(channel, user, note)
+            carry_out(channel, body["user"]["id"], client, ref, run)
 
         return listener
 
@@ -171,18 +181,11 @@ def register(app: App, services: Services, groups: Usergroups | None = None) -> 
             return
         ack()
         meta = json.loads(view.get("private_metadata") or "{}")
-        ref = parse_ref(meta.get("ref", ""))
-        user = body["user"]["id"]
-        channel = meta.get("channel", "")
-        with telling(channel, user):
-            if not responder(services, groups, client, user):
-                note = NOT_ALLOWED
-            elif ref is None:
-                note = NOTES[Outcome.GONE]
-            else:
-                outcome = alert_actions.silence(
-                    d, ref[0], ref[1], user, seconds, answers["reason"].strip(), scope
-                )
-                note = NOTES.get(outcome)
-            if note:
-                services.chat.post_ephemeral(channel, user, note)
+        reason = answers["reason"].strip()
+        carry_out(
+            meta.get("channel", ""),
+            body["user"]["id"],
+            client,
+            parse_ref(meta.get("ref", "")),
+            lambda i, v, u: alert_actions.silence(d, i, v, u, seconds, reason, scope),
+        )
