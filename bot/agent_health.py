@@ -22,7 +22,6 @@ from bot.timeutil import duration_text
 
 log = logging.getLogger(__name__)
 
-HEALTH_TYPE = AGENT_HEALTH
 HEALTH_KEY = "agent-health:"
 
 
@@ -96,7 +95,7 @@ def health_event(agent: Agent, problem: str, now: int) -> dict[str, Any]:
         "id": f"agent-health-{agent.id}-{now}-{'problem' if problem else 'ok'}",
         "version": "0",
         "source": AGENTS_SOURCE,
-        "detail-type": HEALTH_TYPE,
+        "detail-type": AGENT_HEALTH,
         "account": agent.id,
         "region": agent.region,
         "time": now,

@@ -322,12 +322,12 @@ def tend(d: Delivery, summary: Alert) -> Alert:
               lambda: d.chat.post_text(message.channel, news or "", thread_ts=message.ts))
         if news else None
     )  # fmt: skip
-    if edited.done and (replied is None or replied.done):
-        if replied is not None:
-            told = storm.told(members)
-            return save(d.alerts, saved, lambda s: s.model_copy(update={"told_members": told}))
-        return saved
-    failed = (edited if not edited.done else replied) or edited
+    failed = next((r for r in (edited, replied) if r is not None and not r.done), None)
+    if failed is None:
+        if replied is None:
+            return saved
+        told = storm.told(members)
+        return save(d.alerts, saved, lambda s: s.model_copy(update={"told_members": told}))
     at = now + math.ceil(failed.wait_for(saved))
     attempts = saved.attempts + 1 if failed.failed else saved.attempts
 

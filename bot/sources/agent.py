@@ -14,7 +14,6 @@ from bot.sources import registry
 from bot.sources.base import Context, dig, fields, fingerprint, make_signal, scalar
 
 FAMILY = registry.AGENT
-HEALTH_TYPE = registry.AGENT_HEALTH
 
 
 def interpret(event: Event, ctx: Context) -> list[Signal]:
@@ -22,7 +21,7 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
     agent = scalar(dig(detail, "agent_id")) or event.account
     region = scalar(dig(detail, "region")) or event.region
     name = ctx.account_name(agent) or agent
-    if event.detail_type == HEALTH_TYPE:
+    if event.detail_type == registry.AGENT_HEALTH:
         problem = scalar(dig(detail, "problem"))
         return [
             make_signal(
