@@ -2,6 +2,7 @@
 
 python app.py serve                      HTTP service (POST /ingest, /healthz)
 python app.py ingest FILE... [--json]    the same use case as POST /ingest, from files
+python app.py report [--date D] [--force] the daily report, now
 """
 
 from __future__ import annotations
@@ -135,6 +136,39 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
     return 0
 
 
+def cmd_report(settings: Settings, day_text: str | None, force: bool) -> int:
+    """The daily report now: of `day_text` (YYYY-MM-DD) or the previous UTC day. Exit 2
+    for a bad day, 1 when the report could not be posted (run it again: it goes on where
+    it stopped)."""
+    from bot.daily_report import parse_day
+
+    services = build_services(settings)
+    try:
+        day = parse_day(day_text, services.clock.now()) if day_text else None
+    except ValidationError as err:
+        print(f"report: {err}", file=sys.stderr)
+        return 2
+    try:
+        outcome = services.send_report(day, force=force)
+    except MonitoringException as err:
+        print(f"report failed: {err}; run it again to go on where it stopped", file=sys.stderr)
+        return 1
+    where = services.report_channel
+    if outcome.status == "already_posted":
+        print(f"the report for {outcome.day} was already posted to {where}; --force posts it again")
+    elif outcome.status == "in_progress":
+        print(f"the report for {outcome.day} is being posted by another run")
+    else:
+        report = outcome.report
+        assert report is not None
+        print(
+            f"report for {outcome.day} posted to {where}: {outcome.posted} messages; "
+            f"{report.events} events, {report.alerts} alerts, {report.opened} opened, "
+            f"{report.resolved} resolved, {report.still_open} still open"
+        )
+    return 0
+
+
 def cmd_init_db(settings: Settings) -> int:
     """Create the table serverless.yml defines, from the one schema in the adapter."""
     from adapters.dynamodb.schema import TableSetupError, create_table
@@ -156,6 +190,9 @@ def parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="ingest events from JSON files ('-' is stdin)")
     ingest.add_argument("files", nargs="+", metavar="FILE")
     ingest.add_argument("--json", action="store_true", help="one JSON object per file")
+    report = commands.add_parser("report", help="post the daily report now")
+    report.add_argument("--date", metavar="YYYY-MM-DD", help="the UTC day (default: yesterday)")
+    report.add_argument("--force", action="store_true", help="post it again if it was posted")
     commands.add_parser("init-db", help="create the DynamoDB table (AWS_DYNAMODB_TABLE)")
     routes = commands.add_parser("routes", help="routing rules")
     checks = routes.add_subparsers(dest="routes_command", required=True)
@@ -176,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return cmd_serve(settings)
+        if args.command == "report":
+            return cmd_report(settings, args.date, args.force)
         if args.command == "init-db":
             return cmd_init_db(settings)
         if args.command == "routes":

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from blocks.view import MessageView
-from bot.models import Alert, MessageRef, Signal, StormDigest
+from bot.models import Alert, DailyReport, MessageRef, ReportPart, Signal, StormDigest
 from bot.ports import Clock, SystemClock
 
 BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
@@ -97,6 +97,34 @@ class ConsoleChat:
         text = self._view.storm_message(storm, digest)["text"]
         over = " (over)" if storm.resolved_at is not None else ""
         self._print(f"── {ref.channel} · storm updated {ref.ts}{over}\n{text}")
+
+    def post_report(self, channel: str, report: DailyReport, *, message_id: str) -> MessageRef:
+        return self._show(channel, self._view.report_message(report), message_id)
+
+    def post_report_part(self, ref: MessageRef, part: ReportPart, *, message_id: str) -> MessageRef:
+        content = self._view.report_part_message(part)
+        return self._show(ref.channel, content, message_id, thread_ts=ref.ts)
+
+    def _show(
+        self,
+        channel: str,
+        content: dict[str, Any],
+        message_id: str,
+        *,
+        thread_ts: str | None = None,
+    ) -> MessageRef:
+        """Print a rendered message's blocks as text, with its Block Kit Builder link."""
+        lines = [
+            text.get("text", "")
+            for block in content["blocks"]
+            for text in [block.get("text") or {}, *block.get("fields", [])]
+        ]
+        ref = self._ref(channel)
+        where = f"{channel} (thread {thread_ts})" if thread_ts else channel
+        body = "\n".join(line for line in lines if line)
+        self._print(f"── {where} · id {message_id}\n{body}\n  preview: {preview_url(content)}")
+        self._posted[(channel, message_id)] = ref
+        return ref
 
     def post_reminder(self, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
         return self.post_text(ref.channel, self._view.reminder(alert, waited), thread_ts=ref.ts)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.cursors import CursorCodec
-from bot.ports import AgentTasks, Chat
+from bot.error_logs import ErrorLogSweep
+from bot.ports import AgentTasks, Chat, Heartbeat
 from bot.routing import Routes
 from bot.services import Services
 
@@ -56,6 +57,38 @@ def open_services(settings: Settings) -> Services:
         chat=open_chat(settings),
         routes=open_routes(settings),
         agent_tasks=open_agent_tasks(settings),
+        log_sweep=open_log_sweep(settings),
+        heartbeat=open_heartbeat(settings),
+    )
+
+
+def open_heartbeat(settings: Settings) -> Heartbeat | None:
+    """A GET to HEARTBEAT_URL when it is set."""
+    if not settings.heartbeat_url:
+        return None
+    from adapters.heartbeat import UrlHeartbeat
+
+    return UrlHeartbeat(settings.heartbeat_url)
+
+
+def open_log_sweep(settings: Settings, *, always: bool = False) -> ErrorLogSweep | None:
+    """Logs Insights and EventBridge for the hourly sweep, when LOG_GROUPS names groups
+    (or `always`). boto3's AWS_ENDPOINT_URL_LOGS / _EVENTS point them elsewhere."""
+    if not (settings.log_groups or always):
+        return None
+    import boto3
+
+    from adapters.cloudwatch_logs import InsightsLogQuery
+    from adapters.eventbridge import EventBridgePublisher
+
+    return ErrorLogSweep(
+        logs=InsightsLogQuery(
+            boto3.client("logs", region_name=settings.aws_region),
+            timeout=settings.log_query_timeout,
+        ),
+        publisher=EventBridgePublisher(boto3.client("events", region_name=settings.aws_region)),
+        bus=settings.event_bus_name,
+        query=settings.query_string,
     )
 
 

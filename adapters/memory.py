@@ -8,7 +8,7 @@ store makes each method atomic, which is what the conditional writes need.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
 from bot.cursors import CursorCodec
@@ -26,7 +26,7 @@ from bot.models import (
     State,
     UpdateAgentDTO,
 )
-from bot.paging import AGENT_KEYS, EVENT_KEYS, Key, paginate, select
+from bot.paging import AGENT_KEYS, EVENT_KEYS, Fetch, Key, paginate, select, walk
 
 _FAKE_SECRET = "memory-store-fake"  # fakes need no real secret; callers may pass their codec
 
@@ -72,6 +72,13 @@ class MemoryEventStore:
         return event.model_copy(deep=True)
 
     def list(self, dto: ListEventsDTO, now: int) -> EventQueryResult:
+        return paginate(dto, self._cursors, EVENT_KEYS, self._fetcher(dto, now))
+
+    def scan(self, start: int, end: int, now: int) -> Iterator[Event]:
+        dto = ListEventsDTO(start_date=start, end_date=end)
+        return walk(self._fetcher(dto, now), EVENT_KEYS.key_of)
+
+    def _fetcher(self, dto: ListEventsDTO, now: int) -> Fetch[Event]:
         with self._lock:
             candidates = [e for e in self._events.values() if _matches(e, dto, now)]
 
@@ -79,7 +86,7 @@ class MemoryEventStore:
             page = select(candidates, EVENT_KEYS.key_of, after, order, limit)
             return [event.model_copy(deep=True) for event in page]
 
-        return paginate(dto, self._cursors, EVENT_KEYS, fetch)
+        return fetch
 
     def delete(self, event_id: str) -> None:
         with self._lock:
@@ -181,6 +188,15 @@ class MemoryAlertStore:
             alerts = [a for a in self._alerts.values() if status is None or a.status == status]
         alerts.sort(key=lambda a: (a.last_seen, a.id), reverse=True)
         return [alert.model_copy(deep=True) for alert in alerts[:limit]]
+
+    def alerts_seen_since(self, since: int, status: AlertStatus | None = None) -> Iterator[Alert]:
+        with self._lock:
+            alerts = [
+                a.model_copy(deep=True)
+                for a in self._alerts.values()
+                if a.last_seen >= since and (status is None or a.status == status)
+            ]
+        return iter(alerts)
 
     def list_pending(self, now: int, limit: int = 100) -> list[Alert]:
         with self._lock:

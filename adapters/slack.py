@@ -25,7 +25,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, truncate
 from blocks.view import MessageView
 from bot.errors import ChatRejectedError, ChatUnavailableError
-from bot.models import Alert, MessageRef, Signal, StormDigest
+from bot.models import Alert, DailyReport, MessageRef, ReportPart, Signal, StormDigest
 from bot.ports import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -78,17 +78,9 @@ class SlackChat:
         thread_ts: str | None = None,
     ) -> MessageRef:
         content = self._view.message(signal, alert, controls=controls)
-        metadata = _metadata(message_id, signal.fingerprint)
-        response = _call(
-            self._post_client.chat_postMessage,
-            channel=channel,
-            **content,
-            metadata=metadata,
-            thread_ts=thread_ts,
-            unfurl_links=False,
-            unfurl_media=False,
+        return self._post(
+            channel, content, message_id, fingerprint=signal.fingerprint, thread_ts=thread_ts
         )
-        return MessageRef(channel=response["channel"], ts=response["ts"])
 
     def update_alert(self, ref: MessageRef, signal: Signal, alert: Alert) -> None:
         content = self._view.message(signal, alert, controls=True)
@@ -97,19 +89,40 @@ class SlackChat:
     def post_storm(
         self, channel: str, storm: Alert, digest: StormDigest, *, message_id: str
     ) -> MessageRef:
-        response = _call(
-            self._post_client.chat_postMessage,
-            channel=channel,
-            **self._view.storm_message(storm, digest),
-            metadata=_metadata(message_id, storm.fingerprint),
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-        return MessageRef(channel=response["channel"], ts=response["ts"])
+        content = self._view.storm_message(storm, digest)
+        return self._post(channel, content, message_id, fingerprint=storm.fingerprint)
 
     def update_storm(self, ref: MessageRef, storm: Alert, digest: StormDigest) -> None:
         content = self._view.storm_message(storm, digest)
         _call(self._client.chat_update, channel=ref.channel, ts=ref.ts, **content)
+
+    def post_report(self, channel: str, report: DailyReport, *, message_id: str) -> MessageRef:
+        return self._post(channel, self._view.report_message(report), message_id)
+
+    def post_report_part(self, ref: MessageRef, part: ReportPart, *, message_id: str) -> MessageRef:
+        content = self._view.report_part_message(part)
+        return self._post(ref.channel, content, message_id, thread_ts=ref.ts)
+
+    def _post(
+        self,
+        channel: str,
+        content: dict[str, Any],
+        message_id: str,
+        *,
+        fingerprint: str = "",
+        thread_ts: str | None = None,
+    ) -> MessageRef:
+        """chat.postMessage of rendered content, with `message_id` in its metadata."""
+        response = _call(
+            self._post_client.chat_postMessage,
+            channel=channel,
+            **content,
+            metadata=_metadata(message_id, fingerprint),
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return MessageRef(channel=response["channel"], ts=response["ts"])
 
     def post_reminder(self, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
         return self.post_text(ref.channel, self._view.reminder(alert, waited), thread_ts=ref.ts)

@@ -33,7 +33,7 @@ from bot.models import (
     State,
     UpdateAgentDTO,
 )
-from bot.paging import AGENT_KEYS, EVENT_KEYS, Key, paginate
+from bot.paging import AGENT_KEYS, EVENT_KEYS, SCAN_PAGE, Fetch, Key, paginate, walk
 
 BUSY_TIMEOUT_S = 10.0
 
@@ -234,6 +234,13 @@ class SqliteEventStore:
         return Event.model_validate_json(row[1])
 
     def list(self, dto: ListEventsDTO, now: int) -> EventQueryResult:
+        return paginate(dto, self._cursors, EVENT_KEYS, self._fetcher(dto, now))
+
+    def scan(self, start: int, end: int, now: int) -> Iterator[Event]:
+        dto = ListEventsDTO(start_date=start, end_date=end)
+        return walk(self._fetcher(dto, now), EVENT_KEYS.key_of)
+
+    def _fetcher(self, dto: ListEventsDTO, now: int) -> Fetch[Event]:
         where = ["(expired_at = 0 OR expired_at > ?)"]  # is_live, in SQL
         params: list[Any] = [now]
         for clause, value in (
@@ -258,7 +265,7 @@ class SqliteEventStore:
             )
             return [Event.model_validate_json(body) for (body,) in rows]
 
-        return paginate(dto, self._cursors, EVENT_KEYS, fetch)
+        return fetch
 
     def delete(self, event_id: str) -> None:
         if self._db.execute("DELETE FROM events WHERE id = ?", (event_id,)).rowcount == 0:
@@ -381,6 +388,24 @@ class SqliteAlertStore:
             [*args, limit],
         )
         return [Alert.model_validate_json(body) for (body,) in rows]
+
+    def alerts_seen_since(self, since: int, status: AlertStatus | None = None) -> Iterator[Alert]:
+        """Keyset pages on (last_seen, id): no read holds the database for the whole walk."""
+        where, args = "last_seen >= ?", [since]
+        if status is not None:
+            where, args = f"{where} AND status = ?", [since, status.value]
+        after: tuple[int, str] | None = None
+        while True:
+            keyset = "" if after is None else " AND (last_seen, id) > (?, ?)"
+            rows = self._db.execute(
+                f"SELECT body FROM alerts WHERE {where}{keyset} ORDER BY last_seen, id LIMIT ?",
+                [*args, *(after or ()), SCAN_PAGE],
+            ).fetchall()
+            alerts = [Alert.model_validate_json(body) for (body,) in rows]
+            yield from alerts
+            if len(alerts) < SCAN_PAGE:
+                return
+            after = (alerts[-1].last_seen, alerts[-1].id)
 
     def list_pending(self, now: int, limit: int = 100) -> list[Alert]:
         rows = self._db.execute(

@@ -26,6 +26,7 @@ from blocks.slack_text import (
 from bot.event_search import USAGE, Found, SearchPage
 from bot.models import Agent, Event, Silence
 from bot.silences import SCOPE_WORDS
+from bot.sources import Context
 from bot.timeutil import clock_text, duration_text
 
 EVENTS_PAGE = "events_page"
@@ -48,8 +49,7 @@ def usage(problem: str | None = None) -> dict[str, Any]:
 
 
 def _account(account: str, names: dict[str, str]) -> str:
-    name = names.get(account)
-    return f"{name} ({account})" if name else account or "no account"
+    return Context(account_names=names).account_label(account)
 
 
 def event_line(found: Found, names: dict[str, str], now: int) -> str:
@@ -122,6 +122,16 @@ def event_detail(
     return _message(blocks, f"Event {event.id}")
 
 
+def silence_text(s: Silence, now: int) -> str:
+    """ "*Alert* `fp` / by @who · until 14:05 UTC · why": a silence on two lines."""
+    what = SCOPE_WORDS.get(s.scope, s.scope)
+    reason = f" · {escape(one_line(s.reason))}" if s.reason else ""
+    return (
+        f"*{what}* `{escape(truncate(s.matcher, 200))}`\n"
+        f"by {mention(s.created_by)} · until {clock_text(s.expires_at, now)}{reason}"
+    )
+
+
 def silences_list(silences: list[Silence], now: int) -> dict[str, Any]:
     """The active silences: scope, who, why, until when; each with Remove."""
     if not silences:
@@ -130,16 +140,10 @@ def silences_list(silences: list[Silence], now: int) -> dict[str, Any]:
         {"type": "section", "text": mrkdwn(f"*Active silences* ({len(silences)})")}
     ]
     for s in silences:
-        what = SCOPE_WORDS.get(s.scope, s.scope)
-        reason = f" · {escape(one_line(s.reason))}" if s.reason else ""
-        text = (
-            f"*{what}* `{escape(truncate(s.matcher, 200))}`\n"
-            f"by {mention(s.created_by)} · until {clock_text(s.expires_at, now)}{reason}"
-        )
         blocks.append(
             {
                 "type": "section",
-                "text": mrkdwn(text, SECTION_TEXT),
+                "text": mrkdwn(silence_text(s, now), SECTION_TEXT),
                 "accessory": {
                     "type": "button",
                     "text": plain("Remove", 75),

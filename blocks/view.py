@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from blocks.alert import alert_blocks, alert_color
+from blocks.report import part_blocks, report_blocks
 from blocks.slack_text import mrkdwn, route_mention
 from blocks.storm import storm_blocks, storm_color
-from bot.models import Alert, Signal, StormDigest
+from bot.models import Alert, DailyReport, ReportPart, Signal, StormDigest
 from bot.ports import Clock, SystemClock
 from bot.timeutil import duration_text
 
@@ -63,3 +64,12 @@ class MessageView:
     def storm_message(self, storm: Alert, digest: StormDigest) -> dict[str, Any]:
         blocks, text = storm_blocks(storm, digest, now=int(self.clock.now()))
         return coloured(blocks, text, storm_color(digest))
+
+    def report_message(self, report: DailyReport) -> dict[str, Any]:
+        """A daily report's summary: plain blocks, no colour (it is not an alert)."""
+        blocks, text = report_blocks(report, now=int(self.clock.now()))
+        return {"text": text, "blocks": blocks}
+
+    def report_part_message(self, part: ReportPart) -> dict[str, Any]:
+        blocks, text = part_blocks(part)
+        return {"text": text, "blocks": blocks}

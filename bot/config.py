@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.error_logs import DEFAULT_QUERY
+
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -71,6 +73,8 @@ class Settings(BaseSettings):
     aws_dynamodb_ttl: Duration = Field(default=604800, description="Event retention")
     event_bus_name: str = Field(default="default", description="Bus for log findings")
     log_groups: CommaList = Field(default_factory=list, description="Log groups to sweep")
+    query_string: str = Field(default=DEFAULT_QUERY, description="Logs Insights sweep query")
+    log_query_timeout: Duration = Field(default=15, description="Sweep query timeout")
 
     # Slack
     slack_bot_token: str | None = Field(default=None, description="xoxb- bot token")

@@ -67,6 +67,7 @@ def summarise(event: Event, signals: Sequence[Signal]) -> Event:
             "title": title,
             "severity": Severity.worst([s.severity for s in signals]),
             "state": state,
+            "fingerprints": list(dict.fromkeys(s.fingerprint for s in signals)),
         }
     )
 

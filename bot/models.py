@@ -220,8 +220,9 @@ EpochSeconds = Annotated[int, Field(ge=0, le=253_402_300_799)]
 class Event(Model):
     """One AWS (or agent) event as stored: the seed's fields plus times and its summary.
 
-    `family`, `title`, `severity` and `state` are derived by the interpreters at ingest, so
-    that listings and filters never have to re-interpret the detail.
+    `family`, `title`, `severity`, `state` and `fingerprints` are derived by the
+    interpreters at ingest, so that listings, filters and the daily report never have to
+    re-interpret the detail.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -241,6 +242,7 @@ class Event(Model):
     title: str = ""
     severity: Severity = Severity.INFO
     state: SignalState = SignalState.INFO
+    fingerprints: list[str] = Field(default_factory=list)  # its signals', for the report
 
     @field_validator("id")
     @classmethod
@@ -540,6 +542,57 @@ class StormDigest(Model):
     started_at: int = 0
     last_new_at: int = 0
     ended_at: int | None = None
+
+
+class ReportAlert(Model):
+    """One alert (a fingerprint) as the daily report lists it: its events that day."""
+
+    fingerprint: str
+    title: str
+    source: str
+    account: str = ""  # as people name it: "prod (123456789012)"
+    severity: Severity = Severity.INFO
+    state: SignalState = SignalState.INFO  # of its last event that day
+    count: int = 0
+    status: AlertStatus | None = None  # its alert's status now, when it has one
+
+
+class DailyReport(Model):
+    """The summary of one UTC day: the parent message of the report's thread."""
+
+    day: str  # YYYY-MM-DD
+    start: int
+    end: int  # inclusive
+    events: int = 0
+    alerts: int = 0  # distinct fingerprints among the day's events
+    by_source: list[CountItem] = Field(default_factory=list)
+    by_account: list[CountItem] = Field(default_factory=list)
+    by_severity: list[CountItem] = Field(default_factory=list)
+    hourly: list[int] = Field(default_factory=lambda: [0] * 24)
+    opened: int = 0
+    resolved: int = 0
+    still_open: int = 0
+    acked: int = 0  # of the alerts opened that day
+    mtta: int | None = None  # seconds, over `acked`
+    mttr: int | None = None  # seconds, over `resolved`
+    noisiest: list[ReportAlert] = Field(default_factory=list)
+    silences: list[Silence] = Field(default_factory=list)  # the first few, soonest to expire
+    silences_total: int = 0
+    expiring: int = 0  # silences that end within 24 h
+    untracked: int = 0  # events of alerts past the listing cap: counted, not listed
+    parts: int = 0  # thread replies that follow
+
+
+class ReportPart(Model):
+    """One thread reply of a daily report: one source's alerts, or a chunk of them."""
+
+    day: str
+    source: str
+    events: int
+    alerts_total: int
+    alerts: list[ReportAlert] = Field(default_factory=list)
+    part: int = 1
+    parts: int = 1
 
 
 class State(Model):

@@ -17,7 +17,7 @@ listing, and a Slack button carries only the cursor.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -181,3 +181,18 @@ def cursor_at(
     """A store cursor from `key`: the items after it (`forward`) or before it, in `order`.
     For listings that filter a store's pages further and so stop partway through one."""
     return _encode(codec, keyset, _Position(order, forward, key))
+
+
+SCAN_PAGE = 1000  # items per query of a scan: few round trips, bounded memory
+
+
+def walk(fetch: Fetch[T], key_of: Callable[[T], Key], page: int = SCAN_PAGE) -> Iterator[T]:
+    """Every item of a listing in ascending key order, read `page` at a time, for a
+    use case that aggregates a whole range (the daily report) in constant memory."""
+    after: Key | None = None
+    while True:
+        rows = list(fetch(after, "asc", page))
+        yield from rows
+        if len(rows) < page:
+            return
+        after = key_of(rows[-1])

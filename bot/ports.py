@@ -7,18 +7,21 @@ SQLite, DynamoDB or Slack.
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from bot.models import (
     Agent,
     AgentQueryResult,
     Alert,
     AlertStatus,
+    DailyReport,
     Event,
     EventQueryResult,
     ListEventsDTO,
     MessageRef,
     PaginatedInputDTO,
+    ReportPart,
     Signal,
     Silence,
     State,
@@ -62,6 +65,11 @@ class EventStore(Protocol):
 
         Raises InvalidCursorError for a cursor this store did not issue.
         """
+        ...
+
+    def scan(self, start: int, end: int, now: int) -> Iterator[Event]:
+        """Every unexpired event published in [start, end], oldest first, read a page at a
+        time: a whole day for the daily report, in constant memory."""
         ...
 
     def delete(self, event_id: str) -> None:
@@ -115,6 +123,11 @@ class AlertStore(Protocol):
 
     def list_alerts(self, status: AlertStatus | None = None, limit: int = 100) -> list[Alert]:
         """Alerts, most recently seen first: (last_seen, id) descending."""
+        ...
+
+    def alerts_seen_since(self, since: int, status: AlertStatus | None = None) -> Iterator[Alert]:
+        """Every alert (of `status`, if given) last seen at or after `since`, in no set
+        order, read a page at a time: the alerts a daily report counts."""
         ...
 
     def list_pending(self, now: int, limit: int = 100) -> list[Alert]:
@@ -193,6 +206,14 @@ class Chat(Protocol):
         mention of the route that sent it there."""
         ...
 
+    def post_report(self, channel: str, report: DailyReport, *, message_id: str) -> MessageRef:
+        """Post a daily report's summary, the parent of its thread."""
+        ...
+
+    def post_report_part(self, ref: MessageRef, part: ReportPart, *, message_id: str) -> MessageRef:
+        """Post one of a daily report's details as a reply in its thread."""
+        ...
+
     def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
         """A plain mrkdwn message, e.g. a thread reply saying who did what."""
         ...
@@ -215,4 +236,33 @@ class AgentTasks(Protocol):
     def states(self) -> dict[str, str]:
         """Agent id → its task's state: RUNNING, another lastStatus, or UNHEALTHY (a
         running task whose health check fails). An agent with no task is absent."""
+        ...
+
+
+class LogQuery(Protocol):
+    """CloudWatch Logs Insights, for the hourly error sweep."""
+
+    def query(
+        self, log_groups: list[str], query: str, start: int, end: int
+    ) -> list[dict[str, str]]:
+        """The rows (field → value) of one finished query over `log_groups` between `start`
+        and `end` (epoch seconds, inclusive). RequestTimeoutError when it does not finish
+        in time (the query is then stopped)."""
+        ...
+
+
+class EventPublisher(Protocol):
+    """EventBridge PutEvents, for findings the bot publishes back to the bus."""
+
+    def put_events(self, entries: list[dict[str, Any]]) -> list[str | None]:
+        """One PutEvents call of at most 10 entries: per entry, None if it was accepted,
+        else its error code (the caller retries those). UnprocessedError if the call failed."""
+        ...
+
+
+class Heartbeat(Protocol):
+    """Proof of life for a dead man's switch that does not go through the bot or Slack."""
+
+    def beat(self) -> None:
+        """Say the bot is alive; UnprocessedError if that could not be said."""
         ...

@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from bot.agent_health import check_agents
 from bot.agents import Heartbeats, record_deployment, stack_deployment
 from bot.alerting import Delivery, notify
 from bot.config import Settings
+from bot.daily_report import ReportOutcome, ReportSender, previous_day
 from bot.envelopes import decode_body
+from bot.error_logs import ErrorLogSweep, SweepResult, last_hour
 from bot.ingest import ingest
 from bot.models import Event, IngestResult, Signal
-from bot.ports import AgentStore, AgentTasks, AlertStore, Chat, Clock, EventStore, SystemClock
+from bot.ports import (
+    AgentStore,
+    AgentTasks,
+    AlertStore,
+    Chat,
+    Clock,
+    EventStore,
+    Heartbeat,
+    SystemClock,
+)
 from bot.routing import Routes
 from bot.sources import Context
 
 log = logging.getLogger(__name__)
 
 CONSOLE_CHANNEL = "console"
+HEARTBEAT_KEY = "heartbeat"
 
 
 @dataclass
@@ -34,6 +49,9 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     routes: Routes = field(default_factory=Routes)
     agent_tasks: AgentTasks | None = None
+    log_sweep: ErrorLogSweep | None = None  # set when LOG_GROUPS names groups
+    heartbeat: Heartbeat | None = None  # set when HEARTBEAT_URL is (or on AWS)
+    pause: Callable[[float], None] = time.sleep  # waits on budgets; tests move a FakeClock
     heartbeats: Heartbeats = field(init=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +73,42 @@ class Services:
             storm_threshold=self.settings.storm_threshold,
             routes=self.routes,
         )
+
+    @property
+    def report_channel(self) -> str:
+        """SLACK_REPORT_CHANNEL; the alerts channel when it is unset."""
+        settings = self.settings
+        return settings.slack_report_channel or settings.slack_alerts_channel or CONSOLE_CHANNEL
+
+    def send_report(self, day: date | None = None, *, force: bool = False) -> ReportOutcome:
+        """The daily report of `day` (by default the previous UTC day), posted once."""
+        sender = ReportSender(
+            events=self.events,
+            alerts=self.alerts,
+            chat=self.chat,
+            clock=self.clock,
+            channel=self.report_channel,
+            ctx=self.context,
+            pause=self.pause,
+        )
+        return sender.send(day or previous_day(self.clock.now()), force=force)
+
+    def beat(self) -> bool:
+        """A heartbeat, once the store answers: a bot that cannot read its store is not
+        alive in any way that matters. True when one was sent."""
+        self.alerts.get_state(HEARTBEAT_KEY)
+        if self.heartbeat is None:
+            return False
+        self.heartbeat.beat()
+        return True
+
+    def sweep_logs(self) -> SweepResult | None:
+        """The last full hour's error lines in LOG_GROUPS, published to EventBridge; None
+        when no log groups are configured."""
+        if self.log_sweep is None:
+            return None
+        start, end = last_hour(self.clock.now())
+        return self.log_sweep.run(self.settings.log_groups, start, end)
 
     def ingest(self, body: Any) -> IngestResult:
         """Store a decoded body's events once, then alert on the new ones."""

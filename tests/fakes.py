@@ -35,7 +35,9 @@ class FakeChat:
         self.storms: list[dict] = []
         self.reminders: list[dict] = []
         self.storm_updates: list[dict] = []
+        self.reports: list[dict] = []  # daily report summaries and their thread replies
         self._failures: list[bool] = []
+        self._report_failures: list[bool] = []
         self._update_failures = 0
         self._text_failures = 0
         self._ts = 0
@@ -67,6 +69,29 @@ class FakeChat:
 
     def update_storm(self, ref, storm, digest) -> None:
         self.storm_updates.append({"ref": ref, "storm": storm, "digest": digest})
+
+    def fail_reports(self, times: int = 1, *, applied: bool = False) -> None:
+        """The next `times` report posts raise ChatUnavailableError; with `applied`, the
+        message is kept first (Slack took it, the answer was lost)."""
+        self._report_failures.extend([applied] * times)
+
+    def _report_post(self, channel, message_id, thread_ts, **content):
+        from bot.errors import ChatUnavailableError
+
+        ref = self._next_ref(channel)
+        post = {"ref": ref, "id": message_id, "thread_ts": thread_ts, **content}
+        if self._report_failures:
+            if self._report_failures.pop(0):
+                self.reports.append(post)
+            raise ChatUnavailableError("fake: no answer")
+        self.reports.append(post)
+        return ref
+
+    def post_report(self, channel, report, *, message_id):
+        return self._report_post(channel, message_id, None, report=report)
+
+    def post_report_part(self, ref, part, *, message_id):
+        return self._report_post(ref.channel, message_id, ref.ts, part=part)
 
     def post_reminder(self, ref, alert, waited):
         self.reminders.append({"ref": ref, "alert": alert, "waited": waited})
@@ -101,4 +126,5 @@ class FakeChat:
         self.ephemerals.append({"channel": channel, "user": user, "text": text})
 
     def find_alert_message(self, channel, message_id, oldest, thread_ts=None):
-        return next((p["ref"] for p in self.posts if p["id"] == message_id), None)
+        posted = [*self.posts, *self.reports]
+        return next((p["ref"] for p in posted if p["id"] == message_id), None)

@@ -52,7 +52,7 @@ from bot.models import (
     State,
     UpdateAgentDTO,
 )
-from bot.paging import AGENT_KEYS, EVENT_KEYS, Key, paginate, select
+from bot.paging import AGENT_KEYS, EVENT_KEYS, SCAN_PAGE, Fetch, Key, paginate, select, walk
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -298,6 +298,13 @@ class DynamoEventStore:
         return Event.model_validate_json(item.body)
 
     def list(self, dto: ListEventsDTO, now: int) -> EventQueryResult:
+        return paginate(dto, self._cursors, EVENT_KEYS, self._fetcher(dto, now))
+
+    def scan(self, start: int, end: int, now: int) -> Iterator[Event]:
+        dto = ListEventsDTO(start_date=start, end_date=end)
+        return walk(self._fetcher(dto, now), EVENT_KEYS.key_of)
+
+    def _fetcher(self, dto: ListEventsDTO, now: int) -> Fetch[Event]:
         events, days = self._events, self._days
         condition = (events.expired_at > now) | (events.expired_at == 0)  # is_live, server-side
         if dto.source is not None:
@@ -316,7 +323,7 @@ class DynamoEventStore:
             with _dynamo("list events"):
                 return self._fetch(listing, after, order, limit)
 
-        return paginate(dto, self._cursors, EVENT_KEYS, fetch)
+        return fetch
 
     def _fetch(
         self, listing: _Listing, after: Key | None, order: Direction, limit: int
@@ -505,6 +512,18 @@ class DynamoAlertStore:
                 )
                 found.extend(Alert.model_validate_json(item.body) for item in items)
         return select(found, lambda a: (a.last_seen, a.id), None, "desc", limit)
+
+    def alerts_seen_since(self, since: int, status: AlertStatus | None = None) -> Iterator[Alert]:
+        """gsi2 ALERTS#<status> from `since` on, a page at a time (pynamodb follows
+        LastEvaluatedKey as the caller iterates)."""
+        first = f"{max(since, 0):012d}"
+        for each in list(AlertStatus) if status is None else [status]:
+            with _dynamo("list alerts seen since"):
+                items = self._alerts.gsi2.query(
+                    f"ALERTS#{each.value}", self._alerts.gsi2sk >= first, page_size=SCAN_PAGE
+                )
+                for item in items:
+                    yield Alert.model_validate_json(item.body)
 
     def list_pending(self, now: int, limit: int = 100) -> list[Alert]:
         """gsi3 PENDING up to the last key of second `now`, next_attempt_at ascending."""

@@ -46,6 +46,13 @@ class Context:
     def account_name(self, account: str | None) -> str | None:
         return self.account_names.get(account or "")
 
+    def account_label(self, account: str | None) -> str:
+        """ "prod (123456789012)", or the id alone when it has no name."""
+        name = self.account_name(account)
+        if not account:
+            return "no account"
+        return f"{name} ({account})" if name else account
+
 
 def dig(obj: Any, *path: str | int, default: Any = None) -> Any:
     """obj[p0][p1]…, or `default` as soon as a step is missing or of the wrong type."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
+
 import scheduler
 from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
 from bot.config import Settings
@@ -9,37 +13,119 @@ from bot.services import Services
 from tests.corpus import load
 from tests.fakes import FakeChat, FakeClock
 
+MORNING = datetime(2026, 11, 27, 0, 30, tzinfo=UTC).timestamp()  # before the 01:00 report
+NOON = datetime(2026, 11, 27, 12, 0, tzinfo=UTC).timestamp()
 
-def services() -> Services:
+
+def services(clock: FakeClock | None = None, **settings) -> Services:
     return Services(
-        settings=Settings(_env_file=None, slack_alerts_channel="C1"),
+        settings=Settings(_env_file=None, slack_alerts_channel="C1", **settings),
         events=MemoryEventStore(),
         agents=MemoryAgentStore(),
         alerts=MemoryAlertStore(),
         chat=FakeChat(),
-        clock=FakeClock(),
+        clock=clock or FakeClock(MORNING),
     )
 
 
-def test_flush_runs_every_few_seconds_and_posts_what_is_due():
+class Beats:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def beat(self) -> None:
+        self.count += 1
+
+
+def test_every_job_is_scheduled_in_utc_with_coalescing_and_a_grace_time():
     svc = services()
     svc.chat.fail_next()
     svc.ingest(load("cloudwatch_alarm_state_change_single_metric.json"))
     assert svc.chat.posts == []
     jobs = scheduler.start(svc)
     try:
-        every = {job.id: job.trigger.interval.total_seconds() for job in jobs.get_jobs()}
+        by_id = {job.id: job for job in jobs.get_jobs()}
+        every = {
+            name: job.trigger.interval.total_seconds()
+            for name, job in by_id.items()
+            if hasattr(job.trigger, "interval")
+        }
         assert every == {
             "flush": scheduler.FLUSH_EVERY_S,
             "silences": scheduler.SILENCES_EVERY_S,
             "escalate": scheduler.ESCALATE_EVERY_S,
             "agents": scheduler.AGENTS_EVERY_S,
+            "heartbeat": scheduler.HEARTBEAT_EVERY_S,
         }
+        assert set(by_id) == set(scheduler.JOBS)  # no catch-up before the report's time
+        assert (
+            str(by_id["report"].trigger)
+            == "cron[month='*', day='*', day_of_week='*', hour='1', minute='0']"
+        )
+        assert str(by_id["sweep"].trigger.fields[6]) == str(scheduler.SWEEP_MINUTE)
+        for job in by_id.values():
+            assert job.coalesce is True
+            assert job.max_instances == 1
+            assert job.misfire_grace_time > 0
+            assert str(job.trigger.timezone) == "UTC"
     finally:
         jobs.shutdown(wait=False)
     svc.clock.advance(60)
     assert scheduler.run_job("flush", svc) == 1
     assert len(svc.chat.posts) == 1
+
+
+def test_daily_report_cron_is_read_from_the_settings():
+    svc = services(daily_report_cron="30 6 * * 1-5")
+    trigger = scheduler.report_trigger(svc)
+    fire = trigger.get_next_fire_time(None, datetime(2026, 11, 28, 0, 0, tzinfo=UTC))  # a Saturday
+    assert fire == datetime(2026, 11, 30, 6, 30, tzinfo=UTC)
+
+
+def test_a_bad_cron_stops_the_start_with_its_name():
+    svc = services(daily_report_cron="every day at one")
+    with pytest.raises(ValueError, match="DAILY_REPORT_CRON 'every day at one'"):
+        scheduler.start(svc)
+
+
+def test_a_start_after_the_report_time_catches_up_once():
+    svc = services(FakeClock(NOON))
+    jobs = scheduler.start(svc)
+    try:
+        assert "report-catch-up" in {job.id for job in jobs.get_jobs()}
+    finally:
+        jobs.shutdown(wait=False)
+    trigger = scheduler.report_trigger(svc)
+    assert scheduler.missed_report(trigger, NOON)
+    assert not scheduler.missed_report(trigger, MORNING)
+
+
+def test_the_report_job_posts_yesterday_once():
+    svc = services(FakeClock(NOON))
+    svc.pause = svc.clock.advance
+    assert scheduler.run_job("report", svc) == 1  # a quiet day: the summary alone
+    assert scheduler.run_job("report", svc) == 0
+    (summary,) = svc.chat.reports
+    assert summary["report"].day == "2026-11-26"
+
+
+def test_the_heartbeat_job_beats_once_the_store_answers(caplog):
+    svc = services()
+    assert scheduler.run_job("heartbeat", svc) == 0  # no HEARTBEAT_URL: nothing to ping
+    svc.heartbeat = beats = Beats()
+    assert scheduler.run_job("heartbeat", svc) == 1
+    assert beats.count == 1
+
+    def broken(key):
+        raise RuntimeError("store down")
+
+    svc.alerts.get_state = broken
+    assert scheduler.run_job("heartbeat", svc) == 0
+    assert beats.count == 1  # a bot that cannot read its store does not say it is alive
+    assert "job heartbeat failed" in caplog.text
+
+
+def test_the_sweep_job_does_nothing_without_log_groups():
+    assert scheduler.run_job("sweep", services()) == 0
 
 
 def test_the_silences_job_redraws_an_alert_whose_silence_ended():
@@ -64,3 +150,27 @@ def test_a_failing_run_is_logged_not_raised(caplog):
     svc.alerts.list_pending = broken
     assert scheduler.run_job("flush", svc) == 0
     assert "job flush failed" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("weekdays", "expected"),
+    [
+        ("*", "*"),
+        ("1-5", "mon,tue,wed,thu,fri"),
+        ("0", "sun"),
+        ("7", "sun"),
+        ("5-7", "sun,fri,sat"),
+        ("0-6/2", "sun,tue,thu,sat"),
+        ("mon,wed", "mon,wed"),
+        ("fri-sun", "sun,fri,sat"),
+        ("*/3", "sun,wed,sat"),
+    ],
+)
+def test_crontab_days_count_from_sunday(weekdays, expected):
+    assert scheduler._weekdays(weekdays) == expected
+
+
+@pytest.mark.parametrize("line", ["0 1 * *", "0 1 * * 8", "0 25 * * *", "0 1 * * 1/0"])
+def test_bad_crontab_lines_are_refused(line):
+    with pytest.raises(ValueError):
+        scheduler.crontab_trigger(line)

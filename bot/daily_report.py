@@ -1,0 +1,407 @@
+"""The daily report: one UTC day's events and alerts, summed up in a Slack thread.
+
+The summary goes to SLACK_REPORT_CHANNEL as one message; the details follow as replies in
+its thread, one per source (more when a source lists many alerts). The day's events are
+read a page at a time and folded into counters, so memory stays flat however busy the day
+was: only one record per distinct alert is kept, and at most MAX_TRACKED of them.
+
+A report is sent once per day. Its progress (the summary's ts, the replies sent) is kept
+as a `State` in the store, so that a second run posts nothing, a run that died halfway
+goes on where it stopped, and two instances never both post it. `force` starts over.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+
+from bot.budget import POST, post_key, spend
+from bot.errors import ChatUnavailableError, StaleVersionError, ValidationError
+from bot.models import (
+    Alert,
+    AlertStatus,
+    CountItem,
+    DailyReport,
+    Event,
+    MessageRef,
+    ReportAlert,
+    ReportPart,
+    Severity,
+    State,
+)
+from bot.ports import AlertStore, Chat, Clock, EventStore
+from bot.sources import Context, interpret
+
+log = logging.getLogger(__name__)
+
+DAY_S = 86400
+NOISIEST = 5
+PART_ALERTS = 40  # alerts per thread reply; blocks/ keeps each reply within Slack's limits
+MAX_TRACKED = 20_000  # distinct alerts listed; past it, events are counted, not listed
+BREAKDOWN = 10  # rows of each "by" count kept on the summary
+SILENCES_SHOWN = 10
+EXPIRING_S = DAY_S
+CLAIM_S = 900  # a run that has not finished in 15 min is taken to have died
+SEND_ATTEMPTS = 4
+RETRY_S = 5.0  # after Slack was unavailable and named no Retry-After
+
+Pause = Callable[[float], None]
+
+
+# --- days --------------------------------------------------------------------------------
+
+
+def previous_day(now: float) -> date:
+    """The UTC day before the one `now` falls in: the day a scheduled report covers."""
+    return datetime.fromtimestamp(now, tz=UTC).date() - timedelta(days=1)
+
+
+def parse_day(text: str, now: float) -> date:
+    """A YYYY-MM-DD day that is over (UTC); ValidationError otherwise."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{text!r} is not a day; write it as YYYY-MM-DD") from None
+    if day > previous_day(now):
+        raise ValidationError(f"{day} is not over yet (UTC); the latest day to report is "
+                              f"{previous_day(now)}")  # fmt: skip
+    return day
+
+
+def day_bounds(day: date) -> tuple[int, int]:
+    """The day's first and last second, inclusive, as `published_at` values."""
+    start = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+    return start, start + DAY_S - 1
+
+
+# --- aggregation -------------------------------------------------------------------------
+
+
+@dataclass
+class _Tally:
+    """The running counts of one day's events."""
+
+    start: int
+    ctx: Context
+    events: int = 0
+    untracked: int = 0
+    sources: Counter[str] = field(default_factory=Counter)
+    accounts: Counter[str] = field(default_factory=Counter)
+    severities: Counter[Severity] = field(default_factory=Counter)
+    hourly: list[int] = field(default_factory=lambda: [0] * 24)
+    tracked: dict[str, ReportAlert] = field(default_factory=dict)
+    fingerprints_seen: int = 0
+
+    def add(self, event: Event, fingerprints: list[str]) -> None:
+        self.events += 1
+        self.sources[event.source] += 1
+        self.accounts[event.account] += 1
+        self.severities[event.severity] += 1
+        self.hourly[min(max((event.published_at - self.start) // 3600, 0), 23)] += 1
+        for fp in fingerprints:
+            self._track(fp, event)
+
+    def _track(self, fp: str, event: Event) -> None:
+        known = self.tracked.get(fp)
+        if known is None:
+            self.fingerprints_seen += 1
+            if len(self.tracked) >= MAX_TRACKED:
+                self.untracked += 1
+                return
+            known = self.tracked[fp] = ReportAlert(
+                fingerprint=fp,
+                title=event.title,
+                source=event.source,
+                account=self.ctx.account_label(event.account),
+            )
+        known.count += 1
+        known.title = event.title or known.title
+        known.state = event.state
+        if event.severity.rank > known.severity.rank:
+            known.severity = event.severity
+
+
+def _fingerprints(event: Event, ctx: Context) -> list[str]:
+    """The event's alert fingerprints, stored at ingest; events stored before that was
+    kept are interpreted again."""
+    return event.fingerprints or [s.fingerprint for s in interpret(event, ctx)]
+
+
+def _counts(counter: Counter[str], label: Callable[[str], str] = str) -> list[CountItem]:
+    return [CountItem(label=label(k), count=v) for k, v in counter.most_common(BREAKDOWN)]
+
+
+@dataclass
+class _AlertTally:
+    """What the alert records say of the day: opened, acknowledged, resolved."""
+
+    start: int
+    end: int
+    opened: int = 0
+    acked: int = 0
+    ack_s: int = 0
+    resolved: int = 0
+    resolve_s: int = 0
+
+    def add(self, alert: Alert) -> None:
+        opened_at = alert.opened_at or alert.first_seen
+        if self.start <= alert.first_seen <= self.end or self.start <= opened_at <= self.end:
+            self.opened += 1
+            if alert.acked_at is not None:
+                self.acked += 1
+                self.ack_s += max(alert.acked_at - opened_at, 0)
+        if alert.resolved_at is not None and self.start <= alert.resolved_at <= self.end:
+            self.resolved += 1
+            self.resolve_s += max(alert.resolved_at - opened_at, 0)
+
+
+def _alerts_only(alerts: Iterable[Alert]) -> Iterator[Alert]:
+    return (a for a in alerts if a.kind == "alert")
+
+
+def build_report(
+    events: EventStore,
+    alerts: AlertStore,
+    day: date,
+    now: int,
+    ctx: Context | None = None,
+) -> tuple[DailyReport, list[ReportPart]]:
+    """The day's summary and its thread replies, from one pass over its events and one
+    over the alerts seen since the day began."""
+    ctx = ctx or Context()
+    start, end = day_bounds(day)
+    tally = _Tally(start=start, ctx=ctx)
+    for event in events.scan(start, end, now):
+        tally.add(event, _fingerprints(event, ctx))
+
+    alert_tally = _AlertTally(start=start, end=end)
+    latest: dict[str, Alert] = {}
+    for alert in _alerts_only(alerts.alerts_seen_since(start)):
+        alert_tally.add(alert)
+        known = tally.tracked.get(alert.fingerprint)
+        seen = latest.get(alert.fingerprint)
+        if known is not None and (seen is None or (alert.first_seen, alert.id) > (
+            seen.first_seen, seen.id)):  # fmt: skip
+            latest[alert.fingerprint] = alert
+            known.status = alert.status
+    still_open = sum(
+        1
+        for status in (AlertStatus.OPEN, AlertStatus.ACKED)
+        for _ in _alerts_only(alerts.alerts_seen_since(0, status))
+    )
+    silences = alerts.list_silences(now)
+    parts = _parts(day.isoformat(), tally)
+    report = DailyReport(
+        day=day.isoformat(),
+        start=start,
+        end=end,
+        events=tally.events,
+        alerts=tally.fingerprints_seen,
+        by_source=_counts(tally.sources),
+        by_account=_counts(tally.accounts, ctx.account_label),
+        by_severity=[
+            CountItem(label=s.value, count=tally.severities[s])
+            for s in sorted(tally.severities, key=lambda s: -s.rank)
+        ],
+        hourly=tally.hourly,
+        opened=alert_tally.opened,
+        resolved=alert_tally.resolved,
+        still_open=still_open,
+        acked=alert_tally.acked,
+        mtta=alert_tally.ack_s // alert_tally.acked if alert_tally.acked else None,
+        mttr=alert_tally.resolve_s // alert_tally.resolved if alert_tally.resolved else None,
+        noisiest=heapq.nlargest(
+            NOISIEST, tally.tracked.values(), key=lambda a: (a.count, a.severity.rank)
+        ),
+        silences=silences[:SILENCES_SHOWN],
+        silences_total=len(silences),
+        expiring=sum(s.expires_at <= now + EXPIRING_S for s in silences),
+        untracked=tally.untracked,
+        parts=len(parts),
+    )
+    return report, parts
+
+
+def _parts(day: str, tally: _Tally) -> list[ReportPart]:
+    """One reply per source, busiest source first; a source with more than PART_ALERTS
+    alerts gets one reply per PART_ALERTS, worst and noisiest alerts first."""
+    by_source: dict[str, list[ReportAlert]] = {}
+    for alert in tally.tracked.values():
+        by_source.setdefault(alert.source, []).append(alert)
+    parts: list[ReportPart] = []
+    for source, events in tally.sources.most_common():
+        listed = sorted(
+            by_source.get(source, []), key=lambda a: (-a.severity.rank, -a.count, a.title)
+        )
+        chunks = [listed[i : i + PART_ALERTS] for i in range(0, len(listed), PART_ALERTS)]
+        for n, chunk in enumerate(chunks or [[]], start=1):
+            parts.append(
+                ReportPart(
+                    day=day,
+                    source=source,
+                    events=events,
+                    alerts_total=len(listed),
+                    alerts=chunk,
+                    part=n,
+                    parts=max(len(chunks), 1),
+                )
+            )
+    return parts
+
+
+# --- sending -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What a run did: `posted` messages, or why it posted nothing."""
+
+    day: str
+    status: Literal["posted", "already_posted", "in_progress"]
+    posted: int = 0
+    report: DailyReport | None = None
+
+
+def report_key(day: date) -> str:
+    return f"report:{day.isoformat()}"
+
+
+@dataclass
+class ReportSender:
+    """Posts a day's report once, through the channel's post budget."""
+
+    events: EventStore
+    alerts: AlertStore
+    chat: Chat
+    clock: Clock
+    channel: str
+    ctx: Context = field(default_factory=Context)
+    pause: Pause = time.sleep
+
+    def send(self, day: date, *, force: bool = False) -> ReportOutcome:
+        now = int(self.clock.now())
+        claimed = self._claim(day, now, force)
+        if isinstance(claimed, ReportOutcome):
+            return claimed
+        report, parts = build_report(self.events, self.alerts, day, now, self.ctx)
+        state, posted = claimed, 0
+        try:
+            state, ref, fresh = self._summary(state, report)
+            posted += fresh
+            for index in range(int(state.data.get("sent", 0)), len(parts)):
+                state, fresh = self._reply(state, ref, parts[index], index)
+                posted += fresh
+        except Exception:
+            self._release(state)
+            raise
+        self._write(state, {"done": True, "claimed_at": 0})
+        log.info(
+            "daily report for %s: %d events, %d replies, posted %d messages to %s",
+            day,
+            report.events,
+            len(parts),
+            posted,
+            self.channel,
+        )
+        return ReportOutcome(day.isoformat(), "posted", posted, report)
+
+    def _claim(self, day: date, now: int, force: bool) -> State | ReportOutcome:
+        key = report_key(day)
+        state = self.alerts.get_state(key) or State(key=key)
+        data = state.data
+        if not force:
+            if data.get("done"):
+                log.info("daily report for %s was already posted; --force posts it again", day)
+                return ReportOutcome(day.isoformat(), "already_posted")
+            if int(data.get("claimed_at", 0)) > now - CLAIM_S:
+                log.info("daily report for %s is being posted by another run", day)
+                return ReportOutcome(day.isoformat(), "in_progress")
+            claim = {**data, "claimed_at": now, "run": int(data.get("run", 1))}
+        else:
+            claim = {"run": int(data.get("run", 0)) + 1, "claimed_at": now, "sent": 0}
+        try:
+            return self.alerts.put_state(state.model_copy(update={"data": claim}))
+        except StaleVersionError:
+            return ReportOutcome(day.isoformat(), "in_progress")
+
+    def _write(self, state: State, changes: dict[str, object]) -> State:
+        """Record progress. Only the claim's holder writes, so a conflict means another
+        run took over (after CLAIM_S, or with force): this one stops."""
+        return self.alerts.put_state(state.model_copy(update={"data": {**state.data, **changes}}))
+
+    def _release(self, state: State) -> None:
+        try:
+            self._write(state, {"claimed_at": 0})
+        except Exception:  # the claim lapses after CLAIM_S anyway
+            log.warning("could not release the claim on %s", state.key, exc_info=True)
+
+    def _message_id(self, state: State, index: int | None = None) -> str:
+        base = f"{state.key}:{state.data['run']}"
+        return base if index is None else f"{base}:{index}"
+
+    def _summary(self, state: State, report: DailyReport) -> tuple[State, MessageRef, int]:
+        ts = state.data.get("ts")
+        if ts:
+            return state, MessageRef(channel=self.channel, ts=str(ts)), 0
+        message_id = self._message_id(state)
+        state, ref, fresh = self._once(
+            state,
+            "summary",
+            lambda oldest: self.chat.find_alert_message(self.channel, message_id, oldest),
+            lambda: self.chat.post_report(self.channel, report, message_id=message_id),
+        )
+        return self._write(state, {"ts": ref.ts, "sending": None}), ref, int(fresh)
+
+    def _reply(
+        self, state: State, ref: MessageRef, part: ReportPart, index: int
+    ) -> tuple[State, int]:
+        message_id = self._message_id(state, index)
+        state, _, fresh = self._once(
+            state,
+            index,
+            lambda oldest: self.chat.find_alert_message(
+                self.channel, message_id, oldest, thread_ts=ref.ts
+            ),
+            lambda: self.chat.post_report_part(ref, part, message_id=message_id),
+        )
+        return self._write(state, {"sent": index + 1, "sending": None}), int(fresh)
+
+    def _once(
+        self,
+        state: State,
+        marker: str | int,
+        find: Callable[[int], MessageRef | None],
+        post: Callable[[], MessageRef],
+    ) -> tuple[State, MessageRef, bool]:
+        """Post one message at most once. A post whose answer was lost (here, or in a run
+        that died) is looked for by the id in its metadata before it is tried again."""
+        maybe_posted = state.data.get("sending") == marker
+        if not maybe_posted:
+            oldest = int(self.clock.now()) - 60
+            state = self._write(state, {"sending": marker, "oldest": oldest})
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            if maybe_posted:
+                found = find(int(state.data.get("oldest", 0)))
+                if found is not None:
+                    return state, found, False
+            self._pay()
+            try:
+                return state, post(), True
+            except ChatUnavailableError as err:
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                log.warning("report post failed (%s); trying again", err)
+                maybe_posted = True
+                self.pause(err.retry_after or RETRY_S)
+        raise AssertionError("unreachable")
+
+    def _pay(self) -> None:
+        """Wait until the channel's post budget, shared with the alerts, can pay."""
+        while (wait := spend(self.alerts, post_key(self.channel), POST, self.clock.now())) > 0:
+            self.pause(wait)
