@@ -8,7 +8,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import alert_lifecycle, cold_start, ingest_throughput, store_latency, storm
+from benchmarks import (
+    alert_lifecycle,
+    cold_start,
+    daily_report,
+    ingest_throughput,
+    store_latency,
+    storm,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,6 +27,7 @@ def main() -> int:
         storm.run(),
         cold_start.run(),
         store_latency.run(),
+        daily_report.run(),
     ]
     header = (
         "# Benchmarks\n\n"

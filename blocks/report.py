@@ -33,7 +33,8 @@ from bot.models import AlertStatus, CountItem, DailyReport, ReportAlert, ReportP
 from bot.timeutil import duration_text
 
 SPARKS = "▁▂▃▄▅▆▇█"
-_TITLE = 150
+_TITLE = 150  # escaped characters, so that PART_ALERTS lines fit in one message
+_ACCOUNT = 60
 _STATUS = {AlertStatus.OPEN: "open", AlertStatus.ACKED: "acked", AlertStatus.RESOLVED: "resolved"}
 _STATE = {SignalState.FIRING: "firing", SignalState.RESOLVED: "resolved", SignalState.INFO: "info"}
 
@@ -64,17 +65,18 @@ def _mean(seconds: int | None, over: int, what: str) -> str:
 
 def alert_line(alert: ReportAlert) -> str:
     """ "🔴 *CpuHigh* ×42 · prod (1234…) · open"."""
-    title = escape(truncate(one_line(alert.title) or alert.fingerprint, _TITLE))
+    title = truncate(escape(one_line(alert.title) or alert.fingerprint), _TITLE)
     status = _STATUS[alert.status] if alert.status else _STATE[alert.state]
-    account = escape(one_line(alert.account))
+    account = truncate(escape(one_line(alert.account)), _ACCOUNT)
     return f"{alert.severity.emoji()} *{title}* ×{alert.count:,} · {account} · {status}"
 
 
 def report_blocks(report: DailyReport, *, now: int) -> tuple[Blocks, str]:
     """(blocks, fallback text) of a daily report's summary."""
     title = f"Daily report: {report.day} (UTC)"
+    at_least = "at least " if report.untracked else ""
     totals = (
-        f"*{report.events:,} events* from {report.alerts:,} alerts · "
+        f"*{report.events:,} events* from {at_least}{report.alerts:,} alerts · "
         f"{report.opened:,} opened · {report.resolved:,} resolved · "
         f"{report.still_open:,} still open"
     )

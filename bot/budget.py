@@ -17,6 +17,7 @@ from bot.models import State
 from bot.ports import AlertStore
 
 SPEND_ATTEMPTS = 5
+TOKEN_EPSILON = 1e-6
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,9 @@ def spend(alerts: AlertStore, key: str, rate: Rate, now: float) -> float:
         tokens = min(
             rate.burst, float(data.get("tokens", rate.burst)) + max(now - at, 0) * rate.per_s
         )
-        if tokens < 1:
+        if tokens < 1 - TOKEN_EPSILON:  # else float rounding would ask for a wait of ~0
             return (1 - tokens) / rate.per_s
-        spent = {"tokens": tokens - 1, "at": max(now, at), "blocked_until": blocked}
+        spent = {"tokens": max(tokens - 1, 0.0), "at": max(now, at), "blocked_until": blocked}
         try:
             alerts.put_state(state.model_copy(update={"data": spent}))
         except StaleVersionError:  # another instance spent first: look again

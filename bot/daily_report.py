@@ -96,7 +96,6 @@ class _Tally:
     severities: Counter[Severity] = field(default_factory=Counter)
     hourly: list[int] = field(default_factory=lambda: [0] * 24)
     tracked: dict[str, ReportAlert] = field(default_factory=dict)
-    fingerprints_seen: int = 0
 
     def add(self, event: Event, fingerprints: list[str]) -> None:
         self.events += 1
@@ -110,7 +109,6 @@ class _Tally:
     def _track(self, fp: str, event: Event) -> None:
         known = self.tracked.get(fp)
         if known is None:
-            self.fingerprints_seen += 1
             if len(self.tracked) >= MAX_TRACKED:
                 self.untracked += 1
                 return
@@ -202,7 +200,7 @@ def build_report(
         start=start,
         end=end,
         events=tally.events,
-        alerts=tally.fingerprints_seen,
+        alerts=len(tally.tracked),
         by_source=_counts(tally.sources),
         by_account=_counts(tally.accounts, ctx.account_label),
         by_severity=[
@@ -283,22 +281,24 @@ class ReportSender:
     channel: str
     ctx: Context = field(default_factory=Context)
     pause: Pause = time.sleep
+    _latest: State | None = field(default=None, init=False)  # the last progress written
 
     def send(self, day: date, *, force: bool = False) -> ReportOutcome:
         now = int(self.clock.now())
         claimed = self._claim(day, now, force)
         if isinstance(claimed, ReportOutcome):
             return claimed
-        report, parts = build_report(self.events, self.alerts, day, now, self.ctx)
         state, posted = claimed, 0
+        self._latest = claimed
         try:
+            report, parts = build_report(self.events, self.alerts, day, now, self.ctx)
             state, ref, fresh = self._summary(state, report)
             posted += fresh
             for index in range(int(state.data.get("sent", 0)), len(parts)):
                 state, fresh = self._reply(state, ref, parts[index], index)
                 posted += fresh
         except Exception:
-            self._release(state)
+            self._release(self._latest)
             raise
         self._write(state, {"done": True, "claimed_at": 0})
         log.info(
@@ -333,9 +333,14 @@ class ReportSender:
     def _write(self, state: State, changes: dict[str, object]) -> State:
         """Record progress. Only the claim's holder writes, so a conflict means another
         run took over (after CLAIM_S, or with force): this one stops."""
-        return self.alerts.put_state(state.model_copy(update={"data": {**state.data, **changes}}))
+        written = self.alerts.put_state(
+            state.model_copy(update={"data": {**state.data, **changes}})
+        )
+        self._latest = written
+        return written
 
     def _release(self, state: State) -> None:
+        """Give the claim up at once, so that a rerun need not wait for it to lapse."""
         try:
             self._write(state, {"claimed_at": 0})
         except Exception:  # the claim lapses after CLAIM_S anyway

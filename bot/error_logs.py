@@ -5,14 +5,17 @@ Each run covers the last full hour, [HH-1:00, HH:00), so that runs neither overl
 leave gaps. Insights takes at most GROUPS_PER_QUERY log groups per query, so the groups
 are queried in chunks; a row names its group through `@log`, which the default query asks
 for (a custom query without `@log` is run one group at a time, so each line keeps its
-group). Findings become one entry per log group, in PutEvents batches of at most 10
-entries and 256 KB; entries EventBridge refuses are sent again.
+group). A chunk whose query fails (a missing group fails the whole query) is halved until
+the failing group is found, so that one bad group costs only itself. Findings become one
+entry per log group, in PutEvents batches of at most 10 entries and 256 KB; entries
+EventBridge refuses are sent again.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +46,9 @@ PUT_ATTEMPTS = 4
 RETRY_S = 1.0  # first wait before failed entries are sent again; doubles each time
 
 Pause = Callable[[float], None]
+Rows = list[tuple[dict[str, str], list[str]]]  # each row with the groups its query named
+
+_LOG_FIELD = re.compile(r"@log(?!\w)")  # @log, not @logStream
 
 
 def last_hour(now: float) -> tuple[int, int]:
@@ -54,7 +60,7 @@ def last_hour(now: float) -> tuple[int, int]:
 def chunks(log_groups: list[str], query: str) -> Iterator[list[str]]:
     """The groups in queries Insights accepts: GROUPS_PER_QUERY at a time, or one at a
     time when the query's rows would not say which group they came from."""
-    size = GROUPS_PER_QUERY if "@log" in query else 1
+    size = GROUPS_PER_QUERY if _LOG_FIELD.search(query) else 1
     unique = list(dict.fromkeys(g.strip() for g in log_groups if g.strip()))
     for i in range(0, len(unique), size):
         yield unique[i : i + size]
@@ -160,18 +166,8 @@ class ErrorLogSweep:
         result = SweepResult(start=start, end=end)
         found: dict[str, list[LogEntry]] = {}
         for chunk in chunks(log_groups, self.query):
-            try:
-                rows = self.logs.query(chunk, self.query, start, end)
-            except RequestTimeoutError:
-                log.error("Logs Insights query over %s timed out", ", ".join(chunk))
-                result.timed_out.extend(chunk)
-                continue
-            except MonitoringException as err:  # one bad group must not hide the others
-                log.error("Logs Insights query over %s failed: %s", ", ".join(chunk), err)
-                result.unqueried.extend(chunk)
-                continue
-            for row in rows:
-                group = group_of(row, chunk)
+            for row, asked in self._chunk_rows(chunk, start, end, result):
+                group = group_of(row, asked)
                 found.setdefault(group, []).append(_line(row, group))
         result.groups = len(found)
         result.lines = sum(len(lines) for lines in found.values())
@@ -193,6 +189,40 @@ class ErrorLogSweep:
                 + ", ".join(result.unqueried)
             )
         return result
+
+    def _query(self, groups: list[str], start: int, end: int, result: SweepResult) -> Rows | None:
+        """One query's rows; None when it failed (a timeout is not a failure: its groups
+        are noted in `result.timed_out` and it has no rows)."""
+        try:
+            rows = self.logs.query(groups, self.query, start, end)
+        except RequestTimeoutError:
+            log.error("Logs Insights query over %s timed out", ", ".join(groups))
+            result.timed_out.extend(groups)
+            return []
+        except MonitoringException as err:
+            log.error("Logs Insights query over %s failed: %s", ", ".join(groups), err)
+            return None
+        return [(row, groups) for row in rows]
+
+    def _chunk_rows(self, chunk: list[str], start: int, end: int, result: SweepResult) -> Rows:
+        """A chunk's rows. One bad group must not hide the others: a failed chunk is halved,
+        and the failing half halved again, down to the one group at fault. When both halves
+        fail, the failure is not one group's (throttling, or several bad groups) and that
+        part is given up, so a failing chunk of 50 costs at most 13 queries."""
+        rows = self._query(chunk, start, end, result)
+        if rows is not None:
+            return rows
+        rows, failing = [], chunk
+        while len(failing) > 1:
+            half = (len(failing) + 1) // 2
+            left, right = failing[:half], failing[half:]
+            found = self._query(left, start, end, result), self._query(right, start, end, result)
+            if found[0] is None and found[1] is None:
+                break
+            rows.extend(r for part in found if part is not None for r in part)
+            failing = left if found[0] is None else right if found[1] is None else []
+        result.unqueried.extend(failing)
+        return rows
 
     def _publish(self, batch: list[dict[str, Any]]) -> tuple[int, list[str]]:
         """One batch, its refused entries sent again with a backoff: (accepted, the

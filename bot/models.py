@@ -564,7 +564,7 @@ class DailyReport(Model):
     start: int
     end: int  # inclusive
     events: int = 0
-    alerts: int = 0  # distinct fingerprints among the day's events
+    alerts: int = 0  # distinct fingerprints among the day's events (at least, if untracked)
     by_source: list[CountItem] = Field(default_factory=list)
     by_account: list[CountItem] = Field(default_factory=list)
     by_severity: list[CountItem] = Field(default_factory=list)
