@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
+from bot import paging
 from bot.cursors import CursorCodec
 from bot.models import (
     Agent,
@@ -33,7 +34,7 @@ from bot.models import (
     State,
     UpdateAgentDTO,
 )
-from bot.paging import AGENT_KEYS, EVENT_KEYS, SCAN_PAGE, Fetch, Key, paginate, walk
+from bot.paging import AGENT_KEYS, EVENT_KEYS, Fetch, Key, paginate, walk
 
 BUSY_TIMEOUT_S = 10.0
 
@@ -395,15 +396,16 @@ class SqliteAlertStore:
         if status is not None:
             where, args = f"{where} AND status = ?", [since, status.value]
         after: tuple[int, str] | None = None
+        page = paging.SCAN_PAGE
         while True:
             keyset = "" if after is None else " AND (last_seen, id) > (?, ?)"
             rows = self._db.execute(
                 f"SELECT body FROM alerts WHERE {where}{keyset} ORDER BY last_seen, id LIMIT ?",
-                [*args, *(after or ()), SCAN_PAGE],
+                [*args, *(after or ()), page],
             ).fetchall()
             alerts = [Alert.model_validate_json(body) for (body,) in rows]
             yield from alerts
-            if len(alerts) < SCAN_PAGE:
+            if len(alerts) < page:
                 return
             after = (alerts[-1].last_seen, alerts[-1].id)
 

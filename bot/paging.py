@@ -186,9 +186,10 @@ def cursor_at(
 SCAN_PAGE = 1000  # items per query of a scan: few round trips, bounded memory
 
 
-def walk(fetch: Fetch[T], key_of: Callable[[T], Key], page: int = SCAN_PAGE) -> Iterator[T]:
-    """Every item of a listing in ascending key order, read `page` at a time, for a
-    use case that aggregates a whole range (the daily report) in constant memory."""
+def walk(fetch: Fetch[T], key_of: Callable[[T], Key], page: int | None = None) -> Iterator[T]:
+    """Every item of a listing in ascending key order, read `page` (SCAN_PAGE) at a time,
+    for a use case that aggregates a whole range (the daily report) in constant memory."""
+    page = page or SCAN_PAGE
     after: Key | None = None
     while True:
         rows = list(fetch(after, "asc", page))

@@ -209,3 +209,36 @@ def test_delete_silence(alert_store: AlertStore) -> None:
         alert_store.get_silence("s-1")
     with pytest.raises(NotFoundError):
         alert_store.delete_silence("s-1")
+
+
+# --- alerts seen since: what a daily report counts ----------------------------------------
+
+
+def test_alerts_seen_since_by_status_across_pages(
+    alert_store: AlertStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.paging
+
+    monkeypatch.setattr(bot.paging, "SCAN_PAGE", 3)
+    statuses = [AlertStatus.OPEN, AlertStatus.ACKED, AlertStatus.RESOLVED]
+    for n in range(10):
+        alert_store.create_alert(
+            alert(f"al-{n}", fingerprint=f"fp-{n}", status=statuses[n % 3], last_seen=T0 + n)
+        )
+    seen = {a.id for a in alert_store.alerts_seen_since(T0 + 4)}
+    assert seen == {f"al-{n}" for n in range(4, 10)}
+    open_ones = {a.id for a in alert_store.alerts_seen_since(T0 + 4, AlertStatus.OPEN)}
+    assert open_ones == {"al-6", "al-9"}
+    assert {a.id for a in alert_store.alerts_seen_since(0)} == {f"al-{n}" for n in range(10)}
+    assert list(alert_store.alerts_seen_since(T0 + 100)) == []
+
+
+def test_alerts_seen_since_follows_an_update(alert_store: AlertStore) -> None:
+    alert_store.create_alert(alert(last_seen=T0))
+    stored = alert_store.get_alert("al-1")
+    alert_store.update_alert(
+        stored.model_copy(update={"last_seen": T0 + 50, "status": AlertStatus.RESOLVED})
+    )
+    (found,) = alert_store.alerts_seen_since(T0 + 50, AlertStatus.RESOLVED)
+    assert found.last_seen == T0 + 50
+    assert list(alert_store.alerts_seen_since(T0, AlertStatus.OPEN)) == []

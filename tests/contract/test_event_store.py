@@ -345,3 +345,29 @@ def test_a_cursor_of_another_listing_is_refused(
     assert agent_cursor is not None
     with pytest.raises(InvalidCursorError):
         event_store.list(ListEventsDTO(cursor=agent_cursor), NOW)
+
+
+# --- scan: a whole range for the daily report ---------------------------------------------
+
+
+def test_scan_reads_a_range_oldest_first_across_pages(
+    event_store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.paging
+
+    monkeypatch.setattr(bot.paging, "SCAN_PAGE", 5)  # several pages, ties across a page edge
+    stored = dataset(event_store)
+    event_store.create(make("before", T0 - 1))
+    event_store.create(make("after", T0 + 6))
+    scanned = list(event_store.scan(T0, T0 + 5, NOW))
+    assert [e.id for e in scanned] == [
+        e.id for e in sorted(stored, key=lambda e: (e.published_at, e.id))
+    ]
+    assert scanned == sorted(stored, key=lambda e: (e.published_at, e.id))
+
+
+def test_scan_skips_expired_events_and_is_empty_for_an_empty_range(event_store: EventStore) -> None:
+    event_store.create(make("live", T0))
+    event_store.create(make("gone", T0, expired_at=NOW - 1))
+    assert [e.id for e in event_store.scan(T0, T0, NOW)] == ["live"]
+    assert list(event_store.scan(T0 + 100, T0 + 200, NOW)) == []
