@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 # The seed's query, with @log so that a line from a many-group query keeps its group.
 DEFAULT_QUERY = (
     "fields @timestamp, @message, @log | filter @message like /ERROR/ "
-    "| sort @timestamp desc | limit 20"
+    "| sort @timestamp desc | limit 200"
 )
 SOURCE = "monitoring.agent.logs"
 DETAIL_TYPE = "CloudWatch Logs Error"
@@ -44,6 +44,11 @@ MESSAGE_MAX = 4000  # characters kept of one log line
 FINDING_BYTES = 200 * 1024  # lines in one entry, leaving room for its envelope
 PUT_ATTEMPTS = 4
 RETRY_S = 1.0  # first wait before failed entries are sent again; doubles each time
+# PutEvents' error codes worth another try; others (MalformedDetail, InvalidArgument,
+# AccessDenied…) would fail the same way again.
+RETRYABLE = frozenset(
+    {"ThrottlingException", "InternalFailure", "InternalException", "PutEventsFailed"}
+)
 
 Pause = Callable[[float], None]
 Rows = list[tuple[dict[str, str], list[str]]]  # each row with the groups its query named
@@ -229,21 +234,23 @@ class ErrorLogSweep:
         error codes of the entries still refused after PUT_ATTEMPTS)."""
         pending, sent, wait = batch, 0, RETRY_S
         codes: list[str | None] = []
+        given_up: list[str] = []  # refused for good (a malformed entry): not sent again
         for attempt in range(1, PUT_ATTEMPTS + 1):
             try:
                 codes = self.publisher.put_events(pending)
             except UnprocessedError as err:
                 if attempt == PUT_ATTEMPTS:
-                    return sent, [str(err)] * len(pending)
+                    return sent, given_up + [str(err)] * len(pending)
                 log.warning("PutEvents failed (%s); trying again", err)
                 codes = ["PutEventsFailed"] * len(pending)
             sent += sum(code is None for code in codes)
-            retry = [e for e, code in zip(pending, codes, strict=True) if code is not None]
+            given_up.extend(c for c in codes if c is not None and c not in RETRYABLE)
+            retry = [e for e, code in zip(pending, codes, strict=True) if code in RETRYABLE]
             if not retry:
-                return sent, []
+                return sent, given_up
             if attempt < PUT_ATTEMPTS:
                 log.warning("EventBridge refused %d entries; sending them again", len(retry))
                 self.pause(wait)
                 wait *= 2
                 pending = retry
-        return sent, [code for code in codes if code is not None]
+        return sent, given_up + [c for c in codes if c in RETRYABLE]

@@ -20,7 +20,12 @@ def handler(event: Any = None, context: Any = None) -> dict[str, Any]:
         groups = [g.strip() for g in groups.split(",") if g.strip()]
     sweep = svc.log_sweep or (open_log_sweep(svc.settings, always=True) if groups else None)
     if sweep is None:
-        return {"groups": 0, "lines": 0, "published": 0}
+        return {"groups": 0, "lines": 0, "published": 0, "failed": 0}
     start, end = last_hour(svc.clock.now())
     result = sweep.run(list(groups), start, end)  # RequestTimeoutError: Lambda retries
-    return {"groups": result.groups, "lines": result.lines, "published": result.published}
+    return {
+        "groups": result.groups,
+        "lines": result.lines,
+        "published": result.published,
+        "failed": len(result.failed),  # refused by EventBridge, logged as errors
+    }

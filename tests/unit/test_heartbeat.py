@@ -82,3 +82,36 @@ def test_on_aws_a_beat_is_a_cloudwatch_metric(monkeypatch):
         CloudWatchHeartbeat(client).beat()
         metrics = client.list_metrics(Namespace=METRIC_NAMESPACE)["Metrics"]
         assert [m["MetricName"] for m in metrics] == [METRIC_NAME]
+
+
+def test_the_heartbeat_lambda_puts_the_metric_once_the_store_answers(tmp_path, monkeypatch):
+    import importlib
+    import logging
+
+    from bot.config import get_settings
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_REGION": "eu-west-1",
+        "DATA_DIR": str(tmp_path),
+        "STORE": "sqlite",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("HEARTBEAT_URL", raising=False)
+    get_settings.cache_clear()
+    import handlers.aws_lambda.heartbeat as module
+    import handlers.aws_lambda.wiring as wiring
+
+    wiring.services.cache_clear()
+    module = importlib.reload(module)
+    try:
+        with mock_aws():
+            assert module.handler({}, None) == {"metric": True, "url": False}
+            client = boto3.client("cloudwatch", region_name="eu-west-1")
+            (metric,) = client.list_metrics(Namespace=METRIC_NAMESPACE)["Metrics"]
+            assert metric["MetricName"] == METRIC_NAME
+    finally:
+        wiring.services.cache_clear()
+        get_settings.cache_clear()
+        logging.getLogger().handlers.clear()
