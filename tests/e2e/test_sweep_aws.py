@@ -10,9 +10,7 @@ timestamp <= endTime*1000. stop_query is not implemented.
 
 from __future__ import annotations
 
-import importlib
 import json
-import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,12 +27,14 @@ from adapters.cloudwatch_logs import InsightsLogQuery
 from adapters.eventbridge import EventBridgePublisher
 from adapters.factory import open_log_sweep
 from adapters.memory import MemoryEventStore
-from bot.config import Settings, get_settings
+from bot.config import Settings
 from bot.error_logs import DEFAULT_QUERY, DETAIL_TYPE, SOURCE, ErrorLogSweep, last_hour
 from bot.errors import RequestTimeoutError, UnprocessedError
 from bot.ingest import ingest
 from bot.sources import interpret
+from tests import lambdas
 from tests.fakes import FakeClock
+from tests.lambdas import cold_start
 
 REGION = "eu-west-1"
 BUS = "monitoring"
@@ -376,23 +376,14 @@ def lambda_env(aws: Aws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("EVENT_BUS_NAME", BUS)
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    import handlers.aws_lambda.wiring as wiring
 
     def fresh() -> Any:
-        get_settings.cache_clear()
-        wiring.services.cache_clear()
-        module = importlib.reload(importlib.import_module("handlers.aws_lambda.query_error_logs"))
+        module = lambdas.load("query_error_logs")
         module.services().clock = FakeClock(aws.now)
         return module
 
-    try:
+    with cold_start():
         yield fresh
-    finally:
-        get_settings.cache_clear()
-        wiring.services.cache_clear()
-        root.handlers, root.level = handlers, level
 
 
 def test_the_lambda_sweeps_the_configured_groups(

@@ -15,6 +15,8 @@ from adapters.factory import open_heartbeat
 from adapters.heartbeat import METRIC_NAME, METRIC_NAMESPACE, CloudWatchHeartbeat, UrlHeartbeat
 from bot.config import Settings
 from bot.errors import UnprocessedError
+from tests import lambdas
+from tests.lambdas import cold_start
 
 
 class Monitor(BaseHTTPRequestHandler):
@@ -85,11 +87,6 @@ def test_on_aws_a_beat_is_a_cloudwatch_metric(monkeypatch):
 
 
 def test_the_heartbeat_lambda_puts_the_metric_once_the_store_answers(tmp_path, monkeypatch):
-    import importlib
-    import logging
-
-    from bot.config import get_settings
-
     for key, value in {
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
@@ -99,19 +96,9 @@ def test_the_heartbeat_lambda_puts_the_metric_once_the_store_answers(tmp_path, m
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("HEARTBEAT_URL", raising=False)
-    get_settings.cache_clear()
-    import handlers.aws_lambda.heartbeat as module
-    import handlers.aws_lambda.wiring as wiring
-
-    wiring.services.cache_clear()
-    module = importlib.reload(module)
-    try:
-        with mock_aws():
-            assert module.handler({}, None) == {"metric": True, "url": False}
-            client = boto3.client("cloudwatch", region_name="eu-west-1")
-            (metric,) = client.list_metrics(Namespace=METRIC_NAMESPACE)["Metrics"]
-            assert metric["MetricName"] == METRIC_NAME
-    finally:
-        wiring.services.cache_clear()
-        get_settings.cache_clear()
-        logging.getLogger().handlers.clear()
+    with cold_start(), mock_aws():
+        module = lambdas.load("heartbeat")
+        assert module.handler({}, None) == {"metric": True, "url": False}
+        client = boto3.client("cloudwatch", region_name="eu-west-1")
+        (metric,) = client.list_metrics(Namespace=METRIC_NAMESPACE)["Metrics"]
+        assert metric["MetricName"] == METRIC_NAME

@@ -3,16 +3,15 @@ a day and may force it. Console chat (no token), SQLite in a temporary directory
 
 from __future__ import annotations
 
-import importlib
-import logging
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.config import get_settings
 from bot.errors import ValidationError
+from tests import lambdas
 from tests.corpus import load
+from tests.lambdas import cold_start
 
 
 @pytest.fixture
@@ -20,15 +19,8 @@ def lambda_module(tmp_path, monkeypatch):
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("STORE", "sqlite")
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
-    get_settings.cache_clear()
-    import handlers.aws_lambda.daily_report as module
-    import handlers.aws_lambda.wiring as wiring
-
-    wiring.services.cache_clear()
-    yield importlib.reload(module)
-    wiring.services.cache_clear()
-    get_settings.cache_clear()
-    logging.getLogger().handlers.clear()
+    with cold_start():
+        yield lambdas.load("daily_report")
 
 
 def yesterday() -> str:

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import time
 
 import pytest
 
-from bot.config import get_settings
+from tests import lambdas
 from tests.corpus import load
+from tests.lambdas import cold_start
 
 
 @pytest.fixture
 def lambda_module(tmp_path, monkeypatch):
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("STORE", "sqlite")
-    get_settings.cache_clear()
-    import handlers.aws_lambda.ingest as module
-    import handlers.aws_lambda.wiring as wiring
-
-    wiring.services.cache_clear()
-    yield importlib.reload(module)
-    wiring.services.cache_clear()
-    get_settings.cache_clear()
-    logging.getLogger().handlers.clear()
+    with cold_start():
+        yield lambdas.load("ingest")
 
 
 def test_eventbridge_invocation_stores_the_event(lambda_module):
