@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.config import Settings
 from bot.cursors import CursorCodec
-from bot.error_logs import ErrorLogSweep
 from bot.ports import AgentTasks, Chat, Heartbeat
 from bot.routing import Routes
 from bot.services import Services
+
+if TYPE_CHECKING:
+    from bot.error_logs import ErrorLogSweep
 
 
 def open_chat(settings: Settings) -> Chat:
@@ -80,6 +84,7 @@ def open_log_sweep(settings: Settings, *, always: bool = False) -> ErrorLogSweep
 
     from adapters.cloudwatch_logs import InsightsLogQuery
     from adapters.eventbridge import EventBridgePublisher
+    from bot.error_logs import ErrorLogSweep
 
     return ErrorLogSweep(
         logs=InsightsLogQuery(

@@ -16,8 +16,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.error_logs import DEFAULT_QUERY
-
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -45,6 +43,12 @@ def _split_list(value: Any) -> Any:
 
 
 DEFAULT_CURSOR_SECRET = "change-me"
+# The seed's error query, with @log so that a line from a many-group query keeps its
+# group, and a limit of 200 rather than 20, since up to 50 groups share one query.
+DEFAULT_QUERY = (
+    "fields @timestamp, @message, @log | filter @message like /ERROR/ "
+    "| sort @timestamp desc | limit 200"
+)
 
 Duration = Annotated[int, BeforeValidator(parse_duration)]
 CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]

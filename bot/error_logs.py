@@ -22,17 +22,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.config import DEFAULT_QUERY
 from bot.errors import MonitoringException, RequestTimeoutError, UnprocessedError
 from bot.models import LogEntry, QueryLogsResult
 from bot.ports import EventPublisher, LogQuery
 
 log = logging.getLogger(__name__)
 
-# The seed's query, with @log so that a line from a many-group query keeps its group.
-DEFAULT_QUERY = (
-    "fields @timestamp, @message, @log | filter @message like /ERROR/ "
-    "| sort @timestamp desc | limit 200"
-)
 SOURCE = "monitoring.agent.logs"
 DETAIL_TYPE = "CloudWatch Logs Error"
 GROUPS_PER_QUERY = 50  # Logs Insights' limit on log groups in one query

@@ -7,15 +7,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.agent_health import check_agents
 from bot.agents import Heartbeats, record_deployment, stack_deployment
 from bot.alerting import Delivery, notify
 from bot.config import Settings
-from bot.daily_report import ReportOutcome, ReportSender, previous_day
 from bot.envelopes import decode_body
-from bot.error_logs import ErrorLogSweep, SweepResult, last_hour
 from bot.ingest import ingest
 from bot.models import Event, IngestResult, Signal
 from bot.ports import (
@@ -30,6 +28,10 @@ from bot.ports import (
 )
 from bot.routing import Routes
 from bot.sources import Context
+
+if TYPE_CHECKING:  # imported on use: the ingest Lambda's cold start does without them
+    from bot.daily_report import ReportOutcome
+    from bot.error_logs import ErrorLogSweep, SweepResult
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,8 @@ class Services:
 
     def send_report(self, day: date | None = None, *, force: bool = False) -> ReportOutcome:
         """The daily report of `day` (by default the previous UTC day), posted once."""
+        from bot.daily_report import ReportSender, previous_day
+
         sender = ReportSender(
             events=self.events,
             alerts=self.alerts,
@@ -107,6 +111,8 @@ class Services:
         when no log groups are configured."""
         if self.log_sweep is None:
             return None
+        from bot.error_logs import last_hour
+
         start, end = last_hour(self.clock.now())
         return self.log_sweep.run(self.settings.log_groups, start, end)
 
