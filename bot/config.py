@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     aws_dynamodb_ttl: Duration = Field(default=604800, description="Event retention")
     event_bus_name: str = Field(default="default", description="Bus for log findings")
     log_groups: CommaList = Field(default_factory=list, description="Log groups to sweep")
+    send_queue_url: str | None = Field(default=None, description="SQS FIFO send queue")
     query_string: str = Field(default=DEFAULT_QUERY, description="Logs Insights sweep query")
     log_query_timeout: Duration = Field(default=15, description="Sweep query timeout")
 

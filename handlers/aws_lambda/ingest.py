@@ -9,9 +9,11 @@ dead-letters it: nothing is lost.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
 from bot.alerting import flush
+from bot.services import Services
 from handlers.aws_lambda.wiring import services, setup_logging
 
 setup_logging()
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 # Due Slack work this invocation does after its own event: on AWS no timer runs between
 # the flush function's minutes, so each event also moves the queue on.
 FLUSH_ON_EVENT = 20
+NUDGE_SCAN = 100  # pending records looked at for channels to nudge
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
@@ -28,6 +31,31 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
     result = svc.ingest(event).model_dump()
     try:
         flush(svc.delivery, limit=FLUSH_ON_EVENT)
+        nudge_channels(svc)
     except Exception:  # the event is stored and acknowledged; the flush function retries
         log.exception("flush after ingest failed; the flush function will do it")
     return result
+
+
+@lru_cache(maxsize=1)
+def _nudges(queue_url: str) -> Any:
+    import boto3
+
+    from adapters.sqs import SqsNudges
+
+    return SqsNudges(boto3.client("sqs"), queue_url)
+
+
+def nudge_channels(svc: Services) -> int:
+    """With SEND_QUEUE_URL set, nudge the notify function for each channel whose Slack
+    work is still due, now or within the coalescing window (the queue delays delivery by
+    that window). Returns how many channels were nudged."""
+    queue_url = svc.settings.send_queue_url
+    if not queue_url:
+        return 0
+    from adapters.sqs import NUDGE_WINDOW_S
+
+    now = svc.clock.now()
+    due = svc.alerts.list_pending(int(now) + NUDGE_WINDOW_S, limit=NUDGE_SCAN)
+    channels = {record.channel or svc.delivery.channel for record in due}
+    return sum(_nudges(queue_url).nudge(channel, now) for channel in sorted(channels))

@@ -24,7 +24,9 @@ def setup_logging() -> None:
 
 @lru_cache(maxsize=1)
 def services() -> Services:
-    """Open the stores the settings name; reused by every warm invocation."""
+    """Open the stores the settings name, with Slack's secrets read from SSM when their
+    *_SSM_PARAM names them; reused by every warm invocation."""
     from adapters.factory import open_services
+    from adapters.ssm import with_secrets
 
-    return open_services(get_settings())
+    return open_services(with_secrets(get_settings()))

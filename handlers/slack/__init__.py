@@ -14,7 +14,11 @@ from bot.services import Services
 from handlers.slack import actions, commands
 
 
-def build_app(services: Services) -> App:
+def build_app(services: Services, *, process_before_response: bool = False) -> App:
+    """The Bolt app. Long-running, listeners run after the ack, so Slack always hears back
+    within 3 s; on Lambda (`process_before_response`), where nothing runs after the
+    response, they run first, and the slow work is in lazy listeners, which Bolt's Lambda
+    adapter runs in a second invocation of the function."""
     settings = services.settings
     if not settings.slack_signing_secret or not settings.slack_bot_token:
         raise ValueError("serving Slack needs both SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN")
@@ -23,8 +27,7 @@ def build_app(services: Services) -> App:
         signing_secret=settings.slack_signing_secret,
         client=client,
         token_verification_enabled=False,
-        # Listeners run after the ack, so Slack always hears back within 3 s.
-        process_before_response=False,
+        process_before_response=process_before_response,
     )
     groups = actions.Usergroups()
     actions.register(app, services, groups)

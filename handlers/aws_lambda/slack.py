@@ -1,0 +1,32 @@
+"""The slack Lambda: POST /slack/events on an API Gateway HTTP API, through Bolt's Lambda
+adapter. Listeners run before the response; the slow parts (/events, /agents answers)
+are lazy listeners, which the adapter runs by invoking this same function again,
+asynchronously (it needs lambda:InvokeFunction on itself)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+
+from handlers.aws_lambda.wiring import services, setup_logging
+from handlers.slack import build_app
+
+setup_logging()
+
+
+@lru_cache(maxsize=1)
+def slack_handler() -> SlackRequestHandler:
+    """Built on the first invocation (it needs the secrets from SSM), reused while warm."""
+    return SlackRequestHandler(build_app(services(), process_before_response=True))
+
+
+def use_invoker(client: Any) -> None:
+    """Give the lazy listeners a Lambda client of our choosing (tests: one that runs the
+    handler in-process, since moto's Lambda runs no code without Docker)."""
+    slack_handler().app.listener_runner.lazy_listener_runner.lambda_client = client
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return slack_handler().handle(event, context)
