@@ -3,6 +3,7 @@
 python app.py serve                      HTTP service (POST /ingest, /healthz)
 python app.py ingest FILE... [--json]    the same use case as POST /ingest, from files
 python app.py report [--date D] [--force] the daily report, now
+python app.py manifest --url URL | --socket  the Slack app manifest, as YAML
 """
 
 from __future__ import annotations
@@ -40,16 +41,29 @@ def setup_logging(settings: Settings) -> None:
 
 
 def cmd_serve(settings: Settings) -> int:
+    """The HTTP service and the scheduler; Slack's requests come to POST /slack/events, or,
+    with SLACK_APP_TOKEN set, over Socket Mode's WebSocket (HTTP still serves the rest)."""
     import uvicorn
 
     import scheduler
     from handlers.http import create_app
     from handlers.slack import build_app
+    from handlers.slack.socket_mode import check_app_token, start_socket_mode
 
+    app_token = settings.slack_app_token
+    if app_token:
+        check_app_token(app_token)  # ValueError: exit 2 before the store is opened
     services = build_services(settings)
-    slack = build_app(services) if settings.slack_signing_secret else None  # ValueError: both
+    # Socket Mode needs the Bolt app whatever the signing secret: build_app says what is missing.
+    wanted = bool(settings.slack_signing_secret or app_token)
+    slack = build_app(services) if wanted else None  # ValueError: both
     if slack is None:
         log.warning("SLACK_SIGNING_SECRET is not set: POST /slack/events answers 503")
+    socket = start_socket_mode(slack, app_token) if slack is not None and app_token else None
+    if socket is not None:
+        log.info("Slack mode: Socket Mode (SLACK_APP_TOKEN is set); no public URL is needed")
+    elif slack is not None:
+        log.info("Slack mode: HTTP, Slack's requests come to POST /slack/events")
     chat = "Slack" if settings.slack_bot_token else "the console (SLACK_BOT_TOKEN unset)"
     jobs = scheduler.start(services)
     log.info(
@@ -59,11 +73,27 @@ def cmd_serve(settings: Settings) -> int:
         settings.store,
         chat,
     )
+    _exit_cleanly_on_signals()
     try:
         uvicorn.run(create_app(services, slack), host=settings.host, port=settings.port)
     finally:
+        if socket is not None:
+            socket.close()  # its threads stop, and it no longer reconnects
         jobs.shutdown(wait=False)
     return 0
+
+
+def _exit_cleanly_on_signals() -> None:
+    """uvicorn shuts down gracefully on SIGTERM or SIGINT, then raises the signal again:
+    SIGTERM's default action would kill the process before `finally` closes the Slack
+    socket and the scheduler, and SIGINT's would print a traceback. Exit 0 instead."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
 
 
 def _ingest_file(path: str, services: Services) -> IngestResult:
@@ -183,6 +213,29 @@ def cmd_init_db(settings: Settings) -> int:
     return 0
 
 
+def cmd_manifest(url: str | None, socket_mode: bool) -> int:
+    """Print the Slack app manifest; it needs no token, no settings and no store."""
+    from handlers.slack.manifest import manifest_yaml
+
+    print(manifest_yaml(url, socket_mode=socket_mode), end="")
+    print(
+        "Paste it at https://api.slack.com/apps → Create New App → From a manifest.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _https_url(text: str) -> str:
+    """argparse's check of --url: a bad one is a usage error (exit 2) that says why."""
+    from handlers.slack.manifest import ManifestUrlError, request_url
+
+    try:
+        request_url(text)
+    except ManifestUrlError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="app.py", description="AWS monitoring chat-ops bot")
     commands = root.add_subparsers(dest="command", required=True)
@@ -199,11 +252,23 @@ def parser() -> argparse.ArgumentParser:
     check = checks.add_parser("check", help="show where an event would go under a routes file")
     check.add_argument("routes_file", metavar="FILE")
     check.add_argument("event_file", metavar="EVENT.json")
+    manifest = commands.add_parser("manifest", help="print the Slack app manifest (YAML)")
+    where = manifest.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--url",
+        type=_https_url,
+        help="the service's public https base URL; Slack's requests go to URL/slack/events",
+    )
+    where.add_argument(
+        "--socket", action="store_true", help="Socket Mode (serve with SLACK_APP_TOKEN): no URLs"
+    )
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "manifest":  # before the settings: it must print on a bare machine
+        return cmd_manifest(args.url, args.socket)
     try:
         settings = get_settings()
     except ValueError as err:

@@ -8,6 +8,12 @@ inject the failures Slack produces in the wild (5xx, `ok: false`, a dropped conn
 after the write was applied).
 
 Only the methods the bot uses are served; anything else answers `unknown_method`.
+
+Socket Mode is served for real when asked (`FakeSlack(socket_mode=True)`, which needs
+wsproto for uvicorn's WebSockets): apps.connections.open (app-level token) hands out a
+one-use `ws://` URL; the socket greets with `hello`, carries the envelopes a test sends
+(`send_envelope`) and records each message the client sends back as a call of
+"socket_mode.ack" (one with an `envelope_id`) or "socket_mode.message".
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import math
 import socket
 import threading
 import time
+import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +39,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 Params = dict[str, Any]
 Clock = Callable[[], float]
@@ -53,6 +61,8 @@ MAX_BLOCKS = 50
 HISTORY_DEFAULT_LIMIT = 100
 HISTORY_MAX_LIMIT = 999
 TS_STEP_MICROS = 100
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})  # need an xapp- token
+SOCKET_PATH = "/link/"  # Slack's: wss://wss-primary.slack.com/link/?ticket=…&app_id=…
 
 
 class SlackError(Exception):
@@ -82,6 +92,14 @@ class Call:
     status: int
     response: Params
     dropped: bool = False
+
+
+@dataclass(frozen=True)
+class _Socket:
+    """One open Socket Mode connection: its server loop, and what is queued to send."""
+
+    loop: asyncio.AbstractEventLoop
+    outbox: asyncio.Queue[str]
 
 
 @dataclass(frozen=True)
@@ -390,9 +408,13 @@ class FakeSlack:
     it while the server thread answers concurrent requests.
     """
 
-    def __init__(self, clock: Clock = time.monotonic, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, clock: Clock = time.monotonic, host: str = "127.0.0.1", *, socket_mode: bool = False
+    ) -> None:
         self._clock = clock
         self._host = host
+        self._socket_mode = socket_mode
+        self._sockets: list[_Socket] = []  # live connections; a reset does not cut them
         self._lock = threading.Lock()
         self.rate_limits = True
         self.limits = default_rate_limits()
@@ -407,6 +429,7 @@ class FakeSlack:
             "usergroups.users.list": self._usergroups_users_list,
             "views.open": self._views_open,
             "views.update": self._views_update,
+            "apps.connections.open": self._apps_connections_open,
         }
         self._reset_state()
         self._server: uvicorn.Server | None = None
@@ -423,6 +446,7 @@ class FakeSlack:
         self._buckets = TokenBuckets()
         self._ids = itertools.count(1)
         self._last_ts = 0
+        self._tickets: set[str] = set()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -441,7 +465,7 @@ class FakeSlack:
         config = uvicorn.Config(
             self.app(),
             http="h11",  # _drop_connection relies on the h11 protocol's transport
-            ws="none",
+            ws="wsproto" if self._socket_mode else "none",
             lifespan="off",
             log_config=None,
             log_level="warning",
@@ -483,6 +507,7 @@ class FakeSlack:
             routes=[
                 Route("/api/{method}", self._endpoint, methods=["GET", "POST"]),
                 Route("/respond/{name}", self._respond, methods=["POST"]),
+                WebSocketRoute(SOCKET_PATH, self._socket),
             ]
         )
 
@@ -538,7 +563,34 @@ class FakeSlack:
         with self._lock:
             self._faults[method].extend([fault] * times)
 
+    def send_envelope(
+        self, kind: str, payload: Params, *, accepts_response_payload: bool = False
+    ) -> str:
+        """Send an envelope (`slash_commands`, `interactive`, `events_api`) over the newest
+        Socket Mode connection, as Slack does; returns its envelope_id, which the client's
+        ack must carry."""
+        envelope_id = str(uuid.uuid4())
+        message = json.dumps(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": accepts_response_payload,
+            }
+        )
+        with self._lock:
+            if not self._sockets:
+                raise RuntimeError("no Socket Mode connection is open")
+            socket = self._sockets[-1]
+        socket.loop.call_soon_threadsafe(socket.outbox.put_nowait, message)
+        return envelope_id
+
     # --- inspection -----------------------------------------------------------------------
+
+    def socket_mode_connections(self) -> int:
+        """How many Socket Mode connections are open now."""
+        with self._lock:
+            return len(self._sockets)
 
     def calls(self, method: str | None = None) -> list[Call]:
         """Recorded calls, oldest first, optionally of one method."""
@@ -590,6 +642,50 @@ class FakeSlack:
             )
         return JSONResponse(body, status_code=status)
 
+    async def _socket(self, websocket: WebSocket) -> None:
+        """A Socket Mode connection: refused unless its ticket came from
+        apps.connections.open (and was not used before), then `hello`, then envelopes out
+        and acks in until the client goes."""
+        ticket = websocket.query_params.get("ticket", "")
+        with self._lock:
+            known = ticket in self._tickets
+            self._tickets.discard(ticket)
+        if not known:
+            await websocket.close(code=1008)  # before the accept: the handshake gets a 403
+            return
+        await websocket.accept()
+        with self._lock:
+            count = len(self._sockets) + 1
+        await websocket.send_text(json.dumps(_hello(count)))  # before any envelope can go
+        socket = _Socket(asyncio.get_running_loop(), asyncio.Queue())
+        with self._lock:
+            self._sockets.append(socket)
+        sender = asyncio.create_task(_send_all(websocket, socket.outbox))
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                text = message.get("text") or (message.get("bytes") or b"").decode("utf-8")
+                self._record_socket_message(text)
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+            with self._lock:
+                self._sockets.remove(socket)
+
+    def _record_socket_message(self, text: str) -> None:
+        try:
+            params = json.loads(text)
+        except ValueError:
+            params = {"raw": text}
+        if not isinstance(params, dict):
+            params = {"raw": params}
+        method = "socket_mode.ack" if "envelope_id" in params else "socket_mode.message"
+        with self._lock:
+            self._calls.append(Call(method, params, self._clock(), 200, {}))
+
     async def _drop_connection(self, request: Request) -> None:
         """Abort the TCP connection before any byte of the response is written.
 
@@ -630,7 +726,7 @@ class FakeSlack:
             handler = self._handlers.get(method)
             if handler is None:
                 raise SlackError("unknown_method")
-            _check_token(token)
+            _check_token(token, app_level=method in APP_TOKEN_METHODS)
             fault = self._faults[method].popleft() if self._faults.get(method) else None
             _raise_injected(fault)
             self._check_rate_limit(method, params, at)
@@ -791,12 +887,46 @@ class FakeSlack:
     def _stored_view(self, view_id: str, view: Params) -> Params:
         return {**view, "id": view_id, "team_id": TEAM_ID, "hash": f"{next(self._ids)}.fake"}
 
+    def _apps_connections_open(self, params: Params) -> Params:
+        """A one-use WebSocket URL, as Slack's; the ticket is checked when it is opened."""
+        if self._port is None:
+            raise SlackError("internal_error", status=500)
+        ticket = str(uuid.uuid4())
+        self._tickets.add(ticket)
+        return {
+            "url": f"ws://{self._host}:{self._port}{SOCKET_PATH}?ticket={ticket}&app_id={APP_ID}"
+        }
 
-def _check_token(token: str | None) -> None:
+
+def _check_token(token: str | None, *, app_level: bool = False) -> None:
+    """Bot and user tokens for the Web API methods; an app-level token (xapp-) for those
+    that take only that, which answer a bot token with `not_allowed_token_type`."""
     if not token:
         raise SlackError("not_authed")
+    if app_level:
+        if not token.startswith("xapp-"):
+            raise SlackError(
+                "not_allowed_token_type" if token.startswith("xox") else "invalid_auth"
+            )
+        return
     if not token.startswith(("xoxb-", "xoxp-")):
         raise SlackError("invalid_auth")
+
+
+def _hello(connections: int) -> Params:
+    """Slack's first message on a new socket."""
+    return {
+        "type": "hello",
+        "num_connections": connections,
+        "debug_info": {"host": "fake-slack", "approximate_connection_time": 18060},
+        "connection_info": {"app_id": APP_ID},
+    }
+
+
+async def _send_all(websocket: WebSocket, outbox: asyncio.Queue[str]) -> None:
+    """Send what the tests queue, in order, until cancelled or the socket goes."""
+    while True:
+        await websocket.send_text(await outbox.get())
 
 
 def _raise_injected(fault: _Fault | None) -> None:
