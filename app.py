@@ -253,7 +253,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("routes_file", metavar="FILE")
     check.add_argument("event_file", metavar="EVENT.json")
     manifest = commands.add_parser("manifest", help="print the Slack app manifest (YAML)")
-    where = manifest.add_mutually_exclusive_group(required=True)
+    where = manifest.add_mutually_exclusive_group()  # neither: Socket Mode, as manifest.yaml
     where.add_argument(
         "--url",
         type=_https_url,
@@ -268,7 +268,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "manifest":  # before the settings: it must print on a bare machine
-        return cmd_manifest(args.url, args.socket)
+        return cmd_manifest(args.url, args.socket or args.url is None)
     try:
         settings = get_settings()
     except ValueError as err:

@@ -38,11 +38,13 @@ class UrlHeartbeat:
 
 
 class CloudWatchHeartbeat:
-    """PutMetricData of 1 to AwsMonitoringBot/Heartbeat."""
+    """PutMetricData of 1 to AwsMonitoringBot/Heartbeat, with the bot's table as its
+    dimension: two stages in one account each keep their own dead man's switch."""
 
-    def __init__(self, client: Any, *, namespace: str = METRIC_NAMESPACE) -> None:
+    def __init__(self, client: Any, *, table: str, namespace: str = METRIC_NAMESPACE) -> None:
         self._client = client
         self._namespace = namespace
+        self._table = table
 
     def beat(self) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -50,7 +52,14 @@ class CloudWatchHeartbeat:
         try:
             self._client.put_metric_data(
                 Namespace=self._namespace,
-                MetricData=[{"MetricName": METRIC_NAME, "Value": 1.0, "Unit": "Count"}],
+                MetricData=[
+                    {
+                        "MetricName": METRIC_NAME,
+                        "Dimensions": [{"Name": "Table", "Value": self._table}],
+                        "Value": 1.0,
+                        "Unit": "Count",
+                    }
+                ],
             )
         except (ClientError, BotoCoreError) as err:
             raise UnprocessedError(f"heartbeat metric failed: {err}") from err

@@ -172,4 +172,4 @@ def part_blocks(part: ReportPart) -> tuple[Blocks, str]:
         blocks.append({"type": "section", "text": mrkdwn(text, SECTION_TEXT)})
     if not part.alerts:
         blocks.append(context_block("No alerts are listed for this source."))
-    return fit_message(blocks, f"{part.day} · {one_line(part.source)}{of}")
+    return fit_message(blocks, f"{part.day} · {escape(one_line(part.source))}{of}")

@@ -47,7 +47,10 @@ MAX_TRACKED = 20_000  # distinct alerts listed; past it, events are counted, not
 BREAKDOWN = 10  # rows of each "by" count kept on the summary
 SILENCES_SHOWN = 10
 EXPIRING_S = DAY_S
-CLAIM_S = 900  # a run that has not finished in 15 min is taken to have died
+# A run's claim is a lease, renewed by each progress write (at least one per post, and a
+# post waits at most about a minute for the budget and Slack's retries): one not renewed
+# for 2 minutes is taken to have died, in time for Lambda's own retries to go on with it.
+CLAIM_S = 120
 SEND_ATTEMPTS = 4
 RETRY_S = 5.0  # after Slack was unavailable and named no Retry-After
 
@@ -180,7 +183,11 @@ def build_report(
 
     alert_tally = _AlertTally(start=start, end=end)
     latest: dict[str, Alert] = {}
+    counted: set[str] = set()  # a store reading status by status may meet one alert twice
     for alert in _alerts_only(alerts.alerts_seen_since(start)):
+        if alert.id in counted:
+            continue
+        counted.add(alert.id)
         alert_tally.add(alert)
         known = tally.tracked.get(alert.fingerprint)
         seen = latest.get(alert.fingerprint)
@@ -188,10 +195,12 @@ def build_report(
             seen.first_seen, seen.id)):  # fmt: skip
             latest[alert.fingerprint] = alert
             known.status = alert.status
-    still_open = sum(
-        1
-        for status in (AlertStatus.OPEN, AlertStatus.ACKED)
-        for _ in _alerts_only(alerts.alerts_seen_since(0, status))
+    still_open = len(
+        {
+            a.id
+            for status in (AlertStatus.OPEN, AlertStatus.ACKED)
+            for a in _alerts_only(alerts.alerts_seen_since(0, status))
+        }
     )
     silences = alerts.list_silences(now)
     parts = _parts(day.isoformat(), tally)
@@ -333,9 +342,8 @@ class ReportSender:
     def _write(self, state: State, changes: dict[str, object]) -> State:
         """Record progress. Only the claim's holder writes, so a conflict means another
         run took over (after CLAIM_S, or with force): this one stops."""
-        written = self.alerts.put_state(
-            state.model_copy(update={"data": {**state.data, **changes}})
-        )
+        data = {**state.data, "claimed_at": int(self.clock.now()), **changes}
+        written = self.alerts.put_state(state.model_copy(update={"data": data}))
         self._latest = written
         return written
 
@@ -388,14 +396,21 @@ class ReportSender:
         that died) is looked for by the id in its metadata before it is tried again."""
         maybe_posted = state.data.get("sending") == marker
         if not maybe_posted:
+            self._pay()  # before the mark: a run that takes over finds a mark only for a
+            # post that was made at once, or not at all
             oldest = int(self.clock.now()) - 60
             state = self._write(state, {"sending": marker, "oldest": oldest})
+            paid = True
+        else:
+            paid = False
         for attempt in range(1, SEND_ATTEMPTS + 1):
             if maybe_posted:
                 found = find(int(state.data.get("oldest", 0)))
                 if found is not None:
                     return state, found, False
-            self._pay()
+            if not paid:
+                self._pay()
+            paid = False
             try:
                 return state, post(), True
             except ChatUnavailableError as err:

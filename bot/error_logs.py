@@ -50,6 +50,8 @@ Pause = Callable[[float], None]
 Rows = list[tuple[dict[str, str], list[str]]]  # each row with the groups its query named
 
 _LOG_FIELD = re.compile(r"@log(?!\w)")  # @log, not @logStream
+_LIMIT = re.compile(r"\|\s*limit\s+(\d+)", re.IGNORECASE)
+INSIGHTS_DEFAULT_LIMIT = 1000
 
 
 def last_hour(now: float) -> tuple[int, int]:
@@ -65,6 +67,12 @@ def chunks(log_groups: list[str], query: str) -> Iterator[list[str]]:
     unique = list(dict.fromkeys(g.strip() for g in log_groups if g.strip()))
     for i in range(0, len(unique), size):
         yield unique[i : i + size]
+
+
+def row_limit(query: str) -> int:
+    """The rows a query can return: its `limit`, else Insights' default of 1,000."""
+    limits = _LIMIT.findall(query)
+    return int(limits[-1]) if limits else INSIGHTS_DEFAULT_LIMIT
 
 
 def group_of(row: dict[str, str], chunk: list[str]) -> str:
@@ -161,9 +169,25 @@ class ErrorLogSweep:
     pause: Pause = time.sleep
 
     def run(self, log_groups: list[str], start: int, end: int) -> SweepResult:
-        """Sweep `log_groups` over [start, end]. Whatever was found is published even
-        when some queries failed; then RequestTimeoutError (some timed out) or
-        UnprocessedError (some failed otherwise) names the groups left out."""
+        """`sweep`, then RequestTimeoutError (some queries timed out) or UnprocessedError
+        (some failed otherwise) naming the groups left out: for the scheduler's log."""
+        result = self.sweep(log_groups, start, end)
+        if result.timed_out:
+            raise RequestTimeoutError(
+                f"Logs Insights timed out on {len(result.timed_out)} log group(s): "
+                + ", ".join(result.timed_out)
+            )
+        if result.unqueried:
+            raise UnprocessedError(
+                f"Logs Insights failed on {len(result.unqueried)} log group(s): "
+                + ", ".join(result.unqueried)
+            )
+        return result
+
+    def sweep(self, log_groups: list[str], start: int, end: int) -> SweepResult:
+        """Sweep `log_groups` over [start, end], publishing whatever was found even when
+        some queries failed; the groups left out are in the result (and logged). For a
+        Lambda, whose retry would publish the found lines a second time."""
         result = SweepResult(start=start, end=end)
         found: dict[str, list[LogEntry]] = {}
         for chunk in chunks(log_groups, self.query):
@@ -179,16 +203,6 @@ class ErrorLogSweep:
             result.failed.extend(failed)
         if result.failed:
             log.error("EventBridge refused %d finding(s): %s", len(result.failed), result.failed)
-        if result.timed_out:
-            raise RequestTimeoutError(
-                f"Logs Insights timed out on {len(result.timed_out)} log group(s): "
-                + ", ".join(result.timed_out)
-            )
-        if result.unqueried:
-            raise UnprocessedError(
-                f"Logs Insights failed on {len(result.unqueried)} log group(s): "
-                + ", ".join(result.unqueried)
-            )
         return result
 
     def _query(self, groups: list[str], start: int, end: int, result: SweepResult) -> Rows | None:
@@ -211,6 +225,12 @@ class ErrorLogSweep:
         fail, the failure is not one group's (throttling, or several bad groups) and that
         part is given up, so a failing chunk of 50 costs at most 13 queries."""
         rows = self._query(chunk, start, end, result)
+        if rows is not None and len(rows) >= row_limit(self.query) and len(chunk) > 1:
+            # The limit is the whole query's: one noisy group may have hidden the others'
+            # lines. Each half gets a limit of its own.
+            half = (len(chunk) + 1) // 2
+            left = self._chunk_rows(chunk[:half], start, end, result)
+            return left + self._chunk_rows(chunk[half:], start, end, result)
         if rows is not None:
             return rows
         rows, failing = [], chunk

@@ -32,6 +32,7 @@ ESCALATE_EVERY_S = 30
 AGENTS_EVERY_S = 60
 HEARTBEAT_EVERY_S = 60
 SWEEP_MINUTE = 5  # each hour's sweep waits a few minutes for late log lines
+REPORT_RETRY_MINUTE = 35  # hourly, a failed report is finished
 CATCH_UP_DELAY_S = 30  # after a start that missed today's report
 
 
@@ -51,13 +52,14 @@ _DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
 
 def _crontab_day(value: str) -> int:
+    """0-7 (7 is Sunday again, kept as 7 so that "0-7" spans the week) or a day's name."""
     value = value.strip().lower()
     if value[:3] in _DAYS:
         return _DAYS.index(value[:3])
     day = int(value)  # ValueError for anything else
     if not 0 <= day <= 7:
         raise ValueError(f"day of week {day} is not 0-7")
-    return day % 7
+    return day
 
 
 def _weekdays(field: str) -> str:
@@ -116,6 +118,14 @@ def _report(services: Services) -> int:
     return services.send_report().posted
 
 
+def _report_retry(services: Services) -> int:
+    """After today's report time, finish the report if a run failed (Slack down at 01:00,
+    a crash): idempotent, so a report that went out posts nothing."""
+    if not missed_report(report_trigger(services), services.clock.now()):
+        return 0
+    return _report(services)
+
+
 def _sweep(services: Services) -> int:
     result = services.sweep_logs()
     return 0 if result is None else result.published
@@ -152,6 +162,12 @@ JOBS: dict[str, Job] = {
     ),
     "heartbeat": Job(_heartbeat, _every(HEARTBEAT_EVERY_S), "", HEARTBEAT_EVERY_S),
     "report": Job(_report, report_trigger, "posted the daily report in %d messages", 6 * 3600),
+    "report-retry": Job(
+        _report_retry,
+        lambda _: CronTrigger(minute=REPORT_RETRY_MINUTE, timezone=UTC),
+        "finished the daily report in %d messages",
+        1800,
+    ),
     "sweep": Job(
         _sweep,
         lambda _: CronTrigger(minute=SWEEP_MINUTE, timezone=UTC),

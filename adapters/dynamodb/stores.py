@@ -31,6 +31,7 @@ from adapters.dynamodb.models import (
     TableItem,
     bind,
 )
+from bot import paging
 from bot.cursors import CursorCodec
 from bot.errors import (
     ConflictError,
@@ -52,7 +53,7 @@ from bot.models import (
     State,
     UpdateAgentDTO,
 )
-from bot.paging import AGENT_KEYS, EVENT_KEYS, SCAN_PAGE, Fetch, Key, paginate, select, walk
+from bot.paging import AGENT_KEYS, EVENT_KEYS, Fetch, Key, paginate, select, walk
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -520,7 +521,7 @@ class DynamoAlertStore:
         for each in list(AlertStatus) if status is None else [status]:
             with _dynamo("list alerts seen since"):
                 items = self._alerts.gsi2.query(
-                    f"ALERTS#{each.value}", self._alerts.gsi2sk >= first, page_size=SCAN_PAGE
+                    f"ALERTS#{each.value}", self._alerts.gsi2sk >= first, page_size=paging.SCAN_PAGE
                 )
                 for item in items:
                     yield Alert.model_validate_json(item.body)

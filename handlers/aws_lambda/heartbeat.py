@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from adapters.heartbeat import CloudWatchHeartbeat
+from bot.services import HEARTBEAT_KEY
 from handlers.aws_lambda.wiring import services, setup_logging
 
 setup_logging()
@@ -17,13 +18,15 @@ setup_logging()
 def metric() -> CloudWatchHeartbeat:
     import boto3
 
-    return CloudWatchHeartbeat(
-        boto3.client("cloudwatch", region_name=services().settings.aws_region)
-    )
+    settings = services().settings
+    client = boto3.client("cloudwatch", region_name=settings.aws_region)
+    return CloudWatchHeartbeat(client, table=settings.aws_dynamodb_table)
 
 
 def handler(event: Any = None, context: Any = None) -> dict[str, bool]:
+    """The metric first (the alarm that pages people depends on it alone), then the URL:
+    a third-party monitor being down must not make the AWS alarm page too."""
     svc = services()
-    pinged = svc.beat()  # reads the store first; UnprocessedError if the URL fails
+    svc.alerts.get_state(HEARTBEAT_KEY)  # the store answers, or this raises: no beat
     metric().beat()
-    return {"metric": True, "url": pinged}
+    return {"metric": True, "url": svc.beat()}  # UnprocessedError if the URL fails

@@ -20,12 +20,17 @@ def handler(event: Any = None, context: Any = None) -> dict[str, Any]:
         groups = [g.strip() for g in groups.split(",") if g.strip()]
     sweep = svc.log_sweep or (open_log_sweep(svc.settings, always=True) if groups else None)
     if sweep is None:
-        return {"groups": 0, "lines": 0, "published": 0, "failed": 0}
+        return {"groups": 0, "lines": 0, "published": 0, "failed": 0, "timed_out": 0,
+                "unqueried": 0}  # fmt: skip
     start, end = last_hour(svc.clock.now())
-    result = sweep.run(list(groups), start, end)  # RequestTimeoutError: Lambda retries
+    # Not `run`: a raise would make Lambda retry and publish the found lines again. The
+    # groups left out are logged as errors by the sweep and counted here.
+    result = sweep.sweep(list(groups), start, end)
     return {
         "groups": result.groups,
         "lines": result.lines,
         "published": result.published,
-        "failed": len(result.failed),  # refused by EventBridge, logged as errors
+        "failed": len(result.failed),  # refused by EventBridge
+        "timed_out": len(result.timed_out),
+        "unqueried": len(result.unqueried),
     }

@@ -41,7 +41,7 @@ PACKAGE_TIMEOUT_S = 240
 
 SCHEDULES = {
     "daily_report": "cron(0 1 * * ? *)",
-    "query_error_logs": "rate(1 hour)",
+    "query_error_logs": "cron(5 * * * ? *)",
     "redeliver": "rate(1 minute)",
     "escalate": "rate(1 minute)",
     "expire_silences": "rate(1 minute)",

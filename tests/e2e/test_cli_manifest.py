@@ -165,11 +165,14 @@ def test_a_bad_url_is_exit_2_saying_why(tmp_path, given, why):
     assert "argument --url" in proc.stderr and why in proc.stderr
 
 
-@pytest.mark.parametrize("args", [(), ("--socket", "--url", BASE)])
-def test_exactly_one_of_url_and_socket(tmp_path, args):
-    proc = run_manifest(tmp_path, *args)
+def test_url_and_socket_together_are_refused(tmp_path):
+    proc = run_manifest(tmp_path, "--socket", "--url", BASE)
     assert proc.returncode == 2 and proc.stdout == ""
     assert "--url" in proc.stderr and "--socket" in proc.stderr
+
+
+def test_neither_flag_means_socket_mode(tmp_path, socket_manifest):
+    assert printed(tmp_path) == socket_manifest  # DESIGN: manifest [--url URL | --socket]
 
 
 @pytest.mark.parametrize(

@@ -394,7 +394,9 @@ def test_the_lambda_sweeps_the_configured_groups(
     monkeypatch.setenv("LOG_GROUPS", "/app/api,/app/jobs")
     monkeypatch.setenv("QUERY_STRING", "fields @timestamp, @message, @log | limit 20")
     module = lambda_env()
-    assert module.handler({}, None) == {"groups": 2, "lines": 3, "published": 2, "failed": 0}
+    assert module.handler({}, None) == {
+        "groups": 2, "lines": 3, "published": 2, "failed": 0, "timed_out": 0, "unqueried": 0
+    }  # fmt: skip
     assert aws.by_group() == {"/app/api": ["INFO x", "ERROR api"], "/app/jobs": ["ERROR jobs"]}
 
 
@@ -406,6 +408,20 @@ def test_the_lambda_takes_its_groups_from_the_schedule_input(
     monkeypatch.setenv("LOG_GROUPS", "")
     module = lambda_env()
     assert module.services().log_sweep is None
-    assert module.handler({}, None) == {"groups": 0, "lines": 0, "published": 0, "failed": 0}
+    assert module.handler({}, None) == {
+        "groups": 0, "lines": 0, "published": 0, "failed": 0, "timed_out": 0, "unqueried": 0
+    }  # fmt: skip
     assert module.handler({"log_groups": "/app/jobs"}, None)["published"] == 1
     assert aws.by_group() == {"/app/jobs": ["ERROR jobs"]}
+
+
+def test_the_lambda_publishes_what_it_found_and_does_not_raise_for_a_missing_group(
+    aws: Aws, lambda_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A raise would make Lambda retry the whole sweep and publish the found lines again."""
+    aws.lines("/app/api", (5, "ERROR api"))
+    monkeypatch.setenv("LOG_GROUPS", "/app/api,/app/deleted")
+    module = lambda_env()
+    answer = module.handler({}, None)
+    assert (answer["unqueried"], answer["published"]) == (1, 1)
+    assert aws.by_group() == {"/app/api": ["ERROR api"]}

@@ -35,6 +35,7 @@ from bot.error_logs import (
     entry_size,
     group_of,
     last_hour,
+    row_limit,
 )
 from bot.errors import RequestTimeoutError, UnprocessedError
 from bot.ingest import ingest
@@ -286,18 +287,26 @@ def test_120_groups_are_queried_50_at_a_time_and_each_line_keeps_its_group() -> 
     assert [len(call) for call in bus.calls] == [10, 8]
 
 
-def test_the_default_limit_applies_to_a_whole_chunk_not_to_each_group() -> None:
-    """One query covers 50 groups, so a noisy chunk reports only its 200 newest lines
-    (the seed's 20 was raised for that)."""
+def test_a_noisy_group_does_not_hide_the_others_behind_the_querys_limit() -> None:
+    """The limit is the whole query's: a chunk that fills it is split, so that every group
+    gets a limit of its own."""
     groups = [f"/app/svc-{i:02d}" for i in range(30)]
     logs = FakeInsights()
-    for i, group in enumerate(groups):
-        logs.add(group, *[(at(11, i), f"ERROR {i:02d}") for _ in range(10)])
+    logs.add(groups[0], *[(at(11, 30), f"ERROR noisy {n}") for n in range(500)])
+    for i, group in enumerate(groups[1:], start=1):
+        logs.add(group, (at(11, i), f"ERROR {i:02d}"))
     bus = FakeBus()
     result = sweep(logs, bus).run(groups, START, END)
-    assert len(logs.calls) == 1
-    assert result.lines == 200
-    assert sorted(set(bus.lines_of())) == groups[10:]  # the newest 200
+    assert sorted(set(bus.lines_of())) == groups  # every group's errors are published
+    assert result.lines == 200 + 29  # the noisy group's newest 200, and each other line
+    assert len(logs.calls) > 1
+    assert max(len(call[0]) for call in logs.calls[1:]) < len(groups)
+
+
+def test_row_limit_reads_the_querys_limit() -> None:
+    assert row_limit(DEFAULT_QUERY) == 200
+    assert row_limit("fields @message | LIMIT 5") == 5
+    assert row_limit("fields @message") == 1000
 
 
 def test_group_of_reads_at_log_or_falls_back_on_a_one_group_chunk() -> None:

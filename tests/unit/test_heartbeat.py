@@ -81,9 +81,10 @@ def test_on_aws_a_beat_is_a_cloudwatch_metric(monkeypatch):
         monkeypatch.setenv(key, value)
     with mock_aws():
         client = boto3.client("cloudwatch", region_name="eu-west-1")
-        CloudWatchHeartbeat(client).beat()
-        metrics = client.list_metrics(Namespace=METRIC_NAMESPACE)["Metrics"]
-        assert [m["MetricName"] for m in metrics] == [METRIC_NAME]
+        CloudWatchHeartbeat(client, table="monitoring-prod").beat()
+        (metric,) = client.list_metrics(Namespace=METRIC_NAMESPACE)["Metrics"]
+        assert metric["MetricName"] == METRIC_NAME
+        assert metric["Dimensions"] == [{"Name": "Table", "Value": "monitoring-prod"}]
 
 
 def test_the_heartbeat_lambda_puts_the_metric_once_the_store_answers(tmp_path, monkeypatch):
@@ -102,3 +103,22 @@ def test_the_heartbeat_lambda_puts_the_metric_once_the_store_answers(tmp_path, m
         client = boto3.client("cloudwatch", region_name="eu-west-1")
         (metric,) = client.list_metrics(Namespace=METRIC_NAMESPACE)["Metrics"]
         assert metric["MetricName"] == METRIC_NAME
+        assert metric["Dimensions"] == [{"Name": "Table", "Value": "monitoring-local"}]
+
+
+def test_a_monitor_that_is_down_does_not_stop_the_metric(tmp_path, monkeypatch):
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_REGION": "eu-west-1",
+        "DATA_DIR": str(tmp_path),
+        "STORE": "sqlite",
+        "HEARTBEAT_URL": "http://127.0.0.1:9/",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with cold_start(), mock_aws():
+        module = lambdas.load("heartbeat")
+        with pytest.raises(UnprocessedError, match="heartbeat GET failed"):
+            module.handler({}, None)
+        client = boto3.client("cloudwatch", region_name="eu-west-1")
+        assert len(client.list_metrics(Namespace=METRIC_NAMESPACE)["Metrics"]) == 1

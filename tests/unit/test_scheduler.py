@@ -8,6 +8,7 @@ import pytest
 
 import scheduler
 from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
+from bot import daily_report
 from bot.config import Settings
 from bot.services import Services
 from tests.corpus import load
@@ -163,6 +164,8 @@ def test_a_failing_run_is_logged_not_raised(caplog):
         ("0-6/2", "sun,tue,thu,sat"),
         ("mon,wed", "mon,wed"),
         ("fri-sun", "sun,fri,sat"),
+        ("0-7", "sun,mon,tue,wed,thu,fri,sat"),
+        ("6-7", "sun,sat"),
         ("*/3", "sun,wed,sat"),
     ],
 )
@@ -174,3 +177,17 @@ def test_crontab_days_count_from_sunday(weekdays, expected):
 def test_bad_crontab_lines_are_refused(line):
     with pytest.raises(ValueError):
         scheduler.crontab_trigger(line)
+
+
+def test_a_report_that_failed_is_finished_by_the_hourly_retry_after_its_time():
+    svc = services(FakeClock(MORNING))
+    svc.pause = svc.clock.advance
+    assert scheduler.run_job("report-retry", svc) == 0  # before 01:00: not yet
+    assert svc.chat.reports == []
+    svc.clock.advance(NOON - MORNING)
+    svc.chat.fail_reports(daily_report.SEND_ATTEMPTS)  # Slack is down for the 01:00 run
+    assert scheduler.run_job("report", svc) == 0
+    assert svc.chat.reports == []
+    assert scheduler.run_job("report-retry", svc) == 1  # Slack is back
+    assert scheduler.run_job("report-retry", svc) == 0  # and it is done
+    assert len(svc.chat.reports) == 1
