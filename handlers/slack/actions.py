@@ -116,31 +116,43 @@ def register(app: App, services: Services, groups: Usergroups | None = None) -> 
                 services.chat.post_ephemeral(channel, user, note)
 
     def act(run: Callable[[str, int, str], Outcome]) -> Callable[..., None]:
-        def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
-            ack()
+        """The work of a click, as a lazy listener: it runs after the ack (on Lambda, in a
+        second invocation), so Slack hears back within 3 s however long the store and
+        chat.update take (Acknowledge all walks a whole storm)."""
+
+        def work(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
             channel = (body.get("channel") or {}).get("id", "")
             ref = parse_ref(action.get("value") or action.get("block_id") or "")
             carry_out(channel, body["user"]["id"], client, ref, run)
 
-        return listener
+        return work
+
+    def acked(ack: Ack) -> None:
+        ack()
 
     d = services.delivery
-    app.action("alert_ack")(act(lambda i, v, u: alert_actions.acknowledge(d, i, v, u)))
-    app.action("alert_unack")(act(lambda i, v, u: alert_actions.unacknowledge(d, i, v, u)))
-    app.action("alert_unsilence")(act(lambda i, v, u: alert_actions.unsilence(d, i, v, u)))
+    for action_id, run in (
+        ("alert_ack", lambda i, v, u: alert_actions.acknowledge(d, i, v, u)),
+        ("alert_unack", lambda i, v, u: alert_actions.unacknowledge(d, i, v, u)),
+        ("alert_unsilence", lambda i, v, u: alert_actions.unsilence(d, i, v, u)),
+    ):
+        app.action(action_id)(ack=acked, lazy=[act(run)])
 
-    def silence_for(choice: str) -> Callable[[str, int, str], Outcome]:
-        seconds = SILENCE_CHOICES[choice]
-        return lambda i, v, u: alert_actions.silence(d, i, v, u, seconds)
+    def choice_of(action: dict[str, Any]) -> str:
+        return (action.get("selected_option") or {}).get("value", "")
 
-    @app.action("alert_silence")
-    def silence_select(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
-        choice = (action.get("selected_option") or {}).get("value", "")
+    def silence_chosen(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        choice = choice_of(action)
         if choice in SILENCE_CHOICES:
-            act(silence_for(choice))(ack=ack, body=body, action=action, client=client)
-            return
+            seconds = SILENCE_CHOICES[choice]
+            act(lambda i, v, u: alert_actions.silence(d, i, v, u, seconds))(
+                body=body, action=action, client=client
+            )
+
+    def silence_select(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
+        """The ack; and for Custom…, the modal at once: its trigger_id lasts 3 s."""
         ack()
-        if choice == "custom":
+        if choice_of(action) == "custom":
             channel = (body.get("channel") or {}).get("id", "")
             user = body["user"]["id"]
             ref = parse_ref(action.get("block_id", ""))
@@ -157,31 +169,26 @@ def register(app: App, services: Services, groups: Usergroups | None = None) -> 
                     view=silence_modal(alert, f"{ref[0]}:{ref[1]}", channel),
                 )
 
+    app.action("alert_silence")(ack=silence_select, lazy=[silence_chosen])
+
     @app.action("alert_open_console")
     def console_link(ack: Ack) -> None:
         ack()  # a link button still sends an action; Slack warns unless it is acked
 
-    @app.view(SILENCE_MODAL)
-    def silence_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient):
-        answers = submitted(view)
-        errors = {}
-        try:
-            seconds = parse_duration(answers["duration"])
-            if seconds > MAX_SILENCE_S:
-                raise ValueError("a silence lasts 30 days at most")
-        except ValueError as err:
-            errors["duration"] = str(err)
-        if not answers["reason"].strip():
-            errors["reason"] = "Say why, so that others know when it may be lifted."
-        scope = answers["scope"] or "alert"
-        if scope not in SCOPE_WORDS:
-            errors["scope"] = "Pick one of the choices."
+    def silence_checked(ack: Ack, view: dict[str, Any]) -> None:
+        """The modal's answers are checked before the ack, which shows what is wrong."""
+        _, errors = validated(view)
         if errors:
             ack(response_action="errors", errors=errors)
-            return
-        ack()
+        else:
+            ack()
+
+    def silence_submitted(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        silence, errors = validated(view)
+        if errors or silence is None:
+            return  # told in the modal by the ack
+        seconds, reason, scope = silence
         meta = json.loads(view.get("private_metadata") or "{}")
-        reason = answers["reason"].strip()
         carry_out(
             meta.get("channel", ""),
             body["user"]["id"],
@@ -189,3 +196,25 @@ def register(app: App, services: Services, groups: Usergroups | None = None) -> 
             parse_ref(meta.get("ref", "")),
             lambda i, v, u: alert_actions.silence(d, i, v, u, seconds, reason, scope),
         )
+
+    app.view(SILENCE_MODAL)(ack=silence_checked, lazy=[silence_submitted])
+
+
+def validated(view: dict[str, Any]) -> tuple[tuple[int, str, str] | None, dict[str, str]]:
+    """The silence modal's (seconds, reason, scope), or the errors to show per field."""
+    answers = submitted(view)
+    errors = {}
+    seconds = 0
+    try:
+        seconds = parse_duration(answers["duration"])
+        if seconds > MAX_SILENCE_S:
+            raise ValueError("a silence lasts 30 days at most")
+    except ValueError as err:
+        errors["duration"] = str(err)
+    reason = answers["reason"].strip()
+    if not reason:
+        errors["reason"] = "Say why, so that others know when it may be lifted."
+    scope = answers["scope"] or "alert"
+    if scope not in SCOPE_WORDS:
+        errors["scope"] = "Pick one of the choices."
+    return (None if errors else (seconds, reason, scope)), errors

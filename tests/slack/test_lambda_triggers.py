@@ -103,18 +103,7 @@ def http_v2(method: str, path: str, body: str = "", headers: dict[str, str] | No
     }
 
 
-def signed_command(fake_slack: FakeSlack, text: str) -> dict[str, Any]:
-    body = urlencode(
-        {
-            "command": "/events",
-            "text": text,
-            "user_id": "U1",
-            "channel_id": CHANNEL,
-            "team_id": "T0FAKETEAM",
-            "response_url": fake_slack.response_url("lambda"),
-            "trigger_id": "t1",
-        }
-    )
+def signed_post(body: str) -> dict[str, Any]:
     stamp = str(int(time.time()))
     digest = hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
     return http_v2(
@@ -127,6 +116,21 @@ def signed_command(fake_slack: FakeSlack, text: str) -> dict[str, Any]:
             "x-slack-signature": f"v0={digest}",
         },
     )
+
+
+def signed_command(fake_slack: FakeSlack, text: str) -> dict[str, Any]:
+    body = urlencode(
+        {
+            "command": "/events",
+            "text": text,
+            "user_id": "U1",
+            "channel_id": CHANNEL,
+            "team_id": "T0FAKETEAM",
+            "response_url": fake_slack.response_url("lambda"),
+            "trigger_id": "t1",
+        }
+    )
+    return signed_post(body)
 
 
 class InProcessInvoker:
@@ -265,6 +269,33 @@ def test_the_slack_function_answers_a_signed_slash_command_and_runs_its_lazy_lis
     forged = signed_command(fake_slack, "help")
     forged["headers"]["x-slack-signature"] = "v0=" + "0" * 64
     assert module.handler(forged, Context())["statusCode"] == 401
+
+
+def test_an_acknowledge_click_on_the_slack_function_acks_then_does_the_work_lazily(aws, fake_slack):
+    lambdas.load("ingest").handler(
+        load("cloudwatch_alarm_state_change_single_metric.json"), Context()
+    )
+    module = lambdas.load("slack")
+    (alert,) = [a for a in module.services().alerts.list_alerts() if a.kind == "alert"]
+    invoker = InProcessInvoker(module.handler)
+    module.use_invoker(invoker)
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0FAKETEAM"},
+        "user": {"id": "U0ALICE", "team_id": "T0FAKETEAM"},
+        "api_app_id": "A0APP",
+        "channel": {"id": CHANNEL},
+        "trigger_id": "t-1",
+        "container": {"type": "message", "channel_id": CHANNEL},
+        "actions": [{"action_id": "alert_ack", "type": "button", "block_id": "b",
+                     "value": f"{alert.id}:{alert.state_version}", "action_ts": "1"}],
+    }  # fmt: skip
+    answer = module.handler(signed_post(urlencode({"payload": json.dumps(payload)})), Context())
+    assert answer["statusCode"] == 200
+    assert len(invoker.invocations) == 1  # the work ran as a lazy listener
+    acked = module.services().alerts.get_alert(alert.id)
+    assert acked.status.value == "acked" and acked.acked_by == "U0ALICE"
+    assert fake_slack.calls("chat.update")
 
 
 def test_the_api_function_serves_the_rest_routes(aws):
