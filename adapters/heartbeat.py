@@ -29,7 +29,8 @@ class UrlHeartbeat:
     def beat(self) -> None:
         request = urllib.request.Request(self._url, headers={"User-Agent": "aws-monitoring-bot"})
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as answer:
+            # __init__ allows only http(s) URLs, which is what bandit B310 asks.
+            with urllib.request.urlopen(request, timeout=self._timeout) as answer:  # nosec B310
                 status = answer.status
         except (urllib.error.URLError, OSError) as err:
             raise UnprocessedError(f"heartbeat GET failed: {err}") from err
