@@ -4,6 +4,7 @@ python app.py serve                      HTTP service (POST /ingest, /healthz)
 python app.py ingest FILE... [--json]    the same use case as POST /ingest, from files
 python app.py report [--date D] [--force] the daily report, now
 python app.py manifest --url URL | --socket  the Slack app manifest, as YAML
+python app.py replay-dlq [--queue-url URL] [--max N] [--dry-run]  the ingest dead letters, again
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.config import Settings, get_settings
@@ -199,6 +200,50 @@ def cmd_report(settings: Settings, day_text: str | None, force: bool) -> int:
     return 0
 
 
+def cmd_replay_dlq(
+    settings: Settings, queue_url: str | None, limit: int, visibility: int, dry_run: bool
+) -> int:
+    """Replay the ingest dead-letter queue: one line per message and a summary. Exit 0
+    when every message was stored or already was, 1 when any is left in the queue (or the
+    store failed: run it again), 2 with no queue URL."""
+    import boto3
+
+    from adapters.sqs import DeadLetters
+    from bot.replay import Outcome, replay
+
+    queue_url = queue_url or settings.ingest_dlq_url
+    if not queue_url:
+        print("replay-dlq: no queue: set INGEST_DLQ_URL or pass --queue-url", file=sys.stderr)
+        return 2
+    services = build_services(settings)
+    client = boto3.client("sqs", region_name=settings.aws_region)
+    queue = DeadLetters(client, queue_url, visibility=visibility)
+
+    def show(outcome: Outcome) -> None:
+        ids = f" {', '.join(outcome.ids)}" if outcome.ids else ""
+        kind = f" ({outcome.kind})" if outcome.kind else ""
+        reason = f": {outcome.reason}" if outcome.reason else ""
+        print(f"{outcome.message_id}: {outcome.status}{ids}{kind}{reason}", flush=True)
+
+    report = replay(queue, services, limit=limit, dry_run=dry_run, on_outcome=show)
+    total = len(report.outcomes)
+    messages = f"{total} message{'' if total == 1 else 's'}"
+    if dry_run:
+        print(
+            f"dry run: {messages}: {report.count('valid')} valid, "
+            f"{report.count('rejected')} rejected; nothing was ingested or deleted"
+        )
+    else:
+        print(
+            f"replayed {messages}: {report.count('stored')} stored, "
+            f"{report.count('duplicate')} duplicate, {report.count('rejected')} rejected; "
+            f"{report.left} left in the queue"
+        )
+    if report.stopped:
+        print(f"replay-dlq stopped: {report.stopped}; run it again", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
 def cmd_init_db(settings: Settings) -> int:
     """Create the table serverless.yml defines, from the one schema in the adapter."""
     from adapters.dynamodb.schema import TableSetupError, create_table
@@ -236,6 +281,21 @@ def _https_url(text: str) -> str:
     return text
 
 
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """argparse's check of a count: out of range is a usage error (exit 2) that says why."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from err
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}")
+        return value
+
+    return parse
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="app.py", description="AWS monitoring chat-ops bot")
     commands = root.add_subparsers(dest="command", required=True)
@@ -252,6 +312,25 @@ def parser() -> argparse.ArgumentParser:
     check = checks.add_parser("check", help="show where an event would go under a routes file")
     check.add_argument("routes_file", metavar="FILE")
     check.add_argument("event_file", metavar="EVENT.json")
+    dlq = commands.add_parser("replay-dlq", help="replay the ingest dead-letter queue")
+    dlq.add_argument("--queue-url", metavar="URL", help="the queue (default: INGEST_DLQ_URL)")
+    dlq.add_argument(
+        "--max",
+        type=_bounded_int(1, 100_000),
+        default=1000,
+        metavar="N",
+        help="replay at most N messages (default: 1000)",
+    )
+    dlq.add_argument(
+        "--visibility",
+        type=_bounded_int(1, 43_200),  # SQS's own bounds: up to 12 hours
+        default=60,
+        metavar="S",
+        help="seconds each received message stays hidden while it is replayed (default: 60)",
+    )
+    dlq.add_argument(
+        "--dry-run", action="store_true", help="unwrap and check only; store and delete nothing"
+    )
     manifest = commands.add_parser("manifest", help="print the Slack app manifest (YAML)")
     where = manifest.add_mutually_exclusive_group()  # neither: Socket Mode, as manifest.yaml
     where.add_argument(
@@ -282,6 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_report(settings, args.date, args.force)
         if args.command == "init-db":
             return cmd_init_db(settings)
+        if args.command == "replay-dlq":
+            return cmd_replay_dlq(settings, args.queue_url, args.max, args.visibility, args.dry_run)
         if args.command == "routes":
             return cmd_routes_check(settings, args.routes_file, args.event_file)
         return cmd_ingest(settings, args.files, args.json)

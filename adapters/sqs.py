@@ -1,4 +1,6 @@
-"""The SQS FIFO send queue: nudges that a channel has Slack work due, one message group per
+"""SQS: the FIFO send queue's nudges, and the ingest dead-letter queue read for replay.
+
+The send queue: nudges that a channel has Slack work due, one message group per
 channel, so that the notify function does each channel's work in order and promptly.
 
 The store stays the outbox (what to send lives on the alert records, claimed by
@@ -10,9 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+
+from bot.errors import InternalServerError
+from bot.replay import DeadLetter
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +45,63 @@ class SqsNudges:
             log.warning("could not nudge the send queue for %s: %s", channel, err)
             return False
         return True
+
+
+class DeadLetters:
+    """The ingest dead-letter queue, read for replay (bot.replay's DeadLetterQueue).
+
+    Messages are received in batches of up to 10 (SQS's most), each batch hidden for
+    `visibility` seconds while it is replayed, and deleted one by one once stored. A
+    message kept (rejected) reappears after its visibility timeout; within one call it
+    is yielded once, and a batch of nothing new ends the call.
+    """
+
+    BATCH = 10
+
+    def __init__(
+        self, client: Any, queue_url: str, *, visibility: int = 60, wait_seconds: int = 1
+    ) -> None:
+        self._client = client
+        self._queue_url = queue_url
+        self._visibility = visibility
+        self._wait_seconds = wait_seconds  # long polling: asks every SQS host, not a sample
+
+    def receive(self, limit: int) -> Iterator[DeadLetter]:
+        seen: set[str] = set()
+        while len(seen) < limit:
+            try:
+                answer = self._client.receive_message(
+                    QueueUrl=self._queue_url,
+                    MaxNumberOfMessages=min(self.BATCH, limit - len(seen)),
+                    VisibilityTimeout=self._visibility,
+                    WaitTimeSeconds=self._wait_seconds,
+                    MessageAttributeNames=["All"],
+                )
+            except (ClientError, BotoCoreError) as err:
+                raise InternalServerError(f"SQS ReceiveMessage failed: {err}") from err
+            fresh = [m for m in answer.get("Messages", []) if m["MessageId"] not in seen]
+            if not fresh:
+                return
+            for message in fresh:
+                seen.add(message["MessageId"])
+                yield DeadLetter(
+                    message_id=message["MessageId"],
+                    body=message.get("Body", ""),
+                    attributes=_string_attributes(message.get("MessageAttributes", {})),
+                    receipt=message["ReceiptHandle"],
+                )
+
+    def delete(self, letter: DeadLetter) -> None:
+        try:
+            self._client.delete_message(QueueUrl=self._queue_url, ReceiptHandle=letter.receipt)
+        except (ClientError, BotoCoreError) as err:
+            raise InternalServerError(f"SQS DeleteMessage failed: {err}") from err
+
+
+def _string_attributes(attributes: dict[str, Any]) -> dict[str, str]:
+    """Message attributes by name: their string values (EventBridge sends only strings)."""
+    return {
+        name: str(value.get("StringValue", ""))
+        for name, value in attributes.items()
+        if isinstance(value, dict)
+    }

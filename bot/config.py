@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     event_bus_name: str = Field(default="default", description="Bus for log findings")
     log_groups: CommaList = Field(default_factory=list, description="Log groups to sweep")
     send_queue_url: str | None = Field(default=None, description="SQS FIFO send queue")
+    ingest_dlq_url: str | None = Field(default=None, description="Ingest dead-letter queue (AWS)")
     query_string: str = Field(default=DEFAULT_QUERY, description="Logs Insights sweep query")
     log_query_timeout: Duration = Field(default=15, description="Sweep query timeout")
 
