@@ -42,6 +42,9 @@ class ConsoleChat:
         self._posted: dict[tuple[str, str], MessageRef] = {}
         self._lock = threading.Lock()
 
+    def check_auth(self) -> None:
+        """Nothing to check: the console needs no token."""
+
     def _print(self, text: str) -> None:
         out = self._out or sys.stderr  # stdout stays clean for `ingest --json`
         with self._lock:

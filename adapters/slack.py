@@ -31,6 +31,7 @@ from bot.ports import Clock, SystemClock
 log = logging.getLogger(__name__)
 
 METADATA_EVENT_TYPE = "aws_monitoring_alert"
+PROBE_TIMEOUT_S = 5  # auth.test for /healthz: load balancers wait a few seconds at most
 HISTORY_PAGES = 5  # pages of 200 messages searched for a post of unknown outcome
 # Slack's errors that say "not now" rather than "never".
 _TRANSIENT = frozenset(
@@ -65,7 +66,16 @@ class SlackChat:
                 ConnectionErrorRetryHandler(max_retry_count=max_retries),
             ],
         )
+        # /healthz asks through its own client: no retries and a short timeout, so that a
+        # load balancer's probe gets an answer before it gives up, not after retries.
+        self._probe_client = WebClient(
+            token=token, base_url=base_url, timeout=min(timeout, PROBE_TIMEOUT_S), retry_handlers=[]
+        )
         self._view = MessageView(templates_dir, clock or SystemClock())
+
+    def check_auth(self) -> None:
+        """auth.test: a revoked or wrong token is ChatRejectedError (`invalid_auth`…)."""
+        _call(self._probe_client.auth_test)
 
     def post_alert(
         self,

@@ -454,6 +454,9 @@ class RenderingChat:
         content = self._view.report_part_message(part)
         return self._post(ref.channel, content, message_id, ref.ts)
 
+    def check_auth(self) -> None:
+        """No token to check: this chat only renders."""
+
     def find_alert_message(
         self, channel: str, message_id: str, oldest: int, thread_ts: str | None = None
     ) -> MessageRef | None:

@@ -174,6 +174,11 @@ class Chat(Protocol):
     ChatUnavailableError (try again later) or ChatRejectedError (never will work).
     """
 
+    def check_auth(self) -> None:
+        """Raise a ChatError when the token does not work (Slack's auth.test), so that
+        /healthz tells a revoked or mistyped token from a healthy bot."""
+        ...
+
     def post_alert(
         self,
         channel: str,

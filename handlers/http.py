@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.config import DEFAULT_CURSOR_SECRET
 from bot.envelopes import MAX_EVENT_BYTES
 from bot.errors import MonitoringException, ValidationError
+from bot.health import AuthCache, check_health
 from bot.services import Services
 from handlers.rest import ApiError, agents_router, api_error_response, events_router
 
@@ -116,9 +117,18 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
         # Bolt's dispatch blocks (it verifies, acks and hands listeners to a thread pool).
         return to_starlette_response(await run_in_threadpool(slack.dispatch, bolt_request))
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    auth_cache = AuthCache()  # one per process: Slack's auth.test at most once a minute
+
+    @app.get("/healthz", response_model=None)
+    def healthz() -> JSONResponse:
+        """Open to load balancers (no token; nothing secret in it): 200 when alerts can
+        flow ("ok", or "degraded" when they run late), 503 with what is wrong when not."""
+        health = check_health(services, services.clock.now(), auth_cache)
+        return JSONResponse(
+            health.model_dump(mode="json"),
+            status_code=health.http_status,
+            headers={"Cache-Control": "no-store"},
+        )
 
     @app.post("/ingest", status_code=202)
     async def ingest_route(request: Request) -> JSONResponse:

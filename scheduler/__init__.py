@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.alerting import flush, refresh_silences
 from bot.escalation import escalate
+from bot.health import backlog_line, measure_backlog
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,11 @@ def _sweep(services: Services) -> int:
 
 
 def _heartbeat(services: Services) -> int:
+    """Once a minute: the dead man's switch, and a warning when Slack work is piling up
+    (the backlog /healthz shows), so that the log says so at 3 a.m."""
+    backlog = backlog_line(measure_backlog(services.alerts, services.clock.now()))
+    if backlog:
+        log.warning("%s", backlog)
     return int(services.beat())
 
 

@@ -22,6 +22,7 @@ class FakeChat:
     `fail_next(n, applied=False)` makes the next n posts raise ChatUnavailableError;
     with `applied`, the message is kept first, as when Slack took it but the answer
     was lost. `fail_updates` and `fail_texts` do the same for edits and replies.
+    `fail_auth(err)` makes every check_auth raise `err` until `fail_auth(None)`.
     """
 
     def __init__(self) -> None:
@@ -41,6 +42,17 @@ class FakeChat:
         self._update_failures = 0
         self._text_failures = 0
         self._ts = 0
+        self.auth_checks = 0
+        self._auth_error: Exception | None = None
+
+    def check_auth(self) -> None:
+        self.auth_checks += 1
+        if self._auth_error is not None:
+            raise self._auth_error
+
+    def fail_auth(self, error: Exception | None) -> None:
+        """check_auth raises `error` from now on (a ChatError, as Slack's would); None heals."""
+        self._auth_error = error
 
     def fail_next(self, times: int = 1, *, applied: bool = False) -> None:
         self._failures.extend([applied] * times)

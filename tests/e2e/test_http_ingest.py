@@ -11,7 +11,12 @@ from tests.corpus import load
 
 def test_healthz(service_factory, client_for):
     client = client_for(service_factory())
-    assert client.get("/healthz").json() == {"status": "ok"}
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    health = answer.json()
+    assert health["status"] == "ok"
+    assert health["checks"]["slack"]["status"] == "console"  # no SLACK_BOT_TOKEN
+    assert health["backlog"] == 0
 
 
 def test_one_event_is_accepted_then_a_duplicate(service_factory, client_for):

@@ -191,3 +191,18 @@ def test_a_report_that_failed_is_finished_by_the_hourly_retry_after_its_time():
     assert scheduler.run_job("report-retry", svc) == 1  # Slack is back
     assert scheduler.run_job("report-retry", svc) == 0  # and it is done
     assert len(svc.chat.reports) == 1
+
+
+def test_the_heartbeat_job_warns_when_slack_work_is_late(caplog):
+    svc = services()
+    scheduler.run_job("heartbeat", svc)
+    assert "notification backlog" not in caplog.text  # nothing due: nothing said
+    svc.chat.fail_next(10)  # Slack takes nothing: the alerts' posts stay due
+    for n in range(3):
+        event = load("cloudwatch_alarm_state_change_single_metric.json")
+        event["id"] = f"late-{n}"
+        event["detail"]["alarmName"] = f"alarm-{n}"
+        svc.ingest(event)
+    svc.clock.advance(3600)  # and the flush job has not run for an hour
+    scheduler.run_job("heartbeat", svc)
+    assert "notification backlog: 3 due, the oldest waiting" in caplog.text

@@ -1,0 +1,249 @@
+"""The service's health, as /healthz reports it: can it read its stores, does its Slack
+token work, and is Slack work piling up.
+
+A failing store or Slack token is "failing" (503): no alert can reach anyone, so a load
+balancer should look elsewhere and someone should be paged. A late backlog is only
+"degraded" (200): alerts are late, not lost, and pulling the instance would not deliver
+them any sooner.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.config import Settings
+from bot.errors import MonitoringException
+from bot.models import ListEventsDTO, Model
+from bot.ports import AlertStore, Chat
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+AUTH_TTL_S = 60.0  # Slack rate-limits auth.test; a load balancer may ask every few seconds
+BACKLOG_CAP = 1000  # records counted at most: a bounded read even in a storm
+BACKLOG_LATE_S = 300  # due work older than this makes the bot "degraded"
+BACKLOG_WARN = 100  # due records worth a warning even when none is late yet
+HEALTH_STATE_KEY = "health"  # read, never written: a key lookup proves the alert store
+EVENT_WINDOW_S = 86_400  # the event read spans a day: one or two buckets, not the table
+DETAIL_MAX = 300
+MIN_SECRET_LEN = 4  # shorter "secrets" would blank out ordinary words
+# Slack tokens look like this wherever they come from: hide them even if unconfigured.
+_SLACK_TOKEN = re.compile(r"\bx(?:ox[a-z]|app)-[A-Za-z0-9-]+")
+
+CheckStatus = Literal["ok", "console", "late", "failing"]
+
+
+class Check(Model):
+    """One dependency's verdict; `detail` says what is wrong in plain words."""
+
+    status: CheckStatus
+    detail: str | None = None
+    ms: float | None = None  # how long the probe took
+    checked_s_ago: int | None = None  # for a cached result (Slack auth)
+
+
+class Health(Model):
+    """The /healthz body."""
+
+    status: Literal["ok", "degraded", "failing"]
+    checks: dict[str, Check]
+    backlog: int | None  # pending notifications due now; None when the store is unreadable
+    backlog_capped: bool = False  # True: at least `backlog` (BACKLOG_CAP), maybe more
+    backlog_oldest_s: int | None = None  # how long the oldest due one has waited
+
+    @property
+    def http_status(self) -> int:
+        return 503 if self.status == "failing" else 200
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Slack work due now and not done: what the flush job has yet to catch up on."""
+
+    count: int
+    capped: bool
+    oldest_s: int | None
+
+    @property
+    def late(self) -> bool:
+        return self.oldest_s is not None and self.oldest_s > BACKLOG_LATE_S
+
+    @property
+    def shown(self) -> str:
+        """The count as people read it: "1000+" when capped."""
+        return f"{self.count}+" if self.capped else str(self.count)
+
+
+def measure_backlog(alerts: AlertStore, now: float) -> Backlog:
+    """The pending records due at `now`, counted up to BACKLOG_CAP, and the age of the
+    oldest (they come soonest due first). A record backing off after a failure is not
+    due yet, so this measures how far behind the flush job is."""
+    due = alerts.list_pending(int(now), limit=BACKLOG_CAP)
+    if not due:
+        return Backlog(count=0, capped=False, oldest_s=None)
+    first = due[0]
+    since = first.next_attempt_at or first.last_seen
+    return Backlog(
+        count=len(due), capped=len(due) >= BACKLOG_CAP, oldest_s=max(0, int(now) - since)
+    )
+
+
+def backlog_line(health: Health | Backlog) -> str | None:
+    """A WARNING-worthy line when the backlog is big or late, else None: for the flush
+    job's log, which is what someone reads at 3 a.m."""
+    backlog = health if isinstance(health, Backlog) else _backlog_of(health)
+    if backlog is None or not (backlog.late or backlog.count >= BACKLOG_WARN):
+        return None
+    return (
+        f"notification backlog: {backlog.shown} due, the oldest waiting {backlog.oldest_s} s"
+        " (Slack refusing, rate-limiting, or the flush job not running)"
+    )
+
+
+class AuthCache:
+    """The last Slack auth check and when it was made, reused for AUTH_TTL_S.
+
+    Held by the app (one per process); the time comes from the caller's clock. A failure
+    is kept as long as a success: a token does not heal in seconds, and a probe that
+    hammered auth.test would get rate-limited on top.
+    """
+
+    def __init__(self, ttl_s: float = AUTH_TTL_S) -> None:
+        self._ttl_s = ttl_s
+        self._lock = threading.Lock()  # concurrent probes share one auth.test
+        self._last: tuple[float, Check] | None = None
+
+    def check(self, chat: Chat, now: float, secrets: Iterable[str] = ()) -> Check:
+        with self._lock:
+            if self._last is not None:
+                at, check = self._last
+                if 0 <= now - at < self._ttl_s:  # a clock that went back asks again
+                    return check.model_copy(update={"checked_s_ago": int(now - at)})
+            check = _probe(chat.check_auth, list(secrets))
+            self._last = (now, check)
+            return check
+
+
+def check_health(services: Services, now: float, auth: AuthCache) -> Health:
+    """Probe the stores, Slack auth (through `auth`, at most once a TTL) and the backlog.
+
+    Never raises: whatever a probe raises becomes that check's plain-words detail, with
+    the configured secrets and anything shaped like a Slack token masked.
+    """
+    secrets = _secrets(services.settings)
+    window = ListEventsDTO(limit=1, start_date=max(0, int(now) - EVENT_WINDOW_S), end_date=int(now))
+    checks = {
+        "alert_store": _probe(lambda: services.alerts.get_state(HEALTH_STATE_KEY), secrets),
+        "event_store": _probe(lambda: services.events.list(window, int(now)), secrets),
+        "slack": (
+            auth.check(services.chat, now, secrets)
+            if services.settings.slack_bot_token
+            else Check(status="console", detail="no SLACK_BOT_TOKEN: alerts print to the console")
+        ),
+    }
+    backlog: Backlog | None = None
+    if checks["alert_store"].status != "ok":
+        checks["backlog"] = Check(status="failing", detail="unknown: the alert store is failing")
+    else:
+        started = time.perf_counter()
+        try:
+            backlog = measure_backlog(services.alerts, now)
+        except Exception as err:  # a health check reports; it never fails the request
+            checks["backlog"] = Check(status="failing", detail=_plain(err, secrets))
+        else:
+            checks["backlog"] = Check(
+                status="late" if backlog.late else "ok",
+                detail=f"{backlog.shown} due"
+                + (f", the oldest waiting {backlog.oldest_s} s" if backlog.count else ""),
+                ms=_ms_since(started),
+            )
+    health = Health(
+        status=_overall(checks),
+        checks=checks,
+        backlog=None if backlog is None else backlog.count,
+        backlog_capped=backlog is not None and backlog.capped,
+        backlog_oldest_s=None if backlog is None else backlog.oldest_s,
+    )
+    _log(health)
+    return health
+
+
+def _overall(checks: dict[str, Check]) -> Literal["ok", "degraded", "failing"]:
+    statuses = {check.status for check in checks.values()}
+    if "failing" in statuses:
+        return "failing"
+    return "degraded" if "late" in statuses else "ok"
+
+
+def _log(health: Health) -> None:
+    failing = [f"{name}: {c.detail}" for name, c in health.checks.items() if c.status == "failing"]
+    if failing:
+        log.warning("health failing: %s", "; ".join(failing))
+    line = backlog_line(health)
+    if line:
+        log.warning(line)
+
+
+def _backlog_of(health: Health) -> Backlog | None:
+    if health.backlog is None:
+        return None
+    return Backlog(health.backlog, health.backlog_capped, health.backlog_oldest_s)
+
+
+def _probe(call: Callable[[], object], secrets: list[str]) -> Check:
+    """Run one probe, timed; its exception, if any, as a failing check."""
+    started = time.perf_counter()
+    try:
+        call()
+    except Exception as err:  # a health check reports; it never fails the request
+        return Check(status="failing", detail=_plain(err, secrets), ms=_ms_since(started))
+    return Check(status="ok", ms=_ms_since(started))
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = (
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.ingest_token,
+        settings.api_token,
+        settings.cursor_secret,
+    )
+    return [v for v in values if v and len(v) >= MIN_SECRET_LEN]
+
+
+def _plain(err: Exception, secrets: Iterable[str]) -> str:
+    """An exception as one short line: its message (our errors say what failed), else
+    its type too; never a secret."""
+    message = str(err)
+    for secret in secrets:
+        message = message.replace(secret, "***")
+    message = " ".join(_SLACK_TOKEN.sub("***", message).split())
+    if not isinstance(err, MonitoringException) or not message:
+        message = f"{type(err).__name__}: {message}" if message else type(err).__name__
+    return message[:DETAIL_MAX]
+
+
+__all__ = [
+    "AUTH_TTL_S",
+    "BACKLOG_CAP",
+    "BACKLOG_LATE_S",
+    "BACKLOG_WARN",
+    "AuthCache",
+    "Backlog",
+    "Check",
+    "Health",
+    "backlog_line",
+    "check_health",
+    "measure_backlog",
+]
