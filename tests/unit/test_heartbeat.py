@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import boto3
 import pytest
@@ -87,7 +87,9 @@ def test_on_aws_a_beat_is_a_cloudwatch_metric(monkeypatch):
         assert metric["Dimensions"] == [{"Name": "Table", "Value": "monitoring-prod"}]
 
 
-def test_the_heartbeat_lambda_puts_the_metric_once_the_store_answers(tmp_path, monkeypatch):
+@pytest.fixture
+def heartbeat_lambda(tmp_path, monkeypatch) -> Iterator[Any]:
+    """The heartbeat function on a cold start, with CloudWatch on moto."""
     for key, value in {
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
@@ -98,27 +100,23 @@ def test_the_heartbeat_lambda_puts_the_metric_once_the_store_answers(tmp_path, m
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("HEARTBEAT_URL", raising=False)
     with cold_start(), mock_aws():
-        module = lambdas.load("heartbeat")
-        assert module.handler({}, None) == {"metric": True, "url": False}
-        client = boto3.client("cloudwatch", region_name="eu-west-1")
-        (metric,) = client.list_metrics(Namespace=METRIC_NAMESPACE)["Metrics"]
-        assert metric["MetricName"] == METRIC_NAME
-        assert metric["Dimensions"] == [{"Name": "Table", "Value": "monitoring-local"}]
+        yield lambda: lambdas.load("heartbeat")
 
 
-def test_a_monitor_that_is_down_does_not_stop_the_metric(tmp_path, monkeypatch):
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "eu-west-1",
-        "DATA_DIR": str(tmp_path),
-        "STORE": "sqlite",
-        "HEARTBEAT_URL": "http://127.0.0.1:9/",
-    }.items():
-        monkeypatch.setenv(key, value)
-    with cold_start(), mock_aws():
-        module = lambdas.load("heartbeat")
-        with pytest.raises(UnprocessedError, match="heartbeat GET failed"):
-            module.handler({}, None)
-        client = boto3.client("cloudwatch", region_name="eu-west-1")
-        assert len(client.list_metrics(Namespace=METRIC_NAMESPACE)["Metrics"]) == 1
+def metrics() -> list[dict[str, Any]]:
+    client = boto3.client("cloudwatch", region_name="eu-west-1")
+    return client.list_metrics(Namespace=METRIC_NAMESPACE)["Metrics"]
+
+
+def test_the_heartbeat_lambda_puts_the_metric_once_the_store_answers(heartbeat_lambda):
+    assert heartbeat_lambda().handler({}, None) == {"metric": True, "url": False}
+    (metric,) = metrics()
+    assert metric["MetricName"] == METRIC_NAME
+    assert metric["Dimensions"] == [{"Name": "Table", "Value": "monitoring-local"}]
+
+
+def test_a_monitor_that_is_down_does_not_stop_the_metric(heartbeat_lambda, monkeypatch):
+    monkeypatch.setenv("HEARTBEAT_URL", "http://127.0.0.1:9/")
+    with pytest.raises(UnprocessedError, match="heartbeat GET failed"):
+        heartbeat_lambda().handler({}, None)
+    assert len(metrics()) == 1
