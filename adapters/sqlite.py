@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
-from bot import paging
 from bot.cursors import CursorCodec
 from bot.models import (
     Agent,
@@ -393,23 +392,21 @@ class SqliteAlertStore:
         return [Alert.model_validate_json(body) for (body,) in rows]
 
     def alerts_seen_since(self, since: int, status: AlertStatus | None = None) -> Iterator[Alert]:
-        """Keyset pages on (last_seen, id): no read holds the database for the whole walk."""
+        """Keyset pages on (last_seen, id), through the one `walk`: no read holds the
+        database for the whole walk."""
         where, args = "last_seen >= ?", [since]
         if status is not None:
             where, args = f"{where} AND status = ?", [since, status.value]
-        after: tuple[int, str] | None = None
-        page = paging.SCAN_PAGE
-        while True:
-            keyset = "" if after is None else " AND (last_seen, id) > (?, ?)"
+
+        def fetch(after: Key | None, order: Direction, limit: int) -> list[Alert]:
+            keyset = "" if after is None else " AND (last_seen, id) > (?, ?)"  # order: asc
             rows = self._db.execute(
                 f"SELECT body FROM alerts WHERE {where}{keyset} ORDER BY last_seen, id LIMIT ?",
-                [*args, *(after or ()), page],
-            ).fetchall()
-            alerts = [Alert.model_validate_json(body) for (body,) in rows]
-            yield from alerts
-            if len(alerts) < page:
-                return
-            after = (alerts[-1].last_seen, alerts[-1].id)
+                [*args, *(after or ()), limit],
+            )
+            return [Alert.model_validate_json(body) for (body,) in rows]
+
+        return walk(fetch, lambda a: (a.last_seen, a.id))
 
     def list_pending(self, now: int, limit: int = 100) -> list[Alert]:
         rows = self._db.execute(

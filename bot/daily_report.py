@@ -395,22 +395,16 @@ class ReportSender:
         """Post one message at most once. A post whose answer was lost (here, or in a run
         that died) is looked for by the id in its metadata before it is tried again."""
         maybe_posted = state.data.get("sending") == marker
-        if not maybe_posted:
-            self._pay()  # before the mark: a run that takes over finds a mark only for a
-            # post that was made at once, or not at all
-            oldest = int(self.clock.now()) - 60
-            state = self._write(state, {"sending": marker, "oldest": oldest})
-            paid = True
-        else:
-            paid = False
         for attempt in range(1, SEND_ATTEMPTS + 1):
             if maybe_posted:
                 found = find(int(state.data.get("oldest", 0)))
                 if found is not None:
                     return state, found, False
-            if not paid:
-                self._pay()
-            paid = False
+            self._pay()
+            if state.data.get("sending") != marker:  # marked only once paid for: a run that
+                # takes over finds a mark only for a post that was made at once, or not at all
+                oldest = int(self.clock.now()) - 60
+                state = self._write(state, {"sending": marker, "oldest": oldest})
             try:
                 return state, post(), True
             except ChatUnavailableError as err:

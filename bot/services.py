@@ -97,10 +97,14 @@ class Services:
         )
         return sender.send(day or previous_day(self.clock.now()), force=force)
 
-    def beat(self) -> bool:
+    def beat(self, *first: Heartbeat) -> bool:
         """A heartbeat, once the store answers: a bot that cannot read its store is not
-        alive in any way that matters. True when one was sent."""
+        alive in any way that matters. `first` beat before HEARTBEAT_URL (on AWS, the
+        metric whose alarm pages people, which a third-party monitor being down must not
+        stop). True when HEARTBEAT_URL was pinged."""
         self.alerts.get_state(HEARTBEAT_KEY)
+        for heartbeat in first:
+            heartbeat.beat()
         if self.heartbeat is None:
             return False
         self.heartbeat.beat()

@@ -8,7 +8,6 @@ from functools import lru_cache
 from typing import Any
 
 from adapters.heartbeat import CloudWatchHeartbeat
-from bot.services import HEARTBEAT_KEY
 from handlers.aws_lambda.wiring import services, setup_logging
 
 setup_logging()
@@ -26,7 +25,5 @@ def metric() -> CloudWatchHeartbeat:
 def handler(event: Any = None, context: Any = None) -> dict[str, bool]:
     """The metric first (the alarm that pages people depends on it alone), then the URL:
     a third-party monitor being down must not make the AWS alarm page too."""
-    svc = services()
-    svc.alerts.get_state(HEARTBEAT_KEY)  # the store answers, or this raises: no beat
-    metric().beat()
-    return {"metric": True, "url": svc.beat()}  # UnprocessedError if the URL fails
+    pinged = services().beat(metric())  # UnprocessedError if the URL fails
+    return {"metric": True, "url": pinged}
