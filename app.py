@@ -32,13 +32,10 @@ def build_services(settings: Settings) -> Services:
 
 
 def setup_logging(settings: Settings) -> None:
-    """Readable lines on stderr: the CLI's output stays clean JSON on stdout."""
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per run is noise
+    """Log lines on stderr (JSON unless LOG_FORMAT=text): stdout stays the CLI's output."""
+    from handlers.logs import setup_logging as route_logs
+
+    route_logs(settings.log_level, settings.log_format)
 
 
 def cmd_serve(settings: Settings) -> int:
@@ -76,7 +73,10 @@ def cmd_serve(settings: Settings) -> int:
     )
     _exit_cleanly_on_signals()
     try:
-        uvicorn.run(create_app(services, slack), host=settings.host, port=settings.port)
+        # log_config=None: uvicorn's own loggers go through the root handler, as JSON too.
+        uvicorn.run(
+            create_app(services, slack), host=settings.host, port=settings.port, log_config=None
+        )
     finally:
         if socket is not None:
             socket.close()  # its threads stop, and it no longer reconnects

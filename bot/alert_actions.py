@@ -23,6 +23,7 @@ from bot.errors import (
     StaleVersionError,
 )
 from bot.lifecycle import Work
+from bot.log_context import about
 from bot.models import Alert, AlertStatus, HistoryEntry, Silence, SilenceScope
 from bot.silences import SCOPE_WORDS, alert_matchers, holding
 from bot.timeutil import clock_text
@@ -54,28 +55,29 @@ def _act(
     told: Callable[[Alert, int], str],
     after: Callable[[Alert, int], None] | None = None,
 ) -> Outcome:
-    for _ in range(ACT_ATTEMPTS):
-        try:
-            alert = d.alerts.get_alert(alert_id)
-        except NotFoundError:
-            return Outcome.GONE
-        if not current(alert, version) or not allowed(alert):
-            redraw(alert, d)  # heal the message the click came from: show the alert as it is
-            return Outcome.STALE
-        now = d.now()
-        drawn = {"dirty": False, "edited_at": now}  # the redraw below shows it all
-        try:
-            changed = d.alerts.update_alert(change(alert, now).model_copy(update=drawn))
-        except NotFoundError:
-            return Outcome.GONE
-        except StaleVersionError:  # another writer won: a repeat (try again) or a click
-            continue
-        if after is not None:  # side effects only once the change is ours
-            after(changed, now)
-        _tell(d, changed, told(changed, now))
-        return Outcome.DONE
-    log.info("action on alert %s kept losing races", alert_id)
-    return Outcome.STALE
+    with about(alert_id=alert_id):  # the click, its retries and its redraws
+        for _ in range(ACT_ATTEMPTS):
+            try:
+                alert = d.alerts.get_alert(alert_id)
+            except NotFoundError:
+                return Outcome.GONE
+            if not current(alert, version) or not allowed(alert):
+                redraw(alert, d)  # heal the message the click came from: show the alert as it is
+                return Outcome.STALE
+            now = d.now()
+            drawn = {"dirty": False, "edited_at": now}  # the redraw below shows it all
+            try:
+                changed = d.alerts.update_alert(change(alert, now).model_copy(update=drawn))
+            except NotFoundError:
+                return Outcome.GONE
+            except StaleVersionError:  # another writer won: a repeat (try again) or a click
+                continue
+            if after is not None:  # side effects only once the change is ours
+                after(changed, now)
+            _tell(d, changed, told(changed, now))
+            return Outcome.DONE
+        log.info("action on alert %s kept losing races", alert_id)
+        return Outcome.STALE
 
 
 def _tell(d: Delivery, alert: Alert, text: str) -> None:

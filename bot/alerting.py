@@ -30,6 +30,7 @@ from bot.errors import (
     StaleVersionError,
 )
 from bot.lifecycle import CLAIM_S, COALESCE_S, Work
+from bot.log_context import about
 from bot.models import (
     Alert,
     AlertStatus,
@@ -90,6 +91,11 @@ def notify(event: Event, signals: list[Signal], d: Delivery) -> list[Alert]:
     several, or nowhere) and posted once if it can be.
 
     One signal failing (a Security Hub event carries up to 100) does not stop the rest."""
+    with about(event_id=event.id):
+        return _notify(event, signals, d)
+
+
+def _notify(event: Event, signals: list[Signal], d: Delivery) -> list[Alert]:
     records = []
     for signal in signals:
         decision = routing.decide(signal, d.routes, d.channel)
@@ -248,6 +254,14 @@ def _open(
         # a repeat of it (read by key, which is consistent where an index may lag).
         opened = d.alerts.get_alert(record.id)
         return advance(d, opened, lambda a: lifecycle.fire(a, now, until))
+    with about(alert_id=record.id):
+        return _placed(d, record, admission, until, now)
+
+
+def _placed(
+    d: Delivery, record: Alert, admission: storm.Admission, until: int | None, now: int
+) -> Alert | None:
+    """A created record's way out: into its storm's summary, held by a silence, or posted."""
     if admission.storm is not None:
         try:
             summary = _fold(d, admission, record, now)
@@ -294,10 +308,11 @@ def _fold(d: Delivery, admission: storm.Admission, member: Alert, now: int) -> A
 def _then(work: Callable[[Alert, Delivery], object], summary: Alert, d: Delivery) -> None:
     """A summary's Slack work after a join: the join stands whatever it meets (flush
     retries what is still due)."""
-    try:
-        work(summary, d)
-    except Exception:
-        log.exception("storm %s: its Slack work failed; it stays due", summary.id)
+    with about(alert_id=summary.id):
+        try:
+            work(summary, d)
+        except Exception:
+            log.exception("storm %s: its Slack work failed; it stays due", summary.id)
 
 
 def tend(d: Delivery, summary: Alert) -> Alert:
@@ -373,15 +388,16 @@ def hold_for_storm(d: Delivery, alert: Alert, now: int) -> int:
 
 def advance(d: Delivery, alert: Alert, change: Callable[[Alert], Alert]) -> Alert:
     """Apply a change, reserve the Slack work it makes due, and do that work."""
-    now = d.now()
-    held = hold_for_storm(d, alert, now)
-    saved, work = commit(
-        d.alerts, alert, lambda a: lifecycle.plan(change(a), now, d.coalesce, held)
-    )
-    done = perform(saved, work, d)
-    if saved.parent_id is not None:  # a storm member: its summary shows the change
-        _touch(d, saved.parent_id)
-    return done
+    with about(alert_id=alert.id):
+        now = d.now()
+        held = hold_for_storm(d, alert, now)
+        saved, work = commit(
+            d.alerts, alert, lambda a: lifecycle.plan(change(a), now, d.coalesce, held)
+        )
+        done = perform(saved, work, d)
+        if saved.parent_id is not None:  # a storm member: its summary shows the change
+            _touch(d, saved.parent_id)
+        return done
 
 
 def perform(alert: Alert, work: Work, d: Delivery) -> Alert:
@@ -459,68 +475,71 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
     attempt but the very first may have reached Slack after all (a lost answer, or a
     process that died between posting and saving).
     """
-    now = d.now()
-    assert record.channel is not None
-    assert record.signal is not None or record.kind == "storm"
-    try:
-        ref = None
-        posted = False
-        shown = record.model_copy(update={"version": record.version + 1})
-        if look_first or record.attempts:
-            oldest = record.first_seen - LOOKBACK_S
-            ref = d.chat.find_alert_message(record.channel, record.id, oldest, record.thread_ts)
-        if ref is None:
-            wait = budget.spend(
-                d.alerts, budget.post_key(record.channel), budget.POST, d.clock.now()
+    with about(alert_id=record.id):
+        now = d.now()
+        assert record.channel is not None
+        assert record.signal is not None or record.kind == "storm"
+        try:
+            ref = None
+            posted = False
+            shown = record.model_copy(update={"version": record.version + 1})
+            if look_first or record.attempts:
+                oldest = record.first_seen - LOOKBACK_S
+                ref = d.chat.find_alert_message(record.channel, record.id, oldest, record.thread_ts)
+            if ref is None:
+                wait = budget.spend(
+                    d.alerts, budget.post_key(record.channel), budget.POST, d.clock.now()
+                )
+                if wait > 0:  # the channel's budget is spent: post when it refills, unsent
+                    later = {"next_attempt_at": now + math.ceil(wait), "in_flight": False}
+                    return save(d.alerts, record, lambda a: a.model_copy(update=later))
+                # Draw the version the record will have once the post is saved on it, so
+                # that the message's buttons are current, not stale from the start.
+                ref = _post(d, record, shown)
+                posted = True
+        except ChatRejectedError as err:
+            if record.attempts + 1 >= REFUSALS:  # Slack will never take it: stop, loudly
+                log.error("Slack refused %s %s %d times (%s); giving up", record.kind, record.id,
+                          REFUSALS, err)  # fmt: skip
+                note = f"Slack refused it: {err}"
+                return save(d.alerts, record, lambda a: _given_up(a, now, note))
+            return save(
+                d.alerts, record, lambda a: _retry_later(a, now + lifecycle.backoff(a.attempts))
             )
-            if wait > 0:  # the channel's budget is spent: post when it refills, unsent
-                later = {"next_attempt_at": now + math.ceil(wait), "in_flight": False}
-                return save(d.alerts, record, lambda a: a.model_copy(update=later))
-            # Draw the version the record will have once the post is saved on it, so
-            # that the message's buttons are current, not stale from the start.
-            ref = _post(d, record, shown)
-            posted = True
-    except ChatRejectedError as err:
-        if record.attempts + 1 >= REFUSALS:  # Slack will never take it: stop, loudly
-            log.error("Slack refused %s %s %d times (%s); giving up", record.kind, record.id,
-                      REFUSALS, err)  # fmt: skip
-            note = f"Slack refused it: {err}"
-            return save(d.alerts, record, lambda a: _given_up(a, now, note))
-        return save(
-            d.alerts, record, lambda a: _retry_later(a, now + lifecycle.backoff(a.attempts))
-        )
-    except ChatUnavailableError as err:
-        backoff = lifecycle.backoff(record.attempts)
-        retry_after = getattr(err, "retry_after", None)
-        if retry_after:  # Slack said when: nobody posts to this channel before then
-            budget.hold(d.alerts, budget.post_key(record.channel), d.clock.now() + retry_after)
-        wait = max(backoff, math.ceil(retry_after or 0))
-        log.warning("post of %s %s failed (%s); retry in %ds", record.kind, record.id, err, wait)
-        return save(d.alerts, record, lambda a: _retry_later(a, now + wait))
+        except ChatUnavailableError as err:
+            backoff = lifecycle.backoff(record.attempts)
+            retry_after = getattr(err, "retry_after", None)
+            if retry_after:  # Slack said when: nobody posts to this channel before then
+                budget.hold(d.alerts, budget.post_key(record.channel), d.clock.now() + retry_after)
+            wait = max(backoff, math.ceil(retry_after or 0))
+            log.warning(
+                "post of %s %s failed (%s); retry in %ds", record.kind, record.id, err, wait
+            )
+            return save(d.alerts, record, lambda a: _retry_later(a, now + wait))
 
-    def posted_as(a: Alert) -> Alert:
-        # A found message shows whatever version it was posted with, and an event or a
-        # click may have landed while the post was in flight: then the root needs an edit.
-        behind = not posted or a.version != record.version
-        return a.model_copy(
-            update={
-                "message": ref,
-                "in_flight": False,
-                "attempts": 0,
-                "edited_at": now,
-                "replied_at": now,
-                "told": lifecycle.told_now(record),
-                "dirty": record.kind != "notification" and behind,
-            }
-        )
+        def posted_as(a: Alert) -> Alert:
+            # A found message shows whatever version it was posted with, and an event or a
+            # click may have landed while the post was in flight: then the root needs an edit.
+            behind = not posted or a.version != record.version
+            return a.model_copy(
+                update={
+                    "message": ref,
+                    "in_flight": False,
+                    "attempts": 0,
+                    "edited_at": now,
+                    "replied_at": now,
+                    "told": lifecycle.told_now(record),
+                    "dirty": record.kind != "notification" and behind,
+                }
+            )
 
-    if record.kind == "storm":
-        return tend(d, save(d.alerts, record, posted_as))
-    held = storm.held_until(d.alerts.get_state(storm.state_key(ref.channel)), now)
-    saved, work = commit(
-        d.alerts, record, lambda a: lifecycle.plan(posted_as(a), now, d.coalesce, held)
-    )
-    return perform(saved, work, d)
+        if record.kind == "storm":
+            return tend(d, save(d.alerts, record, posted_as))
+        held = storm.held_until(d.alerts.get_state(storm.state_key(ref.channel)), now)
+        saved, work = commit(
+            d.alerts, record, lambda a: lifecycle.plan(posted_as(a), now, d.coalesce, held)
+        )
+        return perform(saved, work, d)
 
 
 def _post(d: Delivery, record: Alert, shown: Alert) -> MessageRef:
@@ -550,12 +569,13 @@ def flush(d: Delivery, limit: int = 500) -> int:
     now = d.now()
     done = 0
     for record in d.alerts.list_pending(now, limit):
-        try:
-            done += _flush_one(d, record, now)
-        except StaleVersionError:  # someone else moved it on; their plan covers it
-            continue
-        except Exception:  # one record's trouble must not stop the others' work
-            log.exception("flush of alert %s failed; it stays due", record.id)
+        with about(alert_id=record.id):
+            try:
+                done += _flush_one(d, record, now)
+            except StaleVersionError:  # someone else moved it on; their plan covers it
+                continue
+            except Exception:  # one record's trouble must not stop the others' work
+                log.exception("flush of alert %s failed; it stays due", record.id)
     return done
 
 
@@ -588,7 +608,10 @@ def refresh_silences(d: Delivery) -> int:
             try:
                 advance(d, alert, lambda a, until=until: lifecycle.resilence(a, now, until))
             except (StaleVersionError, ConflictError) as err:
-                log.warning("could not apply silences to alert %s: %s", alert.id, err)
+                log.warning(
+                    "could not apply silences to alert %s: %s", alert.id, err,
+                    extra={"alert_id": alert.id},  # advance's binding has ended here
+                )  # fmt: skip
                 continue
             changed += 1
     return changed

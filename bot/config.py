@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level"
     )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="JSON lines (powertools) or plain text"
+    )
 
     # AWS
     aws_dynamodb_table: str = Field(default="monitoring-local", description="DynamoDB table")
@@ -106,7 +109,8 @@ class Settings(BaseSettings):
     agent_ecs_cluster: str | None = Field(default=None, description="Agents' ECS cluster")
     agent_ecs_family: str | None = Field(default=None, description="Agents' task family")
     agent_stack_pattern: str = Field(default="monitoring-agent*", description="Agent stacks")
-    heartbeat_url: str | None = Field(default=None, description="URL pinged every minute")
+    heartbeat_url: str | None = Field(default=None, description="URL the heartbeat pings")
+    heartbeat_every: Duration = Field(default=60, ge=1, description="Heartbeat interval")
     reopen_window: Duration = Field(default=3600, description="Flap window")
     storm_threshold: int = Field(default=20, ge=1, description="New alerts/min for storm mode")
     escalate_after: Duration = Field(default=900, description="Reminder delay")

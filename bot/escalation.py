@@ -14,6 +14,7 @@ import logging
 from bot import budget, lifecycle
 from bot.alerting import OPEN_LIMIT, Delivery, save
 from bot.errors import ChatRejectedError, ChatUnavailableError, StaleVersionError
+from bot.log_context import about
 from bot.models import Alert, AlertStatus, Severity
 
 log = logging.getLogger(__name__)
@@ -46,16 +47,23 @@ def escalate(d: Delivery, after: int) -> int:
         nth = due(alert, now, after)
         if not nth:
             continue
-        try:
-            reserved = d.alerts.update_alert(alert.model_copy(update={"reminders": nth}))
-        except StaleVersionError:  # it changed (acked, repeated) or another job took it
-            continue
-        try:
-            sent += _remind(d, reserved, nth, now)
-        except Exception:  # one alert's trouble must not stop the others' reminders
-            log.exception("reminder %d of alert %s failed; the next run tries again", nth, alert.id)
-            _put_back(d, reserved, nth)
+        with about(alert_id=alert.id):
+            sent += _escalate_one(d, alert, nth, now)
     return sent
+
+
+def _escalate_one(d: Delivery, alert: Alert, nth: int, now: int) -> bool:
+    """Reserve reminder `nth` of one alert, then send it; put it back if sending failed."""
+    try:
+        reserved = d.alerts.update_alert(alert.model_copy(update={"reminders": nth}))
+    except StaleVersionError:  # it changed (acked, repeated) or another job took it
+        return False
+    try:
+        return _remind(d, reserved, nth, now)
+    except Exception:  # one alert's trouble must not stop the others' reminders
+        log.exception("reminder %d of alert %s failed; the next run tries again", nth, alert.id)
+        _put_back(d, reserved, nth)
+        return False
 
 
 def _remind(d: Delivery, alert: Alert, nth: int, now: int) -> bool:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from typing import Any
 
 from bot.envelopes import RawEvent, decode_body, normalize, split_units
 from bot.errors import ValidationError
+from bot.log_context import about
 from bot.models import Event, IngestResult, Rejection, Severity, Signal, SignalState
 from bot.ports import Clock, EventStore
 from bot.sources import Context, interpret
@@ -99,16 +101,21 @@ def ingest(
     if not units:
         result.rejected.append(Rejection(index=0, error="the body holds no event"))
     for index, unit in enumerate(units):
-        try:
-            event, signals = read_event(normalize(unit), received_at=received_at, ttl=ttl, ctx=ctx)
-            events.append(event)
-            signals_of.append(signals)
-        except ValidationError as err:
-            result.rejected.append(Rejection(index=index, error=str(err)))
-            log.warning("rejected event %d: %s", index, err)
-        except Exception as err:  # a bug must cost one event, never the batch
-            result.rejected.append(Rejection(index=index, error=f"could not read event: {err}"))
-            log.exception("rejected event %d after an unexpected error", index)
+        with ExitStack() as bound:  # the event's id on its lines, as soon as it is known
+            bound.enter_context(about(event_id=_declared_id(unit)))
+            try:
+                raw = normalize(unit)
+                bound.enter_context(about(event_id=raw.id))
+                event, signals = read_event(raw, received_at=received_at, ttl=ttl, ctx=ctx)
+                events.append(event)
+                signals_of.append(signals)
+            except ValidationError as err:
+                result.rejected.append(Rejection(index=index, error=str(err)))
+                log.warning("rejected event %d: %s", index, err)
+            except Exception as err:  # a bug must cost one event, never the batch
+                error = f"could not read event: {err}"
+                result.rejected.append(Rejection(index=index, error=error))
+                log.exception("rejected event %d after an unexpected error", index)
     created = store.create_many(events) if events else []
     for event, new in zip(events, created, strict=True):
         result.ids.append(event.id)
@@ -128,10 +135,11 @@ def ingest(
         for event, signals, new in zip(events, signals_of, created, strict=True):
             if not new:
                 continue
-            try:
-                on_new(event, signals)
-            except Exception:  # the event is stored; one failed alert must not stop the rest
-                log.exception("alerting on event %s failed", event.id)
+            with about(event_id=event.id):
+                try:
+                    on_new(event, signals)
+                except Exception:  # the event is stored; one failed alert must not stop the rest
+                    log.exception("alerting on event %s failed", event.id)
     return result
 
 
@@ -146,6 +154,12 @@ def ingest_raw(
 ) -> IngestResult:
     """`ingest` over raw bytes; ValidationError when the body is not JSON at all."""
     return ingest(decode_body(body), store, clock, ttl=ttl, ctx=ctx, on_new=on_new)
+
+
+def _declared_id(unit: Any) -> str | None:
+    """The id a unit says it has, before its envelope is read (which may reject it)."""
+    value = unit.get("id") if isinstance(unit, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _first_error(err: ValueError) -> str:

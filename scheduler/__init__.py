@@ -31,7 +31,6 @@ FLUSH_EVERY_S = 2
 SILENCES_EVERY_S = 30
 ESCALATE_EVERY_S = 30
 AGENTS_EVERY_S = 60
-HEARTBEAT_EVERY_S = 60
 SWEEP_MINUTE = 5  # each hour's sweep waits a few minutes for late log lines
 REPORT_RETRY_MINUTE = 35  # hourly, a failed report is finished
 CATCH_UP_DELAY_S = 30  # after a start that missed today's report
@@ -166,7 +165,12 @@ JOBS: dict[str, Job] = {
         "health changed for %d agents",
         AGENTS_EVERY_S,
     ),
-    "heartbeat": Job(_heartbeat, _every(HEARTBEAT_EVERY_S), "", HEARTBEAT_EVERY_S),
+    "heartbeat": Job(
+        _heartbeat,
+        lambda s: IntervalTrigger(seconds=s.settings.heartbeat_every, timezone=UTC),
+        "",
+        60,
+    ),
     "report": Job(_report, report_trigger, "posted the daily report in %d messages", 6 * 3600),
     "report-retry": Job(
         _report_retry,

@@ -1,10 +1,16 @@
-"""Session-wide hooks: the reliability figures the suites record, printed at the end."""
+"""Session-wide fixtures: `python app.py serve` as a process, and the reliability figures
+the suites record, printed at the end."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.figures import FIGURES, Figures
+from tests.served import Served
+from tests.slack.test_slack_e2e import wait_for
 
 
 @pytest.fixture
@@ -18,3 +24,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("reliability figures")
         for line in FIGURES.render():
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator:
+    """Start `python app.py serve` with an environment; each waits for /healthz, and any
+    still running at the end is killed."""
+    started: list[Served] = []
+
+    def start(env: dict[str, str]) -> Served:
+        served = Served(tmp_path, env)
+        started.append(served)
+        wait_for(served.healthy, "serve to answer /healthz", timeout=15)
+        return served
+
+    yield start
+    for served in started:
+        if served.process.poll() is None:
+            served.process.kill()
+            served.process.wait(timeout=10)

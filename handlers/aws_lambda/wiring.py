@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
-
-from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 from bot.config import get_settings
 from bot.services import Services
-
-SERVICE_NAME = "aws-monitoring-bot"
+from handlers import logs
 
 
 def setup_logging() -> None:
     """JSON log lines (powertools' format) for every logger: core, adapters and handlers."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(LambdaPowertoolsFormatter(service=SERVICE_NAME))
-    root = logging.getLogger()
-    root.handlers = [handler]
-    root.setLevel(get_settings().log_level.upper())
+    settings = get_settings()
+    logs.setup_logging(settings.log_level, settings.log_format)
 
 
 @lru_cache(maxsize=1)

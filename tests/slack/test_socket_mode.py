@@ -6,12 +6,7 @@ nothing changes; a token that cannot open a socket stops the start with exit 2."
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from tests.corpus import load
-from tests.e2e.conftest import ROOT, free_port, run_cli
+from tests.e2e.conftest import free_port, run_cli
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.slack.test_slack_e2e import CHANNEL, SECRET, signed, wait_for
 
@@ -52,63 +47,6 @@ def slack_env(fake: FakeSlack, **extra: str) -> dict[str, str]:
         "PORT": str(free_port()),
         **extra,
     }
-
-
-class Served:
-    """`python app.py serve` in a process of its own; its log goes to a file (a pipe
-    nobody reads could fill and stall it)."""
-
-    def __init__(self, tmp_path: Path, env: dict[str, str]) -> None:
-        self.port = int(env["PORT"])
-        self.log_path = tmp_path / "serve.log"
-        full_env = {**os.environ, "DATA_DIR": str(tmp_path / "var"), "STORE": "sqlite", **env}
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / "app.py"), "serve"],
-                cwd=ROOT,
-                env=full_env,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
-        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10)
-
-    def log(self) -> str:
-        return self.log_path.read_text()
-
-    def healthy(self) -> bool:
-        assert self.process.poll() is None, f"serve exited early:\n{self.log()}"
-        try:
-            return self.http.get("/healthz").status_code == 200
-        except httpx.TransportError:
-            return False
-
-    def stop(self) -> int:
-        """SIGTERM, as a process manager stops it; the exit code."""
-        self.http.close()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            raise
-
-
-@pytest.fixture
-def serve(tmp_path: Path) -> Iterator:
-    started: list[Served] = []
-
-    def start(env: dict[str, str]) -> Served:
-        served = Served(tmp_path, env)
-        started.append(served)
-        wait_for(served.healthy, "serve to answer /healthz", timeout=15)
-        return served
-
-    yield start
-    for served in started:
-        if served.process.poll() is None:
-            served.process.kill()
-            served.process.wait(timeout=10)
 
 
 def slash_command(fake: FakeSlack, command: str, text: str) -> dict[str, Any]:

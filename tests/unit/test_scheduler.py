@@ -55,7 +55,7 @@ def test_every_job_is_scheduled_in_utc_with_coalescing_and_a_grace_time():
             "silences": scheduler.SILENCES_EVERY_S,
             "escalate": scheduler.ESCALATE_EVERY_S,
             "agents": scheduler.AGENTS_EVERY_S,
-            "heartbeat": scheduler.HEARTBEAT_EVERY_S,
+            "heartbeat": svc.settings.heartbeat_every,
         }
         assert set(by_id) == set(scheduler.JOBS)  # no catch-up before the report's time
         assert (
@@ -206,3 +206,12 @@ def test_the_heartbeat_job_warns_when_slack_work_is_late(caplog):
     svc.clock.advance(3600)  # and the flush job has not run for an hour
     scheduler.run_job("heartbeat", svc)
     assert "notification backlog: 3 due, the oldest waiting" in caplog.text
+
+
+def test_heartbeat_every_sets_the_beat_interval():
+    svc = services(heartbeat_every="5s")
+    jobs = scheduler.start(svc)
+    try:
+        assert jobs.get_job("heartbeat").trigger.interval.total_seconds() == 5
+    finally:
+        jobs.shutdown(wait=False)
