@@ -620,6 +620,42 @@ def test_no_secret_is_in_the_template(template, package_dir):
 # --- alarms, bus policy ---------------------------------------------------------------------
 
 
+def watchdog_alarms(template: dict[str, Any], namespace: str, metric: str) -> list[dict[str, Any]]:
+    """The properties of the alarms on one metric that page the watchdog topic."""
+    return [
+        r["Properties"]
+        for r in of_type(template, "AWS::CloudWatch::Alarm").values()
+        if (r["Properties"]["Namespace"], r["Properties"]["MetricName"]) == (namespace, metric)
+        and render(r["Properties"]["AlarmActions"]) == ["<WatchdogTopic>"]
+    ]
+
+
+@pytest.mark.slow
+def test_every_function_s_errors_page_the_watchdog_topic(template):
+    """One alarm per function: any uncaught error or timeout in 5 minutes pages people
+    by email, without going through the bot (which may be what is failing)."""
+    alarms = watchdog_alarms(template, "AWS/Lambda", "Errors")
+    ids = function_ids(template)
+    watched = [render(a["Dimensions"][0]["Value"]) for a in alarms]
+    assert sorted(watched) == sorted(f"<{ids[name]}>" for name in FUNCTIONS)
+    names = {a["AlarmName"] for a in alarms}
+    assert len(names) == len(FUNCTIONS)  # each its own name, not the anchor's
+    for alarm in alarms:
+        assert [d["Name"] for d in alarm["Dimensions"]] == ["FunctionName"]
+        assert (alarm["Statistic"], alarm["Threshold"]) == ("Sum", 0)
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert alarm["TreatMissingData"] == "notBreaching"  # no invocations is no error
+
+
+@pytest.mark.slow
+def test_dead_letters_page_the_watchdog_topic(template):
+    alarms = watchdog_alarms(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    queues = sorted(render(a["Dimensions"][0]["Value"]) for a in alarms)
+    assert queues == ["<IngestDeadLetterQueue.QueueName>", "<SendDeadLetterQueue.QueueName>"]
+    for alarm in alarms:
+        assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+
+
 @pytest.mark.slow
 def test_the_dead_mans_switch(template):
     alarm = template["Resources"]["HeartbeatAlarm"]["Properties"]
