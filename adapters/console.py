@@ -132,9 +132,19 @@ class ConsoleChat:
     def post_reminder(self, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
         return self.post_text(ref.channel, self._view.reminder(alert, waited), thread_ts=ref.ts)
 
-    def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
+    def post_text(
+        self,
+        channel: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        message_id: str | None = None,
+    ) -> MessageRef:
         self._print(f"── {channel}{f' (thread {thread_ts})' if thread_ts else ''}\n{text}")
-        return self._ref(channel)
+        ref = self._ref(channel)
+        if message_id:
+            self._posted[(channel, message_id)] = ref
+        return ref
 
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:
         self._print(f"── {channel} (only {user} sees this)\n{text}")

@@ -137,7 +137,14 @@ class SlackChat:
     def post_reminder(self, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
         return self.post_text(ref.channel, self._view.reminder(alert, waited), thread_ts=ref.ts)
 
-    def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
+    def post_text(
+        self,
+        channel: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        message_id: str | None = None,
+    ) -> MessageRef:
         response = _call(
             self._post_client.chat_postMessage,
             channel=channel,
@@ -145,6 +152,7 @@ class SlackChat:
             blocks=[{"type": "section", "text": mrkdwn(text, SECTION_TEXT)}],
             thread_ts=thread_ts,
             unfurl_links=False,
+            metadata=_metadata(message_id, "") if message_id else None,
         )
         return MessageRef(channel=response["channel"], ts=response["ts"])
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
 from bot.cursors import CursorCodec
+from bot.errors import UnprocessedError
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -161,20 +162,25 @@ class SqliteDatabase:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction, taking the write lock up front so it never upgrades late."""
         conn = self.connection()
-        conn.execute("BEGIN IMMEDIATE")
         try:
+            conn.execute("BEGIN IMMEDIATE")
             yield conn
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as err:
             # Also when COMMIT itself failed (disk full): never leave this thread's
             # connection inside a transaction that every later BEGIN would trip on.
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(err, sqlite3.Error):
+                raise _unavailable(err) from err
             raise
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         """One statement, atomic on its own (autocommit)."""
-        return self.connection().execute(sql, params)
+        try:
+            return self.connection().execute(sql, params)
+        except sqlite3.Error as err:
+            raise _unavailable(err) from err
 
     def close(self) -> None:
         """Close every connection; the file stays, and a new SqliteDatabase reopens it."""
@@ -194,6 +200,13 @@ def _after(order: Direction) -> str:
 def _sort(order: Direction) -> str:
     """The SQL sort for `order`; a fixed string, never the caller's text."""
     return {"asc": "ASC", "desc": "DESC"}[order]
+
+
+def _unavailable(err: sqlite3.Error) -> UnprocessedError:
+    """A failed statement (disk I/O, disk full, locked past the busy timeout) as the ports
+    say it: the write was rolled back and nothing is claimed done, so callers answer
+    "retry" (503) rather than crash (500)."""
+    return UnprocessedError(f"SQLite could not do it: {err}")
 
 
 class SqliteEventStore:
@@ -220,7 +233,7 @@ class SqliteEventStore:
         return cursor.rowcount == 1
 
     def create(self, event: Event) -> bool:
-        return self._insert(self._db.connection(), event)
+        return self.create_many([event])[0]
 
     def create_many(self, events: Sequence[Event]) -> list[bool]:
         """Each event's `create` answer, in order, in one transaction (one fsync per batch)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -28,6 +28,7 @@ from bot.errors import (
     ConflictError,
     NotFoundError,
     StaleVersionError,
+    UnprocessedError,
 )
 from bot.lifecycle import CLAIM_S, COALESCE_S, Work
 from bot.log_context import about
@@ -39,6 +40,7 @@ from bot.models import (
     MessageRef,
     Signal,
     SignalState,
+    Told,
 )
 from bot.ports import AlertStore, Chat, Clock
 from bot.silences import alert_matchers, matchers, silenced_until
@@ -97,6 +99,7 @@ def notify(event: Event, signals: list[Signal], d: Delivery) -> list[Alert]:
 
 def _notify(event: Event, signals: list[Signal], d: Delivery) -> list[Alert]:
     records = []
+    unfinished: UnprocessedError | None = None
     for signal in signals:
         decision = routing.decide(signal, d.routes, d.channel)
         routes = _with_open_alerts(signal, decision.routes, d)
@@ -105,11 +108,18 @@ def _notify(event: Event, signals: list[Signal], d: Delivery) -> list[Alert]:
         for route in routes:
             try:
                 record = _notify_signal(event, signal, _routed(d, route))
+            except UnprocessedError as err:  # the store: the event must be sent again
+                log.error("alerting on %s of event %s failed: %s", signal.fingerprint,
+                          event.id, err)  # fmt: skip
+                unfinished = err
+                continue
             except Exception:
                 log.exception("alerting on %s of event %s failed", signal.fingerprint, event.id)
                 continue
             if record is not None:
                 records.append(record)
+    if unfinished is not None:  # after the others: what could be done is done
+        raise unfinished
     return records
 
 
@@ -159,6 +169,8 @@ def alert_key(fingerprint: str, d: Delivery) -> str:
 def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
     now = d.now()
     current = d.alerts.find_alert(alert_key(signal.fingerprint, d))
+    if current is not None and event.id in current.event_ids:
+        return None  # sent again: this event was applied already
     live = current if current is not None and current.status is not AlertStatus.RESOLVED else None
     if signal.state is SignalState.FIRING:
         reopening = current is not None and lifecycle.reopenable(current, now, d.reopen_window)
@@ -172,11 +184,15 @@ def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
             # A new firing of an alert whose storm is over: people must see it.
             why = "reopened after its storm was over"
             return advance(
-                d, target, lambda a: lifecycle.detach(lifecycle.fire(a, now, until), now, why)
+                d,
+                target,
+                lifecycle.once(
+                    event.id, lambda a: lifecycle.detach(lifecycle.fire(a, now, until), now, why)
+                ),
             )
-        return advance(d, target, lambda a: lifecycle.fire(a, now, until))
+        return advance(d, target, lifecycle.once(event.id, lambda a: lifecycle.fire(a, now, until)))
     if signal.state is SignalState.RESOLVED and live is not None:
-        return advance(d, live, lambda a: lifecycle.resolve(a, now))
+        return advance(d, live, lifecycle.once(event.id, lambda a: lifecycle.resolve(a, now)))
     return _open(event, signal, d, "notification", under=live)
 
 
@@ -235,6 +251,7 @@ def _open(
         channel=channel,
         thread_ts=under.message.ts if under and under.message else None,
         signal=signal,
+        event_ids=[event.id],
         history=[
             HistoryEntry(
                 at=now,
@@ -253,7 +270,7 @@ def _open(
         # Another instance opened this alert a moment ago, from another event: ours is
         # a repeat of it (read by key, which is consistent where an index may lag).
         opened = d.alerts.get_alert(record.id)
-        return advance(d, opened, lambda a: lifecycle.fire(a, now, until))
+        return advance(d, opened, lifecycle.once(event.id, lambda a: lifecycle.fire(a, now, until)))
     with about(alert_id=record.id):
         return _placed(d, record, admission, until, now)
 
@@ -332,9 +349,10 @@ def tend(d: Delivery, summary: Alert) -> Alert:
     edited = _send(d, saved, "storm edit", budget.UPDATE_KEY, budget.UPDATE,
                    lambda: d.chat.update_storm(message, saved, shown))  # fmt: skip
     news = storm.news(saved.told_members, members) if edited.done else None
+    reply_id = thread_reply_id(saved.id, saved.told_members.values())
     replied = (
         _send(d, saved, "storm reply", budget.post_key(message.channel), budget.POST,
-              lambda: d.chat.post_text(message.channel, news or "", thread_ts=message.ts))
+              lambda: _reply_once(d, saved, news or "", reply_id, unsure=saved.attempts > 0))
         if news else None
     )  # fmt: skip
     failed = next((r for r in (edited, replied) if r is not None and not r.done), None)
@@ -415,9 +433,11 @@ def perform(alert: Alert, work: Work, d: Delivery) -> Alert:
               lambda: d.chat.update_alert(message, signal, alert))
         if work.edit else None
     )  # fmt: skip
+    before = work.before or alert
+    reply_id = thread_reply_id(alert.id, [before.told])
     replied = (
         _send(d, alert, "reply", budget.post_key(message.channel), budget.POST,
-              lambda: d.chat.post_text(message.channel, reply, thread_ts=message.ts))
+              lambda: _reply_once(d, alert, reply, reply_id, unsure=before.attempts > 0))
         if reply is not None else None
     )  # fmt: skip
     undone = [r for r in (edit, replied) if r is not None and not r.done]
@@ -434,6 +454,26 @@ def perform(alert: Alert, work: Work, d: Delivery) -> Alert:
     return save(
         d.alerts, alert, lambda a: lifecycle.put_back(a, back, at, failed=failed, window=d.coalesce)
     )
+
+
+def thread_reply_id(alert_id: str, told: Iterable[Told]) -> str:
+    """The id a thread reply carries: what the thread had been told before it. A retry of
+    a reply, put back with the same `told`, has the same id, so it can be found."""
+    told = list(told)
+    tally = (len(told), *(sum(getattr(t, f) for t in told) for f in ("count", "flaps", "resolved")))
+    return f"{alert_id}/reply/{'-'.join(map(str, tally))}"
+
+
+def _reply_once(d: Delivery, alert: Alert, text: str, reply_id: str, *, unsure: bool) -> None:
+    """Reply in an alert's thread once: after a failed try, whose answer may have been
+    lost after Slack took it, look for that reply before posting again."""
+    message = alert.message
+    assert message is not None
+    oldest = alert.first_seen - LOOKBACK_S
+    if unsure and d.chat.find_alert_message(message.channel, reply_id, oldest, message.ts):
+        log.info("reply %s of alert %s was in its thread already", reply_id, alert.id)
+        return
+    d.chat.post_text(message.channel, text, thread_ts=message.ts, message_id=reply_id)
 
 
 @dataclass(frozen=True)

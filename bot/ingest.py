@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from bot.envelopes import RawEvent, decode_body, normalize, split_units
-from bot.errors import ValidationError
+from bot.errors import UnprocessedError, ValidationError
 from bot.log_context import about
 from bot.models import Event, IngestResult, Rejection, Severity, Signal, SignalState
 from bot.ports import Clock, EventStore
@@ -85,8 +85,9 @@ def ingest(
 ) -> IngestResult:
     """Store every usable event in `body` (already decoded JSON) once.
 
-    `on_new(event, signals)` runs for each event stored by this call, after the whole
-    batch is stored (persist before notify); duplicates never reach it.
+    `on_new(event, signals)` runs for each accepted event, after the whole batch is
+    stored (persist before notify): duplicates too, so `on_new` must apply an event at
+    most once (alerting does: each alert remembers its latest events).
 
     A bad event is reported with its index and error; the others are still stored.
     `ids` are the accepted events' ids in input order, returned only after the store
@@ -132,15 +133,32 @@ def ingest(
             len(result.rejected),
         )
     if on_new is not None:
-        for event, signals, new in zip(events, signals_of, created, strict=True):
-            if not new:
-                continue
-            with about(event_id=event.id):
-                try:
-                    on_new(event, signals)
-                except Exception:  # the event is stored; one failed alert must not stop the rest
-                    log.exception("alerting on event %s failed", event.id)
+        _alert_on(events, signals_of, on_new)
     return result
+
+
+def _alert_on(events: Sequence[Event], signals_of: Sequence[list[Signal]], on_new: OnNew) -> None:
+    """`on_new` for every accepted event, duplicates too: an earlier attempt may have
+    stored an event and died (or lost its store) before alerting on it, and the sender's
+    retry is its only way to Slack. `on_new` applies each event at most once.
+
+    UnprocessedError (a store could not do it) is raised once every event has had its
+    turn, so the sender retries; any other error costs only its own event's alert."""
+    unfinished: list[str] = []
+    for event, signals in zip(events, signals_of, strict=True):
+        with about(event_id=event.id):
+            try:
+                on_new(event, signals)
+            except UnprocessedError as err:
+                unfinished.append(event.id)
+                log.error("alerting on event %s failed, it must be sent again: %s", event.id, err)
+            except Exception:
+                log.exception("alerting on event %s failed", event.id)
+    if unfinished:
+        raise UnprocessedError(
+            f"{len(unfinished)} of {len(events)} events are stored but not yet alerted on "
+            f"(first: {unfinished[0]}); send them again"
+        )
 
 
 def ingest_raw(

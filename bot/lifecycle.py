@@ -12,6 +12,7 @@ Work held back leaves the record `pending`, due at `next_attempt_at`, for `flush
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.models import Alert, AlertStatus, HistoryEntry, Told
@@ -23,6 +24,7 @@ COALESCE_S = 10
 CLAIM_S = 300
 FIRST_RETRY_S = 5
 MAX_RETRY_S = 3600
+EVENTS_KEPT = 50  # event ids an alert remembers, so that one sent again is not counted twice
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,20 @@ def quiet(alert: Alert, now: int) -> bool:
 
 def _entry(alert: Alert, now: int, action: str, note: str | None = None) -> list[HistoryEntry]:
     return [*alert.history, HistoryEntry(at=now, action=action, note=note)]
+
+
+def once(event_id: str, change: Callable[[Alert], Alert]) -> Callable[[Alert], Alert]:
+    """`change` for one event, applied at most once: an alert that has seen the event
+    stays as it is, else it remembers the event (the latest EVENTS_KEPT)."""
+
+    def apply(alert: Alert) -> Alert:
+        if event_id in alert.event_ids:
+            return alert
+        changed = change(alert)
+        kept = [*changed.event_ids, event_id][-EVENTS_KEPT:]
+        return changed.model_copy(update={"event_ids": kept})
+
+    return apply
 
 
 def fire(alert: Alert, now: int, silenced_until: int | None) -> Alert:

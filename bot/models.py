@@ -493,6 +493,9 @@ class Alert(Model):
     # A storm's members (the alerts folded into it), and what its thread was told of each.
     members: list[str] = Field(default_factory=list)
     told_members: dict[str, Told] = Field(default_factory=dict)
+    # The latest events applied to it (lifecycle.EVENTS_KEPT): an event sent again, after
+    # an attempt that stored it but died before alerting, is applied at most once.
+    event_ids: list[str] = Field(default_factory=list)
 
 
 SilenceScope = Literal["alert", "resource", "account_source"]

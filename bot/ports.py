@@ -219,8 +219,16 @@ class Chat(Protocol):
         """Post one of a daily report's details as a reply in its thread."""
         ...
 
-    def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> MessageRef:
-        """A plain mrkdwn message, e.g. a thread reply saying who did what."""
+    def post_text(
+        self,
+        channel: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        message_id: str | None = None,
+    ) -> MessageRef:
+        """A plain mrkdwn message, e.g. a thread reply saying who did what; `message_id`,
+        when given, lets find_alert_message find it (a reply retried after a lost answer)."""
         ...
 
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:

@@ -121,7 +121,7 @@ class Services:
         return self.log_sweep.run(self.settings.log_groups, start, end)
 
     def ingest(self, body: Any) -> IngestResult:
-        """Store a decoded body's events once, then alert on the new ones."""
+        """Store a decoded body's events once, then alert on them (once each)."""
         delivery = self.delivery
         return ingest(
             body,
@@ -133,8 +133,9 @@ class Services:
         )
 
     def _on_new(self, event: Event, signals: list[Signal], delivery: Delivery) -> None:
-        """A newly stored event: a heartbeat or a deployment of its agent, if it is one;
-        then its alerts."""
+        """An accepted event (new, or sent again after an attempt that may have died
+        before this): a heartbeat or a deployment of its agent, if it is one; then its
+        alerts, which apply each event once."""
         try:
             self.heartbeats.seen(event)
             stack = next((f.value for s in signals for f in s.fields if f.label == "Stack"), None)

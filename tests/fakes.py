@@ -40,7 +40,7 @@ class FakeChat:
         self._failures: list[bool] = []
         self._report_failures: list[bool] = []
         self._update_failures = 0
-        self._text_failures = 0
+        self._text_failures: list[bool] = []
         self._ts = 0
         self.auth_checks = 0
         self._auth_error: Exception | None = None
@@ -113,9 +113,10 @@ class FakeChat:
         """The next `times` chat.update calls (update_alert) raise ChatUnavailableError."""
         self._update_failures += times
 
-    def fail_texts(self, times: int = 1) -> None:
-        """The next `times` post_text calls raise ChatUnavailableError."""
-        self._text_failures += times
+    def fail_texts(self, times: int = 1, *, applied: bool = False) -> None:
+        """The next `times` post_text calls raise ChatUnavailableError; with `applied`,
+        the text is kept first (Slack took it, the answer was lost)."""
+        self._text_failures.extend([applied] * times)
 
     def update_alert(self, ref, signal, alert) -> None:
         from bot.errors import ChatUnavailableError
@@ -125,18 +126,24 @@ class FakeChat:
             raise ChatUnavailableError("fake: update failed")
         self.updates.append({"ref": ref, "alert": alert})
 
-    def post_text(self, channel, text, *, thread_ts=None):
+    def post_text(self, channel, text, *, thread_ts=None, message_id=None):
         from bot.errors import ChatUnavailableError
 
+        ref = self._next_ref(channel)
+        text = {"ref": ref, "id": message_id, "channel": channel, "text": text,
+                "thread_ts": thread_ts}  # fmt: skip
         if self._text_failures:
-            self._text_failures -= 1
+            if self._text_failures.pop(0):
+                self.texts.append(text)
             raise ChatUnavailableError("fake: reply failed")
-        self.texts.append({"channel": channel, "text": text, "thread_ts": thread_ts})
-        return self._next_ref(channel)
+        self.texts.append(text)
+        return ref
 
     def post_ephemeral(self, channel, user, text) -> None:
         self.ephemerals.append({"channel": channel, "user": user, "text": text})
 
     def find_alert_message(self, channel, message_id, oldest, thread_ts=None):
-        posted = [*self.posts, *self.reports]
-        return next((p["ref"] for p in posted if p["id"] == message_id), None)
+        posted = [*self.posts, *self.reports, *self.texts]
+        return next(
+            (p["ref"] for p in posted if p["id"] == message_id and p["id"] is not None), None
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import sqlite3
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ import pytest
 
 from adapters.sqlite import SqliteAgentStore, SqliteAlertStore, SqliteDatabase, SqliteEventStore
 from bot.cursors import CursorCodec
-from bot.errors import StaleVersionError
+from bot.errors import StaleVersionError, UnprocessedError
 from bot.models import Agent, Alert, Event, ListEventsDTO, Silence, State
 
 T0 = 1_700_000_000
@@ -216,3 +217,28 @@ def test_data_survives_close_and_reopen(tmp_path: Path) -> None:
     assert [s.id for s in SqliteAlertStore(reopened).list_silences(T0)] == ["s-1"]
     assert reopened.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     reopened.close()
+
+
+def test_a_failing_write_rolls_the_batch_back_and_says_retry(tmp_path, monkeypatch):
+    """Disk I/O failing on the third insert: the first two are rolled back with it, and
+    the error is the ports' UnprocessedError (503, retry), not a raw sqlite3 error (500)."""
+    db = SqliteDatabase(tmp_path / "store.sqlite3")
+    store = SqliteEventStore(db, CODEC)
+    store.create(event("kept"))
+    real = SqliteEventStore._insert
+    calls = iter(range(100))
+
+    def failing(conn, evt):
+        if next(calls) == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(conn, evt)
+
+    monkeypatch.setattr(SqliteEventStore, "_insert", staticmethod(failing))
+    with pytest.raises(UnprocessedError, match="disk I/O error"):
+        store.create_many([event(f"e{i}") for i in range(4)])
+    monkeypatch.undo()
+    assert count(db, "events") == 1  # what was stored before is kept, the batch is not
+    assert store.create_many([event(f"e{i}") for i in range(4)]) == [True] * 4
+    with pytest.raises(UnprocessedError):
+        db.execute("SELECT * FROM no_such_table")
+    db.close()

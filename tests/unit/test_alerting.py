@@ -8,6 +8,7 @@ from adapters.memory import MemoryAlertStore, MemoryEventStore
 from bot import alert_actions
 from bot.alert_actions import Outcome
 from bot.alerting import Delivery, flush, notify, refresh_silences
+from bot.errors import UnprocessedError
 from bot.ingest import ingest
 from bot.models import AlertStatus
 from tests.corpus import load
@@ -66,6 +67,87 @@ def test_recovery_redraws_the_alert_resolved(d):
     (reply,) = d.chat.texts
     assert "Resolved at" in reply["text"] and "open for 10 min" in reply["text"]
     assert reply["thread_ts"] == alert.message.ts
+
+
+def test_a_reply_whose_answer_was_lost_is_found_not_posted_again(d):
+    """Slack took the recovery reply but its answer was lost: the retry looks in the
+    thread first, finds it by the id in its metadata, and posts nothing more."""
+    run(d, alarm(event_id="a"))
+    d.clock.advance(600)
+    d.chat.fail_texts(applied=True)
+    run(d, alarm("OK", event_id="b"))
+    assert len(d.chat.texts) == 1  # in Slack, though the bot did not hear so
+    (alert,) = [a for a in d.alerts.list_alerts() if a.kind == "alert"]
+    assert alert.pending and alert.attempts == 1
+    d.clock.advance(120)
+    flush(d)
+    (reply,) = d.chat.texts
+    assert "Resolved at" in reply["text"]
+    assert reply["id"].startswith(f"{alert.id}/reply/")
+    alert = d.alerts.get_alert(alert.id)
+    assert not alert.pending and alert.told.resolved
+
+
+def test_a_reply_that_never_reached_slack_is_posted_on_retry(d):
+    run(d, alarm(event_id="a"))
+    d.clock.advance(600)
+    d.chat.fail_texts()  # not applied: the retry must post it
+    run(d, alarm("OK", event_id="b"))
+    assert d.chat.texts == []
+    d.clock.advance(120)
+    flush(d)
+    (reply,) = d.chat.texts
+    assert "Resolved at" in reply["text"]
+
+
+class FailingAlerts(MemoryAlertStore):
+    """An alert store that is down (UnprocessedError) for its next `down` writes."""
+
+    down = 0
+
+    def create_alert(self, alert):
+        if self.down:
+            self.down -= 1
+            raise UnprocessedError("fake: the alert store is down")
+        return super().create_alert(alert)
+
+
+def test_an_event_stored_but_not_alerted_on_is_alerted_on_when_sent_again():
+    """The store took the event, then the alert store failed: the sender is told to retry
+    (UnprocessedError), and the retry, a duplicate, is what brings the alert to Slack."""
+    alerts = FailingAlerts()
+    d = Delivery(alerts=alerts, chat=FakeChat(), clock=FakeClock(), channel=CHANNEL)
+    events = MemoryEventStore()
+
+    def send(body):
+        return ingest(body, events, d.clock, ttl=3600, on_new=lambda e, s: notify(e, s, d))
+
+    other = alarm(event_id="c")
+    other["detail"]["alarmName"] = "DiskFull"
+    alerts.down = 1
+    with pytest.raises(UnprocessedError, match="1 of 2 events are stored but not yet alerted"):
+        send([alarm(event_id="a"), other])
+    assert [events.get(i, d.now()).id for i in ("a", "c")] == ["a", "c"]  # stored all the same
+    assert len(d.chat.posts) == 1  # c's alert: one failure does not hold the others back
+    again = send([alarm(event_id="a"), other])
+    assert (again.stored, again.duplicates) == (0, 2)
+    assert len(d.chat.posts) == 2
+    by_title = {a.title: a for a in alerts.list_alerts()}
+    assert len(by_title) == 2
+    assert [a.count for a in by_title.values()] == [1, 1]  # c, sent again, not counted twice
+    assert sorted(i for a in by_title.values() for i in a.event_ids) == ["a", "c"]
+
+
+def test_an_event_sent_again_is_applied_once():
+    d = Delivery(alerts=MemoryAlertStore(), chat=FakeChat(), clock=FakeClock(), channel=CHANNEL)
+    events = MemoryEventStore()
+    for event_id in ("a", "b", "a", "b", "c", "a"):
+        ingest(alarm(event_id=event_id), events, d.clock, ttl=3600,
+               on_new=lambda e, s: notify(e, s, d))  # fmt: skip
+        d.clock.advance(30)
+    (alert,) = d.alerts.list_alerts()
+    assert alert.count == 3  # a, b and c; never a or b twice
+    assert len(d.chat.posts) == 1
 
 
 def test_info_and_lone_resolved_signals_are_notifications_without_controls(d):
