@@ -45,7 +45,7 @@ def usage(problem: str | None = None) -> dict[str, Any]:
     if problem:
         blocks.append({"type": "section", "text": mrkdwn(f":warning: {escape(problem)}")})
     blocks.append({"type": "section", "text": mrkdwn(USAGE)})
-    return _message(blocks, problem or "How to use /events")
+    return _message(blocks, escape(problem) if problem else "How to use /events")
 
 
 def _account(account: str, names: dict[str, str]) -> str:
@@ -119,7 +119,7 @@ def event_detail(
         blocks.append(
             {"type": "section", "text": mrkdwn(link(permalink, "Open the alert's thread"))}
         )
-    return _message(blocks, f"Event {event.id}")
+    return _message(blocks, f"Event {escape(event.id)}")
 
 
 def silence_text(s: Silence, now: int) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from blocks.alert import alert_blocks, alert_color
 from blocks.report import part_blocks, report_blocks
-from blocks.slack_text import mrkdwn, route_mention
+from blocks.slack_text import FALLBACK_TEXT, mrkdwn, route_mention, truncate
 from blocks.storm import storm_blocks, storm_color
 from bot.models import Alert, DailyReport, ReportPart, Signal, StormDigest
 from bot.ports import Clock, SystemClock
@@ -26,7 +26,8 @@ def coloured(
     if ping:
         top.append({"type": "section", "text": mrkdwn(ping)})
     return {
-        "text": f"{ping} {text}" if ping else text,  # the notification, which pings
+        # The notification, which pings: cut again, the ping comes on top of a fitted text.
+        "text": truncate(f"{ping} {text}", FALLBACK_TEXT) if ping else text,
         "blocks": top,
         "attachments": [{"color": color, "fallback": text, "blocks": blocks[1:]}],
     }

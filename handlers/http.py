@@ -20,16 +20,24 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.config import DEFAULT_CURSOR_SECRET
-from bot.envelopes import MAX_EVENT_BYTES
 from bot.errors import MonitoringException, ValidationError
 from bot.health import AuthCache, check_health
 from bot.services import Services
-from handlers.rest import ApiError, agents_router, api_error_response, events_router
+from handlers.rest import (
+    MAX_BODY_BYTES,
+    ApiError,
+    agents_router,
+    api_error_response,
+    error_responses,
+    events_router,
+    read_limited,
+)
+from handlers.slack.replays import signature_readable
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = MAX_EVENT_BYTES  # DESIGN: 413 when the body is over 256 KB
-SLACK_CONTENT_TYPES = ("application/x-www-form-urlencoded", "application/json")
+# Commands, clicks and submissions are form bodies; the app subscribes to no Events API.
+SLACK_CONTENT_TYPES = ("application/x-www-form-urlencoded",)
 
 
 def error(status: int, message: str, **extra: object) -> JSONResponse:
@@ -46,19 +54,6 @@ def bearer_ok(request: Request, token: str | None) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(
         given.strip().encode("utf-8", "surrogateescape"), token.encode("utf-8")
     )
-
-
-async def read_limited(request: Request, limit: int) -> bytes | None:
-    """The body, or None once it passes `limit` bytes (without reading the rest)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            return None
-    return bytes(body)
 
 
 def create_app(services: Services, slack: App | None = None) -> FastAPI:
@@ -105,11 +100,12 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
         if body is None:
             return error(413, f"body is over {MAX_BODY_BYTES} bytes")
         # Refuse what Slack never sends before parsing anything: unsigned input first.
-        if not verifier.is_valid_request(body, dict(request.headers)):
+        headers = dict(request.headers)
+        if not signature_readable(headers) or not verifier.is_valid_request(body, headers):
             return error(401, "bad or missing Slack signature, or a stale timestamp")
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind not in SLACK_CONTENT_TYPES:
-            return error(400, f"Slack sends form or JSON bodies, not {kind or 'nothing'}")
+            return error(400, f"Slack sends form bodies here, not {kind or 'nothing'}")
         try:
             bolt_request = to_bolt_request(request, body)
         except ValueError as err:  # not UTF-8, or a payload that is not JSON
@@ -119,7 +115,7 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
 
     auth_cache = AuthCache()  # one per process: Slack's auth.test at most once a minute
 
-    @app.get("/healthz", response_model=None)
+    @app.get("/healthz", response_model=None, responses={503: {"description": "Failing"}})
     def healthz() -> JSONResponse:
         """Open to load balancers (no token; nothing secret in it): 200 when alerts can
         flow ("ok", or "degraded" when they run late), 503 with what is wrong when not."""
@@ -130,7 +126,7 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
             headers={"Cache-Control": "no-store"},
         )
 
-    @app.post("/ingest", status_code=202)
+    @app.post("/ingest", status_code=202, responses=error_responses(400, 401, 413, 503))
     async def ingest_route(request: Request) -> JSONResponse:
         if not bearer_ok(request, settings.ingest_token):
             return error(401, "missing or wrong bearer token")

@@ -8,16 +8,20 @@ Mangum, the api Lambda.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from http import HTTPStatus
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from bot.agents import register, update_deployment
+from bot.envelopes import MAX_EVENT_BYTES
 from bot.errors import ConflictError, MonitoringException, NotFoundError, ValidationError
 from bot.list_events import get_event, list_events
 from bot.models import (
@@ -36,7 +40,26 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
+MAX_BODY_BYTES = MAX_EVENT_BYTES  # DESIGN: 413 when a body is over 256 KB, REST's as /ingest's
 LIST_PARAMS = frozenset({"start_date", "end_date", "limit", "direction", "cursor"})
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: `{"error": "..."}`."""
+
+    error: str
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """What a route documents besides its success: DESIGN's error statuses, never 422."""
+    return {code: {"model": ErrorBody, "description": HTTPStatus(code).phrase} for code in codes}
+
+
+# 401 with API_TOKEN set, 503 when the store fails; "4XX" keeps FastAPI from adding its 422.
+COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
+    **error_responses(400, 401, 413, 503),
+    "4XX": {"model": ErrorBody, "description": "Client error"},
+}
 
 
 class ApiError(Exception):
@@ -65,11 +88,13 @@ def _token_check(services: Services, bearer_ok: Any) -> Any:
 def events_router(services: Services, bearer_ok: Any) -> APIRouter:
     """GET /events and GET /events/{id} over the services' event store."""
 
-    router = APIRouter(dependencies=[_token_check(services, bearer_ok)], tags=["events"])
+    router = APIRouter(
+        dependencies=[_token_check(services, bearer_ok)], tags=["events"], responses=COMMON_ERRORS
+    )
 
     call = _caller()
 
-    @router.get("/events/{event_id}", response_model=Event)
+    @router.get("/events/{event_id}", response_model=Event, responses=error_responses(404))
     async def one_event(event_id: str) -> Any:
         return await call(get_event, services.events, event_id, int(services.clock.now()))
 
@@ -123,17 +148,35 @@ def _account_id(agent_id: str) -> str:
     return agent_id
 
 
+async def read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or None once it passes `limit` bytes (without reading the rest)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
 async def _json(request: Request) -> Any:
+    body = await read_limited(request, MAX_BODY_BYTES)
+    if body is None:
+        raise ApiError(413, f"body is over {MAX_BODY_BYTES} bytes")
     try:
-        return await request.json()
-    except ValueError as err:
+        return json.loads(body)
+    except ValueError as err:  # not UTF-8, or not JSON
         raise ApiError(400, "the body is not JSON") from err
 
 
 def agents_router(services: Services, bearer_ok: Any) -> APIRouter:
     """The agent registry: list, get, register, update, remove, and deployments."""
 
-    router = APIRouter(dependencies=[_token_check(services, bearer_ok)], tags=["agents"])
+    router = APIRouter(
+        dependencies=[_token_check(services, bearer_ok)], tags=["agents"], responses=COMMON_ERRORS
+    )
     call = _caller()
 
     def now() -> int:
@@ -148,26 +191,30 @@ def agents_router(services: Services, bearer_ok: Any) -> APIRouter:
         dto = _body_model(PaginatedInputDTO, given)
         return await call(services.agents.list, dto)
 
-    @router.get("/agents/{agent_id}", response_model=Agent)
+    @router.get("/agents/{agent_id}", response_model=Agent, responses=error_responses(404))
     async def one_agent(agent_id: str) -> Any:
         return await call(services.agents.get, _account_id(agent_id))
 
-    @router.post("/agents", response_model=Agent, status_code=201)
+    @router.post("/agents", response_model=Agent, status_code=201, responses=error_responses(409))
     async def new_agent(request: Request) -> Any:
         agent = _body_model(NewAgent, await _json(request))
         return await call(register, services.agents, Agent(**agent.model_dump()), now())
 
-    @router.patch("/agents/{agent_id}", response_model=Agent)
+    @router.patch("/agents/{agent_id}", response_model=Agent, responses=error_responses(404))
     async def change_agent(agent_id: str, request: Request) -> Any:
         change = _body_model(UpdateAgentDTO, await _json(request))
         return await call(services.agents.update, _account_id(agent_id), change)
 
-    @router.delete("/agents/{agent_id}", status_code=204)
+    @router.delete("/agents/{agent_id}", status_code=204, responses=error_responses(404))
     async def remove_agent(agent_id: str) -> Response:
         await call(services.agents.delete, _account_id(agent_id))
         return Response(status_code=204)
 
-    @router.post("/agents/{agent_id}/deployments", response_model=Agent)
+    @router.post(
+        "/agents/{agent_id}/deployments",
+        response_model=Agent,
+        responses={201: {"model": Agent, "description": "Created"}},
+    )
     async def deployment(agent_id: str, request: Request) -> Any:
         raw = await _json(request)
         if not isinstance(raw, dict):

@@ -12,6 +12,7 @@ from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 
 from handlers.aws_lambda.wiring import services, setup_logging
 from handlers.slack import build_app
+from handlers.slack.replays import signature_readable
 
 setup_logging()
 
@@ -29,4 +30,7 @@ def use_invoker(client: Any) -> None:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    if not signature_readable(headers):  # Bolt's verifier would raise on these: a 500
+        return {"statusCode": 401, "body": '{"error": "bad or missing Slack signature"}'}
     return slack_handler().handle(event, context)

@@ -2,7 +2,8 @@
 
 `build_app` makes the App; each kind of listener lives in its own module with a
 `register(app, services)`. Bolt verifies every request's signature and timestamp (a bad
-or stale one gets 401), acks within Slack's 3 s, and runs the listener after the ack.
+or stale one gets 401), `ReplayGuard` drops a signed request sent again, and Bolt acks
+within Slack's 3 s and runs the listener after the ack.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from handlers.slack import actions, commands
+from handlers.slack.replays import ReplayGuard
 
 
 def build_app(services: Services, *, process_before_response: bool = False) -> App:
@@ -29,6 +31,7 @@ def build_app(services: Services, *, process_before_response: bool = False) -> A
         token_verification_enabled=False,
         process_before_response=process_before_response,
     )
+    app.use(ReplayGuard())  # after Bolt's signature check: only signed requests get here
     groups = actions.Usergroups()
     actions.register(app, services, groups)
     commands.register(app, services, groups)

@@ -269,6 +269,22 @@ def test_the_slack_function_answers_a_signed_slash_command_and_runs_its_lazy_lis
     forged = signed_command(fake_slack, "help")
     forged["headers"]["x-slack-signature"] = "v0=" + "0" * 64
     assert module.handler(forged, Context())["statusCode"] == 401
+    garbled = signed_command(fake_slack, "help")
+    garbled["headers"]["x-slack-request-timestamp"] = "soon"  # Bolt's verifier would raise
+    assert module.handler(garbled, Context())["statusCode"] == 401
+
+
+def test_the_slack_function_drops_a_replayed_command(aws, fake_slack):
+    """The same signed bytes again, inside Slack's 5 minutes: acked, not run again (its
+    lazy listener, invoked with the same signature, is not taken for a replay)."""
+    module = lambdas.load("slack")
+    invoker = InProcessInvoker(module.handler)
+    module.use_invoker(invoker)
+    request = signed_command(fake_slack, "help")
+    assert module.handler(request, Context())["statusCode"] == 200
+    assert module.handler(request, Context())["statusCode"] == 200
+    assert len(invoker.invocations) == 1
+    assert len(fake_slack.calls("response_url")) == 1
 
 
 def test_an_acknowledge_click_on_the_slack_function_acks_then_does_the_work_lazily(aws, fake_slack):
