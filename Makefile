@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test lint format bench reliability install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The fault, fuzz and abuse suites and the dead man's switch (all also in `make test`),
+# ending with the figures RELIABILITY.md quotes.
+reliability: $(STAMP) $(NODE_STAMP)
+	$(BIN)/pytest -q tests/faults tests/fuzz tests/abuse tests/e2e/test_heartbeat_kill.py
 
 bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m benchmarks

@@ -28,13 +28,20 @@ from handlers.rest import (
     ApiError,
     agents_router,
     api_error_response,
+    document_bodies,
     error_responses,
     events_router,
+    json_body,
     read_limited,
 )
 from handlers.slack.replays import signature_readable
 
 log = logging.getLogger(__name__)
+
+INGEST_BODY = {  # what the README's "What it accepts" lists, in JSON Schema's words
+    "description": "One event, a JSON array of events, or an SNS-wrapped Lambda event",
+    "oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}],
+}
 
 # Commands, clicks and submissions are form bodies; the app subscribes to no Events API.
 SLACK_CONTENT_TYPES = ("application/x-www-form-urlencoded",)
@@ -89,6 +96,7 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
     )
     app.include_router(events_router(services, bearer_ok))
     app.include_router(agents_router(services, bearer_ok))
+    document_bodies(app)
 
     verifier = SignatureVerifier(settings.slack_signing_secret) if slack is not None else None
 
@@ -126,7 +134,12 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
             headers={"Cache-Control": "no-store"},
         )
 
-    @app.post("/ingest", status_code=202, responses=error_responses(400, 401, 413, 503))
+    @app.post(
+        "/ingest",
+        status_code=202,
+        responses=error_responses(400, 401, 413, 503),
+        openapi_extra=json_body(INGEST_BODY),
+    )
     async def ingest_route(request: Request) -> JSONResponse:
         if not bearer_ok(request, settings.ingest_token):
             return error(401, "missing or wrong bearer token")

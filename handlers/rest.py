@@ -14,7 +14,8 @@ import re
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
@@ -148,6 +149,43 @@ def _account_id(agent_id: str) -> str:
     return agent_id
 
 
+# Routes read their JSON bodies themselves (a bad body is 400 and a big one 413, never
+# FastAPI's 422), so FastAPI cannot see them: they are documented through openapi_extra,
+# with the models' schemas added to the document's components by `document_bodies`.
+BODY_MODELS: tuple[type[BaseModel], ...] = (NewAgent, UpdateAgentDTO, DeploymentDTO)
+
+
+def json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """A route's openapi_extra: its required JSON body."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def model_body(model: type[BaseModel]) -> dict[str, Any]:
+    return json_body({"$ref": f"#/components/schemas/{model.__name__}"})
+
+
+def document_bodies(app: FastAPI) -> None:
+    """Add BODY_MODELS' schemas (and the schemas they use) to the app's /openapi.json."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, routes=app.routes, description=app.description
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in BODY_MODELS:
+                body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(body.pop("$defs", {}))
+                components[model.__name__] = body
+            # The deployments route takes the agent id from its path.
+            deployment = components[DeploymentDTO.__name__]
+            deployment["required"] = [f for f in deployment["required"] if f != "agent_id"]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 async def read_limited(request: Request, limit: int) -> bytes | None:
     """The body, or None once it passes `limit` bytes (without reading the rest)."""
     declared = request.headers.get("content-length")
@@ -195,12 +233,23 @@ def agents_router(services: Services, bearer_ok: Any) -> APIRouter:
     async def one_agent(agent_id: str) -> Any:
         return await call(services.agents.get, _account_id(agent_id))
 
-    @router.post("/agents", response_model=Agent, status_code=201, responses=error_responses(409))
+    @router.post(
+        "/agents",
+        response_model=Agent,
+        status_code=201,
+        responses=error_responses(409),
+        openapi_extra=model_body(NewAgent),
+    )
     async def new_agent(request: Request) -> Any:
         agent = _body_model(NewAgent, await _json(request))
         return await call(register, services.agents, Agent(**agent.model_dump()), now())
 
-    @router.patch("/agents/{agent_id}", response_model=Agent, responses=error_responses(404))
+    @router.patch(
+        "/agents/{agent_id}",
+        response_model=Agent,
+        responses=error_responses(404),
+        openapi_extra=model_body(UpdateAgentDTO),
+    )
     async def change_agent(agent_id: str, request: Request) -> Any:
         change = _body_model(UpdateAgentDTO, await _json(request))
         return await call(services.agents.update, _account_id(agent_id), change)
@@ -214,6 +263,7 @@ def agents_router(services: Services, bearer_ok: Any) -> APIRouter:
         "/agents/{agent_id}/deployments",
         response_model=Agent,
         responses={201: {"model": Agent, "description": "Created"}},
+        openapi_extra=model_body(DeploymentDTO),
     )
     async def deployment(agent_id: str, request: Request) -> Any:
         raw = await _json(request)
