@@ -4,6 +4,7 @@ the fake Slack)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -31,6 +32,9 @@ def http(service, client_for):  # noqa: F811
     return client_for(service)
 
 
+TRIGGERS = itertools.count()
+
+
 def command(http, fake_slack: FakeSlack, name: str, text: str = "", user: str = "U0ALICE") -> dict:
     """Run a slash command; return what it answered through its response_url."""
     before = len(fake_slack.calls("response_url"))
@@ -41,7 +45,7 @@ def command(http, fake_slack: FakeSlack, name: str, text: str = "", user: str = 
             "user_id": user,
             "channel_id": CHANNEL,
             "team_id": "T0TEAM",
-            "trigger_id": "t-cmd",
+            "trigger_id": f"t-cmd-{next(TRIGGERS)}",  # Slack's are unique: no replay
             "response_url": fake_slack.response_url(),
         }
     )
