@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -161,7 +161,10 @@ class SqliteDatabase:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction, taking the write lock up front so it never upgrades late."""
-        conn = self.connection()
+        try:
+            conn = self.connection()
+        except sqlite3.Error as err:
+            raise _unavailable(err) from err
         try:
             conn.execute("BEGIN IMMEDIATE")
             yield conn
@@ -169,8 +172,9 @@ class SqliteDatabase:
         except BaseException as err:
             # Also when COMMIT itself failed (disk full): never leave this thread's
             # connection inside a transaction that every later BEGIN would trip on.
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            with suppress(sqlite3.Error):  # a failed ROLLBACK must not hide the error
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
             if isinstance(err, sqlite3.Error):
                 raise _unavailable(err) from err
             raise

@@ -384,7 +384,7 @@ def seed(path: Path) -> dict[str, int]:
     clock = FakeClock(NOW - 1800)  # received shortly before the report runs
     signals: dict[str, tuple[Signal, int, int]] = {}  # fingerprint: (first signal, first, last)
 
-    def keep(event: Event, found: list[Signal]) -> None:
+    def keep(event: Event, found: list[Signal], _again: bool) -> None:
         for s in found:
             known = signals.get(s.fingerprint)
             at = event.published_at

@@ -170,7 +170,7 @@ def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
     now = d.now()
     current = d.alerts.find_alert(alert_key(signal.fingerprint, d))
     if current is not None and event.id in current.event_ids:
-        return None  # sent again: this event was applied already
+        return _resume(d, current)  # sent again: this event was applied already
     live = current if current is not None and current.status is not AlertStatus.RESOLVED else None
     if signal.state is SignalState.FIRING:
         reopening = current is not None and lifecycle.reopenable(current, now, d.reopen_window)
@@ -275,6 +275,29 @@ def _open(
         return _placed(d, record, admission, until, now)
 
 
+def _resume(d: Delivery, record: Alert) -> Alert | None:
+    """An event sent again, whose alert it already opened or moved: finish what its
+    first attempt may have left undone. A post or an edit is the flush's (the record is
+    due); an alert created to be folded into a storm, but never joined to its summary,
+    is no one's, so it is joined now, or posted on its own if the storm is over."""
+    if record.kind != "alert" or record.parent_id is None or record.message is not None:
+        return None
+    try:
+        summary: Alert | None = d.alerts.get_alert(record.parent_id)
+    except NotFoundError:
+        summary = None
+    if summary is not None and record.id in summary.members:
+        return None
+    now = d.now()
+    with about(alert_id=record.id):
+        log.warning("alert %s was never joined to storm %s: joining it now", record.id,
+                    record.parent_id)  # fmt: skip
+        if summary is None or summary.resolved_at is not None:
+            why = "its storm was over when its event came again"
+            return deliver(save(d.alerts, record, lambda a: lifecycle.detach(a, now, why)), d)
+        return _placed(d, record, storm.Admission(storm=record.parent_id), None, now)
+
+
 def _placed(
     d: Delivery, record: Alert, admission: storm.Admission, until: int | None, now: int
 ) -> Alert | None:
@@ -352,7 +375,10 @@ def tend(d: Delivery, summary: Alert) -> Alert:
     reply_id = thread_reply_id(saved.id, saved.told_members.values())
     replied = (
         _send(d, saved, "storm reply", budget.post_key(message.channel), budget.POST,
-              lambda: _reply_once(d, saved, news or "", reply_id, unsure=saved.attempts > 0))
+              # told_members is saved after the reply, so a lost save repeats it too:
+              # always look first (a storm replies at most once per window).
+              lambda: _reply_once(d, saved, news or "", reply_id, unsure=True,
+                                  since=saved.first_seen))
         if news else None
     )  # fmt: skip
     failed = next((r for r in (edited, replied) if r is not None and not r.done), None)
@@ -387,14 +413,15 @@ def _touch(d: Delivery, storm_id: str) -> None:
         summary = d.alerts.get_alert(storm_id)
     except NotFoundError:
         return
-    if not summary.dirty:
-        now = d.now()
-        summary = save(
-            d.alerts,
-            summary,
-            lambda s: storm.schedule(s.model_copy(update={"dirty": True}), now),
-        )
-    tend(d, summary)
+    with about(alert_id=storm_id):  # the summary's lines, not the member's
+        if not summary.dirty:
+            now = d.now()
+            summary = save(
+                d.alerts,
+                summary,
+                lambda s: storm.schedule(s.model_copy(update={"dirty": True}), now),
+            )
+        tend(d, summary)
 
 
 def hold_for_storm(d: Delivery, alert: Alert, now: int) -> int:
@@ -437,7 +464,8 @@ def perform(alert: Alert, work: Work, d: Delivery) -> Alert:
     reply_id = thread_reply_id(alert.id, [before.told])
     replied = (
         _send(d, alert, "reply", budget.post_key(message.channel), budget.POST,
-              lambda: _reply_once(d, alert, reply, reply_id, unsure=before.attempts > 0))
+              lambda: _reply_once(d, alert, reply, reply_id, unsure=before.attempts > 0,
+                                  since=before.replied_at or alert.first_seen))
         if reply is not None else None
     )  # fmt: skip
     undone = [r for r in (edit, replied) if r is not None and not r.done]
@@ -464,12 +492,15 @@ def thread_reply_id(alert_id: str, told: Iterable[Told]) -> str:
     return f"{alert_id}/reply/{'-'.join(map(str, tally))}"
 
 
-def _reply_once(d: Delivery, alert: Alert, text: str, reply_id: str, *, unsure: bool) -> None:
+def _reply_once(
+    d: Delivery, alert: Alert, text: str, reply_id: str, *, unsure: bool, since: int
+) -> None:
     """Reply in an alert's thread once: after a failed try, whose answer may have been
-    lost after Slack took it, look for that reply before posting again."""
+    lost after Slack took it, look for that reply (posted after `since`, the previous
+    reply) before posting again."""
     message = alert.message
     assert message is not None
-    oldest = alert.first_seen - LOOKBACK_S
+    oldest = since - LOOKBACK_S
     if unsure and d.chat.find_alert_message(message.channel, reply_id, oldest, message.ts):
         log.info("reply %s of alert %s was in its thread already", reply_id, alert.id)
         return

@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from bot.envelopes import RawEvent, decode_body, normalize, split_units
-from bot.errors import UnprocessedError, ValidationError
+from bot.errors import NotFoundError, UnprocessedError, ValidationError
 from bot.log_context import about
 from bot.models import Event, IngestResult, Rejection, Severity, Signal, SignalState
 from bot.ports import Clock, EventStore
@@ -21,7 +21,11 @@ from bot.sources.registry import family_of
 
 log = logging.getLogger(__name__)
 
-OnNew = Callable[[Event, list[Signal]], None]
+OnNew = Callable[[Event, list[Signal], bool], None]  # (event, its signals, again)
+# How long after an event was first stored a duplicate of it is alerted on again (it
+# applies at most once): well beyond an HTTP sender's retries and Lambda's async ones,
+# and within the default REOPEN_WINDOW, so that a late copy never reaches a newer alert.
+RETRY_WINDOW_S = 3600
 
 
 def build_event(raw: RawEvent, *, received_at: int, ttl: int, ctx: Context) -> Event:
@@ -85,9 +89,12 @@ def ingest(
 ) -> IngestResult:
     """Store every usable event in `body` (already decoded JSON) once.
 
-    `on_new(event, signals)` runs for each accepted event, after the whole batch is
-    stored (persist before notify): duplicates too, so `on_new` must apply an event at
-    most once (alerting does: each alert remembers its latest events).
+    `on_new(event, signals, again)` runs for each event stored by this call, after the
+    whole batch is stored (persist before notify), and, with `again`, for a duplicate
+    first stored within RETRY_WINDOW_S: the attempt that stored it may have died (or
+    lost its store) before alerting on it, and the sender's retry is its only way to
+    Slack. So `on_new` must apply an event at most once (alerting does: each alert
+    remembers its latest events).
 
     A bad event is reported with its index and error; the others are still stored.
     `ids` are the accepted events' ids in input order, returned only after the store
@@ -133,22 +140,35 @@ def ingest(
             len(result.rejected),
         )
     if on_new is not None:
-        _alert_on(events, signals_of, on_new)
+        due = [
+            (event, signals, not new)
+            for event, signals, new in zip(events, signals_of, created, strict=True)
+            if new or _retried(store, event, received_at)
+        ]
+        _alert_on(due, on_new)
     return result
 
 
-def _alert_on(events: Sequence[Event], signals_of: Sequence[list[Signal]], on_new: OnNew) -> None:
-    """`on_new` for every accepted event, duplicates too: an earlier attempt may have
-    stored an event and died (or lost its store) before alerting on it, and the sender's
-    retry is its only way to Slack. `on_new` applies each event at most once.
+def _retried(store: EventStore, duplicate: Event, now: int) -> bool:
+    """A duplicate first stored within RETRY_WINDOW_S: a sender's retry, which may be
+    the only way its alert reaches Slack. An older one (a replay hours later) is not
+    alerted on again: its alert may have resolved and been followed by a newer one."""
+    try:
+        stored = store.get(duplicate.id, now)
+    except NotFoundError:  # expired meanwhile
+        return False
+    return now - stored.received_at <= RETRY_WINDOW_S
 
-    UnprocessedError (a store could not do it) is raised once every event has had its
-    turn, so the sender retries; any other error costs only its own event's alert."""
+
+def _alert_on(due: Sequence[tuple[Event, list[Signal], bool]], on_new: OnNew) -> None:
+    """`on_new` for each (event, signals, again). UnprocessedError (a store could not do
+    it) is raised once every event has had its turn, so the sender retries; any other
+    error costs only its own event's alert."""
     unfinished: list[str] = []
-    for event, signals in zip(events, signals_of, strict=True):
+    for event, signals, again in due:
         with about(event_id=event.id):
             try:
-                on_new(event, signals)
+                on_new(event, signals, again)
             except UnprocessedError as err:
                 unfinished.append(event.id)
                 log.error("alerting on event %s failed, it must be sent again: %s", event.id, err)
@@ -156,7 +176,7 @@ def _alert_on(events: Sequence[Event], signals_of: Sequence[list[Signal]], on_ne
                 log.exception("alerting on event %s failed", event.id)
     if unfinished:
         raise UnprocessedError(
-            f"{len(unfinished)} of {len(events)} events are stored but not yet alerted on "
+            f"{len(unfinished)} of {len(due)} events are stored but not yet alerted on "
             f"(first: {unfinished[0]}); send them again"
         )
 

@@ -129,13 +129,17 @@ class Services:
             self.clock,
             ttl=self.settings.aws_dynamodb_ttl,
             ctx=self.context,
-            on_new=lambda event, signals: self._on_new(event, signals, delivery),
+            on_new=lambda event, signals, again: self._on_new(event, signals, again, delivery),
         )
 
-    def _on_new(self, event: Event, signals: list[Signal], delivery: Delivery) -> None:
-        """An accepted event (new, or sent again after an attempt that may have died
-        before this): a heartbeat or a deployment of its agent, if it is one; then its
-        alerts, which apply each event once."""
+    def _on_new(self, event: Event, signals: list[Signal], again: bool, delivery: Delivery) -> None:
+        """A newly stored event: a heartbeat or a deployment of its agent, if it is one;
+        then its alerts. One sent `again` (its first attempt may have died before
+        alerting) goes to its alerts only, which apply each event once: a stale copy
+        must not set an agent's deployment back or mark a dead agent alive."""
+        if again:
+            notify(event, signals, delivery)
+            return
         try:
             self.heartbeats.seen(event)
             stack = next((f.value for s in signals for f in s.fields if f.label == "Stack"), None)

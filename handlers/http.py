@@ -13,8 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
-from slack_bolt import App
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.starlette.handler import to_starlette_response
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -34,7 +34,7 @@ from handlers.rest import (
     json_body,
     read_limited,
 )
-from handlers.slack.replays import signature_readable
+from handlers.slack.replays import signature_readable, without_lazy_marks
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,11 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
         if kind not in SLACK_CONTENT_TYPES:
             return error(400, f"Slack sends form bodies here, not {kind or 'nothing'}")
         try:
-            bolt_request = to_bolt_request(request, body)
+            bolt_request = BoltRequest(  # Bolt's Starlette adapter's, less the lazy marks
+                body=body.decode("utf-8"),
+                query=dict(request.query_params),
+                headers=without_lazy_marks(request.headers),
+            )
         except ValueError as err:  # not UTF-8, or a payload that is not JSON
             return error(400, f"unreadable Slack request: {err}")
         # Bolt's dispatch blocks (it verifies, acks and hands listeners to a thread pool).

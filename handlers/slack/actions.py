@@ -23,6 +23,7 @@ from bot import alert_actions
 from bot.alert_actions import SILENCE_CHOICES, Outcome
 from bot.config import parse_duration
 from bot.errors import NotFoundError
+from bot.log_context import about
 from bot.services import Services
 from bot.silences import SCOPE_WORDS
 
@@ -105,7 +106,7 @@ def register(app: App, services: Services, groups: Usergroups | None = None) -> 
     ) -> None:
         """Run an action on the alert `ref` names, if `user` may; tell them when nothing
         was done."""
-        with telling(channel, user):
+        with about(alert_id=ref[0] if ref else None), telling(channel, user):
             if not responder(services, groups, client, user):
                 note = NOT_ALLOWED
             elif ref is None:

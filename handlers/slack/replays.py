@@ -33,6 +33,17 @@ def signature_readable(headers: Mapping[str, str]) -> bool:
     return timestamp.isascii() and timestamp.isdigit() and signature.isascii()
 
 
+LAZY_HEADERS = ("x-slack-bolt-lazy-only", "x-slack-bolt-lazy-function-name")
+
+
+def without_lazy_marks(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers without Bolt's lazy-invocation marks. Bolt trusts them to run a lazy
+    listener alone, and Slack's signature does not cover headers: from outside, they
+    would let a captured request run its listener again past the replay guard. Only the
+    slack Lambda's invocation of itself may carry them."""
+    return {k: v for k, v in headers.items() if k.lower() not in LAZY_HEADERS}
+
+
 class SeenRequests:
     """Signatures let through within the replay window; thread-safe."""
 
@@ -48,8 +59,9 @@ class SeenRequests:
         """True the first time `signature` is seen within the window."""
         now = self._clock()
         with self._lock:
-            if len(self._until) >= MAX_REMEMBERED:
-                self._until = {s: t for s, t in self._until.items() if t > now}
+            if len(self._until) >= MAX_REMEMBERED:  # sweep, and past that forget the oldest
+                live = sorted((t, s) for s, t in self._until.items() if t > now)
+                self._until = {s: t for t, s in live[-MAX_REMEMBERED // 2 :]}
             if self._until.get(signature, 0.0) > now:
                 return False
             self._until[signature] = now + self._window
@@ -59,7 +71,8 @@ class SeenRequests:
 class ReplayGuard(Middleware):
     """Bolt middleware: a signed request seen before is answered 200 and not dispatched.
     Lazy-listener invocations (Bolt's Lambda adapter sends the request to itself again,
-    signature and all) and Socket Mode (no signature) pass."""
+    signature and all; the entry points strip the marks from anything else) and Socket
+    Mode (no signature) pass."""
 
     def __init__(self, seen: SeenRequests | None = None) -> None:
         self._seen = seen or SeenRequests()

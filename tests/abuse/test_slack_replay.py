@@ -146,3 +146,40 @@ def test_a_replayed_ack_never_acks_or_posts_twice(target: Target, figures: Any) 
         f"{replays} replays: acked once by {acked.acked_by}, {extra['chat.postMessage']} extra "
         f"posts; {extra['chat.update']} redraws and {extra['chat.postEphemeral']} stale notes",
     )
+
+
+# kind → the lazy listener that does its work (Bolt runs it alone for a lazy invocation)
+LAZY_LISTENERS = {
+    "silence_remove": "answer_remove",
+    "/silences": "answer_silences",
+    "/events": "answer_events",
+    "alert_silence 1h": "silence_chosen",
+    "view_submission": "silence_submitted",
+}
+
+
+@pytest.mark.parametrize("kind", list(LAZY_LISTENERS))
+def test_a_replay_dressed_as_a_lazy_invocation_runs_nothing(
+    target: Target, figures: Any, kind: str
+) -> None:
+    """Bolt runs a lazy listener alone when a request carries its lazy marks, and Slack's
+    signature does not cover headers: a captured request sent again with those marks
+    must still run nothing (only the slack Lambda's invocation of itself may carry them)."""
+    build, applied = REPLAYS[kind]
+    body = build(target)
+    headers = signed(body)
+    assert post_slack(target.http, body, headers).status_code == 200
+    wait_for(lambda: applied(target), f"{kind} to apply")
+    before = settled(target)
+    marked = {
+        **headers,
+        "X-Slack-Bolt-Lazy-Only": "1",
+        "X-Slack-Bolt-Lazy-Function-Name": LAZY_LISTENERS[kind],
+    }
+    assert post_slack(target.http, body, marked).status_code == 200
+    time.sleep(SETTLE_S)
+    after = settled(target)
+    new_calls = [method for method, _ in after["slack"][len(before["slack"]) :]]
+    assert new_calls == [], f"the marked replay made Slack calls: {new_calls}"
+    assert changes(before, after) == {}
+    figures.add("abuse", f"replay with Bolt's lazy marks ({kind})", "acked, ran nothing")

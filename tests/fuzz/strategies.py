@@ -413,8 +413,13 @@ def _kinds(case: Case) -> tuple[str, ...]:
     return NESTED_KINDS
 
 
-def units(*, hostile_envelope: bool) -> st.SearchStrategy[Unit]:
-    """One event of any family in any envelope its shape allows."""
+ENVELOPE_KINDS = (*NESTED_KINDS, BARE, SNS_BARE)
+
+
+def units(
+    *, hostile_envelope: bool, only: str | None = None, family: str | None = None
+) -> st.SearchStrategy[Unit]:
+    """One event of any family (or `family`) in any envelope its shape allows (or `only`)."""
 
     def build(case: Case) -> st.SearchStrategy[Unit]:
         return st.builds(
@@ -426,12 +431,17 @@ def units(*, hostile_envelope: bool) -> st.SearchStrategy[Unit]:
                     not hostile_envelope and kind in NESTED_KINDS and case.shape != SNS_TEXT
                 ),
             ),
-            st.sampled_from(_kinds(case)),
+            st.sampled_from([only] if only else _kinds(case)),
             case_details(case),
             metas(hostile_envelope),
         )
 
-    return st.sampled_from(CASES).flatmap(build)
+    cases = [
+        c
+        for c in CASES
+        if (only is None or only in _kinds(c)) and (family is None or c.family == family)
+    ]
+    return st.sampled_from(cases).flatmap(build)
 
 
 def _corpus_bodies() -> list[Any]:

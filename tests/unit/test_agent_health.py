@@ -68,6 +68,20 @@ def test_a_stale_agent_opens_an_alert_and_a_heartbeat_resolves_it():
     assert len(health) == 1  # one alert, resolved in place
 
 
+def test_an_agent_event_sent_again_is_no_new_heartbeat():
+    """A duplicate may be a retry whose first attempt died before alerting, so it goes
+    to its alerts again; but it says nothing new about its agent: a copy sent later
+    must not mark a silent agent alive."""
+    svc = services()
+    heartbeat(svc, "hb-1")
+    seen = svc.agents.get(AGENT).last_seen
+    svc.clock.advance(600)
+    heartbeat(svc, "hb-1")  # the same event again, ten minutes on
+    assert svc.agents.get(AGENT).last_seen == seen
+    heartbeat(svc, "hb-2")  # a new one is a heartbeat
+    assert svc.agents.get(AGENT).last_seen == seen + 600
+
+
 def test_an_agent_without_a_running_task_is_unhealthy_until_it_has_one():
     tasks = FixedTasks({})
     svc = services(tasks)

@@ -23,7 +23,7 @@ def d() -> Delivery:
 
 
 def run(d: Delivery, body) -> None:
-    ingest(body, MemoryEventStore(), d.clock, ttl=3600, on_new=lambda e, s: notify(e, s, d))
+    ingest(body, MemoryEventStore(), d.clock, ttl=3600, on_new=lambda e, s, _: notify(e, s, d))
 
 
 def alarm(state: str = "ALARM", event_id: str = "evt-1") -> dict:
@@ -45,7 +45,7 @@ def test_a_firing_event_posts_one_alert_with_controls(d):
 def test_a_duplicate_event_posts_nothing(d):
     events = MemoryEventStore()
     for _ in range(3):
-        ingest(alarm(), events, d.clock, ttl=3600, on_new=lambda e, s: notify(e, s, d))
+        ingest(alarm(), events, d.clock, ttl=3600, on_new=lambda e, s, _: notify(e, s, d))
     assert len(d.chat.posts) == 1
 
 
@@ -120,7 +120,7 @@ def test_an_event_stored_but_not_alerted_on_is_alerted_on_when_sent_again():
     events = MemoryEventStore()
 
     def send(body):
-        return ingest(body, events, d.clock, ttl=3600, on_new=lambda e, s: notify(e, s, d))
+        return ingest(body, events, d.clock, ttl=3600, on_new=lambda e, s, _: notify(e, s, d))
 
     other = alarm(event_id="c")
     other["detail"]["alarmName"] = "DiskFull"
@@ -143,11 +143,33 @@ def test_an_event_sent_again_is_applied_once():
     events = MemoryEventStore()
     for event_id in ("a", "b", "a", "b", "c", "a"):
         ingest(alarm(event_id=event_id), events, d.clock, ttl=3600,
-               on_new=lambda e, s: notify(e, s, d))  # fmt: skip
+               on_new=lambda e, s, _: notify(e, s, d))  # fmt: skip
         d.clock.advance(30)
     (alert,) = d.alerts.list_alerts()
     assert alert.count == 3  # a, b and c; never a or b twice
     assert len(d.chat.posts) == 1
+
+
+def test_a_late_copy_of_an_old_event_leaves_a_newer_alert_alone():
+    """An OK sent again hours later (a replay) finds a newer alert of the same alarm: it
+    is a duplicate beyond RETRY_WINDOW_S, so it is not alerted on again."""
+    d = Delivery(alerts=MemoryAlertStore(), chat=FakeChat(), clock=FakeClock(), channel=CHANNEL)
+    events = MemoryEventStore()
+
+    def send(event):
+        return ingest(event, events, d.clock, ttl=604800, on_new=lambda e, s, _: notify(e, s, d))
+
+    send(alarm(event_id="fire-1"))
+    d.clock.advance(60)
+    send(alarm("OK", event_id="ok-1"))
+    d.clock.advance(2 * 3600)  # past the reopen window: a new root next
+    send(alarm(event_id="fire-2"))
+    newest = max(
+        (a for a in d.alerts.list_alerts() if a.kind == "alert"), key=lambda a: a.first_seen
+    )
+    assert newest.status is AlertStatus.OPEN and "fire-2" in newest.event_ids
+    assert send(alarm("OK", event_id="ok-1")).duplicates == 1
+    assert d.alerts.get_alert(newest.id).status is AlertStatus.OPEN
 
 
 def test_info_and_lone_resolved_signals_are_notifications_without_controls(d):

@@ -53,7 +53,7 @@ def test_every_line_about_an_event_and_its_alert_carries_both_ids(lines):
         MemoryEventStore(),
         d.clock,
         ttl=3600,
-        on_new=lambda e, s: notify(e, s, d),
+        on_new=lambda e, s, _: notify(e, s, d),
     )
     records = parsed(lines)
     (alert,) = d.alerts.list_alerts()

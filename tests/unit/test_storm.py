@@ -186,3 +186,76 @@ def test_a_folded_alert_that_fires_again_after_its_storm_gets_its_own_root(d):
     alert = next(a for a in alerts_of(d) if a.title.startswith(folded))
     assert alert.parent_id is None and alert.message is not None
     assert d.chat.posts[-1]["signal"].title.startswith(folded)
+
+
+def test_a_storm_reply_whose_answer_was_lost_is_not_posted_again():
+    """A storm's thread is told after its summary's record is saved: a reply Slack took
+    but whose answer was lost is found by its id, never posted twice."""
+    from collections import Counter
+
+    from tests.unit.test_lifecycle import alarm, delivery, emit, tick
+
+    d = delivery(storm_threshold=THRESHOLD)
+    start_storm(d)
+    tick(d, 20)
+    summary = the_storm(d)
+    assert summary.message is not None
+    emit(d, alarm(name=f"Alarm{THRESHOLD + 1}"))  # a folded member repeats: news
+    d.chat.fail_texts(1, applied=True)
+    tick(d, 40)
+    thread = [t for t in d.chat.texts if t["thread_ts"] == summary.message.ts]
+    assert thread, "the storm's thread was told nothing"
+    assert all(n == 1 for n in Counter(t["id"] for t in thread).values()), thread
+
+
+def test_a_member_never_joined_to_its_storm_is_joined_when_its_event_comes_again():
+    """The store failed between creating a folded alert and joining it to the summary
+    (and again when detaching it): the 503's retry, a duplicate, joins it."""
+    from adapters.memory import MemoryEventStore
+    from bot.alerting import notify
+    from bot.errors import UnprocessedError
+    from bot.ingest import ingest
+    from tests.unit.test_lifecycle import alarm, delivery, tick
+
+    d = delivery(storm_threshold=THRESHOLD)
+    events = MemoryEventStore()
+
+    def send(event):
+        body = {
+            "id": event.id,
+            "source": event.source,
+            "detail-type": event.detail_type,
+            "account": event.account,
+            "region": "us-east-1",
+            "detail": event.detail,
+        }
+        return ingest(body, events, d.clock, ttl=604800, on_new=lambda e, s, _: notify(e, s, d))
+
+    for n in range(THRESHOLD + 2):
+        send(alarm(name=f"Alarm{n}"))
+        d.clock.advance(1)
+    summary = the_storm(d)
+    store = d.alerts
+    real_get, real_update = store.get_alert, store.update_alert
+    down = {"get": True, "update": True}
+
+    def get_alert(alert_id):
+        if alert_id == summary.id and down.pop("get", False):
+            raise UnprocessedError("store down")
+        return real_get(alert_id)
+
+    def update_alert(alert):
+        if down.pop("update", False):
+            raise UnprocessedError("store down")
+        return real_update(alert)
+
+    store.get_alert, store.update_alert = get_alert, update_alert
+    victim = alarm(name="Victim")
+    with pytest.raises(UnprocessedError):
+        send(victim)
+    (record,) = [a for a in store.list_alerts(limit=1000) if "Victim" in a.title]
+    assert record.parent_id == summary.id and record.id not in real_get(summary.id).members
+    send(victim)  # the sender's retry
+    tick(d, 300)
+    record = real_get(record.id)
+    assert record.id in the_storm(d).members or record.message is not None
