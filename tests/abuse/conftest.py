@@ -29,7 +29,13 @@ from tests.e2e.conftest import RunningService
 from tests.figures import FIGURES
 from tests.slack.conftest import fake_slack, fake_slack_server  # noqa: F401
 from tests.slack.fake_slack import Call, FakeSlack
-from tests.slack.test_slack_e2e import CHANNEL, SECRET, action_body, the_alert
+from tests.slack.test_slack_e2e import (
+    CHANNEL,
+    SECRET,
+    action_body,
+    silence_submission,
+    the_alert,
+)
 
 INGEST_TOKEN = "ingest-secret"
 API_TOKEN = "api-secret"
@@ -212,29 +218,7 @@ def click_body(action: Params, *, trigger: str = "t-1", reply: str = "") -> str:
 
 def view_body(alert: Alert, *, trigger: str = "t-view") -> str:
     """The custom silence modal, submitted with a valid duration and reason."""
-    text_input = "plain_text_input"
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T0TEAM"},
-        "user": {"id": USER, "team_id": "T0TEAM"},
-        "api_app_id": "A0APP",
-        "trigger_id": trigger,
-        "view": {
-            "id": "V1",
-            "type": "modal",
-            "callback_id": "alert_silence_modal",
-            "private_metadata": json.dumps(
-                {"ref": f"alert:{alert.id}:{alert.version}", "channel": CHANNEL}
-            ),
-            "state": {
-                "values": {
-                    "duration": {"value": {"type": text_input, "value": "2h"}},
-                    "reason": {"value": {"type": text_input, "value": "forged"}},
-                }
-            },
-        },
-    }
-    return urlencode({"payload": json.dumps(payload)})
+    return silence_submission(alert, duration="2h", reason="forged", user=USER, trigger=trigger)
 
 
 def button(action_id: str, value: str) -> Params:

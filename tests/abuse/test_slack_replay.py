@@ -102,17 +102,22 @@ REPLAYS: dict[str, tuple[Callable[[Target], str], Callable[[Target], bool]]] = {
 }
 
 
-@pytest.mark.parametrize("kind", list(REPLAYS))
-def test_a_replayed_request_applies_once(target: Target, tally: Tally, kind: str) -> None:
-    """A captured request sent again within 5 minutes must not act a second time."""
-    tally.trying(REPLAY, "applied once, the replay changed nothing")
+def applied_once(target: Target, kind: str) -> tuple[str, dict[str, str], Params]:
+    """Send a kind of request once and wait for it to apply: its body, its signed
+    headers, and the state once settled."""
     build, applied = REPLAYS[kind]
     body = build(target)
     headers = signed(body)
     assert post_slack(target.http, body, headers).status_code == 200
     wait_for(lambda: applied(target), f"{kind} to apply")
-    before = settled(target)
+    return body, headers, settled(target)
 
+
+@pytest.mark.parametrize("kind", list(REPLAYS))
+def test_a_replayed_request_applies_once(target: Target, tally: Tally, kind: str) -> None:
+    """A captured request sent again within 5 minutes must not act a second time."""
+    tally.trying(REPLAY, "applied once, the replay changed nothing")
+    body, headers, before = applied_once(target, kind)
     again = post_slack(target.http, body, headers)
     assert again.status_code in (200, 401), again.text  # ack it, or refuse it: never act
     time.sleep(SETTLE_S)
@@ -165,12 +170,7 @@ def test_a_replay_dressed_as_a_lazy_invocation_runs_nothing(
     """Bolt runs a lazy listener alone when a request carries its lazy marks, and Slack's
     signature does not cover headers: a captured request sent again with those marks
     must still run nothing (only the slack Lambda's invocation of itself may carry them)."""
-    build, applied = REPLAYS[kind]
-    body = build(target)
-    headers = signed(body)
-    assert post_slack(target.http, body, headers).status_code == 200
-    wait_for(lambda: applied(target), f"{kind} to apply")
-    before = settled(target)
+    body, headers, before = applied_once(target, kind)
     marked = {
         **headers,
         "X-Slack-Bolt-Lazy-Only": "1",

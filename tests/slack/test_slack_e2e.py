@@ -319,10 +319,16 @@ def test_only_responders_may_act(service_factory, client_for, fake_slack):  # no
     wait_for(lambda: the_alert(svc).acked_by == "U0CAROL", "the usergroup member's ack")
 
 
-def submit_silence(
-    http, alert, *, duration: str, reason: str = "", scope: str | None = None
-) -> dict:
-    """Submit the custom silence modal of `alert` as Slack would; the ack's JSON, if any."""
+def silence_submission(
+    alert,
+    *,
+    duration: str,
+    reason: str = "",
+    scope: str | None = None,
+    user: str = "U0ALICE",
+    trigger: str = "t-2",
+) -> str:
+    """The form body Slack posts when the custom silence modal of `alert` is submitted."""
     values = {
         "duration": {"value": {"type": "plain_text_input", "value": duration}},
         "reason": {"value": {"type": "plain_text_input", "value": reason}},
@@ -332,9 +338,9 @@ def submit_silence(
     payload = {
         "type": "view_submission",
         "team": {"id": "T0TEAM"},
-        "user": {"id": "U0ALICE", "team_id": "T0TEAM"},
+        "user": {"id": user, "team_id": "T0TEAM"},
         "api_app_id": "A0APP",
-        "trigger_id": "t-2",
+        "trigger_id": trigger,
         "view": {
             "id": "V1",
             "type": "modal",
@@ -345,7 +351,14 @@ def submit_silence(
             "state": {"values": values},
         },
     }
-    body = urlencode({"payload": json.dumps(payload)})
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def submit_silence(
+    http, alert, *, duration: str, reason: str = "", scope: str | None = None
+) -> dict:
+    """Submit the custom silence modal of `alert` as Slack would; the ack's JSON, if any."""
+    body = silence_submission(alert, duration=duration, reason=reason, scope=scope)
     answer = http.post("/slack/events", content=body, headers=signed(body))
     assert answer.status_code == 200
     return answer.json() if answer.content else {}
