@@ -375,9 +375,10 @@ def tend(d: Delivery, summary: Alert) -> Alert:
     reply_id = thread_reply_id(saved.id, saved.told_members.values())
     replied = (
         _send(d, saved, "storm reply", budget.post_key(message.channel), budget.POST,
-              # told_members is saved after the reply, so a lost save repeats it too:
-              # always look first (a storm replies at most once per window).
-              lambda: _reply_once(d, saved, news or "", reply_id, unsure=True,
+              # storm.plan clears attempts on the record it reserves: the failure
+              # that makes this a retry is on the record before the plan.
+              lambda: _reply_once(d, saved, news or "", reply_id,
+                                  unsure=(work.before or saved).attempts > 0,
                                   since=saved.first_seen))
         if news else None
     )  # fmt: skip
