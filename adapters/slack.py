@@ -117,17 +117,17 @@ class SlackChat:
         self,
         channel: str,
         content: dict[str, Any],
-        message_id: str,
+        message_id: str | None,
         *,
         fingerprint: str = "",
         thread_ts: str | None = None,
     ) -> MessageRef:
-        """chat.postMessage of rendered content, with `message_id` in its metadata."""
+        """chat.postMessage of rendered content, with `message_id` (if any) in its metadata."""
         response = _call(
             self._post_client.chat_postMessage,
             channel=channel,
             **content,
-            metadata=_metadata(message_id, fingerprint),
+            metadata=_metadata(message_id, fingerprint) if message_id else None,
             thread_ts=thread_ts,
             unfurl_links=False,
             unfurl_media=False,
@@ -145,16 +145,11 @@ class SlackChat:
         thread_ts: str | None = None,
         message_id: str | None = None,
     ) -> MessageRef:
-        response = _call(
-            self._post_client.chat_postMessage,
-            channel=channel,
-            text=truncate(text, FALLBACK_TEXT),
-            blocks=[{"type": "section", "text": mrkdwn(text, SECTION_TEXT)}],
-            thread_ts=thread_ts,
-            unfurl_links=False,
-            metadata=_metadata(message_id, "") if message_id else None,
-        )
-        return MessageRef(channel=response["channel"], ts=response["ts"])
+        content = {
+            "text": truncate(text, FALLBACK_TEXT),
+            "blocks": [{"type": "section", "text": mrkdwn(text, SECTION_TEXT)}],
+        }
+        return self._post(channel, content, message_id, thread_ts=thread_ts)
 
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:
         _call(

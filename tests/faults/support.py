@@ -17,6 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import PutError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -353,3 +356,20 @@ def in_store(events: Any, now: Callable[[], float]) -> Callable[[str], bool]:
         return True
 
     return stored
+
+
+def throttle_put(events: Any, k: int, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The DynamoDB event store's k-th PutItem is throttled (once), as DynamoDB does;
+    the calls so far, counted in the list."""
+    model: Any = events._events
+    original, calls = model.save, [0]
+
+    def save(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == k:
+            error = {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}
+            raise PutError("Failed to put item", cause=ClientError({"Error": error}, "PutItem"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(model, "save", save)
+    return calls

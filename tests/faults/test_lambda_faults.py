@@ -13,14 +13,13 @@ import time
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
-from pynamodb.exceptions import PutError
 
 from bot.alerting import flush
 from bot.errors import UnprocessedError
 from tests import lambdas
 from tests.corpus import load
 from tests.fakes import FakeClock
+from tests.faults.support import throttle_put
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_lambda_triggers import Context, aws  # noqa: F401 (the fixture)
 
@@ -48,11 +47,6 @@ def roots(fake: FakeSlack) -> list[str]:
     ]
 
 
-def throttled(*_: Any, **__: Any) -> Any:
-    error = {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}
-    raise PutError("Failed to put item", cause=ClientError({"Error": error}, "PutItem"))
-
-
 @pytest.mark.parametrize("where", ["event store, 3rd write", "alert store, 2nd alert"])
 def test_a_store_failure_raises_and_the_retried_invocation_loses_and_doubles_nothing(
     aws,  # noqa: F811
@@ -65,14 +59,7 @@ def test_a_store_failure_raises_and_the_retried_invocation_loses_and_doubles_not
     svc = module.services()
     faults = pytest.MonkeyPatch()  # its own: undoing it must leave the aws fixture's env
     if where.startswith("event"):
-        model: Any = svc.events._events  # type: ignore[attr-defined]
-        original, calls = model.save, [0]
-
-        def save(self: Any, *args: Any, **kwargs: Any) -> Any:
-            calls[0] += 1
-            return throttled() if calls[0] == 3 else original(self, *args, **kwargs)
-
-        faults.setattr(model, "save", save)
+        throttle_put(svc.events, 3, faults)
     else:
         original_create, calls = svc.alerts.create_alert, [0]
 

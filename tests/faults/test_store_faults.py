@@ -15,15 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
-from botocore.exceptions import ClientError
-from pynamodb.exceptions import PutError
 
 from adapters.dynamodb.schema import create_table
 from bot.models import Alert
 from tests.contract.conftest import MOTO, REGION, dummy_aws_credentials, fresh_table_name
 from tests.e2e.conftest import RunningService
 from tests.fakes import FakeClock
-from tests.faults.support import audit, fast_chat, in_store, settle, storm_of
+from tests.faults.support import audit, fast_chat, in_store, settle, storm_of, throttle_put
 from tests.figures import Figures
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_slack_e2e import CHANNEL
@@ -56,22 +54,6 @@ def _fail_sqlite_write(service: RunningService, k: int) -> list[int]:
     return calls
 
 
-def _fail_dynamodb_write(service: RunningService, k: int, monkeypatch: pytest.MonkeyPatch):
-    """The DynamoDB event model's k-th PutItem is throttled (once), as DynamoDB does."""
-    model: Any = service.services.events._events  # type: ignore[attr-defined]
-    original, calls = model.save, [0]
-
-    def save(self: Any, *args: Any, **kwargs: Any) -> Any:
-        calls[0] += 1
-        if calls[0] == k:
-            error = {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}
-            raise PutError("Failed to put item", cause=ClientError({"Error": error}, "PutItem"))
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(model, "save", save)
-    return calls
-
-
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def store_kind(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -101,7 +83,7 @@ def faulty(
     service.services.clock = clock
     service.services.chat = fast_chat(fake_slack.url, clock)
     if store_kind == "dynamodb":
-        _fail_dynamodb_write(service, FAIL_AT, monkeypatch)
+        throttle_put(service.services.events, FAIL_AT, monkeypatch)
     else:
         _fail_sqlite_write(service, FAIL_AT)
     return service
