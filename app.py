@@ -135,7 +135,7 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
     import time
 
     from adapters.routes_file import RoutesFileError, load_routes
-    from bot.envelopes import decode_body, normalize, split_units
+    from bot.envelopes import decode_body, read_unit, split_units
     from bot.ingest import read_event
     from bot.routing import decide
     from bot.sources import Context
@@ -148,9 +148,13 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
     try:
         body = decode_body(Path(event_path).read_bytes())
         units = list(split_units(body))
-        ctx = Context(account_names=settings.account_names)
+        ctx = Context(account_names=settings.account_names, ingest_function=settings.ingest_function)
         now = int(time.time())
-        events = [read_event(normalize(u), received_at=now, ttl=0, ctx=ctx) for u in units]
+        events = [
+            read_event(raw, received_at=now, ttl=0, ctx=ctx)
+            for unit in units
+            for raw in read_unit(unit, ingest_function=ctx.ingest_function)
+        ]
     except (OSError, ValueError) as err:
         print(f"{event_path}: {err}", file=sys.stderr)
         return 1

@@ -168,8 +168,9 @@ def alert_key(fingerprint: str, d: Delivery) -> str:
 
 def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
     now = d.now()
+    applied = signal.occurrence or event.id  # what the alert applies once
     current = d.alerts.find_alert(alert_key(signal.fingerprint, d))
-    if current is not None and event.id in current.event_ids:
+    if current is not None and applied in current.event_ids:
         return _resume(d, current)  # sent again: this event was applied already
     live = current if current is not None and current.status is not AlertStatus.RESOLVED else None
     if signal.state is SignalState.FIRING:
@@ -187,12 +188,12 @@ def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
                 d,
                 target,
                 lifecycle.once(
-                    event.id, lambda a: lifecycle.detach(lifecycle.fire(a, now, until), now, why)
+                    applied, lambda a: lifecycle.detach(lifecycle.fire(a, now, until), now, why)
                 ),
             )
-        return advance(d, target, lifecycle.once(event.id, lambda a: lifecycle.fire(a, now, until)))
+        return advance(d, target, lifecycle.once(applied, lambda a: lifecycle.fire(a, now, until)))
     if signal.state is SignalState.RESOLVED and live is not None:
-        return advance(d, live, lifecycle.once(event.id, lambda a: lifecycle.resolve(a, now)))
+        return advance(d, live, lifecycle.once(applied, lambda a: lifecycle.resolve(a, now)))
     return _open(event, signal, d, "notification", under=live)
 
 
@@ -224,7 +225,8 @@ def _open(
     if kind == "alert" and until is None:  # a silenced alert is no part of a storm
         admission = storm.admit(d.alerts, channel, now, d.storm_threshold)
     folded = admission.storm is not None
-    key = (after.id if after else "") if kind == "alert" else event.id
+    applied = signal.occurrence or event.id
+    key = (after.id if after else "") if kind == "alert" else applied
     fingerprint = alert_key(signal.fingerprint, d)
     record = Alert(
         id=record_id(kind, fingerprint, key),
@@ -251,7 +253,7 @@ def _open(
         channel=channel,
         thread_ts=under.message.ts if under and under.message else None,
         signal=signal,
-        event_ids=[event.id],
+        event_ids=[applied],
         history=[
             HistoryEntry(
                 at=now,
@@ -270,7 +272,7 @@ def _open(
         # Another instance opened this alert a moment ago, from another event: ours is
         # a repeat of it (read by key, which is consistent where an index may lag).
         opened = d.alerts.get_alert(record.id)
-        return advance(d, opened, lifecycle.once(event.id, lambda a: lifecycle.fire(a, now, until)))
+        return advance(d, opened, lifecycle.once(applied, lambda a: lifecycle.fire(a, now, until)))
     with about(alert_id=record.id):
         return _placed(d, record, admission, until, now)
 

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.sources.registry import DEFAULT_INGEST_FUNCTION
+
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -111,6 +113,10 @@ class Settings(BaseSettings):
     agent_stack_pattern: str = Field(default="monitoring-agent*", description="Agent stacks")
     heartbeat_url: str | None = Field(default=None, description="URL the heartbeat pings")
     heartbeat_every: Duration = Field(default=60, ge=1, description="Heartbeat interval")
+    ingest_function: str = Field(
+        default=DEFAULT_INGEST_FUNCTION,
+        description="The bot's ingest Lambda (a glob): its failure records are replay-dlq's",
+    )
     reopen_window: Duration = Field(default=3600, description="Flap window")
     storm_threshold: int = Field(default=20, ge=1, description="New alerts/min for storm mode")
     escalate_after: Duration = Field(default=900, description="Reminder delay")

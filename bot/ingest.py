@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import Any
 
-from bot.envelopes import RawEvent, decode_body, normalize, split_units
+from bot.envelopes import RawEvent, decode_body, read_unit, split_units
 from bot.errors import NotFoundError, UnprocessedError, ValidationError
 from bot.log_context import about
 from bot.models import Event, IngestResult, Rejection, Severity, Signal, SignalState
@@ -112,11 +112,13 @@ def ingest(
         with ExitStack() as bound:  # the event's id on its lines, as soon as it is known
             bound.enter_context(about(event_id=_declared_id(unit)))
             try:
-                raw = normalize(unit)
-                bound.enter_context(about(event_id=raw.id))
-                event, signals = read_event(raw, received_at=received_at, ttl=ttl, ctx=ctx)
-                events.append(event)
-                signals_of.append(signals)
+                read = [
+                    read_event(raw, received_at=received_at, ttl=ttl, ctx=ctx)
+                    for raw in read_unit(unit, ingest_function=ctx.ingest_function)
+                ]
+                for event, signals in read:
+                    events.append(event)
+                    signals_of.append(signals)
             except ValidationError as err:
                 result.rejected.append(Rejection(index=index, error=str(err)))
                 log.warning("rejected event %d: %s", index, err)

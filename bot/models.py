@@ -287,6 +287,10 @@ class Signal(Model):
     event_id: str = ""
     source: str = ""
     time: int = 0
+    # What makes two events one occurrence, applied to an alert once: an alarm's
+    # transition (its ARN, state and state time) whichever way it arrived. Empty: the
+    # event's own id.
+    occurrence: str = ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 Rules are ordered. The first rule that matches decides, unless it says `continue`, in
 which case the next matching rule adds its channel too (one alert per channel). A rule
 says `drop` to post nothing. Noise rules run first and only drop; the defaults drop
-informational Security Hub findings that passed and ECS tasks that reached RUNNING, and
-a routes file can replace them. With no rule matching, a signal goes to the default
+informational Security Hub findings that passed, ECS tasks that reached RUNNING, EC2
+instance state changes and successful Auto Scaling activity, and a routes file can
+replace them. With no rule matching, a signal goes to the default
 channel (SLACK_ALERTS_CHANNEL).
 
 A mention is built by the bot from the rule (here, channel, a user or a usergroup id),
@@ -19,24 +20,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.models import Severity, Signal, SignalState
+from bot.sources import registry
 
-# Short names people write for a source; a full source ("aws.guardduty") or a family
-# name ("guardduty") works as well.
-SOURCE_ALIASES = {
-    "alarm": "alarm",
-    "cloudwatch": "alarm",
-    "guardduty": "guardduty",
-    "health": "health",
-    "cfn": "cloudformation",
-    "cloudformation": "cloudformation",
-    "securityhub": "securityhub",
-    "ecs": "ecs",
-    "pipeline": "codepipeline",
-    "codepipeline": "codepipeline",
-    "backup": "backup",
-    "logs": "logs",
-    "agent": "agent",
-}
+# Short names people write for a family; a full source ("aws.guardduty") works as well.
+SOURCE_ALIASES = registry.ALIASES
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 MENTION = re.compile(r"@here|@channel|@everyone|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,}")
 
@@ -199,6 +186,18 @@ DEFAULT_NOISE = (
     NoiseRule(
         name="ecs-task-running",
         match=Match(source="ecs", fields={"Last status": "RUNNING"}),
+        drop=True,
+    ),
+    NoiseRule(
+        name="ec2-state-changes",
+        match=Match(source="ec2", state="info"),
+        drop=True,
+    ),
+    # A successful launch still resolves an open failure: recoveries reach open alerts
+    # whatever the rules say.
+    NoiseRule(
+        name="autoscaling-success",
+        match=Match(source="autoscaling", state=["info", "resolved"]),
         drop=True,
     ),
 )

@@ -61,7 +61,10 @@ class Services:
 
     @property
     def context(self) -> Context:
-        return Context(account_names=self.settings.account_names)
+        return Context(
+            account_names=self.settings.account_names,
+            ingest_function=self.settings.ingest_function,
+        )
 
     @property
     def delivery(self) -> Delivery:

@@ -12,17 +12,32 @@ from collections.abc import Callable
 
 from bot.models import Event, Signal
 from bot.sources import (
+    accessanalyzer,
     agent,
     alarm,
+    autoscaling,
     backup,
+    budgets,
     cloudformation,
+    codebuild,
+    codedeploy,
     codepipeline,
+    config,
+    costanomaly,
+    ec2,
+    ecr,
     ecs,
     generic,
     guardduty,
     health,
+    inspector,
+    lambda_failures,
     logs,
+    macie,
+    prometheus,
+    rds,
     securityhub,
+    stepfunctions,
 )
 from bot.sources.base import Context
 from bot.sources.registry import family_of
@@ -32,17 +47,35 @@ log = logging.getLogger(__name__)
 Interpreter = Callable[[Event, Context], list[Signal]]
 
 INTERPRETERS: dict[str, Interpreter] = {
-    alarm.FAMILY: alarm.interpret,
-    guardduty.FAMILY: guardduty.interpret,
-    securityhub.FAMILY: securityhub.interpret,
-    health.FAMILY: health.interpret,
-    cloudformation.FAMILY: cloudformation.interpret,
-    ecs.FAMILY: ecs.interpret,
-    codepipeline.FAMILY: codepipeline.interpret,
-    backup.FAMILY: backup.interpret,
-    logs.FAMILY: logs.interpret,
-    agent.FAMILY: agent.interpret,
-    generic.FAMILY: generic.interpret,
+    module.FAMILY: module.interpret
+    for module in (
+        alarm,
+        guardduty,
+        securityhub,
+        health,
+        cloudformation,
+        ecs,
+        codepipeline,
+        backup,
+        logs,
+        stepfunctions,
+        autoscaling,
+        ecr,
+        inspector,
+        codebuild,
+        codedeploy,
+        config,
+        rds,
+        ec2,
+        budgets,
+        costanomaly,
+        lambda_failures,
+        accessanalyzer,
+        macie,
+        prometheus,
+        agent,
+        generic,
+    )
 }
 
 

@@ -30,6 +30,7 @@ from bot.sources.base import (
     pick,
     scalar,
 )
+from bot.timeutil import parse_time
 
 FAMILY = registry.ALARM
 CONFIGURATION_CHANGE = "CloudWatch Alarm Configuration Change"
@@ -82,6 +83,7 @@ class _Alarm:
     rule: str = ""
     threshold: str = ""
     suppressed: str = ""
+    changed_at: int | None = None  # when the alarm entered `state`
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,6 +203,7 @@ def _classic(event: Event) -> _Alarm:
         state=scalar(dig(d, "NewStateValue")).upper(),
         previous=scalar(dig(d, "OldStateValue")).upper(),
         reason=scalar(dig(d, "NewStateReason")),
+        changed_at=_lenient_time(dig(d, "StateChangeTime")),
         metrics=((single,) if single else ()) + metrics,
         expression=expression,
         rule=scalar(dig(d, "AlarmRule")),
@@ -228,6 +231,7 @@ def _eventbridge(event: Event) -> _Alarm:
         state=scalar(dig(d, "state", "value")).upper(),
         previous=scalar(dig(d, "previousState", "value")).upper(),
         reason=scalar(dig(d, "state", "reason")),
+        changed_at=_lenient_time(dig(d, "state", "timestamp")),
         metrics=metrics,
         expression=expression,
         rule=scalar(dig(config, "alarmRule")),
@@ -304,15 +308,34 @@ def _arn(alarm: _Alarm) -> str:
     return f"arn:{where}:alarm:{alarm.name}"
 
 
+def _lenient_time(value: Any) -> int | None:
+    try:
+        return parse_time(value)
+    except ValueError:
+        return None
+
+
+def _transition(alarm: _Alarm) -> str:
+    """One transition of one alarm, whichever shape told it (its EventBridge state
+    change, the action it invoked a function with, its SNS notification): the alarm, the
+    state and when it was entered. "" when the shape does not say when."""
+    if not (alarm.state and alarm.changed_at):
+        return ""
+    who = _arn(alarm) or fingerprint("alarm", alarm.account, alarm.region, alarm.name)
+    return f"alarm-transition:{who}:{alarm.state}:{alarm.changed_at}"
+
+
 def interpret(event: Event, ctx: Context) -> list[Signal]:
     """One signal: ALARM fires (HIGH), INSUFFICIENT_DATA fires (LOW), OK resolves."""
     alarm = _classic(event) if _is_classic(event.detail) else _eventbridge(event)
+    occurrence = ""
     if event.detail_type == CONFIGURATION_CHANGE:
         severity, state = Severity.INFO, SignalState.INFO
         shown = _configuration_fields(event, alarm)
     else:
         severity, state = _STATES.get(alarm.state, _UNKNOWN_STATE)
         shown = _state_fields(alarm)
+        occurrence = _transition(alarm)
     link = console_url(alarm.region, "cloudwatch/home", f"alarmsV2:alarm/{quote(alarm.name)}")
     return [
         make_signal(
@@ -329,5 +352,6 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
             console_url=link,
             account=alarm.account,
             region=alarm.region,
+            occurrence=occurrence,
         )
     ]

@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from itertools import pairwise
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from bot.models import Event, Severity, Signal, SignalField, SignalState
-from bot.regions import REGION_CODE, account_from_arn, partition, region_from_arn
-
-_CONSOLE_HOSTS = {
-    "aws": "console.aws.amazon.com",
-    "aws-us-gov": "console.amazonaws-us-gov.com",
-    "aws-cn": "console.amazonaws.cn",
-}
-_DEFAULT_REGION = "us-east-1"
+from bot.regions import account_from_arn, region_from_arn
+from bot.sources.console import arn_console_url, console_url, log_group_url, parse_arn
+from bot.sources.registry import DEFAULT_INGEST_FUNCTION
+from bot.timeutil import parse_time, to_iso
 
 TITLE_LIMIT = 150
 MAX_FIELDS = 10
@@ -39,9 +35,11 @@ _WORD = re.compile(r"[A-Z]+[0-9]*(?=[A-Z][a-z])|[A-Z]?[a-z0-9]+|[A-Z0-9]+")
 
 @dataclass(frozen=True)
 class Context:
-    """What interpretation needs beyond the event: how people name accounts."""
+    """What reading an event needs beyond the event: how people name accounts, and
+    which Lambda function is the bot's own ingest (a glob)."""
 
     account_names: Mapping[str, str] = field(default_factory=dict)
+    ingest_function: str = DEFAULT_INGEST_FUNCTION
 
     def account_name(self, account: str | None) -> str | None:
         return self.account_names.get(account or "")
@@ -170,31 +168,30 @@ def locate(event: Event, *arns: Any) -> tuple[str, str | None]:
 # ---------------------------------------------------------------------------------------------
 
 
+_UPPER_WORD = re.compile(r"[A-Z]+")
+
+
+def words(value: Any) -> frozenset[str]:
+    """The whole words of a state or status ("UPDATE_ROLLBACK_FAILED" → UPDATE, ROLLBACK,
+    FAILED), with each pair also joined by '_' (TIMED_OUT), in capitals. Whole words, so
+    that UNSUCCESSFUL never reads as SUCCESS."""
+    found = _UPPER_WORD.findall(scalar(value).upper())
+    return frozenset(found) | {f"{a}_{b}" for a, b in pairwise(found)}
+
+
+def time_text(value: Any) -> str:
+    """A time as people read it ("2024-05-02T14:05:09Z") from any way AWS writes one
+    (epoch seconds or milliseconds, ISO 8601); other values as they are."""
+    try:
+        seconds = parse_time(value)
+    except ValueError:
+        seconds = None
+    return to_iso(seconds) if seconds else scalar(value)
+
+
 def fingerprint(*parts: Any) -> str:
     """The identity of "the same alert": its parts joined, empty parts kept as '-'."""
     return ":".join(scalar(part, "-") for part in parts)
-
-
-def console_url(
-    region: str | None,
-    path: str,
-    fragment: str = "",
-    query: Mapping[str, str] | None = None,
-) -> str:
-    """A deep link into the AWS console of the region's partition (aws, aws-us-gov, aws-cn).
-
-    The region comes from untrusted details and becomes part of the host name, so anything
-    that is not a region code ("evil.example/phish#") links to the default region instead.
-    """
-    if not (region and REGION_CODE.fullmatch(region)):
-        region = _DEFAULT_REGION
-    part = partition(region)
-    host = _CONSOLE_HOSTS[part]
-    if part == "aws":
-        host = f"{region}.{host}"
-    params = {"region": region, **(query or {})}
-    url = f"https://{host}/{path.lstrip('/')}?{urlencode(params, quote_via=quote)}"
-    return f"{url}#{fragment}" if fragment else url
 
 
 def fields(pairs: Iterable[tuple[str, Any]]) -> list[SignalField]:
@@ -231,6 +228,7 @@ def make_signal(
     console_url: str | None = None,
     account: str | None = None,
     region: str | None = None,
+    occurrence: str = "",
 ) -> Signal:
     """A Signal with the event's identity, account name, region and time filled in. The
     title is made a headline here (one line, at most TITLE_LIMIT characters), so no
@@ -252,4 +250,30 @@ def make_signal(
         event_id=event.id,
         source=event.source,
         time=event.published_at,
+        occurrence=occurrence,
     )
+
+
+__all__ = [
+    "Context",
+    "arn_console_url",
+    "arn_parts",
+    "clip",
+    "console_url",
+    "dig",
+    "fields",
+    "fingerprint",
+    "first_line",
+    "headline",
+    "humanize",
+    "locate",
+    "log_group_url",
+    "make_signal",
+    "number",
+    "parse_arn",
+    "pick",
+    "scalar",
+    "scalar_fields",
+    "time_text",
+    "words",
+]

@@ -1,13 +1,20 @@
-"""The fallback family: any event no other family knows, told as readably as we can.
+"""The fallback family: any event no other family knows, read as well as it can be.
 
-Glue job changes, DMS notifications, plain SNS text and unknown PutEvents sources all land
-here. They never demand action (info, LOW), but people still need a title they can read
-at a glance, so we pick identifying values (name, id, state) instead of dumping JSON.
+Glue jobs, DMS tasks, Batch jobs, SSM automations, S3 notifications, plain SNS text and
+unknown PutEvents sources all land here. Most are news (info, LOW), but a state or status
+that says FAILED, FAILURE, UNSUCCESSFUL, TIMED_OUT, TIMEOUT, ABORTED or ERROR fires
+(MEDIUM), and SUCCEEDED, SUCCESS or COMPLETED resolves the alert of the same thing. The
+thing is the event's first resource, else the most identifying name in its detail (the
+job, the task, the pipeline…), so that job B's success never resolves job A.
+
+People still need to read it at a glance: the title is a name and a state, never a
+request id; nested details are flattened into a few labelled fields, with times shown as
+times; a console link comes from the first ARN the event names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bot.models import Event, Severity, Signal, SignalField, SignalState
@@ -15,61 +22,175 @@ from bot.sources import registry
 from bot.sources.base import (
     MAX_FIELDS,
     Context,
+    arn_console_url,
+    clip,
     dig,
     fields,
     fingerprint,
     first_line,
     headline,
+    humanize,
     make_signal,
+    parse_arn,
     scalar,
-    scalar_fields,
+    time_text,
+    words,
 )
 
 FAMILY = registry.GENERIC
-SNS_DETAIL_TYPE = "SNS Notification"
+MESSAGE_TYPES = ("SNS Notification", "SQS Message")
+S3_NOTIFICATION = "S3 Event Notification"
+
+FIRE_WORDS = frozenset({"FAILED", "FAILURE", "UNSUCCESSFUL", "TIMED_OUT", "TIMEOUT", "ABORTED", "ERROR"})  # fmt: skip
+RESOLVE_WORDS = frozenset({"SUCCEEDED", "SUCCESS", "COMPLETED"})
+
+_VALUE_LIMIT = 300
+_LIST_ITEMS = 3  # items of a list of scalars shown in one field
+_MAX_WALK = 400  # values looked at in one detail: a huge detail costs no more than this
+# Keys whose value names the thing an event is about, most telling first (lowercase,
+# without separators).
+_NAME_KEYS = (
+    "jobname", "taskname", "pipelinename", "pipeline", "functionname", "statemachinename",
+    "crawlername", "workflowname", "projectname", "clustername", "servicename",
+    "replicationtaskidentifier", "sourceid", "documentname", "automationname", "queryname",
+    "bucketname", "tablename", "databasename", "name",
+)  # fmt: skip
+# Ids that identify a request or a delivery, not a thing: never a title or an identity.
+_NOT_IDENTITY = ("request", "correlation", "trace", "eventid", "messageid", "sequencer")
+# Keys shown after every other field, or not at all.
+_NOISE = ("version", "schema", "xamz", "sequencer", "principalid", "configurationid")
+_TIME_HINTS = ("time", "date", "timestamp", "at", "since", "until", "started", "ended")
 
 
-# ---------------------------------------------------------------------------------------------
-# Identifying values
-# ---------------------------------------------------------------------------------------------
+def _plain(key: str) -> str:
+    return "".join(ch for ch in key.lower() if ch.isalnum())
 
 
-def _is_name(key: str) -> bool:
-    return key.lower().endswith("name")
+def _walk(obj: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """(path, value) for every scalar or list of scalars in a detail, depth first."""
+    if isinstance(obj, Mapping):
+        for key, value in obj.items():
+            yield from _walk(value, (*path, str(key)))
+    elif isinstance(obj, list):
+        if obj and all(not isinstance(v, Mapping | list) for v in obj):
+            yield path, obj
+        else:
+            for index, value in enumerate(obj[:_LIST_ITEMS]):
+                yield from _walk(value, (*path, str(index)) if len(obj) > 1 else path)
+    elif path:
+        yield path, obj
 
 
-def _is_id(key: str) -> bool:
-    lowered = key.lower().replace(" ", "")
-    return lowered.endswith("id") or lowered == "identifier"
+def _pairs(detail: Any) -> list[tuple[tuple[str, ...], Any]]:
+    pairs = []
+    for count, pair in enumerate(_walk(detail)):
+        if count >= _MAX_WALK:
+            break
+        pairs.append(pair)
+    return pairs
 
 
 def _is_state(key: str) -> bool:
-    return key.lower().replace(" ", "").endswith(("state", "status"))
+    return _plain(key).endswith(("state", "status"))
 
 
-def _first_value(obj: Mapping[str, Any], wanted: Any) -> str:
-    for key, value in obj.items():
-        shown = headline(value, 80)
-        if isinstance(key, str) and wanted(key) and shown:
-            return shown
-    return ""
+def _is_time_key(key: str) -> bool:
+    plain = _plain(key)
+    return plain.endswith(_TIME_HINTS) or "time" in plain or "date" in plain
+
+
+def _shown(key: str, value: Any) -> str:
+    """A value as a field shows it: times as times, lists joined, text clipped."""
+    if isinstance(value, list):
+        items = [scalar(v) for v in value[:_LIST_ITEMS]]
+        more = f" (+{len(value) - _LIST_ITEMS} more)" if len(value) > _LIST_ITEMS else ""
+        return clip(", ".join(i for i in items if i) + more, _VALUE_LIMIT)
+    if _is_time_key(key) and not isinstance(value, bool):
+        return clip(time_text(value), _VALUE_LIMIT)
+    return clip(" ".join(scalar(value).split()), _VALUE_LIMIT)
+
+
+def _label(path: tuple[str, ...]) -> str:
+    """The last key, with its parent's when the last says little ("bucket.name" →
+    "Bucket name")."""
+    last = path[-1]
+    parent = next((p for p in reversed(path[:-1]) if not p.isdigit()), "")
+    if parent and _plain(last) in ("name", "id", "key", "arn", "type", "value", "size", "status", "state"):  # fmt: skip
+        return humanize(f"{parent} {last}".replace(" ", "_"))
+    return humanize(last)
 
 
 def identity(obj: Any) -> str:
-    """What names the thing an unknown detail is about: its first name-like, else id-like value."""
-    if not isinstance(obj, Mapping):
-        return ""
-    return _first_value(obj, _is_name) or _first_value(obj, _is_id)
+    """What names the thing a detail is about: the best name-like value, else an id that
+    is not a request's."""
+    pairs = [(path, value) for path, value in _pairs(obj) if not isinstance(value, list)]
+    by_key = {_plain(path[-1]): headline(value, 100) for path, value in reversed(pairs)}
+    for key in _NAME_KEYS:
+        if by_key.get(key):
+            return by_key[key]
+    for path, value in pairs:
+        key = _plain(path[-1])
+        if key.endswith("name") and headline(value, 100):
+            return headline(value, 100)
+    for path, value in pairs:
+        key = _plain(path[-1])
+        named = key.endswith(("id", "identifier", "arn"))
+        if named and not any(n in key for n in _NOT_IDENTITY) and headline(value, 100):
+            return headline(value, 100)
+    return ""
 
 
-def _summary(obj: Any) -> list[str]:
-    """The identifying value and the state, in the order people say them ("test_job FAILED")."""
-    if not isinstance(obj, Mapping):
-        return []
-    return [value for value in (identity(obj), _first_value(obj, _is_state)) if value]
+def status_of(obj: Any) -> str:
+    """The first state or status value of a detail, nearest the top first."""
+    pairs = sorted(_pairs(obj), key=lambda pair: len(pair[0]))
+    for path, value in pairs:
+        if _is_state(path[-1]) and not isinstance(value, list) and headline(value, 60):
+            return headline(value, 60)
+    return ""
 
 
-def _titled(prefix: str, values: Iterable[str]) -> str:
+def state_of(status: str) -> tuple[Severity, SignalState]:
+    """Whole status words: a failure fires, a success resolves, the rest is news."""
+    found = words(status)
+    if found & FIRE_WORDS:
+        return Severity.MEDIUM, SignalState.FIRING
+    if found & RESOLVE_WORDS:
+        return Severity.INFO, SignalState.RESOLVED
+    return Severity.LOW, SignalState.INFO
+
+
+def readable_fields(obj: Any, limit: int = MAX_FIELDS) -> list[SignalField]:
+    """A nested detail as at most `limit` labelled fields: names and states first, then
+    the rest in the detail's order; versions, schemas and request ids last."""
+    pairs = _pairs(obj)
+    ranked = sorted(
+        range(len(pairs)),
+        key=lambda i: (
+            0 if _plain(pairs[i][0][-1]) in _NAME_KEYS or _is_state(pairs[i][0][-1]) else 1,
+            1 if any(n in _plain(pairs[i][0][-1]) for n in _NOISE + _NOT_IDENTITY) else 0,
+            i,
+        ),
+    )
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    for index in ranked:
+        path, value = pairs[index]
+        label = _label(path)
+        if label in seen:
+            continue
+        seen.add(label)
+        out.append((label, _shown(path[-1], value)))
+    return fields(out)[:limit]
+
+
+def _first_arn(event: Event, pairs: list[tuple[tuple[str, ...], Any]]) -> str:
+    for resource in event.resources:
+        if parse_arn(resource):
+            return resource
+    return next((v for _, v in pairs if isinstance(v, str) and parse_arn(v)), "")
+
+
+def _titled(prefix: str, values: list[str]) -> str:
     values = [v for v in values if v]
     return headline(f"{prefix}: {' '.join(values)}" if values else prefix)
 
@@ -80,71 +201,97 @@ def _titled(prefix: str, values: Iterable[str]) -> str:
 
 
 def interpret(event: Event, ctx: Context) -> list[Signal]:
-    """One info signal: the SNS notification view, or a readable view of any other detail."""
-    if event.detail_type == SNS_DETAIL_TYPE or event.source == "aws.sns":
-        return [_sns(event, ctx)]
+    """One signal: a notification's text, or a readable view of any other detail."""
+    if event.detail_type in MESSAGE_TYPES or event.source in ("aws.sns", "aws.sqs"):
+        return [_message(event, ctx)]
     return [_other(event, ctx)]
 
 
-def _info(
+def _signal(
     event: Event,
     ctx: Context,
     *,
     title: str,
-    ident: str,
+    thing: str,
+    status: str,
     shown: list[SignalField],
     desc: str = "",
     resource: str = "",
+    link: str | None = None,
 ) -> Signal:
-    """An info signal, one alert per source, detail-type, account and identified thing."""
+    """The one alert of `thing`: the first resource, else the identified thing."""
+    severity, state = state_of(status)
     first_resource = next((r for r in event.resources if isinstance(r, str) and r), "")
+    if first_resource:
+        print_ = fingerprint("generic", event.source, first_resource)
+    else:
+        print_ = fingerprint("generic", event.source, event.account, event.detail_type, thing)
     return make_signal(
         event,
         ctx,
         family=FAMILY,
         title=title,
-        severity=Severity.LOW,
-        state=SignalState.INFO,
-        fingerprint=fingerprint(
-            "generic", event.source, event.detail_type, event.account, first_resource or ident
-        ),
+        severity=severity,
+        state=state,
+        fingerprint=print_,
         fields=shown,
         description=desc,
-        resource=resource or first_resource or ident,
+        resource=resource or first_resource or thing,
+        console_url=link or arn_console_url(first_resource),
     )
 
 
-def _sns(event: Event, ctx: Context) -> Signal:
-    """The bot's SNS shape: {subject, message (text or object), topic_arn, attributes}."""
+def _message(event: Event, ctx: Context) -> Signal:
+    """A notification: {subject, message (text or object), topic_arn, attributes}."""
     detail = event.detail
     message = dig(detail, "message")
-    topic = scalar(dig(detail, "topic_arn"))
-    topic_name = topic.rsplit(":", 1)[-1]
+    origin = scalar(dig(detail, "topic_arn"))
+    origin_name = origin.rsplit(":", 1)[-1]
+    status = status_of(message) if isinstance(message, Mapping) else ""
     title = (
         headline(dig(detail, "subject"))
         or first_line(message)
-        or _titled("SNS message", _summary(message))
+        or _titled("Notification", [identity(message), status])
     )
     if isinstance(message, Mapping):
-        shown = scalar_fields(message)
+        shown = readable_fields(message)
         desc = ""
     else:
-        shown = fields([("Topic", topic_name)]) + scalar_fields(dig(detail, "attributes"))
+        label = "Queue" if ":sqs:" in origin else "Topic"
+        shown = fields([(label, origin_name)]) + readable_fields(dig(detail, "attributes"))
         desc = scalar(message)
-    ident = f"{topic_name}/{identity(message) or title}" if topic_name else title
-    return _info(
-        event, ctx, title=title, ident=ident, shown=shown[:MAX_FIELDS], desc=desc, resource=topic
+    thing = f"{origin_name}/{identity(message) or title}" if origin_name else title
+    return _signal(
+        event,
+        ctx,
+        title=title,
+        thing=thing,
+        status=status,
+        shown=shown[:MAX_FIELDS],
+        desc=desc,
+        resource=origin,
+        link=arn_console_url(origin),
     )
 
 
 def _other(event: Event, ctx: Context) -> Signal:
-    """Detail-type plus identifying values as the title; the top-level scalars as fields."""
+    """Detail-type plus name and state as the title; the flattened detail as fields."""
     detail = event.detail
+    pairs = _pairs(detail)
+    status = status_of(detail)
+    thing = identity(detail)
     prefix = headline(event.detail_type) or headline(event.source) or "Event"
-    return _info(
+    if event.detail_type == S3_NOTIFICATION:
+        prefix = f"S3 {headline(dig(detail, 'eventName'), 60)}".strip()
+        thing = "/".join(
+            filter(None, (scalar(dig(detail, "s3", "bucket", "name")), scalar(dig(detail, "s3", "object", "key"))))
+        )
+    return _signal(
         event,
         ctx,
-        title=_titled(prefix, _summary(detail)),
-        ident=identity(detail),
-        shown=scalar_fields(detail),
+        title=_titled(prefix, [thing, status]),
+        thing=thing,
+        status=status,
+        shown=readable_fields(detail),
+        link=arn_console_url(_first_arn(event, pairs)),
     )

@@ -1,4 +1,10 @@
-"""The ingest Lambda: EventBridge rules and the SNS topic invoke it with one event each.
+"""The ingest Lambda: EventBridge rules and the SNS topic invoke it with one event each,
+the SQS ingest queue with batches of messages, and alarm actions and log subscriptions
+directly.
+
+For an SQS batch it answers `batchItemFailures` naming each message it could not read, so
+that SQS keeps those (and, after the queue's redrive, dead-letters them) and deletes the
+rest.
 
 Bad input is logged (by the use case, as a warning) and answered, not raised: a retry
 could never fix it, and raising would send it round the retry and dead-letter path.
@@ -28,13 +34,28 @@ NUDGE_SCAN = 100  # pending records looked at for channels to nudge
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
     svc = services()
-    result = svc.ingest(event).model_dump()
+    outcome = svc.ingest(event)
+    result = outcome.model_dump()
+    messages = sqs_message_ids(event)
+    if messages is not None:
+        failed = sorted({r.index for r in outcome.rejected if r.index < len(messages)})
+        result["batchItemFailures"] = [{"itemIdentifier": messages[i]} for i in failed]
     try:
         flush(svc.delivery, limit=FLUSH_ON_EVENT)
         nudge_channels(svc)
     except Exception:  # the event is stored and acknowledged; the flush function retries
         log.exception("flush after ingest failed; the flush function will do it")
     return result
+
+
+def sqs_message_ids(event: Any) -> list[str] | None:
+    """The messageIds of an SQS batch, by record; None when the event is not one."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not isinstance(records, list) or not records:
+        return None
+    if not all(isinstance(r, dict) and r.get("eventSource") == "aws:sqs" for r in records):
+        return None
+    return [str(r.get("messageId", "")) for r in records]
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tomllib
 import zipfile
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ import pytest
 from adapters.dynamodb.schema import TTL_ATTRIBUTE, schema_of, table_definition
 from adapters.sqs import NUDGE_WINDOW_S
 from bot.config import Settings
-from bot.sources.registry import DETAIL_TYPES, SOURCES
+from bot.sources.registry import DEFAULT_INGEST_FUNCTION, DETAIL_TYPES, SOURCES
 from tests import lambdas
 from tests.deploy.cfn import actions, as_list, branches, load_yaml, render, resources, statements
 
@@ -71,18 +72,16 @@ WRITE = {"dynamodb:PutItem", "dynamodb:UpdateItem"}
 DELETE = {"dynamodb:DeleteItem"}
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 POSTS = {"ssm:GetParameter", "kms:Decrypt"}  # the bot token's parameter and its key
+CONSUME = {  # what an SQS event source mapping polls with, through the function's role
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+}
 EXPECTED_ACTIONS = {
-    "ingest": LOGS | READ | WRITE | POSTS | {"sqs:SendMessage"},  # nudges, dead letters
-    "notify": LOGS
-    | READ
-    | WRITE
-    | POSTS
-    | {
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:ChangeMessageVisibility",
-        "sqs:GetQueueAttributes",
-    },
+    # nudges and dead letters sent; the ingest queue consumed
+    "ingest": LOGS | READ | WRITE | POSTS | {"sqs:SendMessage"} | CONSUME,
+    "notify": LOGS | READ | WRITE | POSTS | CONSUME,
     "slack": LOGS | READ | WRITE | DELETE | POSTS | {"lambda:InvokeFunction"},
     "api": LOGS | READ | WRITE | DELETE | POSTS,
     "daily_report": LOGS | READ | WRITE | POSTS,
@@ -97,8 +96,49 @@ EXPECTED_ACTIONS = {
     "update_deployment": LOGS | READ | WRITE | POSTS,
 }
 
-# Detail-types in the registry that never come through EventBridge, and why.
-NOT_ON_EVENTBRIDGE = {"AWS Backup Notification": "Backup's SNS text notifications (the topic)"}
+# Detail-types in the registry that no rule of the ingest function takes, and why.
+NOT_ROUTED = {
+    "AWS Backup Notification": "Backup's SNS text notifications (the topic)",
+    "AWS Budgets Notification": "Budgets' SNS text notifications (a topic, to the ingest queue)",
+    "CloudWatch Logs Line": "a subscription filter invokes the function with its log lines",
+    "Prometheus Alert": "Alertmanager's webhook (POST /ingest), or AMP's SNS topic",
+    "ECR Image Action": "news only, one per push or deletion of any image",
+    "CodeBuild Build Phase Change": "news only, several per build",
+    "Lambda Function Invocation Result - Success": "news only, one per successful invocation",
+}
+
+# The ingest function's rules by position: Serverless names them ingest-rule-N, so a new
+# one goes last and the deployed ones keep their names. One source (family) each.
+INGEST_RULES = [
+    "aws.cloudwatch",
+    "aws.guardduty",
+    "aws.securityhub",
+    "aws.health",
+    "aws.cloudformation",
+    "aws.ecs",
+    "aws.codepipeline",
+    "aws.backup",
+    "monitoring.agents",  # and every monitoring.agent* source
+    "aws.states",
+    "aws.autoscaling",
+    "aws.ecr",
+    "aws.inspector2",
+    "aws.codebuild",
+    "aws.codedeploy",
+    "aws.config",
+    "aws.rds",
+    "aws.ec2",
+    "aws.ce",
+    "lambda",
+    "aws.access-analyzer",
+    "aws.macie",
+]
+
+# EventBridge's limits on a rule: its pattern (the default quota; 4096 on request) and
+# its description. A function's resource policy (one statement per rule) holds 20 KB.
+MAX_PATTERN_CHARS = 2048
+MAX_RULE_DESCRIPTION = 512
+MAX_FUNCTION_POLICY_BYTES = 20 * 1024
 SECRET_SETTINGS = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"}
 SSM_RESOLVED = {"INGEST_TOKEN", "API_TOKEN", "CURSOR_SECRET"}  # {{resolve:ssm:NAME}} only
 
@@ -381,13 +421,12 @@ def test_ingest_takes_every_supported_family_from_eventbridge_and_sns(template):
     patterns = [r["Properties"]["EventPattern"] for r in rules]
     assert all("EventBusName" not in r["Properties"] for r in rules)  # the default bus
     for detail_type, (_, source) in DETAIL_TYPES.items():
-        if detail_type in NOT_ON_EVENTBRIDGE:
-            continue
-        assert any(matches(p, source, detail_type) for p in patterns), (source, detail_type)
+        routed = any(matches(p, source, detail_type) for p in patterns)
+        assert routed != (detail_type in NOT_ROUTED), (source, detail_type)
     for source in SOURCES:
         if source.startswith("monitoring."):  # the agents' sources, whatever their type
             assert any(matches(p, source, None) for p in patterns), source
-    assert matches(patterns[-1], "monitoring.agent.anything-new", None)  # a prefix match
+    assert any(matches(p, "monitoring.agent.anything-new", None) for p in patterns)  # a prefix
     for pattern in patterns:  # nothing the registry does not know
         for detail_type in pattern.get("detail-type", []):
             assert DETAIL_TYPES[detail_type][1] in pattern["source"], detail_type
@@ -413,6 +452,191 @@ def test_ingest_takes_every_supported_family_from_eventbridge_and_sns(template):
     ]
 
 
+def rule_number(rule: dict[str, Any]) -> int:
+    name = rule["Properties"]["Name"]
+    found = re.fullmatch(rf"{SERVICE}-{STAGE}-ingest-rule-(\d+)", name)
+    assert found, f"an ingest rule named {name!r}, not by its position"
+    return int(found.group(1))
+
+
+@pytest.mark.slow
+def test_each_family_has_a_rule_of_its_own_within_eventbridge_s_limits(template):
+    rules = sorted(rules_for(template, "ingest"), key=rule_number)
+    assert [rule_number(r) for r in rules] == list(range(1, len(INGEST_RULES) + 1))
+    for rule, source in zip(rules, INGEST_RULES, strict=True):
+        props = rule["Properties"]
+        pattern = props["EventPattern"]
+        plain = [s for s in pattern["source"] if isinstance(s, str)]
+        assert plain == [source], (props["Name"], pattern["source"])
+        if not source.startswith("monitoring."):  # an AWS family: named detail-types only
+            assert pattern["detail-type"], source
+            assert {DETAIL_TYPES[d][1] for d in pattern["detail-type"]} == {source}
+        assert len(json.dumps(pattern)) <= MAX_PATTERN_CHARS, source
+        description = props["Description"]
+        assert description.endswith(", to the ingest function"), source
+        assert len(description) <= MAX_RULE_DESCRIPTION, source
+        assert props["State"] == "ENABLED"
+
+
+@pytest.mark.slow
+def test_the_new_families_patterns(template):
+    by_source = {
+        r["Properties"]["EventPattern"]["source"][0]: r["Properties"]["EventPattern"]
+        for r in rules_for(template, "ingest")
+    }
+    assert by_source["aws.states"]["detail-type"] == ["Step Functions Execution Status Change"]
+    assert sorted(by_source["aws.autoscaling"]["detail-type"]) == [
+        "EC2 Instance Launch Successful",
+        "EC2 Instance Launch Unsuccessful",
+        "EC2 Instance Terminate Successful",
+        "EC2 Instance Terminate Unsuccessful",
+        "EC2 Instance-launch Lifecycle Action",
+        "EC2 Instance-terminate Lifecycle Action",
+    ]
+    assert by_source["aws.ecr"]["detail-type"] == ["ECR Image Scan"]
+    assert by_source["aws.inspector2"]["detail-type"] == ["Inspector2 Finding", "Inspector2 Scan"]
+    assert by_source["aws.codebuild"]["detail-type"] == ["CodeBuild Build State Change"]
+    assert sorted(by_source["aws.codedeploy"]["detail-type"]) == [
+        "CodeDeploy Deployment State-change Notification",
+        "CodeDeploy Instance State-change Notification",
+    ]
+    assert by_source["aws.config"]["detail-type"] == ["Config Rules Compliance Change"]
+    rds = sorted(d for d, (_, source) in DETAIL_TYPES.items() if source == "aws.rds")
+    assert sorted(by_source["aws.rds"]["detail-type"]) == rds and len(rds) == 7
+    assert sorted(by_source["aws.ec2"]["detail-type"]) == [
+        "EC2 Instance Rebalance Recommendation",
+        "EC2 Instance State-change Notification",
+        "EC2 Spot Instance Interruption Warning",
+    ]
+    assert by_source["aws.ce"]["detail-type"] == ["Anomaly Detected"]
+    assert by_source["lambda"]["detail-type"] == ["Lambda Function Invocation Result - Failure"]
+    assert by_source["aws.access-analyzer"]["detail-type"] == [
+        "Access Analyzer Finding",
+        "Unused Access Finding for IAM entities",
+    ]
+    assert by_source["aws.macie"]["detail-type"] == ["Macie Finding"]
+
+
+def ingest_permissions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The statements of the ingest function's resource policy, by logical id."""
+    return {
+        logical: p["Properties"]
+        for logical, p in of_type(template, "AWS::Lambda::Permission").items()
+        if render(p["Properties"]["FunctionName"]) == "<IngestLambdaFunction.Arn>"
+    }
+
+
+@pytest.mark.slow
+def test_alarm_actions_and_log_subscriptions_of_the_account_may_invoke_ingest(template):
+    permissions = ingest_permissions(template)
+    by_principal: dict[str, list[dict[str, Any]]] = {}
+    for props in permissions.values():
+        assert props["Action"] == "lambda:InvokeFunction"
+        by_principal.setdefault(props["Principal"], []).append(props)
+    assert sorted(by_principal) == [
+        "events.amazonaws.com",
+        "lambda.alarms.cloudwatch.amazonaws.com",
+        "logs.amazonaws.com",
+        "sns.amazonaws.com",
+    ]
+    assert len(by_principal["events.amazonaws.com"]) == len(INGEST_RULES)  # one per rule
+    assert [render(p["SourceArn"]) for p in by_principal["sns.amazonaws.com"]] == ["<AlertsTopic>"]
+    (alarms,) = by_principal["lambda.alarms.cloudwatch.amazonaws.com"]
+    assert render(alarms["SourceArn"]) == ARN % ("cloudwatch", "alarm:*")
+    assert alarms["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    (logs,) = by_principal["logs.amazonaws.com"]
+    assert render(logs["SourceArn"]) == ARN % ("logs", "log-group:*")
+    assert logs["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    output = template["Outputs"]["IngestFunctionArn"]
+    assert output["Value"] == {"Fn::GetAtt": ["IngestLambdaFunction", "Arn"]}
+    assert "alarm" in output["Description"] and "subscription" in output["Description"]
+
+
+@pytest.mark.slow
+def test_the_ingest_function_s_resource_policy_fits(template):
+    """Each permission is one statement of the function's resource policy, which Lambda
+    caps at 20 KB: estimated with long names, as Lambda writes statements."""
+    function_arn = f"arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:{'f' * 64}"
+    size = 0
+    for logical, props in ingest_permissions(template).items():
+        source = json.dumps(render(props.get("SourceArn", "")))
+        source = source.replace("${AWS::Partition}", "aws-us-gov")
+        source = source.replace("${AWS::Region}", "us-gov-west-1")
+        source = source.replace("${AWS::AccountId}", "123456789012")
+        statement = {
+            "Sid": f"{'s' * 64}-{logical}-{'X' * 12}",
+            "Effect": "Allow",
+            "Principal": {"Service": props["Principal"]},
+            "Action": props["Action"],
+            "Resource": function_arn,
+            "Condition": {
+                "StringEquals": {"AWS:SourceAccount": "123456789012"},
+                "ArnLike": {"AWS:SourceArn": source + "r" * 64},
+            },
+        }
+        size += len(json.dumps(statement, separators=(",", ":")))
+    assert size < MAX_FUNCTION_POLICY_BYTES * 3 // 4, size  # room for a few more rules
+
+
+@pytest.mark.slow
+def test_ingest_consumes_the_standard_ingest_queue_and_dead_letters_it(template):
+    resources = template["Resources"]
+    queue = resources["IngestQueue"]["Properties"]
+    assert not queue.get("FifoQueue", False) and not queue["QueueName"].endswith(".fifo")
+    timeout = function(template, "ingest")["Properties"]["Timeout"]
+    assert queue["VisibilityTimeout"] >= 6 * timeout  # as AWS advises for Lambda
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
+    assert render(queue["RedrivePolicy"]["deadLetterTargetArn"]) == (
+        "<IngestQueueDeadLetterQueue.Arn>"
+    )
+    assert queue["SqsManagedSseEnabled"] is True  # SNS and EventBridge need no key grant
+    dlq = resources["IngestQueueDeadLetterQueue"]["Properties"]
+    assert not dlq.get("FifoQueue", False)
+    # A standard queue's dead letters keep their first enqueue time: the DLQ keeps longer.
+    assert dlq["MessageRetentionPeriod"] == 1209600
+    assert queue["MessageRetentionPeriod"] < dlq["MessageRetentionPeriod"]
+    (mapping,) = [
+        m["Properties"]
+        for m in of_type(template, "AWS::Lambda::EventSourceMapping").values()
+        if render(m["Properties"]["FunctionName"]) == "<IngestLambdaFunction.Arn>"
+    ]
+    assert render(mapping["EventSourceArn"]) == "<IngestQueue.Arn>"
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 1 <= mapping["BatchSize"] <= 10  # no batching window needed up to 10
+    assert mapping.get("Enabled", True) is True
+    outputs = template["Outputs"]
+    assert outputs["IngestQueueUrl"]["Value"] == {"Ref": "IngestQueue"}
+    assert outputs["IngestQueueArn"]["Value"] == {"Fn::GetAtt": ["IngestQueue", "Arn"]}
+    assert outputs["IngestQueueDeadLetterQueueUrl"]["Value"] == {
+        "Ref": "IngestQueueDeadLetterQueue"
+    }
+    assert outputs["IngestDeadLetterQueueUrl"]["Value"] == {"Ref": "IngestDeadLetterQueue"}
+
+
+@pytest.mark.slow
+def test_sns_topics_and_eventbridge_rules_of_the_account_may_send_to_the_ingest_queue(template):
+    policies = [
+        p["Properties"]
+        for p in of_type(template, "AWS::SQS::QueuePolicy").values()
+        if render(p["Properties"]["Queues"]) == ["<IngestQueue>"]
+    ]
+    (policy,) = policies
+    statements_ = as_list(policy["PolicyDocument"]["Statement"])
+    senders = {}
+    for statement in statements_:
+        assert statement["Effect"] == "Allow"
+        assert actions(statement) == ["sqs:SendMessage"]
+        assert resources(statement) == ["<IngestQueue.Arn>"]
+        assert set(statement["Condition"]) == {"ArnLike"}
+        senders[statement["Principal"]["Service"]] = render(
+            statement["Condition"]["ArnLike"]["aws:SourceArn"]
+        )
+    assert senders == {
+        "sns.amazonaws.com": "arn:${AWS::Partition}:sns:*:${AWS::AccountId}:*",
+        "events.amazonaws.com": ARN % ("events", "rule/*"),
+    }
+
+
 @pytest.mark.slow
 def test_update_deployment_takes_deployment_events(template):
     rules = rules_for(template, "update_deployment")
@@ -435,12 +659,15 @@ def test_notify_consumes_the_fifo_send_queue(template):
     assert queue["VisibilityTimeout"] >= 6 * function(template, "notify")["Properties"]["Timeout"]
     assert queue["DelaySeconds"] == NUDGE_WINDOW_S  # ingest nudges for work due within it
     mappings = of_type(template, "AWS::Lambda::EventSourceMapping")
-    assert [
+    assert sorted(
         (render(m["Properties"]["EventSourceArn"]), render(m["Properties"]["FunctionName"]))
         for m in mappings.values()
-    ] == [("<SendQueue.Arn>", "<NotifyLambdaFunction.Arn>")]
-    (mapping,) = mappings.values()
-    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    ) == [
+        ("<IngestQueue.Arn>", "<IngestLambdaFunction.Arn>"),
+        ("<SendQueue.Arn>", "<NotifyLambdaFunction.Arn>"),
+    ]
+    for mapping in mappings.values():
+        assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 @pytest.mark.slow
@@ -510,6 +737,9 @@ def test_a_role_allows_only_what_its_function_does(template, name):
             assert render(condition["kms:EncryptionContext:PARAMETER_ARN"]) in ssm_arns
         elif acts == {"sqs:SendMessage"}:  # ingest's nudges, and its on-failure destination
             assert res in (["<SendQueue.Arn>"], ["<IngestDeadLetterQueue.Arn>"]), (name, res)
+        elif acts <= CONSUME:  # the queue its event source mapping polls, and only that
+            consumed = {"ingest": "<IngestQueue.Arn>", "notify": "<SendQueue.Arn>"}
+            assert res == [consumed[name]], (name, res)
         elif acts == {"lambda:InvokeFunction"}:
             own = function(template, name)["Properties"]["FunctionName"]
             assert res == [ARN % ("lambda", f"function:{own}")], "only itself"
@@ -587,6 +817,10 @@ def test_the_environment_is_the_settings(template):
         assert env["STORE"] == "dynamodb"
         assert env["AWS_DYNAMODB_TABLE"] == TABLE
         assert env["EVENT_BUS_NAME"] == "default"
+        # Every function knows the ingest function, whose failure records it refuses.
+        assert env["INGEST_FUNCTION"] == function(template, "ingest")["Properties"]["FunctionName"]
+        assert env["INGEST_FUNCTION"] == f"{SERVICE}-{STAGE}-ingest"
+        assert fnmatchcase(env["INGEST_FUNCTION"], DEFAULT_INGEST_FUNCTION)
         assert "AWS_REGION" not in env  # Lambda sets it; setting it is refused
         unknown = set(env) - fields
         assert not unknown, f"{name}: {sorted(unknown)} are not settings"
@@ -647,13 +881,39 @@ def test_every_function_s_errors_page_the_watchdog_topic(template):
         assert alarm["TreatMissingData"] == "notBreaching"  # no invocations is no error
 
 
+def dead_letter_queues(template: dict[str, Any]) -> set[str]:
+    """Every queue that dead letters go to: a queue's redrive target, a function's
+    on-failure destination, an EventBridge target's dead-letter queue."""
+    found = set()
+    for queue in of_type(template, "AWS::SQS::Queue").values():
+        if "RedrivePolicy" in queue["Properties"]:
+            found.add(render(queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]))
+    for config in of_type(template, "AWS::Lambda::EventInvokeConfig").values():
+        destination = config["Properties"].get("DestinationConfig", {}).get("OnFailure")
+        if destination:
+            found.add(render(destination["Destination"]))
+    for rule in of_type(template, "AWS::Events::Rule").values():
+        for target in rule["Properties"].get("Targets", []):
+            if "DeadLetterConfig" in target:
+                found.add(render(target["DeadLetterConfig"]["Arn"]))
+    return {arn.removeprefix("<").removesuffix(".Arn>") for arn in found}
+
+
 @pytest.mark.slow
 def test_dead_letters_page_the_watchdog_topic(template):
     alarms = watchdog_alarms(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
     queues = sorted(render(a["Dimensions"][0]["Value"]) for a in alarms)
-    assert queues == ["<IngestDeadLetterQueue.QueueName>", "<SendDeadLetterQueue.QueueName>"]
+    assert queues == [
+        "<IngestDeadLetterQueue.QueueName>",
+        "<IngestQueueDeadLetterQueue.QueueName>",
+        "<SendDeadLetterQueue.QueueName>",
+    ]
+    assert sorted(f"<{q}.QueueName>" for q in dead_letter_queues(template)) == queues
+    names = [a["AlarmName"] for a in alarms]
+    assert len(set(names)) == len(names)
     for alarm in alarms:
         assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+        assert alarm["TreatMissingData"] == "notBreaching"
 
 
 @pytest.mark.slow
@@ -698,9 +958,23 @@ def test_member_accounts_may_put_events_on_the_bus(template):
 
 @pytest.mark.slow
 def test_member_accounts_forward_what_ingest_takes(template, member):
-    ingest = {canonical(r["Properties"]["EventPattern"]) for r in rules_for(template, "ingest")}
+    """The same patterns, one rule for one rule, described alike."""
+    ingest = {
+        canonical(r["Properties"]["EventPattern"]): r["Properties"]["Description"]
+        for r in rules_for(template, "ingest")
+    }
     rules = of_type(member, "AWS::Events::Rule")
-    assert {canonical(r["Properties"]["EventPattern"]) for r in rules.values()} == ingest
+    forwarded = {
+        canonical(r["Properties"]["EventPattern"]): r["Properties"]["Description"]
+        for r in rules.values()
+    }
+    assert len(forwarded) == len(rules) == len(ingest) == len(INGEST_RULES)
+    assert set(forwarded) == set(ingest)
+    for pattern, description in forwarded.items():
+        assert description == ingest[pattern].replace(
+            ", to the ingest function", ", to the monitoring bot"
+        )
+        assert len(pattern) <= MAX_PATTERN_CHARS
     for logical, rule in rules.items():
         assert rule["Condition"] == "IsMemberAccount", logical
         assert [

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.contract.dynamodb_local import DynamoDBLocal
-from tests.corpus import DISTINCT_IDS, corpus_files
+from tests.corpus import DISTINCT_IDS, classic_files, corpus_files
 from tests.e2e.conftest import run_cli
 
 
@@ -33,7 +33,7 @@ def test_init_db_is_idempotent_then_ingest_stores_each_id_once(dynamodb_env, tmp
     assert again.returncode == 0, again.stderr
     assert "already exists" in again.stdout
 
-    files = [str(p) for p in corpus_files()]
+    files = [str(p) for p in classic_files()]
     proc = run_cli("ingest", "--json", *files, data_dir=tmp_path, env=dynamodb_env)
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]

@@ -7,12 +7,12 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.corpus import DISTINCT_IDS, corpus_files
+from tests.corpus import DISTINCT_IDS, classic_files, corpus_files
 from tests.e2e.conftest import ROOT, run_cli
 
 
 def test_whole_corpus_ingests_with_json_lines(tmp_path):
-    files = [str(p) for p in corpus_files()]
+    files = [str(p) for p in classic_files()]
     proc = run_cli("ingest", *files, "--json", data_dir=tmp_path)
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]

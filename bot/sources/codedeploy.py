@@ -1,0 +1,147 @@
+"""CodeDeploy deployment and instance state changes.
+
+A deployment that failed or was stopped leaves a deployment group on an old or half-rolled
+revision: HIGH, on the alert of the application's deployment group, which the group's next
+deployment that succeeds resolves. An instance that failed its part fires too, on an alert
+of its own within the group (the group's name and the instance), since the instances of
+one deployment succeed and fail independently: an instance's success resolves only that
+instance's failure, never the deployment's. Deployments and instances starting (START) or
+waiting for traffic (READY) are news.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from bot.models import Event, Severity, Signal, SignalState
+from bot.regions import REGION_CODE
+from bot.sources import registry
+from bot.sources.base import (
+    Context,
+    arn_console_url,
+    console_url,
+    dig,
+    fields,
+    fingerprint,
+    headline,
+    locate,
+    make_signal,
+    parse_arn,
+    words,
+)
+
+FAMILY = registry.CODEDEPLOY
+
+_DEPLOYMENT = "CodeDeploy Deployment State-change Notification"
+_INSTANCE = "CodeDeploy Instance State-change Notification"
+# state words.
+_FAILED = frozenset({"FAILURE", "STOP"})
+_SUCCEEDED = frozenset({"SUCCESS"})
+
+
+def interpret(event: Event, ctx: Context) -> list[Signal]:
+    """One signal per state change; a reduced event without detail-type is an instance's
+    when it names one. Other detail-types of the source (CloudTrail API calls…) are left to
+    the generic view."""
+    kind = event.detail_type
+    if kind == _INSTANCE or (kind is None and dig(event.detail, "instanceId")):
+        return [_signal(event, ctx, instance_level=True)]
+    if kind in (_DEPLOYMENT, None):
+        return [_signal(event, ctx, instance_level=False)]
+    return []
+
+
+def _level(state: str) -> tuple[Severity, SignalState]:
+    """FAILURE and STOP fire; SUCCESS resolves; START, READY and the rest are news."""
+    found = words(state)
+    if found & _FAILED:
+        return Severity.HIGH, SignalState.FIRING
+    if found & _SUCCEEDED:
+        return Severity.INFO, SignalState.RESOLVED
+    return Severity.INFO, SignalState.INFO
+
+
+def _group_arn(event: Event) -> str:
+    """The deployment group's ARN (…:deploymentgroup:APP/GROUP) among the resources."""
+    for arn in event.resources:
+        parsed = parse_arn(arn)
+        if (
+            parsed is not None
+            and parsed.service == "codedeploy"
+            and parsed.kind == "deploymentgroup"
+        ):
+            return arn
+    return ""
+
+
+def _names(event: Event, group_arn: str) -> tuple[str, str]:
+    """The application and the deployment group: the detail's, else the group ARN's."""
+    parsed = parse_arn(group_arn)
+    arn_app, _, arn_group = parsed.name.partition("/") if parsed else ("", "", "")
+    application = headline(dig(event.detail, "application"), 100) or headline(arn_app, 100)
+    group = headline(dig(event.detail, "deploymentGroup"), 100) or headline(arn_group, 100)
+    return application, group
+
+
+def _region(detail: Any) -> str | None:
+    """The detail's own region, for reduced events without one: only a region code."""
+    named = dig(detail, "region")
+    return named if isinstance(named, str) and REGION_CODE.fullmatch(named) else None
+
+
+def _link(region: str | None, deployment_id: str, group_arn: str, application: str) -> str | None:
+    """The deployment's page (its events per instance), else the group's, else the
+    application's; none without a region."""
+    if deployment_id:
+        return console_url(
+            region, f"codesuite/codedeploy/deployments/{quote(deployment_id, safe='')}"
+        )
+    parsed = parse_arn(group_arn)
+    if parsed is not None and parsed.region == region:
+        return arn_console_url(group_arn)
+    if application:
+        return console_url(
+            region, f"codesuite/codedeploy/applications/{quote(application, safe='')}"
+        )
+    return console_url(region, "codesuite/codedeploy/applications")
+
+
+def _signal(event: Event, ctx: Context, *, instance_level: bool) -> Signal:
+    detail = event.detail
+    group_arn = _group_arn(event)
+    application, group = _names(event, group_arn)
+    state = headline(dig(detail, "state"), 30).upper()
+    severity, signal_state = _level(state)
+    deployment_id = headline(dig(detail, "deploymentId"), 60)
+    instance = headline(dig(detail, "instanceId"), 100) if instance_level else ""
+    account, region = locate(event, group_arn, *event.resources)
+    region = region or _region(detail)
+    where = f"{application or 'unknown'}/{group}" if group else application or "unknown"
+    what = f"instance {instance or 'unknown'}" if instance_level else "deployment"
+    key: list[Any] = [application, group]
+    if instance_level:
+        key.append(instance)
+    return make_signal(
+        event,
+        ctx,
+        family=FAMILY,
+        title=f"CodeDeploy {where}: {what} {state or 'state unknown'}",
+        severity=severity,
+        state=signal_state,
+        fingerprint=fingerprint("codedeploy", account, region, *key),
+        fields=fields(
+            [
+                ("Application", application),
+                ("Deployment group", group),
+                ("Deployment ID", deployment_id),
+                ("Instance", instance),
+                ("State", state),
+                ("Instance group ID", headline(dig(detail, "instanceGroupId"), 60)),
+            ]
+        ),
+        resource=group_arn or instance or deployment_id,
+        console_url=_link(region, deployment_id, group_arn, application),
+        account=account,
+        region=region,
+    )

@@ -1,0 +1,261 @@
+"""Amazon ECR events: image scan results, and image pushes, deletions, replications and
+the other actions of a registry.
+
+A scan that found vulnerabilities fires at the worst severity it counted (critical,
+high, medium): an image with them should not be deployed. A completed scan of the same
+image with none of those resolves the alert, which belongs to the image (its repository
+and digest; a tag when the digest is missing), since that is what a scan judges. A scan
+that failed says nothing of the image, and low or informational findings are not worth
+waking anyone: both are news. Pushes, deletions and the registry's other actions are
+news too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from bot.models import Event, Severity, Signal, SignalState
+from bot.sources import registry
+from bot.sources.base import (
+    Context,
+    console_url,
+    dig,
+    fields,
+    fingerprint,
+    headline,
+    locate,
+    make_signal,
+    number,
+    parse_arn,
+    scalar_fields,
+    words,
+)
+
+FAMILY = registry.ECR
+
+_SCAN = "ECR Image Scan"
+_ACTION = "ECR Image Action"
+_OWN_PREFIX = "ECR "
+# finding-severity-counts keys that fire, worst first, with the severity they fire at.
+_FIRING_COUNTS = (
+    ("CRITICAL", Severity.CRITICAL),
+    ("HIGH", Severity.HIGH),
+    ("MEDIUM", Severity.MEDIUM),
+)
+# Every key a summary shows, in this order.
+_SHOWN_COUNTS = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED")
+# scan-status words.
+_COMPLETE = frozenset({"COMPLETE", "COMPLETED"})
+_FAILED = frozenset({"FAILED"})
+
+
+def interpret(event: Event, ctx: Context) -> list[Signal]:
+    """One signal per event. A reduced event without detail-type is a scan when it has a
+    scan status or counts. Detail-types that are not ECR's own (CloudTrail API calls…) are
+    left to the generic view."""
+    kind = event.detail_type
+    detail = event.detail
+    if kind == _SCAN or (
+        kind is None and (dig(detail, "scan-status") or dig(detail, "finding-severity-counts"))
+    ):
+        return [_scan(event, ctx)]
+    if kind == _ACTION or kind is None:
+        return [_action(event, ctx)]
+    if kind.startswith(_OWN_PREFIX):
+        return [_other(event, ctx, kind)]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Images
+# ---------------------------------------------------------------------------------------------
+
+
+def _repository(event: Event) -> str:
+    """The repository's name: the detail's (a name, or sometimes the repository's ARN),
+    else the one of a repository ARN among the resources."""
+    named = dig(event.detail, "repository-name")
+    for value in (named, *event.resources):
+        parsed = parse_arn(value)
+        if parsed is not None and parsed.service == "ecr" and parsed.kind == "repository":
+            return headline(parsed.name, 200)
+        if value is named and parsed is None and headline(named, 200):
+            return headline(named, 200)
+    return ""
+
+
+def _tags(detail: Any) -> list[str]:
+    """image-tags (a scan's list) or image-tag (an action's one tag)."""
+    tags = dig(detail, "image-tags")
+    listed = [headline(tag, 100) for tag in tags] if isinstance(tags, list) else []
+    return [tag for tag in [*listed, headline(dig(detail, "image-tag"), 100)] if tag]
+
+
+def _short_digest(digest: str) -> str:
+    """sha256:7f5b2640fe6f: enough of a digest to tell images apart at a glance."""
+    algorithm, _, value = digest.partition(":")
+    return f"{algorithm}:{value[:12]}" if value else digest[:19]
+
+
+def _label(repository: str, digest: str, tags: list[str]) -> str:
+    """my-repo:v1, else my-repo@sha256:7f5b2640fe6f, else the repository alone."""
+    name = repository or "unknown"
+    if tags:
+        return f"{name}:{tags[0]}"
+    return f"{name}@{_short_digest(digest)}" if digest else name
+
+
+def _link(region: str | None, account: str, repository: str) -> str | None:
+    """The repository's page, which lists its images and their scan results."""
+    if account and repository:
+        path = f"ecr/repositories/private/{quote(account, safe='')}/{quote(repository, safe='')}"
+        return console_url(region, path)
+    return console_url(region, "ecr/private-registry/repositories")
+
+
+def _signal(event: Event, ctx: Context, title: str, **kwargs: Any) -> Signal:
+    """A signal of the event's image: keyed by its repository and digest (else tag)."""
+    detail = event.detail
+    repository = _repository(event)
+    digest = headline(dig(detail, "image-digest"), 100)
+    tags = _tags(detail)
+    account, region = locate(event, *event.resources)
+    return make_signal(
+        event,
+        ctx,
+        family=FAMILY,
+        title=f"ECR image {_label(repository, digest, tags)}: {title}",
+        fingerprint=fingerprint("ecr", account, region, repository, digest or next(iter(tags), "")),
+        resource=digest or repository,
+        console_url=_link(region, account, repository),
+        account=account,
+        region=region,
+        **kwargs,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Scans
+# ---------------------------------------------------------------------------------------------
+
+
+def _counts(value: Any) -> dict[str, int]:
+    """finding-severity-counts by upper-case severity; counts that are not numbers are 0."""
+    if not isinstance(value, Mapping):
+        return {}
+    out = {}
+    for key, count in value.items():
+        found = number(count)
+        if isinstance(key, str) and found is not None and 0 < found < float("inf"):
+            out[key.strip().upper()] = int(found)
+    return out
+
+
+def _summary(counts: dict[str, int]) -> str:
+    """ "10 critical, 2 high, 9 medium": the non-zero counts, worst first."""
+    return ", ".join(f"{counts[key]} {key.lower()}" for key in _SHOWN_COUNTS if counts.get(key))
+
+
+def _scan_level(status: str, counts: dict[str, int]) -> tuple[Severity, SignalState, str]:
+    """A failed scan is news; counts of critical, high or medium findings fire at the worst;
+    a completed scan without them resolves; anything else (in progress…) is news."""
+    found = words(status)
+    if found & _FAILED:
+        return Severity.INFO, SignalState.INFO, f"scan {status}"
+    worst = next((severity for key, severity in _FIRING_COUNTS if counts.get(key)), None)
+    if worst is not None:
+        shown = sum(counts.get(key, 0) for key in _SHOWN_COUNTS)
+        noun = "vulnerability" if shown == 1 else "vulnerabilities"
+        return worst, SignalState.FIRING, f"{_summary(counts)} {noun}"
+    if found & _COMPLETE:
+        return Severity.INFO, SignalState.RESOLVED, "no critical, high or medium vulnerabilities"
+    return Severity.INFO, SignalState.INFO, f"scan {status or 'status unknown'}"
+
+
+def _scan(event: Event, ctx: Context) -> Signal:
+    detail = event.detail
+    status = headline(dig(detail, "scan-status"), 40).upper()
+    counts = _counts(dig(detail, "finding-severity-counts"))
+    severity, state, title = _scan_level(status, counts)
+    return _signal(
+        event,
+        ctx,
+        title=title,
+        severity=severity,
+        state=state,
+        fields=fields(
+            [
+                ("Repository", _repository(event)),
+                ("Image tags", ", ".join(_tags(detail))),
+                ("Image digest", dig(detail, "image-digest")),
+                ("Scan status", status),
+                ("Findings", _summary(counts) or "none"),
+            ]
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Image actions, and the registry's other events
+# ---------------------------------------------------------------------------------------------
+
+
+def _action(event: Event, ctx: Context) -> Signal:
+    """A push or a deletion (PUSH/DELETE, SUCCESS/FAILURE): news on the image's alert."""
+    detail = event.detail
+    action = headline(dig(detail, "action-type"), 40).upper()
+    result = headline(dig(detail, "result"), 40).upper()
+    return _signal(
+        event,
+        ctx,
+        title=" ".join(part for part in (action or "action", result) if part),
+        severity=Severity.INFO,
+        state=SignalState.INFO,
+        fields=fields(
+            [
+                ("Repository", _repository(event)),
+                ("Image tag", dig(detail, "image-tag")),
+                ("Image digest", dig(detail, "image-digest")),
+                ("Action", action),
+                ("Result", result),
+                ("Manifest media type", dig(detail, "manifest-media-type")),
+            ]
+        ),
+    )
+
+
+def _repositories(detail: Any) -> list[str]:
+    """The repository names of events about several (scan configuration changes)."""
+    listed = dig(detail, "repositories")
+    if not isinstance(listed, list):
+        return []
+    names = [headline(dig(item, "repository-name"), 100) for item in listed]
+    return [name for name in names if name]
+
+
+def _other(event: Event, ctx: Context, kind: str) -> Signal:
+    """Replications, pull through cache and referrer actions, scan configuration changes:
+    news, titled by their detail-type and what they are about."""
+    detail = event.detail
+    account, region = locate(event, *event.resources)
+    repository = _repository(event)
+    names = _repositories(detail)
+    about = repository or ", ".join(names[:3]) + (
+        f" and {len(names) - 3} more" if len(names) > 3 else ""
+    )
+    return make_signal(
+        event,
+        ctx,
+        family=FAMILY,
+        title=f"{kind}: {about}" if about else kind,
+        severity=Severity.INFO,
+        state=SignalState.INFO,
+        fingerprint=fingerprint("ecr", account, region, repository or kind),
+        fields=fields([("Repositories", ", ".join(names))]) + scalar_fields(detail),
+        resource=repository,
+        console_url=_link(region, account, repository),
+        account=account,
+        region=region,
+    )

@@ -1,0 +1,49 @@
+"""RDS event details: instances, clusters, snapshots, parameter groups and proxies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.factories import arn
+
+SOURCE = "aws.rds"
+INSTANCE = "RDS DB Instance Event"
+CLUSTER = "RDS DB Cluster Event"
+SNAPSHOT = "RDS DB Snapshot Event"
+CLUSTER_SNAPSHOT = "RDS DB Cluster Snapshot Event"
+PARAMETER_GROUP = "RDS DB Parameter Group Event"
+SECURITY_GROUP = "RDS DB Security Group Event"
+PROXY = "RDS DB Proxy Event"
+
+
+def source_arn(
+    name: str = "mydb",
+    *,
+    kind: str = "db",
+    region: str = "us-east-1",
+    account: str = "123456789012",
+) -> str:
+    """arn:…:rds:REGION:ACCOUNT:KIND:NAME (db, cluster, snapshot, pg, db-proxy…)."""
+    return arn("rds", f"{kind}:{name}", region=region, account=account)
+
+
+def rds_event(
+    *categories: str,
+    message: str = "DB instance shutdown",
+    identifier: str = "mydb",
+    source_type: str = "DB_INSTANCE",
+    kind: str = "db",
+    event_id: str = "RDS-EVENT-0004",
+    region: str = "us-east-1",
+    account: str = "123456789012",
+) -> dict[str, Any]:
+    """A detail of any "RDS … Event": its categories, message and source."""
+    return {
+        "EventCategories": list(categories),
+        "SourceType": source_type,
+        "SourceArn": source_arn(identifier, kind=kind, region=region, account=account),
+        "Date": "2023-11-14T22:13:20.000Z",
+        "Message": message,
+        "SourceIdentifier": identifier,
+        "EventID": event_id,
+    }
