@@ -4,7 +4,7 @@ python app.py serve                      HTTP service (POST /ingest, /healthz)
 python app.py ingest FILE... [--json]    the same use case as POST /ingest, from files
 python app.py report [--date D] [--force] the daily report, now
 python app.py manifest --url URL | --socket  the Slack app manifest, as YAML
-python app.py replay-dlq [--queue-url URL] [--max N] [--dry-run]  the ingest dead letters, again
+python app.py replay-dlq [--queue-url URL] [--max N] [--dry-run]  an ingest dead-letter queue, again
 """
 
 from __future__ import annotations
@@ -148,7 +148,9 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
     try:
         body = decode_body(Path(event_path).read_bytes())
         units = list(split_units(body))
-        ctx = Context(account_names=settings.account_names, ingest_function=settings.ingest_function)
+        ctx = Context(
+            account_names=settings.account_names, ingest_function=settings.ingest_function
+        )
         now = int(time.time())
         events = [
             read_event(raw, received_at=now, ttl=0, ctx=ctx)
@@ -207,9 +209,10 @@ def cmd_report(settings: Settings, day_text: str | None, force: bool) -> int:
 def cmd_replay_dlq(
     settings: Settings, queue_url: str | None, limit: int, visibility: int, dry_run: bool
 ) -> int:
-    """Replay the ingest dead-letter queue: one line per message and a summary. Exit 0
-    when every message was stored or already was, 1 when any is left in the queue (or the
-    store failed: run it again), 2 with no queue URL."""
+    """Replay an ingest dead-letter queue (INGEST_DLQ_URL's, or the ingest queue's given
+    by --queue-url): one line per message and a summary. Exit 0 when every message was
+    stored or already was, 1 when any is left in the queue (or the store failed: run it
+    again), 2 with no queue URL."""
     import boto3
 
     from adapters.sqs import DeadLetters
@@ -316,8 +319,12 @@ def parser() -> argparse.ArgumentParser:
     check = checks.add_parser("check", help="show where an event would go under a routes file")
     check.add_argument("routes_file", metavar="FILE")
     check.add_argument("event_file", metavar="EVENT.json")
-    dlq = commands.add_parser("replay-dlq", help="replay the ingest dead-letter queue")
-    dlq.add_argument("--queue-url", metavar="URL", help="the queue (default: INGEST_DLQ_URL)")
+    dlq = commands.add_parser("replay-dlq", help="replay an ingest dead-letter queue")
+    dlq.add_argument(
+        "--queue-url",
+        metavar="URL",
+        help="the queue (default: INGEST_DLQ_URL), e.g. the ingest queue's dead-letter queue",
+    )
     dlq.add_argument(
         "--max",
         type=_bounded_int(1, 100_000),

@@ -1,4 +1,4 @@
-"""SQS: the FIFO send queue's nudges, and the ingest dead-letter queue read for replay.
+"""SQS: the FIFO send queue's nudges, and the ingest dead-letter queues read for replay.
 
 The send queue: nudges that a channel has Slack work due, one message group per
 channel, so that the notify function does each channel's work in order and promptly.
@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 
 NUDGE_WINDOW_S = 10  # one nudge per channel per coalescing window (FIFO deduplication)
 
+# System attributes of a received message: when it was first sent, and the queue SQS
+# moved it from when it came by a redrive policy.
+SENT_TIMESTAMP = "SentTimestamp"
+SOURCE_QUEUE = "DeadLetterQueueSourceArn"
+
 
 class SqsNudges:
     """Sends {"channel": C} with MessageGroupId C, deduplicated per window."""
@@ -48,12 +53,17 @@ class SqsNudges:
 
 
 class DeadLetters:
-    """The ingest dead-letter queue, read for replay (bot.replay's DeadLetterQueue).
+    """An ingest dead-letter queue, read for replay (bot.replay's DeadLetterQueue).
 
     Messages are received in batches of up to 10 (SQS's most), each batch hidden for
     `visibility` seconds while it is replayed, and deleted one by one once stored. A
     message kept (rejected) reappears after its visibility timeout; within one call it
     is yielded once, and a batch of nothing new ends the call.
+
+    A message SQS moved here from another queue (the ingest queue's redrive policy)
+    names that queue in its DeadLetterQueueSourceArn attribute. Without it, the queue is
+    asked once which queues dead-letter to it, and the first one stands for the source
+    (none does for the ingest dead-letter queue, whose senders are Lambda and EventBridge).
     """
 
     BATCH = 10
@@ -65,6 +75,7 @@ class DeadLetters:
         self._queue_url = queue_url
         self._visibility = visibility
         self._wait_seconds = wait_seconds  # long polling: asks every SQS host, not a sample
+        self._redrive_source: str | None = None  # looked up once, when first needed
 
     def receive(self, limit: int) -> Iterator[DeadLetter]:
         seen: set[str] = set()
@@ -76,6 +87,7 @@ class DeadLetters:
                     VisibilityTimeout=self._visibility,
                     WaitTimeSeconds=self._wait_seconds,
                     MessageAttributeNames=["All"],
+                    MessageSystemAttributeNames=[SENT_TIMESTAMP, SOURCE_QUEUE],
                 )
             except (ClientError, BotoCoreError) as err:
                 raise InternalServerError(f"SQS ReceiveMessage failed: {err}") from err
@@ -84,12 +96,37 @@ class DeadLetters:
                 return
             for message in fresh:
                 seen.add(message["MessageId"])
+                system = message.get("Attributes", {})
                 yield DeadLetter(
                     message_id=message["MessageId"],
                     body=message.get("Body", ""),
                     attributes=_string_attributes(message.get("MessageAttributes", {})),
                     receipt=message["ReceiptHandle"],
+                    source_queue=system.get(SOURCE_QUEUE) or self.redrive_source(),
+                    sent_timestamp=system.get(SENT_TIMESTAMP, ""),
                 )
+
+    def redrive_source(self) -> str:
+        """The ARN of a queue whose redrive policy moves its messages here (the first by
+        URL when several do), "" when none does or SQS would not say (logged)."""
+        if self._redrive_source is None:
+            self._redrive_source = ""
+            try:
+                answer = self._client.list_dead_letter_source_queues(QueueUrl=self._queue_url)
+                urls = sorted(answer.get("queueUrls", []))
+                if urls:
+                    found = self._client.get_queue_attributes(
+                        QueueUrl=urls[0], AttributeNames=["QueueArn"]
+                    )
+                    self._redrive_source = str(found["Attributes"]["QueueArn"])
+            except (ClientError, BotoCoreError, KeyError) as err:
+                log.warning(
+                    "could not ask which queues dead-letter to %s (%s): its messages are "
+                    "read as redriven SQS messages only when they name their source queue",
+                    self._queue_url,
+                    err,
+                )
+        return self._redrive_source
 
     def delete(self, letter: DeadLetter) -> None:
         try:

@@ -36,6 +36,10 @@ def _alarm(n: int, name: str) -> dict:
     event = copy.deepcopy(sample)
     event["id"] = f"bench-{name}-{n}-{time.perf_counter_ns()}"
     event["detail"]["alarmName"] = name
+    # Each event a transition of its own: one transition told twice is applied once.
+    event["detail"]["state"]["timestamp"] = (
+        f"2024-01-01T00:{n // 60 % 60:02d}:{n % 60:02d}.000+0000"
+    )
     return event
 
 

@@ -1,15 +1,23 @@
-"""Replaying the ingest dead-letter queue: each message is unwrapped into the event the
+"""Replaying the ingest dead-letter queues: each message is unwrapped into the event the
 ingest function was given, ingested again through the normal path (idempotent on the
 event id, so a redelivered message is a duplicate), and deleted only once the store has
 it. Nothing is deleted that was not stored: a message that can never be ingested stays
 in the queue, with its reason reported.
 
-Two senders write to that queue (serverless.yml, `IngestDeadLetterQueue`):
+Two senders write to the ingest dead-letter queue (serverless.yml, `IngestDeadLetterQueue`):
 - Lambda's on-failure destination, after the asynchronous retries: a record whose
-  `requestPayload` is the invocation event (an EventBridge event or an SNS Lambda event);
+  `requestPayload` is the invocation event (an EventBridge event, an SNS Lambda event,
+  an alarm action or a Logs subscription's data);
 - an EventBridge rule's dead-letter queue, when EventBridge could not invoke the
   function: the body is the event itself, and the reason is in message attributes
   (`ERROR_CODE`, `ERROR_MESSAGE`, `RULE_ARN`, `TARGET_ARN`).
+
+The ingest queue's own dead-letter queue (`IngestQueueDeadLetterQueue`) gets what SQS
+moves there after the function failed on a message 5 times (its redrive policy): the
+message itself, whose body is what SNS or EventBridge sent (an event, an SNS
+notification's JSON, or text). SQS names the queue it came from (`source_queue`), and
+the message is replayed as the one-record SQS event the function was invoked with, so
+that it is read as it was then, to the same ids.
 """
 
 from __future__ import annotations
@@ -29,13 +37,15 @@ log = logging.getLogger(__name__)
 
 LAMBDA_RECORD = "Lambda on-failure record"
 EVENTBRIDGE_DLQ = "EventBridge dead letter"
+SQS_DLQ = "SQS dead letter"
 # EventBridge sets these on what its rule DLQ receives; their presence names the sender
 # even when the body is not an event we recognise (the ingest then says what is wrong).
 EVENTBRIDGE_ATTRIBUTES = frozenset({"RULE_ARN", "TARGET_ARN", "ERROR_CODE"})
 
 _EXPECTED = (
     "expected a Lambda on-failure destination record (requestContext, requestPayload), "
-    "an EventBridge event (detail-type, detail) or an SNS Lambda event (Records[].Sns)"
+    "an EventBridge event (detail-type, detail), an SNS Lambda event (Records[].Sns) "
+    "or an SNS notification (Type, MessageId, Message)"
 )
 
 
@@ -45,12 +55,19 @@ class NotADeadLetterError(ValidationError):
 
 @dataclass(frozen=True)
 class DeadLetter:
-    """One queue message. `receipt` is opaque to the core: the queue's handle to delete it."""
+    """One queue message. `receipt` is opaque to the core: the queue's handle to delete it.
+
+    `source_queue` is the ARN of the SQS queue that SQS moved the message from (its
+    redrive policy), "" when no queue did; `sent_timestamp` is when it was first sent
+    (SQS's SentTimestamp, epoch milliseconds), "" when unknown.
+    """
 
     message_id: str
     body: str
     attributes: Mapping[str, str] = field(default_factory=dict)
     receipt: str = ""
+    source_queue: str = ""
+    sent_timestamp: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,10 +91,38 @@ class DeadLetterQueue(Protocol):
         ...
 
 
+def unwrap_letter(letter: DeadLetter) -> Unwrapped:
+    """The event the ingest function was given for this message: for a message SQS moved
+    from the ingest queue, the SQS event of that one message, whatever its body holds
+    (the ingest says what is wrong with it); else what its sender wrapped (`unwrap`)."""
+    if letter.source_queue:
+        return Unwrapped(event=sqs_event(letter), kind=SQS_DLQ)
+    return unwrap(letter.body, letter.attributes)
+
+
+def sqs_event(letter: DeadLetter) -> dict[str, Any]:
+    """The SQS Lambda event of one message, as the ingest queue's event source mapping
+    delivers it: its id, body, attributes and queue are what the ingest reads."""
+    record: dict[str, Any] = {
+        "messageId": letter.message_id,
+        "body": letter.body,
+        "attributes": {"SentTimestamp": letter.sent_timestamp} if letter.sent_timestamp else {},
+        "messageAttributes": {
+            name: {"stringValue": value, "dataType": "String"}
+            for name, value in letter.attributes.items()
+        },
+        "eventSource": "aws:sqs",
+        "eventSourceARN": letter.source_queue,
+    }
+    return {"Records": [record]}
+
+
 def unwrap(body: str | bytes, attributes: Mapping[str, str] | None = None) -> Unwrapped:
     """The original event of a dead-letter body; NotADeadLetterError says why it is none.
 
     An SNS Lambda event needs no unwrapping: the ingest accepts it as the function did.
+    Nor does an SNS notification's JSON, the body SQS gets from SNS without raw delivery:
+    only a redriven SQS message holds one, and the ingest reads it as inside the queue.
     """
     try:
         decoded = decode_body(body)
@@ -92,7 +137,18 @@ def unwrap(body: str | bytes, attributes: Mapping[str, str] | None = None) -> Un
         return Unwrapped(event=payload, kind=LAMBDA_RECORD)
     if EVENTBRIDGE_ATTRIBUTES & set(attributes or {}) or _looks_like_invocation(decoded):
         return Unwrapped(event=decoded, kind=EVENTBRIDGE_DLQ)
+    if _is_sns_notification(decoded):
+        return Unwrapped(event=decoded, kind=SQS_DLQ)
     raise NotADeadLetterError(f"not a dead letter: {_EXPECTED}")
+
+
+def _is_sns_notification(body: Any) -> bool:
+    return (
+        isinstance(body, Mapping)
+        and body.get("Type") == "Notification"
+        and isinstance(body.get("MessageId"), str)
+        and "Message" in body
+    )
 
 
 def _looks_like_invocation(body: Any) -> bool:
@@ -180,7 +236,7 @@ def replay(
 
 def _replay_one(letter: DeadLetter, queue: DeadLetterQueue, services: Services) -> Outcome:
     try:
-        unwrapped = unwrap(letter.body, letter.attributes)
+        unwrapped = unwrap_letter(letter)
     except NotADeadLetterError as err:
         return Outcome(letter.message_id, "rejected", reason=str(err))
     kind = unwrapped.kind
@@ -217,7 +273,7 @@ def _rejections(result: IngestResult) -> str:
 def _check(letter: DeadLetter, services: Services) -> Outcome:
     """Unwrap and read the events as the ingest would, storing and deleting nothing."""
     try:
-        unwrapped = unwrap(letter.body, letter.attributes)
+        unwrapped = unwrap_letter(letter)
     except NotADeadLetterError as err:
         return Outcome(letter.message_id, "rejected", reason=str(err))
     ids, errors = validate(unwrapped.event, services)

@@ -138,3 +138,46 @@ class FirstSeen:
 
     def claim(self, event_id: str, expected: Expectation) -> Expectation:
         return self.rows.setdefault(event_id, expected)
+
+
+def corpus_events(paths: list[Path] | None = None, *, received_at: int = 1_700_000_000):
+    """(file name, Event, its signals) for every event the corpus files make, read as
+    ingest reads them; refused units and control messages make none."""
+    from bot.envelopes import read_unit
+    from bot.errors import ValidationError
+    from bot.ingest import read_event
+    from bot.sources import Context
+
+    ctx = Context()
+    for path in paths if paths is not None else corpus_files():
+        for unit in units(path):
+            try:
+                raws = read_unit(unit)
+            except ValidationError:
+                continue
+            for raw in raws:
+                event, signals = read_event(raw, received_at=received_at, ttl=604800, ctx=ctx)
+                yield path.name, event, signals
+
+
+_transitions = iter(range(10**9))
+
+
+def transition(event: dict[str, Any]) -> dict[str, Any]:
+    """An alarm's EventBridge state change as a transition of its own: CloudWatch tells a
+    transition once, and two events of one transition (its ARN, state and state time)
+    are one occurrence. Tests that send the sample again to mean "fired again" use this."""
+    from datetime import UTC, datetime, timedelta
+
+    copied = json.loads(json.dumps(event))
+    at = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(seconds=next(_transitions))
+    copied["detail"]["state"]["timestamp"] = at.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    return copied
+
+
+def untimed(event: dict[str, Any]) -> dict[str, Any]:
+    """An alarm's state change that does not say when the state was entered: each of its
+    event ids is then an occurrence of its own, as for any other event."""
+    copied = json.loads(json.dumps(event))
+    copied["detail"]["state"].pop("timestamp", None)
+    return copied

@@ -41,7 +41,9 @@ FAMILY = registry.GENERIC
 MESSAGE_TYPES = ("SNS Notification", "SQS Message")
 S3_NOTIFICATION = "S3 Event Notification"
 
-FIRE_WORDS = frozenset({"FAILED", "FAILURE", "UNSUCCESSFUL", "TIMED_OUT", "TIMEOUT", "ABORTED", "ERROR"})  # fmt: skip
+FIRE_WORDS = frozenset(
+    {"FAILED", "FAILURE", "UNSUCCESSFUL", "TIMED_OUT", "TIMEOUT", "ABORTED", "ERROR"}
+)
 RESOLVE_WORDS = frozenset({"SUCCEEDED", "SUCCESS", "COMPLETED"})
 
 _VALUE_LIMIT = 300
@@ -59,6 +61,8 @@ _NAME_KEYS = (
 _NOT_IDENTITY = ("request", "correlation", "trace", "eventid", "messageid", "sequencer")
 # Keys shown after every other field, or not at all.
 _NOISE = ("version", "schema", "xamz", "sequencer", "principalid", "configurationid")
+# Keys that say little alone: their parent's name goes in front ("Bucket name").
+_VAGUE_KEYS = frozenset({"name", "id", "key", "arn", "type", "value", "size", "status", "state"})
 _TIME_HINTS = ("time", "date", "timestamp", "at", "since", "until", "started", "ended")
 
 
@@ -115,7 +119,7 @@ def _label(path: tuple[str, ...]) -> str:
     "Bucket name")."""
     last = path[-1]
     parent = next((p for p in reversed(path[:-1]) if not p.isdigit()), "")
-    if parent and _plain(last) in ("name", "id", "key", "arn", "type", "value", "size", "status", "state"):  # fmt: skip
+    if parent and _plain(last) in _VAGUE_KEYS:
         return humanize(f"{parent} {last}".replace(" ", "_"))
     return humanize(last)
 
@@ -283,9 +287,8 @@ def _other(event: Event, ctx: Context) -> Signal:
     prefix = headline(event.detail_type) or headline(event.source) or "Event"
     if event.detail_type == S3_NOTIFICATION:
         prefix = f"S3 {headline(dig(detail, 'eventName'), 60)}".strip()
-        thing = "/".join(
-            filter(None, (scalar(dig(detail, "s3", "bucket", "name")), scalar(dig(detail, "s3", "object", "key"))))
-        )
+        bucket = scalar(dig(detail, "s3", "bucket", "name"))
+        thing = "/".join(filter(None, (bucket, scalar(dig(detail, "s3", "object", "key")))))
     return _signal(
         event,
         ctx,

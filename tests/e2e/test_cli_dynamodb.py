@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.contract.dynamodb_local import DynamoDBLocal
-from tests.corpus import DISTINCT_IDS, classic_files, corpus_files
+from tests.corpus import DISTINCT_IDS, classic_files
 from tests.e2e.conftest import run_cli
 
 

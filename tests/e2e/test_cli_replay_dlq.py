@@ -1,6 +1,7 @@
-"""`python app.py replay-dlq` against an SQS queue on moto's server, storing to SQLite:
-both senders' dead letters are replayed once, garbage stays, and a second run stores
-nothing new."""
+"""`python app.py replay-dlq` against SQS queues on moto's server, storing to SQLite:
+the ingest dead-letter queue's two senders' letters, and the messages SQS moved from the
+ingest queue to its own dead-letter queue, are replayed once; garbage stays, and a
+second run stores nothing new."""
 
 from __future__ import annotations
 
@@ -192,3 +193,65 @@ def test_a_queue_that_does_not_exist_is_exit_1_with_the_reason(cli_env, queue_ur
     assert proc.returncode == 1
     assert "replay-dlq stopped: could not read the queue: SQS ReceiveMessage failed" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.fixture
+def ingest_queue(sqs: Any) -> tuple[str, str]:
+    """(the ingest queue's URL, its dead-letter queue's URL), with serverless.yml's redrive."""
+    suffix = uuid.uuid4().hex[:12]
+    dlq_url = sqs.create_queue(QueueName=f"ingest-queue-dlq-{suffix}")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])
+    redrive = {"deadLetterTargetArn": dlq_arn["Attributes"]["QueueArn"], "maxReceiveCount": "5"}
+    url = sqs.create_queue(
+        QueueName=f"ingest-{suffix}", Attributes={"RedrivePolicy": json.dumps(redrive)}
+    )["QueueUrl"]
+    return url, dlq_url
+
+
+def fail_until_dead_lettered(sqs: Any, queue_url: str, dlq_url: str, count: int) -> None:
+    """Receive without deleting, as a function that fails does, until SQS has moved
+    `count` messages to the dead-letter queue."""
+    for _ in range(20):
+        sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        if in_queue(sqs, dlq_url)[0] == count:
+            return
+    raise AssertionError(f"the dead-letter queue holds {in_queue(sqs, dlq_url)}")
+
+
+def test_what_sqs_moved_from_the_ingest_queue_is_replayed_as_the_function_reads_it(
+    sqs, ingest_queue, cli_env, tmp_path
+):
+    queue_url, dlq_url = ingest_queue
+    health = load("health_ec2_issue_minimal.json")
+    sns = load("sns_cloudwatch_alarm_ok.json")
+    sns_id = sns["Records"][0]["Sns"]["MessageId"]
+    text = send(sqs, queue_url, "the nightly export failed")  # SNS raw delivery: text
+    notification = send(sqs, queue_url, json.dumps(sns["Records"][0]["Sns"]))  # not raw
+    event = send(sqs, queue_url, json.dumps(health))  # an EventBridge rule's target
+    bad = send(sqs, queue_url, json.dumps({"detail-type": "X", "detail": "x"}))
+    fail_until_dead_lettered(sqs, queue_url, dlq_url, 4)
+    env = {**cli_env, "INGEST_DLQ_URL": ""}
+
+    dry = run_cli("replay-dlq", "--queue-url", dlq_url, "--dry-run", "--visibility", "1",
+                  data_dir=tmp_path, env=env)  # fmt: skip
+    assert dry.returncode == 1, dry.stderr
+    assert "dry run: 4 messages: 3 valid, 1 rejected" in dry.stdout
+    assert stored_ids(tmp_path) == []
+    wait_visible(sqs, dlq_url, 4)
+
+    first = run_cli("replay-dlq", "--queue-url", dlq_url, "--visibility", "1",
+                    data_dir=tmp_path, env=env)  # fmt: skip
+    assert first.returncode == 1, first.stderr
+    lines = lines_by_message(first.stdout)
+    assert lines[text] == f"stored {text} (SQS dead letter)"  # a text's id: its message's
+    assert lines[notification] == f"stored {sns_id} (SQS dead letter)"
+    assert lines[event] == f"stored {health['id']} (SQS dead letter)"
+    assert lines[bad] == "rejected (SQS dead letter): detail must be a JSON object, not a string"
+    assert "replayed 4 messages: 3 stored, 0 duplicate, 1 rejected; 1 left" in first.stdout
+    assert stored_ids(tmp_path) == sorted([text, sns_id, health["id"]])
+    wait_visible(sqs, dlq_url, 1)
+
+    second = run_cli("replay-dlq", "--queue-url", dlq_url, data_dir=tmp_path, env=env)
+    assert second.returncode == 1, second.stderr
+    assert "replayed 1 message: 0 stored, 0 duplicate, 1 rejected" in second.stdout
+    assert stored_ids(tmp_path) == sorted([text, sns_id, health["id"]])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 STATE_CHANGE = "CloudWatch Alarm State Change"
@@ -9,6 +11,15 @@ CONFIGURATION_CHANGE = "CloudWatch Alarm Configuration Change"
 SOURCE = "aws.cloudwatch"
 
 Kind = Literal["single", "math", "anomaly", "composite"]
+
+# Each detail built is a transition of its own (CloudWatch tells a transition once; two
+# events of one transition are one occurrence), at its own second from this time on.
+_FIRST_TRANSITION = datetime(2024, 1, 1, tzinfo=UTC)
+_transitions = itertools.count()
+
+
+def next_transition_time() -> datetime:
+    return _FIRST_TRANSITION + timedelta(seconds=next(_transitions))
 
 
 def _metric_stat(name: str, namespace: str = "AWS/EC2", return_data: bool = True) -> dict:
@@ -65,13 +76,12 @@ def state_change(
     kind: Kind = "single",
     description: str = "CPU is too high",
     suppressed_by: str | None = None,
+    timestamp: str | None = None,
 ) -> dict[str, Any]:
-    """An EventBridge "CloudWatch Alarm State Change" detail."""
-    current: dict[str, Any] = {
-        "value": state,
-        "reason": reason,
-        "timestamp": "2024-01-01T00:00:00Z",
-    }
+    """An EventBridge "CloudWatch Alarm State Change" detail, a new transition unless
+    `timestamp` names one."""
+    when = timestamp or next_transition_time().strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    current: dict[str, Any] = {"value": state, "reason": reason, "timestamp": when}
     if suppressed_by:
         current["actionsSuppressedBy"] = suppressed_by
     return {
@@ -110,15 +120,18 @@ def classic(
     region: str = "EU (Ireland)",
     trigger: bool = True,
     arn: str | None = None,
+    timestamp: str | None = None,
 ) -> dict[str, Any]:
-    """A classic SNS alarm body, as the parser stores it in `detail`."""
+    """A classic SNS alarm body, as the parser stores it in `detail`; a new transition
+    unless `timestamp` names one."""
     body: dict[str, Any] = {
         "AlarmName": name,
         "AlarmDescription": "CPU is too high",
         "AWSAccountId": account,
         "NewStateValue": state,
         "NewStateReason": "Threshold Crossed",
-        "StateChangeTime": "2024-01-01T00:00:00.000+0000",
+        "StateChangeTime": timestamp
+        or next_transition_time().strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
         "Region": region,
         "OldStateValue": previous,
     }

@@ -33,7 +33,7 @@ from slack_sdk.http_retry.state import RetryState
 from adapters.slack import SlackChat
 from bot.alerting import Delivery, flush
 from bot.models import Alert, AlertStatus
-from tests.corpus import load
+from tests.corpus import load, transition
 from tests.fakes import FakeClock
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_slack_e2e import CHANNEL
@@ -46,7 +46,7 @@ FAR_FUTURE = 2**62  # list_pending(FAR_FUTURE) lists every pending record, due o
 
 
 def _alarm(n: int, state: str = "ALARM") -> Event:
-    event = load("cloudwatch_alarm_state_change_single_metric.json")
+    event = transition(load("cloudwatch_alarm_state_change_single_metric.json"))
     event["detail"]["alarmName"] = f"FaultAlarm{n:02d}"
     event["detail"]["state"]["value"] = state
     return event

@@ -34,7 +34,7 @@ from bot.models import (
     StormAlert,
     StormDigest,
 )
-from tests.corpus import corpus_files
+from tests.corpus import accepted_files
 from tests.factories import alarm as f_alarm
 from tests.factories import backup as f_backup
 from tests.factories import cloudformation as f_cfn
@@ -445,7 +445,7 @@ def units(
 
 
 def _corpus_bodies() -> list[Any]:
-    return [json.loads(p.read_text()) for p in corpus_files()]
+    return [json.loads(p.read_text()) for p in accepted_files()]
 
 
 CORPUS_BODIES = _corpus_bodies()

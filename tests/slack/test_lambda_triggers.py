@@ -27,7 +27,7 @@ import yaml
 from moto import mock_aws
 
 from tests import lambdas
-from tests.corpus import load
+from tests.corpus import load, transition
 from tests.fakes import FakeClock
 from tests.lambdas import cold_start
 from tests.slack.fake_slack import FakeSlack
@@ -212,7 +212,7 @@ def test_ingest_on_eventbridge_and_sns_posts_and_nudges_the_send_queue(aws, fake
 
     # A repeat inside the coalescing window leaves work due: the channel is nudged.
     again = load("cloudwatch_alarm_state_change_single_metric.json")
-    module.handler({**again, "id": "repeat-1"}, Context())
+    module.handler({**transition(again), "id": "repeat-1"}, Context())
     sqs = boto3.client("sqs", region_name=REGION)
     messages = sqs.receive_message(QueueUrl=aws["SEND_QUEUE_URL"], MaxNumberOfMessages=10,
                                    AttributeNames=["MessageGroupId"])["Messages"]  # fmt: skip
@@ -224,7 +224,7 @@ def test_notify_consumes_the_fifo_queue_and_does_the_due_work(aws, fake_slack):
     ingest = lambdas.load("ingest")
     alarm = load("cloudwatch_alarm_state_change_single_metric.json")
     ingest.handler(alarm, Context())
-    ingest.handler({**alarm, "id": "repeat-1"}, Context())  # its edit and reply wait
+    ingest.handler({**transition(alarm), "id": "repeat-1"}, Context())  # its edit and reply wait
     assert fake_slack.calls("chat.update") == []
     module = importlib.import_module("handlers.aws_lambda.notify")  # warm: same services
     module.services().clock = FakeClock(time.time() + 15)  # the window has passed

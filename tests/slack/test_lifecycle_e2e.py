@@ -15,7 +15,7 @@ import pytest
 
 from bot.alerting import flush
 from bot.models import AlertStatus
-from tests.corpus import load
+from tests.corpus import load, transition
 from tests.e2e.conftest import RunningService, client_for, service_factory  # noqa: F401
 from tests.fakes import FakeClock
 from tests.slack.fake_slack import FakeSlack, message_blocks
@@ -60,7 +60,7 @@ def http(service, client_for):  # noqa: F811
 
 
 def alarm(state: str = "ALARM", *, name: str | None = None, account: str | None = None) -> dict:
-    event = load("cloudwatch_alarm_state_change_single_metric.json")
+    event = transition(load("cloudwatch_alarm_state_change_single_metric.json"))
     event["id"] = f"evt-{time.perf_counter_ns()}"
     event["detail"]["state"]["value"] = state
     if name is not None:

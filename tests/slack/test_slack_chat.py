@@ -9,12 +9,10 @@ import pytest
 
 from adapters.console import BUILDER_URL, ConsoleChat
 from adapters.slack import METADATA_EVENT_TYPE, SlackChat
-from bot.envelopes import decode_body, normalize, split_units
 from bot.errors import ChatRejectedError, ChatUnavailableError
-from bot.ingest import build_event
 from bot.models import Alert, AlertStatus
-from bot.sources import Context, interpret
-from tests.corpus import corpus_files
+from bot.sources import interpret
+from tests.corpus import corpus_events, corpus_files
 from tests.factories import corpus
 from tests.slack.fake_slack import FakeSlack, message_blocks
 
@@ -117,12 +115,9 @@ def test_slack_refusals_are_rejected_errors(chat, fake_slack):
 
 @pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
 def test_every_corpus_signal_posts_within_slack_limits(path, chat, fake_slack):
-    from tests.factories import corpus_sns  # noqa: F401  (the SNS shapes go through ingest)
-
     fake_slack.rate_limits = False
-    for unit in split_units(decode_body(path.read_bytes())):
-        event = build_event(normalize(unit), received_at=1_700_000_000, ttl=3600, ctx=Context())
-        for n, signal in enumerate(interpret(event)):
+    for _, event, signals in corpus_events([path]):
+        for n, signal in enumerate(signals):
             firing = signal.state.value == "firing"
             alert = an_alert(signal) if firing else None
             chat.post_alert(CHANNEL, signal, alert, message_id=f"{event.id}/{n}", controls=firing)

@@ -12,7 +12,7 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.models import AlertStatus
-from tests.corpus import load
+from tests.corpus import load, transition
 from tests.e2e.conftest import RunningService, client_for, service_factory  # noqa: F401
 from tests.slack.fake_slack import FakeSlack, message_blocks
 
@@ -82,7 +82,7 @@ def select(alert, value: str) -> dict:
 
 
 def post_alarm(http, description: str | None = None, event_id: str = "evt-1") -> dict:
-    event = load("cloudwatch_alarm_state_change_single_metric.json")
+    event = transition(load("cloudwatch_alarm_state_change_single_metric.json"))
     event["id"] = event_id
     if description is not None:
         event["detail"]["configuration"]["description"] = description
@@ -264,7 +264,7 @@ def test_every_corpus_event_becomes_an_alert_or_a_notification(
     from slack_sdk.models.blocks import Block
 
     from blocks.slack_text import MAX_BLOCKS
-    from tests.corpus import corpus_files
+    from tests.corpus import accepted_files
 
     service = service_factory(
         slack_bot_token="xoxb-test",
@@ -275,7 +275,7 @@ def test_every_corpus_event_becomes_an_alert_or_a_notification(
     )
     http = client_for(service)
     tick = paced(service, fake_slack)
-    for path in corpus_files():
+    for path in accepted_files():
         assert http.post("/ingest", content=path.read_bytes()).status_code == 202
     tick(300)  # the channel's budget paces the posts: about one a second
     posts = [c for c in fake_slack.calls("chat.postMessage") if c.response.get("ok")]

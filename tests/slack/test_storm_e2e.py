@@ -20,7 +20,7 @@ from bot.alerting import flush
 from bot.config import Settings
 from bot.models import Alert
 from bot.ports import ListEventsDTO
-from tests.corpus import load
+from tests.corpus import load, transition
 from tests.e2e.conftest import ROOT, RunningService, client_for, service_factory  # noqa: F401
 from tests.fakes import FakeClock
 from tests.slack.fake_slack import FakeSlack, message_blocks
@@ -37,7 +37,7 @@ def storm_events() -> list[dict]:
     sample = load("cloudwatch_alarm_state_change_single_metric.json")
     events = []
     for n in range(EVENTS):
-        event = json.loads(json.dumps(sample))
+        event = transition(sample)
         event["id"] = f"storm-{n}"
         event["detail"]["alarmName"] = f"Alarm{n % ALARMS:02d}"
         events.append(event)

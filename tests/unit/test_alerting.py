@@ -11,7 +11,7 @@ from bot.alerting import Delivery, flush, notify, refresh_silences
 from bot.errors import UnprocessedError
 from bot.ingest import ingest
 from bot.models import AlertStatus
-from tests.corpus import load
+from tests.corpus import load, untimed
 from tests.fakes import FakeChat, FakeClock
 
 CHANNEL = "C0ALERTS"
@@ -27,7 +27,7 @@ def run(d: Delivery, body) -> None:
 
 
 def alarm(state: str = "ALARM", event_id: str = "evt-1") -> dict:
-    event = load("cloudwatch_alarm_state_change_single_metric.json")
+    event = untimed(load("cloudwatch_alarm_state_change_single_metric.json"))
     event["id"] = event_id
     event["detail"]["state"]["value"] = state
     return event

@@ -15,8 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blocks.alert import alert_blocks, fallback_text
-from bot.envelopes import decode_body, normalize, split_units
-from bot.ingest import build_event
 from bot.models import (
     Alert,
     AlertStatus,
@@ -28,7 +26,7 @@ from bot.models import (
 )
 from bot.sources import Context, interpret
 from bot.sources.registry import FAMILIES
-from tests.corpus import corpus_files
+from tests.corpus import corpus_events
 from tests.factories import T0, make_event
 from tests.factories import alarm as alarm_factory
 from tests.unit.test_blocks_slack_text import (
@@ -65,12 +63,9 @@ def _alarm(description: str = "CPU is too high", state: str = "ALARM") -> Signal
 
 
 def _corpus_signals() -> list[tuple[str, Signal]]:
-    out = []
-    for path in corpus_files():
-        for unit in split_units(decode_body(path.read_bytes())):
-            event = build_event(normalize(unit), received_at=T0, ttl=604800, ctx=CTX)
-            out += [(path.name, signal) for signal in interpret(event, CTX)]
-    return out
+    return [
+        (name, signal) for name, _, signals in corpus_events(received_at=T0) for signal in signals
+    ]
 
 
 def _by_type(blocks: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

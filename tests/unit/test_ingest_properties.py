@@ -12,7 +12,7 @@ from bot.envelopes import SNS_DETAIL_TYPE
 from bot.errors import ValidationError
 from bot.ingest import ingest, ingest_raw
 from bot.sources.registry import DETAIL_TYPES
-from tests.corpus import corpus_files
+from tests.corpus import accepted_files
 from tests.fakes import FakeClock
 from tests.strategies import junk, junk_like
 
@@ -22,7 +22,7 @@ ENVELOPE_KEYS = (
     "Source", "DetailType", "Detail", "AlarmName", "NewStateValue", "Region",
     "AWSAccountId", "type", "severity", "accountId", "service",
 )  # fmt: skip
-SAMPLES = [json.loads(p.read_text()) for p in corpus_files()]
+SAMPLES = [json.loads(p.read_text()) for p in accepted_files()]
 
 
 def _check(body: object) -> None:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests import lambdas
-from tests.corpus import load
+from tests.corpus import load, transition
 from tests.lambdas import cold_start
 
 
@@ -61,7 +61,7 @@ def test_held_back_work_is_done_by_the_flush_function(lambda_module):
     svc = lambda_module.services()
     (alert,) = svc.alerts.list_alerts()
     svc.clock = FakeClock(start=time.time())  # the clock the next invocations read
-    lambda_module.handler({**alarm, "id": "again"}, None)  # a repeat inside the window
+    lambda_module.handler({**transition(alarm), "id": "again"}, None)  # a repeat inside the window
     assert svc.alerts.get_alert(alert.id).pending  # its edit and reply are held back
     svc.clock.advance(15)
     assert flush_module.handler({}, None) == {"flushed": 1}
@@ -75,7 +75,7 @@ def test_each_ingest_also_moves_due_work_on(lambda_module):
     lambda_module.handler(alarm, None)
     svc = lambda_module.services()
     svc.clock = FakeClock(start=time.time())
-    lambda_module.handler({**alarm, "id": "again"}, None)
+    lambda_module.handler({**transition(alarm), "id": "again"}, None)
     (alert,) = [a for a in svc.alerts.list_alerts() if a.kind == "alert"]
     assert alert.pending
     svc.clock.advance(15)

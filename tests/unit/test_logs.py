@@ -17,7 +17,7 @@ from bot.alerting import Delivery, flush, notify
 from bot.ingest import ingest
 from bot.log_context import about, current
 from handlers.logs import setup_logging
-from tests.corpus import load
+from tests.corpus import load, untimed
 from tests.fakes import FakeChat, FakeClock
 
 CHANNEL = "C0ALERTS"
@@ -40,7 +40,7 @@ def parsed(out: io.StringIO) -> list[dict]:
 
 
 def alarm(event_id: str) -> dict:
-    event = load("cloudwatch_alarm_state_change_single_metric.json")
+    event = untimed(load("cloudwatch_alarm_state_change_single_metric.json"))
     event["id"] = event_id
     return event
 
@@ -49,7 +49,7 @@ def test_every_line_about_an_event_and_its_alert_carries_both_ids(lines):
     d = Delivery(alerts=MemoryAlertStore(), chat=FakeChat(), clock=FakeClock(), channel=CHANNEL)
     d.chat.fail_next()  # Slack fails the post: the retry is logged by the alerting module
     ingest(
-        [alarm("evt-1"), {**alarm("evt-bad"), "time": "garbage"}],
+        [alarm("evt-1"), {**alarm("evt-bad"), "detail": []}],
         MemoryEventStore(),
         d.clock,
         ttl=3600,

@@ -1,5 +1,6 @@
-"""Replaying the ingest dead-letter queue: unwrapping both senders' messages, and the
-replay use case over a fake queue and the in-memory stores."""
+"""Replaying the ingest dead-letter queues: unwrapping each sender's messages (Lambda's
+on-failure records, EventBridge's dead letters, and what SQS moved from the ingest queue),
+and the replay use case over a fake queue and the in-memory stores."""
 
 from __future__ import annotations
 
@@ -8,17 +9,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
+from adapters.sqs import SENT_TIMESTAMP, SOURCE_QUEUE, DeadLetters
 from bot.config import Settings
 from bot.errors import InternalServerError
 from bot.replay import (
     EVENTBRIDGE_DLQ,
     LAMBDA_RECORD,
+    SQS_DLQ,
     DeadLetter,
     NotADeadLetterError,
     replay,
     unwrap,
+    unwrap_letter,
 )
 from bot.services import Services
 from tests.corpus import load
@@ -54,8 +59,35 @@ def destination_record(payload: Any) -> str:
     )
 
 
+INGEST_QUEUE = "arn:aws:sqs:eu-west-1:123456789012:aws-monitoring-bot-prod-ingest"
+SQS_SNS_BODY = "sqs_sns_notification_body.json"
+SQS_REDRIVEN_TEXT = "sqs_dlq_redrive_plain_text.json"
+
+
 def sns_alarm_id() -> str:
     return load(SNS_ALARM)["Records"][0]["Sns"]["MessageId"]
+
+
+def sns_notification(sns_event: dict[str, Any]) -> str:
+    """The body SQS gets from an SNS subscription without raw delivery."""
+    return json.dumps(sns_event["Records"][0]["Sns"])
+
+
+def redriven(body: str, message_id: str = "m-redriven", **extra: Any) -> DeadLetter:
+    """A message SQS moved from the ingest queue to its dead-letter queue."""
+    extra.setdefault("source_queue", INGEST_QUEUE)
+    return DeadLetter(message_id, body, receipt=f"r-{message_id}", **extra)
+
+
+def as_redriven(sqs_event: dict[str, Any]) -> DeadLetter:
+    """The dead letter of the one message of an SQS event the function was given."""
+    (record,) = sqs_event["Records"]
+    return redriven(
+        record["body"],
+        record["messageId"],
+        source_queue=record["eventSourceARN"],
+        sent_timestamp=record["attributes"]["SentTimestamp"],
+    )
 
 
 # --- unwrap
@@ -108,14 +140,58 @@ def test_anything_else_is_not_a_dead_letter_with_a_reason(body, reason):
         unwrap(body)
 
 
+def test_a_message_moved_from_the_ingest_queue_is_the_sqs_event_the_function_was_given():
+    letter = redriven("disk full", "m-1", sent_timestamp="1713185156609", attributes={"team": "db"})
+    unwrapped = unwrap_letter(letter)
+    assert unwrapped.kind == SQS_DLQ
+    assert unwrapped.event == {
+        "Records": [
+            {
+                "messageId": "m-1",
+                "body": "disk full",
+                "attributes": {"SentTimestamp": "1713185156609"},
+                "messageAttributes": {"team": {"stringValue": "db", "dataType": "String"}},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": INGEST_QUEUE,
+            }
+        ]
+    }
+
+
+def test_whatever_a_moved_message_holds_is_the_ingest_s_to_judge():
+    # Not a sender's wrapping: the body is what SNS or EventBridge sent to the queue.
+    for body in ("plain text", destination_record(load(STACK)), '{"odd": true}'):
+        unwrapped = unwrap_letter(redriven(body, attributes=EVENTBRIDGE_ATTRIBUTES))
+        assert unwrapped.kind == SQS_DLQ
+        assert unwrapped.event["Records"][0]["body"] == body
+
+
+def test_a_letter_from_no_queue_is_unwrapped_by_its_sender_as_before():
+    letter = DeadLetter("m", json.dumps(load(FINDING)), EVENTBRIDGE_ATTRIBUTES)
+    assert unwrap_letter(letter).kind == EVENTBRIDGE_DLQ
+    assert unwrap_letter(DeadLetter("m", destination_record(load(STACK)))).kind == LAMBDA_RECORD
+    with pytest.raises(NotADeadLetterError, match="body is not JSON"):
+        unwrap_letter(DeadLetter("m", "plain text"))
+
+
+def test_an_sns_notification_is_a_moved_message_even_without_its_queue():
+    body = sns_notification(load(SNS_ALARM))
+    unwrapped = unwrap(body)
+    assert unwrapped.kind == SQS_DLQ
+    assert unwrapped.event == json.loads(body)
+
+
 # --- the replay use case
 
 
 class FakeQueue:
     """An in-memory queue: receive yields what is left, delete removes (or fails)."""
 
-    def __init__(self, bodies: list[str], *, fail_delete: bool = False) -> None:
-        self.letters = [DeadLetter(f"m{i}", body, receipt=f"r{i}") for i, body in enumerate(bodies)]
+    def __init__(self, bodies: list[str | DeadLetter], *, fail_delete: bool = False) -> None:
+        self.letters = [
+            body if isinstance(body, DeadLetter) else DeadLetter(f"m{i}", body, receipt=f"r{i}")
+            for i, body in enumerate(bodies)
+        ]
         self.deleted: list[str] = []
         self.fail_delete = fail_delete
         self.fail_receive = False
@@ -267,3 +343,132 @@ def test_a_dry_run_of_valid_messages_only_is_ok():
     report = replay(FakeQueue([json.dumps(load(FINDING))]), services(), limit=10, dry_run=True)
     assert [o.status for o in report.outcomes] == ["valid"]
     assert report.ok
+
+
+# --- the ingest queue's dead letters
+
+
+@pytest.mark.parametrize("sample", [SQS_SNS_BODY, SQS_REDRIVEN_TEXT])
+def test_a_moved_message_is_stored_as_the_function_would_have_stored_it(sample):
+    original = load(sample)
+    first = services().ingest(original)  # what the function stores from the queue
+    assert first.stored and not first.rejected
+    svc = services()
+    queue = FakeQueue([as_redriven(original)])
+    (outcome,) = replay(queue, svc, limit=10).outcomes
+    assert (outcome.status, outcome.kind, outcome.deleted) == ("stored", SQS_DLQ, True)
+    assert outcome.ids == first.ids
+    (event,) = svc.events.scan(0, 253402300799, int(svc.clock.now()))
+    sent_ms = int(original["Records"][0]["attributes"]["SentTimestamp"])
+    if sample == SQS_REDRIVEN_TEXT:  # text: the SQS message is the event
+        assert event.id == original["Records"][0]["messageId"]
+        assert event.published_at == sent_ms // 1000
+        assert (event.account, event.region) == ("123456789012", "eu-central-1")
+
+
+def test_a_moved_message_the_function_stored_after_all_is_a_duplicate():
+    original = load(SQS_SNS_BODY)
+    svc = services()
+    svc.ingest(original)
+    queue = FakeQueue([as_redriven(original)])
+    report = replay(queue, svc, limit=10)
+    assert [(o.status, o.deleted) for o in report.outcomes] == [("duplicate", True)]
+    assert report.ok
+
+
+def test_moved_messages_of_every_kind_are_replayed_and_bad_ones_kept():
+    stack, finding = load(STACK), load(FINDING)
+    queue = FakeQueue(
+        [
+            redriven("the nightly export failed", "m-text", sent_timestamp="1713185156609"),
+            redriven(sns_notification(load(SNS_ALARM)), "m-sns"),
+            redriven(json.dumps(finding), "m-event"),
+            redriven(json.dumps({"detail-type": "X", "detail": "x"}), "m-bad"),
+            DeadLetter("m-record", destination_record(stack), receipt="r-record"),
+        ]
+    )
+    svc = services()
+    report = replay(queue, svc, limit=10)
+    by_id = {o.message_id: o for o in report.outcomes}
+    assert by_id["m-text"].ids == ["m-text"]  # a text message's id is its SQS message id
+    assert by_id["m-sns"].ids == [sns_alarm_id()]  # an SNS notification's is SNS's
+    assert by_id["m-event"].ids == [finding["id"]]
+    assert [by_id[m].kind for m in ("m-text", "m-sns", "m-event")] == [SQS_DLQ] * 3
+    assert by_id["m-bad"].status == "rejected" and not by_id["m-bad"].deleted
+    assert by_id["m-bad"].reason == "detail must be a JSON object, not a string"
+    assert (by_id["m-record"].status, by_id["m-record"].kind) == ("stored", LAMBDA_RECORD)
+    assert queue.deleted == ["m-text", "m-sns", "m-event", "m-record"]
+    assert report.left == 1
+
+
+def test_a_dry_run_reads_moved_messages_as_the_replay_would():
+    queue = FakeQueue([redriven("plain text", "m-text"), as_redriven(load(SQS_SNS_BODY))])
+    svc = services()
+    report = replay(queue, svc, limit=10, dry_run=True)
+    assert [(o.status, o.kind) for o in report.outcomes] == [("valid", SQS_DLQ)] * 2
+    assert report.outcomes[0].ids == ["m-text"]
+    assert queue.deleted == [] and stored_ids(svc) == []
+    assert report.ok
+
+
+# --- the queue adapter: which messages SQS moved, and from where
+
+
+class FakeSqsClient:
+    """What DeadLetters asks of boto3's SQS client, answered from memory."""
+
+    def __init__(self, messages: list[dict[str, Any]], sources: list[str] | None = None):
+        self.messages = messages
+        self.sources = sources
+        self.calls: list[str] = []
+
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append("receive_message")
+        assert kwargs["MessageSystemAttributeNames"] == [SENT_TIMESTAMP, SOURCE_QUEUE]
+        batch, self.messages = self.messages, []
+        return {"Messages": batch}
+
+    def list_dead_letter_source_queues(self, QueueUrl: str) -> dict[str, Any]:  # noqa: N803
+        self.calls.append("list_dead_letter_source_queues")
+        if self.sources is None:
+            raise ClientError({"Error": {"Code": "AccessDenied"}}, "ListDeadLetterSourceQueues")
+        return {"queueUrls": self.sources}
+
+    def get_queue_attributes(self, QueueUrl: str, AttributeNames: list[str]) -> dict[str, Any]:  # noqa: N803
+        self.calls.append("get_queue_attributes")
+        return {"Attributes": {"QueueArn": INGEST_QUEUE if QueueUrl.endswith("ingest") else "x"}}
+
+
+def message(message_id: str, **system: str) -> dict[str, Any]:
+    return {"MessageId": message_id, "Body": "b", "ReceiptHandle": "r", "Attributes": system}
+
+
+def test_a_message_that_names_its_source_queue_is_a_moved_one():
+    client = FakeSqsClient(
+        [message("m", DeadLetterQueueSourceArn=INGEST_QUEUE, SentTimestamp="1713185156609")]
+    )
+    (letter,) = DeadLetters(client, "https://sqs/dlq").receive(10)
+    assert (letter.source_queue, letter.sent_timestamp) == (INGEST_QUEUE, "1713185156609")
+    assert "list_dead_letter_source_queues" not in client.calls
+
+
+def test_without_it_the_queue_that_dead_letters_here_is_asked_once():
+    sources = ["https://sqs/queue-ingest", "https://sqs/queue-other"]
+    client = FakeSqsClient([message("m1"), message("m2")], sources)
+    letters = list(DeadLetters(client, "https://sqs/dlq").receive(10))
+    assert [letter.source_queue for letter in letters] == [INGEST_QUEUE, INGEST_QUEUE]
+    assert client.calls.count("list_dead_letter_source_queues") == 1
+
+
+def test_a_queue_no_queue_dead_letters_to_holds_no_moved_message():
+    client = FakeSqsClient([message("m", SentTimestamp="1")], sources=[])
+    (letter,) = DeadLetters(client, "https://sqs/dlq").receive(10)
+    assert letter.source_queue == ""
+    assert "get_queue_attributes" not in client.calls
+
+
+def test_when_sqs_will_not_say_the_letters_are_read_by_their_sender(caplog):
+    client = FakeSqsClient([message("m")], sources=None)
+    (letter,) = DeadLetters(client, "https://sqs/dlq").receive(10)
+    assert letter.source_queue == ""
+    assert "could not ask which queues dead-letter to https://sqs/dlq" in caplog.text

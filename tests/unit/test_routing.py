@@ -12,13 +12,11 @@ from blocks.view import MessageView
 from bot import alert_actions
 from bot.alert_actions import Outcome
 from bot.alerting import Delivery
-from bot.envelopes import decode_body, normalize, split_units
 from bot.escalation import escalate
-from bot.ingest import read_event
 from bot.models import AlertStatus, Event, Signal
 from bot.routing import Decision, Routes, decide, parse_routes
 from bot.sources import Context, interpret
-from tests.corpus import corpus_files
+from tests.corpus import corpus_events
 from tests.factories import T0, make_event
 from tests.factories import ecs as ecs_f
 from tests.factories import securityhub as sh_f
@@ -49,11 +47,7 @@ def signals_of(event: Event) -> list[Signal]:
 
 def corpus_signals() -> list[Signal]:
     """Every signal of every corpus file, through the same envelope parsing as ingest."""
-    found = []
-    for path in corpus_files():
-        for unit in split_units(decode_body(path.read_bytes())):
-            found += read_event(normalize(unit), received_at=T0, ttl=3600, ctx=Context())[1]
-    return found
+    return [signal for _, _, signals in corpus_events(received_at=T0) for signal in signals]
 
 
 def where(decision: Decision) -> list[str]:
