@@ -24,6 +24,7 @@ from bot.sources.base import (
     make_signal,
     scalar,
 )
+from bot.sources.console import SERVICES, arn_console_url
 from tests.factories import OTHER_PARTITIONS, arn, make_event
 
 # ---------------------------------------------------------------------------------------------
@@ -143,13 +144,11 @@ def test_locate_prefers_the_event_then_the_first_arn_that_knows() -> None:
     [
         ("eu-west-1", "https://eu-west-1.console.aws.amazon.com"),
         *OTHER_PARTITIONS,
-        (None, "https://us-east-1.console.aws.amazon.com"),
     ],
 )
-def test_console_url_follows_the_partition(region: str | None, host: str) -> None:
-    shown = region or "us-east-1"
+def test_console_url_follows_the_partition(region: str, host: str) -> None:
     assert console_url(region, "/ecs/home", "x", {"a": "b c"}) == (
-        f"{host}/ecs/home?region={shown}&a=b%20c#x"
+        f"{host}/ecs/home?region={region}&a=b%20c#x"
     )
 
 
@@ -162,14 +161,46 @@ def test_console_url_follows_the_partition(region: str | None, host: str) -> Non
         "us-east-1@evil.example",
         "us-east-1\n",
         "US-EAST-1",
+        "EXAMPLE",
         "",
+        None,
     ],
 )
-def test_console_url_never_trusts_a_region_that_is_not_a_region_code(region: str) -> None:
-    url = console_url(region, "cloudwatch/home", "alarmsV2:alarm/x")
-    assert url == (
-        "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/x"
-    )
+def test_no_link_for_a_region_that_is_not_a_region_code(region: str | None) -> None:
+    """A region becomes part of a host name: an unknown or missing one gives no link,
+    never one invented for some other region."""
+    assert console_url(region, "cloudwatch/home", "alarmsV2:alarm/x") is None
+
+
+@pytest.mark.parametrize(
+    ("arn", "expected"),
+    [
+        ("arn:aws:lambda:eu-west-1:123456789012:function:orders",
+         "https://eu-west-1.console.aws.amazon.com/lambda/home?region=eu-west-1#/functions/orders"),
+        ("arn:aws-us-gov:ec2:us-gov-west-1:123456789012:instance/i-0abc",
+         "https://console.amazonaws-us-gov.com/ec2/home?region=us-gov-west-1"
+         "#InstanceDetails:instanceId=i-0abc"),
+        ("arn:aws-cn:rds:cn-north-1:123456789012:db:orders",
+         "https://console.amazonaws.cn/rds/home?region=cn-north-1"
+         "#database:id=orders;is-cluster=false"),
+        ("arn:aws:iam::123456789012:role/deployer",
+         "https://console.aws.amazon.com/iam/home#/roles/deployer"),
+        ("arn:aws:s3:::my-bucket",
+         "https://console.aws.amazon.com/s3/buckets/my-bucket"),
+        ("arn:aws:ecs:us-east-1:123456789012:service/prod/web",
+         "https://us-east-1.console.aws.amazon.com/ecs/v2/clusters/prod/services/web?region=us-east-1"),
+    ],
+)  # fmt: skip
+def test_arn_links_open_the_resource_in_its_partition(arn: str, expected: str) -> None:
+    assert arn_console_url(arn) == expected
+
+
+def test_arn_links_cover_many_services_and_refuse_what_is_not_an_arn() -> None:
+    assert len(SERVICES) >= 25
+    assert arn_console_url("arn:aws:lambda:EXAMPLE:123456789012:function:x") is None
+    assert arn_console_url("arn:aws:unknownservice:us-east-1:1:thing") is None
+    assert arn_console_url("not an arn") is None
+    assert arn_console_url(42) is None
 
 
 # ---------------------------------------------------------------------------------------------
