@@ -161,7 +161,7 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
                 status_code=503,
                 headers={"Retry-After": "5"},
             )
-        if not result.ids:
+        if not result.ids and result.rejected:  # (a Logs control message holds no event)
             return error(
                 400,
                 f"no usable event: {result.rejected[0].error}",

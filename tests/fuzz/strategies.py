@@ -34,7 +34,7 @@ from bot.models import (
     StormAlert,
     StormDigest,
 )
-from tests.corpus import accepted_files
+from tests.corpus import corpus_files
 from tests.factories import alarm as f_alarm
 from tests.factories import backup as f_backup
 from tests.factories import cloudformation as f_cfn
@@ -445,7 +445,9 @@ def units(
 
 
 def _corpus_bodies() -> list[Any]:
-    return [json.loads(p.read_text()) for p in accepted_files()]
+    # Every sample, the refused payloads too: a mutated one must still be refused with a
+    # reason, never crash.
+    return [json.loads(p.read_text()) for p in corpus_files()]
 
 
 CORPUS_BODIES = _corpus_bodies()
@@ -453,10 +455,13 @@ CORPUS_BODIES = _corpus_bodies()
 
 def _mutate_sns_messages(body: Any) -> st.SearchStrategy[Any]:
     """A corpus body mutated; SNS Messages that hold JSON are mutated inside, then dumped."""
-    if isinstance(body, dict) and isinstance(body.get("Records"), list):
+    records_of = body.get("Records") if isinstance(body, dict) else None
+    if isinstance(records_of, list) and all(
+        isinstance(r, dict) and isinstance(r.get("Sns"), dict) for r in records_of
+    ):
         records = []
-        for record in body["Records"]:
-            sns = dict(record.get("Sns", {}))
+        for record in records_of:
+            sns = dict(record["Sns"])
             try:
                 inner = json.loads(sns.get("Message", ""))
             except ValueError:
