@@ -188,6 +188,7 @@ def _check_size(unit: Mapping[str, Any]) -> None:
 # The shapes, in the order they are tried
 # ---------------------------------------------------------------------------------------------
 
+_NOT_AN_OBJECT = "an event must be a JSON object"
 Reader = Callable[[Mapping[str, Any], _Fallback], list[RawEvent]]
 
 
@@ -229,7 +230,7 @@ def _read_inner(value: Any, fb: _Fallback) -> list[RawEvent]:
     events: list[RawEvent] = []
     for index, unit in enumerate(units):
         if not isinstance(unit, Mapping):
-            raise ValidationError(f"an event must be a JSON object, not {_json_type(unit)}")
+            raise ValidationError(f"{_NOT_AN_OBJECT}, not {_json_type(unit)}")
         inner_fb = fb
         if len(units) > 1 and fb.id:
             inner_fb = replace(fb, id=f"{fb.id}:{index}")
@@ -321,16 +322,21 @@ def _from_alarm_action(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
     """What an alarm sends the function it invokes: the state change's detail, as
     `alarmData`, beside the alarm's ARN, account, region and time."""
     data = obj["alarmData"]
-    arn = _opt_str(obj, "alarmArn")
+    resources = _resources(obj.get("resources"))
+    arn = _opt_str(obj, "alarmArn") or next((r for r in resources if ":alarm:" in r), None)
     return [
         RawEvent(
             id=_opt_str(obj, "id") or fb.id or content_id(obj),
             source="aws.cloudwatch",
             detail_type=ALARM_DETAIL_TYPE,
             detail=dict(data),
-            account=_opt_str(obj, "accountId") or account_from_arn(arn) or fb.account or "",
+            account=_opt_str(obj, "accountId")
+            or _opt_str(obj, "account")
+            or account_from_arn(arn)
+            or fb.account
+            or "",
             region=region_code(_opt_str(obj, "region")) or region_from_arn(arn) or fb.region,
-            resources=[arn] if arn else [],
+            resources=[arn] if arn else resources,
             published_at=_lenient_time(obj.get("time")) or fb.time,
         )
     ]
@@ -563,13 +569,28 @@ def _from_logs_subscription(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEv
                 id=str(line_id),
                 source="aws.logs",
                 detail_type=LOGS_LINE_DETAIL_TYPE,
-                detail={**shared, "message": line["message"], "timestamp": line.get("timestamp")},
+                detail={
+                    **shared,
+                    "message": _bounded(line["message"]),
+                    "timestamp": line.get("timestamp"),
+                },
                 account=owner if owner and owner.isdigit() else fb.account or "",
                 region=fb.region,
                 published_at=_lenient_time(line.get("timestamp")) or fb.time,
             )
         )
     return events
+
+
+_LINE_BYTES = MAX_EVENT_BYTES - 16 * 1024  # room for the line's group, stream and filters
+
+
+def _bounded(message: str) -> str:
+    """A log line cut to what one stored event holds (a line may be 256 KB itself)."""
+    if len(message) * 4 <= _LINE_BYTES or len(message.encode("utf-8")) <= _LINE_BYTES:
+        return message
+    cut = message.encode("utf-8")[:_LINE_BYTES].decode("utf-8", "ignore")
+    return cut + "… (truncated)"
 
 
 def _gunzip(packed: bytes) -> str:
@@ -620,11 +641,11 @@ def _from_message(
     """A notification's text (an SNS message, an SQS body): an event it holds as JSON,
     else the text itself, read for the services that notify in text."""
     inner = _json_value(message)
-    if inner is not None:
+    if inner is not None and any(isinstance(u, Mapping) for u in split_units(inner)):
         try:
             return _read_inner(inner, fb)
         except ValidationError as err:
-            if not _is_unrecognised(err):
+            if not (_is_unrecognised(err) or str(err).startswith(_NOT_AN_OBJECT)):
                 raise
     if inner is None and _AMP_SECTION.search(message):
         alerts = _amp_text_alerts(message)
@@ -727,11 +748,11 @@ def _is_lambda_record(unit: Mapping[str, Any]) -> bool:
 
 def _is_alertmanager(unit: Mapping[str, Any]) -> bool:
     alerts = unit.get("alerts")
-    return (
-        isinstance(alerts, list)
-        and bool(alerts)
-        and all(isinstance(a, Mapping) and "labels" in a for a in alerts)
-    )
+    if not isinstance(alerts, list):
+        return False
+    if not alerts:  # an empty notification still says what it is
+        return "receiver" in unit or "groupKey" in unit
+    return all(isinstance(a, Mapping) and "labels" in a for a in alerts)
 
 
 def _is_cost_anomaly(unit: Mapping[str, Any]) -> bool:

@@ -179,6 +179,9 @@ def words(value: Any) -> frozenset[str]:
     return frozenset(found) | {f"{a}_{b}" for a, b in pairwise(found)}
 
 
+LAST_SHOWN_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z
+
+
 def time_text(value: Any) -> str:
     """A time as people read it ("2024-05-02T14:05:09Z") from any way AWS writes one
     (epoch seconds or milliseconds, ISO 8601); other values as they are."""
@@ -186,7 +189,9 @@ def time_text(value: Any) -> str:
         seconds = parse_time(value)
     except ValueError:
         seconds = None
-    return to_iso(seconds) if seconds else scalar(value)
+    if not seconds or seconds > LAST_SHOWN_TIME:  # past 9999-12-31: not a time to show
+        return scalar(value)
+    return to_iso(seconds)
 
 
 def fingerprint(*parts: Any) -> str:

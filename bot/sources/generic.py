@@ -77,7 +77,8 @@ def _walk(obj: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...
             yield from _walk(value, (*path, str(key)))
     elif isinstance(obj, list):
         if obj and all(not isinstance(v, Mapping | list) for v in obj):
-            yield path, obj
+            if path:  # a bare list names nothing to label it by
+                yield path, obj
         else:
             for index, value in enumerate(obj[:_LIST_ITEMS]):
                 yield from _walk(value, (*path, str(index)) if len(obj) > 1 else path)
