@@ -185,10 +185,15 @@ def test_sweep_publishes_one_event_per_finding_to_the_bus(aws: Aws) -> None:
     assert (ingested.stored, ingested.rejected) == (2, [])
     titles = set()
     for event_id in ingested.ids:
-        [signal] = interpret(store.get(event_id, now=int(clock.now())))
-        assert signal.family == "logs"
-        titles.add(signal.title)
-    assert titles == {"2 error line(s) in /app/api", "1 error line(s) in /app/jobs"}
+        for signal in interpret(store.get(event_id, now=int(clock.now()))):
+            assert signal.family == "logs"
+            titles.add(signal.title)
+    # One alert per group and error signature: "first" and "second" are two errors.
+    assert titles == {
+        "Error in /app/api: ERROR first",
+        "Error in /app/api: ERROR second",
+        "Error in /app/jobs: ERROR job failed",
+    }
 
 
 def test_a_query_without_at_log_keeps_each_line_in_its_group(aws: Aws) -> None:

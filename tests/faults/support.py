@@ -79,6 +79,8 @@ def _distinct(event: Event, tag: str) -> Event:
     """The same alert's event, but a delivery of its own: a new id (or new content, for
     the detail-only shape, whose id is a hash of its content)."""
     event = copy.deepcopy(event)
+    if event.get("source") == "aws.cloudwatch":  # an alarm's repeat is a new transition
+        event = transition(event)
     if "id" in event:
         event["id"] = tag
     else:
