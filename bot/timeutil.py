@@ -36,14 +36,29 @@ def parse_time(value: object) -> int | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError) as err:
-            raise ValueError(f"{value!r} is not a time AWS writes") from err
+        parsed = _twelve_hour(text) or _rfc1123(text, value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     seconds = int(parsed.timestamp())
     return seconds if seconds > 0 else None
+
+
+# "Nov 29, 2016 7:43:20 PM", as SSM Automation writes a time (in UTC).
+_TWELVE_HOUR = "%b %d, %Y %I:%M:%S %p"
+
+
+def _twelve_hour(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, _TWELVE_HOUR)
+    except ValueError:
+        return None
+
+
+def _rfc1123(text: str, value: object) -> datetime:
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError) as err:
+        raise ValueError(f"{value!r} is not a time AWS writes") from err
 
 
 def to_iso(seconds: int | float) -> str:

@@ -12,7 +12,6 @@ news too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -27,28 +26,19 @@ from bot.sources.base import (
     headline,
     locate,
     make_signal,
-    number,
     parse_arn,
     scalar_fields,
-    words,
 )
+from bot.sources.scans import ScanReading, finding_counts
 
 FAMILY = registry.ECR
 
 _SCAN = "ECR Image Scan"
 _ACTION = "ECR Image Action"
 _OWN_PREFIX = "ECR "
-# finding-severity-counts keys that fire, worst first, with the severity they fire at.
-_FIRING_COUNTS = (
-    ("CRITICAL", Severity.CRITICAL),
-    ("HIGH", Severity.HIGH),
-    ("MEDIUM", Severity.MEDIUM),
+_SCANS = ScanReading(
+    shown=("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"), noun="vulnerability"
 )
-# Every key a summary shows, in this order.
-_SHOWN_COUNTS = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED")
-# scan-status words.
-_COMPLETE = frozenset({"COMPLETE", "COMPLETED"})
-_FAILED = frozenset({"FAILED"})
 
 
 def interpret(event: Event, ctx: Context) -> list[Signal]:
@@ -141,44 +131,11 @@ def _signal(event: Event, ctx: Context, title: str, **kwargs: Any) -> Signal:
 # ---------------------------------------------------------------------------------------------
 
 
-def _counts(value: Any) -> dict[str, int]:
-    """finding-severity-counts by upper-case severity; counts that are not numbers are 0."""
-    if not isinstance(value, Mapping):
-        return {}
-    out = {}
-    for key, count in value.items():
-        found = number(count)
-        if isinstance(key, str) and found is not None and 0 < found < float("inf"):
-            out[key.strip().upper()] = int(found)
-    return out
-
-
-def _summary(counts: dict[str, int]) -> str:
-    """ "10 critical, 2 high, 9 medium": the non-zero counts, worst first."""
-    return ", ".join(f"{counts[key]} {key.lower()}" for key in _SHOWN_COUNTS if counts.get(key))
-
-
-def _scan_level(status: str, counts: dict[str, int]) -> tuple[Severity, SignalState, str]:
-    """A failed scan is news; counts of critical, high or medium findings fire at the worst;
-    a completed scan without them resolves; anything else (in progress…) is news."""
-    found = words(status)
-    if found & _FAILED:
-        return Severity.INFO, SignalState.INFO, f"scan {status}"
-    worst = next((severity for key, severity in _FIRING_COUNTS if counts.get(key)), None)
-    if worst is not None:
-        shown = sum(counts.get(key, 0) for key in _SHOWN_COUNTS)
-        noun = "vulnerability" if shown == 1 else "vulnerabilities"
-        return worst, SignalState.FIRING, f"{_summary(counts)} {noun}"
-    if found & _COMPLETE:
-        return Severity.INFO, SignalState.RESOLVED, "no critical, high or medium vulnerabilities"
-    return Severity.INFO, SignalState.INFO, f"scan {status or 'status unknown'}"
-
-
 def _scan(event: Event, ctx: Context) -> Signal:
     detail = event.detail
     status = headline(dig(detail, "scan-status"), 40).upper()
-    counts = _counts(dig(detail, "finding-severity-counts"))
-    severity, state, title = _scan_level(status, counts)
+    counts = finding_counts(dig(detail, "finding-severity-counts"))
+    severity, state, title = _SCANS.level(status, counts)
     return _signal(
         event,
         ctx,
@@ -191,7 +148,7 @@ def _scan(event: Event, ctx: Context) -> Signal:
                 ("Image tags", ", ".join(_tags(detail))),
                 ("Image digest", dig(detail, "image-digest")),
                 ("Scan status", status),
-                ("Findings", _summary(counts) or "none"),
+                ("Findings", _SCANS.summary(counts) or "none"),
             ]
         ),
     )

@@ -2,8 +2,10 @@
 
 Glue jobs, DMS tasks, Batch jobs, SSM automations, S3 notifications, plain SNS text and
 unknown PutEvents sources all land here. Most are news (info, LOW), but a state or status
-that says FAILED, FAILURE, UNSUCCESSFUL, TIMED_OUT, TIMEOUT, ABORTED or ERROR fires
-(MEDIUM), and SUCCEEDED, SUCCESS or COMPLETED resolves the alert of the same thing. The
+that says FAILED, FAILURE, UNSUCCESSFUL, TIMED_OUT, TIMEOUT, ABORTED, ERROR or ERRORS
+fires (MEDIUM), and SUCCEEDED, SUCCESS or COMPLETED resolves the alert of the same thing
+(a failure word outweighs a success: COMPLETED_WITH_ERRORS fires). A previous state is
+read only when nothing says the current one. The
 thing is the event's first resource, else the most identifying name in its detail (the
 job, the task, the pipeline…), so that job B's success never resolves job A.
 
@@ -42,7 +44,7 @@ MESSAGE_TYPES = ("SNS Notification", "SQS Message")
 S3_NOTIFICATION = "S3 Event Notification"
 
 FIRE_WORDS = frozenset(
-    {"FAILED", "FAILURE", "UNSUCCESSFUL", "TIMED_OUT", "TIMEOUT", "ABORTED", "ERROR"}
+    {"FAILED", "FAILURE", "UNSUCCESSFUL", "TIMED_OUT", "TIMEOUT", "ABORTED", "ERROR", "ERRORS"}
 )
 RESOLVE_WORDS = frozenset({"SUCCEEDED", "SUCCESS", "COMPLETED"})
 
@@ -52,18 +54,24 @@ _MAX_WALK = 400  # values looked at in one detail: a huge detail costs no more t
 # Keys whose value names the thing an event is about, most telling first (lowercase,
 # without separators).
 _NAME_KEYS = (
-    "jobname", "taskname", "pipelinename", "pipeline", "functionname", "statemachinename",
+    "queryexecutionid", "jobname", "taskname", "pipelinename", "pipeline", "functionname",
+    "statemachinename",
     "crawlername", "workflowname", "projectname", "clustername", "servicename",
     "replicationtaskidentifier", "sourceid", "documentname", "automationname", "queryname",
     "bucketname", "tablename", "databasename", "name",
 )  # fmt: skip
 # Ids that identify a request or a delivery, not a thing: never a title or an identity.
-_NOT_IDENTITY = ("request", "correlation", "trace", "eventid", "messageid", "sequencer")
+_NOT_IDENTITY = ("request", "correlation", "trace", "eventid", "messageid", "sequencer", "account")
 # Keys shown after every other field, or not at all.
 _NOISE = ("version", "schema", "xamz", "sequencer", "principalid", "configurationid")
 # Keys that say little alone: their parent's name goes in front ("Bucket name").
 _VAGUE_KEYS = frozenset({"name", "id", "key", "arn", "type", "value", "size", "status", "state"})
-_TIME_HINTS = ("time", "date", "timestamp", "at", "since", "until", "started", "ended")
+# Words that make a key a time ("startDate", "createdAt", "eventTime"; not "timeout").
+_TIME_WORDS = frozenset({"time", "date", "timestamp", "at", "since", "until"})
+# Epoch numbers a time key may hold: seconds from 2001 on, or milliseconds.
+_EPOCH_FROM = 1_000_000_000
+# States that are what was, not what is: read only when no other state is given.
+_PAST = ("previous", "old", "prior", "last")
 
 
 def _plain(key: str) -> str:
@@ -99,9 +107,17 @@ def _is_state(key: str) -> bool:
     return _plain(key).endswith(("state", "status"))
 
 
-def _is_time_key(key: str) -> bool:
-    plain = _plain(key)
-    return plain.endswith(_TIME_HINTS) or "time" in plain or "date" in plain
+def _key_words(key: str) -> list[str]:
+    return humanize(key).lower().split()
+
+
+def _is_time(key: str, value: Any) -> bool:
+    """A time-like key holding an epoch number, or text: "Time": 5753.0 is a duration."""
+    if isinstance(value, bool) or not _TIME_WORDS & set(_key_words(key)):
+        return False
+    if isinstance(value, int | float):
+        return value >= _EPOCH_FROM
+    return isinstance(value, str)
 
 
 def _shown(key: str, value: Any) -> str:
@@ -110,7 +126,7 @@ def _shown(key: str, value: Any) -> str:
         items = [scalar(v) for v in value[:_LIST_ITEMS]]
         more = f" (+{len(value) - _LIST_ITEMS} more)" if len(value) > _LIST_ITEMS else ""
         return clip(", ".join(i for i in items if i) + more, _VALUE_LIMIT)
-    if _is_time_key(key) and not isinstance(value, bool):
+    if _is_time(key, value):
         return clip(time_text(value), _VALUE_LIMIT)
     return clip(" ".join(scalar(value).split()), _VALUE_LIMIT)
 
@@ -146,8 +162,15 @@ def identity(obj: Any) -> str:
 
 
 def status_of(obj: Any) -> str:
-    """The first state or status value of a detail, nearest the top first."""
-    pairs = sorted(_pairs(obj), key=lambda pair: len(pair[0]))
+    """The first state or status value of a detail, nearest the top first; a previous
+    state only when nothing says the current one."""
+    pairs = sorted(
+        _pairs(obj),
+        key=lambda pair: (
+            _plain(pair[0][-1]).startswith(_PAST) if pair[0] else False,
+            len(pair[0]),
+        ),
+    )
     for path, value in pairs:
         if _is_state(path[-1]) and not isinstance(value, list) and headline(value, 60):
             return headline(value, 60)

@@ -33,6 +33,7 @@ from bot.sources.base import (
     scalar_fields,
     words,
 )
+from bot.sources.scans import ScanReading, finding_counts
 
 FAMILY = registry.INSPECTOR
 
@@ -49,16 +50,9 @@ _FIRING_SEVERITIES = {
 # A finding's status words.
 _ACTIVE = frozenset({"ACTIVE"})
 _GONE = frozenset({"CLOSED", "SUPPRESSED"})
-# A scan's finding-severity-counts keys that fire, worst first.
-_FIRING_COUNTS = (
-    ("CRITICAL", Severity.CRITICAL),
-    ("HIGH", Severity.HIGH),
-    ("MEDIUM", Severity.MEDIUM),
+_SCANS = ScanReading(
+    shown=("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNTRIAGED"), noun="finding"
 )
-_SHOWN_COUNTS = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNTRIAGED")
-# A scan's status words.
-_COMPLETE = frozenset({"COMPLETE", "COMPLETED"})
-_FAILED = frozenset({"FAILED"})
 _DESCRIPTION_LIMIT = 1000
 
 
@@ -198,39 +192,6 @@ def _finding(event: Event, ctx: Context) -> Signal:
 # ---------------------------------------------------------------------------------------------
 
 
-def _counts(value: Any) -> dict[str, int]:
-    """finding-severity-counts by upper-case severity; counts that are not numbers are 0."""
-    if not isinstance(value, Mapping):
-        return {}
-    out = {}
-    for key, count in value.items():
-        found = number(count)
-        if isinstance(key, str) and found is not None and 0 < found < float("inf"):
-            out[key.strip().upper()] = int(found)
-    return out
-
-
-def _summary(counts: dict[str, int]) -> str:
-    """ "7 critical, 61 high, 62 medium": the non-zero counts, worst first."""
-    return ", ".join(f"{counts[key]} {key.lower()}" for key in _SHOWN_COUNTS if counts.get(key))
-
-
-def _scan_level(status: str, counts: dict[str, int]) -> tuple[Severity, SignalState, str]:
-    """A failed scan is news; counts of critical, high or medium findings fire at the worst;
-    a completed scan without them resolves; anything else is news."""
-    found = words(status)
-    if found & _FAILED:
-        return Severity.INFO, SignalState.INFO, f"scan {status}"
-    worst = next((severity for key, severity in _FIRING_COUNTS if counts.get(key)), None)
-    if worst is not None:
-        shown = sum(counts.get(key, 0) for key in _SHOWN_COUNTS)
-        noun = "finding" if shown == 1 else "findings"
-        return worst, SignalState.FIRING, f"{_summary(counts)} {noun}"
-    if found & _COMPLETE:
-        return Severity.INFO, SignalState.RESOLVED, "no critical, high or medium findings"
-    return Severity.INFO, SignalState.INFO, f"scan {status or 'status unknown'}"
-
-
 def _repository(detail: Any, resources: list[str]) -> str:
     """The scanned repository's name: repository-name is its ARN or its name; else the one
     of a repository ARN among the resources."""
@@ -256,8 +217,8 @@ def _scan(event: Event, ctx: Context) -> Signal:
     digest = headline(dig(detail, "image-digest"), 100)
     tags = _tags(detail)
     status = headline(dig(detail, "scan-status"), 40).upper()
-    counts = _counts(dig(detail, "finding-severity-counts"))
-    severity, state, outcome = _scan_level(status, counts)
+    counts = finding_counts(dig(detail, "finding-severity-counts"))
+    severity, state, outcome = _SCANS.level(status, counts)
     account, region = locate(event, *event.resources, dig(detail, "repository-name"))
     image = repository or "unknown"
     if tags:
@@ -280,7 +241,7 @@ def _scan(event: Event, ctx: Context) -> Signal:
                 ("Image tags", ", ".join(tags)),
                 ("Image digest", digest),
                 ("Scan status", status),
-                ("Findings", _summary(counts) or "none"),
+                ("Findings", _SCANS.summary(counts) or "none"),
                 ("Total findings", counts.get("TOTAL")),
             ]
         ),

@@ -38,9 +38,9 @@ _SIGNATURE_MAX = 500
 _UUID = r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
 _MASKS = (
     (re.compile(_UUID), "<id>"),
+    (re.compile(r"\b[a-z]+-[0-9a-f]{8,17}\b"), "<id>"),  # i-0abc…, sg-…, vol-…
     (re.compile(r"\b0[xX][0-9a-fA-F]+\b"), "<hex>"),
     (re.compile(r"\b(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b"), "<hex>"),
-    (re.compile(r"\b[a-z]+-[0-9a-f]{8,17}\b"), "<id>"),  # i-0abc…, sg-…, vol-…
     (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
 )  # fmt: skip
 

@@ -236,6 +236,7 @@ def test_fire_and_resolve_words_are_the_documented_ones() -> None:
         "TIMEOUT",
         "ABORTED",
         "ERROR",
+        "ERRORS",
     } == generic.FIRE_WORDS
     assert {"SUCCEEDED", "SUCCESS", "COMPLETED"} == generic.RESOLVE_WORDS
 
@@ -247,7 +248,9 @@ def test_fire_and_resolve_words_are_the_documented_ones() -> None:
         ("SUCCEEDED", RESOLVED),
         ("SUCCESSFUL", NEWS),  # not the word SUCCESS
         ("INCOMPLETE", NEWS),  # not the word COMPLETED
-        ("ERRORS_FOUND", NEWS),  # not the word ERROR
+        ("ERRORS_FOUND", FIRING),  # ERRORS is a failure word of its own
+        ("COMPLETED_WITH_ERRORS", FIRING),  # a failure outweighs a completion
+        ("ERRORLESS", NEWS),  # not the word ERROR
         ("RUNNING", NEWS),
         ("STOPPED", NEWS),
         ("", NEWS),
@@ -603,3 +606,44 @@ def test_any_detail_still_gives_one_readable_signal(
     assert_readable(signal, f"generic:{kind[1]}:")
     assert (signal.severity, signal.state) in (FIRING, RESOLVED, NEWS)
     assert len(signal.fields) <= 10
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "shown"),
+    [
+        ("timeout", 60, "60"),  # a duration, though "time" is in its name
+        ("Time", 5753.0, "5753"),  # SSM's duration in seconds: too small to be an epoch
+        ("updateCount", 1_714_658_709, "1714658709"),  # "update" is not "date"
+        ("heartbeat", 1_714_658_709, "1714658709"),
+        ("startDate", EPOCH_MS, SHOWN_TIME),
+        ("createdAt", EPOCH_S, SHOWN_TIME),
+        ("ExecutionStartTime", "Nov 29, 2016 7:43:20 PM", "2016-11-29T19:43:20Z"),
+    ],
+)
+def test_only_times_are_shown_as_times(key: str, value: object, shown: str) -> None:
+    [signal] = generic.interpret(make_event("Custom Thing", "custom.app", {key: value}), CTX)
+    assert field_values(signal)[generic.humanize(key)] == shown
+
+
+def test_the_current_state_wins_over_the_previous_one_whatever_their_order() -> None:
+    detail = {"previousState": "FAILED", "currentState": "SUCCEEDED", "queryExecutionId": "q-2"}
+    [signal] = generic.interpret(make_event("Athena Query State Change", "aws.athena", detail), CTX)
+    assert (signal.severity, signal.state) == RESOLVED
+    assert generic.status_of({"previousState": "FAILED"}) == "FAILED"  # nothing else said
+
+
+def test_one_query_never_resolves_another_and_an_account_is_no_identity() -> None:
+    def query(execution: str, state: str):
+        detail = {"currentState": state, "queryExecutionId": execution, "workgroupName": "primary"}
+        [signal] = generic.interpret(
+            make_event("Athena Query State Change", "aws.athena", detail), CTX
+        )
+        return signal
+
+    assert query("q-1", "FAILED").fingerprint != query("q-2", "SUCCEEDED").fingerprint
+    job = {"accountId": "123456789012", "jobId": "1234-abcd", "status": "ERROR"}
+    [signal] = generic.interpret(
+        make_event("MediaConvert Job State Change", "aws.mediaconvert", job), CTX
+    )
+    assert "123456789012" not in signal.title
+    assert "1234-abcd" in signal.title

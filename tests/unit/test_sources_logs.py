@@ -83,7 +83,8 @@ def _line(message: str, **kwargs: Any) -> Signal:
         ("REQUEST 8F5E2C1A-1B2C-4D3E-9F0A-5A7B3C2D1E0F FAILED", "REQUEST <id> FAILED"),
         ("segfault at 0x7ffe12ab", "segfault at <hex>"),
         ("commit 9f86d081884c7d65 broke it", "commit <hex> broke it"),
-        ("instance i-0abc1234def567890 stopped", "instance i-<hex> stopped"),
+        ("instance i-0abc1234def567890 stopped", "instance <id> stopped"),
+        ("sg-12345678 and sg-0a1b2c3d denied", "<id> and <id> denied"),  # one rule for both
         ("attach sg-12345678 failed", "attach <id> failed"),
         ("  ERROR\n\tspread   over\nlines ", "ERROR spread over lines"),
         ("ERROR plain words stay", "ERROR plain words stay"),
