@@ -3,8 +3,6 @@ calls coalescing leaves, counted by the tests' in-memory chat."""
 
 from __future__ import annotations
 
-import copy
-import json
 import tempfile
 import time
 from collections import Counter
@@ -12,11 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from adapters.factory import open_services
+from benchmarks.alarms import alarm_event
 from bot.alerting import flush
 from bot.config import Settings
 from tests.fakes import FakeChat, FakeClock
 
-CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "aws"
 ALERTS = 20  # within what one channel's post budget can open in a minute
 REPEATS = 100  # per alert, all within one simulated minute
 SPAN_S = 59.0
@@ -26,15 +24,9 @@ GOAL = 6  # edits and replies per alert for 100 repeats in 60 s (the lifecycle i
 
 def _events() -> list[dict]:
     """ALERTS alarms firing REPEATS times each, interleaved as a noisy minute would be."""
-    sample = json.loads((CORPUS / "cloudwatch_alarm_state_change_single_metric.json").read_text())
-    out = []
-    for n in range(REPEATS):
-        for a in range(ALERTS):
-            event = copy.deepcopy(sample)
-            event["id"] = f"bench-{a}-{n}"
-            event["detail"]["alarmName"] = f"Alarm{a}"
-            out.append(event)
-    return out
+    return [
+        alarm_event(f"bench-{a}-{n}", f"Alarm{a}", n) for n in range(REPEATS) for a in range(ALERTS)
+    ]
 
 
 def measure() -> dict[str, float]:

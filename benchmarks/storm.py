@@ -3,8 +3,6 @@ budgets on): the Slack calls a storm costs, and how soon the first alert is post
 
 from __future__ import annotations
 
-import copy
-import json
 import statistics
 import tempfile
 import time
@@ -15,13 +13,13 @@ from pathlib import Path
 import httpx
 
 from adapters.factory import open_services
+from benchmarks.alarms import alarm_event
 from bot.alerting import flush
 from bot.config import Settings
 from tests.e2e.conftest import RunningService
 from tests.fakes import FakeClock
 from tests.slack.fake_slack import FakeSlack
 
-CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "aws"
 CHANNEL = "C0BENCH"
 ALARMS = 60
 EVENTS = 3000
@@ -32,15 +30,7 @@ SAMPLES = 10
 
 
 def _alarm(n: int, name: str) -> dict:
-    sample = json.loads((CORPUS / "cloudwatch_alarm_state_change_single_metric.json").read_text())
-    event = copy.deepcopy(sample)
-    event["id"] = f"bench-{name}-{n}-{time.perf_counter_ns()}"
-    event["detail"]["alarmName"] = name
-    # Each event a transition of its own: one transition told twice is applied once.
-    event["detail"]["state"]["timestamp"] = (
-        f"2024-01-01T00:{n // 60 % 60:02d}:{n % 60:02d}.000+0000"
-    )
-    return event
+    return alarm_event(f"bench-{name}-{n}-{time.perf_counter_ns()}", name, n)
 
 
 def _settings(fake: FakeSlack, data_dir: Path) -> Settings:

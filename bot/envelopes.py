@@ -624,7 +624,7 @@ def _from_sns(sns: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
     if not isinstance(message, str):
         raise ValidationError(f"Sns.Message must be a string, not {_json_type(message)}")
     topic = _opt_str(sns, "TopicArn")
-    attributes = _sns_attributes(sns.get("MessageAttributes"))
+    attributes = _attribute_values(sns.get("MessageAttributes"), "Value")
     fb = replace(
         fb,
         id=_opt_str(sns, "MessageId") or fb.id,
@@ -700,7 +700,7 @@ def _from_sqs(record: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
         region=region_code(_opt_str(record, "awsRegion")) or region_from_arn(queue) or fb.region,
         time=_lenient_time(sent) or fb.time,
     )
-    message_attributes = _sqs_attributes(record.get("messageAttributes"))
+    message_attributes = _attribute_values(record.get("messageAttributes"), "stringValue")
     return _from_message("", body, queue, message_attributes, fb)
 
 
@@ -882,25 +882,15 @@ def _string_map(value: Any) -> dict[str, str]:
     return {str(k): v for k, v in value.items() if isinstance(v, str)}
 
 
-def _sns_attributes(value: Any) -> dict[str, str]:
-    """SNS MessageAttributes `{name: {Type, Value}}` → `{name: value}`."""
+def _attribute_values(value: Any, key: str) -> dict[str, str]:
+    """Message attributes `{name: {key: value, …}}` → `{name: value}`: SNS's `Value`,
+    SQS's `stringValue`. Binary and malformed ones are left out."""
     if not isinstance(value, Mapping):
         return {}
     out = {}
     for name, attr in value.items():
-        if isinstance(attr, Mapping) and isinstance(attr.get("Value"), str):
-            out[str(name)] = attr["Value"]
-    return out
-
-
-def _sqs_attributes(value: Any) -> dict[str, str]:
-    """SQS messageAttributes `{name: {stringValue, dataType}}` → `{name: value}`."""
-    if not isinstance(value, Mapping):
-        return {}
-    out = {}
-    for name, attr in value.items():
-        if isinstance(attr, Mapping) and isinstance(attr.get("stringValue"), str):
-            out[str(name)] = attr["stringValue"]
+        if isinstance(attr, Mapping) and isinstance(attr.get(key), str):
+            out[str(name)] = attr[key]
     return out
 
 

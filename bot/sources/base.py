@@ -182,6 +182,25 @@ def words(value: Any) -> frozenset[str]:
 LAST_SHOWN_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
+@dataclass(frozen=True)
+class StatusWords:
+    """A family's status words: which fire (at `severity`) and which resolve; any other
+    status is news. Whole words (see `words`), and a failure outweighs a success."""
+
+    fires: frozenset[str]
+    resolves: frozenset[str]
+    severity: Severity = Severity.HIGH
+    news: Severity = Severity.INFO
+
+    def level(self, status: Any) -> tuple[Severity, SignalState]:
+        found = words(status)
+        if found & self.fires:
+            return self.severity, SignalState.FIRING
+        if found & self.resolves:
+            return Severity.INFO, SignalState.RESOLVED
+        return self.news, SignalState.INFO
+
+
 def time_text(value: Any) -> str:
     """A time as people read it ("2024-05-02T14:05:09Z") from any way AWS writes one
     (epoch seconds or milliseconds, ISO 8601); other values as they are."""
@@ -261,6 +280,7 @@ def make_signal(
 
 __all__ = [
     "Context",
+    "StatusWords",
     "arn_console_url",
     "arn_parts",
     "clip",

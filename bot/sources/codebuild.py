@@ -15,6 +15,7 @@ from bot.models import Event, Severity, Signal, SignalState
 from bot.sources import registry
 from bot.sources.base import (
     Context,
+    StatusWords,
     arn_console_url,
     console_url,
     dig,
@@ -36,6 +37,8 @@ _BUILD_PHASE = "CodeBuild Build Phase Change"
 # build-status words.
 _FAILED = frozenset({"FAILED", "FAULT", "STOPPED", "TIMED_OUT"})
 _SUCCEEDED = frozenset({"SUCCEEDED"})
+# FAILED, FAULT, STOPPED and TIMED_OUT fire; SUCCEEDED resolves; the rest is news.
+_STATUS = StatusWords(fires=_FAILED, resolves=_SUCCEEDED)
 # phase-status words of the phase that ended a build.
 _PHASE_FAILED = frozenset({"FAILED", "FAULT", "STOPPED", "TIMED_OUT", "CLIENT_ERROR"})
 
@@ -50,16 +53,6 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
     if kind == _BUILD_PHASE or (kind is None and dig(detail, "completed-phase")):
         return [_phase(event, ctx)]
     return []
-
-
-def _level(status: str) -> tuple[Severity, SignalState]:
-    """FAILED, FAULT, STOPPED and TIMED_OUT fire; SUCCEEDED resolves; the rest is news."""
-    found = words(status)
-    if found & _FAILED:
-        return Severity.HIGH, SignalState.FIRING
-    if found & _SUCCEEDED:
-        return Severity.INFO, SignalState.RESOLVED
-    return Severity.INFO, SignalState.INFO
 
 
 def _build_arn(event: Event) -> str:
@@ -136,7 +129,7 @@ def _build(event: Event, ctx: Context) -> Signal:
     detail = event.detail
     info = dig(detail, "additional-information")
     status = headline(dig(detail, "build-status"), 30).upper()
-    severity, state = _level(status)
+    severity, state = _STATUS.level(status)
     phase, message = _failed_phase(info) if state is SignalState.FIRING else ("", "")
     title = f"build {status or 'status unknown'}" + (f" in {phase} phase" if phase else "")
     return _signal(

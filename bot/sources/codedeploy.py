@@ -14,11 +14,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from bot.models import Event, Severity, Signal, SignalState
+from bot.models import Event, Signal
 from bot.regions import REGION_CODE
 from bot.sources import registry
 from bot.sources.base import (
     Context,
+    StatusWords,
     arn_console_url,
     console_url,
     dig,
@@ -28,7 +29,6 @@ from bot.sources.base import (
     locate,
     make_signal,
     parse_arn,
-    words,
 )
 
 FAMILY = registry.CODEDEPLOY
@@ -38,6 +38,8 @@ _INSTANCE = "CodeDeploy Instance State-change Notification"
 # state words.
 _FAILED = frozenset({"FAILURE", "STOP"})
 _SUCCEEDED = frozenset({"SUCCESS"})
+# FAILURE and STOP fire; SUCCESS resolves; START, READY and the rest are news.
+_STATUS = StatusWords(fires=_FAILED, resolves=_SUCCEEDED)
 
 
 def interpret(event: Event, ctx: Context) -> list[Signal]:
@@ -50,16 +52,6 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
     if kind in (_DEPLOYMENT, None):
         return [_signal(event, ctx, instance_level=False)]
     return []
-
-
-def _level(state: str) -> tuple[Severity, SignalState]:
-    """FAILURE and STOP fire; SUCCESS resolves; START, READY and the rest are news."""
-    found = words(state)
-    if found & _FAILED:
-        return Severity.HIGH, SignalState.FIRING
-    if found & _SUCCEEDED:
-        return Severity.INFO, SignalState.RESOLVED
-    return Severity.INFO, SignalState.INFO
 
 
 def _group_arn(event: Event) -> str:
@@ -112,7 +104,7 @@ def _signal(event: Event, ctx: Context, *, instance_level: bool) -> Signal:
     group_arn = _group_arn(event)
     application, group = _names(event, group_arn)
     state = headline(dig(detail, "state"), 30).upper()
-    severity, signal_state = _level(state)
+    severity, signal_state = _STATUS.level(state)
     deployment_id = headline(dig(detail, "deploymentId"), 60)
     instance = headline(dig(detail, "instanceId"), 100) if instance_level else ""
     account, region = locate(event, group_arn, *event.resources)

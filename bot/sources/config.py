@@ -19,6 +19,7 @@ from bot.regions import REGION_CODE
 from bot.sources import registry
 from bot.sources.base import (
     Context,
+    StatusWords,
     console_url,
     dig,
     fields,
@@ -29,7 +30,6 @@ from bot.sources.base import (
     pick,
     scalar,
     scalar_fields,
-    words,
 )
 
 FAMILY = registry.CONFIG
@@ -41,6 +41,8 @@ _OWN_PREFIX = "Config "
 # complianceType words. NON_COMPLIANT holds the word COMPLIANT too, so it is looked for first.
 _NON_COMPLIANT = frozenset({"NON_COMPLIANT"})
 _COMPLIANT = frozenset({"COMPLIANT"})
+# NON_COMPLIANT fires; COMPLIANT resolves; NOT_APPLICABLE, INSUFFICIENT_DATA are news.
+_STATUS = StatusWords(fires=_NON_COMPLIANT, resolves=_COMPLIANT, severity=Severity.MEDIUM)
 _QUALIFIER = ("newEvaluationResult", "evaluationResultIdentifier", "evaluationResultQualifier")
 
 
@@ -81,16 +83,6 @@ def _where(
 # ---------------------------------------------------------------------------------------------
 
 
-def _level(compliance: str) -> tuple[Severity, SignalState]:
-    """NON_COMPLIANT fires; COMPLIANT resolves; NOT_APPLICABLE, INSUFFICIENT_DATA are news."""
-    found = words(compliance)
-    if found & _NON_COMPLIANT:
-        return Severity.MEDIUM, SignalState.FIRING
-    if found & _COMPLIANT:
-        return Severity.INFO, SignalState.RESOLVED
-    return Severity.INFO, SignalState.INFO
-
-
 def _rule_link(region: str | None, rule: str) -> str | None:
     """The rule's page, which lists the resources it finds noncompliant. By name: the rule's
     ARN holds its id, which the console does not take."""
@@ -114,7 +106,7 @@ def _compliance(event: Event, ctx: Context) -> Signal:
     )
     compliance = headline(dig(detail, "newEvaluationResult", "complianceType"), 30).upper()
     previous = headline(dig(detail, "oldEvaluationResult", "complianceType"), 30).upper()
-    severity, state = _level(compliance)
+    severity, state = _STATUS.level(compliance)
     rule_arn = scalar(dig(detail, "configRuleARN"))
     account, region = _where(
         event, rule_arn, account=dig(detail, "awsAccountId"), region=dig(detail, "awsRegion")

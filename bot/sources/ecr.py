@@ -26,10 +26,9 @@ from bot.sources.base import (
     headline,
     locate,
     make_signal,
-    parse_arn,
     scalar_fields,
 )
-from bot.sources.scans import ScanReading, finding_counts
+from bot.sources.scans import ScanReading, finding_counts, repository_name
 
 FAMILY = registry.ECR
 
@@ -61,19 +60,6 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
 # ---------------------------------------------------------------------------------------------
 # Images
 # ---------------------------------------------------------------------------------------------
-
-
-def _repository(event: Event) -> str:
-    """The repository's name: the detail's (a name, or sometimes the repository's ARN),
-    else the one of a repository ARN among the resources."""
-    named = dig(event.detail, "repository-name")
-    for value in (named, *event.resources):
-        parsed = parse_arn(value)
-        if parsed is not None and parsed.service == "ecr" and parsed.kind == "repository":
-            return headline(parsed.name, 200)
-        if value is named and parsed is None and headline(named, 200):
-            return headline(named, 200)
-    return ""
 
 
 def _tags(detail: Any) -> list[str]:
@@ -108,7 +94,7 @@ def _link(region: str | None, account: str, repository: str) -> str | None:
 def _signal(event: Event, ctx: Context, title: str, **kwargs: Any) -> Signal:
     """A signal of the event's image: keyed by its repository and digest (else tag)."""
     detail = event.detail
-    repository = _repository(event)
+    repository = repository_name(event.detail, event.resources)
     digest = headline(dig(detail, "image-digest"), 100)
     tags = _tags(detail)
     account, region = locate(event, *event.resources)
@@ -144,7 +130,7 @@ def _scan(event: Event, ctx: Context) -> Signal:
         state=state,
         fields=fields(
             [
-                ("Repository", _repository(event)),
+                ("Repository", repository_name(event.detail, event.resources)),
                 ("Image tags", ", ".join(_tags(detail))),
                 ("Image digest", dig(detail, "image-digest")),
                 ("Scan status", status),
@@ -172,7 +158,7 @@ def _action(event: Event, ctx: Context) -> Signal:
         state=SignalState.INFO,
         fields=fields(
             [
-                ("Repository", _repository(event)),
+                ("Repository", repository_name(event.detail, event.resources)),
                 ("Image tag", dig(detail, "image-tag")),
                 ("Image digest", dig(detail, "image-digest")),
                 ("Action", action),
@@ -197,7 +183,7 @@ def _other(event: Event, ctx: Context, kind: str) -> Signal:
     news, titled by their detail-type and what they are about."""
     detail = event.detail
     account, region = locate(event, *event.resources)
-    repository = _repository(event)
+    repository = repository_name(event.detail, event.resources)
     names = _repositories(detail)
     about = repository or ", ".join(names[:3]) + (
         f" and {len(names) - 3} more" if len(names) > 3 else ""

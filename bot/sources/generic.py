@@ -24,6 +24,7 @@ from bot.sources import registry
 from bot.sources.base import (
     MAX_FIELDS,
     Context,
+    StatusWords,
     arn_console_url,
     clip,
     dig,
@@ -36,7 +37,6 @@ from bot.sources.base import (
     parse_arn,
     scalar,
     time_text,
-    words,
 )
 
 FAMILY = registry.GENERIC
@@ -47,6 +47,7 @@ FIRE_WORDS = frozenset(
     {"FAILED", "FAILURE", "UNSUCCESSFUL", "TIMED_OUT", "TIMEOUT", "ABORTED", "ERROR", "ERRORS"}
 )
 RESOLVE_WORDS = frozenset({"SUCCEEDED", "SUCCESS", "COMPLETED"})
+_STATUS = StatusWords(FIRE_WORDS, RESOLVE_WORDS, severity=Severity.MEDIUM, news=Severity.LOW)
 
 _VALUE_LIMIT = 300
 _LIST_ITEMS = 3  # items of a list of scalars shown in one field
@@ -179,12 +180,7 @@ def status_of(obj: Any) -> str:
 
 def state_of(status: str) -> tuple[Severity, SignalState]:
     """Whole status words: a failure fires, a success resolves, the rest is news."""
-    found = words(status)
-    if found & FIRE_WORDS:
-        return Severity.MEDIUM, SignalState.FIRING
-    if found & RESOLVE_WORDS:
-        return Severity.INFO, SignalState.RESOLVED
-    return Severity.LOW, SignalState.INFO
+    return _STATUS.level(status)
 
 
 def readable_fields(obj: Any, limit: int = MAX_FIELDS) -> list[SignalField]:

@@ -33,7 +33,7 @@ from bot.sources.base import (
     scalar_fields,
     words,
 )
-from bot.sources.scans import ScanReading, finding_counts
+from bot.sources.scans import ScanReading, finding_counts, repository_name
 
 FAMILY = registry.INSPECTOR
 
@@ -192,19 +192,6 @@ def _finding(event: Event, ctx: Context) -> Signal:
 # ---------------------------------------------------------------------------------------------
 
 
-def _repository(detail: Any, resources: list[str]) -> str:
-    """The scanned repository's name: repository-name is its ARN or its name; else the one
-    of a repository ARN among the resources."""
-    named = dig(detail, "repository-name")
-    for value in (named, *resources):
-        parsed = parse_arn(value)
-        if parsed is not None and parsed.service == "ecr" and parsed.kind == "repository":
-            return headline(parsed.name, 200)
-        if value is named and parsed is None and headline(named, 200):
-            return headline(named, 200)
-    return ""
-
-
 def _tags(detail: Any) -> list[str]:
     tags = dig(detail, "image-tags")
     listed = [headline(tag, 100) for tag in tags] if isinstance(tags, list) else []
@@ -213,7 +200,7 @@ def _tags(detail: Any) -> list[str]:
 
 def _scan(event: Event, ctx: Context) -> Signal:
     detail = event.detail
-    repository = _repository(detail, event.resources)
+    repository = repository_name(detail, event.resources)
     digest = headline(dig(detail, "image-digest"), 100)
     tags = _tags(detail)
     status = headline(dig(detail, "scan-status"), 40).upper()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import Severity, SignalState
-from bot.sources.base import number, words
+from bot.sources.base import dig, headline, number, parse_arn, words
 
 # finding-severity-counts keys that fire, worst first, with the severity they fire at.
 FIRING_COUNTS = (
@@ -67,3 +67,16 @@ def finding_counts(value: Any) -> dict[str, int]:
         if isinstance(key, str) and found is not None and 0 < found < float("inf"):
             out[key.strip().upper()] = int(found)
     return out
+
+
+def repository_name(detail: Any, resources: list[str]) -> str:
+    """The scanned repository's name: `repository-name` is its name or, in Inspector's
+    scans, its ARN; else the name in a repository ARN among the resources."""
+    named = dig(detail, "repository-name")
+    for value in (named, *resources):
+        parsed = parse_arn(value)
+        if parsed is not None and parsed.service == "ecr" and parsed.kind == "repository":
+            return headline(parsed.name, 200)
+        if value is named and parsed is None and headline(named, 200):
+            return headline(named, 200)
+    return ""

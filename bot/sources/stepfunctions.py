@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.models import Event, Severity, Signal, SignalState
+from bot.models import Event, Signal
 from bot.sources import registry
 from bot.sources.base import (
     Context,
+    StatusWords,
     arn_console_url,
     clip,
     console_url,
@@ -28,7 +29,6 @@ from bot.sources.base import (
     parse_arn,
     pick,
     scalar,
-    words,
 )
 from bot.timeutil import duration_text, parse_time, utc
 
@@ -38,6 +38,8 @@ _EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change"
 # An execution's statuses, as whole words of `status`.
 _FAILED = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
 _SUCCEEDED = frozenset({"SUCCEEDED"})
+# FAILED, TIMED_OUT and ABORTED fire; SUCCEEDED resolves; the rest is news.
+_STATUS = StatusWords(fires=_FAILED, resolves=_SUCCEEDED)
 # Causes can be whole documents: a field shows their beginning, a description more.
 _TEXT_LIMIT = 400
 _DESCRIPTION_LIMIT = 1500
@@ -54,16 +56,6 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
     ):
         return [_execution(event, ctx)]
     return []
-
-
-def _level(status: str) -> tuple[Severity, SignalState]:
-    """FAILED, TIMED_OUT and ABORTED fire; SUCCEEDED resolves; the rest is news."""
-    found = words(status)
-    if found & _FAILED:
-        return Severity.HIGH, SignalState.FIRING
-    if found & _SUCCEEDED:
-        return Severity.INFO, SignalState.RESOLVED
-    return Severity.INFO, SignalState.INFO
 
 
 def _state_machine(detail: Any, execution_arn: str, resources: list[str]) -> tuple[str, str]:
@@ -124,7 +116,7 @@ def _execution(event: Event, ctx: Context) -> Signal:
     )
     machine, machine_arn = _state_machine(detail, execution_arn, event.resources)
     status = headline(dig(detail, "status"), 30).upper()
-    severity, state = _level(status)
+    severity, state = _STATUS.level(status)
     account, region = locate(event, execution_arn, machine_arn, *event.resources)
     started = _time(dig(detail, "startDate"))
     stopped = _time(dig(detail, "stopDate"))
