@@ -7,38 +7,13 @@ back to the generic one, with a warning in the log, so one odd event never stops
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
+from functools import cache
 
 from bot.models import Event, Signal
-from bot.sources import (
-    accessanalyzer,
-    agent,
-    alarm,
-    autoscaling,
-    backup,
-    budgets,
-    cloudformation,
-    codebuild,
-    codedeploy,
-    codepipeline,
-    config,
-    costanomaly,
-    ec2,
-    ecr,
-    ecs,
-    generic,
-    guardduty,
-    health,
-    inspector,
-    lambda_failures,
-    logs,
-    macie,
-    prometheus,
-    rds,
-    securityhub,
-    stepfunctions,
-)
+from bot.sources import generic, registry
 from bot.sources.base import Context
 from bot.sources.registry import family_of
 
@@ -46,37 +21,19 @@ log = logging.getLogger(__name__)
 
 Interpreter = Callable[[Event, Context], list[Signal]]
 
-INTERPRETERS: dict[str, Interpreter] = {
-    module.FAMILY: module.interpret
-    for module in (
-        alarm,
-        guardduty,
-        securityhub,
-        health,
-        cloudformation,
-        ecs,
-        codepipeline,
-        backup,
-        logs,
-        stepfunctions,
-        autoscaling,
-        ecr,
-        inspector,
-        codebuild,
-        codedeploy,
-        config,
-        rds,
-        ec2,
-        budgets,
-        costanomaly,
-        lambda_failures,
-        accessanalyzer,
-        macie,
-        prometheus,
-        agent,
-        generic,
-    )
+# family → the module that interprets it (a family's own name, but for `lambda`, a
+# Python keyword). Modules are imported on first use: a Lambda that reads alarms never
+# pays, on its cold start, for the other twenty-five families.
+MODULES: dict[str, str] = {family: family for family in registry.FAMILIES} | {
+    registry.LAMBDA: "lambda_failures"
 }
+
+
+@cache
+def interpreter(family: str) -> Interpreter:
+    """The interpreter of a family, imported the first time it is needed."""
+    module = importlib.import_module(f"bot.sources.{MODULES[family]}")
+    return module.interpret  # type: ignore[no-any-return]
 
 
 def interpret(event: Event, ctx: Context | None = None) -> list[Signal]:
@@ -84,7 +41,7 @@ def interpret(event: Event, ctx: Context | None = None) -> list[Signal]:
     ctx = ctx or Context()
     family = family_of(event.source, event.detail_type)
     try:
-        signals = INTERPRETERS[family](event, ctx)
+        signals = interpreter(family)(event, ctx)
     except Exception:  # an interpreter bug must not lose the event
         log.warning(
             "interpreter %s failed on event %s; using the generic view",
@@ -96,4 +53,4 @@ def interpret(event: Event, ctx: Context | None = None) -> list[Signal]:
     return signals or generic.interpret(event, ctx)
 
 
-__all__ = ["Context", "interpret"]
+__all__ = ["Context", "interpret", "interpreter"]

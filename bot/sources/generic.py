@@ -16,7 +16,9 @@ times; a console link comes from the first ARN the event names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from bot.models import Event, Severity, Signal, SignalField, SignalState
@@ -75,8 +77,18 @@ _EPOCH_FROM = 1_000_000_000
 _PAST = ("previous", "old", "prior", "last")
 
 
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NAME_KEY_SET = frozenset(_NAME_KEYS)
+_DEMOTED = _NOISE + _NOT_IDENTITY
+
+Pairs = list[tuple[tuple[str, ...], Any]]
+
+
+@lru_cache(maxsize=4096)
 def _plain(key: str) -> str:
-    return "".join(ch for ch in key.lower() if ch.isalnum())
+    """A key without case and separators: "Job-Name" → "jobname". Keys repeat across
+    events, so each is worked out once."""
+    return _NOT_ALNUM.sub("", key.lower())
 
 
 def _walk(obj: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -145,7 +157,11 @@ def _label(path: tuple[str, ...]) -> str:
 def identity(obj: Any) -> str:
     """What names the thing a detail is about: the best name-like value, else an id that
     is not a request's."""
-    pairs = [(path, value) for path, value in _pairs(obj) if not isinstance(value, list)]
+    return _identity(_pairs(obj))
+
+
+def _identity(all_pairs: Pairs) -> str:
+    pairs = [(path, value) for path, value in all_pairs if not isinstance(value, list)]
     by_key = {_plain(path[-1]): headline(value, 100) for path, value in reversed(pairs)}
     for key in _NAME_KEYS:
         if by_key.get(key):
@@ -165,8 +181,12 @@ def identity(obj: Any) -> str:
 def status_of(obj: Any) -> str:
     """The first state or status value of a detail, nearest the top first; a previous
     state only when nothing says the current one."""
+    return _status(_pairs(obj))
+
+
+def _status(all_pairs: Pairs) -> str:
     pairs = sorted(
-        _pairs(obj),
+        all_pairs,
         key=lambda pair: (
             _plain(pair[0][-1]).startswith(_PAST) if pair[0] else False,
             len(pair[0]),
@@ -186,25 +206,30 @@ def state_of(status: str) -> tuple[Severity, SignalState]:
 def readable_fields(obj: Any, limit: int = MAX_FIELDS) -> list[SignalField]:
     """A nested detail as at most `limit` labelled fields: names and states first, then
     the rest in the detail's order; versions, schemas and request ids last."""
-    pairs = _pairs(obj)
-    ranked = sorted(
-        range(len(pairs)),
-        key=lambda i: (
-            0 if _plain(pairs[i][0][-1]) in _NAME_KEYS or _is_state(pairs[i][0][-1]) else 1,
-            1 if any(n in _plain(pairs[i][0][-1]) for n in _NOISE + _NOT_IDENTITY) else 0,
-            i,
-        ),
-    )
+    return _readable(_pairs(obj), limit)
+
+
+def _rank(index: int, key: str) -> tuple[int, int, int]:
+    plain = _plain(key)
+    first = plain in _NAME_KEY_SET or _is_state(key)
+    last = any(part in plain for part in _DEMOTED)
+    return (0 if first else 1, 1 if last else 0, index)
+
+
+def _readable(pairs: Pairs, limit: int = MAX_FIELDS) -> list[SignalField]:
+    ranked = sorted(range(len(pairs)), key=lambda i: _rank(i, pairs[i][0][-1]))
     seen: set[str] = set()
-    out: list[tuple[str, str]] = []
+    out: list[SignalField] = []
     for index in ranked:
         path, value = pairs[index]
         label = _label(path)
         if label in seen:
             continue
         seen.add(label)
-        out.append((label, _shown(path[-1], value)))
-    return fields(out)[:limit]
+        out.extend(fields([(label, _shown(path[-1], value))]))
+        if len(out) >= limit:
+            break
+    return out
 
 
 def _first_arn(event: Event, pairs: list[tuple[tuple[str, ...], Any]]) -> str:
@@ -302,8 +327,8 @@ def _other(event: Event, ctx: Context) -> Signal:
     """Detail-type plus name and state as the title; the flattened detail as fields."""
     detail = event.detail
     pairs = _pairs(detail)
-    status = status_of(detail)
-    thing = identity(detail)
+    status = _status(pairs)
+    thing = _identity(pairs)
     prefix = headline(event.detail_type) or headline(event.source) or "Event"
     if event.detail_type == S3_NOTIFICATION:
         prefix = f"S3 {headline(dig(detail, 'eventName'), 60)}".strip()
@@ -315,6 +340,6 @@ def _other(event: Event, ctx: Context) -> Signal:
         title=_titled(prefix, [thing, status]),
         thing=thing,
         status=status,
-        shown=readable_fields(detail),
+        shown=_readable(pairs),
         link=arn_console_url(_first_arn(event, pairs)),
     )

@@ -123,7 +123,10 @@ def test_a_failing_interpreter_falls_back_to_generic_and_warns(store, clock, cap
     def broken(event, ctx):
         raise KeyError("surprise")
 
-    monkeypatch.setitem(bot.sources.INTERPRETERS, "ecs", broken)
+    real = bot.sources.interpreter
+    monkeypatch.setattr(
+        bot.sources, "interpreter", lambda family: broken if family == "ecs" else real(family)
+    )
     event = load("ecs_task_state_change_running.json")
     with caplog.at_level(logging.WARNING, logger="bot.sources"):
         result = ingest(event, store, clock, ttl=TTL)

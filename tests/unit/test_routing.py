@@ -16,7 +16,7 @@ from bot.escalation import escalate
 from bot.models import AlertStatus, Event, Signal
 from bot.routing import Decision, Routes, decide, parse_routes
 from bot.sources import Context, interpret
-from tests.corpus import corpus_events
+from tests.corpus import CORPUS_DIR, corpus_events
 from tests.factories import T0, make_event
 from tests.factories import ecs as ecs_f
 from tests.factories import securityhub as sh_f
@@ -128,6 +128,25 @@ def test_default_noise_drops_informational_passed_findings_and_running_tasks():
     # Every default can be overridden: `noise: []` keeps them all.
     keep = parse_routes({"noise": []})
     assert where(decide(signals_of(running)[0], keep, DEFAULT)) == [DEFAULT]
+
+
+@pytest.mark.parametrize(
+    ("sample", "dropped_by"),
+    [
+        ("ec2_instance_state_change_running.json", "ec2-state-changes"),
+        ("autoscaling_launch_successful.json", "autoscaling-success"),
+        ("autoscaling_terminate_successful.json", "autoscaling-success"),
+        ("ec2_spot_instance_interruption_warning.json", None),
+        ("autoscaling_launch_unsuccessful.json", None),
+    ],
+)
+def test_default_noise_stores_ec2_state_changes_and_scaling_successes_without_posting(
+    sample: str, dropped_by: str | None
+) -> None:
+    [(_, _, signals)] = corpus_events([CORPUS_DIR / sample])
+    decision = decide(signals[0], Routes(), DEFAULT)
+    assert decision.dropped_by == dropped_by
+    assert where(decision) == ([] if dropped_by else [DEFAULT])
 
 
 # ---------------------------------------------------------------------------------------------
