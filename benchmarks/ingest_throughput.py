@@ -11,18 +11,32 @@ from pathlib import Path
 from adapters.factory import open_services
 from bot.config import Settings
 from bot.ingest import ingest_raw
+from tests.corpus import EXPECTED_FAMILY
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "aws"
 GOAL = 1000  # events/s on this 2-core machine
 
 
-def _events(count: int) -> list[dict]:
-    """`count` distinct EventBridge events cycled from the enveloped corpus samples."""
+# The corpus' first files, whose EventBridge samples (18) this benchmark cycled before the
+# corpus grew: a row over them alone stays comparable with earlier runs.
+FIRST_FILES = frozenset(EXPECTED_FAMILY)
+
+
+def _samples(first_only: bool = False) -> list[dict]:
+    """The enveloped EventBridge samples of the corpus (of its first files only)."""
     samples = []
     for path in sorted(CORPUS.glob("*.json")):
+        if first_only and path.name not in FIRST_FILES:
+            continue
         body = json.loads(path.read_text())
         if isinstance(body, dict) and "id" in body and "detail" in body:
             samples.append(body)
+    return samples
+
+
+def _events(count: int, first_only: bool = False) -> list[dict]:
+    """`count` distinct EventBridge events cycled from the enveloped corpus samples."""
+    samples = _samples(first_only)
     out = []
     for i in range(count):
         event = copy.deepcopy(samples[i % len(samples)])
@@ -31,10 +45,10 @@ def _events(count: int) -> list[dict]:
     return out
 
 
-def _measure(batch: int, count: int) -> float:
+def _measure(batch: int, count: int, first_only: bool = False) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         services = open_services(Settings(_env_file=None, data_dir=Path(tmp)))
-        events = _events(count)
+        events = _events(count, first_only)
         bodies = [json.dumps(events[i : i + batch]).encode() for i in range(0, count, batch)]
         start = time.perf_counter()
         stored = 0
@@ -49,13 +63,19 @@ def _measure(batch: int, count: int) -> float:
 def run() -> str:
     rows = []
     for batch, count in ((1, 5000), (10, 20000), (100, 20000)):
-        rate = _measure(batch, count)
-        verdict = "meets" if rate >= GOAL else "misses"
-        rows.append(f"| {batch} | {count:,} | {rate:,.0f} | {verdict} the goal |")
+        rates = [_measure(batch, count, first_only) for first_only in (False, True)]
+        verdict = "meets" if min(rates) >= GOAL else "misses"
+        shown = " | ".join(f"{rate:,.0f}" for rate in rates)
+        rows.append(f"| {batch} | {count:,} | {shown} | {verdict} the goal |")
+    every, first = len(_samples()), len(_samples(first_only=True))
     return (
         "## Ingest throughput on SQLite\n\n"
         f"Goal: ≥ {GOAL:,} events/s. Each body is a JSON array of `batch` distinct "
-        "EventBridge events (cycled from the corpus), run through `ingest_raw` (decode, "
-        "envelope, interpret, one SQLite transaction per body) into a fresh WAL file.\n\n"
-        "| events per body | events | events/s | |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
+        "EventBridge events cycled from the corpus, run through `ingest_raw` (decode, "
+        "envelope, interpret, one SQLite transaction per body) into a fresh WAL file. "
+        f"Two mixes: every EventBridge sample of the corpus ({every}, of every family, the "
+        f"generic ones included), and the {first} of its first files, the mix of earlier "
+        "runs.\n\n"
+        f"| events per body | events | events/s, whole corpus | events/s, first {first} | |\n"
+        "|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
     )
