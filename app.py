@@ -135,10 +135,10 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
     import time
 
     from adapters.routes_file import RoutesFileError, load_routes
-    from bot.envelopes import decode_body, read_unit, split_units
-    from bot.ingest import read_event
+    from bot.envelopes import decode_body, split_units
+    from bot.ingest import read_unit_events
     from bot.routing import decide
-    from bot.sources import Context
+    from bot.services import reading_context
 
     try:
         routes = load_routes(routes_path)
@@ -148,14 +148,12 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
     try:
         body = decode_body(Path(event_path).read_bytes())
         units = list(split_units(body))
-        ctx = Context(
-            account_names=settings.account_names, ingest_function=settings.ingest_function
-        )
+        ctx = reading_context(settings)
         now = int(time.time())
         events = [
-            read_event(raw, received_at=now, ttl=0, ctx=ctx)
+            pair
             for unit in units
-            for raw in read_unit(unit, ingest_function=ctx.ingest_function)
+            for pair in read_unit_events(unit, received_at=now, ttl=0, ctx=ctx)
         ]
     except (OSError, ValueError) as err:
         print(f"{event_path}: {err}", file=sys.stderr)

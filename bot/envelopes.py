@@ -2,10 +2,15 @@
 
 A body is split into units (the items of a JSON array, the `Records` of an SNS, SQS or S3
 Lambda event, the `Entries` of a PutEvents call), and each unit is read by the first shape
-of `SHAPES` that matches it. Each shape states its id rule; docs/events.md lists them.
+of `SHAPES` that matches it. Each shape states its id rule; the README lists them.
 A unit of another service's Lambda payload (a Config rule evaluation, an API Gateway
 request…) is refused by name (`NotAnEventError`), so that a misrouted trigger says what
-it is instead of "unrecognised".
+it is instead of "unrecognised". Only a body's own units are refused so: the same JSON
+inside an SNS message or an SQS body is an application's message, shown as one.
+
+JSON that arrives inside a string (an SNS message, an SQS body, a PutEvents Detail, Logs
+subscription data) is held to the same limits as a body's own units: size, depth, and
+text that is Unicode.
 
 Shapes without an id get a deterministic one (the first 32 hex digits of sha256 over
 canonical JSON), so that the same content delivered twice is a duplicate. An envelope
@@ -29,7 +34,7 @@ from typing import Any
 from bot.errors import ValidationError
 from bot.regions import account_from_arn, partition, region_code, region_from_arn
 from bot.sources.registry import DEFAULT_INGEST_FUNCTION, source_for
-from bot.timeutil import parse_time
+from bot.timeutil import time_or_none
 
 MAX_EVENT_BYTES = 256 * 1024  # EventBridge's own limit on one event
 MAX_DEPTH = 64  # far beyond any AWS event; deeper JSON cannot be stored and serialised back
@@ -86,6 +91,11 @@ class RawEvent:
     shape: str = ""
 
 
+class UnrecognisedError(ValidationError):
+    """A unit no shape reads (or that is not a JSON object): inside a notification, the
+    notification's own text is shown instead."""
+
+
 class NotAnEventError(ValidationError):
     """A unit that is another service's Lambda payload, not an event: `kind` names it."""
 
@@ -103,6 +113,7 @@ class _Fallback:
     region: str | None = None
     time: int | None = None
     ingest_function: str = DEFAULT_INGEST_FUNCTION
+    own_region: str | None = None  # where the bot runs: a subscription's lines come from it
 
 
 def canonical_json(obj: Any) -> str:
@@ -150,13 +161,24 @@ def split_units(body: Any) -> Iterator[Any]:
             yield item
 
 
-def read_unit(unit: Any, *, ingest_function: str = DEFAULT_INGEST_FUNCTION) -> list[RawEvent]:
+def read_unit(
+    unit: Any,
+    *,
+    ingest_function: str = DEFAULT_INGEST_FUNCTION,
+    own_region: str | None = None,
+) -> list[RawEvent]:
     """One unit → its events (none for a Logs control message, one per log line or per
-    Alertmanager alert, else one). ValidationError says why when it is not an event."""
+    Alertmanager alert, else one). ValidationError says why when it is not an event.
+
+    `own_region` is where the bot runs: CloudWatch Logs subscription data names no region,
+    and a subscription delivers only within its own region."""
     if not isinstance(unit, Mapping):
         raise ValidationError(f"an event must be a JSON object, not {_json_type(unit)}")
     _check_size(unit)
-    fallback = _Fallback(ingest_function=ingest_function or DEFAULT_INGEST_FUNCTION)
+    fallback = _Fallback(
+        ingest_function=ingest_function or DEFAULT_INGEST_FUNCTION,
+        own_region=region_code(own_region),
+    )
     return _read(unit, fallback, outermost=True)
 
 
@@ -188,7 +210,6 @@ def _check_size(unit: Mapping[str, Any]) -> None:
 # The shapes, in the order they are tried
 # ---------------------------------------------------------------------------------------------
 
-_NOT_AN_OBJECT = "an event must be a JSON object"
 Reader = Callable[[Mapping[str, Any], _Fallback], list[RawEvent]]
 
 
@@ -212,7 +233,7 @@ class Refusal:
 
 
 def _read(unit: Mapping[str, Any], fb: _Fallback, *, outermost: bool = False) -> list[RawEvent]:
-    for refusal in REFUSALS:
+    for refusal in REFUSALS if outermost else ():
         if refusal.matches(unit):
             raise NotAnEventError(refusal.kind, f"not an event: {refusal.says}")
     for shape in SHAPES:
@@ -220,7 +241,7 @@ def _read(unit: Mapping[str, Any], fb: _Fallback, *, outermost: bool = False) ->
             events = shape.read(unit, fb)
             return [replace(e, shape=shape.name) for e in events] if outermost else events
     keys = ", ".join(sorted(str(k) for k in unit)[:8]) or "none"
-    raise ValidationError(f"unrecognised event shape: {_SHAPES_HELP}; got keys: {keys}")
+    raise UnrecognisedError(f"unrecognised event shape: {_SHAPES_HELP}; got keys: {keys}")
 
 
 def _read_inner(value: Any, fb: _Fallback) -> list[RawEvent]:
@@ -230,16 +251,13 @@ def _read_inner(value: Any, fb: _Fallback) -> list[RawEvent]:
     events: list[RawEvent] = []
     for index, unit in enumerate(units):
         if not isinstance(unit, Mapping):
-            raise ValidationError(f"{_NOT_AN_OBJECT}, not {_json_type(unit)}")
+            raise UnrecognisedError(f"an event must be a JSON object, not {_json_type(unit)}")
+        _check_size(unit)
         inner_fb = fb
         if len(units) > 1 and fb.id:
             inner_fb = replace(fb, id=f"{fb.id}:{index}")
         events.extend(_read(unit, inner_fb))
     return events
-
-
-def _is_unrecognised(err: ValidationError) -> bool:
-    return not isinstance(err, NotAnEventError) and str(err).startswith("unrecognised")
 
 
 # --- EventBridge, PutEvents, classic alarms, bare findings -----------------------------------
@@ -255,7 +273,7 @@ def _from_eventbridge(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
     source = _opt_str(obj, "source") or source_for(detail_type)
     if not source and not detail_type:
         raise ValidationError("an EventBridge event needs a source or a detail-type")
-    published = _lenient_time(obj.get("time"))
+    published = time_or_none(obj.get("time"))
     return [
         RawEvent(
             id=_opt_str(obj, "id") or fb.id or content_id(obj),
@@ -283,6 +301,7 @@ def _from_put_events_entry(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEve
         detail = raw_detail
     if not isinstance(detail, Mapping):
         raise ValidationError(f"Detail must hold a JSON object, not {_json_type(detail)}")
+    _check_size(detail)
     detail_type = _opt_str(obj, "DetailType")
     source = _opt_str(obj, "Source") or source_for(detail_type)
     if not source and not detail_type:
@@ -296,7 +315,7 @@ def _from_put_events_entry(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEve
             account=_detail_account(detail) or fb.account or "",
             region=_detail_region(detail) or fb.region,
             resources=_resources(obj.get("Resources")),
-            published_at=_lenient_time(obj.get("Time")) or _detail_time(detail) or fb.time,
+            published_at=time_or_none(obj.get("Time")) or _detail_time(detail) or fb.time,
         )
     ]
 
@@ -313,7 +332,7 @@ def _from_classic_alarm(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]
             account=_opt_str(obj, "AWSAccountId") or account_from_arn(arn) or fb.account or "",
             region=region,
             resources=[arn] if arn else [],
-            published_at=_lenient_time(obj.get("StateChangeTime")) or fb.time,
+            published_at=time_or_none(obj.get("StateChangeTime")) or fb.time,
         )
     ]
 
@@ -337,7 +356,7 @@ def _from_alarm_action(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
             or "",
             region=region_code(_opt_str(obj, "region")) or region_from_arn(arn) or fb.region,
             resources=[arn] if arn else resources,
-            published_at=_lenient_time(obj.get("time")) or fb.time,
+            published_at=time_or_none(obj.get("time")) or fb.time,
         )
     ]
 
@@ -369,7 +388,7 @@ def _from_cost_anomaly(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
             account=_detail_account(obj) or account_from_arn(monitor) or fb.account or "",
             region=fb.region,
             resources=[monitor] if monitor else [],
-            published_at=_lenient_time(obj.get("anomalyStartDate")) or fb.time,
+            published_at=time_or_none(obj.get("anomalyStartDate")) or fb.time,
         )
     ]
 
@@ -395,7 +414,7 @@ def _from_lambda_record(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]
             account=account_from_arn(arn) or fb.account or "",
             region=region_from_arn(arn) or fb.region,
             resources=[arn] if arn else [],
-            published_at=_lenient_time(obj.get("timestamp")) or fb.time,
+            published_at=time_or_none(obj.get("timestamp")) or fb.time,
         )
     ]
 
@@ -438,7 +457,7 @@ def _from_rds_notification(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEve
             detail={k: v for k, v in detail.items() if isinstance(v, str)},
             account=fb.account or "",
             region=fb.region,
-            published_at=_lenient_time(obj.get("Event Time")) or fb.time,
+            published_at=time_or_none(obj.get("Event Time")) or fb.time,
         )
     ]
 
@@ -449,7 +468,9 @@ def _from_rds_notification(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEve
 def _from_alertmanager(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
     """An Alertmanager (or Grafana) webhook: one event per alert. An alert's id is its
     fingerprint, status and start (and end, once resolved): a notification repeated for
-    the same firing is a duplicate, its resolution a new event."""
+    the same firing is a duplicate, its resolution a new event. An alert that says no start
+    (Alertmanager's SNS text) takes its notification's id into its own, so that a later
+    firing is never taken for an earlier one."""
     alerts = [a for a in obj["alerts"] if isinstance(a, Mapping)]
     if not alerts:
         raise ValidationError("an Alertmanager notification with no alerts")
@@ -469,8 +490,8 @@ def _prometheus_alert(
     state = _opt_str(alert, "status") or (status if isinstance(status, str) else "") or "firing"
     state = state.lower()
     fingerprint = _opt_str(alert, "fingerprint") or content_id(labels)[:16]
-    starts = _lenient_time(alert.get("startsAt"))
-    ends = _lenient_time(alert.get("endsAt")) if state == "resolved" else None
+    starts = time_or_none(alert.get("startsAt"))
+    ends = time_or_none(alert.get("endsAt")) if state == "resolved" else None
     detail = {
         "status": state,
         "labels": labels,
@@ -483,7 +504,10 @@ def _prometheus_alert(
         "fingerprint": fingerprint,
         **{k: v for k, v in common.items() if isinstance(v, str)},
     }
-    identity = {"fingerprint": fingerprint, "status": state, "startsAt": starts, "endsAt": ends}
+    identity: dict[str, Any] = {"fingerprint": fingerprint, "status": state, "startsAt": starts}
+    identity["endsAt"] = ends
+    if starts is None:  # (AMP's text says no start: each notification is news of its own)
+        identity["delivery"] = fb.id
     account = labels.get("account_id") or labels.get("account") or fb.account or ""
     return RawEvent(
         id=content_id(identity),
@@ -546,40 +570,77 @@ def _from_logs_subscription(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEv
         raise ValidationError("awslogs.data must hold a JSON object")
     if payload.get("messageType") == "CONTROL_MESSAGE":
         return []
-    group = _opt_str(payload, "logGroup") or ""
-    owner = _opt_str(payload, "owner")
     lines = payload.get("logEvents")
-    if not group or not isinstance(lines, list):
-        raise ValidationError("subscription data needs a logGroup and logEvents")
+    if not isinstance(lines, list):
+        raise ValidationError("subscription data needs logEvents")
+    if len(lines) > MAX_LOG_EVENTS:
+        raise ValidationError(
+            f"subscription data holds {len(lines)} log events, over the {MAX_LOG_EVENTS:,} "
+            "CloudWatch Logs sends at once"
+        )
+    owner = _short_text(payload, "owner", 20)
     shared = {
-        "logGroup": group,
-        "logStream": payload.get("logStream"),
-        "subscriptionFilters": payload.get("subscriptionFilters"),
+        "logGroup": _short_text(payload, "logGroup", _NAME_LIMIT, required=True),
+        "logStream": _short_text(payload, "logStream", _NAME_LIMIT),
+        "subscriptionFilters": _filter_names(payload.get("subscriptionFilters")),
         "owner": owner,
     }
-    events = []
-    for index, line in enumerate(lines):
-        if not isinstance(line, Mapping) or not isinstance(line.get("message"), str):
-            raise ValidationError(f"logEvents[{index}] needs a message")
-        line_id = line.get("id")
-        if not isinstance(line_id, str | int) or isinstance(line_id, bool):
-            raise ValidationError(f"logEvents[{index}] needs an id")
-        events.append(
-            RawEvent(
-                id=str(line_id),
-                source="aws.logs",
-                detail_type=LOGS_LINE_DETAIL_TYPE,
-                detail={
-                    **shared,
-                    "message": _bounded(line["message"]),
-                    "timestamp": line.get("timestamp"),
-                },
-                account=owner if owner and owner.isdigit() else fb.account or "",
-                region=fb.region,
-                published_at=_lenient_time(line.get("timestamp")) or fb.time,
-            )
-        )
-    return events
+    region = fb.region or fb.own_region
+    return [_log_line(index, line, shared, fb, region) for index, line in enumerate(lines)]
+
+
+MAX_LOG_EVENTS = 10_000  # what CloudWatch Logs sends in one call at most
+_NAME_LIMIT = 512  # log group and stream names are at most 512 characters
+_FILTERS_LIMIT = 10
+
+
+def _log_line(
+    index: int, line: Any, shared: dict[str, Any], fb: _Fallback, region: str | None
+) -> RawEvent:
+    """One log line as an event; its id is the log event's."""
+    if not isinstance(line, Mapping) or not isinstance(line.get("message"), str):
+        raise ValidationError(f"logEvents[{index}] needs a message")
+    line_id = line.get("id")
+    if not isinstance(line_id, str | int) or isinstance(line_id, bool) or len(str(line_id)) > 64:
+        raise ValidationError(f"logEvents[{index}] needs an id (at most 64 characters)")
+    stamp = line.get("timestamp")
+    detail = {
+        **shared,
+        "message": _bounded(line["message"]),
+        "timestamp": stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else None,
+    }
+    _check_size(detail)
+    owner = shared["owner"]
+    return RawEvent(
+        id=str(line_id),
+        source="aws.logs",
+        detail_type=LOGS_LINE_DETAIL_TYPE,
+        detail=detail,
+        account=owner if owner and owner.isdigit() else fb.account or "",
+        region=region,
+        published_at=time_or_none(detail["timestamp"]) or fb.time,
+    )
+
+
+def _short_text(
+    obj: Mapping[str, Any], key: str, limit: int, *, required: bool = False
+) -> str | None:
+    value = _opt_str(obj, key)
+    if (value is None and required) or (value is not None and len(value) > limit):
+        raise ValidationError(f"{key} must be a string of 1 to {limit} characters")
+    return value
+
+
+def _filter_names(value: Any) -> list[str]:
+    """subscriptionFilters: the names of the filters that matched."""
+    if value is None:
+        return []
+    names = value if isinstance(value, list) else [value]
+    if len(names) > _FILTERS_LIMIT or not all(
+        isinstance(name, str) and len(name) <= _NAME_LIMIT for name in names
+    ):
+        raise ValidationError(f"subscriptionFilters must be at most {_FILTERS_LIMIT} names")
+    return list(names)
 
 
 _LINE_BYTES = MAX_EVENT_BYTES - 16 * 1024  # room for the line's group, stream and filters
@@ -630,7 +691,7 @@ def _from_sns(sns: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
         id=_opt_str(sns, "MessageId") or fb.id,
         account=account_from_arn(topic) or attributes.get("AccountId") or fb.account,
         region=region_from_arn(topic) or fb.region,
-        time=_lenient_time(sns.get("Timestamp")) or fb.time,
+        time=time_or_none(sns.get("Timestamp")) or fb.time,
     )
     return _from_message(_opt_str(sns, "Subject") or "", message, topic or "", attributes, fb)
 
@@ -644,9 +705,8 @@ def _from_message(
     if inner is not None and any(isinstance(u, Mapping) for u in split_units(inner)):
         try:
             return _read_inner(inner, fb)
-        except ValidationError as err:
-            if not (_is_unrecognised(err) or str(err).startswith(_NOT_AN_OBJECT)):
-                raise
+        except UnrecognisedError:
+            pass  # the text itself, below
     if inner is None and _AMP_SECTION.search(message):
         alerts = _amp_text_alerts(message)
         if alerts:
@@ -678,11 +738,6 @@ def _from_message(
     ]
 
 
-def _from_sns_http(body: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
-    """An SNS HTTP(S) delivery, or the body SQS receives from SNS without raw delivery."""
-    return _from_sns(body, fb)
-
-
 def _from_sqs(record: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
     """One SQS message: its body holds an event (SNS's notification, EventBridge's event,
     anything a body may hold) or text (SNS's raw delivery). Ids: the inner event's, else
@@ -698,7 +753,7 @@ def _from_sqs(record: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
         id=_opt_str(record, "messageId") or fb.id,
         account=account_from_arn(queue) or fb.account,
         region=region_code(_opt_str(record, "awsRegion")) or region_from_arn(queue) or fb.region,
-        time=_lenient_time(sent) or fb.time,
+        time=time_or_none(sent) or fb.time,
     )
     message_attributes = _attribute_values(record.get("messageAttributes"), "stringValue")
     return _from_message("", body, queue, message_attributes, fb)
@@ -722,9 +777,18 @@ def _from_s3_record(record: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
             account=fb.account or "",
             region=region,
             resources=[arn] if arn else [],
-            published_at=_lenient_time(record.get("eventTime")) or fb.time,
+            published_at=time_or_none(record.get("eventTime")) or fb.time,
         )
     ]
+
+
+def _is_guardduty_finding(obj: Mapping[str, Any]) -> bool:
+    return (
+        isinstance(obj.get("type"), str)
+        and "severity" in obj
+        and "accountId" in obj
+        and ("service" in obj or "resource" in obj)
+    )
 
 
 def _has(*keys: str) -> Callable[[Mapping[str, Any]], bool]:
@@ -771,7 +835,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape("sns", lambda u: isinstance(u.get("Sns"), Mapping), _from_sns_record,
           "the inner event's id, else the SNS MessageId"),
     Shape("sns-http", lambda u: u.get("Type") == "Notification" and "Message" in u
-          and "MessageId" in u, _from_sns_http, "the inner event's id, else the MessageId"),
+          and "MessageId" in u, _from_sns, "the inner event's id, else the MessageId"),
     Shape("sqs", _event_source("aws:sqs"), _from_sqs,
           "the inner event's id, else the SNS MessageId, else the SQS messageId"),
     Shape("s3-notification", lambda u: _event_source("aws:s3")(u) and "s3" in u,
@@ -793,7 +857,7 @@ SHAPES: tuple[Shape, ...] = (
           _from_put_events_entry, "the envelope's id, else content"),
     Shape("classic-alarm", _has("AlarmName", "NewStateValue"), _from_classic_alarm,
           "the envelope's id, else content"),
-    Shape("guardduty-finding", lambda u: _is_guardduty_finding(u), _from_detail_only_finding,
+    Shape("guardduty-finding", _is_guardduty_finding, _from_detail_only_finding,
           "the envelope's id, else content"),
 )  # fmt: skip
 
@@ -834,16 +898,6 @@ def _opt_str(obj: Mapping[str, Any], key: str) -> str | None:
     return value
 
 
-def _lenient_time(value: Any) -> int | None:
-    """A time, or None: a time that cannot be read (AWS's own examples hold
-    "yyyy-mm-ddThh:mm:ssZ") costs the event its time, which its arrival then gives, never
-    the event itself."""
-    try:
-        return parse_time(value)
-    except ValueError:
-        return None
-
-
 def _resources(value: Any) -> list[str]:
     if value is None:
         return []
@@ -870,7 +924,7 @@ def _detail_region(detail: Mapping[str, Any]) -> str | None:
 
 def _detail_time(detail: Mapping[str, Any]) -> int | None:
     for key in _DETAIL_TIME_KEYS:
-        value = _lenient_time(detail.get(key))  # a detail's own odd time never rejects it
+        value = time_or_none(detail.get(key))  # a detail's own odd time never rejects it
         if value:
             return value
     return None
@@ -908,15 +962,6 @@ def _json_value(text: str) -> Any:
 
 def _is_list_of_objects(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
-
-
-def _is_guardduty_finding(obj: Mapping[str, Any]) -> bool:
-    return (
-        isinstance(obj.get("type"), str)
-        and "severity" in obj
-        and "accountId" in obj
-        and ("service" in obj or "resource" in obj)
-    )
 
 
 def _is_guardduty_detail(detail: Mapping[str, Any]) -> bool:

@@ -44,7 +44,7 @@ KEYS = ("since", "source", "account", "severity", "state")
 USAGE = (
     "*Usage:* `/events [filters] [words]`, newest first, 10 to a page\n"
     "• `since:1h`, `since:24h`, `since:7d` or `since:2024-05-02` (default: the last 7 days)\n"
-    f"• `source:` one of {', '.join(sorted(SOURCE_ALIASES))}\n"
+    f"• `source:` a family ({', '.join(sorted(set(SOURCE_ALIASES.values())))}) or an alias\n"
     "• `account:` an account id or its name\n"
     "• `severity:` critical, high, medium, low or info (that level or worse)\n"
     "• `state:` open, acked, resolved or silenced (the state of the event's alert)\n"

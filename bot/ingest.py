@@ -59,6 +59,15 @@ def read_event(
     return summarise(event, signals), signals
 
 
+def read_unit_events(
+    unit: Any, *, received_at: int, ttl: int, ctx: Context
+) -> list[tuple[Event, list[Signal]]]:
+    """The events of one unit of a body, with their signals, as ingest stores them;
+    ValidationError when the unit is not an event."""
+    raws = read_unit(unit, ingest_function=ctx.ingest_function, own_region=ctx.own_region)
+    return [read_event(raw, received_at=received_at, ttl=ttl, ctx=ctx) for raw in raws]
+
+
 def summarise(event: Event, signals: Sequence[Signal]) -> Event:
     """Copy the signals' title, worst severity and most urgent state onto the event."""
     title = signals[0].title
@@ -112,10 +121,7 @@ def ingest(
         with ExitStack() as bound:  # the event's id on its lines, as soon as it is known
             bound.enter_context(about(event_id=_declared_id(unit)))
             try:
-                read = [
-                    read_event(raw, received_at=received_at, ttl=ttl, ctx=ctx)
-                    for raw in read_unit(unit, ingest_function=ctx.ingest_function)
-                ]
+                read = read_unit_events(unit, received_at=received_at, ttl=ttl, ctx=ctx)
                 for event, signals in read:
                     events.append(event)
                     signals_of.append(signals)

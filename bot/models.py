@@ -7,6 +7,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.timeutil import MAX_TIME
+
 T = TypeVar("T")
 
 
@@ -214,7 +216,7 @@ Direction = Literal["asc", "desc"]
 MAX_ID_BYTES = 1000
 
 # From the epoch to 9999-12-31T23:59:59Z: the times a date bucket (YYYY-MM-DD) can hold.
-EpochSeconds = Annotated[int, Field(ge=0, le=253_402_300_799)]
+EpochSeconds = Annotated[int, Field(ge=0, le=MAX_TIME)]
 
 
 class Event(Model):
@@ -352,7 +354,7 @@ class DeploymentDTO(Model):
     agent_id: AccountId
     region: RegionName
     status: str = Field(min_length=1, max_length=100)
-    deployed_at: int = Field(ge=0, le=253_402_300_799)
+    deployed_at: int = Field(ge=0, le=MAX_TIME)
 
 
 class LogEntry(Model):
@@ -393,8 +395,8 @@ class QueryResult(Model, Generic[T]):
 class ListEventsDTO(PaginatedInputDTO):
     """Event listing filters. Dates are epoch seconds over `published_at`, inclusive."""
 
-    start_date: int | None = Field(default=None, ge=0, le=253_402_300_799)
-    end_date: int | None = Field(default=None, ge=0, le=253_402_300_799)
+    start_date: int | None = Field(default=None, ge=0, le=MAX_TIME)
+    end_date: int | None = Field(default=None, ge=0, le=MAX_TIME)
     source: str | None = None
     account: str | None = None
 

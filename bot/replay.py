@@ -27,9 +27,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from bot.envelopes import decode_body, read_unit, split_units
+from bot.envelopes import decode_body, split_units
 from bot.errors import MonitoringException, ValidationError
-from bot.ingest import read_event
+from bot.ingest import read_unit_events
 from bot.models import IngestResult
 from bot.services import Services
 
@@ -293,9 +293,8 @@ def validate(event: Any, services: Services) -> tuple[list[str], list[str]]:
     for index, unit in enumerate(units):
         where = f"event {index}: " if len(units) > 1 else ""
         try:
-            ctx = services.context
-            for raw in read_unit(unit, ingest_function=ctx.ingest_function):
-                ids.append(read_event(raw, received_at=now, ttl=0, ctx=ctx)[0].id)
+            read = read_unit_events(unit, received_at=now, ttl=0, ctx=services.context)
+            ids.extend(event.id for event, _ in read)
         except ValidationError as err:
             errors.append(f"{where}{err}")
         except Exception as err:  # as the ingest does: a bug costs this event only

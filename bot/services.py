@@ -39,6 +39,15 @@ CONSOLE_CHANNEL = "console"
 HEARTBEAT_KEY = "heartbeat"
 
 
+def reading_context(settings: Settings) -> Context:
+    """What reading events needs from the settings."""
+    return Context(
+        account_names=settings.account_names,
+        ingest_function=settings.ingest_function,
+        own_region=settings.aws_region,
+    )
+
+
 @dataclass
 class Services:
     """Everything a use case may need, chosen once by app.py or handlers/aws_lambda."""
@@ -61,10 +70,7 @@ class Services:
 
     @property
     def context(self) -> Context:
-        return Context(
-            account_names=self.settings.account_names,
-            ingest_function=self.settings.ingest_function,
-        )
+        return reading_context(self.settings)
 
     @property
     def delivery(self) -> Delivery:

@@ -8,6 +8,8 @@ from email.utils import parsedate_to_datetime
 
 # Epoch-millisecond values are above this; epoch seconds stay below it until the year 5138.
 _MS_THRESHOLD = 100_000_000_000
+# The last time a date bucket (YYYY-MM-DD), and a datetime, can hold: 9999-12-31T23:59:59Z.
+MAX_TIME = 253_402_300_799
 
 
 def parse_time(value: object) -> int | None:
@@ -16,6 +18,13 @@ def parse_time(value: object) -> int | None:
     None when the value is absent, or at or before the epoch (sample payloads use
     1970-01-01 as "unknown"). ValueError when it is present but not a time.
     """
+    millis = parse_time_ms(value)
+    return millis // 1000 if millis is not None else None
+
+
+def parse_time_ms(value: object) -> int | None:
+    """`parse_time` to the millisecond, for times that must tell apart two moments of
+    one second (an alarm's transitions)."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -24,23 +33,34 @@ def parse_time(value: object) -> int | None:
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"{value!r} is not a time")
         try:
-            seconds = int(value / 1000) if value > _MS_THRESHOLD else int(value)
+            millis = int(value) if value > _MS_THRESHOLD else int(value * 1000)
         except OverflowError as err:  # a 400-digit integer
             raise ValueError("the number is too large to be a time") from err
-        return seconds if seconds > 0 else None
+        return millis if millis >= 1000 else None
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a time")
     text = value.strip()
     if text.lstrip("-").isdigit():
-        return parse_time(int(text))
+        return parse_time_ms(int(text))
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         parsed = _twelve_hour(text) or _rfc1123(text, value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    seconds = int(parsed.timestamp())
-    return seconds if seconds > 0 else None
+    millis = int(parsed.timestamp() * 1000)
+    return millis if millis >= 1000 else None
+
+
+def time_or_none(value: object) -> int | None:
+    """`parse_time` where a time that cannot be read, or that no date can hold, is no
+    time: AWS's own examples carry "yyyy-mm-ddThh:mm:ssZ", and a detail's odd time must
+    never cost its event."""
+    try:
+        seconds = parse_time(value)
+    except ValueError:
+        return None
+    return seconds if seconds is not None and seconds <= MAX_TIME else None
 
 
 # "Nov 29, 2016 7:43:20 PM", as SSM Automation writes a time (in UTC).
@@ -66,13 +86,9 @@ def to_iso(seconds: int | float) -> str:
     return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# The times a datetime can show: from the epoch to 9999-12-31T23:59:59Z.
-_MAX_TS = 253_402_300_799
-
-
 def utc(ts: int | float) -> datetime:
     """Epoch seconds as a UTC datetime, clamped to what a datetime can show."""
-    return datetime.fromtimestamp(min(max(int(ts), 0), _MAX_TS), tz=UTC)
+    return datetime.fromtimestamp(min(max(int(ts), 0), MAX_TIME), tz=UTC)
 
 
 def clock_text(ts: int, now: int | None = None, *, seconds: bool = False) -> str:

@@ -30,7 +30,7 @@ from bot.sources.base import (
     pick,
     scalar,
 )
-from bot.timeutil import parse_time
+from bot.timeutil import parse_time_ms
 
 FAMILY = registry.ALARM
 CONFIGURATION_CHANGE = "CloudWatch Alarm Configuration Change"
@@ -83,7 +83,7 @@ class _Alarm:
     rule: str = ""
     threshold: str = ""
     suppressed: str = ""
-    changed_at: int | None = None  # when the alarm entered `state`
+    changed_at: int | None = None  # when the alarm entered `state`, in epoch ms
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def _classic(event: Event) -> _Alarm:
         state=scalar(dig(d, "NewStateValue")).upper(),
         previous=scalar(dig(d, "OldStateValue")).upper(),
         reason=scalar(dig(d, "NewStateReason")),
-        changed_at=_lenient_time(dig(d, "StateChangeTime")),
+        changed_at=_millis(dig(d, "StateChangeTime")),
         metrics=((single,) if single else ()) + metrics,
         expression=expression,
         rule=scalar(dig(d, "AlarmRule")),
@@ -231,7 +231,7 @@ def _eventbridge(event: Event) -> _Alarm:
         state=scalar(dig(d, "state", "value")).upper(),
         previous=scalar(dig(d, "previousState", "value")).upper(),
         reason=scalar(dig(d, "state", "reason")),
-        changed_at=_lenient_time(dig(d, "state", "timestamp")),
+        changed_at=_millis(dig(d, "state", "timestamp")),
         metrics=metrics,
         expression=expression,
         rule=scalar(dig(config, "alarmRule")),
@@ -308,9 +308,9 @@ def _arn(alarm: _Alarm) -> str:
     return f"arn:{where}:alarm:{alarm.name}"
 
 
-def _lenient_time(value: Any) -> int | None:
+def _millis(value: Any) -> int | None:
     try:
-        return parse_time(value)
+        return parse_time_ms(value)
     except ValueError:
         return None
 

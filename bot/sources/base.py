@@ -17,9 +17,15 @@ from typing import Any
 
 from bot.models import Event, Severity, Signal, SignalField, SignalState
 from bot.regions import account_from_arn, region_from_arn
-from bot.sources.console import arn_console_url, console_url, log_group_url, parse_arn
+from bot.sources.console import (
+    arn_console_url,
+    aws_link,
+    console_url,
+    log_group_url,
+    parse_arn,
+)
 from bot.sources.registry import DEFAULT_INGEST_FUNCTION
-from bot.timeutil import parse_time, to_iso
+from bot.timeutil import MAX_TIME, parse_time, to_iso
 
 TITLE_LIMIT = 150
 MAX_FIELDS = 10
@@ -35,11 +41,13 @@ _WORD = re.compile(r"[A-Z]+[0-9]*(?=[A-Z][a-z])|[A-Z]?[a-z0-9]+|[A-Z0-9]+")
 
 @dataclass(frozen=True)
 class Context:
-    """What reading an event needs beyond the event: how people name accounts, and
-    which Lambda function is the bot's own ingest (a glob)."""
+    """What reading an event needs beyond the event: how people name accounts, which
+    Lambda function is the bot's own ingest (a glob), and the region the bot runs in
+    (CloudWatch Logs subscription data names none)."""
 
     account_names: Mapping[str, str] = field(default_factory=dict)
     ingest_function: str = DEFAULT_INGEST_FUNCTION
+    own_region: str | None = None
 
     def account_name(self, account: str | None) -> str | None:
         return self.account_names.get(account or "")
@@ -179,9 +187,6 @@ def words(value: Any) -> frozenset[str]:
     return frozenset(found) | {f"{a}_{b}" for a, b in pairwise(found)}
 
 
-LAST_SHOWN_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z
-
-
 @dataclass(frozen=True)
 class StatusWords:
     """A family's status words: which fire (at `severity`) and which resolve; any other
@@ -208,7 +213,7 @@ def time_text(value: Any) -> str:
         seconds = parse_time(value)
     except ValueError:
         seconds = None
-    if not seconds or seconds > LAST_SHOWN_TIME:  # past 9999-12-31: not a time to show
+    if not seconds or seconds > MAX_TIME:  # past 9999-12-31: not a time to show
         return scalar(value)
     return to_iso(seconds)
 
@@ -283,6 +288,7 @@ __all__ = [
     "StatusWords",
     "arn_console_url",
     "arn_parts",
+    "aws_link",
     "clip",
     "console_url",
     "dig",

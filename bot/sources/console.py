@@ -9,9 +9,10 @@ region (IAM, S3) link to the partition's global console.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from bot.regions import REGION_CODE, partition
 
@@ -38,6 +39,33 @@ def console_url(
     params = {"region": region, **(query or {})}
     url = f"https://{host}/{path.lstrip('/')}?{urlencode(params, quote_via=quote)}"
     return f"{url}#{fragment}" if fragment else url
+
+
+# Where a link an event carries may lead, for the button that opens it: AWS's consoles,
+# and the Prometheus and Grafana workspaces that AWS runs.
+_LINK_HOSTS = tuple(_HOSTS.values())
+_WORKSPACE_HOST = re.compile(
+    r"(aps-workspaces|[a-z0-9-]+\.grafana-workspace)\.[a-z]{2}(-gov)?-[a-z]+-\d\.amazonaws\.com"
+)
+
+
+def aws_link(value: object) -> str | None:
+    """A link an event carries (an anomaly's details, an alert's source), kept only when
+    it is https to an AWS console or workspace host and nothing else: no credentials, no
+    port, no spaces or backslashes. Anyone who can publish an event could otherwise put
+    a link to their own site behind the bot's button."""
+    if not isinstance(value, str) or any(c.isspace() or c == "\\" for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or parts.username is not None or port is not None:
+        return None
+    console = any(host == known or host.endswith(f".{known}") for known in _LINK_HOSTS)
+    return value if console or _WORKSPACE_HOST.fullmatch(host) else None
 
 
 def global_console_url(arn_partition: str, path: str, fragment: str = "") -> str | None:
@@ -251,7 +279,7 @@ _SERVICES: dict[str, Link] = {
     "cloudwatch": _regional("cloudwatch/home", lambda a: f"alarmsV2:alarm/{_q(a.name)}"),
     "logs": _logs,
     "autoscaling": _autoscaling,
-    "ecr": _regional(lambda a: f"ecr/repositories/private/{a.account}/{_q(a.name)}"),
+    "ecr": _regional(lambda a: f"ecr/repositories/private/{_q(a.account)}/{_q(a.name)}"),
     "elasticloadbalancing": _regional(
         "ec2/home",
         lambda a: (

@@ -11,13 +11,13 @@ dimension (a service, an account…) just gathers the anomalies it sees again.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.models import Event, Severity, Signal, SignalState
 from bot.sources import registry
 from bot.sources.base import (
     Context,
     arn_parts,
+    aws_link,
     console_url,
     dig,
     fields,
@@ -33,8 +33,6 @@ from bot.sources.base import (
 FAMILY = registry.COSTANOMALY
 
 ANOMALY_DETECTED = "Anomaly Detected"
-# The console hosts of AWS's partitions: an anomaly's own link is followed only to them.
-_CONSOLE_HOSTS = ("console.aws.amazon.com", "console.amazonaws-us-gov.com", "console.amazonaws.cn")
 _MAX_ROOT_CAUSES = 5
 
 
@@ -45,24 +43,6 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
     if kind != ANOMALY_DETECTED and not (kind is None and dig(event.detail, "anomalyId")):
         return []
     return [_signal(event, ctx)]
-
-
-def details_link(value: Any) -> str | None:
-    """The anomaly's own console link, when it is an https link to an AWS console host and
-    nothing else (no credentials, no port, no spaces or backslashes)."""
-    if not isinstance(value, str) or any(c.isspace() or c == "\\" for c in value):
-        return None
-    try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError:
-        return None
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "https" or parts.username is not None or port is not None:
-        return None
-    if any(host == known or host.endswith(f".{known}") for known in _CONSOLE_HOSTS):
-        return value
-    return None
 
 
 def _money(value: Any) -> str:
@@ -125,7 +105,7 @@ def _signal(event: Event, ctx: Context) -> Signal:
     title = f"Cost anomaly on {what}"
     if total:
         title += f": {total} above expected" + (f" ({percent})" if percent else "")
-    link = details_link(dig(detail, "anomalyDetailsLink"))
+    link = aws_link(dig(detail, "anomalyDetailsLink"))
     return make_signal(
         event,
         ctx,

@@ -36,16 +36,14 @@ FAMILY = registry.EC2
 SPOT_INTERRUPTION = "EC2 Spot Instance Interruption Warning"
 STATE_CHANGE = "EC2 Instance State-change Notification"
 REBALANCE = "EC2 Instance Rebalance Recommendation"
-# CloudTrail's view of EC2 API calls: not EC2's own notices, left to the generic view.
-_CLOUDTRAIL = ("AWS API Call via CloudTrail", "AWS Service Event via CloudTrail")
 
 
 def interpret(event: Event, ctx: Context) -> list[Signal]:
     """One signal per event: the spot interruption warning fires, anything else EC2 itself
-    sends is news. A reduced event without detail-type is read by its shape."""
+    sends is news. A reduced event without detail-type is read by its shape. (CloudTrail's
+    records of EC2 API calls never come here: the registry gives them to the generic
+    family.)"""
     kind = event.detail_type
-    if kind in _CLOUDTRAIL:
-        return []
     if kind is None:
         kind = _kind_by_shape(event.detail)
     if kind == SPOT_INTERRUPTION:

@@ -272,9 +272,11 @@ def _signal(
     severity, state = state_of(status)
     first_resource = next((r for r in event.resources if isinstance(r, str) and r), "")
     if first_resource:
-        print_ = fingerprint("generic", event.source, first_resource)
+        alert_fingerprint = fingerprint("generic", event.source, first_resource)
     else:
-        print_ = fingerprint("generic", event.source, event.account, event.detail_type, thing)
+        alert_fingerprint = fingerprint(
+            "generic", event.source, event.account, event.detail_type, thing
+        )
     return make_signal(
         event,
         ctx,
@@ -282,7 +284,7 @@ def _signal(
         title=title,
         severity=severity,
         state=state,
-        fingerprint=print_,
+        fingerprint=alert_fingerprint,
         fields=shown,
         description=desc,
         resource=resource or first_resource or thing,

@@ -3,8 +3,9 @@ hour's lines of a group from the Logs Insights sweep.
 
 Always firing MEDIUM: someone should read them, but a log line alone says nothing of
 scale. Lines of one log group with the same error signature (the message with its
-numbers, ids and hex masked) are one alert, which counts them, whichever way they came:
-the signature, not the line, is what fires again.
+numbers, ids and hex masked) are one alert, which counts them, whichever way they came
+(the subscription's lines carry the bot's own region, as the sweep's do): the signature,
+not the line, is what fires again.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def _signal(
         title=f"{count} in {group}: {what}" if what else f"{count} in {group}",
         severity=Severity.MEDIUM,
         state=SignalState.FIRING,
-        fingerprint=fingerprint("logs", event.account, group, digest),
+        fingerprint=fingerprint("logs", event.account, event.region, group, digest),
         fields=fields(
             [
                 ("Log group", group),

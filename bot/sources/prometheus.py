@@ -14,6 +14,7 @@ from bot.models import Event, Severity, Signal, SignalState
 from bot.sources import registry
 from bot.sources.base import (
     Context,
+    aws_link,
     clip,
     dig,
     fields,
@@ -56,12 +57,6 @@ def _severity(labels: Any) -> Severity:
     return SEVERITY_LABELS.get(label, UNLABELLED)
 
 
-def _link(url: Any) -> str | None:
-    """The alert's source (a Prometheus graph, a Grafana panel): https links only."""
-    text = scalar(url)
-    return text if text.startswith("https://") and " " not in text else None
-
-
 def interpret(event: Event, ctx: Context) -> list[Signal]:
     """One signal per alert: firing at its label's severity, or resolved."""
     detail = event.detail
@@ -100,6 +95,6 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
             ),
             description=clip(scalar(dig(annotations, "description")), 1000),
             resource=name,
-            console_url=_link(dig(detail, "generatorURL")),
+            console_url=aws_link(dig(detail, "generatorURL")),
         )
     ]

@@ -30,7 +30,7 @@ from bot.sources.base import (
     pick,
     scalar,
 )
-from bot.timeutil import duration_text, parse_time, utc
+from bot.timeutil import duration_text, time_or_none, utc
 
 FAMILY = registry.STEPFUNCTIONS
 
@@ -74,14 +74,6 @@ def _state_machine(detail: Any, execution_arn: str, resources: list[str]) -> tup
     return "", machine_arn
 
 
-def _time(value: Any) -> int | None:
-    """Epoch seconds from the detail's epoch-millisecond dates; None for junk."""
-    try:
-        return parse_time(value)
-    except ValueError:
-        return None
-
-
 def _shown_time(seconds: int | None) -> str:
     return utc(seconds).strftime("%Y-%m-%d %H:%M:%S UTC") if seconds is not None else ""
 
@@ -118,8 +110,8 @@ def _execution(event: Event, ctx: Context) -> Signal:
     status = headline(dig(detail, "status"), 30).upper()
     severity, state = _STATUS.level(status)
     account, region = locate(event, execution_arn, machine_arn, *event.resources)
-    started = _time(dig(detail, "startDate"))
-    stopped = _time(dig(detail, "stopDate"))
+    started = time_or_none(dig(detail, "startDate"))
+    stopped = time_or_none(dig(detail, "stopDate"))
     cause, description = _cause(dig(detail, "cause"))
     return make_signal(
         event,

@@ -2,14 +2,12 @@
 the SQS ingest queue with batches of messages, and alarm actions and log subscriptions
 directly.
 
-For an SQS batch it answers `batchItemFailures` naming each message it could not read, so
-that SQS keeps those (and, after the queue's redrive, dead-letters them) and deletes the
-rest.
-
 Bad input is logged (by the use case, as a warning) and answered, not raised: a retry
-could never fix it, and raising would send it round the retry and dead-letter path.
-A store failure is raised, so that Lambda retries the delivery and, in the end,
-dead-letters it: nothing is lost.
+could never fix it. From the SQS queue, though, the answer names each message it could
+not read in `batchItemFailures`: SQS deletes the rest and keeps those, until its redrive
+moves them to the dead-letter queue, where people can read them (`replay-dlq --dry-run`)
+rather than lose them. A store failure is raised, so that Lambda retries the delivery
+(the whole batch, from SQS) and, in the end, dead-letters it: nothing is lost.
 """
 
 from __future__ import annotations

@@ -713,8 +713,8 @@ def test_logs_control_message_gives_no_event():
         (_awslogs_of(gzip.compress(b"\xff\xfe\xfa")), "awslogs.data is not UTF-8"),
         (_awslogs_of(gzip.compress(b"{oops")), "awslogs.data is not JSON"),
         (_awslogs([1, 2]), "awslogs.data must hold a JSON object"),
-        (_awslogs({**_log_data("x"), "logGroup": ""}), "needs a logGroup and logEvents"),
-        (_awslogs({**_log_data("x"), "logEvents": "x"}), "needs a logGroup and logEvents"),
+        (_awslogs({**_log_data("x"), "logGroup": ""}), "logGroup must be a string of 1 to 512"),
+        (_awslogs({**_log_data("x"), "logEvents": "x"}), "needs logEvents"),
         (
             _awslogs({**_log_data("x"), "logEvents": [{"id": "1"}]}),
             r"logEvents\[0\] needs a message",
@@ -935,13 +935,17 @@ def test_amp_text_with_firing_and_resolved_sections():
     assert (raws[0].account, raws[0].region) == (ACCOUNT, "eu-west-1")
 
 
-def test_amp_firing_and_resolved_share_a_fingerprint_and_repeats_an_id():
+def test_amp_firing_and_resolved_share_a_fingerprint_and_each_notification_is_an_event():
+    """AMP's text says no start time, so two notifications of a firing cannot be told from
+    two firings: each is an event (a firing the next day must never be a duplicate)."""
     [firing] = read_unit(next(split_units(_amp("Firing", "sns-a"))))
     [repeat] = read_unit(next(split_units(_amp("Firing", "sns-b"))))
     [resolved] = read_unit(next(split_units(_amp("Resolved", "sns-c"))))
     assert firing.detail["fingerprint"] == resolved.detail["fingerprint"]
     assert firing.id != resolved.id
-    assert repeat.id == firing.id  # the same firing notified again: a duplicate
+    assert repeat.id != firing.id
+    [again] = read_unit(next(split_units(_amp("Firing", "sns-a"))))
+    assert again.id == firing.id  # one notification delivered twice: a duplicate
 
 
 def test_amp_text_reaches_the_bot_through_sqs_raw_delivery_too():
@@ -1192,7 +1196,7 @@ def test_every_kind_of_http_request_is_refused_with_how_to_send_the_event(reques
     assert refused.value.kind == "api-gateway-request"
 
 
-def test_stream_batches_are_refused_record_by_record_and_inside_sqs():
+def test_stream_batches_are_refused_record_by_record_but_an_sqs_message_is_shown():
     batch = {"Records": [REFUSED["dynamodb-stream"], REFUSED["dynamodb-stream"]]}
     units = list(split_units(batch))
     assert len(units) == 2
@@ -1200,6 +1204,107 @@ def test_stream_batches_are_refused_record_by_record_and_inside_sqs():
         with pytest.raises(NotAnEventError) as refused:
             read_unit(unit)
         assert refused.value.kind == "dynamodb-stream"
-    with pytest.raises(NotAnEventError) as in_sqs:
-        read_unit(_sqs(json.dumps(REFUSED["kinesis-stream"])))
-    assert in_sqs.value.kind == "kinesis-stream"
+    # Inside an SQS body the same JSON is an application's message: shown, not refused.
+    [raw] = read_unit(_sqs(json.dumps(REFUSED["kinesis-stream"])))
+    assert (raw.source, raw.detail_type) == ("aws.sqs", "SQS Message")
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON inside a string is held to a body's limits
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_lone_surrogate_inside_an_sqs_body_rejects_that_record_only():
+    from adapters.memory import MemoryEventStore
+    from bot.ingest import ingest
+    from tests.fakes import FakeClock
+
+    bad = _sqs(json.dumps({"detail-type": "Custom", "source": "app", "detail": {"n": "\ud800"}}))
+    good = _sqs("plain text", message_id="sqs-2")
+    result = ingest({"Records": [bad, good]}, MemoryEventStore(), FakeClock(), ttl=3600)
+    assert result.ids == ["sqs-2"]
+    assert [r.index for r in result.rejected] == [0]
+    assert "unpaired surrogate" in result.rejected[0].error
+
+
+def test_json_nested_too_deep_inside_an_sns_message_is_refused():
+    deep: dict[str, Any] = {}
+    cursor = deep
+    for _ in range(200):
+        cursor["a"] = {}
+        cursor = cursor["a"]
+    message = json.dumps({"source": "app", "detail-type": "Custom", "detail": deep})
+    with pytest.raises(ValidationError, match="nested over 64 levels"):
+        read_unit(_sns_event(message)["Records"][0])
+
+
+def test_a_put_events_detail_over_the_event_limit_is_refused():
+    entry = {"Source": "app", "DetailType": "Custom", "Detail": json.dumps({"x": "y" * 300_000})}
+    with pytest.raises(ValidationError, match="byte limit"):
+        read_unit(entry)
+
+
+# ---------------------------------------------------------------------------------------------
+# Logs subscription data is bounded in count and in each event's size
+# ---------------------------------------------------------------------------------------------
+
+
+def test_more_log_events_than_logs_sends_are_refused(monkeypatch):
+    monkeypatch.setattr(envelopes, "MAX_LOG_EVENTS", 3)
+    with pytest.raises(ValidationError, match="over the 3 CloudWatch Logs sends"):
+        read_unit(_awslogs(_log_data("a", "b", "c", "d")))
+    assert len(read_unit(_awslogs(_log_data("a", "b", "c")))) == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"logStream": "s" * 513}, "logStream must be a string of 1 to 512"),
+        ({"logGroup": "g" * 513}, "logGroup must be a string of 1 to 512"),
+        ({"subscriptionFilters": ["f"] * 11}, "subscriptionFilters must be at most 10"),
+        ({"subscriptionFilters": [{"x": 1}]}, "subscriptionFilters must be at most 10"),
+    ],
+)
+def test_shared_fields_copied_into_every_line_are_bounded(change, message):
+    with pytest.raises(ValidationError, match=message):
+        read_unit(_awslogs({**_log_data("a"), **change}))
+
+
+def test_a_huge_log_line_is_cut_to_what_one_event_holds():
+    [raw] = read_unit(_awslogs(_log_data("E" * 400_000)))
+    assert raw.detail["message"].endswith("… (truncated)")
+    assert len(envelopes.canonical_json(raw.detail).encode()) <= envelopes.MAX_EVENT_BYTES
+
+
+def test_subscription_lines_take_the_bots_region_where_the_data_names_none():
+    [raw] = read_unit(_awslogs(_log_data("ERROR x")), own_region="eu-west-1")
+    assert raw.region == "eu-west-1"
+    [unplaced] = read_unit(_awslogs(_log_data("ERROR x")))
+    assert unplaced.region is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Review findings
+# ---------------------------------------------------------------------------------------------
+
+
+def test_two_amp_notifications_of_one_alert_are_two_events():
+    text = "Alerts Firing:\nLabels:\n - alertname = HighCPU\n - severity = critical\n"
+    first = read_unit(_sns_event(text, message_id="m-1")["Records"][0])
+    second = read_unit(_sns_event(text, message_id="m-2")["Records"][0])
+    assert first[0].id != second[0].id
+    again = read_unit(_sns_event(text, message_id="m-1")["Records"][0])
+    assert again[0].id == first[0].id  # the same notification delivered again
+
+
+def test_a_time_no_date_can_hold_costs_only_the_time():
+    [raw] = read_unit({"Source": "app", "DetailType": "Custom",
+                       "Detail": json.dumps({"time": 1_715_677_921_114_000_000})})  # fmt: skip
+    assert raw.published_at is None  # read_event gives it its arrival
+
+
+def test_json_that_looks_like_another_services_payload_inside_sns_is_a_message():
+    api_like = json.dumps({"httpMethod": "POST", "path": "/orders", "body": "{}"})
+    [raw] = read_unit(_sns_event(api_like)["Records"][0])
+    assert raw.detail_type == "SNS Notification"
+    assert raw.detail["message"]["path"] == "/orders"

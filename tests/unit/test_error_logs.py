@@ -619,8 +619,8 @@ def test_a_published_finding_ingests_as_a_logs_alert_per_group() -> None:
     # "ERROR api 0", "ERROR api 1"…: one signature (numbers masked), so one alert.
     assert api.title.startswith("3 error lines in /aws/lambda/api: ERROR api ")
     assert {f.label: f.value for f in api.fields}["Count"] == "3"
-    assert api.fingerprint.startswith(f"logs:{ACCOUNT}:/aws/lambda/api:")
-    assert jobs.fingerprint.startswith(f"logs:{ACCOUNT}:/aws/lambda/jobs:")
+    assert api.fingerprint.startswith(f"logs:{ACCOUNT}:{REGION}:/aws/lambda/api:")
+    assert jobs.fingerprint.startswith(f"logs:{ACCOUNT}:{REGION}:/aws/lambda/jobs:")
     split = signals["/aws/lambda/big"]
     assert len(split) >= 2  # one group's finding over two entries: still one alert
     assert len({s.fingerprint for s in split}) == 1

@@ -29,10 +29,12 @@ FIRING = (Severity.MEDIUM, SignalState.FIRING)
 T_2024 = 1_704_067_200_000  # 2024-01-01T00:00:00Z in epoch milliseconds
 
 
-def _print(group: str, signature: str, account: str = ACCOUNT) -> str:
-    """The documented fingerprint: logs, account, group and the signature's digest."""
+def _print(
+    group: str, signature: str, account: str = ACCOUNT, region: str = "us-east-1"
+) -> str:
+    """The documented fingerprint: logs, account, region, group and the signature's digest."""
     digest = hashlib.sha256(signature.encode("utf-8")).hexdigest()[:16]
-    return f"logs:{account}:{group}:{digest}"
+    return f"logs:{account}:{region}:{group}:{digest}"
 
 
 def _sweep(detail: Any, **kwargs: Any) -> list[Signal]:
@@ -312,7 +314,7 @@ def test_links_follow_the_partition(region: str, host: str) -> None:
         f"{host}/cloudwatch/home?region={region}"
         "#logsV2:log-groups/log-group/%252Faws%252Flambda%252Fapi"
     )
-    assert signal.fingerprint == _print(API, "ERROR something broke")
+    assert signal.fingerprint == _print(API, "ERROR something broke", region=region)
 
 
 @pytest.mark.parametrize("region", [None, "EXAMPLE"])

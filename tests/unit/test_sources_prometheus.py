@@ -253,11 +253,20 @@ def test_description_is_the_description_annotation_clipped() -> None:
 GRAFANA = "https://grafana.example.com/alerting/grafana/zTjxv_C7k/view"
 
 
+AMP = "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/query?q=up"
+MANAGED_GRAFANA = "https://g-abc123.grafana-workspace.eu-west-1.amazonaws.com/alerting/list"
+
+
 @pytest.mark.parametrize(
     ("url", "link"),
     [
-        (GENERATOR, GENERATOR),
-        (GRAFANA, GRAFANA),
+        (AMP, AMP),
+        (MANAGED_GRAFANA, MANAGED_GRAFANA),
+        # Other hosts are anyone's: the bot's button never leads there.
+        (GENERATOR, None),
+        (GRAFANA, None),
+        ("https://my-bucket.s3-website-eu-west-1.amazonaws.com/phish", None),
+        ("https://aps-workspaces.eu-west-1.amazonaws.com.evil.example/x", None),
         ("http://prometheus:9090/graph?g0.expr=up", None),
         ("javascript:alert(1)", None),
         ("https://evil.example.com/a b", None),
@@ -268,7 +277,7 @@ GRAFANA = "https://grafana.example.com/alerting/grafana/zTjxv_C7k/view"
         ({"href": "https://x.example.com"}, None),
     ],
 )
-def test_link_is_the_generator_url_when_it_is_https(url: Any, link: str | None) -> None:
+def test_link_is_the_generator_url_only_on_an_aws_host(url: Any, link: str | None) -> None:
     assert _one(_detail(generator=url)).console_url == link
 
 
