@@ -25,7 +25,7 @@ Interpreter = Callable[[Event, Context], list[Signal]]
 # Python keyword). Modules are imported on first use: a Lambda that reads alarms never
 # pays, on its cold start, for the other twenty-five families.
 MODULES: dict[str, str] = {family: family for family in registry.FAMILIES} | {
-    registry.LAMBDA: "lambda_failures"
+    registry.LAMBDA: "lambda_destinations"
 }
 
 

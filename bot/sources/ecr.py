@@ -13,13 +13,11 @@ news too.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Event, Severity, Signal, SignalState
 from bot.sources import registry
 from bot.sources.base import (
     Context,
-    console_url,
     dig,
     fields,
     fingerprint,
@@ -28,7 +26,14 @@ from bot.sources.base import (
     make_signal,
     scalar_fields,
 )
-from bot.sources.scans import ScanReading, finding_counts, repository_name
+from bot.sources.scans import (
+    ScanReading,
+    finding_counts,
+    image_label,
+    image_tags,
+    repository_link,
+    repository_name,
+)
 
 FAMILY = registry.ECR
 
@@ -62,50 +67,21 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _tags(detail: Any) -> list[str]:
-    """image-tags (a scan's list) or image-tag (an action's one tag)."""
-    tags = dig(detail, "image-tags")
-    listed = [headline(tag, 100) for tag in tags] if isinstance(tags, list) else []
-    return [tag for tag in [*listed, headline(dig(detail, "image-tag"), 100)] if tag]
-
-
-def _short_digest(digest: str) -> str:
-    """sha256:7f5b2640fe6f: enough of a digest to tell images apart at a glance."""
-    algorithm, _, value = digest.partition(":")
-    return f"{algorithm}:{value[:12]}" if value else digest[:19]
-
-
-def _label(repository: str, digest: str, tags: list[str]) -> str:
-    """my-repo:v1, else my-repo@sha256:7f5b2640fe6f, else the repository alone."""
-    name = repository or "unknown"
-    if tags:
-        return f"{name}:{tags[0]}"
-    return f"{name}@{_short_digest(digest)}" if digest else name
-
-
-def _link(region: str | None, account: str, repository: str) -> str | None:
-    """The repository's page, which lists its images and their scan results."""
-    if account and repository:
-        path = f"ecr/repositories/private/{quote(account, safe='')}/{quote(repository, safe='')}"
-        return console_url(region, path)
-    return console_url(region, "ecr/private-registry/repositories")
-
-
 def _signal(event: Event, ctx: Context, title: str, **kwargs: Any) -> Signal:
     """A signal of the event's image: keyed by its repository and digest (else tag)."""
     detail = event.detail
     repository = repository_name(event.detail, event.resources)
     digest = headline(dig(detail, "image-digest"), 100)
-    tags = _tags(detail)
+    tags = image_tags(detail)
     account, region = locate(event, *event.resources)
     return make_signal(
         event,
         ctx,
         family=FAMILY,
-        title=f"ECR image {_label(repository, digest, tags)}: {title}",
+        title=f"ECR image {image_label(repository, digest, tags)}: {title}",
         fingerprint=fingerprint("ecr", account, region, repository, digest or next(iter(tags), "")),
         resource=digest or repository,
-        console_url=_link(region, account, repository),
+        console_url=repository_link(region, account, repository),
         account=account,
         region=region,
         **kwargs,
@@ -131,7 +107,7 @@ def _scan(event: Event, ctx: Context) -> Signal:
         fields=fields(
             [
                 ("Repository", repository_name(event.detail, event.resources)),
-                ("Image tags", ", ".join(_tags(detail))),
+                ("Image tags", ", ".join(image_tags(detail))),
                 ("Image digest", dig(detail, "image-digest")),
                 ("Scan status", status),
                 ("Findings", _SCANS.summary(counts) or "none"),
@@ -198,7 +174,7 @@ def _other(event: Event, ctx: Context, kind: str) -> Signal:
         fingerprint=fingerprint("ecr", account, region, repository or kind),
         fields=fields([("Repositories", ", ".join(names))]) + scalar_fields(detail),
         resource=repository,
-        console_url=_link(region, account, repository),
+        console_url=repository_link(region, account, repository),
         account=account,
         region=region,
     )

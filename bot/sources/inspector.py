@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Event, Severity, Signal, SignalState
 from bot.sources import registry
@@ -33,7 +32,14 @@ from bot.sources.base import (
     scalar_fields,
     words,
 )
-from bot.sources.scans import ScanReading, finding_counts, repository_name
+from bot.sources.scans import (
+    ScanReading,
+    finding_counts,
+    image_label,
+    image_tags,
+    repository_link,
+    repository_name,
+)
 
 FAMILY = registry.INSPECTOR
 
@@ -192,26 +198,16 @@ def _finding(event: Event, ctx: Context) -> Signal:
 # ---------------------------------------------------------------------------------------------
 
 
-def _tags(detail: Any) -> list[str]:
-    tags = dig(detail, "image-tags")
-    listed = [headline(tag, 100) for tag in tags] if isinstance(tags, list) else []
-    return [tag for tag in listed if tag]
-
-
 def _scan(event: Event, ctx: Context) -> Signal:
     detail = event.detail
     repository = repository_name(detail, event.resources)
     digest = headline(dig(detail, "image-digest"), 100)
-    tags = _tags(detail)
+    tags = [tag for tag in image_tags(detail) if tag]
     status = headline(dig(detail, "scan-status"), 40).upper()
     counts = finding_counts(dig(detail, "finding-severity-counts"))
     severity, state, outcome = _SCANS.level(status, counts)
     account, region = locate(event, *event.resources, dig(detail, "repository-name"))
-    image = repository or "unknown"
-    if tags:
-        image += f":{tags[0]}"
-    elif digest:
-        image += f"@{digest.partition(':')[2][:12] or digest[:19]}"
+    image = image_label(repository, digest, tags)
     return make_signal(
         event,
         ctx,
@@ -233,23 +229,10 @@ def _scan(event: Event, ctx: Context) -> Signal:
             ]
         ),
         resource=digest or repository,
-        console_url=_image_link(region, account, repository),
+        console_url=repository_link(region, account, repository),
         account=account,
         region=region,
     )
-
-
-def _image_link(region: str | None, account: str, repository: str) -> str | None:
-    """The scanned repository's page in the ECR console, which lists each image's findings."""
-    if account and repository:
-        path = f"ecr/repositories/private/{quote(account, safe='')}/{quote(repository, safe='')}"
-        return console_url(region, path)
-    return _link(region)
-
-
-# ---------------------------------------------------------------------------------------------
-# Other events
-# ---------------------------------------------------------------------------------------------
 
 
 def _other(event: Event, ctx: Context, kind: str) -> Signal:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from bot.models import Severity, SignalState
-from bot.sources.base import dig, headline, number, parse_arn, words
+from bot.sources.base import console_url, dig, headline, number, parse_arn, words
 
 # finding-severity-counts keys that fire, worst first, with the severity they fire at.
 FIRING_COUNTS = (
@@ -80,3 +81,33 @@ def repository_name(detail: Any, resources: list[str]) -> str:
         if value is named and parsed is None and headline(named, 200):
             return headline(named, 200)
     return ""
+
+
+def image_tags(detail: Any) -> list[str]:
+    """image-tags (a scan's list) or image-tag (an action's one tag)."""
+    tags = dig(detail, "image-tags")
+    listed = [headline(tag, 100) for tag in tags] if isinstance(tags, list) else []
+    return [tag for tag in [*listed, headline(dig(detail, "image-tag"), 100)] if tag]
+
+
+def short_digest(digest: str) -> str:
+    """sha256:7f5b2640fe6f: enough of a digest to tell images apart at a glance."""
+    algorithm, _, value = digest.partition(":")
+    return f"{algorithm}:{value[:12]}" if value else digest[:19]
+
+
+def image_label(repository: str, digest: str, tags: list[str]) -> str:
+    """my-repo:v1, else my-repo@sha256:7f5b2640fe6f, else the repository alone."""
+    name = repository or "unknown"
+    if tags:
+        return f"{name}:{tags[0]}"
+    return f"{name}@{short_digest(digest)}" if digest else name
+
+
+def repository_link(region: str | None, account: str, repository: str) -> str | None:
+    """The repository's page in the ECR console, which lists its images and their scan
+    results; the registry's repositories without an account or repository."""
+    if account and repository:
+        path = f"ecr/repositories/private/{quote(account, safe='')}/{quote(repository, safe='')}"
+        return console_url(region, path)
+    return console_url(region, "ecr/private-registry/repositories")

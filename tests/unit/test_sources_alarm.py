@@ -307,3 +307,46 @@ def test_bad_reason_data_only_loses_the_threshold(reason_data: str) -> None:
     signal = _one(make_event(f.STATE_CHANGE, f.SOURCE, detail))
     assert signal.severity is Severity.HIGH
     assert "Threshold" not in field_values(signal)
+
+
+# ---------------------------------------------------------------------------------------------
+# One transition, whichever way it arrives
+# ---------------------------------------------------------------------------------------------
+
+
+def test_one_transition_is_one_occurrence_in_every_shape() -> None:
+    """The alarm action, the EventBridge state change and the SNS body of one transition
+    name one occurrence, so that the alert applies it once."""
+    from bot.envelopes import read_unit
+    from bot.ingest import read_event
+
+    def occurrence(name: str) -> str:
+        [raw] = read_unit(load(name))
+        [signal] = read_event(raw, received_at=1_700_000_000, ttl=60, ctx=CTX)[1]
+        return signal.occurrence
+
+    action = occurrence("edge_alarm_action_same_transition_as_eventbridge.json")
+    assert action.startswith("alarm-transition:arn:aws:cloudwatch:")
+    assert action == occurrence("edge_eventbridge_alarm_state_change_same_transition.json")
+
+
+def test_transitions_within_one_second_stay_apart() -> None:
+    def occurrence(state: str, at: str) -> str:
+        detail = f.state_change(state=state, timestamp=f"2024-05-02T14:05:09.{at}+0000")
+        return _one(make_event(f.STATE_CHANGE, f.SOURCE, detail)).occurrence
+
+    first, recovered, again = (
+        occurrence("ALARM", "100"),
+        occurrence("OK", "500"),
+        occurrence("ALARM", "900"),
+    )
+    assert len({first, recovered, again}) == 3
+    assert occurrence("ALARM", "100") == first
+
+
+def test_a_transition_without_its_time_is_its_events_own() -> None:
+    detail = f.state_change()
+    detail["state"].pop("timestamp")
+    assert _one(make_event(f.STATE_CHANGE, f.SOURCE, detail)).occurrence == ""
+    configuration = make_event(f.CONFIGURATION_CHANGE, f.SOURCE, f.configuration_change())
+    assert _one(configuration).occurrence == ""

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.models import Event, Severity, SignalState
-from bot.sources import interpret, lambda_failures
+from bot.sources import interpret, lambda_destinations
 from bot.sources.base import Context
 from tests.corpus import load
 from tests.factories import OTHER_PARTITIONS, corpus, field_values, make_event
-from tests.factories import lambda_failures as f
+from tests.factories import lambda_destinations as f
 from tests.strategies import assert_left_to_generic, assert_readable, junk_like
 
 CTX = Context()
@@ -36,7 +36,7 @@ def _event(
 
 
 def _one(event: Event):
-    [signal] = lambda_failures.interpret(event, CTX)
+    [signal] = lambda_destinations.interpret(event, CTX)
     return signal
 
 
@@ -201,13 +201,13 @@ def test_a_reduced_record_without_detail_type_is_read_by_its_condition(
 
 def test_dispatch_reaches_the_lambda_interpreter() -> None:
     [signal] = interpret(corpus("edge_eventbridge_lambda_invocation_result_failure.json"))
-    assert signal.family == lambda_failures.FAMILY
+    assert signal.family == lambda_destinations.FAMILY
     assert signal.severity is Severity.HIGH
 
 
 def test_cloudtrail_calls_of_lambda_are_left_to_the_generic_view() -> None:
     event = make_event("AWS API Call via CloudTrail", "aws.lambda", {"eventName": "Invoke"})
-    assert_left_to_generic(lambda_failures.interpret, event)
+    assert_left_to_generic(lambda_destinations.interpret, event)
 
 
 @settings(max_examples=60, deadline=None)
@@ -221,7 +221,7 @@ def test_any_detail_gives_one_readable_signal(
 ) -> None:
     body = detail if isinstance(detail, dict) else {"requestContext": detail}
     event = make_event(detail_type, f.SOURCE, body, resources=resources)
-    [signal] = lambda_failures.interpret(event, CTX)
+    [signal] = lambda_destinations.interpret(event, CTX)
     assert_readable(signal, "lambda:123456789012:us-east-1:")
     assert signal.severity is (Severity.HIGH if detail_type == f.FAILURE else Severity.INFO)
     assert "secret-order-42" not in str(signal.model_dump())
