@@ -29,9 +29,7 @@ FIRING = (Severity.MEDIUM, SignalState.FIRING)
 T_2024 = 1_704_067_200_000  # 2024-01-01T00:00:00Z in epoch milliseconds
 
 
-def _print(
-    group: str, signature: str, account: str = ACCOUNT, region: str = "us-east-1"
-) -> str:
+def _print(group: str, signature: str, account: str = ACCOUNT, region: str = "us-east-1") -> str:
     """The documented fingerprint: logs, account, region, group and the signature's digest."""
     digest = hashlib.sha256(signature.encode("utf-8")).hexdigest()[:16]
     return f"logs:{account}:{region}:{group}:{digest}"
