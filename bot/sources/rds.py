@@ -7,12 +7,18 @@ will take the database down for a while, so it needs planning (MEDIUM); recovery
 availability events (the database is back, or restarted) close what a failure opened. The
 rest (backups, configuration changes, notifications…) is news.
 
+An event subscription's SNS message names no category, only its event id: the category is
+then the one AWS's event catalogue gives that id. A few availability and recovery events are
+bad news by their own description (a shutdown, an error restarting, storage full, a recovery
+that has only started): those fire rather than close the alert.
+
 Every event of one source identifier (the instance, the cluster, the snapshot) shares one
 alert, so that the recovery of an instance resolves its failure.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,6 +47,56 @@ HIGH_CATEGORIES = frozenset({"failure", "failover", "global failover", "low stor
 MEDIUM_CATEGORIES = frozenset({"maintenance"})
 RESOLVING_CATEGORIES = frozenset({"recovery", "availability"})
 _MAX_CATEGORIES = 10  # RDS files an event under one or two
+
+# The RDS-EVENT-NNNN ids of the categories that change an alert's state, from AWS's RDS event
+# catalogue (RDS and Aurora user guides, "Amazon RDS event categories and event messages").
+# An id filed under two categories ("maintenance, failure", "maintenance, notification") is
+# listed under the worse of the two.
+# fmt: off
+_CATALOGUE: dict[str, frozenset[str]] = {
+    "availability": frozenset({"0004", "0006", "0022", "0221", "0222"}),
+    "failover": frozenset({
+        "0013", "0015", "0034", "0049", "0050", "0051", "0065", "0069", "0070", "0071",
+        "0072", "0073",
+    }),
+    "failure": frozenset({
+        "0031", "0035", "0036", "0039", "0058", "0079", "0080", "0081", "0082", "0083",
+        "0143", "0165", "0188", "0195", "0198", "0219", "0220", "0223", "0224", "0237",
+        "0243", "0245", "0249", "0252", "0254", "0261", "0275", "0277", "0278", "0279",
+        "0280", "0281", "0282", "0283", "0284", "0285",
+    }),
+    "global failover": frozenset({"0181", "0182", "0183", "0184", "0185", "0186", "0187"}),
+    "low storage": frozenset({"0007", "0089", "0227"}),
+    "maintenance": frozenset({
+        "0026", "0027", "0047", "0155", "0156", "0173", "0176", "0191", "0192", "0193",
+        "0194", "0264", "0265", "0266", "0267", "0268", "0269", "0270", "0286", "0287",
+        "0288", "0289", "0290",
+    }),
+    "recovery": frozenset({"0020", "0021", "0023", "0052", "0053", "0066", "0166"}),
+}
+# fmt: on
+EVENT_CATEGORIES: dict[str, str] = {
+    f"RDS-EVENT-{number}": category
+    for category, numbers in _CATALOGUE.items()
+    for number in numbers
+}
+
+# Availability and recovery events that are bad news by AWS's description of them: they
+# open an alert (HIGH) instead of closing one.
+BAD_NEWS = frozenset(
+    {
+        "RDS-EVENT-0004",  # "DB instance shutdown"
+        "RDS-EVENT-0020",  # recovery of the DB instance has started, not finished
+        "RDS-EVENT-0022",  # an error has occurred while restarting the engine
+        "RDS-EVENT-0052",  # Multi-AZ instance recovery has started, not finished
+        "RDS-EVENT-0066",  # performance is degraded until the SQL Server mirror is rebuilt
+        "RDS-EVENT-0221",  # storage-full threshold reached, the database has been shut down
+        "RDS-EVENT-0222",  # free storage is low, the database will be shut down below it
+    }
+)
+
+# "RDS-EVENT-0031", alone or at the end of the documentation link an SNS message gives.
+_EVENT_ID = re.compile(r"(?<![A-Za-z0-9-])RDS-EVENT-\d{4,}$", re.IGNORECASE)
 
 # SourceType → how people name it.
 _KINDS = {
@@ -71,7 +127,9 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
     """One signal per RDS event. Other detail-types of the source (CloudTrail API calls) are
     left to the generic view; a reduced event without detail-type is read by its shape."""
     kind = event.detail_type
-    shaped = kind is None and dig(event.detail, "EventCategories") is not None
+    shaped = kind is None and (
+        dig(event.detail, "EventCategories") is not None or bool(event_id(event.detail))
+    )
     if not (_is_rds_event(kind) or shaped):
         return []
     return [_signal(event, ctx)]
@@ -90,15 +148,32 @@ def categories(detail: Any) -> list[str]:
     return found[:_MAX_CATEGORIES]
 
 
-def level(found: list[str]) -> tuple[Severity, SignalState]:
+def event_id(detail: Any) -> str:
+    """ "RDS-EVENT-0031" from EventID, be it the id alone or a link ending in "#RDS-EVENT-0031";
+    "" when it holds none."""
+    found = _EVENT_ID.search(scalar(dig(detail, "EventID")).strip())
+    return found.group(0).upper() if found else ""
+
+
+def catalogued(code: str) -> list[str]:
+    """The category AWS's catalogue files the event id under, when it is one that changes an
+    alert's state; else none."""
+    category = EVENT_CATEGORIES.get(code)
+    return [category] if category else []
+
+
+def level(found: list[str], code: str = "") -> tuple[Severity, SignalState]:
     """The worst category decides: failure/failover/low storage HIGH, maintenance MEDIUM,
-    then recovery/availability resolve; the rest is news."""
+    then recovery/availability resolve, unless the event is bad news (a shutdown, an error,
+    storage full) and fires HIGH; the rest is news."""
     names = set(found)
     if names & HIGH_CATEGORIES:
         return Severity.HIGH, SignalState.FIRING
     if names & MEDIUM_CATEGORIES:
         return Severity.MEDIUM, SignalState.FIRING
     if names & RESOLVING_CATEGORIES:
+        if code in BAD_NEWS:
+            return Severity.HIGH, SignalState.FIRING
         return Severity.INFO, SignalState.RESOLVED
     return Severity.INFO, SignalState.INFO
 
@@ -141,8 +216,9 @@ def _signal(event: Event, ctx: Context) -> Signal:
     detail = event.detail
     arn = _source_arn(event)
     identifier = _identifier(detail, arn)
-    found = categories(detail)
-    severity, state = level(found)
+    code = event_id(detail)
+    found = categories(detail) or catalogued(code)
+    severity, state = level(found, code)
     account, region = locate(event, arn)
     message = scalar(dig(detail, "Message")).strip()
     summary = headline(message, 110) or (", ".join(found) or "event")
@@ -159,7 +235,7 @@ def _signal(event: Event, ctx: Context) -> Signal:
                 ("Source", identifier),
                 ("Source type", headline(dig(detail, "SourceType"), 60)),
                 ("Categories", ", ".join(found)),
-                ("Event ID", headline(dig(detail, "EventID"), 40)),
+                ("Event ID", code or headline(dig(detail, "EventID"), 40)),
                 ("Message", clip(message, 500)),
                 ("Date", headline(dig(detail, "Date"), 40)),
             ]

@@ -47,3 +47,23 @@ def rds_event(
         "SourceIdentifier": identifier,
         "EventID": event_id,
     }
+
+
+def subscription_message(
+    event_id: str = "RDS-EVENT-0031",
+    *,
+    message: str = "DB instance put into incompatible-restore state",
+    identifier: str = "mydb",
+    source_type: str = "DB_INSTANCE",
+) -> dict[str, Any]:
+    """The detail an RDS event subscription's SNS message is read into: no categories and
+    no ARN, only the event id and what the message says."""
+    console = "https://console.aws.amazon.com/rds/home?region=us-east-1"
+    return {
+        "SourceType": source_type,
+        "SourceIdentifier": identifier,
+        "Message": message,
+        "EventID": event_id,
+        "Date": "2023-11-14 22:13:20.000",
+        "SourceLink": f"{console}#dbinstance:id={identifier}",
+    }

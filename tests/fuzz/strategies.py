@@ -35,15 +35,29 @@ from bot.models import (
     StormDigest,
 )
 from tests.corpus import corpus_files
+from tests.factories import accessanalyzer as f_aa
 from tests.factories import alarm as f_alarm
+from tests.factories import autoscaling as f_asg
 from tests.factories import backup as f_backup
+from tests.factories import budgets as f_budgets
 from tests.factories import cloudformation as f_cfn
+from tests.factories import codebuild as f_cb
+from tests.factories import codedeploy as f_cd
 from tests.factories import codepipeline as f_cp
+from tests.factories import config as f_config
+from tests.factories import costanomaly as f_ce
+from tests.factories import ec2 as f_ec2
+from tests.factories import ecr as f_ecr
 from tests.factories import ecs as f_ecs
 from tests.factories import guardduty as f_gd
 from tests.factories import health as f_health
+from tests.factories import inspector as f_insp
+from tests.factories import lambda_destinations as f_lambda
 from tests.factories import logs as f_logs
+from tests.factories import macie as f_macie
+from tests.factories import rds as f_rds
 from tests.factories import securityhub as f_sh
+from tests.factories import stepfunctions as f_sfn
 from tests.strategies import junk, junk_object
 
 # ---------------------------------------------------------------------------------------------
@@ -252,6 +266,29 @@ def _cases() -> list[Case]:
         Case("logs", f_logs.LOGS_ERROR, f_logs.SOURCE, f_logs.log_entry()),
         Case("agent", "Agent Deployment", "monitoring.agents", {"agent_id": "123456789012", "region": "us-east-1", "status": "CREATE_COMPLETE", "deployed_at": "2024-01-01T00:00:00Z"}),  # noqa: E501
         Case("agent", "Agent Health", "monitoring.agents", {"agent_id": "123456789012", "region": "us-east-1", "problem": "no heartbeat for 2h", "last_seen": "2024-01-01T00:00:00Z"}),  # noqa: E501
+        *(Case("stepfunctions", f_sfn.EXECUTION_STATUS_CHANGE, f_sfn.SOURCE, f_sfn.execution(s)) for s in ("FAILED", "SUCCEEDED", "RUNNING")),  # noqa: E501
+        Case("autoscaling", f_asg.LAUNCH_UNSUCCESSFUL, f_asg.SOURCE, f_asg.activity("Failed")),
+        Case("autoscaling", f_asg.LAUNCH_SUCCESSFUL, f_asg.SOURCE, f_asg.activity("Successful")),
+        Case("autoscaling", f_asg.LAUNCH_LIFECYCLE, f_asg.SOURCE, f_asg.lifecycle_action()),
+        Case("ecr", f_ecr.IMAGE_SCAN, f_ecr.SOURCE, f_ecr.image_scan()),
+        Case("ecr", f_ecr.IMAGE_ACTION, f_ecr.SOURCE, f_ecr.image_action()),
+        Case("inspector", f_insp.FINDING, f_insp.SOURCE, f_insp.finding()),
+        Case("codebuild", f_cb.BUILD_STATE, f_cb.SOURCE, f_cb.build_state()),
+        Case("codebuild", f_cb.BUILD_PHASE, f_cb.SOURCE, f_cb.build_phase()),
+        Case("codedeploy", f_cd.DEPLOYMENT, f_cd.SOURCE, f_cd.deployment()),
+        Case("codedeploy", f_cd.INSTANCE, f_cd.SOURCE, f_cd.instance()),
+        Case("config", f_config.COMPLIANCE_CHANGE, f_config.SOURCE, f_config.compliance_change()),
+        Case("config", f_config.ITEM_CHANGE, f_config.SOURCE, f_config.item_change()),
+        Case("rds", f_rds.INSTANCE, f_rds.SOURCE, f_rds.rds_event("failure")),
+        Case("rds", f_rds.CLUSTER, f_rds.SOURCE, f_rds.rds_event("recovery")),
+        Case("ec2", f_ec2.SPOT_INTERRUPTION, f_ec2.SOURCE, f_ec2.spot_interruption()),
+        Case("ec2", f_ec2.STATE_CHANGE, f_ec2.SOURCE, f_ec2.state_change()),
+        Case("budgets", f_budgets.NOTIFICATION, f_budgets.SOURCE, f_budgets.notification(), SNS_TEXT),  # noqa: E501
+        Case("costanomaly", f_ce.ANOMALY, f_ce.SOURCE, f_ce.anomaly()),
+        Case("lambda", f_lambda.FAILURE, f_lambda.SOURCE, f_lambda.record()),
+        Case("accessanalyzer", f_aa.EXTERNAL, f_aa.SOURCE, f_aa.finding()),
+        Case("macie", f_macie.FINDING, f_macie.SOURCE, f_macie.finding()),
+        Case("prometheus", "Prometheus Alert", "prometheus.alertmanager", {"status": "firing", "labels": {"alertname": "HighLatency", "severity": "critical"}, "annotations": {"summary": "p99 over 2 s"}, "startsAt": "2024-05-02T14:05:09Z", "fingerprint": "c0ffee"}),  # noqa: E501
         Case("generic", "Glue Job State Change", "aws.glue", {"jobName": "etl", "state": "FAILED", "message": "boom", "jobRunId": "jr_1"}),  # noqa: E501
         Case("generic", "Anything Else", "com.example.app", {"title": "custom", "nested": {"a": [1, 2]}}),  # noqa: E501
         Case("generic", None, "aws.sns", {"subject": "Hello", "message": "plain text", "topic_arn": "arn:aws:sns:us-east-1:123456789012:t", "attributes": {}}, SNS_TEXT),  # noqa: E501
@@ -287,7 +324,10 @@ SNS_BARE = "sns_bare"  # a bare body (classic alarm, finding) as an SNS Lambda e
 ARRAY = "array"
 REPEAT = "repeat"  # an event, then the same content under another id (a repeat alert)
 CORPUS = "corpus"
-NESTED_KINDS = (EVENTBRIDGE, REDUCED, SNS_LAMBDA, SNS_HTTP, PUT_EVENTS, ENTRIES)
+SQS = "sqs"  # an SQS Lambda record whose body holds the event (EventBridge → SQS)
+SNS_SQS = "sns_sqs"  # an SQS record whose body is SNS's notification (SNS → SQS)
+ALARM_ACTION = "alarm_action"  # what an alarm sends the function it invokes
+NESTED_KINDS = (EVENTBRIDGE, REDUCED, SNS_LAMBDA, SNS_HTTP, PUT_EVENTS, ENTRIES, SQS, SNS_SQS)
 
 
 @dataclass
@@ -367,6 +407,34 @@ def _lambda(sns: dict[str, Any]) -> dict[str, Any]:
     return {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "Sns": sns}]}
 
 
+def _sqs(body: str, m: Meta) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": m.message_id,
+                "body": body,
+                "attributes": {"SentTimestamp": "1704067200000"},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ingest",
+                "awsRegion": "us-east-1",
+            }
+        ]
+    }
+
+
+def _alarm_action(detail: dict[str, Any], m: Meta) -> dict[str, Any]:
+    name = detail.get("alarmName") if isinstance(detail.get("alarmName"), str) else "Alarm"
+    return {
+        "source": "aws.cloudwatch",
+        "alarmArn": f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}",
+        "accountId": m.account,
+        "time": m.time,
+        "region": m.region,
+        "alarmData": detail,
+    }
+
+
 def _put_entry(case: Case, detail: dict[str, Any], m: Meta) -> dict[str, Any]:
     return {
         "Source": case.source,
@@ -385,7 +453,15 @@ def _wrap(kind: str, case: Case, detail: dict[str, Any], m: Meta) -> Any:
         text = detail.get("message")
         text = text if isinstance(text, str) else json.dumps(text)
         sns = _sns(text, m, values)
+        if kind == SQS:  # raw delivery: the text alone
+            return _sqs(text, m)
         return sns if kind == SNS_HTTP else _lambda(sns)
+    if kind == ALARM_ACTION:
+        return _alarm_action(detail, m)
+    if kind == SQS:
+        return _sqs(json.dumps(_eventbridge(case, detail, m)), m)
+    if kind == SNS_SQS:
+        return _sqs(json.dumps(_sns(json.dumps(_eventbridge(case, detail, m)), m)), m)
     if kind == BARE:
         return detail
     if kind == SNS_BARE:
@@ -405,7 +481,9 @@ def _wrap(kind: str, case: Case, detail: dict[str, Any], m: Meta) -> Any:
 
 def _kinds(case: Case) -> tuple[str, ...]:
     if case.shape == SNS_TEXT:
-        return (SNS_LAMBDA, SNS_HTTP)
+        return (SNS_LAMBDA, SNS_HTTP, SQS)
+    if case.detail_type == "CloudWatch Alarm State Change" and case.shape == DETAIL:
+        return (*NESTED_KINDS, ALARM_ACTION)
     if case.shape == CLASSIC:
         return (BARE, SNS_BARE, SNS_LAMBDA, SNS_HTTP, EVENTBRIDGE)
     if case.shape == FINDING:
@@ -413,7 +491,7 @@ def _kinds(case: Case) -> tuple[str, ...]:
     return NESTED_KINDS
 
 
-ENVELOPE_KINDS = (*NESTED_KINDS, BARE, SNS_BARE)
+ENVELOPE_KINDS = (*NESTED_KINDS, BARE, SNS_BARE, ALARM_ACTION)
 
 
 def units(

@@ -1,24 +1,31 @@
 """RDS interpreter: the event categories decide. Failure, failover and low storage are
 HIGH, maintenance MEDIUM, recovery and availability resolve, the rest is news; every event
-of one source identifier shares its alert."""
+of one source identifier shares its alert. Without categories (an event subscription's SNS
+message) the event id's category in AWS's catalogue decides, and availability or recovery
+events that are bad news (a shutdown, an error, storage full) fire rather than resolve."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.envelopes import read_unit, split_units
+from bot.ingest import read_event
 from bot.models import Event, Severity, SignalState
 from bot.sources import interpret, rds
 from bot.sources.base import Context
-from tests.factories import OTHER_PARTITIONS, corpus, field_values, make_event
+from tests.corpus import load
+from tests.factories import OTHER_PARTITIONS, T0, corpus, field_values, make_event
 from tests.factories import rds as f
 from tests.strategies import assert_left_to_generic, assert_readable, junk_like
 
 CTX = Context()
 EAST1 = "https://us-east-1.console.aws.amazon.com/rds/home?region=us-east-1"
+NEUTRAL = "RDS-EVENT-0044"  # "Operator-issued notification": in no category of the catalogue
 
 
 def _event(
@@ -92,7 +99,8 @@ def test_corpus_parameter_group_change_links_to_the_group() -> None:
 def test_categories_decide_severity(
     categories: list[str], severity: Severity, state: SignalState
 ) -> None:
-    signal = _one(_event(f.rds_event(*categories, message="Something happened")))
+    detail = f.rds_event(*categories, message="Something happened", event_id=NEUTRAL)
+    signal = _one(_event(detail))
     assert (signal.severity, signal.state) == (severity, state)
     assert signal.title == "RDS DB instance mydb: Something happened"
 
@@ -110,7 +118,7 @@ def test_categories_decide_severity(
 def test_the_worst_category_wins_and_spelling_does_not_matter(
     categories: list[str], severity: Severity, state: SignalState
 ) -> None:
-    signal = _one(_event(f.rds_event(*categories)))
+    signal = _one(_event(f.rds_event(*categories, event_id=NEUTRAL)))
     assert (signal.severity, signal.state) == (severity, state)
 
 
@@ -127,15 +135,157 @@ def test_a_lone_category_string_counts() -> None:
 
 
 def test_recovery_resolves_the_failure_of_the_same_instance() -> None:
-    failed = _one(_event(f.rds_event("failure", message="The database instance has failed")))
-    recovered = _one(
-        _event(f.rds_event("recovery", message="Recovery of the DB instance is complete"))
-    )
+    failure = f.rds_event("failure", message="The instance has failed", event_id="RDS-EVENT-0031")
+    recovery = f.rds_event("recovery", message="Recovery is complete", event_id="RDS-EVENT-0021")
+    failed = _one(_event(failure))
+    recovered = _one(_event(recovery))
     other = _one(_event(f.rds_event("failure", identifier="otherdb")))
     assert failed.state is SignalState.FIRING
     assert (recovered.severity, recovered.state) == (Severity.INFO, SignalState.RESOLVED)
     assert recovered.fingerprint == failed.fingerprint == "rds:123456789012:us-east-1:mydb"
     assert other.fingerprint == "rds:123456789012:us-east-1:otherdb"
+
+
+# ---------------------------------------------------------------------------------------------
+# Event ids: subscription messages carry no categories
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("event_id", "severity", "state", "category"),
+    [
+        ("RDS-EVENT-0031", Severity.HIGH, SignalState.FIRING, "failure"),
+        ("RDS-EVENT-0195", Severity.HIGH, SignalState.FIRING, "failure"),  # maintenance, failure
+        ("RDS-EVENT-0049", Severity.HIGH, SignalState.FIRING, "failover"),
+        ("RDS-EVENT-0069", Severity.HIGH, SignalState.FIRING, "failover"),
+        ("RDS-EVENT-0187", Severity.HIGH, SignalState.FIRING, "global failover"),
+        ("RDS-EVENT-0089", Severity.HIGH, SignalState.FIRING, "low storage"),
+        ("RDS-EVENT-0026", Severity.MEDIUM, SignalState.FIRING, "maintenance"),
+        ("RDS-EVENT-0192", Severity.MEDIUM, SignalState.FIRING, "maintenance"),
+        ("RDS-EVENT-0021", Severity.INFO, SignalState.RESOLVED, "recovery"),
+        ("RDS-EVENT-0006", Severity.INFO, SignalState.RESOLVED, "availability"),
+        ("RDS-EVENT-0002", Severity.INFO, SignalState.INFO, ""),  # backup
+        ("RDS-EVENT-9999", Severity.INFO, SignalState.INFO, ""),
+    ],
+)
+def test_without_categories_the_event_id_decides(
+    event_id: str, severity: Severity, state: SignalState, category: str
+) -> None:
+    signal = _one(_event(f.subscription_message(event_id)))
+    assert (signal.severity, signal.state) == (severity, state)
+    assert field_values(signal).get("Categories", "") == category
+    assert field_values(signal)["Event ID"] == event_id
+
+
+@pytest.mark.parametrize(
+    ("event_id", "category"),
+    [
+        ("RDS-EVENT-0004", "availability"),  # DB instance shutdown
+        ("RDS-EVENT-0022", "availability"),  # error restarting
+        ("RDS-EVENT-0221", "availability"),  # storage full, shut down
+        ("RDS-EVENT-0222", "availability"),  # free storage low
+        ("RDS-EVENT-0020", "recovery"),  # recovery started
+        ("RDS-EVENT-0052", "recovery"),  # Multi-AZ recovery started
+    ],
+)
+def test_bad_news_in_availability_and_recovery_fires(event_id: str, category: str) -> None:
+    with_categories = _one(_event(f.rds_event(category, event_id=event_id)))
+    from_the_id = _one(_event(f.subscription_message(event_id)))
+    for signal in (with_categories, from_the_id):
+        assert (signal.severity, signal.state) == (Severity.HIGH, SignalState.FIRING)
+
+
+def test_bad_news_does_not_lift_other_categories() -> None:
+    signal = _one(_event(f.rds_event("notification", event_id="RDS-EVENT-0004")))
+    assert (signal.severity, signal.state) == (Severity.INFO, SignalState.INFO)
+
+
+@pytest.mark.parametrize(
+    ("categories", "event_id", "severity", "state"),
+    [
+        (["notification"], "RDS-EVENT-0173", Severity.INFO, SignalState.INFO),
+        (["notification"], "RDS-EVENT-0031", Severity.INFO, SignalState.INFO),
+        (["failover"], "RDS-EVENT-0021", Severity.HIGH, SignalState.FIRING),
+        (["recovery"], "RDS-EVENT-0031", Severity.INFO, SignalState.RESOLVED),
+    ],
+)
+def test_the_event_s_own_categories_win_over_the_catalogue(
+    categories: list[str], event_id: str, severity: Severity, state: SignalState
+) -> None:
+    signal = _one(_event(f.rds_event(*categories, event_id=event_id)))
+    assert (signal.severity, signal.state) == (severity, state)
+    assert field_values(signal)["Categories"] == ", ".join(categories)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "http://docs.amazonwebservices.com/AmazonRDS/latest/UserGuide/USER_Events.html#RDS-EVENT-0031",
+        "rds-event-0031",
+        " RDS-EVENT-0031\n",
+    ],
+)
+def test_the_event_id_is_read_alone_or_at_the_end_of_a_link(written: str) -> None:
+    signal = _one(_event(f.subscription_message(written)))
+    assert (signal.severity, signal.state) == (Severity.HIGH, SignalState.FIRING)
+    assert field_values(signal)["Event ID"] == "RDS-EVENT-0031"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "RDS-EVENT-0031 and more",
+        "XRDS-EVENT-0031",
+        "RDS-EVENT-031",
+        "",
+        None,
+        31,
+        ["RDS-EVENT-0031"],
+    ],
+)
+def test_anything_else_in_the_event_id_is_no_id(written: object) -> None:
+    detail = f.subscription_message()
+    detail["EventID"] = written
+    signal = _one(_event(detail))
+    assert (signal.severity, signal.state) == (Severity.INFO, SignalState.INFO)
+
+
+def test_a_subscription_failure_is_resolved_by_its_recovery() -> None:
+    failed = _one(_event(f.subscription_message("RDS-EVENT-0031")))
+    shutdown = _one(_event(f.subscription_message("RDS-EVENT-0004")))
+    recovered = _one(_event(f.subscription_message("RDS-EVENT-0021")))
+    assert failed.state is shutdown.state is SignalState.FIRING
+    assert recovered.state is SignalState.RESOLVED
+    assert failed.fingerprint == shutdown.fingerprint == recovered.fingerprint
+
+
+def test_a_reduced_event_with_only_an_event_id_is_read_by_its_shape() -> None:
+    signal = _one(_event(f.subscription_message("RDS-EVENT-0026"), detail_type=None))
+    assert (signal.severity, signal.state) == (Severity.MEDIUM, SignalState.FIRING)
+
+
+def test_an_sns_subscription_message_is_read_through_its_event_id() -> None:
+    unit = load("sns_rds_db_instance_backup_finished.json")
+    sns = unit["Records"][0]["Sns"]
+    message = json.loads(sns["Message"])
+    message["Event ID"] = message["Event ID"].replace("RDS-EVENT-0002", "RDS-EVENT-0221")
+    message["Event Message"] = "DB instance has reached the storage-full threshold"
+    sns["Message"] = json.dumps(message)
+    [raw] = read_unit(next(split_units(unit)))
+    assert raw.detail["EventID"] == "RDS-EVENT-0221"
+    assert "EventCategories" not in raw.detail
+    event, _ = read_event(raw, received_at=T0, ttl=3600, ctx=CTX)
+    assert event.family == rds.FAMILY
+    assert (event.severity, event.state) == (Severity.HIGH, SignalState.FIRING)
+
+
+def test_the_catalogue_files_each_id_once_and_bad_news_only_where_it_would_resolve() -> None:
+    assert all(key.startswith("RDS-EVENT-") and len(key) == 14 for key in rds.EVENT_CATEGORIES)
+    assert set(rds.EVENT_CATEGORIES.values()) <= (
+        rds.HIGH_CATEGORIES | rds.MEDIUM_CATEGORIES | rds.RESOLVING_CATEGORIES
+    )
+    for code in rds.BAD_NEWS:
+        assert rds.EVENT_CATEGORIES[code] in rds.RESOLVING_CATEGORIES, code
 
 
 # ---------------------------------------------------------------------------------------------
