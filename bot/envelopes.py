@@ -191,7 +191,7 @@ def normalize(unit: Any) -> RawEvent:
 
 
 def _check_size(unit: Mapping[str, Any]) -> None:
-    if _depth(unit) > MAX_DEPTH:
+    if not _nested_within(unit, MAX_DEPTH):
         raise ValidationError(f"event is nested over {MAX_DEPTH} levels deep")
     try:
         size = len(canonical_json(unit).encode("utf-8"))
@@ -239,7 +239,10 @@ def _read(unit: Mapping[str, Any], fb: _Fallback, *, outermost: bool = False) ->
     for shape in SHAPES:
         if shape.matches(unit):
             events = shape.read(unit, fb)
-            return [replace(e, shape=shape.name) for e in events] if outermost else events
+            if outermost:
+                for event in events:
+                    event.shape = shape.name
+            return events
     keys = ", ".join(sorted(str(k) for k in unit)[:8]) or "none"
     raise UnrecognisedError(f"unrecognised event shape: {_SHAPES_HELP}; got keys: {keys}")
 
@@ -975,20 +978,20 @@ def _is_guardduty_detail(detail: Mapping[str, Any]) -> bool:
     )
 
 
-def _depth(value: Any, limit: int = MAX_DEPTH) -> int:
-    """Nesting depth of a JSON value, counting no further than just past `limit`."""
-    stack = [(value, 1)]
-    deepest = 0
-    while stack:
-        node, level = stack.pop()
-        deepest = max(deepest, level)
-        if deepest > limit:
-            break
-        if isinstance(node, Mapping):
-            stack.extend((child, level + 1) for child in node.values())
-        elif isinstance(node, list):
-            stack.extend((child, level + 1) for child in node)
-    return deepest
+def _nested_within(value: Any, levels: int) -> bool:
+    """Whether a JSON value nests at most `levels` deep (a scalar is 0, `{}` is 1). Only
+    containers are visited, and never deeper than `levels`."""
+    if isinstance(value, dict):
+        children: Any = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return True
+    if levels <= 0:
+        return False
+    return all(
+        _nested_within(child, levels - 1) for child in children if isinstance(child, dict | list)
+    )
 
 
 def _json_type(value: Any) -> str:

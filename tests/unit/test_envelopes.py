@@ -1308,3 +1308,17 @@ def test_json_that_looks_like_another_services_payload_inside_sns_is_a_message()
     [raw] = read_unit(_sns_event(api_like)["Records"][0])
     assert raw.detail_type == "SNS Notification"
     assert raw.detail["message"]["path"] == "/orders"
+
+
+def test_nesting_is_counted_in_containers_up_to_the_limit():
+    def nested(levels: int) -> dict[str, Any]:
+        root: dict[str, Any] = {"leaf": "x"}
+        for _ in range(levels - 1):
+            root = {"a": root}
+        return root
+
+    detail = nested(envelopes.MAX_DEPTH - 1)  # the event's own object is one more level
+    assert read_unit({"source": "app", "detail-type": "Deep", "detail": detail})
+    too_deep = nested(envelopes.MAX_DEPTH)
+    with pytest.raises(ValidationError, match="nested over 64 levels"):
+        read_unit({"source": "app", "detail-type": "Deep", "detail": too_deep})
