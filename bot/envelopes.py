@@ -728,6 +728,7 @@ def _from_message(
         "topic_arn": origin,
         "attributes": attributes,
     }
+    _check_size(detail)  # JSON that holds no event is kept: within a body's limits too
     return [
         RawEvent(
             id=fb.id or content_id(detail),

@@ -1322,3 +1322,13 @@ def test_nesting_is_counted_in_containers_up_to_the_limit():
     too_deep = nested(envelopes.MAX_DEPTH)
     with pytest.raises(ValidationError, match="nested over 64 levels"):
         read_unit({"source": "app", "detail-type": "Deep", "detail": too_deep})
+
+
+def test_json_holding_no_event_inside_a_message_is_held_to_the_limits_too():
+    deep: list[Any] = []
+    for _ in range(100):
+        deep = [deep]
+    with pytest.raises(ValidationError, match="nested over 64 levels"):
+        read_unit(_sqs(json.dumps(deep)))
+    [kept] = read_unit(_sqs(json.dumps([[1, 2], [3]])))
+    assert kept.detail["message"] == [[1, 2], [3]]
