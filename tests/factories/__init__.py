@@ -8,10 +8,12 @@ from the corpus of real AWS events, and `arn` builds the ARNs all families' deta
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from bot.models import Event, Signal
 from bot.regions import partition
+from bot.sources.base import Context
 from tests.corpus import load
 
 _ids = itertools.count(1)
@@ -56,9 +58,10 @@ def from_envelope(envelope: dict[str, Any], *, event_id: str | None = None) -> E
     Only the plain envelope shape; the other shapes are the envelope parser's business
     and are tested through it.
     """
-    from bot.timeutil import parse_time
+    from bot.timeutil import time_or_none
 
-    published = parse_time(envelope.get("time")) or T0
+    # AWS's own samples may write "yyyy-mm-ddThh:mm:ssZ": such a time is no time.
+    published = time_or_none(envelope.get("time")) or T0
     return make_event(
         envelope.get("detail-type"),
         envelope["source"],
@@ -90,3 +93,17 @@ def arn(service: str, resource: str, *, region: str, account: str = "12345678901
 def field_values(signal: Signal) -> dict[str, str]:
     """A signal's fields as {label: value}."""
     return {field.label: field.value for field in signal.fields}
+
+
+def one_signal(
+    interpret: Callable[[Event, Context], list[Signal]],
+    source: str,
+    detail_type: str | None,
+    detail: dict[str, Any],
+    region: str | None = "us-east-1",
+    **options: Any,
+) -> Signal:
+    """The one signal a family's interpreter makes of a detail, built into an event."""
+    event = make_event(detail_type, source, detail, region=region, **options)
+    [signal] = interpret(event, Context())
+    return signal

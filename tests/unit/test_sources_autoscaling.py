@@ -4,17 +4,17 @@ terminations, lifecycle hooks and instance refreshes are news."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.models import Event, Severity, SignalState
+from bot.models import Severity, SignalState
 from bot.sources import autoscaling, interpret
 from bot.sources.base import Context
-from tests.corpus import load
-from tests.factories import OTHER_PARTITIONS, field_values, make_event
+from tests.factories import OTHER_PARTITIONS, corpus, field_values, make_event, one_signal
 from tests.factories import autoscaling as f
 from tests.strategies import assert_left_to_generic, assert_readable, junk_like
 
@@ -27,26 +27,7 @@ ACTIVITY_LINK = (
 )
 
 
-def _corpus(name: str) -> Event:
-    """A corpus envelope as an Event. AWS's samples write "yyyy-mm-ddThh:mm:ssZ" for the
-    time, which no parser takes, so the time is not read."""
-    envelope = load(name)
-    return make_event(
-        envelope["detail-type"],
-        envelope["source"],
-        envelope["detail"],
-        account=envelope["account"],
-        region=envelope["region"],
-        resources=envelope["resources"],
-    )
-
-
-def _one(
-    detail_type: str | None, detail: dict[str, Any], region: str | None = "us-east-1", **kw: Any
-):
-    event = make_event(detail_type, f.SOURCE, detail, region=region, **kw)
-    [signal] = autoscaling.interpret(event, CTX)
-    return signal
+_one = partial(one_signal, autoscaling.interpret, f.SOURCE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -55,7 +36,7 @@ def _one(
 
 
 def test_corpus_launch_unsuccessful_fires_with_the_reason() -> None:
-    [signal] = autoscaling.interpret(_corpus("autoscaling_launch_unsuccessful_custodian.json"), CTX)
+    [signal] = autoscaling.interpret(corpus("autoscaling_launch_unsuccessful_custodian.json"), CTX)
     assert signal.family == "autoscaling"
     assert signal.title == "Auto Scaling group CustodianTest: instance launch failed"
     assert (signal.severity, signal.state) == (Severity.HIGH, SignalState.FIRING)
@@ -77,14 +58,14 @@ def test_corpus_launch_unsuccessful_fires_with_the_reason() -> None:
     ],
 )
 def test_corpus_activities(name: str, severity: Severity, state: SignalState, key: str) -> None:
-    [signal] = autoscaling.interpret(_corpus(name), CTX)
+    [signal] = autoscaling.interpret(corpus(name), CTX)
     assert (signal.severity, signal.state) == (severity, state)
     assert signal.fingerprint == f"autoscaling:123456789012:us-west-2:my-auto-scaling-group:{key}"
 
 
 def test_corpus_lifecycle_action_is_news_on_its_activity() -> None:
     [signal] = autoscaling.interpret(
-        _corpus("autoscaling_launch_lifecycle_action_warm_pool_to_asg.json"), CTX
+        corpus("autoscaling_launch_lifecycle_action_warm_pool_to_asg.json"), CTX
     )
     assert signal.title == (
         "Auto Scaling group my-asg: i-1234567890abcdef0 waits on the launch lifecycle hook "
@@ -97,7 +78,7 @@ def test_corpus_lifecycle_action_is_news_on_its_activity() -> None:
 
 
 def test_corpus_instance_refresh_is_news() -> None:
-    [signal] = autoscaling.interpret(_corpus("autoscaling_instance_refresh_started.json"), CTX)
+    [signal] = autoscaling.interpret(corpus("autoscaling_instance_refresh_started.json"), CTX)
     assert signal.title == "Auto Scaling group my-auto-scaling-group: Instance Refresh Started"
     assert (signal.severity, signal.state) == (Severity.INFO, SignalState.INFO)
     assert field_values(signal)["Instance refresh ID"] == "c613620e-07e2-4ed2-a9e2-ef8258911ade"
@@ -241,7 +222,7 @@ def test_no_link_when_the_region_is_unknown() -> None:
 
 
 def test_dispatch_reaches_the_autoscaling_interpreter() -> None:
-    [signal] = interpret(_corpus("autoscaling_terminate_unsuccessful.json"))
+    [signal] = interpret(corpus("autoscaling_terminate_unsuccessful.json"))
     assert signal.family == autoscaling.FAMILY
     assert signal.state is SignalState.FIRING
 

@@ -4,7 +4,7 @@ and phase changes are news."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot.models import Severity, SignalState
 from bot.sources import codebuild, interpret
 from bot.sources.base import Context
-from tests.factories import OTHER_PARTITIONS, corpus, field_values, make_event
+from tests.factories import OTHER_PARTITIONS, corpus, field_values, make_event, one_signal
 from tests.factories import codebuild as f
 from tests.strategies import assert_left_to_generic, assert_readable, junk_like
 
@@ -21,12 +21,7 @@ CTX = Context()
 KEY = "codebuild:123456789012:us-east-1:api-tests"
 
 
-def _one(
-    detail_type: str | None, detail: dict[str, Any], region: str | None = "us-east-1", **kw: Any
-):
-    event = make_event(detail_type, f.SOURCE, detail, region=region, **kw)
-    [signal] = codebuild.interpret(event, CTX)
-    return signal
+_one = partial(one_signal, codebuild.interpret, f.SOURCE)
 
 
 def _build_link(host: str, region: str) -> str:

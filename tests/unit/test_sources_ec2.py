@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from bot.models import Event, Severity, SignalState
 from bot.sources import ec2, interpret
 from bot.sources.base import Context
-from tests.corpus import load
 from tests.factories import OTHER_PARTITIONS, corpus, field_values, make_event
 from tests.factories import ec2 as f
 from tests.strategies import assert_readable, junk_like
@@ -23,19 +22,6 @@ INSTANCE_LINK = (
     "https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1"
     "#InstanceDetails:instanceId=i-1234567890abcdef0"
 )
-
-
-def _sample(name: str) -> Event:
-    """A corpus envelope whose time is a placeholder ("yyyy-mm-ddThh:mm:ssZ")."""
-    body = load(name)
-    return make_event(
-        body["detail-type"],
-        body["source"],
-        body["detail"],
-        account=body["account"],
-        region=body["region"],
-        resources=body["resources"],
-    )
 
 
 def _event(
@@ -56,7 +42,7 @@ def _one(event: Event):
 
 
 def test_corpus_spot_interruption_warning_is_medium() -> None:
-    signal = _one(_sample("ec2_spot_instance_interruption_warning.json"))
+    signal = _one(corpus("ec2_spot_instance_interruption_warning.json"))
     assert signal.family == "ec2"
     assert signal.title == "EC2 spot instance i-1234567890abcdef0: interruption warning (action)"
     assert (signal.severity, signal.state) == (Severity.MEDIUM, SignalState.FIRING)
@@ -76,8 +62,8 @@ def test_corpus_state_change_is_news() -> None:
 
 
 def test_corpus_rebalance_recommendation_is_news_on_the_instance_alert() -> None:
-    rebalance = _one(_sample("ec2_instance_rebalance_recommendation.json"))
-    warning = _one(_sample("ec2_spot_instance_interruption_warning.json"))
+    rebalance = _one(corpus("ec2_instance_rebalance_recommendation.json"))
+    warning = _one(corpus("ec2_spot_instance_interruption_warning.json"))
     assert rebalance.title == "EC2 spot instance i-1234567890abcdef0: rebalance recommendation"
     assert (rebalance.severity, rebalance.state) == (Severity.INFO, SignalState.INFO)
     assert rebalance.fingerprint == warning.fingerprint
@@ -94,7 +80,7 @@ def test_corpus_rebalance_recommendation_is_news_on_the_instance_alert() -> None
     ],
 )
 def test_corpus_other_ec2_notices_are_news(name: str, title: str) -> None:
-    signal = _one(_sample(name))
+    signal = _one(corpus(name))
     assert signal.family == "ec2"
     assert signal.title == title
     assert (signal.severity, signal.state) == (Severity.INFO, SignalState.INFO)
@@ -188,7 +174,7 @@ def test_a_reduced_event_without_detail_type_is_read_by_its_shape(
 
 
 def test_dispatch_reaches_the_ec2_interpreter() -> None:
-    [signal] = interpret(_sample("ec2_spot_instance_interruption_warning.json"))
+    [signal] = interpret(corpus("ec2_spot_instance_interruption_warning.json"))
     assert signal.family == ec2.FAMILY
     assert signal.state is SignalState.FIRING
 

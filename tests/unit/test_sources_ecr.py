@@ -4,7 +4,7 @@ registry's other events (pushes, deletions…) are news."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot.models import Severity, SignalState
 from bot.sources import ecr, interpret
 from bot.sources.base import Context
-from tests.factories import OTHER_PARTITIONS, corpus, field_values, make_event
+from tests.factories import OTHER_PARTITIONS, corpus, field_values, make_event, one_signal
 from tests.factories import ecr as f
 from tests.strategies import assert_left_to_generic, assert_readable, junk_like
 
@@ -25,12 +25,7 @@ REPO_LINK = (
 )
 
 
-def _one(
-    detail_type: str | None, detail: dict[str, Any], region: str | None = "us-east-1", **kw: Any
-):
-    event = make_event(detail_type, f.SOURCE, detail, region=region, **kw)
-    [signal] = ecr.interpret(event, CTX)
-    return signal
+_one = partial(one_signal, ecr.interpret, f.SOURCE)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ worst severity it counted and a completed scan without those resolves."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot.models import Severity, SignalState
 from bot.sources import inspector, interpret
 from bot.sources.base import Context
-from tests.factories import OTHER_PARTITIONS, corpus, field_values, make_event
+from tests.factories import OTHER_PARTITIONS, corpus, field_values, make_event, one_signal
 from tests.factories import inspector as f
 from tests.strategies import assert_left_to_generic, assert_readable, junk_like
 
@@ -25,12 +25,7 @@ FINDINGS_LINK = (
 )
 
 
-def _one(
-    detail_type: str | None, detail: dict[str, Any], region: str | None = "us-east-1", **kw: Any
-):
-    event = make_event(detail_type, f.SOURCE, detail, region=region, **kw)
-    [signal] = inspector.interpret(event, CTX)
-    return signal
+_one = partial(one_signal, inspector.interpret, f.SOURCE)
 
 
 # ---------------------------------------------------------------------------------------------
