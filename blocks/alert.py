@@ -43,7 +43,7 @@ from bot.lifecycle import resolved_text
 from bot.models import Alert, AlertStatus, Signal, SignalState
 from bot.timeutil import clock_text
 
-# Action ids: the outside contract (DESIGN.md, "action ids").
+# Action ids: an outside contract (the Slack app and its tests name them); never rename.
 ACK = "alert_ack"
 UNACK = "alert_unack"
 SILENCE = "alert_silence"

@@ -1,7 +1,7 @@
 """Settings: the one place that reads environment variables.
 
-Every variable in DESIGN.md is a field here; the README's configuration table is
-checked against this class by a test. Durations are written `45s`, `15m`, `1h`, `7d`;
+Every environment variable the bot reads is a field here; the README's configuration
+table is checked against this class by a test. Durations are written `45s`, `15m`, `1h`, `7d`;
 lists are comma-separated.
 """
 
@@ -45,8 +45,8 @@ def _split_list(value: Any) -> Any:
 
 
 DEFAULT_CURSOR_SECRET = "change-me"
-# The seed's error query, with @log so that a line from a many-group query keeps its
-# group, and a limit of 200 rather than 20, since up to 50 groups share one query.
+# Lines with ERROR, newest first, with @log so that a line from a many-group query keeps
+# its group, and a limit of 200, since up to 50 groups share one query.
 DEFAULT_QUERY = (
     "fields @timestamp, @message, @log | filter @message like /ERROR/ "
     "| sort @timestamp desc | limit 200"

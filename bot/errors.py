@@ -1,9 +1,9 @@
-"""The exception hierarchy, as in the seed, mapped to HTTP statuses by the driving side."""
+"""The exception hierarchy, each error with the HTTP status the driving side answers."""
 
 from __future__ import annotations
 
 
-class MonitoringException(Exception):  # noqa: N818 (the seed's name)
+class MonitoringException(Exception):  # noqa: N818 (a public name, kept as it is)
     """Base of every error the bot raises on purpose."""
 
     status_code = 500

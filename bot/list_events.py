@@ -1,8 +1,8 @@
 """The list_events use case: a page of stored events, as the REST API and /events ask.
 
-With no dates given, the listing covers the last 7 days (DESIGN: "With no dates given,
-GET /events and /events list the last 7 days"). Paging, cursors and their checks are the
-store's (`bot.paging`); a tampered or foreign cursor is an InvalidCursorError (400).
+With no dates given, GET /events and /events list the last 7 days. Paging, cursors and
+their checks are the store's (`bot.paging`); a tampered or foreign cursor is an
+InvalidCursorError (400).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Domain models, DTOs and enums (with emoji and colour), as in the seed and DESIGN.md."""
+"""Domain models, DTOs and enums: events, signals, alerts, silences, agents and paging."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class Severity(StrEnum):
 
     @classmethod
     def from_score(cls, score: float) -> Severity:
-        """The seed's thresholds (≥7 HIGH, ≥4 MEDIUM), plus GuardDuty's critical band (≥9)."""
+        """≥9 CRITICAL (GuardDuty's critical band), ≥7 HIGH, ≥4 MEDIUM, else LOW."""
         if score >= 9.0:
             return cls.CRITICAL
         if score >= 7.0:
@@ -96,7 +96,7 @@ _SEVERITY_COLOR = {
     Severity.INFO: "#439FE0",
 }
 
-# The seed called the scale SeverityLevel; keep the name for code written against it.
+# The scale's older name, kept for code written against it.
 SeverityLevel = Severity
 
 
@@ -115,7 +115,7 @@ class SignalState(StrEnum):
 
 
 class EventSource(StrEnum):
-    """The seed's known sources, plus the AWS families DESIGN.md adds."""
+    """Sources the bot names in its own code: AWS services and the agents' sources."""
 
     AWS_HEALTH = "aws.health"
     AWS_GUARDDUTY = "aws.guardduty"
@@ -220,7 +220,7 @@ EpochSeconds = Annotated[int, Field(ge=0, le=MAX_TIME)]
 
 
 class Event(Model):
-    """One AWS (or agent) event as stored: the seed's fields plus times and its summary.
+    """One AWS (or agent) event as stored: its envelope's fields, its times and its summary.
 
     `family`, `title`, `severity`, `state` and `fingerprints` are derived by the
     interpreters at ingest, so that listings, filters and the daily report never have to
@@ -256,7 +256,7 @@ class Event(Model):
 
     @property
     def persistence_id(self) -> str:
-        """The seed's composite key: time first, so that keys sort by time."""
+        """A composite key with the time first, so that keys sort by time."""
         return f"{self.published_at}-{self.id}"
 
 
@@ -347,7 +347,7 @@ class NewAgent(Agent):
 
 
 class DeploymentDTO(Model):
-    """The seed's deployment update: an agent (re)deployed in a region, with a status."""
+    """A deployment update: an agent (re)deployed in a region, with a status."""
 
     model_config = ConfigDict(extra="forbid")
 

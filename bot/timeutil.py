@@ -82,7 +82,7 @@ def _rfc1123(text: str, value: object) -> datetime:
 
 
 def to_iso(seconds: int | float) -> str:
-    """Epoch seconds → "2024-11-17T12:00:00Z", the seed's display format."""
+    """Epoch seconds → "2024-11-17T12:00:00Z", as the REST API and listings show times."""
     return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -1,4 +1,4 @@
-"""The REST API, as the seed has it and DESIGN fixes: events, and the agent registry.
+"""The REST API: events, and the agent registry.
 
 Every error is `{"error": "..."}`: 400 for any bad parameter, cursor or date range (never
 422), 404 for an unknown id, 401 without the bearer API_TOKEN when one is set, and 503
@@ -41,7 +41,7 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
-MAX_BODY_BYTES = MAX_EVENT_BYTES  # DESIGN: 413 when a body is over 256 KB, REST's as /ingest's
+MAX_BODY_BYTES = MAX_EVENT_BYTES  # 413 when a body is over 256 KB, REST's as /ingest's
 LIST_PARAMS = frozenset({"start_date", "end_date", "limit", "direction", "cursor"})
 
 
@@ -52,7 +52,8 @@ class ErrorBody(BaseModel):
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """What a route documents besides its success: DESIGN's error statuses, never 422."""
+    """What a route documents besides its success: the error statuses it answers, never
+    FastAPI's 422."""
     return {code: {"model": ErrorBody, "description": HTTPStatus(code).phrase} for code in codes}
 
 

@@ -213,8 +213,8 @@ class _Listing:
 class DynamoEventStore:
     """EventStore: one item per event, found by time through day-bucketed gsi1 partitions.
 
-    Why day buckets: one partition per UTC day spreads writes and reads (the seed's single
-    EVENT partition was hot), and a time range is a few key-range Queries.
+    Why day buckets: one partition per UTC day spreads writes and reads (a single EVENT
+    partition would be hot), and a time range is a few key-range Queries.
     Why the EVENT_DAYS index: an event's day is its published_at, but it lives until
     received_at + TTL, so a replay of a 2019 event received today is alive in a 2019 day.
     Walking the calendar day by day would query thousands of empty partitions for an open

@@ -1,7 +1,7 @@
 """The bot's own events about its agents (source `monitoring.agents`):
 
-- "Agent Deployment": an agent (re)deployed, posted as a notification (the seed's
-  cfn_deployment view: agent, region, status, when);
+- "Agent Deployment": an agent (re)deployed, posted as a notification (agent,
+  region, status, when);
 - "Agent Health": the health check's finding. With a `problem` (stale, no running task)
   it fires HIGH; without one it resolves the agent's alert. One fingerprint per agent,
   so an agent's trouble is one alert, reopened if it flaps.

@@ -1,5 +1,5 @@
 """The query_error_logs Lambda, hourly: the last full hour's error lines of LOG_GROUPS
-(or of the schedule's {"log_groups": [...]}, as in the seed) published to EventBridge."""
+(or of the schedule's {"log_groups": [...]}) published to EventBridge."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The update_deployment Lambda: the seed's deployment payload {agent_id, region, status,
+"""The update_deployment Lambda: a deployment payload {agent_id, region, status,
 deployed_at}, invoked directly or as an EventBridge event's detail. It updates the agent
 (or registers it) and posts the deployment, as POST /agents/{id}/deployments does."""
 

@@ -2,7 +2,7 @@
 verifier would crash on, and a signed request sent again.
 
 Slack's scheme accepts a signed body for 5 minutes, so a captured click replayed inside
-that time passes the signature. DESIGN says it must not apply twice: `SeenRequests`
+that time passes the signature. It must not apply twice: `SeenRequests`
 remembers each signature it let through for the replay window, and a second sighting is
 acked and dropped. Slack's own retries and every real interaction carry a new
 timestamp, so they sign differently and go through. The memory is per process: on
