@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from blocks.look import SEVERITY_COLOR, SEVERITY_EMOJI, STATE_COLOR, STATE_EMOJI
 from blocks.slack_text import (
     BUTTON_TEXT,
     FIELD_TEXT,
@@ -156,9 +157,9 @@ def _title(signal: Signal) -> str:
 
 def _header(signal: Signal, resolved: bool) -> dict[str, Any]:
     if resolved:
-        text = f"{SignalState.RESOLVED.emoji()} Resolved: {_title(signal)}"
+        text = f"{STATE_EMOJI[SignalState.RESOLVED]} Resolved: {_title(signal)}"
     else:
-        text = f"{signal.severity.emoji()} {_title(signal)}"
+        text = f"{SEVERITY_EMOJI[signal.severity]} {_title(signal)}"
     return {"type": "header", "text": plain(text, HEADER_TEXT)}
 
 
@@ -386,7 +387,7 @@ def alert_color(signal: Signal, alert: Alert | None) -> str:
     """The message's colour bar: green once resolved, the severity's colour while firing,
     blue for information."""
     if is_resolved(signal, alert):
-        return SignalState.RESOLVED.color()
+        return STATE_COLOR[SignalState.RESOLVED]
     if signal.state is SignalState.FIRING or alert is not None:
-        return signal.severity.color()
-    return SignalState.INFO.color()
+        return SEVERITY_COLOR[signal.severity]
+    return STATE_COLOR[SignalState.INFO]

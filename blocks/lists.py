@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from blocks.look import SEVERITY_EMOJI
 from blocks.slack_text import (
     BUTTON_VALUE,
     SECTION_TEXT,
@@ -57,7 +58,11 @@ def event_line(found: Found, names: dict[str, str], now: int) -> str:
     event = found.event
     title = escape(truncate(one_line(event.title) or event.id, _TITLE))
     age = f"{duration_text(now - event.published_at)} ago"
-    parts = [f"{event.severity.emoji()} *{title}*", escape(_account(event.account, names)), age]
+    parts = [
+        f"{SEVERITY_EMOJI[event.severity]} *{title}*",
+        escape(_account(event.account, names)),
+        age,
+    ]
     if found.state:
         parts.append(found.state)
     return " · ".join(parts)
@@ -108,7 +113,7 @@ def event_detail(
         ("Received", clock_text(event.received_at, now)),
     ]
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": mrkdwn(f"{event.severity.emoji()} *{title}*")},
+        {"type": "section", "text": mrkdwn(f"{SEVERITY_EMOJI[event.severity]} *{title}*")},
         {
             "type": "section",
             "fields": [mrkdwn(f"*{label}*\n{escape(value)}") for label, value in fields],
@@ -189,7 +194,7 @@ def agent_detail(
     ]
     if recent:
         lines = [
-            f"{e.severity.emoji()} {escape(truncate(one_line(e.title) or e.id, _TITLE))} · "
+            f"{SEVERITY_EMOJI[e.severity]} {escape(truncate(one_line(e.title) or e.id, _TITLE))} · "
             f"{duration_text(now - e.published_at)} ago"
             for e in recent
         ]

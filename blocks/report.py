@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from blocks.lists import silence_text
+from blocks.look import SEVERITY_EMOJI
 from blocks.slack_text import (
     FIELD_TEXT,
     HEADER_TEXT,
@@ -68,7 +69,7 @@ def alert_line(alert: ReportAlert) -> str:
     title = truncate(escape(one_line(alert.title) or alert.fingerprint), _TITLE)
     status = _STATUS[alert.status] if alert.status else _STATE[alert.state]
     account = truncate(escape(one_line(alert.account)), _ACCOUNT)
-    return f"{alert.severity.emoji()} *{title}* ×{alert.count:,} · {account} · {status}"
+    return f"{SEVERITY_EMOJI[alert.severity]} *{title}* ×{alert.count:,} · {account} · {status}"
 
 
 def report_blocks(report: DailyReport, *, now: int) -> tuple[Blocks, str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from blocks.alert import ACK, UNACK, alert_ref
+from blocks.look import SEVERITY_COLOR, SEVERITY_EMOJI, STATE_COLOR
 from blocks.slack_text import (
     BUTTON_TEXT,
     FIELD_TEXT,
@@ -51,7 +52,8 @@ def storm_blocks(
         blocks.append({"type": "section", "fields": fields})
     if digest.top:
         lines = [
-            f"{a.severity.emoji()} *{escape(one_line(a.title))}* ×{a.count:,} ({_STATE[a.status]})"
+            f"{SEVERITY_EMOJI[a.severity]} *{escape(one_line(a.title))}* "
+            f"×{a.count:,} ({_STATE[a.status]})"
             for a in digest.top
         ]
         shown = truncate("*Top alerts*\n" + "\n".join(lines), SECTION_TEXT)
@@ -63,8 +65,8 @@ def storm_blocks(
 def storm_color(digest: StormDigest) -> str:
     """Green once every alert of it resolved; else its worst severity's colour."""
     if digest.alerts and digest.resolved == digest.alerts:
-        return SignalState.RESOLVED.color()
-    return digest.severity.color()
+        return STATE_COLOR[SignalState.RESOLVED]
+    return SEVERITY_COLOR[digest.severity]
 
 
 def _status(storm: Alert, digest: StormDigest, now: int | None) -> list[str]:

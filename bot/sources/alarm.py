@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
-from bot.models import AlarmState, Event, Severity, Signal, SignalField, SignalState
+from bot.models import Event, Severity, Signal, SignalField, SignalState
 from bot.regions import account_from_arn, partition, region_code, region_from_arn
 from bot.sources import registry
 from bot.sources.base import (
@@ -31,6 +32,13 @@ from bot.sources.base import (
     scalar,
 )
 from bot.timeutil import parse_time_ms
+
+
+class AlarmState(StrEnum):
+    ALARM = "ALARM"
+    OK = "OK"
+    INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
+
 
 FAMILY = registry.ALARM
 CONFIGURATION_CHANGE = "CloudWatch Alarm Configuration Change"

@@ -4,10 +4,11 @@ until the stack (or resource) completes a change again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
-from bot.models import CfnStackStatusType, Event, Severity, Signal, SignalState
+from bot.models import Event, Severity, Signal, SignalState
 from bot.sources import registry
 from bot.sources.base import (
     Context,
@@ -22,6 +23,22 @@ from bot.sources.base import (
     number,
     scalar,
 )
+
+
+class CfnStackStatusType(StrEnum):
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    WARNING = "WARNING"
+
+    @classmethod
+    def from_status(cls, status: str) -> CfnStackStatusType:
+        """FAILED and ROLLBACK mean failure; IN_PROGRESS a warning; the rest success."""
+        if "FAILED" in status or "ROLLBACK" in status:
+            return cls.FAILURE
+        if "IN_PROGRESS" in status:
+            return cls.WARNING
+        return cls.SUCCESS
+
 
 FAMILY = registry.CLOUDFORMATION
 

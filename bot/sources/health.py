@@ -9,13 +9,12 @@ made-up values, which are tolerated as plain notices.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
 from bot.models import (
     Event,
-    HealthEventCategory,
-    HealthEventStatus,
     Severity,
     Signal,
     SignalField,
@@ -33,6 +32,28 @@ from bot.sources.base import (
     make_signal,
     scalar,
 )
+
+
+class HealthEventCategory(StrEnum):
+    ISSUE = "issue"
+    ACCOUNT_NOTIFICATION = "accountnotification"
+    SCHEDULED_CHANGE = "scheduledchange"
+    INVESTIGATION = "investigation"
+
+    @classmethod
+    def parse(cls, value: str | None) -> HealthEventCategory | None:
+        """AWS writes camelCase ("scheduledChange"); unknown categories give None."""
+        try:
+            return cls((value or "").lower())
+        except ValueError:
+            return None
+
+
+class HealthEventStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    UPCOMING = "upcoming"
+
 
 FAMILY = registry.HEALTH
 

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blocks.alert import alert_blocks, fallback_text
+from blocks.look import SEVERITY_EMOJI, STATE_EMOJI
 from bot.models import (
     Alert,
     AlertStatus,
@@ -168,7 +169,7 @@ def test_fields_lead_with_account_region_state_severity_resource() -> None:
     assert fields["State"] == "firing, open · OK → ALARM"  # the alarm's own State adds to ours
     assert fields["Metric"] == "AWS/EC2 CPUUtilization"
     header = blocks[0]["text"]["text"]
-    assert header == f"{Severity.HIGH.emoji()} CpuHigh"
+    assert header == f"{SEVERITY_EMOJI[Severity.HIGH]} CpuHigh"
 
 
 def test_the_summary_comes_from_the_family_template_and_is_not_repeated_in_fields() -> None:
@@ -254,7 +255,7 @@ def test_a_silence_into_another_day_shows_the_date() -> None:
 def test_resolved_alert_has_no_controls_and_says_how_long_it_was_open() -> None:
     alert = _alert(status=AlertStatus.RESOLVED, resolved_at=T0 + 45 * 60)
     blocks, text = alert_blocks(_alarm(), alert, controls=True, now=NOW)
-    assert blocks[0]["text"]["text"] == f"{SignalState.RESOLVED.emoji()} Resolved: CpuHigh"
+    assert blocks[0]["text"]["text"] == f"{STATE_EMOJI[SignalState.RESOLVED]} Resolved: CpuHigh"
     assert set(_elements(blocks)) == {"alert_open_console"}
     assert all("block_id" not in b for b in _by_type(blocks, "actions"))
     assert "Resolved at 22:58 UTC, open for 45 min" in _all_text(blocks)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
+from blocks.look import SEVERITY_EMOJI
 from blocks.report import part_blocks, report_blocks, sparkline
 from bot.daily_report import PART_ALERTS
 from bot.models import (
@@ -80,7 +81,7 @@ def test_the_summary_says_what_the_numbers_are():
     assert "mean time to resolve 1 h 15 min (over 10)" in shown
     assert "aws.cloudwatch: 12,000" in shown and "HIGH: 345" in shown
     assert "peak 1,000 at 12:00" in shown
-    assert f"1. {Severity.HIGH.emoji()} *CpuHigh* ×10 · prod (111111111111) · open" in shown
+    assert f"1. {SEVERITY_EMOJI[Severity.HIGH]} *CpuHigh* ×10 · prod (111111111111) · open" in shown
     assert "Details by source in the thread (3 replies)." in shown
     assert "12,345 events" in text
     assert_within_limits(blocks, text)

@@ -1,0 +1,149 @@
+"""Alerts, their Slack messages, silences, storms, and shared delivery state."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from bot.models.base import CountItem, Model
+from bot.models.events import Signal
+from bot.models.scales import AlertStatus, Severity
+
+
+class MessageRef(Model):
+    """Where an alert's root message lives in Slack."""
+
+    channel: str
+    ts: str
+
+
+class HistoryEntry(Model):
+    at: int
+    action: str
+    by: str | None = None
+    note: str | None = None
+
+
+class Told(Model):
+    """What an alert's thread has been told, so that the next reply says only what is new."""
+
+    count: int = 1
+    flaps: int = 0
+    resolved: bool = False
+
+
+class Alert(Model):
+    """The life of one alert: one Slack message from first firing to resolution, and
+    through any reopening within the reopen window.
+
+    `version` is bumped by every write and compared on write, so that two writers (two
+    Lambda instances, two clicks) never silently overwrite each other. `state_version`
+    is the version of the last change people act on (status, silence, reopening): a
+    click naming an older version is stale, one naming a newer version is not, although
+    repeats moved `version` on.
+    """
+
+    id: str
+    fingerprint: str
+    status: AlertStatus = AlertStatus.OPEN
+    title: str = ""
+    severity: Severity = Severity.INFO
+    source: str = ""
+    account: str = ""
+    silenced_until: int | None = None
+    message: MessageRef | None = None
+    version: int = 0
+    count: int = 1
+    first_seen: int
+    last_seen: int
+    flaps: int = 0
+    acked_by: str | None = None
+    acked_at: int | None = None
+    resolved_at: int | None = None
+    # Slack work outstanding (a post not yet confirmed, or an edit or a reply held back
+    # by the coalescing window), due at next_attempt_at.
+    pending: bool = False
+    parent_id: str | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+    state_version: int = 0
+    opened_at: int = 0  # the latest (re)opening; 0 means first_seen
+    # Delivery: what to draw, where, and when to try again after Slack failed.
+    # A storm is the summary of a channel's alert storm; its members name it as parent_id,
+    # and its resolved_at is when the storm ended.
+    kind: Literal["alert", "notification", "storm"] = "alert"
+    channel: str | None = None
+    thread_ts: str | None = None  # a notification threaded under an open alert
+    signal: Signal | None = None
+    attempts: int = 0
+    next_attempt_at: int = 0
+    # A post was being made when this was written: until it is found or confirmed, its
+    # outcome is unknown (the process may have died after Slack took it).
+    in_flight: bool = False
+    # Coalescing: at most one root edit and one thread reply per window.
+    dirty: bool = False  # the root shows less than the record knows
+    edited_at: int = 0
+    replied_at: int = 0
+    told: Told = Field(default_factory=Told)
+    # Routing: whom the route that sent it here mentions; reminders sent while unacked.
+    mention: str | None = None
+    reminders: int = 0
+    # A storm's members (the alerts folded into it), and what its thread was told of each.
+    members: list[str] = Field(default_factory=list)
+    told_members: dict[str, Told] = Field(default_factory=dict)
+    # The latest events applied to it (lifecycle.EVENTS_KEPT): an event sent again, after
+    # an attempt that stored it but died before alerting, is applied at most once.
+    event_ids: list[str] = Field(default_factory=list)
+
+
+SilenceScope = Literal["alert", "resource", "account_source"]
+
+
+class Silence(Model):
+    """A silence holds until `expires_at`, checked at read time, whatever the alert does."""
+
+    id: str
+    scope: SilenceScope = "alert"
+    matcher: str
+    created_by: str
+    reason: str = ""
+    created_at: int
+    expires_at: int
+
+    def active(self, now: int) -> bool:
+        return self.expires_at > now
+
+
+class StormAlert(Model):
+    """One alert of a storm, as its summary lists it."""
+
+    title: str
+    severity: Severity
+    count: int
+    status: AlertStatus
+
+
+class StormDigest(Model):
+    """What a storm summary shows, computed from its members when it is drawn."""
+
+    alerts: int = 0
+    events: int = 0
+    open: int = 0
+    acked: int = 0
+    resolved: int = 0
+    severity: Severity = Severity.INFO
+    by_source: list[CountItem] = Field(default_factory=list)
+    by_account: list[CountItem] = Field(default_factory=list)
+    top: list[StormAlert] = Field(default_factory=list)
+    started_at: int = 0
+    last_new_at: int = 0
+    ended_at: int | None = None
+
+
+class State(Model):
+    """A small piece of shared delivery state (a rate budget, a channel's storm), changed
+    only through conditional writes on `version`, so that every instance agrees on it."""
+
+    key: str
+    version: int = 0
+    data: dict[str, Any] = Field(default_factory=dict)
