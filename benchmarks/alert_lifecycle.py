@@ -11,7 +11,7 @@ from pathlib import Path
 
 from adapters.factory import open_services
 from benchmarks.alarms import alarm_event
-from bot.alerting import flush
+from bot.delivery import flush
 from bot.config import Settings
 from tests.fakes import FakeChat, FakeClock
 

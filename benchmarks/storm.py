@@ -14,7 +14,7 @@ import httpx
 
 from adapters.factory import open_services
 from benchmarks.alarms import alarm_event
-from bot.alerting import flush
+from bot.delivery import flush
 from bot.config import Settings
 from tests.e2e.conftest import RunningService
 from tests.fakes import FakeClock

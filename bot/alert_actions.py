@@ -15,7 +15,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from bot import lifecycle
-from bot.alerting import Delivery, redraw, refresh_silences, save
+from bot.delivery import Delivery, redraw, refresh_silences, save
 from bot.errors import (
     ChatRejectedError,
     ChatUnavailableError,

@@ -10,10 +10,12 @@ when the bucket refills, which is how coalescing windows stretch when the budget
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 from bot.errors import StaleVersionError
 from bot.models import State
+from bot.optimistic import update_state
 from bot.ports import AlertStore
 
 SPEND_ATTEMPTS = 5
@@ -43,36 +45,35 @@ def post_key(channel: str) -> str:
 def spend(alerts: AlertStore, key: str, rate: Rate, now: float) -> float:
     """Spend one call from the budget. 0.0 when paid; else the seconds until one can be,
     and nothing is spent."""
-    for _ in range(SPEND_ATTEMPTS):
-        state = alerts.get_state(key) or State(key=key)
+
+    def take(state: State) -> tuple[State, float]:
         data = state.data
         blocked = float(data.get("blocked_until", 0.0))
         if now < blocked:  # Slack said Retry-After
-            return blocked - now
+            return state, blocked - now
         at = float(data.get("at", now))
         tokens = min(
             rate.burst, float(data.get("tokens", rate.burst)) + max(now - at, 0) * rate.per_s
         )
         if tokens < 1 - TOKEN_EPSILON:  # else float rounding would ask for a wait of ~0
-            return (1 - tokens) / rate.per_s
+            return state, (1 - tokens) / rate.per_s
         spent = {"tokens": max(tokens - 1, 0.0), "at": max(now, at), "blocked_until": blocked}
-        try:
-            alerts.put_state(state.model_copy(update={"data": spent}))
-        except StaleVersionError:  # another instance spent first: look again
-            continue
-        return 0.0
-    return 1 / rate.per_s  # heavy contention: come back in about one call's time
+        return state.model_copy(update={"data": spent}), 0.0
+
+    try:
+        return update_state(alerts, key, take, attempts=SPEND_ATTEMPTS)[1]
+    except StaleVersionError:  # heavy contention: come back in about one call's time
+        return 1 / rate.per_s
 
 
 def hold(alerts: AlertStore, key: str, until: float) -> None:
     """Slack answered 429 with Retry-After: spend nothing from this budget until `until`."""
-    for _ in range(SPEND_ATTEMPTS):
-        state = alerts.get_state(key) or State(key=key)
+
+    def block(state: State) -> tuple[State, None]:
         if float(state.data.get("blocked_until", 0.0)) >= until:
-            return
-        data = {**state.data, "blocked_until": until}
-        try:
-            alerts.put_state(state.model_copy(update={"data": data}))
-        except StaleVersionError:
-            continue
-        return
+            return state, None
+        return state.model_copy(update={"data": {**state.data, "blocked_until": until}}), None
+
+    with suppress(StaleVersionError):  # contended: the next 429 holds it again
+        update_state(alerts, key, block, attempts=SPEND_ATTEMPTS)
+

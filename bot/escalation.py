@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from bot import budget, lifecycle
-from bot.alerting import OPEN_LIMIT, Delivery, save
+from bot.delivery import OPEN_LIMIT, Delivery, save
 from bot.errors import ChatRejectedError, ChatUnavailableError, StaleVersionError
 from bot.log_context import about
 from bot.models import Alert, AlertStatus, Severity

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.agent_health import check_agents
 from bot.agents import Heartbeats, record_deployment, stack_deployment
-from bot.alerting import Delivery, notify
+from bot.delivery import Delivery, notify
 from bot.config import Settings
 from bot.envelopes import decode_body
 from bot.ingest import ingest

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 
 from bot.errors import StaleVersionError
@@ -31,6 +32,7 @@ from bot.models import (
     StormDigest,
     Told,
 )
+from bot.optimistic import update_state
 from bot.ports import AlertStore
 
 WINDOW_S = 60  # new alerts counted over this
@@ -77,42 +79,36 @@ def held_until(state: State | None, now: int) -> int:
 
 def admit(alerts: AlertStore, channel: str, now: int, threshold: int) -> Admission:
     """Count a new alert in `channel`, and say whether it opens a root or joins a storm."""
-    key = state_key(channel)
-    for _ in range(ATTEMPTS):
-        state = alerts.get_state(key) or State(key=key)
+
+    def count(state: State) -> tuple[State, Admission]:
         storm = active(state, now)
         if storm is not None:
             data = {**state.data, "last_new": now}
-            admission = Admission(storm=storm)
         else:
             opens = [t for t in state.data.get("opens", []) if t > now - WINDOW_S] + [now]
             if len(opens) > threshold:
                 storm = storm_id(channel, now)
                 data = {"opens": [], "storm": storm, "last_new": now, "started": now}
-                admission = Admission(storm=storm)
             else:
                 data = {"opens": opens, "storm": None}
-                admission = Admission()
-        try:
-            alerts.put_state(state.model_copy(update={"data": data}))
-        except StaleVersionError:  # another instance admitted one first: count again
-            continue
-        return admission
-    return Admission()  # the channel is too contended to count: a root of its own
+        return state.model_copy(update={"data": data}), Admission(storm=storm)
+
+    try:
+        return update_state(alerts, state_key(channel), count, attempts=ATTEMPTS)[1]
+    except StaleVersionError:  # the channel is too contended to count: a root of its own
+        return Admission()
 
 
 def end(alerts: AlertStore, channel: str, storm: str) -> None:
     """The storm is over: the channel's next new alert is counted afresh."""
-    key = state_key(channel)
-    for _ in range(ATTEMPTS):
-        state = alerts.get_state(key)
-        if state is None or state.data.get("storm") != storm:
-            return
-        try:
-            alerts.put_state(state.model_copy(update={"data": {"opens": [], "storm": None}}))
-        except StaleVersionError:
-            continue
-        return
+
+    def reset(state: State) -> tuple[State, None]:
+        if state.data.get("storm") != storm:
+            return state, None
+        return state.model_copy(update={"data": {"opens": [], "storm": None}}), None
+
+    with suppress(StaleVersionError):  # contended: the next new alert finds it over
+        update_state(alerts, state_key(channel), reset, attempts=ATTEMPTS)
 
 
 def summary(storm: str, channel: str, now: int, claim_s: int) -> Alert:

@@ -18,7 +18,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.alerting import flush, refresh_silences
+from bot.delivery import flush, refresh_silences
 from bot.escalation import escalate
 from bot.health import backlog_line, measure_backlog
 from bot.services import Services

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.alerting import refresh_silences
+from bot.delivery import refresh_silences
 from handlers.aws_lambda.wiring import services, setup_logging
 
 setup_logging()

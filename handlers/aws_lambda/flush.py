@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.alerting import flush
+from bot.delivery import flush
 from handlers.aws_lambda.wiring import services, setup_logging
 
 setup_logging()

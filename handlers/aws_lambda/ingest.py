@@ -16,7 +16,7 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from bot.alerting import flush
+from bot.delivery import flush
 from bot.services import Services
 from handlers.aws_lambda.wiring import services, setup_logging
 

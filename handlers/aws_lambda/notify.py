@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Any
 
-from bot.alerting import flush
+from bot.delivery import flush
 from handlers.aws_lambda.wiring import services, setup_logging
 
 setup_logging()

@@ -27,7 +27,7 @@ from blocks.lists import (
 )
 from blocks.lists import usage as usage_message
 from bot.agent_health import all_agents, problem_recorded
-from bot.alerting import find_anywhere, refresh_silences
+from bot.delivery import find_anywhere, refresh_silences
 from bot.cursors import CursorCodec
 from bot.errors import InvalidCursorError, NotFoundError
 from bot.event_search import Help, Lookup, QueryError, Search, parse

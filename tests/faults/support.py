@@ -31,7 +31,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from adapters.slack import SlackChat
-from bot.alerting import Delivery, flush
+from bot.delivery import Delivery, flush
 from bot.models import Alert, AlertStatus
 from tests.corpus import load, transition
 from tests.fakes import FakeClock

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.alerting import flush
+from bot.delivery import flush
 from bot.errors import UnprocessedError
 from tests import lambdas
 from tests.corpus import load

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from bot.alerting import flush
+from bot.delivery import flush
 from bot.models import AlertStatus
 from tests.corpus import load, transition
 from tests.e2e.conftest import RunningService, client_for, service_factory  # noqa: F401

@@ -207,7 +207,7 @@ def test_forged_or_stale_requests_are_401_and_change_nothing(http, service, fake
 
 
 def test_slack_failing_still_ends_in_exactly_one_message(http, service, fake_slack):
-    from bot.alerting import flush
+    from bot.delivery import flush
 
     fake_slack.fail_next("chat.postMessage", status=500)
     post_alarm(http, event_id="a")
@@ -240,7 +240,7 @@ class FixedLater:
 def paced(service: RunningService, fake_slack: FakeSlack) -> Callable[[float], None]:
     """Put the service and the fake's budgets on one injected clock; return `tick`, which
     moves it on with the flush job every 5 s, so that paced posts go without sleeping."""
-    from bot.alerting import flush
+    from bot.delivery import flush
     from tests.fakes import FakeClock
 
     clock = FakeClock(start=float(int(time.time())))

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from adapters.factory import open_services
-from bot.alerting import flush
+from bot.delivery import flush
 from bot.config import Settings
 from bot.models import Alert
 from bot.ports import ListEventsDTO

@@ -7,7 +7,7 @@ import pytest
 from adapters.memory import MemoryAlertStore, MemoryEventStore
 from bot import alert_actions
 from bot.alert_actions import Outcome
-from bot.alerting import Delivery, flush, notify, refresh_silences
+from bot.delivery import Delivery, flush, notify, refresh_silences
 from bot.errors import UnprocessedError
 from bot.ingest import ingest
 from bot.models import AlertStatus

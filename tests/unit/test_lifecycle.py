@@ -14,7 +14,7 @@ from adapters.memory import MemoryAlertStore
 from blocks.view import MessageView
 from bot import alert_actions, lifecycle
 from bot.alert_actions import Outcome
-from bot.alerting import Delivery, commit, flush, notify
+from bot.delivery import Delivery, flush, notify, save_planned
 from bot.models import Alert, AlertStatus, Event
 from bot.sources import Context, interpret
 from tests.factories import alarm as alarm_f
@@ -298,7 +298,7 @@ def test_a_silence_set_before_a_flap_still_holds_after_it(d):
 
 
 def test_when_a_silence_ends_the_message_is_redrawn_and_the_thread_catches_up(d):
-    from bot.alerting import refresh_silences
+    from bot.delivery import refresh_silences
 
     emit(d, alarm())
     alert = the_alert(d)
@@ -427,8 +427,8 @@ def test_two_instances_never_take_one_coalescing_slot(d):
     d.alerts.update_alert(seen_by_both)
     seen_by_both = the_alert(d)
     now = d.now()
-    _, first = commit(d.alerts, seen_by_both, lambda a: lifecycle.plan(a, now))
-    _, second = commit(d.alerts, seen_by_both, lambda a: lifecycle.plan(a, now))
+    _, first = save_planned(d.alerts, seen_by_both, lambda a: lifecycle.plan(a, now))
+    _, second = save_planned(d.alerts, seen_by_both, lambda a: lifecycle.plan(a, now))
     assert first.edit and not second.edit  # the second re-read and found the slot taken
     assert the_alert(d).edited_at == now
 

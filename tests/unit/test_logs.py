@@ -13,7 +13,7 @@ import pytest
 
 from adapters.memory import MemoryAlertStore, MemoryEventStore
 from bot import alert_actions
-from bot.alerting import Delivery, flush, notify
+from bot.delivery import Delivery, flush, notify
 from bot.ingest import ingest
 from bot.log_context import about, current
 from handlers.logs import setup_logging
@@ -63,7 +63,7 @@ def test_every_line_about_an_event_and_its_alert_carries_both_ids(lines):
         assert record["event_id"] == "evt-1"
         assert record["alert_id"] == alert.id
         assert record["service"] == "aws-monitoring-bot"
-        assert record["logger"] == "bot.alerting"
+        assert record["logger"].startswith("bot.delivery")
         assert record["level"] == "WARNING"
     (rejected,) = [r for r in records if r["message"].startswith("rejected event 1")]
     assert rejected["event_id"] == "evt-bad"

@@ -11,7 +11,7 @@ from adapters.routes_file import RoutesFileError, load_routes
 from blocks.view import MessageView
 from bot import alert_actions
 from bot.alert_actions import Outcome
-from bot.alerting import Delivery
+from bot.delivery import Delivery
 from bot.escalation import escalate
 from bot.models import AlertStatus, Event, Signal
 from bot.routing import Decision, Routes, decide, parse_routes
@@ -354,7 +354,7 @@ def test_a_recovery_goes_only_where_its_alert_is_open():
 
 def test_events_shows_the_state_of_an_alert_routed_away_from_the_default_channel():
     from adapters.memory import MemoryEventStore
-    from bot.alerting import find_anywhere
+    from bot.delivery import find_anywhere
     from bot.cursors import CursorCodec
     from bot.event_search import Query, Search
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot import alert_actions, storm
 from bot.alert_actions import Outcome
-from bot.alerting import Delivery, flush
+from bot.delivery import Delivery, flush
 from bot.models import Alert, AlertStatus
 from tests.unit.test_lifecycle import CHANNEL, alarm, delivery, emit, tick
 
@@ -212,7 +212,7 @@ def test_a_member_never_joined_to_its_storm_is_joined_when_its_event_comes_again
     """The store failed between creating a folded alert and joining it to the summary
     (and again when detaching it): the 503's retry, a duplicate, joins it."""
     from adapters.memory import MemoryEventStore
-    from bot.alerting import notify
+    from bot.delivery import notify
     from bot.errors import UnprocessedError
     from bot.ingest import ingest
     from tests.unit.test_lifecycle import alarm, delivery, tick

@@ -1,0 +1,36 @@
+"""From stored events to Slack: one root message per alert for its whole life.
+
+Persist before notify: ingest stores the event first, then `notify` turns each new
+event's signals into alert records and sends them. A record is written, pending, before
+its post; a post that fails leaves it pending for `flush`, which claims it, looks for
+its message in case an earlier attempt reached Slack, and only then posts again, with
+backoff. Later events of an alert (repeats, recovery, a reopening within the reopen
+window) change its record, and `bot.lifecycle.plan` decides, in the same conditional
+write, which root edit and thread reply may go now and which wait for the coalescing
+window.
+
+The stages, in order, one module each: `intake` and `due` (plan), `look`, `pay`,
+`send`, `record`; `pipeline` composes them.
+"""
+
+from bot.delivery.context import Delivery
+from bot.delivery.due import OPEN_LIMIT
+from bot.delivery.intake import find_anywhere, record_id
+from bot.delivery.pipeline import flush, notify, refresh_silences
+from bot.delivery.redraw import redraw
+from bot.delivery.saves import save, save_planned
+from bot.delivery.send import thread_reply_id
+
+__all__ = [
+    "OPEN_LIMIT",
+    "Delivery",
+    "find_anywhere",
+    "flush",
+    "notify",
+    "record_id",
+    "redraw",
+    "refresh_silences",
+    "save",
+    "save_planned",
+    "thread_reply_id",
+]

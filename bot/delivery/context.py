@@ -1,0 +1,38 @@
+"""What alert delivery runs with: its ports, where alerts go, and the lifecycle's windows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from bot import routing
+from bot.lifecycle import COALESCE_S
+from bot.ports import AlertStore, Chat, Clock
+
+
+@dataclass
+class Delivery:
+    """Built once per process. `unrecorded` holds the outcomes of Slack work whose write
+    failed (the store was down): each run writes them first, so that no claim waits for
+    its expiry in a process that lives on."""
+
+    alerts: AlertStore
+    chat: Chat
+    clock: Clock
+    channel: str
+    reopen_window: int = 3600
+    coalesce: int = COALESCE_S
+    storm_threshold: int = 20
+    routes: routing.Routes = field(default_factory=routing.Routes)
+    mention: str | None = None  # the route's, for the records this delivery opens
+    home: str | None = None  # the default channel, once routed elsewhere
+    unrecorded: list[object] = field(default_factory=list)
+
+    def now(self) -> int:
+        return int(self.clock.now())
+
+    def routed(self, route: routing.Route) -> Delivery:
+        """The delivery for one route: its channel and mention. The default channel stays
+        `home`; the list of unrecorded outcomes stays shared."""
+        return replace(
+            self, channel=route.channel, mention=route.mention, home=self.home or self.channel
+        )

@@ -1,0 +1,291 @@
+"""The first stage: a newly stored event's signals become alert records, routed and
+written, each with the Slack work it makes due reserved (a new record is created
+pending, claimed by its creator for CLAIM_S).
+
+Silences are read at every event, so one set before a flap still holds. A new alert is
+counted for storm mode; in a storm it is folded into the channel's summary instead of
+getting a root of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot import lifecycle, routing, storm
+from bot.delivery.claims import advance
+from bot.delivery.context import Delivery
+from bot.delivery.saves import save
+from bot.delivery.storms import fold
+from bot.delivery.work import Due
+from bot.errors import ConflictError, NotFoundError, UnprocessedError
+from bot.lifecycle import CLAIM_S, Work
+from bot.log_context import about
+from bot.models import Alert, AlertStatus, Event, HistoryEntry, Signal, SignalState
+from bot.silences import matchers, silenced_until
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Intake:
+    """What an event did: the records it opened or moved, and the work now due."""
+
+    records: list[Alert] = field(default_factory=list)
+    dues: list[Due] = field(default_factory=list)
+
+
+def record_id(kind: str, fingerprint: str, key: str) -> str:
+    """Deterministic, so that two instances racing to create one record create one.
+
+    A notification is keyed on its event. An alert is keyed on the alert it follows (the
+    fingerprint's previous one, or none): two instances that both find no open alert for
+    a fingerprint compute the same id, and the loser's create conflicts instead of
+    posting a second root.
+    """
+    digest = hashlib.sha256(f"{kind}\0{fingerprint}\0{key}".encode()).hexdigest()
+    return f"{kind[0]}{digest[:23]}"
+
+
+def intake(event: Event, signals: list[Signal], delivery: Delivery) -> Intake:
+    """Alert records for a newly stored event's signals, each routed (to one channel or
+    several, or nowhere).
+
+    One signal failing (a Security Hub event carries up to 100) does not stop the rest;
+    a store failure is raised after them, so that the event is sent again."""
+    taken = Intake()
+    unfinished: UnprocessedError | None = None
+    with about(event_id=event.id):
+        for signal in signals:
+            decision = routing.decide(signal, delivery.routes, delivery.channel)
+            routes = _with_open_alerts(signal, decision.routes, delivery)
+            if not routes:
+                log.debug("%s dropped by rule %s", signal.fingerprint, decision.dropped_by)
+            for route in routes:
+                try:
+                    record, dues = _apply(event, signal, delivery.routed(route))
+                except UnprocessedError as err:  # the store: the event must be sent again
+                    log.error("alerting on %s of event %s failed: %s", signal.fingerprint,
+                              event.id, err)  # fmt: skip
+                    unfinished = err
+                    continue
+                except Exception:
+                    log.exception("alerting on %s of event %s failed", signal.fingerprint, event.id)
+                    continue
+                if record is not None:
+                    taken.records.append(record)
+                taken.dues += dues
+    if unfinished is not None:  # after the others: what could be done is done
+        raise unfinished
+    return taken
+
+
+def find_alert(delivery: Delivery, fingerprint: str) -> Alert | None:
+    """The fingerprint's most recent alert in the delivery's channel."""
+    home = delivery.home or delivery.channel
+    key = fingerprint if delivery.channel == home else f"{fingerprint}@{delivery.channel}"
+    return delivery.alerts.find_alert(key)
+
+
+def find_anywhere(delivery: Delivery, fingerprint: str) -> Alert | None:
+    """The fingerprint's alert in any channel it may be routed to: a live one first
+    (the most recently seen), else the most recent."""
+    found = []
+    for channel in routing.channels(delivery.routes, delivery.channel):
+        routed = delivery.routed(routing.Route(channel=channel))
+        if (alert := find_alert(routed, fingerprint)) is not None:
+            found.append(alert)
+    live = [a for a in found if a.status is not AlertStatus.RESOLVED]
+    pool = live or found
+    return max(pool, key=lambda a: (a.last_seen, a.id)) if pool else None
+
+
+def _with_open_alerts(
+    signal: Signal, routes: list[routing.Route], delivery: Delivery
+) -> list[routing.Route]:
+    """A recovery goes to every channel where its alert is open, whatever the rules say
+    of the recovery itself (a rule may match on severity, or drop successes), and only
+    there; with no alert open anywhere, it goes where the rules send it."""
+    if signal.state is not SignalState.RESOLVED:
+        return routes
+    open_in = []
+    for channel in routing.channels(delivery.routes, delivery.channel):
+        route = next((r for r in routes if r.channel == channel), None)
+        route = route or routing.Route(channel=channel, rule="its open alert")
+        current = find_alert(delivery.routed(route), signal.fingerprint)
+        if current is not None and current.status is not AlertStatus.RESOLVED:
+            open_in.append(route)
+    return open_in or routes
+
+
+def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | None, list[Due]]:
+    now = delivery.now()
+    applied = signal.occurrence or event.id  # what the alert applies once
+    current = find_alert(delivery, signal.fingerprint)
+    if current is not None and applied in current.event_ids:
+        return None, _resume(delivery, current)  # sent again: this event was applied already
+    live = current if current is not None and current.status is not AlertStatus.RESOLVED else None
+    if signal.state is SignalState.FIRING:
+        reopening = current is not None and lifecycle.reopenable(
+            current, now, delivery.reopen_window
+        )
+        target = live or (current if reopening else None)
+        if target is None:
+            return _open(event, signal, delivery, "alert", after=current)
+        until = silenced_until(
+            matchers(signal.fingerprint, signal), delivery.alerts.list_silences(now), now
+        )
+        if reopening and _storm_over(delivery, target.parent_id):
+            # A new firing of an alert whose storm is over: people must see it.
+            why = "reopened after its storm was over"
+            return target, advance(
+                delivery,
+                target,
+                lifecycle.once(
+                    applied, lambda a: lifecycle.detach(lifecycle.fire(a, now, until), now, why)
+                ),
+            )
+        change = lifecycle.once(applied, lambda a: lifecycle.fire(a, now, until))
+        return target, advance(delivery, target, change)
+    if signal.state is SignalState.RESOLVED and live is not None:
+        change = lifecycle.once(applied, lambda a: lifecycle.resolve(a, now))
+        return live, advance(delivery, live, change)
+    return _open(event, signal, delivery, "notification", under=live)
+
+
+def _storm_over(delivery: Delivery, storm_id: str | None) -> bool:
+    if storm_id is None:
+        return False
+    try:
+        return delivery.alerts.get_alert(storm_id).resolved_at is not None
+    except NotFoundError:
+        return True
+
+
+def _open(
+    event: Event,
+    signal: Signal,
+    delivery: Delivery,
+    kind: Literal["alert", "notification"],
+    *,
+    under: Alert | None = None,
+    after: Alert | None = None,
+) -> tuple[Alert | None, list[Due]]:
+    """A new record: an alert (with controls) following `after`, or a notification,
+    threaded under `under`."""
+    now = delivery.now()
+    channel = under.message.channel if under and under.message else delivery.channel
+    admission = storm.Admission()
+    until = silenced_until(
+        matchers(signal.fingerprint, signal), delivery.alerts.list_silences(now), now
+    )
+    if kind == "alert" and until is None:  # a silenced alert is no part of a storm
+        admission = storm.admit(delivery.alerts, channel, now, delivery.storm_threshold)
+    folded = admission.storm is not None
+    applied = signal.occurrence or event.id
+    key = (after.id if after else "") if kind == "alert" else applied
+    home = delivery.home or delivery.channel
+    fingerprint = (
+        signal.fingerprint
+        if delivery.channel == home
+        else f"{signal.fingerprint}@{delivery.channel}"
+    )
+    posted_now = until is None and not folded
+    record = Alert(
+        id=record_id(kind, fingerprint, key),
+        # Notifications keep their own fingerprint space, so that one never hides the
+        # open alert of the same fingerprint from find_alert.
+        fingerprint=fingerprint if kind == "alert" else f"{fingerprint}#note",
+        mention=delivery.mention,
+        kind=kind,
+        status=AlertStatus.OPEN if kind == "alert" else AlertStatus.RESOLVED,
+        title=signal.title,
+        severity=signal.severity,
+        source=signal.source,
+        account=signal.account,
+        first_seen=now,
+        last_seen=now,
+        opened_at=now,
+        silenced_until=until,
+        # A silence holds the post back, and a storm's summary shows a folded alert; else
+        # this record's creator owns its post for CLAIM_S.
+        pending=posted_now,
+        next_attempt_at=now + CLAIM_S if posted_now else 0,
+        in_flight=posted_now,
+        parent_id=admission.storm,
+        channel=channel,
+        thread_ts=under.message.ts if under and under.message else None,
+        signal=signal,
+        event_ids=[applied],
+        history=[
+            HistoryEntry(
+                at=now,
+                action="fired" if kind == "alert" else "noted",
+                note="silenced: stored, not posted"
+                if until
+                else ("folded into the channel's storm" if folded else None),
+            )
+        ],
+    )
+    try:
+        delivery.alerts.create_alert(record)
+    except ConflictError:
+        if kind != "alert":  # another instance is delivering this very event
+            return None, []
+        # Another instance opened this alert a moment ago, from another event: ours is
+        # a repeat of it (read by key, which is consistent where an index may lag).
+        opened = delivery.alerts.get_alert(record.id)
+        change = lifecycle.once(applied, lambda a: lifecycle.fire(a, now, until))
+        return opened, advance(delivery, opened, change)
+    with about(alert_id=record.id):
+        if folded:
+            return record, _into_storm(delivery, record, admission)
+        return record, [] if until else [Due(record, Work(post=True))]
+
+
+def _into_storm(delivery: Delivery, record: Alert, admission: storm.Admission) -> list[Due]:
+    """A new alert into its storm's summary; one the summary cannot take gets a root."""
+    try:
+        joined, dues = fold(delivery, admission, record)
+        if joined:
+            return dues
+        why = "its storm's summary is full"
+    except Exception:  # never lose it in a summary that could not take it
+        log.exception("could not fold alert %s into storm %s", record.id, admission.storm)
+        why = "its storm's summary could not take it"
+        dues = []
+    return [*dues, _detached(delivery, record, why)]
+
+
+def _detached(delivery: Delivery, record: Alert, why: str) -> Due:
+    """A storm member that needs a root of its own: claimed for its post."""
+    now = delivery.now()
+
+    def own_root(alert: Alert) -> Alert:
+        detached = lifecycle.detach(alert, now, why)
+        return detached.model_copy(update={"next_attempt_at": now + CLAIM_S, "in_flight": True})
+
+    return Due(save(delivery.alerts, record, own_root), Work(post=True))
+
+
+def _resume(delivery: Delivery, record: Alert) -> list[Due]:
+    """An event sent again, whose alert it already opened or moved: finish what its
+    first attempt may have left undone. A post or an edit is the flush's (the record is
+    due); an alert created to be folded into a storm, but never joined to its summary,
+    is no one's, so it is joined now, or given a root if the storm is over."""
+    if record.kind != "alert" or record.parent_id is None or record.message is not None:
+        return []
+    try:
+        summary: Alert | None = delivery.alerts.get_alert(record.parent_id)
+    except NotFoundError:
+        summary = None
+    if summary is not None and record.id in summary.members:
+        return []
+    with about(alert_id=record.id):
+        log.warning("alert %s was never joined to storm %s: joining it now", record.id,
+                    record.parent_id)  # fmt: skip
+        if summary is None or summary.resolved_at is not None:
+            return [_detached(delivery, record, "its storm was over when its event came again")]
+        return _into_storm(delivery, record, storm.Admission(storm=record.parent_id))

@@ -1,0 +1,36 @@
+"""The second stage: each Slack call a due record needs is paid from its rate budget
+first (bot.budget), so that every instance together stays under Slack's limits. A call
+the budget cannot pay for now is not made; its work is put back, due when it can be."""
+
+from __future__ import annotations
+
+import logging
+
+from bot import budget
+from bot.delivery.context import Delivery
+from bot.delivery.work import Due, Payment
+
+log = logging.getLogger(__name__)
+
+STORE_RETRY_S = 5  # the budget could not be read or written: try the call again soon
+
+
+def pay(delivery: Delivery, due: Due) -> Payment:
+    """The budget's answer for each of the due record's calls."""
+    record, work = due.record, due.work
+    if work.post:
+        assert record.channel is not None
+        return Payment(post=_spend(delivery, budget.post_key(record.channel), budget.POST))
+    edit = _spend(delivery, budget.UPDATE_KEY, budget.UPDATE) if work.edit else None
+    reply = None
+    if work.reply is not None and record.message is not None:
+        reply = _spend(delivery, budget.post_key(record.message.channel), budget.POST)
+    return Payment(edit=edit, reply=reply)
+
+
+def _spend(delivery: Delivery, key: str, rate: budget.Rate) -> float:
+    try:
+        return budget.spend(delivery.alerts, key, rate, delivery.clock.now())
+    except Exception as err:  # the store: leave the call unpaid, to be tried again soon
+        log.warning("could not pay from %s (%s); the call waits %ds", key, err, STORE_RETRY_S)
+        return float(STORE_RETRY_S)

@@ -1,0 +1,93 @@
+"""Alert delivery as one pipeline, composed here once: plan what is due (`intake` for a
+new event, `due` for stored work), look for a post an earlier attempt made (`look`),
+pay the budget (`pay`), send (`send`), and record what was told (`record`). Each stage
+hands its result to the next; none calls back.
+
+Work a run leaves due (held back by a window, a budget or a failure) stays pending on
+its record, for the next flush. An outcome whose write failed (the store was down) is
+kept and written first by the next run, so that a claim is released within seconds
+in a running process; the claim's expiry stays for processes that die.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.delivery.context import Delivery
+from bot.delivery.due import due_work, silence_changes
+from bot.delivery.intake import intake
+from bot.delivery.look import look
+from bot.delivery.pay import pay
+from bot.delivery.record import record, release
+from bot.delivery.send import send
+from bot.delivery.work import Due, Outcome
+from bot.log_context import about
+from bot.models import Alert, Event, Signal
+
+log = logging.getLogger(__name__)
+
+UNRECORDED_KEPT = 1000  # outcomes awaiting a write; past this the claims' expiry covers
+
+
+def notify(event: Event, signals: list[Signal], delivery: Delivery) -> list[Alert]:
+    """Alert on a newly stored event's signals, and send the work that makes due now."""
+    taken = intake(event, signals, delivery)
+    written = run(delivery, taken.dues)
+    return [written.get(r.id, r) for r in taken.records]
+
+
+def flush(delivery: Delivery, limit: int = 500) -> int:
+    """Do every record's due Slack work: posts to retry, edits and replies held back by
+    the coalescing window. Returns how many records had all their due work done."""
+    written = run(delivery, due_work(delivery, limit))
+    return sum(1 for alert in written.values() if alert.attempts == 0)
+
+
+def refresh_silences(delivery: Delivery) -> int:
+    """Bring live alerts in line with the silences in force, and send what that makes
+    due. Returns how many alerts changed."""
+    changed, dues = silence_changes(delivery)
+    run(delivery, dues)
+    return changed
+
+
+def run(delivery: Delivery, dues: list[Due]) -> dict[str, Alert]:
+    """Pay, send and record each due record's work; the records as written, by id."""
+    written: dict[str, Alert] = {}
+    _record_unrecorded(delivery)
+    for due in dues:
+        with about(alert_id=due.record.id):
+            try:
+                outcome = look(delivery, due) or send(delivery, due, pay(delivery, due))
+            except Exception:  # never keep a claim for what was not done
+                log.exception("sending the work of %s failed; it is put back", due.record.id)
+                _write(delivery, due, None, written)
+                continue
+            _write(delivery, due, outcome, written)
+    return written
+
+
+def _write(
+    delivery: Delivery, due: Due, outcome: Outcome | None, written: dict[str, Alert]
+) -> None:
+    try:
+        saved = release(delivery, due) if outcome is None else record(delivery, due, outcome)
+    except Exception as err:
+        log.warning("could not record the outcome of %s (%s); it is written on the next run",
+                    due.record.id, err)  # fmt: skip
+        if len(delivery.unrecorded) < UNRECORDED_KEPT:
+            delivery.unrecorded.append((due, outcome))
+        return
+    written[saved.id] = saved
+
+
+def _record_unrecorded(delivery: Delivery) -> None:
+    """Write the outcomes an earlier run could not, oldest first; those that fail again
+    stay for the next run."""
+    if not delivery.unrecorded:
+        return
+    waiting = [item for item in delivery.unrecorded if isinstance(item, tuple)]
+    delivery.unrecorded.clear()
+    for due, outcome in waiting:
+        with about(alert_id=due.record.id):
+            _write(delivery, due, outcome, {})
