@@ -39,6 +39,7 @@ def notify(event: Event, signals: list[Signal], delivery: Delivery) -> list[Aler
 def flush(delivery: Delivery, limit: int = 500) -> int:
     """Do every record's due Slack work: posts to retry, edits and replies held back by
     the coalescing window. Returns how many records had all their due work done."""
+    record_unrecorded(delivery)  # first: a claim it releases may be due in this flush
     written = run(delivery, due_work(delivery, limit))
     return sum(1 for alert in written.values() if alert.attempts == 0)
 
@@ -54,7 +55,7 @@ def refresh_silences(delivery: Delivery) -> int:
 def run(delivery: Delivery, dues: list[Due]) -> dict[str, Alert]:
     """Pay, send and record each due record's work; the records as written, by id."""
     written: dict[str, Alert] = {}
-    _record_unrecorded(delivery)
+    record_unrecorded(delivery)
     for due in dues:
         with about(alert_id=due.record.id):
             try:
@@ -81,7 +82,7 @@ def _write(
     written[saved.id] = saved
 
 
-def _record_unrecorded(delivery: Delivery) -> None:
+def record_unrecorded(delivery: Delivery) -> None:
     """Write the outcomes an earlier run could not, oldest first; those that fail again
     stay for the next run."""
     if not delivery.unrecorded:
