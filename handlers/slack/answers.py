@@ -8,14 +8,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import Respond
 
 from blocks.lists import silences_list
 from bot.alerting import find_anywhere
 from bot.cursors import CursorCodec
 from bot.event_search import Search
 from bot.services import Services
-from handlers.slack.wiring import Core, ack_only, bound
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +52,3 @@ def silences_shown(services: Services) -> dict[str, Any]:
     """The silences in force, as /silences lists them."""
     at = now(services)
     return silences_list(services.alerts.list_silences(at), at)
-
-
-def on_command(app: App, command: str, listener: Callable[..., None], core: Core) -> None:
-    """Wire a slash command whose answer is `listener`, lazy, after an empty ack."""
-    app.command(command)(ack=ack_only, lazy=[bound(listener, core)])
-
-
-def on_button(app: App, action_id: str, listener: Callable[..., None], core: Core) -> None:
-    """Wire a button of a command's answer, as `on_command` wires the command."""
-    app.action(action_id)(ack=ack_only, lazy=[bound(listener, core)])

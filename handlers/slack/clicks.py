@@ -12,14 +12,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, NamedTuple
 
-from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.alert_actions import Outcome
 from bot.log_context import about
 from bot.ports import Chat
 from handlers.slack.authorization import NOT_ALLOWED
-from handlers.slack.wiring import Core, Payload, ack_only, bound
+from handlers.slack.wiring import Core, Payload
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +88,3 @@ def carry_out(
             note = NOTES.get(outcome)
         if note:
             chat.post_ephemeral(click.channel, click.user, note)
-
-
-def on_click(app: App, action_id: str, listener: Callable[..., None], core: Core) -> None:
-    """Wire a button whose work is `listener`, lazy: it runs after the ack (on Lambda, in
-    a second invocation), so Slack hears back within 3 s however long the store and
-    chat.update take (Acknowledge on a storm's summary walks the whole storm)."""
-    app.action(action_id)(ack=ack_only, lazy=[bound(listener, core)])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, App
 
 from bot.services import Services
 from handlers.slack.authorization import Responders
@@ -37,3 +37,16 @@ def bound(listener: Callable[..., None], core: Core) -> Callable[..., None]:
     the names it reads from `__wrapped__`, and on Lambda finds a lazy listener again by
     its `__name__`, so the wrapper keeps both."""
     return functools.update_wrapper(functools.partial(listener, core=core), listener)
+
+
+def on_action(app: App, action_id: str, listener: Callable[..., None], core: Core) -> None:
+    """Wire a button whose work is `listener`, lazy: it runs after the ack (on Lambda, in
+    a second invocation), so Slack hears back within 3 s however long the store and
+    chat.update take (Acknowledge on a storm's summary walks the whole storm)."""
+    app.action(action_id)(ack=ack_only, lazy=[bound(listener, core)])
+
+
+def on_command(app: App, command: str, listener: Callable[..., None], core: Core) -> None:
+    """Wire a slash command whose answer is `listener`, lazy, as `on_action` wires a
+    button; it answers through the request's response_url."""
+    app.command(command)(ack=ack_only, lazy=[bound(listener, core)])

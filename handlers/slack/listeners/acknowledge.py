@@ -8,8 +8,8 @@ from slack_sdk import WebClient
 
 from blocks.alert import ACK
 from bot import alert_actions
-from handlers.slack.clicks import carry_out, click_of, on_click
-from handlers.slack.wiring import Core, Payload
+from handlers.slack.clicks import carry_out, click_of
+from handlers.slack.wiring import Core, Payload, on_action
 
 
 def acknowledge(body: Payload, action: Payload, client: WebClient, *, core: Core) -> None:
@@ -17,4 +17,4 @@ def acknowledge(body: Payload, action: Payload, client: WebClient, *, core: Core
 
 
 def register(app: App, core: Core) -> None:
-    on_click(app, ACK, acknowledge, core)
+    on_action(app, ACK, acknowledge, core)

@@ -14,8 +14,8 @@ from bot.errors import NotFoundError
 from bot.list_events import DEFAULT_WINDOW_S
 from bot.models import ListEventsDTO
 from bot.services import Services
-from handlers.slack.answers import answer, now, on_command
-from handlers.slack.wiring import Core, Payload
+from handlers.slack.answers import answer, now
+from handlers.slack.wiring import Core, Payload, on_command
 
 AGENTS_SHOWN = 40  # one message; an organisation with more uses the REST API
 RECENT_SHOWN = 10

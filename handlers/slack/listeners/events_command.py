@@ -13,8 +13,8 @@ from bot.errors import NotFoundError
 from bot.event_search import Help, Lookup, QueryError, parse
 from bot.models import Alert
 from bot.services import Services
-from handlers.slack.answers import answer, now, on_command, search
-from handlers.slack.wiring import Core, Payload
+from handlers.slack.answers import answer, now, search
+from handlers.slack.wiring import Core, Payload, on_command
 
 log = logging.getLogger(__name__)
 

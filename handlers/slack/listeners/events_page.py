@@ -10,8 +10,8 @@ from slack_bolt import App, Respond
 from blocks.lists import EVENTS_PAGE, events_list, usage
 from bot.errors import InvalidCursorError
 from bot.services import Services
-from handlers.slack.answers import answer, now, on_button, search
-from handlers.slack.wiring import Core, Payload
+from handlers.slack.answers import answer, now, search
+from handlers.slack.wiring import Core, Payload, on_action
 
 STALE_PAGE = "That page can no longer be shown (the bot's cursor secret changed?). Ask again."
 
@@ -29,4 +29,4 @@ def page(services: Services, cursor: str) -> dict[str, Any]:
 
 
 def register(app: App, core: Core) -> None:
-    on_button(app, EVENTS_PAGE, events_page, core)
+    on_action(app, EVENTS_PAGE, events_page, core)

@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 from blocks.lists import SILENCE_REMOVE
 from bot.alerting import refresh_silences
 from bot.errors import NotFoundError
-from handlers.slack.answers import answer, on_button, silences_shown
+from handlers.slack.answers import answer, silences_shown
 from handlers.slack.authorization import NOT_ALLOWED
-from handlers.slack.wiring import Core, Payload
+from handlers.slack.wiring import Core, Payload, on_action
 
 log = logging.getLogger(__name__)
 
@@ -41,4 +41,4 @@ def remove_silence(
 
 
 def register(app: App, core: Core) -> None:
-    on_button(app, SILENCE_REMOVE, remove_silence, core)
+    on_action(app, SILENCE_REMOVE, remove_silence, core)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import App, Respond
 
-from handlers.slack.answers import answer, on_command, silences_shown
-from handlers.slack.wiring import Core
+from handlers.slack.answers import answer, silences_shown
+from handlers.slack.wiring import Core, on_command
 
 
 def silences_command(respond: Respond, *, core: Core) -> None:

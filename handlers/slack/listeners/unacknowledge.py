@@ -7,8 +7,8 @@ from slack_sdk import WebClient
 
 from blocks.alert import UNACK
 from bot import alert_actions
-from handlers.slack.clicks import carry_out, click_of, on_click
-from handlers.slack.wiring import Core, Payload
+from handlers.slack.clicks import carry_out, click_of
+from handlers.slack.wiring import Core, Payload, on_action
 
 
 def unacknowledge(body: Payload, action: Payload, client: WebClient, *, core: Core) -> None:
@@ -16,4 +16,4 @@ def unacknowledge(body: Payload, action: Payload, client: WebClient, *, core: Co
 
 
 def register(app: App, core: Core) -> None:
-    on_click(app, UNACK, unacknowledge, core)
+    on_action(app, UNACK, unacknowledge, core)

@@ -8,8 +8,8 @@ from slack_sdk import WebClient
 
 from blocks.alert import UNSILENCE
 from bot import alert_actions
-from handlers.slack.clicks import carry_out, click_of, on_click
-from handlers.slack.wiring import Core, Payload
+from handlers.slack.clicks import carry_out, click_of
+from handlers.slack.wiring import Core, Payload, on_action
 
 
 def unsilence(body: Payload, action: Payload, client: WebClient, *, core: Core) -> None:
@@ -17,4 +17,4 @@ def unsilence(body: Payload, action: Payload, client: WebClient, *, core: Core) 
 
 
 def register(app: App, core: Core) -> None:
-    on_click(app, UNSILENCE, unsilence, core)
+    on_action(app, UNSILENCE, unsilence, core)
