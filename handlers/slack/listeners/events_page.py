@@ -1,4 +1,4 @@
-"""The Newer/Older buttons of an /events answer (events_page): the page their signed
+"""The Previous/Next buttons of an /events answer (events_page): the page their signed
 cursor names, in place of the one shown."""
 
 from __future__ import annotations
