@@ -1,9 +1,9 @@
 """The Bolt app: Slack's requests (commands, actions, views) to the core's use cases.
 
-`build_app` makes the App; each kind of listener lives in its own module with a
-`register(app, services)`. Bolt verifies every request's signature and timestamp (a bad
-or stale one gets 401), `ReplayGuard` drops a signed request sent again, and Bolt acks
-within Slack's 3 s and runs the listener after the ack.
+`build_app` makes the App and has every module of handlers/slack/listeners register
+its listener. Bolt verifies every request's signature and timestamp (a bad or stale one
+gets 401), `ReplayGuard` drops a signed request sent again, and Bolt acks within Slack's
+3 s and runs the listener after the ack.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.services import Services
-from handlers.slack import actions, commands
+from handlers.slack.authorization import Responders
+from handlers.slack.listeners import LISTENERS
 from handlers.slack.replays import ReplayGuard
+from handlers.slack.wiring import Core
 
 
 def build_app(services: Services, *, process_before_response: bool = False) -> App:
@@ -32,9 +34,9 @@ def build_app(services: Services, *, process_before_response: bool = False) -> A
         process_before_response=process_before_response,
     )
     app.use(ReplayGuard())  # after Bolt's signature check: only signed requests get here
-    groups = actions.Usergroups()
-    actions.register(app, services, groups)
-    commands.register(app, services, groups)
+    core = Core(services, Responders(settings.slack_responders))
+    for listener in LISTENERS:
+        listener.register(app, core)
     return app
 
 

@@ -67,7 +67,7 @@ class SlashCommand:
     usage_hint: str | None = None
 
 
-# The grammar is bot/event_search.py's (USAGE, KEYS) and commands.py's /agents.
+# The grammar is bot/event_search.py's (USAGE, KEYS) and listeners/agents_command.py's.
 SLASH_COMMANDS = (
     SlashCommand(
         "/events",

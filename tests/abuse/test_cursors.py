@@ -20,7 +20,8 @@ import pytest
 from blocks.lists import EVENTS_PAGE
 from bot.config import DEFAULT_CURSOR_SECRET
 from bot.cursors import CursorCodec
-from handlers.slack.commands import FAILED, STALE_PAGE
+from handlers.slack.answers import FAILED
+from handlers.slack.listeners.events_page import STALE_PAGE
 from tests.abuse.conftest import (
     CURSOR_SECRET,
     Tally,

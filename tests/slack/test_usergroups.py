@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.slack.actions import Usergroups
+from handlers.slack.authorization import Usergroups
 from tests.fakes import FakeClock
 
 

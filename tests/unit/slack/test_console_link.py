@@ -1,0 +1,10 @@
+"""The Open in console link button: the browser follows the link; the app only acks."""
+
+from __future__ import annotations
+
+from handlers.slack.listeners.console_link import console_link
+
+
+def test_the_click_is_acked_with_nothing_in_it(ack):
+    console_link(ack)
+    assert ack.calls == [((), {})]
