@@ -29,6 +29,7 @@ test: $(STAMP) $(NODE_STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy bot blocks
 	$(BIN)/bandit -q -c pyproject.toml -r bot adapters blocks handlers scheduler app.py --severity-level medium
 
 format: $(STAMP)
