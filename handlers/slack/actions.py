@@ -24,8 +24,9 @@ from bot.alert_actions import SILENCE_CHOICES, Outcome
 from bot.config import parse_duration
 from bot.errors import NotFoundError
 from bot.log_context import about
+from bot.models import SilenceScope
 from bot.services import Services
-from bot.silences import SCOPE_WORDS
+from bot.silences import scope_named
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +202,9 @@ def register(app: App, services: Services, groups: Usergroups | None = None) -> 
     app.view(SILENCE_MODAL)(ack=silence_checked, lazy=[silence_submitted])
 
 
-def validated(view: dict[str, Any]) -> tuple[tuple[int, str, str] | None, dict[str, str]]:
+def validated(
+    view: dict[str, Any],
+) -> tuple[tuple[int, str, SilenceScope] | None, dict[str, str]]:
     """The silence modal's (seconds, reason, scope), or the errors to show per field."""
     answers = submitted(view)
     errors = {}
@@ -215,7 +218,7 @@ def validated(view: dict[str, Any]) -> tuple[tuple[int, str, str] | None, dict[s
     reason = answers["reason"].strip()
     if not reason:
         errors["reason"] = "Say why, so that others know when it may be lifted."
-    scope = answers["scope"] or "alert"
-    if scope not in SCOPE_WORDS:
+    scope = scope_named(answers["scope"] or "alert")
+    if scope is None:
         errors["scope"] = "Pick one of the choices."
-    return (None if errors else (seconds, reason, scope)), errors
+    return (None if errors or scope is None else (seconds, reason, scope)), errors
