@@ -29,6 +29,7 @@ test: $(STAMP) $(NODE_STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy bot blocks
 	$(BIN)/bandit -q -c pyproject.toml -r bot adapters blocks handlers scheduler app.py --severity-level medium
 
 format: $(STAMP)
@@ -44,4 +45,4 @@ bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache .mypy_cache .hypothesis

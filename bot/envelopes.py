@@ -765,9 +765,9 @@ def _from_sqs(record: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
 
 def _from_s3_record(record: Mapping[str, Any], fb: _Fallback) -> list[RawEvent]:
     """An S3 event notification: what happened to which object."""
-    s3 = record["s3"] if isinstance(record["s3"], Mapping) else {}
-    bucket = s3.get("bucket") if isinstance(s3.get("bucket"), Mapping) else {}
-    obj = s3.get("object") if isinstance(s3.get("object"), Mapping) else {}
+    s3 = _mapping(record["s3"])
+    bucket = _mapping(s3.get("bucket"))
+    obj = _mapping(s3.get("object"))
     name = bucket.get("name") if isinstance(bucket.get("name"), str) else ""
     key = obj.get("key") if isinstance(obj.get("key"), str) else ""
     region = region_code(_opt_str(record, "awsRegion")) or fb.region
@@ -932,6 +932,11 @@ def _detail_time(detail: Mapping[str, Any]) -> int | None:
         if value:
             return value
     return None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """An object as it is; anything else as an empty one."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def _string_map(value: Any) -> dict[str, str]:

@@ -236,12 +236,12 @@ class ErrorLogSweep:
         rows, failing = [], chunk
         while len(failing) > 1:
             half = (len(failing) + 1) // 2
-            left, right = failing[:half], failing[half:]
-            found = self._query(left, start, end, result), self._query(right, start, end, result)
+            first, second = failing[:half], failing[half:]
+            found = self._query(first, start, end, result), self._query(second, start, end, result)
             if found[0] is None and found[1] is None:
                 break
             rows.extend(r for part in found if part is not None for r in part)
-            failing = left if found[0] is None else right if found[1] is None else []
+            failing = first if found[0] is None else second if found[1] is None else []
         result.unqueried.extend(failing)
         return rows
 

@@ -251,17 +251,35 @@ def _replay_one(letter: DeadLetter, queue: DeadLetterQueue, services: Services) 
         reason = f"store failed: {type(err).__name__}: {err}"
         return Outcome(letter.message_id, "failed", kind=kind, reason=reason)
     ids = list(dict.fromkeys(result.ids))
-    counts = {"stored": result.stored, "duplicates": result.duplicates}
+    stored, duplicates = result.stored, result.duplicates
     if result.rejected:  # kept, so that the rejected part is not lost with the rest
         reason = _rejections(result)
-        return Outcome(letter.message_id, "rejected", ids, kind, reason, **counts)
+        return Outcome(
+            letter.message_id,
+            "rejected",
+            ids,
+            kind,
+            reason,
+            stored=stored,
+            duplicates=duplicates,
+        )
     status: Status = "stored" if result.stored else "duplicate"
     try:
         queue.delete(letter)
     except MonitoringException as err:  # stored: the next run finds it as a duplicate
         reason = f"ingested, but not deleted: {err}"
-        return Outcome(letter.message_id, status, ids, kind, reason, **counts)
-    return Outcome(letter.message_id, status, ids, kind, deleted=True, **counts)
+        return Outcome(
+            letter.message_id, status, ids, kind, reason, stored=stored, duplicates=duplicates
+        )
+    return Outcome(
+        letter.message_id,
+        status,
+        ids,
+        kind,
+        deleted=True,
+        stored=stored,
+        duplicates=duplicates,
+    )
 
 
 def _rejections(result: IngestResult) -> str:

@@ -15,7 +15,7 @@ never taken from event text, so only a route's own mention pings.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -206,7 +206,7 @@ DEFAULT_NOISE = (
 class Routes(_Strict):
     """A routes file: noise rules (the defaults unless given), then routing rules."""
 
-    noise: Annotated[list[NoiseRule], Field(default_factory=lambda: list(DEFAULT_NOISE))]
+    noise: list[NoiseRule] = Field(default_factory=lambda: list(DEFAULT_NOISE))
     routes: list[Rule] = Field(default_factory=list)
 
 
@@ -233,9 +233,9 @@ def _label(rule: Rule, index: int, kind: Literal["noise", "routes"]) -> str:
 
 def decide(signal: Signal, routes: Routes, default_channel: str) -> Decision:
     """Where `signal` goes under `routes`, in rule order."""
-    for i, rule in enumerate(routes.noise):
-        if rule.match.matches(signal):
-            return Decision(dropped_by=_label(rule, i, "noise"))
+    for i, noise in enumerate(routes.noise):
+        if noise.match.matches(signal):
+            return Decision(dropped_by=_label(noise, i, "noise"))
     found: list[Route] = []
     for i, rule in enumerate(routes.routes):
         if not rule.match.matches(signal):

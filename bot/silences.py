@@ -20,6 +20,11 @@ SCOPE_WORDS: dict[SilenceScope, str] = {
 }
 
 
+def scope_named(word: str) -> SilenceScope | None:
+    """The scope a form's answer names; None for any other word."""
+    return next((scope for scope in SCOPE_WORDS if scope == word), None)
+
+
 def matchers(fingerprint: str, signal: Signal | None) -> dict[SilenceScope, str]:
     """The matcher each scope would use for an alert; a scope it cannot name is left out."""
     keys: dict[SilenceScope, str] = {"alert": fingerprint}

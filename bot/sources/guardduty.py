@@ -191,8 +191,9 @@ def _threats(result: Any) -> str:
     return ", ".join(n for n in names if n)
 
 
-def _malware_link(region: str | None, bucket: str, key: str) -> str:
-    """The scanned S3 object, where people go to quarantine it; else GuardDuty's console."""
+def _malware_link(region: str | None, bucket: str, key: str) -> str | None:
+    """The scanned S3 object, where people go to quarantine it; else GuardDuty's console;
+    None without a region code."""
     if bucket:
         path = f"s3/object/{quote(bucket, safe='')}"
         return console_url(region, path, query={"prefix": key} if key else None)

@@ -120,7 +120,11 @@ _KINDS = {
 
 def _is_rds_event(detail_type: str | None) -> bool:
     """ "RDS DB Instance Event", "RDS DB Proxy Event"…: RDS's own events, not CloudTrail's."""
-    return bool(detail_type) and detail_type.startswith("RDS ") and detail_type.endswith(" Event")
+    return (
+        detail_type is not None
+        and detail_type.startswith("RDS ")
+        and detail_type.endswith(" Event")
+    )
 
 
 def interpret(event: Event, ctx: Context) -> list[Signal]:

@@ -125,8 +125,9 @@ def _fields(finding: Mapping[str, Any], action: str) -> list[SignalField]:
     )
 
 
-def _link(region: str | None, finding_id: str) -> str:
-    """The console's findings page filtered on this Id (the console double-encodes the filter)."""
+def _link(region: str | None, finding_id: str) -> str | None:
+    """The console's findings page filtered on this Id (the console double-encodes the filter);
+    None without a region code."""
     value = quote(quote(finding_id, safe=""), safe="")
     return console_url(
         region,

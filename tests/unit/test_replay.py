@@ -245,6 +245,8 @@ def test_replay_stores_each_event_once_and_deletes_what_was_stored():
     assert seen == report.outcomes
     assert report.outcomes[0].ids == [stack["id"]]
     assert report.outcomes[2].ids == [sns_alarm_id()]
+    counts = [(o.stored, o.duplicates) for o in report.outcomes]
+    assert counts == [(1, 0), (1, 0), (1, 0), (0, 1)]
     assert sorted(stored_ids(svc)) == sorted([stack["id"], finding["id"], sns_alarm_id()])
     assert queue.deleted == ["m0", "m1", "m2", "m3"]
     assert report.ok and report.left == 0
@@ -308,6 +310,7 @@ def test_a_message_not_deleted_is_reported_as_left():
     report = replay(FakeQueue([json.dumps(load(FINDING))], fail_delete=True), svc, limit=10)
     (outcome,) = report.outcomes
     assert (outcome.status, outcome.deleted) == ("stored", False)
+    assert (outcome.stored, outcome.duplicates) == (1, 0)
     assert "not deleted: SQS DeleteMessage failed" in outcome.reason
     assert report.left == 1 and not report.ok
     assert stored_ids(svc) == [load(FINDING)["id"]]
