@@ -153,7 +153,7 @@ def reopenable(alert: Alert, now: int, window: int) -> bool:
 
 
 def backoff(attempts: int) -> int:
-    return min(FIRST_RETRY_S * 2**attempts, MAX_RETRY_S)
+    return min(FIRST_RETRY_S << min(attempts, 32), MAX_RETRY_S)  # shifts: ints stay ints
 
 
 def plan(

@@ -7,6 +7,7 @@ or a flush and an event of the same alert, never both do one piece of work.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot import lifecycle
 from bot.delivery.claims import advance, claimed, held_by_storm
@@ -67,9 +68,7 @@ def silence_changes(delivery: Delivery) -> tuple[int, list[Due]]:
             if until == alert.silenced_until:
                 continue
             try:
-                dues += advance(
-                    delivery, alert, lambda a, until=until: lifecycle.resilence(a, now, until)
-                )
+                dues += advance(delivery, alert, _resilenced(now, until))
             except (StaleVersionError, ConflictError) as err:
                 log.warning(
                     "could not apply silences to alert %s: %s", alert.id, err,
@@ -78,3 +77,7 @@ def silence_changes(delivery: Delivery) -> tuple[int, list[Due]]:
                 continue
             changed += 1
     return changed, dues
+
+
+def _resilenced(now: int, until: int | None) -> Callable[[Alert], Alert]:
+    return lambda alert: lifecycle.resilence(alert, now, until)

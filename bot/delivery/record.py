@@ -16,7 +16,7 @@ from bot.delivery.context import Delivery
 from bot.delivery.saves import save
 from bot.delivery.work import Call, Due, Outcome
 from bot.lifecycle import Work
-from bot.models import Alert, HistoryEntry
+from bot.models import Alert, HistoryEntry, Told
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ def _posted(delivery: Delivery, due: Due, outcome: Outcome, now: int) -> Alert:
         later = {"next_attempt_at": now + math.ceil(post.wait or 0), "in_flight": due.look_first}
         return save(delivery.alerts, record_, lambda a: a.model_copy(update=later))
     ref = outcome.ref
+    assert ref is not None
 
     def posted_as(a: Alert) -> Alert:
         # A found message shows whatever version it was posted with, and an event or a
@@ -113,7 +114,6 @@ def _posted(delivery: Delivery, due: Due, outcome: Outcome, now: int) -> Alert:
         held = storm.held_until(delivery.alerts.get_state(storm.state_key(ref.channel)), now)
         return lifecycle.schedule(shown, now, delivery.coalesce, not_before=held)
 
-    assert ref is not None
     return save(delivery.alerts, record_, posted_as)
 
 
@@ -122,7 +122,7 @@ def _what(due: Due, call: Call, outcome: Outcome) -> str:
     return f"storm {name}" if due.record.kind == "storm" else name
 
 
-def _told_members(summary: Alert, told: dict[str, object]) -> Alert:
+def _told_members(summary: Alert, told: dict[str, Told]) -> Alert:
     return summary.model_copy(update={"told_members": told})
 
 
