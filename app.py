@@ -32,7 +32,8 @@ def build_services(settings: Settings) -> Services:
 
 
 def setup_logging(settings: Settings) -> None:
-    """Log lines on stderr (JSON unless LOG_FORMAT=text): stdout stays the CLI's output."""
+    """Log lines on stderr (text on a terminal, else JSON; LOG_FORMAT chooses): stdout
+    stays the CLI's output."""
     from handlers.logs import setup_logging as route_logs
 
     route_logs(settings.log_level, settings.log_format)
@@ -131,7 +132,8 @@ def cmd_ingest(settings: Settings, files: Sequence[str], as_json: bool) -> int:
 
 def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> int:
     """Where each signal of an event file would go under a routes file; nothing is stored
-    or posted. Exit 2 when the routes file is bad, 1 when the event is."""
+    or posted. Exit 2, with one line on stderr, when either file is bad (unreadable, not
+    JSON, no event in it)."""
     import time
 
     from adapters.routes_file import RoutesFileError, load_routes
@@ -155,9 +157,12 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
             for unit in units
             for pair in read_unit_events(unit, received_at=now, ttl=0, ctx=ctx)
         ]
-    except (OSError, ValueError) as err:
-        print(f"{event_path}: {err}", file=sys.stderr)
-        return 1
+    except (OSError, ValueError, MonitoringException) as err:
+        print(f"{event_path}: {_one_line(err)}", file=sys.stderr)
+        return 2
+    if not events:
+        print(f"{event_path}: no event in it to route", file=sys.stderr)
+        return 2
     default = settings.slack_alerts_channel or "(SLACK_ALERTS_CHANNEL)"
     for event, signals in events:
         for signal in signals:
@@ -169,6 +174,10 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
                 mention = f", mentions {route.mention}" if route.mention else ""
                 print(f"  → {route.channel} (rule {route.rule}{mention})")
     return 0
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 def cmd_report(settings: Settings, day_text: str | None, force: bool) -> int:
