@@ -23,6 +23,8 @@ from bot.services import Services
 
 log = logging.getLogger("app")
 
+FLUSH_ROUNDS = 20  # `ingest` sends its due Slack work in at most this many flushes
+
 
 def build_services(settings: Settings) -> Services:
     """Choose the adapters the settings name (the only place, with handlers/aws_lambda)."""
@@ -127,7 +129,28 @@ def cmd_ingest(settings: Settings, files: Sequence[str], as_json: bool) -> int:
         )
         for rejection in result.rejected:
             print(f"  event {rejection.index}: {rejection.error}")
+    send_due_work(services)
     return 1 if failed else 0
+
+
+def send_due_work(services: Services, rounds: int = FLUSH_ROUNDS) -> int:
+    """Before a one-shot command exits: the Slack work due now (posts to retry, posts a
+    budget held back), flushed until none is left or after `rounds` flushes. What is due
+    later (a coalesced edit, a post waiting on Slack's budget) is left to the service."""
+    from bot.alerting import flush
+
+    delivery = services.delivery
+    done = 0
+    for _ in range(rounds):
+        try:
+            sent = flush(delivery)
+        except MonitoringException as err:  # the store failed: the service sends it later
+            log.error("could not send the due Slack work: %s", err)
+            break
+        if not sent:
+            break
+        done += sent
+    return done
 
 
 def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> int:

@@ -71,6 +71,7 @@ class Delivery:
     routes: routing.Routes = field(default_factory=routing.Routes)
     mention: str | None = None  # the route's, for the records this delivery opens
     home: str | None = None  # the default channel, once routed elsewhere
+    budgeted: bool = True  # False: the chat has no rate limit to pay for (the console)
 
     def now(self) -> int:
         return int(self.clock.now())
@@ -528,7 +529,7 @@ class _Sent:
 def _send(
     d: Delivery, alert: Alert, what: str, key: str, rate: budget.Rate, call: Callable[[], object]
 ) -> _Sent:
-    wait = budget.spend(d.alerts, key, rate, d.clock.now())
+    wait = budget.spend(d.alerts, key, rate, d.clock.now()) if d.budgeted else 0.0
     if wait > 0:
         return _Sent(done=False, wait=wait)
     try:
@@ -561,8 +562,12 @@ def deliver(record: Alert, d: Delivery, *, look_first: bool = False) -> Alert:
                 oldest = record.first_seen - LOOKBACK_S
                 ref = d.chat.find_alert_message(record.channel, record.id, oldest, record.thread_ts)
             if ref is None:
-                wait = budget.spend(
-                    d.alerts, budget.post_key(record.channel), budget.POST, d.clock.now()
+                wait = (
+                    budget.spend(
+                        d.alerts, budget.post_key(record.channel), budget.POST, d.clock.now()
+                    )
+                    if d.budgeted
+                    else 0.0
                 )
                 if wait > 0:  # the channel's budget is spent: post when it refills, unsent
                     later = {"next_attempt_at": now + math.ceil(wait), "in_flight": False}
