@@ -225,6 +225,9 @@ def cmd_report(settings: Settings, day_text: str | None, force: bool) -> int:
         print(f"the report for {outcome.day} was already posted to {where}; --force posts it again")
     elif outcome.status == "in_progress":
         print(f"the report for {outcome.day} is being posted by another run")
+    elif outcome.status == "before_first_start":
+        print(f"{outcome.day} ended before the bot first started and has nothing to report; "
+              "--force posts it anyway")  # fmt: skip
     else:
         report = outcome.report
         assert report is not None
