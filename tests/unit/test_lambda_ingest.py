@@ -131,5 +131,5 @@ def test_the_update_deployment_lambda_takes_an_iso_8601_time(lambda_module):
     bad = deploy.handler({**payload, "deployed_at": "next tuesday"})
     assert bad["error"] == (
         "bad deployment payload: deployed_at: 'next tuesday' is neither epoch seconds nor "
-        "an ISO 8601 time such as 2026-12-03T10:00:00Z"
+        "an ISO 8601 time with an offset, such as 2026-12-03T10:00:00Z (years 1971 to 9998)"
     )
