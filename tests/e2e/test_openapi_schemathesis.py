@@ -15,14 +15,9 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS, load_all_checks
 
-from adapters.sqlite import SqliteAgentStore, SqliteAlertStore, SqliteDatabase, SqliteEventStore
-from bot.config import Settings
-from bot.cursors import CursorCodec
 from bot.models import NewAgent
-from bot.services import Services
-from handlers.http import create_app
 from tests.corpus import load
-from tests.fakes import FakeChat, FakeClock
+from tests.fuzz.test_api_schemathesis import build_app as fuzz_app
 
 EXAMPLES = 12  # per operation: the whole run stays within a few seconds
 KNOWN_AGENT = "123456789012"
@@ -32,29 +27,13 @@ EXCEPT = {"POST /ingest": ("positive_data_acceptance",)}
 
 
 def build_app(data_dir: Path) -> Any:
-    settings = Settings(
-        _env_file=None,
-        data_dir=data_dir,
-        store="sqlite",
-        slack_alerts_channel="C0ALERTS",
-        cursor_secret="schema-cursor-secret",
-    )
-    db = SqliteDatabase(settings.sqlite_path)
-    codec = CursorCodec(settings.cursor_secret)
-    clock = FakeClock(1_796_292_000)
-    services = Services(
-        settings=settings,
-        events=SqliteEventStore(db, codec),
-        agents=SqliteAgentStore(db, codec),
-        alerts=SqliteAlertStore(db),
-        chat=FakeChat(),
-        clock=clock,
-    )
+    """The fuzz suite's app (SQLite, a fake clock and chat), with two agents and two events."""
+    app, services = fuzz_app(data_dir, {})
     services.agents.create(NewAgent(id=KNOWN_AGENT, region="us-east-1"))
     services.agents.create(NewAgent(id="210987654321", region="eu-west-1"))
     services.ingest(load("ecs_task_state_change_running.json"))
     services.ingest(load("guardduty_finding_high_minimal.json"))
-    return create_app(services)
+    return app
 
 
 def _positive(case: Any) -> bool:
