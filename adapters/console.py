@@ -29,6 +29,10 @@ def preview_url(message: dict[str, Any]) -> str:
 class ConsoleChat:
     """Prints every message; remembers which ids it "posted" for find_alert_message."""
 
+    # A terminal has no rate limit: every alert is shown at once, none waits on Slack's
+    # budgets (the services read this flag when they wire delivery).
+    budgeted = False
+
     def __init__(
         self,
         out: TextIO | None = None,

@@ -71,8 +71,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level"
     )
-    log_format: Literal["json", "text"] = Field(
-        default="json", description="JSON lines (powertools) or plain text"
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="JSON lines (powertools) or plain text; auto: text on a terminal, else JSON",
     )
 
     # AWS

@@ -8,6 +8,10 @@ was: only one record per distinct alert is kept, and at most MAX_TRACKED of them
 A report is sent once per day. Its progress (the summary's ts, the replies sent) is kept
 as a `State` in the store, so that a second run posts nothing, a run that died halfway
 goes on where it stopped, and two instances never both post it. `force` starts over.
+
+The bot's first start is recorded too (`record_first_start`): a day that ended before it,
+with nothing to report, gets no report, so that a bot started for the first time does not
+post an empty report of a day it never watched.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ EXPIRING_S = DAY_S
 CLAIM_S = 120
 SEND_ATTEMPTS = 4
 RETRY_S = 5.0  # after Slack was unavailable and named no Retry-After
+FIRST_START_KEY = "bot:first-start"
 
 Pause = Callable[[float], None]
 
@@ -270,13 +275,41 @@ class ReportOutcome:
     """What a run did: `posted` messages, or why it posted nothing."""
 
     day: str
-    status: Literal["posted", "already_posted", "in_progress"]
+    status: Literal["posted", "already_posted", "in_progress", "before_first_start"]
     posted: int = 0
     report: DailyReport | None = None
 
 
 def report_key(day: date) -> str:
     return f"report:{day.isoformat()}"
+
+
+def record_first_start(alerts: AlertStore, now: float) -> int:
+    """When the bot first started: `now` on the very first start, which records it; the
+    recorded time on every later one."""
+    for _ in range(SEND_ATTEMPTS):
+        state = alerts.get_state(FIRST_START_KEY) or State(key=FIRST_START_KEY)
+        if "at" in state.data:
+            return int(state.data["at"])
+        try:
+            alerts.put_state(state.model_copy(update={"data": {"at": int(now)}}))
+        except StaleVersionError:  # another instance recorded it first: read theirs
+            continue
+        return int(now)
+    return int(now)
+
+
+def first_start(alerts: AlertStore) -> int | None:
+    """The bot's recorded first start; None when no start was recorded (on AWS, where
+    schedules run the report, none is)."""
+    state = alerts.get_state(FIRST_START_KEY)
+    return int(state.data["at"]) if state is not None and "at" in state.data else None
+
+
+def is_empty(report: DailyReport) -> bool:
+    """Nothing happened that day, and no alert was open."""
+    return not (report.events or report.alerts or report.opened or report.resolved
+                or report.still_open)  # fmt: skip
 
 
 @dataclass
@@ -290,10 +323,13 @@ class ReportSender:
     channel: str
     ctx: Context = field(default_factory=Context)
     pause: Pause = time.sleep
+    budgeted: bool = True  # False: the chat has no rate limit to pay for (the console)
     _latest: State | None = field(default=None, init=False)  # the last progress written
 
     def send(self, day: date, *, force: bool = False) -> ReportOutcome:
         now = int(self.clock.now())
+        if not force and self._before_first_start(day, now):
+            return ReportOutcome(day.isoformat(), "before_first_start")
         claimed = self._claim(day, now, force)
         if isinstance(claimed, ReportOutcome):
             return claimed
@@ -319,6 +355,23 @@ class ReportSender:
             self.channel,
         )
         return ReportOutcome(day.isoformat(), "posted", posted, report)
+
+    def _before_first_start(self, day: date, now: int) -> bool:
+        """A day that ended before the bot first started, with nothing to report: a first
+        start's catch-up must not post an empty report of a day the bot never watched."""
+        started = first_start(self.alerts)
+        if started is None or day_bounds(day)[1] >= started:
+            return False
+        report, _ = build_report(self.events, self.alerts, day, now, self.ctx)
+        if not is_empty(report):  # events ingested before the bot first served
+            return False
+        log.info(
+            "no daily report for %s: the day ended before the bot first started (%s) "
+            "and has nothing to report; --force posts it anyway",
+            day,
+            datetime.fromtimestamp(started, tz=UTC).isoformat(),
+        )
+        return True
 
     def _claim(self, day: date, now: int, force: bool) -> State | ReportOutcome:
         key = report_key(day)
@@ -417,5 +470,7 @@ class ReportSender:
 
     def _pay(self) -> None:
         """Wait until the channel's post budget, shared with the alerts, can pay."""
+        if not self.budgeted:
+            return
         while (wait := spend(self.alerts, post_key(self.channel), POST, self.clock.now())) > 0:
             self.pause(wait)

@@ -70,7 +70,10 @@ def _remind(d: Delivery, alert: Alert, nth: int, now: int) -> bool:
     assert alert.message is not None
     ref = alert.message
     opened = alert.opened_at or alert.first_seen
-    if budget.spend(d.alerts, budget.post_key(ref.channel), budget.POST, d.clock.now()) > 0:
+    paid = not d.budgeted or (
+        budget.spend(d.alerts, budget.post_key(ref.channel), budget.POST, d.clock.now()) == 0
+    )
+    if not paid:
         _put_back(d, alert, nth)  # the channel's budget is spent: the next run sends it
         return False
     try:

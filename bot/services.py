@@ -83,7 +83,13 @@ class Services:
             reopen_window=self.settings.reopen_window,
             storm_threshold=self.settings.storm_threshold,
             routes=self.routes,
+            budgeted=self.budgeted,
         )
+
+    @property
+    def budgeted(self) -> bool:
+        """Whether the chat's calls are paid from Slack's rate budgets (the console's not)."""
+        return bool(getattr(self.chat, "budgeted", True))
 
     @property
     def report_channel(self) -> str:
@@ -103,6 +109,7 @@ class Services:
             channel=self.report_channel,
             ctx=self.context,
             pause=self.pause,
+            budgeted=self.budgeted,
         )
         return sender.send(day or previous_day(self.clock.now()), force=force)
 

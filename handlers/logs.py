@@ -4,7 +4,8 @@ root logger, so core, adapters, Bolt and uvicorn all write the same way.
 JSON is powertools' format, one object per line, with `event_id` and `alert_id` from
 `bot.log_context` on every line written while an event or alert is handled: at 3 a.m.
 one filter on an alert id gives its whole story, across the ingest, the Slack calls and
-the retries. `text` is for a terminal."""
+the retries. `text` is for a terminal, and `auto` (the default) chooses it when the
+stream is one."""
 
 from __future__ import annotations
 
@@ -42,12 +43,24 @@ class _JsonFields(logging.Filter):
         return True
 
 
+def resolve_format(fmt: Literal["auto", "json", "text"], stream: TextIO) -> str:
+    """`auto`: text for a person at a terminal, JSON for a log collector (a pipe, a file,
+    Lambda's stderr)."""
+    if fmt != "auto":
+        return fmt
+    try:
+        return "text" if stream.isatty() else "json"
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return "json"
+
+
 def setup_logging(
-    level: str, fmt: Literal["json", "text"] = "json", stream: TextIO | None = None
+    level: str, fmt: Literal["auto", "json", "text"] = "auto", stream: TextIO | None = None
 ) -> logging.Handler:
     """Route every logger through one handler on stderr (stdout stays the CLI's output)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    if fmt == "json":
+    stream = stream or sys.stderr
+    handler = logging.StreamHandler(stream)
+    if resolve_format(fmt, stream) == "json":
         handler.setFormatter(LambdaPowertoolsFormatter(service=SERVICE_NAME))
         handler.addFilter(_JsonFields())
     else:

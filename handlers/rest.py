@@ -40,7 +40,8 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-ACCOUNT_ID = re.compile(r"[0-9]{12}")
+ACCOUNT_ID_PATTERN = "^[0-9]{12}$"
+ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
 MAX_BODY_BYTES = MAX_EVENT_BYTES  # 413 when a body is over 256 KB, REST's as /ingest's
 LIST_PARAMS = frozenset({"start_date", "end_date", "limit", "direction", "cursor"})
 
@@ -181,10 +182,49 @@ def document_bodies(app: FastAPI) -> None:
             # The deployments route takes the agent id from its path.
             deployment = components[DeploymentDTO.__name__]
             deployment["required"] = [f for f in deployment["required"] if f != "agent_id"]
+            document_parameters(schema["paths"])
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# The routes read their query parameters as text (a bad one is 400, never 422); their
+# document states what the models accept.
+QUERY_MODELS: dict[tuple[str, str], type[BaseModel]] = {
+    ("/events", "get"): ListEventsDTO,
+    ("/agents", "get"): PaginatedInputDTO,
+}
+AGENT_ID_SCHEMA = {
+    "type": "string",
+    "pattern": ACCOUNT_ID_PATTERN,
+    "description": "An AWS account id",
+}
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional field's schema less its null: a parameter is given, or left out."""
+    options = [o for o in schema.get("anyOf", []) if o.get("type") != "null"]
+    rest = {k: v for k, v in schema.items() if k not in ("anyOf", "default", "title")}
+    return {**rest, **options[0]} if len(options) == 1 else rest
+
+
+def document_parameters(paths: dict[str, Any]) -> None:
+    """Each parameter's real constraints: agent ids are 12 digits, and the query
+    parameters are typed and bounded as the models validate them."""
+    for (path, method), model in QUERY_MODELS.items():
+        fields = model.model_json_schema()["properties"]
+        for param in paths[path][method].get("parameters", []):
+            if param["in"] == "query" and param["name"] in fields:
+                described = param["schema"].get("description") or param.get("description")
+                param["schema"] = _not_null(fields[param["name"]])
+                if described:
+                    param["description"] = described
+    for operations in paths.values():
+        for operation in operations.values():
+            for param in operation.get("parameters", []):
+                if param["in"] == "path" and param["name"] == "agent_id":
+                    param["schema"] = dict(AGENT_ID_SCHEMA)
 
 
 async def read_limited(request: Request, limit: int) -> bytes | None:

@@ -18,7 +18,9 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.daily_report import record_first_start
 from bot.delivery import flush, refresh_silences
+from bot.errors import MonitoringException
 from bot.escalation import escalate
 from bot.health import backlog_line, measure_backlog
 from bot.services import Services
@@ -201,6 +203,10 @@ def start(services: Services) -> BackgroundScheduler:
             coalesce=True,
             misfire_grace_time=job.grace_s,
         )
+    try:  # the report skips the empty days before it
+        record_first_start(services.alerts, services.clock.now())
+    except MonitoringException as err:  # the next start records it
+        log.warning("could not record the first start: %s", err)
     if missed_report(triggers["report"], services.clock.now()):
         # The report is idempotent: if another instance or an earlier run sent it, this
         # posts nothing.

@@ -25,6 +25,7 @@ class Delivery:
     routes: routing.Routes = field(default_factory=routing.Routes)
     mention: str | None = None  # the route's, for the records this delivery opens
     home: str | None = None  # the default channel, once routed elsewhere
+    budgeted: bool = True  # False: the chat has no rate limit to pay for (the console)
     unrecorded: list[object] = field(default_factory=list)
 
     def now(self) -> int:

@@ -29,6 +29,8 @@ def pay(delivery: Delivery, due: Due) -> Payment:
 
 
 def _spend(delivery: Delivery, key: str, rate: budget.Rate) -> float:
+    if not delivery.budgeted:
+        return 0.0
     try:
         return budget.spend(delivery.alerts, key, rate, delivery.clock.now())
     except Exception as err:  # the store: leave the call unpaid, to be tried again soon

@@ -22,8 +22,11 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     try:
         dto = DeploymentDTO.model_validate(payload)
     except ValidationError as err:  # answered, not raised: a retry could never fix it
-        log.warning("bad deployment payload: %s", err.errors()[0]["msg"])
-        return {"error": f"bad deployment payload: {err.errors()[0]['msg']}"}
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "payload"
+        why = f"{where}: {str(first['msg']).removeprefix('Value error, ')}"
+        log.warning("bad deployment payload: %s", why)
+        return {"error": f"bad deployment payload: {why}"}
     svc = services()
     agent, created = update_deployment(svc.agents, dto, int(svc.clock.now()), svc.ingest)
     return {"agent": agent.model_dump(mode="json"), "created": created}

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+from adapters.factory import open_services
+from bot.config import Settings
 from tests.corpus import DISTINCT_IDS, classic_files, corpus_files
 from tests.e2e.conftest import ROOT, run_cli
 
@@ -109,3 +112,17 @@ def test_unusable_settings_are_a_clear_error(tmp_path):
     level = run_cli("ingest", "x.json", data_dir=tmp_path, env={"LOG_LEVEL": "verbose"})
     assert level.returncode == 2
     assert "log_level" in level.stderr
+
+
+def test_ingest_with_the_console_prints_every_alert_it_opens(tmp_path):
+    """No SLACK_BOT_TOKEN: the console shows each alert's post before the command exits,
+    none held back by Slack's rate budgets (which allow 2 posts at once per channel)."""
+    files = [str(p) for p in classic_files()[:30]]
+    proc = run_cli("ingest", *files, data_dir=tmp_path, env={"SLACK_BOT_TOKEN": ""})
+    assert proc.returncode == 0, proc.stderr
+    settings = Settings(_env_file=None, data_dir=tmp_path, store="sqlite")
+    records = open_services(settings).alerts.list_alerts(limit=1000)
+    assert len(records) > 10  # well past the budget's burst of 2
+    posted = re.findall(r"^── console .*· id (\S+)$", proc.stderr, flags=re.MULTILINE)
+    assert sorted(posted) == sorted(r.id for r in records)
+    assert all(r.message is not None for r in records)

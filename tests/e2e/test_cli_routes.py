@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.config import get_settings
 from tests.e2e.conftest import ROOT, run_cli
 
 EVENT = ROOT / "tests" / "data" / "aws" / "guardduty_finding_high_minimal.json"
@@ -52,3 +55,55 @@ def test_the_service_refuses_to_start_on_a_bad_routes_file(tmp_path):
     proc = run_cli("serve", data_dir=tmp_path, env={"ROUTES_FILE": str(routes), "PORT": "3999"})
     assert proc.returncode == 2
     assert "configuration error" in proc.stderr and "line 3:" in proc.stderr
+
+
+def _bad_event_files(tmp_path):
+    (tmp_path / "not.json").write_text("{not json")
+    (tmp_path / "binary.json").write_bytes(b"\xff\xfe\x00")
+    (tmp_path / "empty.json").write_text("[]")
+    (tmp_path / "shape.json").write_text('{"a": 1}')
+    (tmp_path / "a-directory").mkdir()
+    return {
+        "not JSON": (tmp_path / "not.json", "not JSON"),
+        "not UTF-8": (tmp_path / "binary.json", "not UTF-8"),
+        "no events": (tmp_path / "empty.json", "no event"),
+        "unknown shape": (tmp_path / "shape.json", "unrecognised event shape"),
+        "a directory": (tmp_path / "a-directory", "Is a directory"),
+        "missing": (tmp_path / "missing.json", "No such file"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case", ["not JSON", "not UTF-8", "no events", "unknown shape", "a directory", "missing"]
+)
+def test_a_bad_event_file_is_one_line_on_stderr_and_exit_2(case, tmp_path, monkeypatch, capsys):
+    """Called through main() (as `python app.py routes check ...` does): no traceback."""
+    import app
+
+    routes = tmp_path / "routes.yml"
+    routes.write_text(ROUTES)
+    event, says = _bad_event_files(tmp_path)[case]
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("STORE", "sqlite")
+    monkeypatch.setattr(app, "setup_logging", lambda settings: None)
+    get_settings.cache_clear()
+    try:
+        code = app.main(["routes", "check", str(routes), str(event)])
+    finally:
+        get_settings.cache_clear()
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith(f"{event}: ") and says in err
+
+
+def test_a_bad_event_file_in_a_real_process_prints_no_traceback(tmp_path):
+    routes = tmp_path / "routes.yml"
+    routes.write_text(ROUTES)
+    event = tmp_path / "event.json"
+    event.write_text("not json at all")
+    proc = run_cli("routes", "check", str(routes), str(event), data_dir=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == f"{event}: body is not JSON: Expecting value at line 1 column 1"

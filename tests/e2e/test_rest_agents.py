@@ -127,3 +127,42 @@ def test_a_status_change_of_an_agents_stack_is_a_deployment(api):
     assert client.get(f"/agents/{AGENT['id']}").json()["status"] == "UPDATE_FAILED"
     posted = [a for a in svc.services.alerts.list_alerts() if "monitoring-agent-prod" in a.title]
     assert posted  # and each stack event was posted, as any stack event is
+
+
+@pytest.mark.parametrize(
+    ("deployed_at", "stored"),
+    [
+        (1_796_292_000, 1_796_292_000),
+        ("2026-12-03T10:00:00Z", 1_796_292_000),
+        ("2026-12-03T12:00:00+02:00", 1_796_292_000),
+    ],
+)
+def test_a_deployment_time_is_epoch_seconds_or_iso_8601(api, deployed_at, stored):
+    _, client = api
+    body = {"region": "eu-west-1", "status": "CREATE_COMPLETE", "deployed_at": deployed_at}
+    answer = client.post(f"/agents/{AGENT['id']}/deployments", json=body)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["deployed_at"] == stored
+    assert client.get(f"/agents/{AGENT['id']}").json()["deployed_at"] == stored
+
+
+@pytest.mark.parametrize(
+    ("deployed_at", "says"),
+    [
+        ("yesterday", "neither epoch seconds nor an ISO 8601 time"),
+        ("2026-12-03T10:00:00", "with an offset"),
+        ("1796292000", "neither epoch seconds"),
+        ("2026-13-03T10:00:00Z", "neither epoch seconds nor an ISO 8601 time"),
+        ("1969-12-31T23:59:59Z", "years 1971 to 9998"),
+        (-1, "greater than or equal to 0"),
+        (None, "deployed_at"),
+    ],
+)
+def test_a_bad_deployment_time_is_400_saying_why(api, deployed_at, says):
+    _, client = api
+    body = {"region": "eu-west-1", "status": "CREATE_COMPLETE", "deployed_at": deployed_at}
+    answer = client.post(f"/agents/{AGENT['id']}/deployments", json=body)
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error.startswith("deployed_at") and says in error, error
+    assert client.get(f"/agents/{AGENT['id']}").status_code == 404  # nothing registered

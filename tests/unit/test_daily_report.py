@@ -425,3 +425,61 @@ def test_posts_are_paid_from_the_channel_budget_alerts_also_use():
     assert sent_at[0] == sent_at[1] == started
     assert all(b - a >= 1.0 for a, b in itertools.pairwise(sent_at[1:]))
     assert s.alerts.get_state("budget:chat.postMessage:CREPORT") is not None
+
+
+# --- the bot's first start ---------------------------------------------------------------
+
+
+def test_the_first_start_is_recorded_once():
+    alerts = MemoryAlertStore()
+    assert daily_report.first_start(alerts) is None
+    assert daily_report.record_first_start(alerts, NEXT_MORNING) == NEXT_MORNING
+    assert daily_report.record_first_start(alerts, NEXT_MORNING + 86400) == NEXT_MORNING
+    assert daily_report.first_start(alerts) == NEXT_MORNING
+
+
+def test_an_empty_day_that_ended_before_the_first_start_gets_no_report(caplog):
+    s = Stores()
+    daily_report.record_first_start(s.alerts, NEXT_MORNING)  # started the day after
+    with caplog.at_level("INFO", logger="bot.daily_report"):
+        outcome = s.sender().send(DAY)
+    assert outcome.status == "before_first_start"
+    assert outcome.posted == 0
+    assert s.chat.reports == []
+    assert s.alerts.get_state(daily_report.report_key(DAY)) is None  # nothing claimed
+    assert any(
+        "ended before the bot first started" in r.getMessage() and str(DAY) in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_a_day_before_the_first_start_with_events_is_reported():
+    """Events ingested (by `app.py ingest`, or the ingest Lambda) before the service first
+    started: that day has something to report."""
+    s = Stores()
+    s.add(alarm(1, START + 60, "alarm-1"))
+    daily_report.record_first_start(s.alerts, NEXT_MORNING)
+    outcome = s.sender().send(DAY)
+    assert outcome.status == "posted"
+    assert s.chat.reports[0]["report"].events == 1
+
+
+def test_a_day_the_bot_started_during_is_reported_even_when_quiet():
+    s = Stores()
+    daily_report.record_first_start(s.alerts, END - 3600)  # an hour before the day ended
+    outcome = s.sender().send(DAY)
+    assert outcome.status == "posted"
+    assert s.chat.reports[0]["report"].events == 0
+
+
+def test_force_reports_a_day_before_the_first_start():
+    s = Stores()
+    daily_report.record_first_start(s.alerts, NEXT_MORNING)
+    assert s.sender().send(DAY, force=True).status == "posted"
+    assert len(s.chat.reports) == 1
+
+
+def test_with_no_first_start_recorded_a_quiet_day_is_reported():
+    """On AWS, schedules run the report and no start is recorded: nothing is skipped."""
+    s = Stores()
+    assert s.sender().send(DAY).status == "posted"

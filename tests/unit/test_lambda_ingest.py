@@ -120,3 +120,16 @@ def test_the_update_deployment_lambda_registers_then_updates(lambda_module):
     again = deploy.handler({"detail": {**payload, "status": "UPDATE_COMPLETE"}})
     assert again["created"] is False and again["agent"]["status"] == "UPDATE_COMPLETE"
     assert "bad deployment payload" in deploy.handler({"agent_id": "x"})["error"]
+
+
+def test_the_update_deployment_lambda_takes_an_iso_8601_time(lambda_module):
+    import handlers.aws_lambda.update_deployment as deploy
+
+    payload = {"agent_id": "123456789012", "region": "eu-west-1", "status": "CREATE_COMPLETE",
+               "deployed_at": "2026-12-03T10:00:00Z"}  # fmt: skip
+    assert deploy.handler({"detail": payload})["agent"]["deployed_at"] == 1_796_292_000
+    bad = deploy.handler({**payload, "deployed_at": "next tuesday"})
+    assert bad["error"] == (
+        "bad deployment payload: deployed_at: 'next tuesday' is neither epoch seconds nor "
+        "an ISO 8601 time with an offset, such as 2026-12-03T10:00:00Z (years 1971 to 9998)"
+    )

@@ -121,3 +121,54 @@ def test_text_format_ends_lines_with_the_ids():
     first, second = out.getvalue().splitlines()
     assert first.endswith("WARNING bot.test: posted [event_id=evt-9 alert_id=alert-9]")
     assert second.endswith("INFO bot.test: no ids")
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal, as stderr does in a shell."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def restore_root() -> Iterator[None]:
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    yield
+    root.handlers, _ = saved
+    root.setLevel(saved[1])
+
+
+def test_logs_are_text_on_a_terminal_by_default(restore_root):
+    out = _Terminal()
+    setup_logging("INFO", stream=out)
+    with about(alert_id="a-1"):
+        logging.getLogger("bot.test").info("posted %s", "it")
+    line = out.getvalue().strip()
+    assert line.endswith("INFO bot.test: posted it [alert_id=a-1]")
+    with pytest.raises(ValueError):
+        json.loads(line)
+
+
+def test_logs_are_json_when_not_a_terminal_by_default(restore_root):
+    out = io.StringIO()  # a pipe, a file, Lambda's stderr
+    setup_logging("INFO", stream=out)
+    with about(alert_id="a-1"):
+        logging.getLogger("bot.test").info("posted %s", "it")
+    (record,) = parsed(out)
+    assert record["message"] == "posted it"
+    assert record["alert_id"] == "a-1"
+    assert record["logger"] == "bot.test"
+
+
+def test_an_explicit_format_wins_over_the_terminal(restore_root):
+    out = _Terminal()
+    setup_logging("INFO", "json", stream=out)
+    logging.getLogger("bot.test").info("hello")
+    assert parsed(out)[0]["message"] == "hello"
+
+
+def test_the_default_setting_is_auto():
+    from bot.config import Settings
+
+    assert Settings(_env_file=None).log_format == "auto"

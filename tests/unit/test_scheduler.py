@@ -215,3 +215,25 @@ def test_heartbeat_every_sets_the_beat_interval():
         assert jobs.get_job("heartbeat").trigger.interval.total_seconds() == 5
     finally:
         jobs.shutdown(wait=False)
+
+
+def test_a_first_start_does_not_post_yesterdays_empty_report(caplog):
+    """Started for the first time at noon, after the report's time: the catch-up runs the
+    report of yesterday, a day the bot never watched, and posts nothing."""
+    svc = services(FakeClock(NOON))
+    svc.pause = svc.clock.advance
+    jobs = scheduler.start(svc)
+    jobs.shutdown(wait=False)
+    assert daily_report.first_start(svc.alerts) == int(NOON)
+    with caplog.at_level("INFO", logger="bot.daily_report"):
+        assert scheduler.run_job("report", svc) == 0  # what the catch-up job runs
+    assert svc.chat.reports == []
+    assert "no daily report for 2026-11-26" in caplog.text
+
+    svc.clock.advance(86400)  # the next day: the first day's report is posted
+    again = scheduler.start(svc)
+    again.shutdown(wait=False)
+    assert daily_report.first_start(svc.alerts) == int(NOON)  # recorded once
+    assert scheduler.run_job("report", svc) == 1
+    (summary,) = svc.chat.reports
+    assert summary["report"].day == "2026-11-27"

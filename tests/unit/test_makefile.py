@@ -1,0 +1,42 @@
+"""`make run` installs what serving needs; the test tools come with `make test`, `lint`
+and `bench` only (read from `make -n`, which runs nothing)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+
+
+def planned(target: str, venv: Path) -> list[str]:
+    """The commands `make TARGET` would run on a machine with no virtualenv yet."""
+    done = subprocess.run(
+        ["make", "-n", target, f"VENV={venv}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.splitlines()
+
+
+def installs(commands: list[str]) -> list[str]:
+    return [c for c in commands if "pip install" in c and "--upgrade pip" not in c]
+
+
+def test_run_installs_the_package_without_the_dev_extra(tmp_path):
+    commands = planned("run", tmp_path / "venv")
+    assert installs(commands) == [f"{tmp_path / 'venv'}/bin/pip install --quiet -e ."]
+    assert not any("[dev]" in c for c in commands)
+    assert commands[-1].endswith("python app.py serve")
+
+
+@pytest.mark.parametrize("target", ["test", "lint", "bench"])
+def test_test_lint_and_bench_install_the_dev_extra(target, tmp_path):
+    assert any("-e '.[dev]'" in c for c in installs(planned(target, tmp_path / "venv")))
