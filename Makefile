@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint format bench reliability install clean
+.PHONY: run test lint format bench reliability install clean docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,7 @@ bench: $(STAMP) $(NODE_STAMP)
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache .hypothesis
+
+# docs/configuration.md, generated from bot/config.py's Settings.
+docs: $(STAMP)
+	$(BIN)/python -m tools.config_docs
