@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint format bench reliability install clean
+.PHONY: run test lint format bench reliability install clean docs
 
 # What serving needs: the package and its dependencies, without the test tools.
 $(STAMP): pyproject.toml
@@ -53,3 +53,7 @@ bench: $(DEV_STAMP) $(NODE_STAMP)
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache .mypy_cache .hypothesis
+
+# docs/configuration.md, generated from bot/config.py's Settings.
+docs: $(STAMP)
+	$(BIN)/python -m tools.config_docs

@@ -1,8 +1,8 @@
 """Settings: the one place that reads environment variables.
 
-Every environment variable the bot reads is a field here; the README's configuration
-table is checked against this class by a test. Durations are written `45s`, `15m`, `1h`, `7d`;
-lists are comma-separated.
+Every environment variable the bot reads is a field here; docs/configuration.md is
+generated from this class (`make docs`), and a test holds the two together. Durations
+are written `45s`, `15m`, `1h`, `7d`; lists are comma-separated.
 """
 
 from __future__ import annotations
@@ -66,65 +66,199 @@ class Settings(BaseSettings):
     # Service
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds")
     port: int = Field(default=3000, ge=1, le=65535, description="Port the HTTP server binds")
-    data_dir: Path = Field(default=Path("./var"), description="Where the SQLite file lives")
-    store: Literal["sqlite", "dynamodb"] = Field(default="sqlite", description="Event store")
+    data_dir: Path = Field(
+        default=Path("./var"),
+        description="Folder of the SQLite database (`monitoring.sqlite3`), with STORE=sqlite",
+    )
+    store: Literal["sqlite", "dynamodb"] = Field(
+        default="sqlite",
+        description="Where events, alerts and agents are kept: `sqlite` (embedded) or `dynamodb`",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level"
     )
     log_format: Literal["auto", "json", "text"] = Field(
         default="auto",
-        description="JSON lines (powertools) or plain text; auto: text on a terminal, else JSON",
+        description=(
+            "`auto`: text when stderr is a terminal, else JSON; `json`: one JSON object per "
+            "line (powertools' format), with `event_id` and `alert_id` on lines about an "
+            "event or alert; `text`: plain lines"
+        ),
     )
 
     # AWS
-    aws_dynamodb_table: str = Field(default="monitoring-local", description="DynamoDB table")
-    aws_endpoint: str | None = Field(default=None, description="DynamoDB endpoint override")
-    aws_region: str = Field(default="us-east-1", description="AWS region of the bot")
-    aws_dynamodb_ttl: Duration = Field(default=604800, description="Event retention")
-    event_bus_name: str = Field(default="default", description="Bus for log findings")
-    log_groups: CommaList = Field(default_factory=list, description="Log groups to sweep")
-    send_queue_url: str | None = Field(default=None, description="SQS FIFO send queue")
-    ingest_dlq_url: str | None = Field(default=None, description="Ingest dead-letter queue (AWS)")
-    query_string: str = Field(default=DEFAULT_QUERY, description="Logs Insights sweep query")
-    log_query_timeout: Duration = Field(default=15, description="Sweep query timeout")
+    aws_dynamodb_table: str = Field(
+        default="monitoring-local",
+        description="DynamoDB table name, with STORE=dynamodb (and for `init-db`)",
+    )
+    aws_endpoint: str | None = Field(
+        default=None,
+        description=(
+            "DynamoDB endpoint, e.g. DynamoDB Local; other AWS clients use boto3's own "
+            "`AWS_ENDPOINT_URL_<SERVICE>` variables"
+        ),
+    )
+    aws_region: str = Field(default="us-east-1", description="Region of the bot's own AWS clients")
+    aws_dynamodb_ttl: Duration = Field(
+        default=604800, description="How long an event is kept after it is received (`expired_at`)"
+    )
+    event_bus_name: str = Field(
+        default="default",
+        description="EventBridge bus the error-log sweep publishes its findings to",
+    )
+    log_groups: CommaList = Field(
+        default_factory=list, description="Log groups the hourly error-log sweep queries"
+    )
+    send_queue_url: str | None = Field(
+        default=None,
+        description=(
+            "SQS FIFO send queue (AWS): the ingest function nudges the notify function for each "
+            "channel with Slack work due"
+        ),
+    )
+    ingest_dlq_url: str | None = Field(
+        default=None,
+        description=(
+            "The ingest dead-letter queue (SQS URL) that `replay-dlq` replays when given no "
+            "--queue-url"
+        ),
+    )
+    query_string: str = Field(
+        default=DEFAULT_QUERY,
+        description=(
+            "Logs Insights query of the error-log sweep; without `@log`, groups are queried one "
+            "at a time"
+        ),
+    )
+    log_query_timeout: Duration = Field(
+        default=15,
+        description="How long the sweep waits for one Logs Insights query before stopping it",
+    )
 
     # Slack
-    slack_bot_token: str | None = Field(default=None, description="xoxb- bot token")
-    slack_bot_token_ssm_param: str | None = Field(default=None, description="SSM name of it")
-    slack_signing_secret: str | None = Field(default=None, description="Request signing secret")
-    slack_signing_secret_ssm_param: str | None = Field(default=None, description="SSM name")
-    slack_app_token: str | None = Field(default=None, description="xapp- token: Socket Mode")
-    slack_api_url: str = Field(default="https://slack.com/api/", description="Web API base URL")
-    slack_alerts_channel: str | None = Field(default=None, description="Default alert channel")
-    slack_report_channel: str | None = Field(default=None, description="Daily report channel")
-    slack_responders: CommaList = Field(default_factory=list, description="Who may ack/silence")
+    slack_bot_token: str | None = Field(
+        default=None,
+        description="Slack bot token (`xoxb-…`); unset, alerts are printed on the console",
+    )
+    slack_bot_token_ssm_param: str | None = Field(
+        default=None,
+        description=(
+            "Name of an SSM SecureString holding the bot token, read once per cold start (Lambda)"
+        ),
+    )
+    slack_signing_secret: str | None = Field(
+        default=None,
+        description="Slack request signing secret; unset, POST /slack/events answers 503",
+    )
+    slack_signing_secret_ssm_param: str | None = Field(
+        default=None, description="Name of an SSM SecureString holding the signing secret (Lambda)"
+    )
+    slack_app_token: str | None = Field(
+        default=None,
+        description="App-level token (`xapp-…`); set, `serve` connects to Slack over Socket Mode",
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", description="Base URL of every Slack Web API call"
+    )
+    slack_alerts_channel: str | None = Field(
+        default=None, description="Channel id (`C…`) alerts go to when no route names another"
+    )
+    slack_report_channel: str | None = Field(
+        default=None, description="Channel id of the daily report (unset: SLACK_ALERTS_CHANNEL)"
+    )
+    slack_responders: CommaList = Field(
+        default_factory=list,
+        description="User or usergroup ids who may acknowledge and silence (empty: everyone)",
+    )
 
     # Access
-    ingest_token: str | None = Field(default=None, description="Bearer token for /ingest")
-    api_token: str | None = Field(default=None, description="Bearer token for the REST API")
-    cors_allow_origin: str = Field(default="*", description="CORS origin of the REST API")
+    ingest_token: str | None = Field(
+        default=None, description="Bearer token POST /ingest requires (unset: open, with a warning)"
+    )
+    api_token: str | None = Field(
+        default=None, description="Bearer token the REST API requires (unset: open)"
+    )
+    cors_allow_origin: str = Field(default="*", description="CORS origin the REST API allows")
 
     # Behaviour
     account_names: Annotated[dict[str, str], NoDecode] = Field(
-        default_factory=dict, description="Account names"
+        default_factory=dict,
+        description=(
+            "JSON object of account id → name, shown on messages and matched by routes and /events"
+        ),
     )
-    cursor_secret: str = Field(default=DEFAULT_CURSOR_SECRET, description="HMAC key for cursors")
-    agent_ecs_cluster: str | None = Field(default=None, description="Agents' ECS cluster")
-    agent_ecs_family: str | None = Field(default=None, description="Agents' task family")
-    agent_stack_pattern: str = Field(default="monitoring-agent*", description="Agent stacks")
-    heartbeat_url: str | None = Field(default=None, description="URL the heartbeat pings")
-    heartbeat_every: Duration = Field(default=60, ge=1, description="Heartbeat interval")
+    cursor_secret: str = Field(
+        default=DEFAULT_CURSOR_SECRET,
+        description="HMAC key that signs pagination cursors; set your own",
+    )
+    agent_ecs_cluster: str | None = Field(
+        default=None,
+        description=(
+            "ECS cluster of the monitoring agents (with AGENT_ECS_FAMILY: agents need a running "
+            "task)"
+        ),
+    )
+    agent_ecs_family: str | None = Field(
+        default=None, description="Task family of the monitoring agents"
+    )
+    agent_stack_pattern: str = Field(
+        default="monitoring-agent*",
+        description="CloudFormation stack names (a glob) whose status changes update an agent",
+    )
+    heartbeat_url: str | None = Field(
+        default=None,
+        description=(
+            "URL the long-running service GETs every HEARTBEAT_EVERY once its store answers (a "
+            "dead man's switch)"
+        ),
+    )
+    heartbeat_every: Duration = Field(
+        default=60,
+        ge=1,
+        description=(
+            "How often the long-running service beats; on AWS the heartbeat function runs every "
+            "minute"
+        ),
+    )
     ingest_function: str = Field(
         default=DEFAULT_INGEST_FUNCTION,
-        description="The bot's ingest Lambda (a glob): its failure records are replay-dlq's",
+        description=(
+            "The bot's own ingest Lambda (a glob): its failure records are refused by ingest and "
+            "left to `replay-dlq`"
+        ),
     )
-    reopen_window: Duration = Field(default=3600, description="Flap window")
-    storm_threshold: int = Field(default=20, ge=1, description="New alerts/min for storm mode")
-    escalate_after: Duration = Field(default=900, description="Reminder delay")
-    routes_file: Path | None = Field(default=None, description="Routing rules (YAML)")
-    agent_stale_after: Duration = Field(default=86400, description="Quiet agent threshold")
-    daily_report_cron: str = Field(default="0 1 * * *", description="Daily report schedule")
-    templates_dir: Path | None = Field(default=None, description="Template overrides")
+    reopen_window: Duration = Field(
+        default=3600,
+        description="An alert that fires again within this of resolving reopens its root message",
+    )
+    storm_threshold: int = Field(
+        default=20,
+        ge=1,
+        description="New alerts per minute in one channel above which the channel is in a storm",
+    )
+    escalate_after: Duration = Field(
+        default=900,
+        description=(
+            "An unacknowledged CRITICAL or HIGH alert gets a reminder after this, and a second "
+            "after twice this"
+        ),
+    )
+    routes_file: Path | None = Field(
+        default=None,
+        description=(
+            "YAML file of routing and noise rules (unset: everything to SLACK_ALERTS_CHANNEL)"
+        ),
+    )
+    agent_stale_after: Duration = Field(
+        default=86400, description="An agent not heard from for this long is stale"
+    )
+    daily_report_cron: str = Field(
+        default="0 1 * * *",
+        description="When the daily report runs: a five-field crontab line, in UTC",
+    )
+    templates_dir: Path | None = Field(
+        default=None, description="Folder of Jinja2 templates that override the bundled ones"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

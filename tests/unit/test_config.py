@@ -1,4 +1,4 @@
-"""Settings: parsing rules, and the README's table held against the Settings class."""
+"""Settings: parsing rules, and docs/configuration.md's table held against the Settings class."""
 
 from __future__ import annotations
 
@@ -10,20 +10,20 @@ from pydantic import ValidationError
 
 from bot.config import Settings, parse_duration
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+CONFIG_DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 
-def readme_variables() -> set[str]:
-    section = README.read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
-    return set(re.findall(r"^\| `([A-Z0-9_]+)` \|", section, flags=re.MULTILINE))
+def documented_variables() -> set[str]:
+    text = CONFIG_DOC.read_text(encoding="utf-8")
+    return set(re.findall(r"^\| `([A-Z0-9_]+)` \|", text, flags=re.MULTILINE))
 
 
-def test_readme_table_matches_settings_exactly():
+def test_configuration_table_matches_settings_exactly():
     fields = {name.upper() for name in Settings.model_fields}
-    documented = readme_variables()
-    assert documented, "the README configuration table was not found"
-    assert fields - documented == set(), "settings missing from the README table"
-    assert documented - fields == set(), "README documents variables Settings does not read"
+    documented = documented_variables()
+    assert documented, "the table of docs/configuration.md was not found"
+    assert fields - documented == set(), "settings missing from docs/configuration.md"
+    assert documented - fields == set(), "docs/configuration.md names unread variables"
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The README's family table is the code's: one row per family the registry knows (the
+"""The family table of docs/alerts.md is the code's: one row per family the registry knows (the
 bot's own `agent` events aside), none for a family that does not exist, and each family
 with its own template."""
 
@@ -11,11 +11,11 @@ from blocks.templates import BUNDLED_DIR
 from bot.sources import interpreter
 from bot.sources.registry import ALIASES, FAMILIES
 
-README = Path(__file__).parents[2] / "README.md"
+ALERTS_DOC = Path(__file__).parents[2] / "docs" / "alerts.md"
 
 
 def table_families() -> list[str]:
-    text = README.read_text(encoding="utf-8")
+    text = ALERTS_DOC.read_text(encoding="utf-8")
     start = text.index("| family | what | firing | resolved | info |")
     rows = text[start:].split("\n\n", 1)[0].splitlines()[2:]
     return [re.split(r"\s*\|\s*", row.strip())[1] for row in rows]

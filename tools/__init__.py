@@ -1,0 +1,1 @@
+"""Development tools: not part of the bot, not packaged, not imported by it."""
