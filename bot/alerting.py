@@ -23,6 +23,7 @@ from typing import Literal
 
 from bot import budget, lifecycle, routing, storm
 from bot.errors import (
+    AlreadyAppliedError,
     ChatRejectedError,
     ChatUnavailableError,
     ConflictError,
@@ -76,15 +77,15 @@ class Delivery:
         return int(self.clock.now())
 
 
-def record_id(kind: str, fingerprint: str, key: str) -> str:
+def record_id(kind: str, fingerprint: str, channel: str, key: str) -> str:
     """Deterministic, so that two instances racing to create one record create one.
 
     A notification is keyed on its event. An alert is keyed on the alert it follows (the
-    fingerprint's previous one, or none): two instances that both find no open alert for
-    a fingerprint compute the same id, and the loser's create conflicts instead of
-    posting a second root.
+    fingerprint's previous one in the channel, or none): two instances that both find no
+    open alert for a fingerprint compute the same id, and the loser's create conflicts
+    instead of posting a second root.
     """
-    digest = hashlib.sha256(f"{kind}\0{fingerprint}\0{key}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{kind}\0{fingerprint}@{channel}\0{key}".encode()).hexdigest()
     return f"{kind[0]}{digest[:23]}"
 
 
@@ -135,7 +136,7 @@ def _with_open_alerts(
     for channel in routing.channels(d.routes, d.channel):
         route = next((r for r in routes if r.channel == channel), None)
         route = route or routing.Route(channel=channel, rule="its open alert")
-        current = d.alerts.find_alert(alert_key(signal.fingerprint, _routed(d, route)))
+        current = d.alerts.find_alert(signal.fingerprint, channel)
         if current is not None and current.status is not AlertStatus.RESOLVED:
             open_in.append(route)
     return open_in or routes
@@ -146,8 +147,7 @@ def find_anywhere(d: Delivery, fingerprint: str) -> Alert | None:
     (the most recently seen), else the most recent."""
     found = []
     for channel in routing.channels(d.routes, d.channel):
-        key = alert_key(fingerprint, _routed(d, routing.Route(channel=channel)))
-        if (alert := d.alerts.find_alert(key)) is not None:
+        if (alert := d.alerts.find_alert(fingerprint, channel)) is not None:
             found.append(alert)
     live = [a for a in found if a.status is not AlertStatus.RESOLVED]
     pool = live or found
@@ -156,21 +156,17 @@ def find_anywhere(d: Delivery, fingerprint: str) -> Alert | None:
 
 def _routed(d: Delivery, route: routing.Route) -> Delivery:
     """The delivery for one route: its channel and mention (the default channel stays
-    `home`, whose alerts keep the bare fingerprint as their key)."""
+    `home`)."""
     return replace(d, channel=route.channel, mention=route.mention, home=d.home or d.channel)
-
-
-def alert_key(fingerprint: str, d: Delivery) -> str:
-    """One alert per fingerprint per channel routed to."""
-    home = d.home or d.channel
-    return fingerprint if d.channel == home else f"{fingerprint}@{d.channel}"
 
 
 def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
     now = d.now()
     applied = signal.occurrence or event.id  # what the alert applies once
-    current = d.alerts.find_alert(alert_key(signal.fingerprint, d))
-    if current is not None and applied in current.event_ids:
+    current = d.alerts.find_alert(signal.fingerprint, d.channel)  # one alert per channel
+    if current is not None and (
+        applied in current.event_ids or d.alerts.was_applied(current.id, applied)
+    ):
         return _resume(d, current)  # sent again: this event was applied already
     live = current if current is not None and current.status is not AlertStatus.RESOLVED else None
     if signal.state is SignalState.FIRING:
@@ -184,17 +180,27 @@ def _notify_signal(event: Event, signal: Signal, d: Delivery) -> Alert | None:
         if reopening and _storm_over(d, target.parent_id):
             # A new firing of an alert whose storm is over: people must see it.
             why = "reopened after its storm was over"
-            return advance(
+            return _apply(
                 d,
                 target,
-                lifecycle.once(
-                    applied, lambda a: lifecycle.detach(lifecycle.fire(a, now, until), now, why)
-                ),
+                applied,
+                lambda a: lifecycle.detach(lifecycle.fire(a, now, until), now, why),
             )
-        return advance(d, target, lifecycle.once(applied, lambda a: lifecycle.fire(a, now, until)))
+        return _apply(d, target, applied, lambda a: lifecycle.fire(a, now, until))
     if signal.state is SignalState.RESOLVED and live is not None:
-        return advance(d, live, lifecycle.once(applied, lambda a: lifecycle.resolve(a, now)))
+        return _apply(d, live, applied, lambda a: lifecycle.resolve(a, now))
     return _open(event, signal, d, "notification", under=live)
+
+
+def _apply(
+    d: Delivery, alert: Alert, applied: str, change: Callable[[Alert], Alert]
+) -> Alert | None:
+    """`change` for one occurrence, written with the record of its application: one
+    applied meanwhile (a first attempt still running) is resumed, not applied again."""
+    try:
+        return advance(d, alert, lifecycle.once(applied, change), applied=applied)
+    except AlreadyAppliedError:
+        return _resume(d, d.alerts.get_alert(alert.id))
 
 
 def _storm_over(d: Delivery, storm_id: str | None) -> bool:
@@ -227,12 +233,9 @@ def _open(
     folded = admission.storm is not None
     applied = signal.occurrence or event.id
     key = (after.id if after else "") if kind == "alert" else applied
-    fingerprint = alert_key(signal.fingerprint, d)
     record = Alert(
-        id=record_id(kind, fingerprint, key),
-        # Notifications keep their own fingerprint space, so that one never hides the
-        # open alert of the same fingerprint from find_alert.
-        fingerprint=fingerprint if kind == "alert" else f"{fingerprint}#note",
+        id=record_id(kind, signal.fingerprint, d.channel, key),
+        fingerprint=signal.fingerprint,
         mention=d.mention,
         kind=kind,
         status=AlertStatus.OPEN if kind == "alert" else AlertStatus.RESOLVED,
@@ -265,14 +268,15 @@ def _open(
         ],
     )
     try:
-        d.alerts.create_alert(record)
+        # A notification's id is its event's: its create is its application.
+        d.alerts.create_alert(record, applied=applied if kind == "alert" else None)
     except ConflictError:
         if kind != "alert":  # another instance is delivering this very event
             return None
         # Another instance opened this alert a moment ago, from another event: ours is
         # a repeat of it (read by key, which is consistent where an index may lag).
         opened = d.alerts.get_alert(record.id)
-        return advance(d, opened, lifecycle.once(applied, lambda a: lifecycle.fire(a, now, until)))
+        return _apply(d, opened, applied, lambda a: lifecycle.fire(a, now, until))
     with about(alert_id=record.id):
         return _placed(d, record, admission, until, now)
 
@@ -434,13 +438,16 @@ def hold_for_storm(d: Delivery, alert: Alert, now: int) -> int:
     return storm.held_until(d.alerts.get_state(storm.state_key(alert.message.channel)), now)
 
 
-def advance(d: Delivery, alert: Alert, change: Callable[[Alert], Alert]) -> Alert:
-    """Apply a change, reserve the Slack work it makes due, and do that work."""
+def advance(
+    d: Delivery, alert: Alert, change: Callable[[Alert], Alert], *, applied: str | None = None
+) -> Alert:
+    """Apply a change, reserve the Slack work it makes due, and do that work; `applied`
+    is the occurrence the change applies (see AlertStore.update_alert)."""
     with about(alert_id=alert.id):
         now = d.now()
         held = hold_for_storm(d, alert, now)
         saved, work = commit(
-            d.alerts, alert, lambda a: lifecycle.plan(change(a), now, d.coalesce, held)
+            d.alerts, alert, lambda a: lifecycle.plan(change(a), now, d.coalesce, held), applied
         )
         done = perform(saved, work, d)
         if saved.parent_id is not None:  # a storm member: its summary shows the change
@@ -692,7 +699,10 @@ def refresh_silences(d: Delivery) -> int:
 
 
 def commit(
-    alerts: AlertStore, alert: Alert, change: Callable[[Alert], tuple[Alert, Work]]
+    alerts: AlertStore,
+    alert: Alert,
+    change: Callable[[Alert], tuple[Alert, Work]],
+    applied: str | None = None,
 ) -> tuple[Alert, Work]:
     """`save` for a change that also reserves work: the work of the write that won.
 
@@ -703,7 +713,7 @@ def commit(
         if not work and changed == alert:
             return alert, work
         try:
-            return alerts.update_alert(changed), work
+            return alerts.update_alert(changed, applied), work
         except StaleVersionError:
             alert = alerts.get_alert(alert.id)
     raise StaleVersionError(f"alert {alert.id} kept changing under us")

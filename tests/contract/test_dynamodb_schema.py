@@ -359,7 +359,7 @@ def test_dynamodb_failures_reach_the_core_as_unprocessed_errors(endpoint: str) -
         lambda: missing.events.list(ListEventsDTO(), T0),
         lambda: missing.events.delete("e"),
         lambda: missing.agents.list(PaginatedInputDTO()),
-        lambda: missing.alerts.find_alert("fp"),
+        lambda: missing.alerts.find_alert("fp", "C1"),
         lambda: missing.alerts.list_alerts(AlertStatus.OPEN),
         lambda: missing.alerts.list_pending(T0),
         lambda: missing.alerts.list_silences(T0),

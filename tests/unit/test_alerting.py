@@ -105,11 +105,11 @@ class FailingAlerts(MemoryAlertStore):
 
     down = 0
 
-    def create_alert(self, alert):
+    def create_alert(self, alert, applied=None):
         if self.down:
             self.down -= 1
             raise UnprocessedError("fake: the alert store is down")
-        return super().create_alert(alert)
+        return super().create_alert(alert, applied)
 
 
 def test_an_event_stored_but_not_alerted_on_is_alerted_on_when_sent_again():
@@ -228,7 +228,7 @@ def test_silence_holds_new_events_back_until_it_ends(d):
     d.clock.advance(1200)  # past the reopen window, within the silence
     run(d, alarm(event_id="c"))  # a new alert, silenced: stored, not posted
     assert len(d.chat.posts) == 1 and len(d.chat.texts) == replies
-    quiet = d.alerts.find_alert(alert.fingerprint)
+    quiet = d.alerts.find_alert(alert.fingerprint, CHANNEL)
     assert quiet.id != alert.id and quiet.message is None and not quiet.pending
     assert quiet.history[-1].note == "silenced: stored, not posted"
     d.clock.advance(3601)
@@ -346,7 +346,7 @@ def test_an_alert_held_back_by_a_silence_is_posted_once_the_silence_ends(d):
     assert flush(d) == 0  # nothing is due: a silence's end is the silences job's to find
     assert refresh_silences(d) == 1  # the silence is over: the held-back alert shows now
     assert len(d.chat.posts) == 2
-    held = d.alerts.find_alert(alert.fingerprint)
+    held = d.alerts.find_alert(alert.fingerprint, CHANNEL)
     assert held.id != alert.id and held.message is not None and held.count == 2
     assert refresh_silences(d) == 0
 
