@@ -11,7 +11,13 @@ from typing import TypeVar
 
 import pydantic
 
-from bot.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError
+from bot.errors import (
+    AlreadyAppliedError,
+    ConflictError,
+    NotFoundError,
+    StaleVersionError,
+    ValidationError,
+)
 from bot.models import Agent, Alert, State, UpdateAgentDTO
 
 Versioned = TypeVar("Versioned", Alert, State)
@@ -47,6 +53,10 @@ def not_found(kind: str, key: str) -> NotFoundError:
 
 def already_exists(kind: str, key: str) -> ConflictError:
     return ConflictError(f"{kind} {key!r} already exists")
+
+
+def already_applied(alert_id: str, applied: str) -> AlreadyAppliedError:
+    return AlreadyAppliedError(f"{applied!r} was applied to alert {alert_id!r} already")
 
 
 def stale(record: Alert | State) -> StaleVersionError:

@@ -10,7 +10,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 
-from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
+from adapters import (
+    already_applied,
+    already_exists,
+    apply_agent_update,
+    is_live,
+    next_version,
+    not_found,
+    stale,
+)
 from bot.cursors import CursorCodec
 from bot.models import (
     Agent,
@@ -145,54 +153,83 @@ class MemoryAgentStore:
 
 
 class MemoryAlertStore:
-    """AlertStore over three dicts: alerts and silences keyed on their ids, states on their keys."""
+    """AlertStore over dicts: alerts and silences keyed on their ids, states on their keys,
+    and the set of (alert id, occurrence) applications."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._alerts: dict[str, Alert] = {}
+        self._applied: set[tuple[str, str]] = set()
         self._silences: dict[str, Silence] = {}
         self._states: dict[str, State] = {}
 
-    def create_alert(self, alert: Alert) -> None:
+    @staticmethod
+    def _read(alert: Alert) -> Alert:
+        """A copy, read as a database reads its rows: through the model's validation, so
+        that a record held in an older form comes out in the new one."""
+        return Alert.model_validate(alert.model_dump())
+
+    def _mark(self, alert_id: str, applied: str | None) -> None:
+        """AlreadyAppliedError before anything is written, if `applied` was recorded."""
+        if applied is not None and (alert_id, applied) in self._applied:
+            raise already_applied(alert_id, applied)
+
+    def create_alert(self, alert: Alert, applied: str | None = None) -> None:
         with self._lock:
             if alert.id in self._alerts:
                 raise already_exists("alert", alert.id)
+            self._mark(alert.id, applied)
             self._alerts[alert.id] = alert.model_copy(deep=True)
+            if applied is not None:
+                self._applied.add((alert.id, applied))
 
     def get_alert(self, alert_id: str) -> Alert:
         with self._lock:
             alert = self._alerts.get(alert_id)
         if alert is None:
             raise not_found("alert", alert_id)
-        return alert.model_copy(deep=True)
+        return self._read(alert)
 
-    def find_alert(self, fingerprint: str) -> Alert | None:
+    def find_alert(self, fingerprint: str, channel: str) -> Alert | None:
+        """A record held in the older form is matched on its composite fingerprint too."""
+        keys = (fingerprint, f"{fingerprint}@{channel}")
         with self._lock:
-            matching = [a for a in self._alerts.values() if a.fingerprint == fingerprint]
+            matching = [
+                a
+                for a in self._alerts.values()
+                if a.kind == "alert" and a.channel == channel and a.fingerprint in keys
+            ]
         latest = max(matching, key=lambda a: (a.first_seen, a.id), default=None)
-        return None if latest is None else latest.model_copy(deep=True)
+        return None if latest is None else self._read(latest)
 
-    def update_alert(self, alert: Alert) -> Alert:
+    def update_alert(self, alert: Alert, applied: str | None = None) -> Alert:
         with self._lock:
             stored = self._alerts.get(alert.id)
             if stored is None:
                 raise not_found("alert", alert.id)
+            self._mark(alert.id, applied)
             if stored.version != alert.version:
                 raise stale(alert)
             written = next_version(alert)
             self._alerts[alert.id] = written
+            if applied is not None:
+                self._applied.add((alert.id, applied))
             return written.model_copy(deep=True)
+
+    def was_applied(self, alert_id: str, key: str) -> bool:
+        with self._lock:
+            return (alert_id, key) in self._applied
 
     def list_alerts(self, status: AlertStatus | None = None, limit: int = 100) -> list[Alert]:
         with self._lock:
             alerts = [a for a in self._alerts.values() if status is None or a.status == status]
         alerts.sort(key=lambda a: (a.last_seen, a.id), reverse=True)
-        return [alert.model_copy(deep=True) for alert in alerts[:limit]]
+        return [self._read(alert) for alert in alerts[:limit]]
 
     def alerts_seen_since(self, since: int, status: AlertStatus | None = None) -> Iterator[Alert]:
         with self._lock:
             alerts = [
-                a.model_copy(deep=True)
+                self._read(a)
                 for a in self._alerts.values()
                 if a.last_seen >= since and (status is None or a.status == status)
             ]
@@ -202,7 +239,7 @@ class MemoryAlertStore:
         with self._lock:
             due = [a for a in self._alerts.values() if a.pending and a.next_attempt_at <= now]
         due.sort(key=lambda a: (a.next_attempt_at, a.id))
-        return [alert.model_copy(deep=True) for alert in due[:limit]]
+        return [self._read(alert) for alert in due[:limit]]
 
     def create_silence(self, silence: Silence) -> None:
         with self._lock:

@@ -19,7 +19,15 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
+from adapters import (
+    already_applied,
+    already_exists,
+    apply_agent_update,
+    is_live,
+    next_version,
+    not_found,
+    stale,
+)
 from bot.cursors import CursorCodec
 from bot.errors import UnprocessedError
 from bot.models import (
@@ -72,6 +80,18 @@ CREATE INDEX IF NOT EXISTS alerts_by_fingerprint ON alerts (fingerprint, first_s
 CREATE INDEX IF NOT EXISTS alerts_by_last_seen ON alerts (last_seen, id);
 CREATE INDEX IF NOT EXISTS alerts_by_status ON alerts (status, last_seen, id);
 CREATE INDEX IF NOT EXISTS alerts_pending ON alerts (pending, next_attempt_at, id);
+CREATE INDEX IF NOT EXISTS alerts_by_channel
+    ON alerts (fingerprint, json_extract(body, '$.channel'), first_seen, id)
+    WHERE json_extract(body, '$.kind') = 'alert';
+CREATE TABLE IF NOT EXISTS applied (
+    alert_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (alert_id, key)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS alerts_forget_applied AFTER DELETE ON alerts
+BEGIN
+    DELETE FROM applied WHERE alert_id = OLD.id;
+END;
 CREATE TABLE IF NOT EXISTS silences (
     id TEXT PRIMARY KEY,
     expires_at INTEGER NOT NULL,
@@ -356,21 +376,56 @@ def _alert_columns(alert: Alert) -> tuple[Any, ...]:
     )
 
 
+# The most recent alert of a fingerprint in a channel: by the new index, and, in the same
+# statement, by the old one for records that still carry the channel as `<fp>@<channel>`.
+_FIND_ALERT = """
+SELECT body FROM (
+    SELECT * FROM (
+        SELECT body, first_seen, id FROM alerts
+        WHERE fingerprint = ? AND json_extract(body, '$.channel') = ?
+          AND json_extract(body, '$.kind') = 'alert'
+        ORDER BY first_seen DESC, id DESC LIMIT 1)
+    UNION ALL
+    SELECT * FROM (
+        SELECT body, first_seen, id FROM alerts
+        WHERE fingerprint = ? AND json_extract(body, '$.channel') = ?
+          AND json_extract(body, '$.kind') = 'alert'
+        ORDER BY first_seen DESC, id DESC LIMIT 1))
+ORDER BY first_seen DESC, id DESC LIMIT 1
+"""
+
+
 class SqliteAlertStore:
-    """AlertStore on the `alerts`, `silences` and `states` tables."""
+    """AlertStore on the `alerts`, `applied`, `silences` and `states` tables.
+
+    An alert's applications are rows of `applied`, inserted in the transaction that
+    writes the alert (the primary key refuses a second one), and deleted with it by a
+    trigger; alert rows carry no expiry, so neither do they.
+    """
 
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
 
-    def create_alert(self, alert: Alert) -> None:
-        cursor = self._db.execute(
-            "INSERT OR IGNORE INTO alerts"
-            " (fingerprint, status, first_seen, last_seen, version, pending, next_attempt_at,"
-            " body, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*_alert_columns(alert), alert.id),
+    @staticmethod
+    def _mark(conn: sqlite3.Connection, alert_id: str, applied: str) -> None:
+        cursor = conn.execute(
+            "INSERT OR IGNORE INTO applied (alert_id, key) VALUES (?, ?)", (alert_id, applied)
         )
-        if cursor.rowcount == 0:
-            raise already_exists("alert", alert.id)
+        if cursor.rowcount == 0:  # raised inside the transaction: it is rolled back
+            raise already_applied(alert_id, applied)
+
+    def create_alert(self, alert: Alert, applied: str | None = None) -> None:
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO alerts"
+                " (fingerprint, status, first_seen, last_seen, version, pending,"
+                " next_attempt_at, body, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*_alert_columns(alert), alert.id),
+            )
+            if cursor.rowcount == 0:
+                raise already_exists("alert", alert.id)
+            if applied is not None:
+                self._mark(conn, alert.id, applied)
 
     def get_alert(self, alert_id: str) -> Alert:
         row = self._db.execute("SELECT body FROM alerts WHERE id = ?", (alert_id,)).fetchone()
@@ -378,27 +433,37 @@ class SqliteAlertStore:
             raise not_found("alert", alert_id)
         return Alert.model_validate_json(row[0])
 
-    def find_alert(self, fingerprint: str) -> Alert | None:
+    def find_alert(self, fingerprint: str, channel: str) -> Alert | None:
+        """One statement: two index probes, the second for the older form."""
         row = self._db.execute(
-            "SELECT body FROM alerts WHERE fingerprint = ?"
-            " ORDER BY first_seen DESC, id DESC LIMIT 1",
-            (fingerprint,),
+            _FIND_ALERT, (fingerprint, channel, f"{fingerprint}@{channel}", channel)
         ).fetchone()
         return None if row is None else Alert.model_validate_json(row[0])
 
-    def update_alert(self, alert: Alert) -> Alert:
+    def update_alert(self, alert: Alert, applied: str | None = None) -> Alert:
         written = next_version(alert)
-        cursor = self._db.execute(
-            "UPDATE alerts SET fingerprint = ?, status = ?, first_seen = ?, last_seen = ?,"
-            " version = ?, pending = ?, next_attempt_at = ?, body = ?"
-            " WHERE id = ? AND version = ?",
-            (*_alert_columns(written), alert.id, alert.version),
-        )
-        if cursor.rowcount == 1:
-            return written
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE alerts SET fingerprint = ?, status = ?, first_seen = ?, last_seen = ?,"
+                " version = ?, pending = ?, next_attempt_at = ?, body = ?"
+                " WHERE id = ? AND version = ?",
+                (*_alert_columns(written), alert.id, alert.version),
+            )
+            if cursor.rowcount == 1:
+                if applied is not None:
+                    self._mark(conn, alert.id, applied)
+                return written
         if self._db.execute("SELECT 1 FROM alerts WHERE id = ?", (alert.id,)).fetchone() is None:
             raise not_found("alert", alert.id)
+        if applied is not None and self.was_applied(alert.id, applied):
+            raise already_applied(alert.id, applied)
         raise stale(alert)
+
+    def was_applied(self, alert_id: str, key: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM applied WHERE alert_id = ? AND key = ?", (alert_id, key)
+        ).fetchone()
+        return row is not None
 
     def list_alerts(self, status: AlertStatus | None = None, limit: int = 100) -> list[Alert]:
         where, args = ("", []) if status is None else ("WHERE status = ?", [status.value])

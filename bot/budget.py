@@ -76,4 +76,3 @@ def hold(alerts: AlertStore, key: str, until: float) -> None:
 
     with suppress(StaleVersionError):  # contended: the next 429 holds it again
         update_state(alerts, key, block, attempts=SPEND_ATTEMPTS)
-

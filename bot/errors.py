@@ -35,6 +35,11 @@ class StaleVersionError(ConflictError):
     """An optimistic write lost the race: the stored version moved on."""
 
 
+class AlreadyAppliedError(ConflictError):
+    """An occurrence was applied to this alert before: the write that would apply it
+    again was refused, and the alert left as it was."""
+
+
 class UnprocessedError(MonitoringException):
     """Unprocessable entity: a store answered, but could not do the work."""
 

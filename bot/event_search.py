@@ -224,9 +224,9 @@ class Search:
         find_alert: Callable[[str], Alert | None] | None = None,
     ) -> None:
         self._events, self._alerts, self._codec = events, alerts, codec
-        # Which alert a fingerprint has: by default in the default channel only; the
-        # command passes one that looks in every channel the routes send to.
-        self._find_alert = find_alert or alerts.find_alert
+        # Which alert a fingerprint has (an alert is per channel): the command passes one
+        # that looks in every channel the routes send to; without one, events show none.
+        self._find_alert = find_alert or (lambda fingerprint: None)
         self._now, self._ctx = now, ctx or Context()
         self._alert_of: dict[str, Alert | None] = {}
 

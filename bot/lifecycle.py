@@ -24,7 +24,9 @@ COALESCE_S = 10
 CLAIM_S = 300
 FIRST_RETRY_S = 5
 MAX_RETRY_S = 3600
-EVENTS_KEPT = 50  # event ids an alert remembers, so that one sent again is not counted twice
+# Event ids an alert carries: a first, free check that an event sent again was applied,
+# and the only one for records written before the store recorded each application.
+EVENTS_KEPT = 50
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,10 @@ def _entry(alert: Alert, now: int, action: str, note: str | None = None) -> list
 
 
 def once(event_id: str, change: Callable[[Alert], Alert]) -> Callable[[Alert], Alert]:
-    """`change` for one event, applied at most once: an alert that has seen the event
-    stays as it is, else it remembers the event (the latest EVENTS_KEPT)."""
+    """`change` for one event, unless the alert's latest EVENTS_KEPT events include it.
+
+    Only a window: whether any event was applied is the store's record of it, written
+    with the change (AlertStore.update_alert's `applied`)."""
 
     def apply(alert: Alert) -> Alert:
         if event_id in alert.event_ids:

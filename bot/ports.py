@@ -100,24 +100,39 @@ class AgentStore(Protocol):
 class AlertStore(Protocol):
     """Alerts (one per open incident of a fingerprint) and silences."""
 
-    def create_alert(self, alert: Alert) -> None:
-        """ConflictError if the id exists."""
+    def create_alert(self, alert: Alert, applied: str | None = None) -> None:
+        """ConflictError if the id exists.
+
+        With `applied` (an event id, or a signal's occurrence), the record that it was
+        applied to this alert is written with the alert, atomically: see `was_applied`.
+        """
         ...
 
     def get_alert(self, alert_id: str) -> Alert: ...
 
-    def find_alert(self, fingerprint: str) -> Alert | None:
-        """The most recent alert of this fingerprint, whatever its status.
+    def find_alert(self, fingerprint: str, channel: str) -> Alert | None:
+        """The most recent record of kind "alert" of this fingerprint in this channel,
+        whatever its status.
 
         Most recent is the greatest first_seen; ties go to the greatest id.
         """
         ...
 
-    def update_alert(self, alert: Alert) -> Alert:
+    def update_alert(self, alert: Alert, applied: str | None = None) -> Alert:
         """Write `alert` if the stored version still equals `alert.version`.
 
         Returns the alert as written, with its version incremented. StaleVersionError if
-        another writer got there first; NotFoundError if the alert is gone.
+        another writer got there first; NotFoundError if the alert is gone. With
+        `applied`, the record of its application is written in the same atomic write,
+        and AlreadyAppliedError (nothing written) says it was applied before.
+        """
+        ...
+
+    def was_applied(self, alert_id: str, key: str) -> bool:
+        """Whether `key` was passed as `applied` to a write of this alert that succeeded.
+
+        Every application is remembered for as long as its alert is, however many came
+        after it, so that an event sent again is never counted twice.
         """
         ...
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.agent_health import check_agents
 from bot.agents import Heartbeats, record_deployment, stack_deployment
-from bot.delivery import Delivery, notify
 from bot.config import Settings
+from bot.delivery import Delivery, notify
 from bot.envelopes import decode_body
 from bot.ingest import ingest
 from bot.models import Event, IngestResult, Signal

@@ -7,11 +7,19 @@ Single-table layout (`models.py` declares it, `schema.py` creates it, `stores.py
                                            / <published_at>#<id>
     event day  EVENT_DAYS    <YYYY-MM-DD>  -                             -
     agent      AGENT         <account id>  -                             -
-    alert      ALERT#<id>    ALERT         FP#<fingerprint>              ALERTS#<status>
+    alert      ALERT#<id>    ALERT         FP#<fingerprint>@<channel>    ALERTS#<status>
                                            / <first_seen>#<id>           / <last_seen>#<id>
+    applied    ALERT#<id>    APPLIED#<occurrence>  -                     -
     silence    SILENCE#<id>  SILENCE       -                             SILENCES
                                                                          / <expires_at>#<id>
     state      STATE#<key>   STATE         -                             -
+
+Only records of kind "alert" are in gsi1; notifications and storm summaries are not.
+Records written before that were all in gsi1 under FP#<their fingerprint>, which carried
+the route (`<fp>@<channel>` outside the default channel, bare in it) and the kind
+(`<fp>#note`); `find_alert` still reads the default channel's bare key when the new one
+finds nothing, and an update rewrites a record under the new key. An `applied` item
+records one occurrence applied to the alert, written in one transaction with it.
 
 A pending alert is also in gsi3: gsi3pk PENDING / gsi3sk <next_attempt_at>#<id>, with
 both attributes removed once it is no longer pending (a sparse index of due posts).

@@ -32,7 +32,7 @@ _M = TypeVar("_M", bound=Model)
 
 
 class Gsi1(GlobalSecondaryIndex[Any]):
-    """Events by UTC day then time; alerts by fingerprint then first_seen."""
+    """Events by UTC day then time; alerts by fingerprint and channel then first_seen."""
 
     class Meta:
         index_name = "gsi1"
@@ -111,14 +111,25 @@ class AgentItem(TableItem):
 
 
 class AlertItem(TableItem):
-    """pk ALERT#<id>, sk ALERT; gsi1 by fingerprint, gsi2 by status, gsi3 PENDING by
-    next_attempt_at while pending.
+    """pk ALERT#<id>, sk ALERT; gsi1 by fingerprint and channel (records of kind "alert"
+    only), gsi2 by status, gsi3 PENDING by next_attempt_at while pending.
 
     `version` is an attribute so that a write can be conditional on it.
     """
 
     version = NumberAttribute()
     body = UnicodeAttribute()
+
+
+class AppliedItem(TableItem):
+    """pk ALERT#<id>, sk APPLIED#<occurrence>: one occurrence applied to the alert, in no
+    index.
+
+    Written in one transaction with the alert's write, on `attribute_not_exists`, so that
+    an occurrence is applied once however often it comes. It shares the alert's
+    partition, so it is deleted with the alert's items; alert items carry no expiry, and
+    so neither does it.
+    """
 
 
 class SilenceItem(TableItem):
@@ -143,6 +154,7 @@ ITEM_KINDS: tuple[type[TableItem], ...] = (
     EventDayItem,
     AgentItem,
     AlertItem,
+    AppliedItem,
     SilenceItem,
     StateItem,
 )
@@ -183,6 +195,7 @@ class BoundModels:
     day: type[EventDayItem]
     agent: type[AgentItem]
     alert: type[AlertItem]
+    applied: type[AppliedItem]
     silence: type[SilenceItem]
     state: type[StateItem]
 
@@ -212,7 +225,7 @@ def bind(config: TableConfig) -> BoundModels:
     """The item models of `config`'s table, made once per table and endpoint.
 
     pynamodb gives every model class a connection of its own, each with its own botocore
-    client, and a client costs tens of milliseconds to build: six of them would weigh on
+    client, and a client costs tens of milliseconds to build: seven of them would weigh on
     a Lambda's cold start. The bound classes share one table connection instead, over one
     client per endpoint (valid since they share the table's one key schema).
     """
@@ -221,6 +234,7 @@ def bind(config: TableConfig) -> BoundModels:
         day=_bound(EventDayItem, config),
         agent=_bound(AgentItem, config),
         alert=_bound(AlertItem, config),
+        applied=_bound(AppliedItem, config),
         silence=_bound(SilenceItem, config),
         state=_bound(StateItem, config),
     )
@@ -229,6 +243,13 @@ def bind(config: TableConfig) -> BoundModels:
     with suppress(ValueError):  # bound before (and evicted from the cache): same schema
         shared.add_meta_table(table.get_meta_table())
     table.connection = shared
-    for kind in (models.day, models.agent, models.alert, models.silence, models.state):
+    for kind in (
+        models.day,
+        models.agent,
+        models.alert,
+        models.applied,
+        models.silence,
+        models.state,
+    ):
         kind._connection = table
     return models

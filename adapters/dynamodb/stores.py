@@ -15,6 +15,7 @@ the core never sees a pynamodb exception.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,8 +24,17 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
 
-from adapters import already_exists, apply_agent_update, is_live, next_version, not_found, stale
+from adapters import (
+    already_applied,
+    already_exists,
+    apply_agent_update,
+    is_live,
+    next_version,
+    not_found,
+    stale,
+)
 from adapters.dynamodb.models import (
     BoundModels,
     TableConfig,
@@ -111,6 +121,18 @@ def _bucket_expiry(expiry: int) -> int:
 def _addressable(pk: str, sk: str) -> bool:
     """Whether DynamoDB accepts this key; one it refuses cannot name a stored item."""
     return 0 < len(pk.encode()) <= _MAX_PK_BYTES and 0 < len(sk.encode()) <= _MAX_SK_BYTES
+
+
+def _fingerprint_key(fingerprint: str, channel: str) -> str:
+    return f"FP#{fingerprint}@{channel}"
+
+
+def _applied_key(applied: str) -> str:
+    """An application's sort key; a key too long for DynamoDB goes by its digest."""
+    key = f"APPLIED#{applied}"
+    if len(key.encode()) <= _MAX_SK_BYTES:
+        return key
+    return f"APPLIED#sha256:{hashlib.sha256(applied.encode()).hexdigest()}"
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -446,24 +468,35 @@ class DynamoAgentStore:
 
 class DynamoAlertStore:
     """AlertStore: alerts and states with a conditional `version`, and silences ordered by
-    expiry."""
+    expiry.
+
+    An alert of kind "alert" is in gsi1 under FP#<fingerprint>@<channel>: the key the
+    records routed away from the default channel always had, so they are found with no
+    extra read. Records of the default channel had FP#<fingerprint>: `find_alert` reads
+    that partition only when the new key finds nothing, and a record found there is
+    rewritten under the new key by its next update. Notifications and storms are in no
+    gsi1 partition (nothing looks them up by fingerprint).
+    """
 
     def __init__(self, table: DynamoTable) -> None:
         self._alerts = table.models.alert
+        self._applied = table.models.applied
         self._silences = table.models.silence
         self._states = table.models.state
+        self._connection = table.models.alert._get_connection().connection
 
     def _alert_item(self, alert: Alert) -> TableItem:
         first = _sortable(alert.first_seen, f"alert {alert.id!r}: first_seen")
         last = _sortable(alert.last_seen, f"alert {alert.id!r}: last_seen")
+        found = alert.kind == "alert" and alert.channel is not None
         return self._alerts(
             f"ALERT#{alert.id}",
             "ALERT",
-            gsi1pk=f"FP#{alert.fingerprint}",
-            gsi1sk=f"{first}#{alert.id}",
+            # None leaves an attribute out of the item, and the item out of that index.
+            gsi1pk=_fingerprint_key(alert.fingerprint, alert.channel or "") if found else None,
+            gsi1sk=f"{first}#{alert.id}" if found else None,
             gsi2pk=f"ALERTS#{alert.status.value}",
             gsi2sk=f"{last}#{alert.id}",
-            # gsi3 holds pending records only: None leaves the attributes out of the item.
             gsi3pk=PENDING if alert.pending else None,
             gsi3sk=self._pending_key(alert) if alert.pending else None,
             version=alert.version,
@@ -475,31 +508,90 @@ class DynamoAlertStore:
         _sortable(alert.next_attempt_at, f"alert {alert.id!r}: next_attempt_at")
         return _time_key(alert.next_attempt_at, alert.id)
 
-    def create_alert(self, alert: Alert) -> None:
+    def _write(
+        self, item: TableItem, condition: Condition, alert_id: str, applied: str, *, retry: bool
+    ) -> tuple[bool, bool]:
+        """The alert's conditional PutItem and its application's, in one TransactWriteItems.
+
+        Returns whether the alert's condition failed, and whether the application exists
+        already; neither: both were written. A transaction that met another one on the
+        same item counts as a failed alert condition where `retry` (an update re-reads
+        and tries again), else as a failure to report.
+        """
+        marker = self._applied(f"ALERT#{alert_id}", _applied_key(applied))
+        try:
+            with TransactWrite(connection=self._connection) as transaction:
+                transaction.save(item, condition=condition)
+                transaction.save(marker, condition=self._applied.pk.does_not_exist())
+        except PynamoDBException as err:
+            reasons = getattr(err, "cancellation_reasons", None) or []
+            codes = [reason.code if reason else "None" for reason in reasons]
+            if len(codes) == 2 and "ConditionalCheckFailed" in codes:
+                return codes[0] == "ConditionalCheckFailed", codes[1] == "ConditionalCheckFailed"
+            if retry and "TransactionConflict" in codes:
+                return True, False
+            raise _unprocessed(f"write alert {alert_id!r}", err) from err
+        return False, False
+
+    def create_alert(self, alert: Alert, applied: str | None = None) -> None:
         item = self._alert_item(alert)
-        if not _put_if(item, self._alerts.pk.does_not_exist(), f"create alert {alert.id!r}"):
+        absent = self._alerts.pk.does_not_exist()
+        if applied is None:
+            if not _put_if(item, absent, f"create alert {alert.id!r}"):
+                raise already_exists("alert", alert.id)
+            return
+        exists, done = self._write(item, absent, alert.id, applied, retry=False)
+        if exists:
             raise already_exists("alert", alert.id)
+        if done:
+            raise already_applied(alert.id, applied)
 
     def get_alert(self, alert_id: str) -> Alert:
         item = _get(self._alerts, f"ALERT#{alert_id}", "ALERT", "alert", alert_id)
         return Alert.model_validate_json(item.body)
 
-    def find_alert(self, fingerprint: str) -> Alert | None:
-        """The fingerprint's gsi1 partition, newest first_seen (then greatest id) first."""
-        with _dynamo(f"find the alert of fingerprint {fingerprint!r}"):
-            items = self._alerts.gsi1.query(f"FP#{fingerprint}", scan_index_forward=False, limit=1)
-            item = next(iter(items), None)
+    def find_alert(self, fingerprint: str, channel: str) -> Alert | None:
+        """The newest item of gsi1 FP#<fingerprint>@<channel> (first_seen, then id); if
+        there is none, one more Query, of the older key FP#<fingerprint>."""
+        with _dynamo(f"find the alert of fingerprint {fingerprint!r} in {channel!r}"):
+            found = self._newest(_fingerprint_key(fingerprint, channel))
+            if found is None:
+                found = self._newest(f"FP#{fingerprint}")
+                if found is not None and (found.kind != "alert" or found.channel != channel):
+                    found = None
+        return found
+
+    def _newest(self, partition: str) -> Alert | None:
+        items = self._alerts.gsi1.query(partition, scan_index_forward=False, limit=1)
+        item = next(iter(items), None)
         return None if item is None else Alert.model_validate_json(item.body)
 
-    def update_alert(self, alert: Alert) -> Alert:
+    def update_alert(self, alert: Alert, applied: str | None = None) -> Alert:
         """PutItem if `version` still equals the version read; the condition also fails
-        on a missing item, so a failure is told apart by looking the alert up."""
+        on a missing item, so a failure is told apart by looking the alert up. With
+        `applied`, the PutItem and the application's go in one transaction."""
         written = next_version(alert)
         item = self._alert_item(written)
-        if _put_if(item, self._alerts.version == alert.version, f"update alert {alert.id!r}"):
-            return written
+        condition = self._alerts.version == alert.version
+        done = False
+        if applied is None:
+            if _put_if(item, condition, f"update alert {alert.id!r}"):
+                return written
+        else:
+            failed, done = self._write(item, condition, alert.id, applied, retry=True)
+            if not (failed or done):
+                return written
         self.get_alert(alert.id)  # NotFoundError if it is gone
+        if done:
+            raise already_applied(alert.id, str(applied))
         raise stale(alert)
+
+    def was_applied(self, alert_id: str, key: str) -> bool:
+        try:
+            _get(self._applied, f"ALERT#{alert_id}", _applied_key(key), "application", key)
+        except NotFoundError:
+            return False
+        return True
 
     def list_alerts(self, status: AlertStatus | None = None, limit: int = 100) -> list[Alert]:
         """gsi2 ALERTS#<status>, last_seen descending; all statuses: the three merged."""

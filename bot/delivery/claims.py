@@ -25,9 +25,16 @@ def held_by_storm(alerts: AlertStore, alert: Alert, now: int) -> int:
     return storm.held_until(alerts.get_state(storm.state_key(alert.message.channel)), now)
 
 
-def advance(delivery: Delivery, alert: Alert, change: Callable[[Alert], Alert]) -> list[Due]:
+def advance(
+    delivery: Delivery,
+    alert: Alert,
+    change: Callable[[Alert], Alert],
+    *,
+    applied: str | None = None,
+) -> list[Due]:
     """Apply a change and reserve the Slack work it makes due, with the work its storm's
-    summary then has (the summary shows the change)."""
+    summary then has (the summary shows the change). `applied`: the occurrence the change
+    applies, written with it (AlreadyAppliedError if it was applied before)."""
     with about(alert_id=alert.id):
         now = delivery.now()
         held = held_by_storm(delivery.alerts, alert, now)
@@ -35,6 +42,7 @@ def advance(delivery: Delivery, alert: Alert, change: Callable[[Alert], Alert]) 
             delivery.alerts,
             alert,
             lambda a: lifecycle.plan(change(a), now, delivery.coalesce, held),
+            applied=applied,
         )
         dues = [claimed(saved, work)] if work else []
         if saved.parent_id is not None:

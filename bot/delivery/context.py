@@ -24,7 +24,6 @@ class Delivery:
     storm_threshold: int = 20
     routes: routing.Routes = field(default_factory=routing.Routes)
     mention: str | None = None  # the route's, for the records this delivery opens
-    home: str | None = None  # the default channel, once routed elsewhere
     budgeted: bool = True  # False: the chat has no rate limit to pay for (the console)
     unrecorded: list[object] = field(default_factory=list)
 
@@ -32,8 +31,6 @@ class Delivery:
         return int(self.clock.now())
 
     def routed(self, route: routing.Route) -> Delivery:
-        """The delivery for one route: its channel and mention. The default channel stays
-        `home`; the list of unrecorded outcomes stays shared."""
-        return replace(
-            self, channel=route.channel, mention=route.mention, home=self.home or self.channel
-        )
+        """The delivery for one route: its channel and mention. The list of unrecorded
+        outcomes stays shared."""
+        return replace(self, channel=route.channel, mention=route.mention)

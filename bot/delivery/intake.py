@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,7 +21,7 @@ from bot.delivery.context import Delivery
 from bot.delivery.saves import save
 from bot.delivery.storms import fold
 from bot.delivery.work import Due
-from bot.errors import ConflictError, NotFoundError, UnprocessedError
+from bot.errors import AlreadyAppliedError, ConflictError, NotFoundError, UnprocessedError
 from bot.lifecycle import CLAIM_S, Work
 from bot.log_context import about
 from bot.models import Alert, AlertStatus, Event, HistoryEntry, Signal, SignalState
@@ -37,15 +38,15 @@ class Intake:
     dues: list[Due] = field(default_factory=list)
 
 
-def record_id(kind: str, fingerprint: str, key: str) -> str:
+def record_id(kind: str, fingerprint: str, channel: str, key: str) -> str:
     """Deterministic, so that two instances racing to create one record create one.
 
     A notification is keyed on its event. An alert is keyed on the alert it follows (the
-    fingerprint's previous one, or none): two instances that both find no open alert for
-    a fingerprint compute the same id, and the loser's create conflicts instead of
-    posting a second root.
+    fingerprint's previous one in the channel, or none): two instances that both find no
+    open alert for a fingerprint compute the same id, and the loser's create conflicts
+    instead of posting a second root.
     """
-    digest = hashlib.sha256(f"{kind}\0{fingerprint}\0{key}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{kind}\0{fingerprint}@{channel}\0{key}".encode()).hexdigest()
     return f"{kind[0]}{digest[:23]}"
 
 
@@ -83,10 +84,8 @@ def intake(event: Event, signals: list[Signal], delivery: Delivery) -> Intake:
 
 
 def find_alert(delivery: Delivery, fingerprint: str) -> Alert | None:
-    """The fingerprint's most recent alert in the delivery's channel."""
-    home = delivery.home or delivery.channel
-    key = fingerprint if delivery.channel == home else f"{fingerprint}@{delivery.channel}"
-    return delivery.alerts.find_alert(key)
+    """The fingerprint's most recent alert in the delivery's channel: one per channel."""
+    return delivery.alerts.find_alert(fingerprint, delivery.channel)
 
 
 def find_anywhere(delivery: Delivery, fingerprint: str) -> Alert | None:
@@ -124,7 +123,9 @@ def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | No
     now = delivery.now()
     applied = signal.occurrence or event.id  # what the alert applies once
     current = find_alert(delivery, signal.fingerprint)
-    if current is not None and applied in current.event_ids:
+    if current is not None and (
+        applied in current.event_ids or delivery.alerts.was_applied(current.id, applied)
+    ):
         return None, _resume(delivery, current)  # sent again: this event was applied already
     live = current if current is not None and current.status is not AlertStatus.RESOLVED else None
     if signal.state is SignalState.FIRING:
@@ -140,19 +141,27 @@ def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | No
         if reopening and _storm_over(delivery, target.parent_id):
             # A new firing of an alert whose storm is over: people must see it.
             why = "reopened after its storm was over"
-            return target, advance(
+            return target, _applying(
                 delivery,
                 target,
-                lifecycle.once(
-                    applied, lambda a: lifecycle.detach(lifecycle.fire(a, now, until), now, why)
-                ),
+                applied,
+                lambda a: lifecycle.detach(lifecycle.fire(a, now, until), now, why),
             )
-        change = lifecycle.once(applied, lambda a: lifecycle.fire(a, now, until))
-        return target, advance(delivery, target, change)
+        return target, _applying(delivery, target, applied, lambda a: lifecycle.fire(a, now, until))
     if signal.state is SignalState.RESOLVED and live is not None:
-        change = lifecycle.once(applied, lambda a: lifecycle.resolve(a, now))
-        return live, advance(delivery, live, change)
+        return live, _applying(delivery, live, applied, lambda a: lifecycle.resolve(a, now))
     return _open(event, signal, delivery, "notification", under=live)
+
+
+def _applying(
+    delivery: Delivery, alert: Alert, applied: str, change: Callable[[Alert], Alert]
+) -> list[Due]:
+    """`change` for one occurrence, written with the record of its application: one
+    applied meanwhile (a first attempt still running) is resumed, not applied again."""
+    try:
+        return advance(delivery, alert, lifecycle.once(applied, change), applied=applied)
+    except AlreadyAppliedError:
+        return _resume(delivery, delivery.alerts.get_alert(alert.id))
 
 
 def _storm_over(delivery: Delivery, storm_id: str | None) -> bool:
@@ -186,18 +195,10 @@ def _open(
     folded = admission.storm is not None
     applied = signal.occurrence or event.id
     key = (after.id if after else "") if kind == "alert" else applied
-    home = delivery.home or delivery.channel
-    fingerprint = (
-        signal.fingerprint
-        if delivery.channel == home
-        else f"{signal.fingerprint}@{delivery.channel}"
-    )
     posted_now = until is None and not folded
     record = Alert(
-        id=record_id(kind, fingerprint, key),
-        # Notifications keep their own fingerprint space, so that one never hides the
-        # open alert of the same fingerprint from find_alert.
-        fingerprint=fingerprint if kind == "alert" else f"{fingerprint}#note",
+        id=record_id(kind, signal.fingerprint, delivery.channel, key),
+        fingerprint=signal.fingerprint,
         mention=delivery.mention,
         kind=kind,
         status=AlertStatus.OPEN if kind == "alert" else AlertStatus.RESOLVED,
@@ -230,15 +231,15 @@ def _open(
         ],
     )
     try:
-        delivery.alerts.create_alert(record)
+        # A notification's id is its event's: its create is its application.
+        delivery.alerts.create_alert(record, applied=applied if kind == "alert" else None)
     except ConflictError:
         if kind != "alert":  # another instance is delivering this very event
             return None, []
         # Another instance opened this alert a moment ago, from another event: ours is
         # a repeat of it (read by key, which is consistent where an index may lag).
         opened = delivery.alerts.get_alert(record.id)
-        change = lifecycle.once(applied, lambda a: lifecycle.fire(a, now, until))
-        return opened, advance(delivery, opened, change)
+        return opened, _applying(delivery, opened, applied, lambda a: lifecycle.fire(a, now, until))
     with about(alert_id=record.id):
         if folded:
             return record, _into_storm(delivery, record, admission)

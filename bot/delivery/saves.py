@@ -15,13 +15,18 @@ SAVE_ATTEMPTS = 20
 
 
 def save_planned(
-    alerts: AlertStore, alert: Alert, change: Callable[[Alert], tuple[Alert, Work]]
+    alerts: AlertStore,
+    alert: Alert,
+    change: Callable[[Alert], tuple[Alert, Work]],
+    *,
+    applied: str | None = None,
 ) -> tuple[Alert, Work]:
-    """Write a change that also reserves Slack work: the work of the write that won."""
+    """Write a change that also reserves Slack work: the work of the write that won.
+    `applied` is the occurrence the change applies, recorded with the write that wins."""
     return update_with_retry(
         alert,
         change,
-        write=alerts.update_alert,
+        write=lambda changed: alerts.update_alert(changed, applied),
         reread=lambda: alerts.get_alert(alert.id),
         attempts=SAVE_ATTEMPTS,
         what=f"alert {alert.id}",

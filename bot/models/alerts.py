@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from bot.models.base import CountItem, Model
 from bot.models.events import Signal
@@ -91,9 +91,28 @@ class Alert(Model):
     # A storm's members (the alerts folded into it), and what its thread was told of each.
     members: list[str] = Field(default_factory=list)
     told_members: dict[str, Told] = Field(default_factory=dict)
-    # The latest events applied to it (lifecycle.EVENTS_KEPT): an event sent again, after
-    # an attempt that stored it but died before alerting, is applied at most once.
+    # The latest events applied to it (lifecycle.EVENTS_KEPT): a first check that an event
+    # sent again was applied already; the store records every application (was_applied).
     event_ids: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fields_not_suffixes(cls, data: Any) -> Any:
+        """Records written before `kind` and `channel` said what and where carried them in
+        the fingerprint: `<fingerprint>#note` for a notification, and
+        `<fingerprint>@<channel>` for a record routed to another channel than the default
+        one. Read, such a record has its signal's bare fingerprint, as new ones have, so
+        that it is found, matched and rewritten like them until it expires."""
+        if not isinstance(data, dict) or not isinstance(data.get("fingerprint"), str):
+            return data
+        fingerprint, channel = data["fingerprint"], data.get("channel")
+        if data.get("kind") == "notification":
+            fingerprint = fingerprint.removesuffix("#note")
+        if data.get("kind", "alert") != "storm" and channel:
+            fingerprint = fingerprint.removesuffix(f"@{channel}")
+        if fingerprint == data["fingerprint"]:
+            return data
+        return {**data, "fingerprint": fingerprint}
 
 
 SilenceScope = Literal["alert", "resource", "account_source"]

@@ -21,6 +21,7 @@ def alert(alert_id: str = "al-1", **fields: Any) -> Alert:
         "severity": Severity.HIGH,
         "source": "aws.cloudwatch",
         "account": "123456789012",
+        "channel": "C0123",
         "message": MessageRef(channel="C0123", ts="1700000000.000100"),
         "first_seen": T0,
         "last_seen": T0,
@@ -65,21 +66,21 @@ def test_an_unknown_alert_is_not_found(alert_store: AlertStore) -> None:
 
 
 def test_find_alert_takes_the_latest_first_seen_of_the_fingerprint(alert_store: AlertStore) -> None:
-    assert alert_store.find_alert("fp-1") is None
+    assert alert_store.find_alert("fp-1", "C0123") is None
     alert_store.create_alert(alert("old", first_seen=T0, status=AlertStatus.RESOLVED))
     alert_store.create_alert(alert("new", first_seen=T0 + 50, last_seen=T0 + 50))
     alert_store.create_alert(alert("mid", first_seen=T0 + 20, last_seen=T0 + 99))
     alert_store.create_alert(alert("other", fingerprint="fp-2", first_seen=T0 + 500))
-    assert alert_store.find_alert("fp-1").id == "new"
+    assert alert_store.find_alert("fp-1", "C0123").id == "new"
     alert_store.create_alert(alert("newest", first_seen=T0 + 60, status=AlertStatus.RESOLVED))
-    assert alert_store.find_alert("fp-1").id == "newest"  # whatever its status
-    assert alert_store.find_alert("fp-3") is None
+    assert alert_store.find_alert("fp-1", "C0123").id == "newest"  # whatever its status
+    assert alert_store.find_alert("fp-3", "C0123") is None
 
 
 def test_find_alert_breaks_first_seen_ties_by_id(alert_store: AlertStore) -> None:
     for alert_id in ("b", "c", "a"):
         alert_store.create_alert(alert(alert_id, first_seen=T0 + 5))
-    assert alert_store.find_alert("fp-1").id == "c"
+    assert alert_store.find_alert("fp-1", "C0123").id == "c"
 
 
 def test_update_writes_and_increments_the_version(alert_store: AlertStore) -> None:
@@ -114,7 +115,7 @@ def test_an_update_changes_what_lookups_and_listings_see(alert_store: AlertStore
     alert_store.update_alert(read.model_copy(update={"status": AlertStatus.RESOLVED}))
     assert alert_store.list_alerts(AlertStatus.OPEN) == []
     assert [a.id for a in alert_store.list_alerts(AlertStatus.RESOLVED)] == ["al-1"]
-    assert alert_store.find_alert("fp-1").status == AlertStatus.RESOLVED
+    assert alert_store.find_alert("fp-1", "C0123").status == AlertStatus.RESOLVED
 
 
 def test_list_alerts_most_recently_seen_first_by_status_and_limit(alert_store: AlertStore) -> None:

@@ -29,7 +29,7 @@ from adapters.dynamodb.schema import (
 from adapters.dynamodb.stores import DynamoStores, open_stores
 from bot.config import Settings
 from bot.cursors import CursorCodec
-from bot.errors import NotFoundError, UnprocessedError, ValidationError
+from bot.errors import AlreadyAppliedError, NotFoundError, UnprocessedError, ValidationError
 from bot.models import (
     Agent,
     Alert,
@@ -190,8 +190,13 @@ def test_items_are_keyed_as_designed(client: Any, table: str, stores: DynamoStor
     stores.events.create(event("evt-1"))
     stores.agents.create(Agent(id="123456789012", region="eu-west-1"))
     stores.alerts.create_alert(
-        Alert(id="al-1", fingerprint="fp-1", first_seen=T0, last_seen=T0 + 5)
+        Alert(id="al-1", fingerprint="fp-1", channel="C1", first_seen=T0, last_seen=T0 + 5),
+        applied="evt-1",
     )
+    stores.alerts.create_alert(
+        Alert(id="n-1", fingerprint="fp-1", channel="C1", kind="notification", first_seen=T0,
+              last_seen=T0)
+    )  # fmt: skip
     stores.alerts.create_silence(
         Silence(id="s-1", matcher="fp-1", created_by="U1", created_at=T0, expires_at=T0 + 60)
     )
@@ -207,7 +212,13 @@ def test_items_are_keyed_as_designed(client: Any, table: str, stores: DynamoStor
     assert FAR <= day_expiry < FAR + 86_400  # rounded up to a midnight
     assert "body" in raw_item(client, table, "AGENT", "123456789012")
     alert = raw_item(client, table, "ALERT#al-1", "ALERT")
-    assert (alert["gsi1pk"], alert["gsi1sk"]) == ("FP#fp-1", "001700000000#al-1")
+    assert (alert["gsi1pk"], alert["gsi1sk"]) == ("FP#fp-1@C1", "001700000000#al-1")
+    assert raw_item(client, table, "ALERT#al-1", "APPLIED#evt-1") == {
+        "pk": "ALERT#al-1",
+        "sk": "APPLIED#evt-1",
+    }
+    note = raw_item(client, table, "ALERT#n-1", "ALERT")
+    assert "gsi1pk" not in note and "gsi1sk" not in note  # found by id only
     assert (alert["gsi2pk"], alert["gsi2sk"], alert["version"]) == (
         "ALERTS#open",
         "001700000005#al-1",
@@ -238,6 +249,83 @@ def test_a_pending_alert_is_in_gsi3_only_while_pending(
     stores.alerts.update_alert(posted)
     done = raw_item(client, table, "ALERT#al-1", "ALERT")
     assert "gsi3pk" not in done and "gsi3sk" not in done
+
+
+def put_old_alert(client: Any, table: str, record: Alert, fingerprint: str) -> None:
+    """An alert item as it was written when the fingerprint carried the channel."""
+    client.put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": f"ALERT#{record.id}"},
+            "sk": {"S": "ALERT"},
+            "gsi1pk": {"S": f"FP#{fingerprint}"},
+            "gsi1sk": {"S": f"{record.first_seen:012d}#{record.id}"},
+            "gsi2pk": {"S": f"ALERTS#{record.status.value}"},
+            "gsi2sk": {"S": f"{record.last_seen:012d}#{record.id}"},
+            "version": {"N": str(record.version)},
+            "body": {"S": record.model_copy(update={"fingerprint": fingerprint}).model_dump_json()},
+        },
+    )
+
+
+def test_find_alert_reads_the_older_key_only_when_the_new_one_finds_nothing(
+    client: Any, table: str, stores: DynamoStores, requests: Counter[str]
+) -> None:
+    """One Query on a hit, and on an old record routed away from the default channel
+    (whose key is the new key); two on a miss, or on an old record of the default channel."""
+    new = Alert(id="new", fingerprint="fp-1", channel="C1", first_seen=T0, last_seen=T0)
+    stores.alerts.create_alert(new)
+    put_old_alert(client, table, new.model_copy(update={"id": "home", "fingerprint": "fp-2"}),
+                  "fp-2")  # fmt: skip
+    routed = new.model_copy(update={"id": "routed", "fingerprint": "fp-3", "channel": "C2"})
+    put_old_alert(client, table, routed, "fp-3@C2")
+    for fingerprint, channel, found, queries in (
+        ("fp-1", "C1", "new", 1),
+        ("fp-3", "C2", "routed", 1),
+        ("fp-2", "C1", "home", 2),
+        ("fp-1", "C9", None, 2),
+        ("fp-2", "C2", None, 2),  # the default channel's old record is not C2's
+    ):
+        requests.clear()
+        alert = stores.alerts.find_alert(fingerprint, channel)
+        assert (alert.id if alert else None) == found
+        assert alert is None or alert.fingerprint == fingerprint
+        assert requests == Counter({"Query": queries}), (fingerprint, channel)
+    home = stores.alerts.get_alert("home")
+    stores.alerts.update_alert(home.model_copy(update={"count": 2}))
+    assert raw_item(client, table, "ALERT#home", "ALERT")["gsi1pk"] == "FP#fp-2@C1"
+    requests.clear()
+    assert stores.alerts.find_alert("fp-2", "C1").count == 2
+    assert requests == Counter({"Query": 1})  # rewritten: found under the new key
+
+
+def test_an_application_is_one_transaction_in_place_of_the_put(
+    stores: DynamoStores, requests: Counter[str]
+) -> None:
+    """What recording an application costs: the alert's PutItem becomes a
+    TransactWriteItems of two Puts (the alert's and the application's), in one request."""
+    record = Alert(id="a", fingerprint="fp-1", channel="C1", first_seen=T0, last_seen=T0)
+    stores.alerts.create_alert(record, applied="e1")
+    written = stores.alerts.update_alert(record.model_copy(update={"count": 2}), applied="e2")
+    assert requests == Counter({"TransactWriteItems": 2})
+    requests.clear()
+    stores.alerts.update_alert(written.model_copy(update={"pending": True}))
+    assert stores.alerts.was_applied("a", "e2")
+    assert requests == Counter({"PutItem": 1, "GetItem": 1})
+    requests.clear()
+    with pytest.raises(AlreadyAppliedError):
+        stores.alerts.update_alert(stores.alerts.get_alert("a"), applied="e1")
+    assert requests == Counter({"GetItem": 2, "TransactWriteItems": 1})
+
+
+def test_an_application_key_too_long_for_dynamodb_goes_by_its_digest(
+    stores: DynamoStores,
+) -> None:
+    record = Alert(id="a", fingerprint="fp-1", channel="C1", first_seen=T0, last_seen=T0)
+    long_key = "x" * 2000
+    stores.alerts.create_alert(record, applied=long_key)
+    assert stores.alerts.was_applied("a", long_key)
+    assert not stores.alerts.was_applied("a", long_key + "y")
 
 
 def test_a_listing_queries_only_days_that_hold_events(
@@ -359,7 +447,7 @@ def test_dynamodb_failures_reach_the_core_as_unprocessed_errors(endpoint: str) -
         lambda: missing.events.list(ListEventsDTO(), T0),
         lambda: missing.events.delete("e"),
         lambda: missing.agents.list(PaginatedInputDTO()),
-        lambda: missing.alerts.find_alert("fp"),
+        lambda: missing.alerts.find_alert("fp", "C1"),
         lambda: missing.alerts.list_alerts(AlertStatus.OPEN),
         lambda: missing.alerts.list_pending(T0),
         lambda: missing.alerts.list_silences(T0),

@@ -63,11 +63,11 @@ def test_a_store_failure_raises_and_the_retried_invocation_loses_and_doubles_not
     else:
         original_create, calls = svc.alerts.create_alert, [0]
 
-        def create_alert(alert: Any) -> None:
+        def create_alert(alert: Any, applied: str | None = None) -> None:
             calls[0] += 1
             if calls[0] == 2:
                 raise UnprocessedError("DynamoDB could not create alert: throttled")
-            original_create(alert)
+            original_create(alert, applied)
 
         faults.setattr(svc.alerts, "create_alert", create_alert)
 

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from blocks.lists import agents_list, event_detail, events_list
 from blocks.report import part_blocks, report_blocks
-from bot.delivery import flush
 from bot.cursors import CursorCodec
 from bot.daily_report import build_report
+from bot.delivery import flush
 from bot.envelopes import MAX_EVENT_BYTES, canonical_json, decode_body, split_units
 from bot.errors import ValidationError
 from bot.event_search import Query, Search

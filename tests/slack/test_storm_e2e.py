@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from adapters.factory import open_services
-from bot.delivery import flush
 from bot.config import Settings
+from bot.delivery import flush
 from bot.models import Alert
 from bot.ports import ListEventsDTO
 from tests.corpus import load, transition

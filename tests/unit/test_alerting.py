@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from adapters.memory import MemoryAlertStore, MemoryEventStore
-from bot import alert_actions
+from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
+from bot import alert_actions, lifecycle
 from bot.alert_actions import Outcome
+from bot.config import Settings
 from bot.delivery import Delivery, flush, notify, refresh_silences
 from bot.errors import UnprocessedError
 from bot.ingest import ingest
 from bot.models import AlertStatus
+from bot.services import Services
 from tests.corpus import load, untimed
 from tests.fakes import FakeChat, FakeClock
 
@@ -105,11 +109,11 @@ class FailingAlerts(MemoryAlertStore):
 
     down = 0
 
-    def create_alert(self, alert):
+    def create_alert(self, alert, applied=None):
         if self.down:
             self.down -= 1
             raise UnprocessedError("fake: the alert store is down")
-        return super().create_alert(alert)
+        return super().create_alert(alert, applied)
 
 
 def test_an_event_stored_but_not_alerted_on_is_alerted_on_when_sent_again():
@@ -228,7 +232,7 @@ def test_silence_holds_new_events_back_until_it_ends(d):
     d.clock.advance(1200)  # past the reopen window, within the silence
     run(d, alarm(event_id="c"))  # a new alert, silenced: stored, not posted
     assert len(d.chat.posts) == 1 and len(d.chat.texts) == replies
-    quiet = d.alerts.find_alert(alert.fingerprint)
+    quiet = d.alerts.find_alert(alert.fingerprint, CHANNEL)
     assert quiet.id != alert.id and quiet.message is None and not quiet.pending
     assert quiet.history[-1].note == "silenced: stored, not posted"
     d.clock.advance(3601)
@@ -346,7 +350,7 @@ def test_an_alert_held_back_by_a_silence_is_posted_once_the_silence_ends(d):
     assert flush(d) == 0  # nothing is due: a silence's end is the silences job's to find
     assert refresh_silences(d) == 1  # the silence is over: the held-back alert shows now
     assert len(d.chat.posts) == 2
-    held = d.alerts.find_alert(alert.fingerprint)
+    held = d.alerts.find_alert(alert.fingerprint, CHANNEL)
     assert held.id != alert.id and held.message is not None and held.count == 2
     assert refresh_silences(d) == 0
 
@@ -374,3 +378,37 @@ def test_one_failed_alert_does_not_stop_the_rest_of_the_batch(d):
     run(d, [alarm(), ecs])
     assert len(calls) == 2
     assert len(d.chat.posts) == 1
+
+
+def test_every_event_of_an_alert_replayed_is_counted_once_however_many_came_after():
+    """Three hundred events of one alarm, then each of them again (a sender's retry within
+    the retry window, so alerted on again): the alert counts 300, not one more, although
+    an alert's event_ids keep only the latest EVENTS_KEPT."""
+    assert lifecycle.EVENTS_KEPT < 300
+    svc = Services(
+        settings=Settings(_env_file=None, slack_alerts_channel=CHANNEL),
+        events=MemoryEventStore(),
+        agents=MemoryAgentStore(),
+        alerts=MemoryAlertStore(),
+        chat=FakeChat(),
+        clock=FakeClock(),
+    )
+    start = svc.clock.now()
+
+    def transition(n: int) -> dict:
+        event = alarm(event_id=f"evt-{n:03d}")
+        changed = datetime.fromtimestamp(start + 5 * n, UTC).isoformat()
+        event["detail"]["state"]["timestamp"] = changed.replace("+00:00", ".000+0000")
+        return event
+
+    for n in range(300):
+        assert svc.ingest(transition(n)).stored == 1
+        svc.clock.advance(5)
+    (alert,) = [a for a in svc.alerts.list_alerts() if a.kind == "alert"]
+    assert alert.count == 300 and len(svc.chat.posts) == 1
+    for n in range(300):
+        assert svc.ingest(transition(n)).duplicates == 1  # within the retry window: again
+        svc.clock.advance(1)
+    (replayed,) = [a for a in svc.alerts.list_alerts() if a.kind == "alert"]
+    assert replayed.id == alert.id and replayed.count == 300
+    assert len(svc.chat.posts) == 1

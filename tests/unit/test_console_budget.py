@@ -10,8 +10,8 @@ import pytest
 import app
 from adapters.console import ConsoleChat
 from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
-from bot.delivery import Delivery, notify
 from bot.config import Settings
+from bot.delivery import Delivery, notify
 from bot.ingest import ingest
 from bot.services import Services
 from tests.corpus import load, untimed

@@ -33,16 +33,16 @@ class StoreThatGoesDown(MemoryAlertStore):
         if self.clock.now() < self.down_until:
             raise UnprocessedError("store: connection refused")
 
-    def create_alert(self, alert: Any) -> None:
+    def create_alert(self, alert: Any, applied: str | None = None) -> None:
         self._check()
-        super().create_alert(alert)
+        super().create_alert(alert, applied)
         if self.arm:
             self.arm = False
             self.down_until = self.clock.now() + OUTAGE_S
 
     def __getattribute__(self, name: str) -> Any:
         attribute = super().__getattribute__(name)
-        guarded = {"get_alert", "find_alert", "update_alert", "list_pending", "list_alerts",
+        guarded = {"get_alert", "find_alert", "was_applied", "update_alert", "list_pending", "list_alerts",
                    "list_silences", "get_state", "put_state"}  # fmt: skip
         if name in guarded:
             check = super().__getattribute__("_check")

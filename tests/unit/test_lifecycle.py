@@ -447,7 +447,7 @@ def test_two_instances_opening_one_alert_at_once_make_one_root(d):
     class Lagging(MemoryAlertStore):
         """An index that has not seen the other instance's alert yet (DynamoDB GSIs lag)."""
 
-        def find_alert(self, fingerprint):
+        def find_alert(self, fingerprint, channel):
             return None
 
     store = Lagging()
@@ -474,11 +474,11 @@ def test_a_click_that_loses_its_write_to_a_repeat_still_acts(d):
     write = d.alerts.update_alert
     raced: list[bool] = []
 
-    def racing(changed):
+    def racing(changed, applied=None):
         if not raced:  # a repeat lands between the click's read and its write
             raced.append(True)
             emit(d, alarm())
-        return write(changed)
+        return write(changed, applied)
 
     d.alerts.update_alert = racing
     assert alert_actions.acknowledge(d, alert.id, alert.version, "U1") is Outcome.DONE
@@ -491,10 +491,10 @@ def test_one_failing_signal_does_not_stop_the_events_others(d):
     bad = good.model_copy(update={"fingerprint": "boom"})
     real = d.alerts.find_alert
 
-    def find(fingerprint):
+    def find(fingerprint, channel):
         if fingerprint == "boom":
             raise RuntimeError("store hiccup")
-        return real(fingerprint)
+        return real(fingerprint, channel)
 
     d.alerts.find_alert = find
     records = notify(event, [bad, good], d)

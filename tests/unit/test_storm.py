@@ -244,10 +244,10 @@ def test_a_member_never_joined_to_its_storm_is_joined_when_its_event_comes_again
             raise UnprocessedError("store down")
         return real_get(alert_id)
 
-    def update_alert(alert):
+    def update_alert(alert, applied=None):
         if down.pop("update", False):
             raise UnprocessedError("store down")
-        return real_update(alert)
+        return real_update(alert, applied)
 
     store.get_alert, store.update_alert = get_alert, update_alert
     victim = alarm(name="Victim")
