@@ -25,10 +25,10 @@ log = logging.getLogger("app")
 
 
 def build_services(settings: Settings) -> Services:
-    """Choose the adapters the settings name (the only place, with handlers/aws_lambda)."""
-    from adapters.factory import open_services
+    """The adapters the settings name and the use cases, from the composition root."""
+    from handlers.bootstrap import bootstrap
 
-    return open_services(settings)
+    return bootstrap(settings)
 
 
 def setup_logging(settings: Settings) -> None:

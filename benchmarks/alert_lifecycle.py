@@ -9,10 +9,10 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from adapters.factory import open_services
 from benchmarks.alarms import alarm_event
 from bot.alerting import flush
 from bot.config import Settings
+from handlers.bootstrap import bootstrap
 from tests.fakes import FakeChat, FakeClock
 
 ALERTS = 20  # within what one channel's post budget can open in a minute
@@ -33,7 +33,7 @@ def measure() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         # Every alarm its own root here: storms are measured by the storm benchmark.
         settings = Settings(_env_file=None, data_dir=Path(tmp), storm_threshold=ALERTS * 2)
-        opened = open_services(settings)
+        opened = bootstrap(settings)
         clock, chat = FakeClock(), FakeChat()
         services = replace(opened, chat=chat, clock=clock)
         events = _events()

@@ -42,7 +42,7 @@ from bot.models import (
     SignalState,
     Told,
 )
-from bot.ports import AlertStore, Chat, Clock
+from bot.ports import AlertStore, Chat, Clock, DeliveryStore
 from bot.silences import alert_matchers, matchers, silenced_until
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ OPEN_LIMIT = 1000  # live alerts re-checked when silences change
 class Delivery:
     """The ports alert delivery needs, where alerts go, and the lifecycle's windows."""
 
-    alerts: AlertStore
+    alerts: DeliveryStore
     chat: Chat
     clock: Clock
     channel: str

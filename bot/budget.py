@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.errors import StaleVersionError
 from bot.models import State
-from bot.ports import AlertStore
+from bot.ports import StateStore
 
 SPEND_ATTEMPTS = 5
 TOKEN_EPSILON = 1e-6
@@ -40,11 +40,11 @@ def post_key(channel: str) -> str:
     return f"budget:chat.postMessage:{channel}"
 
 
-def spend(alerts: AlertStore, key: str, rate: Rate, now: float) -> float:
+def spend(states: StateStore, key: str, rate: Rate, now: float) -> float:
     """Spend one call from the budget. 0.0 when paid; else the seconds until one can be,
     and nothing is spent."""
     for _ in range(SPEND_ATTEMPTS):
-        state = alerts.get_state(key) or State(key=key)
+        state = states.get_state(key) or State(key=key)
         data = state.data
         blocked = float(data.get("blocked_until", 0.0))
         if now < blocked:  # Slack said Retry-After
@@ -57,22 +57,22 @@ def spend(alerts: AlertStore, key: str, rate: Rate, now: float) -> float:
             return (1 - tokens) / rate.per_s
         spent = {"tokens": max(tokens - 1, 0.0), "at": max(now, at), "blocked_until": blocked}
         try:
-            alerts.put_state(state.model_copy(update={"data": spent}))
+            states.put_state(state.model_copy(update={"data": spent}))
         except StaleVersionError:  # another instance spent first: look again
             continue
         return 0.0
     return 1 / rate.per_s  # heavy contention: come back in about one call's time
 
 
-def hold(alerts: AlertStore, key: str, until: float) -> None:
+def hold(states: StateStore, key: str, until: float) -> None:
     """Slack answered 429 with Retry-After: spend nothing from this budget until `until`."""
     for _ in range(SPEND_ATTEMPTS):
-        state = alerts.get_state(key) or State(key=key)
+        state = states.get_state(key) or State(key=key)
         if float(state.data.get("blocked_until", 0.0)) >= until:
             return
         data = {**state.data, "blocked_until": until}
         try:
-            alerts.put_state(state.model_copy(update={"data": data}))
+            states.put_state(state.model_copy(update={"data": data}))
         except StaleVersionError:
             continue
         return

@@ -35,7 +35,7 @@ from bot.models import (
     Severity,
     State,
 )
-from bot.ports import AlertStore, Chat, Clock, EventStore
+from bot.ports import AlertStore, Chat, Clock, EventStore, SilenceStore, StateStore
 from bot.sources import Context, interpret
 
 log = logging.getLogger(__name__)
@@ -169,6 +169,7 @@ def _alerts_only(alerts: Iterable[Alert]) -> Iterator[Alert]:
 def build_report(
     events: EventStore,
     alerts: AlertStore,
+    silences: SilenceStore,
     day: date,
     now: int,
     ctx: Context | None = None,
@@ -202,7 +203,7 @@ def build_report(
             for a in _alerts_only(alerts.alerts_seen_since(0, status))
         }
     )
-    silences = alerts.list_silences(now)
+    held = silences.list_silences(now)
     parts = _parts(day.isoformat(), tally)
     report = DailyReport(
         day=day.isoformat(),
@@ -226,9 +227,9 @@ def build_report(
         noisiest=heapq.nlargest(
             NOISIEST, tally.tracked.values(), key=lambda a: (a.count, a.severity.rank)
         ),
-        silences=silences[:SILENCES_SHOWN],
-        silences_total=len(silences),
-        expiring=sum(s.expires_at <= now + EXPIRING_S for s in silences),
+        silences=held[:SILENCES_SHOWN],
+        silences_total=len(held),
+        expiring=sum(s.expires_at <= now + EXPIRING_S for s in held),
         untracked=tally.untracked,
         parts=len(parts),
     )
@@ -288,6 +289,8 @@ class ReportSender:
     chat: Chat
     clock: Clock
     channel: str
+    silences: SilenceStore
+    states: StateStore  # the report's progress, and the channel's post budget
     ctx: Context = field(default_factory=Context)
     pause: Pause = time.sleep
     _latest: State | None = field(default=None, init=False)  # the last progress written
@@ -300,7 +303,9 @@ class ReportSender:
         state, posted = claimed, 0
         self._latest = claimed
         try:
-            report, parts = build_report(self.events, self.alerts, day, now, self.ctx)
+            report, parts = build_report(
+                self.events, self.alerts, self.silences, day, now, self.ctx
+            )
             state, ref, fresh = self._summary(state, report)
             posted += fresh
             for index in range(int(state.data.get("sent", 0)), len(parts)):
@@ -322,7 +327,7 @@ class ReportSender:
 
     def _claim(self, day: date, now: int, force: bool) -> State | ReportOutcome:
         key = report_key(day)
-        state = self.alerts.get_state(key) or State(key=key)
+        state = self.states.get_state(key) or State(key=key)
         data = state.data
         if not force:
             if data.get("done"):
@@ -335,7 +340,7 @@ class ReportSender:
         else:
             claim = {"run": int(data.get("run", 0)) + 1, "claimed_at": now, "sent": 0}
         try:
-            return self.alerts.put_state(state.model_copy(update={"data": claim}))
+            return self.states.put_state(state.model_copy(update={"data": claim}))
         except StaleVersionError:
             return ReportOutcome(day.isoformat(), "in_progress")
 
@@ -343,7 +348,7 @@ class ReportSender:
         """Record progress. Only the claim's holder writes, so a conflict means another
         run took over (after CLAIM_S, or with force): this one stops."""
         data = {**state.data, "claimed_at": int(self.clock.now()), **changes}
-        written = self.alerts.put_state(state.model_copy(update={"data": data}))
+        written = self.states.put_state(state.model_copy(update={"data": data}))
         self._latest = written
         return written
 
@@ -417,5 +422,5 @@ class ReportSender:
 
     def _pay(self) -> None:
         """Wait until the channel's post budget, shared with the alerts, can pay."""
-        while (wait := spend(self.alerts, post_key(self.channel), POST, self.clock.now())) > 0:
+        while (wait := spend(self.states, post_key(self.channel), POST, self.clock.now())) > 0:
             self.pause(wait)

@@ -31,7 +31,7 @@ from bot.models import (
     StormDigest,
     Told,
 )
-from bot.ports import AlertStore
+from bot.ports import StateStore
 
 WINDOW_S = 60  # new alerts counted over this
 QUIET_S = 60  # a storm ends after this long without a new alert
@@ -75,7 +75,7 @@ def held_until(state: State | None, now: int) -> int:
     return int(state.data.get("last_new", now)) + QUIET_S
 
 
-def admit(alerts: AlertStore, channel: str, now: int, threshold: int) -> Admission:
+def admit(alerts: StateStore, channel: str, now: int, threshold: int) -> Admission:
     """Count a new alert in `channel`, and say whether it opens a root or joins a storm."""
     key = state_key(channel)
     for _ in range(ATTEMPTS):
@@ -101,7 +101,7 @@ def admit(alerts: AlertStore, channel: str, now: int, threshold: int) -> Admissi
     return Admission()  # the channel is too contended to count: a root of its own
 
 
-def end(alerts: AlertStore, channel: str, storm: str) -> None:
+def end(alerts: StateStore, channel: str, storm: str) -> None:
     """The storm is over: the channel's next new alert is counted afresh."""
     key = state_key(channel)
     for _ in range(ATTEMPTS):
