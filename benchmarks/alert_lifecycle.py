@@ -6,7 +6,6 @@ from __future__ import annotations
 import tempfile
 import time
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.alarms import alarm_event
@@ -33,9 +32,8 @@ def measure() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         # Every alarm its own root here: storms are measured by the storm benchmark.
         settings = Settings(_env_file=None, data_dir=Path(tmp), storm_threshold=ALERTS * 2)
-        opened = bootstrap(settings)
         clock, chat = FakeClock(), FakeChat()
-        services = replace(opened, chat=chat, clock=clock)
+        services = bootstrap(settings, chat=chat, clock=clock)
         events = _events()
         step = SPAN_S / len(events)
         next_flush = clock.now() + FLUSH_EVERY_S

@@ -11,6 +11,7 @@ from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
 from bot import daily_report
 from bot.config import Settings
 from bot.services import Services
+from handlers import jobs as table
 from handlers.bootstrap import bootstrap
 from tests.corpus import load
 from tests.fakes import FakeChat, FakeClock
