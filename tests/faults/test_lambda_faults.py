@@ -94,7 +94,7 @@ def test_a_store_failure_raises_and_the_retried_invocation_loses_and_doubles_not
     alerts = [a for a in svc.alerts.list_alerts() if a.kind == "alert"]
     assert sorted(a.count for a in alerts) == [1] * ALARMS
     assert module.handler(batch, Context())["duplicates"] == ALARMS  # a third delivery
-    svc.clock.advance(60)
+    later.advance(60)
     flush(svc.delivery)
     assert len(roots(fake_slack)) == ALARMS
     assert svc.alerts.list_pending(int(svc.clock.now()) + 3600, 100) == []
