@@ -27,10 +27,10 @@ FLUSH_ROUNDS = 20  # `ingest` sends its due Slack work in at most this many flus
 
 
 def build_services(settings: Settings) -> Services:
-    """Choose the adapters the settings name (the only place, with handlers/aws_lambda)."""
-    from adapters.factory import open_services
+    """The adapters the settings name and the use cases, from the composition root."""
+    from handlers.bootstrap import bootstrap
 
-    return open_services(settings)
+    return bootstrap(settings)
 
 
 def setup_logging(settings: Settings) -> None:

@@ -13,9 +13,10 @@ import threading
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from adapters.clock import SystemClock
 from blocks.view import MessageView
 from bot.models import Alert, DailyReport, MessageRef, ReportPart, Signal, StormDigest
-from bot.ports import Clock, SystemClock
+from bot.ports import Clock
 
 BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
 
@@ -41,7 +42,7 @@ class ConsoleChat:
         clock: Clock | None = None,
     ) -> None:
         self._out = out
-        self._view = MessageView(templates_dir, clock or SystemClock())
+        self._view = MessageView(clock or SystemClock(), templates_dir)
         self._ts = itertools.count(1)
         self._posted: dict[tuple[str, str], MessageRef] = {}
         self._lock = threading.Lock()

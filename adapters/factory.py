@@ -1,14 +1,24 @@
-"""Which store adapters the settings name. Called only by the composition roots."""
+"""Which adapters the settings name. Called only by the composition root
+(handlers/bootstrap.py)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.cursors import CursorCodec
-from bot.ports import AgentTasks, Chat, Heartbeat
+from bot.ports import (
+    AgentStore,
+    AgentTasks,
+    Chat,
+    DeliveryStore,
+    EventStore,
+    Heartbeat,
+    Nudges,
+)
 from bot.routing import Routes
-from bot.services import Services
 
 if TYPE_CHECKING:
     from bot.error_logs import ErrorLogSweep
@@ -28,8 +38,9 @@ def open_chat(settings: Settings) -> Chat:
     return ConsoleChat(templates_dir=templates)
 
 
-def open_services(settings: Settings) -> Services:
-    """Open the configured store (`STORE`: sqlite or dynamodb) and wire the services.
+def open_stores(settings: Settings) -> tuple[EventStore, AgentStore, DeliveryStore]:
+    """The configured store (`STORE`: sqlite or dynamodb): events, agents, and the alert
+    records with their silences and state.
 
     Imports the chosen adapter only, so a Lambda never loads what it does not use.
     """
@@ -43,27 +54,69 @@ def open_services(settings: Settings) -> Services:
         )
 
         db = SqliteDatabase(settings.sqlite_path)
-        events, agents, alerts = (
-            SqliteEventStore(db, codec),
-            SqliteAgentStore(db, codec),
-            SqliteAlertStore(db),
-        )
-    else:
-        from adapters.dynamodb.stores import open_stores
+        return SqliteEventStore(db, codec), SqliteAgentStore(db, codec), SqliteAlertStore(db)
+    from adapters.dynamodb.stores import open_stores as open_dynamodb
 
-        stores = open_stores(settings, codec=codec)
-        events, agents, alerts = stores.events, stores.agents, stores.alerts
-    return Services(
-        settings=settings,
-        events=events,
-        agents=agents,
-        alerts=alerts,
-        chat=open_chat(settings),
-        routes=open_routes(settings),
-        agent_tasks=open_agent_tasks(settings),
-        log_sweep=open_log_sweep(settings),
-        heartbeat=open_heartbeat(settings),
-    )
+    stores = open_dynamodb(settings, codec=codec)
+    return stores.events, stores.agents, stores.alerts
+
+
+class _Later:
+    """An AWS client's adapter, built on its first use: a function that never uses it
+    does not pay for boto3 on its cold start."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = lru_cache(maxsize=1)(build)
+
+    def opened(self) -> Any:
+        return self._build()
+
+
+class _LaterNudges(_Later):
+    def __init__(self, build: Callable[[], Any], delay_s: int) -> None:
+        super().__init__(build)
+        self.delay_s = delay_s
+
+    def nudge(self, channel: str, now: float) -> bool:
+        return bool(self.opened().nudge(channel, now))
+
+
+class _LaterHeartbeat(_Later):
+    def beat(self) -> None:
+        self.opened().beat()
+
+
+def open_nudges(settings: Settings) -> Nudges | None:
+    """The FIFO send queue of SEND_QUEUE_URL (the ingest function's), when it is set."""
+    queue_url = settings.send_queue_url
+    if not queue_url:
+        return None
+
+    def build() -> Nudges:
+        import boto3
+
+        from adapters.sqs import SqsNudges
+
+        return SqsNudges(boto3.client("sqs"), queue_url)
+
+    from adapters.sqs import NUDGE_WINDOW_S
+
+    return _LaterNudges(build, NUDGE_WINDOW_S)
+
+
+def open_alarm_beat(settings: Settings) -> Heartbeat:
+    """The CloudWatch metric (AwsMonitoringBot/Heartbeat) whose alarm pages people when
+    the beats stop: the Lambda functions' dead man's switch."""
+
+    def build() -> Heartbeat:
+        import boto3
+
+        from adapters.heartbeat import CloudWatchHeartbeat
+
+        client = boto3.client("cloudwatch", region_name=settings.aws_region)
+        return CloudWatchHeartbeat(client, table=settings.aws_dynamodb_table)
+
+    return _LaterHeartbeat(build)
 
 
 def open_heartbeat(settings: Settings) -> Heartbeat | None:

@@ -22,11 +22,12 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from adapters.clock import SystemClock
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, truncate
 from blocks.view import MessageView
 from bot.errors import ChatRejectedError, ChatUnavailableError
 from bot.models import Alert, DailyReport, MessageRef, ReportPart, Signal, StormDigest
-from bot.ports import Clock, SystemClock
+from bot.ports import Clock
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class SlackChat:
         self._probe_client = WebClient(
             token=token, base_url=base_url, timeout=min(timeout, PROBE_TIMEOUT_S), retry_handlers=[]
         )
-        self._view = MessageView(templates_dir, clock or SystemClock())
+        self._view = MessageView(clock or SystemClock(), templates_dir)
 
     def check_auth(self) -> None:
         """auth.test: a revoked or wrong token is ChatRejectedError (`invalid_auth`…)."""

@@ -33,6 +33,8 @@ SOURCE_QUEUE = "DeadLetterQueueSourceArn"
 class SqsNudges:
     """Sends {"channel": C} with MessageGroupId C, deduplicated per window."""
 
+    delay_s = NUDGE_WINDOW_S  # the queue's DelaySeconds (serverless.yml)
+
     def __init__(self, client: Any, queue_url: str) -> None:
         self._client = client
         self._queue_url = queue_url

@@ -6,13 +6,12 @@ from __future__ import annotations
 import tempfile
 import time
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
-from adapters.factory import open_services
 from benchmarks.alarms import alarm_event
-from bot.delivery import flush
 from bot.config import Settings
+from bot.delivery import flush
+from handlers.bootstrap import bootstrap
 from tests.fakes import FakeChat, FakeClock
 
 ALERTS = 20  # within what one channel's post budget can open in a minute
@@ -33,9 +32,8 @@ def measure() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         # Every alarm its own root here: storms are measured by the storm benchmark.
         settings = Settings(_env_file=None, data_dir=Path(tmp), storm_threshold=ALERTS * 2)
-        opened = open_services(settings)
         clock, chat = FakeClock(), FakeChat()
-        services = replace(opened, chat=chat, clock=clock)
+        services = bootstrap(settings, chat=chat, clock=clock)
         events = _events()
         step = SPAN_S / len(events)
         next_flush = clock.now() + FLUSH_EVERY_S

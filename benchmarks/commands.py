@@ -13,7 +13,7 @@ from adapters.memory import MemoryAgentStore
 from adapters.slack import SlackChat
 from bot.config import Settings
 from bot.ports import AlertStore, Clock, EventStore
-from bot.services import Services
+from handlers.bootstrap import bootstrap
 from tests.e2e.conftest import RunningService
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_slack_e2e import signed
@@ -62,7 +62,7 @@ def command_latency(
             slack_alerts_channel="C0BENCH",
             cursor_secret=cursor_secret,
         )
-        services = Services(
+        services = bootstrap(
             settings=settings,
             events=events,
             agents=MemoryAgentStore(),

@@ -495,7 +495,9 @@ def child(path: str, day_text: str, profile: bool = False) -> dict[str, Any]:
     clock = FakeClock(NOW)
     chat = RenderingChat(MessageView(clock=clock))
     ctx = Context(account_names=NAMES)
-    sender = ReportSender(events, alerts, chat, clock, CHANNEL, ctx=ctx, pause=_pause(clock))
+    sender = ReportSender(
+        events, alerts, chat, clock, CHANNEL, alerts, alerts, ctx=ctx, pause=_pause(clock)
+    )
     baseline = _rss_mb()
 
     profiler = None
@@ -515,7 +517,7 @@ def child(path: str, day_text: str, profile: bool = False) -> dict[str, Any]:
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(20)
 
     t = time.perf_counter()
-    report, parts = build_report(events, alerts, day, NOW, ctx)
+    report, parts = build_report(events, alerts, alerts, day, NOW, ctx)
     build_s = time.perf_counter() - t
     db.close()
     assert outcome.status == "posted" and outcome.posted == 1 + len(parts), outcome

@@ -8,9 +8,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from adapters.factory import open_services
 from bot.config import Settings
 from bot.ingest import ingest_raw
+from handlers.bootstrap import bootstrap
 from tests.corpus import EXPECTED_FAMILY
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "aws"
@@ -47,7 +47,7 @@ def _events(count: int, first_only: bool = False) -> list[dict]:
 
 def _measure(batch: int, count: int, first_only: bool = False) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        services = open_services(Settings(_env_file=None, data_dir=Path(tmp)))
+        services = bootstrap(Settings(_env_file=None, data_dir=Path(tmp)))
         events = _events(count, first_only)
         bodies = [json.dumps(events[i : i + batch]).encode() for i in range(0, count, batch)]
         start = time.perf_counter()

@@ -7,15 +7,14 @@ import statistics
 import tempfile
 import time
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
 
-from adapters.factory import open_services
 from benchmarks.alarms import alarm_event
-from bot.delivery import flush
 from bot.config import Settings
+from bot.delivery import flush
+from handlers.bootstrap import bootstrap
 from tests.e2e.conftest import RunningService
 from tests.fakes import FakeClock
 from tests.slack.fake_slack import FakeSlack
@@ -49,7 +48,7 @@ def storm_calls(fake: FakeSlack) -> Counter[str]:
     fake.reset()
     fake.clock = clock.now
     with tempfile.TemporaryDirectory() as tmp:
-        services = replace(open_services(_settings(fake, Path(tmp))), clock=clock)
+        services = bootstrap(_settings(fake, Path(tmp)), clock=clock)
         events = [_alarm(n, f"Alarm{n % ALARMS:02d}") for n in range(EVENTS)]
         for start in range(0, EVENTS, PER_BODY):
             services.ingest(events[start : start + PER_BODY])

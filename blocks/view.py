@@ -3,7 +3,7 @@ through one `MessageView`, so that they all look the same and keep the same limi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from blocks.report import part_blocks, report_blocks
 from blocks.slack_text import FALLBACK_TEXT, mrkdwn, route_mention, truncate
 from blocks.storm import storm_blocks, storm_color
 from bot.models import Alert, DailyReport, ReportPart, Signal, StormDigest
-from bot.ports import Clock, SystemClock
+from bot.ports import Clock
 from bot.timeutil import duration_text
 
 
@@ -37,8 +37,8 @@ def coloured(
 class MessageView:
     """Template overrides, and the clock that says whether a silence still holds."""
 
+    clock: Clock
     templates_dir: str | Path | None = None
-    clock: Clock = field(default_factory=SystemClock)
 
     def render(
         self, signal: Signal, alert: Alert | None, *, controls: bool

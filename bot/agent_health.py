@@ -16,7 +16,7 @@ from typing import Any
 from bot.agents import AGENTS_SOURCE
 from bot.errors import StaleVersionError
 from bot.models import Agent, IngestResult, PaginatedInputDTO, State
-from bot.ports import AgentStore, AgentTasks, AlertStore
+from bot.ports import AgentStore, AgentTasks, StateStore
 from bot.sources.registry import AGENT_HEALTH
 from bot.timeutil import duration_text
 
@@ -56,7 +56,7 @@ def all_agents(agents: AgentStore) -> Iterator[Agent]:
 
 def check_agents(
     agents: AgentStore,
-    alerts: AlertStore,
+    states: StateStore,
     now: int,
     stale_after: int,
     ingest: Callable[[Any], IngestResult],
@@ -64,12 +64,12 @@ def check_agents(
 ) -> int:
     """Check every agent; ingest a health event for each whose verdict changed. Returns
     how many changed."""
-    states = tasks.states() if tasks is not None else None
+    tasks_now = tasks.states() if tasks is not None else None
     changed = 0
     for agent in all_agents(agents):
-        code, problem = problem_of(agent, now, stale_after, states)
+        code, problem = problem_of(agent, now, stale_after, tasks_now)
         key = f"{HEALTH_KEY}{agent.id}"
-        state = alerts.get_state(key) or State(key=key, data={"code": ""})
+        state = states.get_state(key) or State(key=key, data={"code": ""})
         if state.data.get("code", "") == code:
             continue
         log.warning("agent %s: %s", agent.id, problem or "healthy again")
@@ -77,16 +77,16 @@ def check_agents(
         # next run tries again. Two checkers racing may both post it; one verdict wins.
         ingest(health_event(agent, problem, now))
         try:
-            alerts.put_state(state.model_copy(update={"data": {"code": code, "problem": problem}}))
+            states.put_state(state.model_copy(update={"data": {"code": code, "problem": problem}}))
         except StaleVersionError:
             log.info("agent %s: another checker recorded the verdict first", agent.id)
         changed += 1
     return changed
 
 
-def problem_recorded(alerts: AlertStore, agent_id: str) -> str:
+def problem_recorded(states: StateStore, agent_id: str) -> str:
     """The last check's verdict on the agent ("" for healthy, or never checked)."""
-    state = alerts.get_state(f"{HEALTH_KEY}{agent_id}")
+    state = states.get_state(f"{HEALTH_KEY}{agent_id}")
     return str(state.data.get("problem", "")) if state is not None else ""
 
 

@@ -15,14 +15,17 @@ agent costs one write a minute, not one per event.
 from __future__ import annotations
 
 import fnmatch
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from bot.errors import ConflictError, NotFoundError
-from bot.models import Agent, DeploymentDTO, Event, IngestResult, UpdateAgentDTO
-from bot.ports import AgentStore
+from bot.models import Agent, DeploymentDTO, Event, IngestResult, Signal, UpdateAgentDTO
+from bot.ports import AgentStore, Clock
 from bot.sources.base import dig
+
+log = logging.getLogger(__name__)
 
 AGENT_SOURCE_PREFIX = "monitoring.agent."
 AGENTS_SOURCE = "monitoring.agents"  # the bot's own events about its agents
@@ -127,3 +130,27 @@ class Heartbeats:
             return False  # another instance wrote it within the minute
         self._agents.update(event.account, UpdateAgentDTO(last_seen=at))
         return True
+
+
+class AgentNews:
+    """What a newly stored event says about the agents: a heartbeat of its account's
+    agent, or a deployment of an agent's stack (AGENT_STACK_PATTERN). Ingest tells it of
+    each new event before alerting on it."""
+
+    def __init__(self, agents: AgentStore, clock: Clock, stack_pattern: str) -> None:
+        self._agents = agents
+        self._clock = clock
+        self._stack_pattern = stack_pattern
+        self.heartbeats = Heartbeats(agents)
+
+    def seen(self, event: Event, signals: list[Signal]) -> None:
+        """Record the event's news. The registry failing is logged, never raised: it must
+        not keep the event's alerts from Slack."""
+        try:
+            self.heartbeats.seen(event)
+            stack = next((f.value for s in signals for f in s.fields if f.label == "Stack"), None)
+            deployment = stack_deployment(event, stack, self._stack_pattern)
+            if deployment is not None:
+                record_deployment(self._agents, deployment, int(self._clock.now()))
+        except Exception:
+            log.exception("could not update the agent of account %s", event.account)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bot.errors import StaleVersionError
 from bot.models import State
 from bot.optimistic import update_state
-from bot.ports import AlertStore
+from bot.ports import StateStore
 
 SPEND_ATTEMPTS = 5
 TOKEN_EPSILON = 1e-6
@@ -42,7 +42,7 @@ def post_key(channel: str) -> str:
     return f"budget:chat.postMessage:{channel}"
 
 
-def spend(alerts: AlertStore, key: str, rate: Rate, now: float) -> float:
+def spend(states: StateStore, key: str, rate: Rate, now: float) -> float:
     """Spend one call from the budget. 0.0 when paid; else the seconds until one can be,
     and nothing is spent."""
 
@@ -61,12 +61,12 @@ def spend(alerts: AlertStore, key: str, rate: Rate, now: float) -> float:
         return state.model_copy(update={"data": spent}), 0.0
 
     try:
-        return update_state(alerts, key, take, attempts=SPEND_ATTEMPTS)[1]
+        return update_state(states, key, take, attempts=SPEND_ATTEMPTS)[1]
     except StaleVersionError:  # heavy contention: come back in about one call's time
         return 1 / rate.per_s
 
 
-def hold(alerts: AlertStore, key: str, until: float) -> None:
+def hold(states: StateStore, key: str, until: float) -> None:
     """Slack answered 429 with Retry-After: spend nothing from this budget until `until`."""
 
     def block(state: State) -> tuple[State, None]:
@@ -75,4 +75,4 @@ def hold(alerts: AlertStore, key: str, until: float) -> None:
         return state.model_copy(update={"data": {**state.data, "blocked_until": until}}), None
 
     with suppress(StaleVersionError):  # contended: the next 429 holds it again
-        update_state(alerts, key, block, attempts=SPEND_ATTEMPTS)
+        update_state(states, key, block, attempts=SPEND_ATTEMPTS)

@@ -39,7 +39,8 @@ from bot.models import (
     Severity,
     State,
 )
-from bot.ports import AlertStore, Chat, Clock, EventStore
+from bot.optimistic import update_state
+from bot.ports import AlertStore, Chat, Clock, EventStore, SilenceStore, StateStore
 from bot.sources import Context, interpret
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,7 @@ def _alerts_only(alerts: Iterable[Alert]) -> Iterator[Alert]:
 def build_report(
     events: EventStore,
     alerts: AlertStore,
+    silences: SilenceStore,
     day: date,
     now: int,
     ctx: Context | None = None,
@@ -207,7 +209,7 @@ def build_report(
             for a in _alerts_only(alerts.alerts_seen_since(0, status))
         }
     )
-    silences = alerts.list_silences(now)
+    held = silences.list_silences(now)
     parts = _parts(day.isoformat(), tally)
     report = DailyReport(
         day=day.isoformat(),
@@ -231,9 +233,9 @@ def build_report(
         noisiest=heapq.nlargest(
             NOISIEST, tally.tracked.values(), key=lambda a: (a.count, a.severity.rank)
         ),
-        silences=silences[:SILENCES_SHOWN],
-        silences_total=len(silences),
-        expiring=sum(s.expires_at <= now + EXPIRING_S for s in silences),
+        silences=held[:SILENCES_SHOWN],
+        silences_total=len(held),
+        expiring=sum(s.expires_at <= now + EXPIRING_S for s in held),
         untracked=tally.untracked,
         parts=len(parts),
     )
@@ -284,25 +286,25 @@ def report_key(day: date) -> str:
     return f"report:{day.isoformat()}"
 
 
-def record_first_start(alerts: AlertStore, now: float) -> int:
+def record_first_start(states: StateStore, now: float) -> int:
     """When the bot first started: `now` on the very first start, which records it; the
     recorded time on every later one."""
-    for _ in range(SEND_ATTEMPTS):
-        state = alerts.get_state(FIRST_START_KEY) or State(key=FIRST_START_KEY)
+
+    def first(state: State) -> tuple[State, int]:
         if "at" in state.data:
-            return int(state.data["at"])
-        try:
-            alerts.put_state(state.model_copy(update={"data": {"at": int(now)}}))
-        except StaleVersionError:  # another instance recorded it first: read theirs
-            continue
+            return state, int(state.data["at"])
+        return state.model_copy(update={"data": {"at": int(now)}}), int(now)
+
+    try:
+        return update_state(states, FIRST_START_KEY, first, attempts=SEND_ATTEMPTS)[1]
+    except StaleVersionError:  # too contended to record: this start counts as the first
         return int(now)
-    return int(now)
 
 
-def first_start(alerts: AlertStore) -> int | None:
+def first_start(states: StateStore) -> int | None:
     """The bot's recorded first start; None when no start was recorded (on AWS, where
     schedules run the report, none is)."""
-    state = alerts.get_state(FIRST_START_KEY)
+    state = states.get_state(FIRST_START_KEY)
     return int(state.data["at"]) if state is not None and "at" in state.data else None
 
 
@@ -321,6 +323,8 @@ class ReportSender:
     chat: Chat
     clock: Clock
     channel: str
+    silences: SilenceStore
+    states: StateStore  # the report's progress, and the channel's post budget
     ctx: Context = field(default_factory=Context)
     pause: Pause = time.sleep
     budgeted: bool = True  # False: the chat has no rate limit to pay for (the console)
@@ -336,7 +340,9 @@ class ReportSender:
         state, posted = claimed, 0
         self._latest = claimed
         try:
-            report, parts = build_report(self.events, self.alerts, day, now, self.ctx)
+            report, parts = build_report(
+                self.events, self.alerts, self.silences, day, now, self.ctx
+            )
             state, ref, fresh = self._summary(state, report)
             posted += fresh
             for index in range(int(state.data.get("sent", 0)), len(parts)):
@@ -359,10 +365,10 @@ class ReportSender:
     def _before_first_start(self, day: date, now: int) -> bool:
         """A day that ended before the bot first started, with nothing to report: a first
         start's catch-up must not post an empty report of a day the bot never watched."""
-        started = first_start(self.alerts)
+        started = first_start(self.states)
         if started is None or day_bounds(day)[1] >= started:
             return False
-        report, _ = build_report(self.events, self.alerts, day, now, self.ctx)
+        report, _ = build_report(self.events, self.alerts, self.silences, day, now, self.ctx)
         if not is_empty(report):  # events ingested before the bot first served
             return False
         log.info(
@@ -375,7 +381,7 @@ class ReportSender:
 
     def _claim(self, day: date, now: int, force: bool) -> State | ReportOutcome:
         key = report_key(day)
-        state = self.alerts.get_state(key) or State(key=key)
+        state = self.states.get_state(key) or State(key=key)
         data = state.data
         if not force:
             if data.get("done"):
@@ -388,7 +394,7 @@ class ReportSender:
         else:
             claim = {"run": int(data.get("run", 0)) + 1, "claimed_at": now, "sent": 0}
         try:
-            return self.alerts.put_state(state.model_copy(update={"data": claim}))
+            return self.states.put_state(state.model_copy(update={"data": claim}))
         except StaleVersionError:
             return ReportOutcome(day.isoformat(), "in_progress")
 
@@ -396,7 +402,7 @@ class ReportSender:
         """Record progress. Only the claim's holder writes, so a conflict means another
         run took over (after CLAIM_S, or with force): this one stops."""
         data = {**state.data, "claimed_at": int(self.clock.now()), **changes}
-        written = self.alerts.put_state(state.model_copy(update={"data": data}))
+        written = self.states.put_state(state.model_copy(update={"data": data}))
         self._latest = written
         return written
 
@@ -472,5 +478,5 @@ class ReportSender:
         """Wait until the channel's post budget, shared with the alerts, can pay."""
         if not self.budgeted:
             return
-        while (wait := spend(self.alerts, post_key(self.channel), POST, self.clock.now())) > 0:
+        while (wait := spend(self.states, post_key(self.channel), POST, self.clock.now())) > 0:
             self.pause(wait)

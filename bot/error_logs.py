@@ -60,6 +60,18 @@ def last_hour(now: float) -> tuple[int, int]:
     return end - HOUR_S, end - 1
 
 
+def sweep_last_hour(
+    sweep: ErrorLogSweep | None, log_groups: list[str], now: float
+) -> SweepResult | None:
+    """The last full hour's error lines in `log_groups`, published to EventBridge; None
+    when there is no sweep or no group. The groups left out are logged by the sweep, not
+    raised: a retry would publish the found lines a second time."""
+    if sweep is None or not log_groups:
+        return None
+    start, end = last_hour(now)
+    return sweep.sweep(log_groups, start, end)
+
+
 def chunks(log_groups: list[str], query: str) -> Iterator[list[str]]:
     """The groups in queries Insights accepts: GROUPS_PER_QUERY at a time, or one at a
     time when the query's rows would not say which group they came from."""

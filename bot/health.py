@@ -20,7 +20,7 @@ from typing import Literal
 from bot.config import Settings
 from bot.errors import MonitoringException
 from bot.models import ListEventsDTO, Model
-from bot.ports import AlertStore, Chat
+from bot.ports import AlertStore, Chat, Heartbeat, StateStore
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,33 @@ def measure_backlog(alerts: AlertStore, now: float) -> Backlog:
     return Backlog(
         count=len(due), capped=len(due) >= BACKLOG_CAP, oldest_s=max(0, int(now) - since)
     )
+
+
+HEARTBEAT_KEY = "heartbeat"
+
+
+def beat(
+    alerts: AlertStore,
+    states: StateStore,
+    now: float,
+    alarm: Heartbeat | None = None,
+    url: Heartbeat | None = None,
+) -> dict[str, bool]:
+    """The dead man's switch, once the store answers: a bot that cannot read its store is
+    not alive in any way that matters. Slack work piling up is logged as a warning (the
+    backlog /healthz shows), so that the log says so at 3 a.m.
+
+    `alarm` (on AWS, the metric whose alarm pages people) beats before `url`
+    (HEARTBEAT_URL), so that a third-party monitor being down cannot stop it. Says which
+    of the two beat."""
+    line = backlog_line(measure_backlog(alerts, now))
+    if line:
+        log.warning("%s", line)
+    states.get_state(HEARTBEAT_KEY)
+    for heartbeat in (alarm, url):
+        if heartbeat is not None:
+            heartbeat.beat()
+    return {"metric": alarm is not None, "url": url is not None}
 
 
 def backlog_line(health: Health | Backlog) -> str | None:

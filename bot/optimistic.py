@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from bot.errors import StaleVersionError
 from bot.models import State
-from bot.ports import AlertStore
+from bot.ports import StateStore
 
 Record = TypeVar("Record")
 Result = TypeVar("Result")
@@ -46,7 +46,7 @@ def update_with_retry(
 
 
 def update_state(
-    store: AlertStore,
+    store: StateStore,
     key: str,
     change: Callable[[State], tuple[State, Result]],
     *,

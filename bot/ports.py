@@ -6,7 +6,6 @@ SQLite, DynamoDB or Slack.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any, Protocol
 
@@ -36,13 +35,6 @@ class Clock(Protocol):
     def now(self) -> float:
         """Seconds since the epoch, UTC."""
         ...
-
-
-class SystemClock:
-    """The real clock."""
-
-    def now(self) -> float:
-        return time.time()
 
 
 class EventStore(Protocol):
@@ -98,7 +90,8 @@ class AgentStore(Protocol):
 
 
 class AlertStore(Protocol):
-    """Alerts (one per open incident of a fingerprint) and silences."""
+    """Alert records: one per open incident of a fingerprint, and the notifications,
+    storm summaries and pending Slack work they carry."""
 
     def create_alert(self, alert: Alert, applied: str | None = None) -> None:
         """ConflictError if the id exists.
@@ -154,6 +147,10 @@ class AlertStore(Protocol):
         """
         ...
 
+
+class SilenceStore(Protocol):
+    """Silences, keyed on their ids: what holds an alert back from pinging people."""
+
     def create_silence(self, silence: Silence) -> None: ...
 
     def get_silence(self, silence_id: str) -> Silence:
@@ -165,6 +162,11 @@ class AlertStore(Protocol):
         ...
 
     def delete_silence(self, silence_id: str) -> None: ...
+
+
+class StateStore(Protocol):
+    """Small versioned records under a key, written conditionally: rate budgets, a
+    channel's storm, a daily report's progress, leases."""
 
     def get_state(self, key: str) -> State | None:
         """The delivery state stored under `key` (a rate budget, a channel's storm), or
@@ -178,6 +180,23 @@ class AlertStore(Protocol):
         Returns the state as written, with its version incremented. StaleVersionError if
         another writer got there first (including a create that lost to another create).
         """
+        ...
+
+
+class DeliveryStore(AlertStore, SilenceStore, StateStore, Protocol):
+    """The three together, as alert delivery uses them: it reads silences and paces posts
+    with budgets while it writes alert records (one adapter serves all three)."""
+
+
+class Nudges(Protocol):
+    """Tells whoever sends a channel's Slack work that some is due (on AWS, the notify
+    function, through its queue); the work itself stays in the store."""
+
+    delay_s: int  # how long a nudge takes to arrive: work due by then is nudged for now
+
+    def nudge(self, channel: str, now: float) -> bool:
+        """True if the nudge was taken; False (logged) if not: the work waits for the
+        next flush instead."""
         ...
 
 

@@ -33,7 +33,7 @@ from bot.models import (
     Told,
 )
 from bot.optimistic import update_state
-from bot.ports import AlertStore
+from bot.ports import StateStore
 
 WINDOW_S = 60  # new alerts counted over this
 QUIET_S = 60  # a storm ends after this long without a new alert
@@ -77,7 +77,7 @@ def held_until(state: State | None, now: int) -> int:
     return int(state.data.get("last_new", now)) + QUIET_S
 
 
-def admit(alerts: AlertStore, channel: str, now: int, threshold: int) -> Admission:
+def admit(states: StateStore, channel: str, now: int, threshold: int) -> Admission:
     """Count a new alert in `channel`, and say whether it opens a root or joins a storm."""
 
     def count(state: State) -> tuple[State, Admission]:
@@ -94,12 +94,12 @@ def admit(alerts: AlertStore, channel: str, now: int, threshold: int) -> Admissi
         return state.model_copy(update={"data": data}), Admission(storm=storm)
 
     try:
-        return update_state(alerts, state_key(channel), count, attempts=ATTEMPTS)[1]
+        return update_state(states, state_key(channel), count, attempts=ATTEMPTS)[1]
     except StaleVersionError:  # the channel is too contended to count: a root of its own
         return Admission()
 
 
-def end(alerts: AlertStore, channel: str, storm: str) -> None:
+def end(states: StateStore, channel: str, storm: str) -> None:
     """The storm is over: the channel's next new alert is counted afresh."""
 
     def reset(state: State) -> tuple[State, None]:
@@ -108,7 +108,7 @@ def end(alerts: AlertStore, channel: str, storm: str) -> None:
         return state.model_copy(update={"data": {"opens": [], "storm": None}}), None
 
     with suppress(StaleVersionError):  # contended: the next new alert finds it over
-        update_state(alerts, state_key(channel), reset, attempts=ATTEMPTS)
+        update_state(states, state_key(channel), reset, attempts=ATTEMPTS)
 
 
 def summary(storm: str, channel: str, now: int, claim_s: int) -> Alert:

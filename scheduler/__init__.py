@@ -1,5 +1,5 @@
-"""APScheduler wiring of the use cases, for the long-running service only (on AWS,
-EventBridge schedules invoke the same use cases through Lambda functions).
+"""APScheduler runs the job table (handlers/jobs.py) in the long-running service (on
+AWS, EventBridge schedules invoke the same jobs through Lambda functions).
 
 Every job runs in UTC with `coalesce` (runs missed while the process was busy or asleep
 become one) and a misfire grace time, and at most one instance at a time. A failing run
@@ -9,8 +9,6 @@ is logged and the next one comes as scheduled.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -19,35 +17,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.daily_report import record_first_start
-from bot.delivery import flush, refresh_silences
 from bot.errors import MonitoringException
-from bot.escalation import escalate
-from bot.health import backlog_line, measure_backlog
 from bot.services import Services
+from handlers.jobs import JOBS, Job, run
 
 log = logging.getLogger(__name__)
 
-# Well inside the 10 s coalescing window and near the 1-a-second post budget, so that
-# held-back edits, replies, posts to retry and paced posts go on time.
-FLUSH_EVERY_S = 2
-SILENCES_EVERY_S = 30
-ESCALATE_EVERY_S = 30
-AGENTS_EVERY_S = 60
-SWEEP_MINUTE = 5  # each hour's sweep waits a few minutes for late log lines
-REPORT_RETRY_MINUTE = 35  # hourly, a failed report is finished
 CATCH_UP_DELAY_S = 30  # after a start that missed today's report
-
-
-@dataclass(frozen=True)
-class Job:
-    run: Callable[[Services], int]
-    trigger: Callable[[Services], BaseTrigger]
-    done: str  # logged with the count when a run did something
-    grace_s: int  # how late a run may still start
-
-
-def _every(seconds: int) -> Callable[[Services], BaseTrigger]:
-    return lambda _: IntervalTrigger(seconds=seconds, timezone=UTC)
 
 
 _DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
@@ -116,84 +92,30 @@ def report_trigger(services: Services) -> CronTrigger:
         raise ValueError(f"DAILY_REPORT_CRON {expression!r} is not a crontab line: {err}") from err
 
 
-def _report(services: Services) -> int:
-    return services.send_report().posted
+def trigger(name: str, services: Services) -> BaseTrigger:
+    """The job's schedule in the service: seconds between runs, or a crontab line."""
+    if name == "report":
+        return report_trigger(services)
+    every = JOBS[name].every
+    if every is None:
+        raise ValueError(f"job {name} runs on AWS only")
+    schedule = every(services.settings)
+    if isinstance(schedule, int):
+        return IntervalTrigger(seconds=schedule, timezone=UTC)
+    return crontab_trigger(schedule)
 
 
-def _report_retry(services: Services) -> int:
-    """After today's report time, finish the report if a run failed (Slack down at 01:00,
-    a crash): idempotent, so a report that went out posts nothing."""
-    if not missed_report(report_trigger(services), services.clock.now()):
-        return 0
-    return _report(services)
-
-
-def _sweep(services: Services) -> int:
-    result = services.sweep_logs()
-    return 0 if result is None else result.published
-
-
-def _heartbeat(services: Services) -> int:
-    """Once a minute: the dead man's switch, and a warning when Slack work is piling up
-    (the backlog /healthz shows), so that the log says so at 3 a.m."""
-    backlog = backlog_line(measure_backlog(services.alerts, services.clock.now()))
-    if backlog:
-        log.warning("%s", backlog)
-    return int(services.beat())
-
-
-JOBS: dict[str, Job] = {
-    "flush": Job(
-        lambda s: flush(s.delivery),
-        _every(FLUSH_EVERY_S),
-        "sent the due Slack work of %d alerts",
-        FLUSH_EVERY_S,
-    ),
-    "silences": Job(
-        lambda s: refresh_silences(s.delivery),
-        _every(SILENCES_EVERY_S),
-        "silences changed on %d alerts",
-        SILENCES_EVERY_S,
-    ),
-    "escalate": Job(
-        lambda s: escalate(s.delivery, s.settings.escalate_after),
-        _every(ESCALATE_EVERY_S),
-        "sent %d reminders of unacknowledged alerts",
-        ESCALATE_EVERY_S,
-    ),
-    "agents": Job(
-        lambda s: s.check_agents(),
-        _every(AGENTS_EVERY_S),
-        "health changed for %d agents",
-        AGENTS_EVERY_S,
-    ),
-    "heartbeat": Job(
-        _heartbeat,
-        lambda s: IntervalTrigger(seconds=s.settings.heartbeat_every, timezone=UTC),
-        "",
-        60,
-    ),
-    "report": Job(_report, report_trigger, "posted the daily report in %d messages", 6 * 3600),
-    "report-retry": Job(
-        _report_retry,
-        lambda _: CronTrigger(minute=REPORT_RETRY_MINUTE, timezone=UTC),
-        "finished the daily report in %d messages",
-        1800,
-    ),
-    "sweep": Job(
-        _sweep,
-        lambda _: CronTrigger(minute=SWEEP_MINUTE, timezone=UTC),
-        "published %d error-log findings",
-        1800,
-    ),
-}
+def scheduled() -> dict[str, Job]:
+    """The jobs the service runs (the others are Lambda functions' only)."""
+    return {name: job for name, job in JOBS.items() if job.every is not None}
 
 
 def start(services: Services) -> BackgroundScheduler:
     """Start every job. ValueError (before anything runs) for a bad DAILY_REPORT_CRON."""
-    triggers = {name: job.trigger(services) for name, job in JOBS.items()}
+    jobs = scheduled()
+    triggers = {name: trigger(name, services) for name in jobs}
     scheduler = BackgroundScheduler(timezone=UTC)
-    for name, job in JOBS.items():
+    for name, job in jobs.items():
         scheduler.add_job(
             run_job,
             triggers[name],
@@ -234,10 +156,10 @@ def run_job(name: str, services: Services) -> int:
     """One run of a job; a failing run is logged and must not stop the next one."""
     job = JOBS[name]
     try:
-        count = job.run(services)
+        if job.after_report and not missed_report(report_trigger(services), services.clock.now()):
+            return 0  # a retry of today's report: not before its time
+        answer = run(job, services, {})
     except Exception:
         log.exception("job %s failed; it runs again at its next scheduled time", name)
         return 0
-    if count and job.done:
-        log.info(job.done, count)
-    return count
+    return int(answer.get(job.count) or 0)

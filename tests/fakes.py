@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 
 class FakeClock:
     """A Clock for tests: time stands still until `advance` is called."""
@@ -14,6 +17,20 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self._now += seconds
+
+
+class SteeredClock:
+    """A Clock for a service or a Lambda a test starts before it knows which clock it
+    wants: the system's until `use` gives it another (a FakeClock, a clock ahead)."""
+
+    def __init__(self) -> None:
+        self._clock: Any = None
+
+    def use(self, clock: Any) -> None:
+        self._clock = clock
+
+    def now(self) -> float:
+        return time.time() if self._clock is None else float(self._clock.now())
 
 
 class FakeChat:

@@ -15,14 +15,14 @@ from bot.delivery.storms import touch
 from bot.delivery.work import Due
 from bot.log_context import about
 from bot.models import Alert
-from bot.ports import AlertStore
+from bot.ports import StateStore
 
 
-def held_by_storm(alerts: AlertStore, alert: Alert, now: int) -> int:
+def held_by_storm(states: StateStore, alert: Alert, now: int) -> int:
     """Until when a storm in the alert's channel holds its root's edits and replies."""
     if alert.message is None or alert.kind != "alert":
         return 0
-    return storm.held_until(alerts.get_state(storm.state_key(alert.message.channel)), now)
+    return storm.held_until(states.get_state(storm.state_key(alert.message.channel)), now)
 
 
 def advance(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from bot import routing
 from bot.lifecycle import COALESCE_S
-from bot.ports import AlertStore, Chat, Clock
+from bot.ports import Chat, Clock, DeliveryStore
 
 
 @dataclass
@@ -15,7 +15,7 @@ class Delivery:
     failed (the store was down): each run writes them first, so that no claim waits for
     its expiry in a process that lives on."""
 
-    alerts: AlertStore
+    alerts: DeliveryStore
     chat: Chat
     clock: Clock
     channel: str

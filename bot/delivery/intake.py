@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Intake:
+class EventWork:
     """What an event did: the records it opened or moved, and the work now due."""
 
     records: list[Alert] = field(default_factory=list)
@@ -50,13 +50,13 @@ def record_id(kind: str, fingerprint: str, channel: str, key: str) -> str:
     return f"{kind[0]}{digest[:23]}"
 
 
-def intake(event: Event, signals: list[Signal], delivery: Delivery) -> Intake:
+def intake(event: Event, signals: list[Signal], delivery: Delivery) -> EventWork:
     """Alert records for a newly stored event's signals, each routed (to one channel or
     several, or nowhere).
 
     One signal failing (a Security Hub event carries up to 100) does not stop the rest;
     a store failure is raised after them, so that the event is sent again."""
-    taken = Intake()
+    taken = EventWork()
     unfinished: UnprocessedError | None = None
     with about(event_id=event.id):
         for signal in signals:

@@ -1,6 +1,8 @@
 """The notify Lambda: the SQS FIFO send queue's consumer. Each message names a channel
-with Slack work due (one message group per channel, so one channel's work is done in
-order); the work itself is read from the store, where it is claimed record by record.
+with Slack work due (one message group per channel, so that SQS hands one channel's
+nudges to one invocation at a time); the nudge only says "look now". The work is read
+from the store and done for every channel, soonest due first, as the flush function
+does it, claimed record by record, so that two invocations never do one thing twice.
 
 A failed batch is reported as failed items, so SQS delivers them again; the work stays
 pending in the store either way.

@@ -1,12 +1,16 @@
-"""The Lambda composition root: logging, settings and services, built once per cold start."""
+"""The Lambda functions' start: logging, and the services from the composition root,
+built once per cold start; and the handler of a scheduled function, from the job table."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from bot.config import get_settings
 from bot.services import Services
 from handlers import logs
+from handlers.jobs import of_function, run
 
 
 def setup_logging() -> None:
@@ -17,9 +21,23 @@ def setup_logging() -> None:
 
 @lru_cache(maxsize=1)
 def services() -> Services:
-    """Open the stores the settings name, with Slack's secrets read from SSM when their
-    *_SSM_PARAM names them; reused by every warm invocation."""
-    from adapters.factory import open_services
+    """The stores the settings name, with Slack's secrets read from SSM when their
+    *_SSM_PARAM names them, and the heartbeat metric; reused by every warm invocation."""
+    from adapters.factory import open_alarm_beat
     from adapters.ssm import with_secrets
+    from handlers.bootstrap import bootstrap
 
-    return open_services(with_secrets(get_settings()))
+    settings = with_secrets(get_settings())
+    return bootstrap(settings, alarm=open_alarm_beat(settings))
+
+
+def scheduled(function: str) -> Callable[..., dict[str, Any]]:
+    """The handler of a function that EventBridge invokes on a schedule (or people, by
+    hand, with the job's input as the event): its job's run, answered."""
+    setup_logging()
+    job = of_function(function)
+
+    def handler(event: Any = None, context: Any = None) -> dict[str, Any]:
+        return run(job, services(), event if isinstance(event, dict) else {})
+
+    return handler

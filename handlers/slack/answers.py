@@ -11,8 +11,8 @@ from typing import Any
 from slack_bolt import Respond
 
 from blocks.lists import silences_list
-from bot.delivery import find_anywhere
 from bot.cursors import CursorCodec
+from bot.delivery import find_anywhere
 from bot.event_search import Search
 from bot.services import Services
 

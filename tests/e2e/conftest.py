@@ -10,16 +10,18 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 
-from adapters.factory import open_services
 from bot.config import Settings
 from bot.services import Services
+from handlers.bootstrap import bootstrap
 from handlers.http import create_app
 from handlers.slack import build_app
+from tests.fakes import SteeredClock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +50,8 @@ class RunningService:
     """The HTTP app under uvicorn in a background thread, on a free loopback port."""
 
     def __init__(self, settings: Settings, services: Services | None = None) -> None:
-        self.services = services or open_services(settings)
+        self.clock = SteeredClock()  # the system's, until a test steers it
+        self.services = services or bootstrap(settings, clock=self.clock)
         self.port = free_port()
         slack = build_app(self.services) if settings.slack_signing_secret else None
         config = uvicorn.Config(
@@ -80,9 +83,14 @@ def service_factory(tmp_path: Path) -> Iterator:
     """Start a service with extra settings: `service_factory(ingest_token="t")`."""
     running: list[RunningService] = []
 
-    def start(**overrides: object) -> RunningService:
+    def start(*, ports: dict[str, Any] | None = None, **overrides: object) -> RunningService:
+        """`ports`: adapters to use in place of those the settings name (a clock, a chat)."""
         settings = Settings(_env_file=None, data_dir=tmp_path / "var", **overrides)
-        svc = RunningService(settings).__enter__()
+        clock = SteeredClock()  # the system's, until a test steers it
+        services = bootstrap(settings, **{"clock": clock, **(ports or {})})
+        svc = RunningService(settings, services)
+        svc.clock = clock
+        svc.__enter__()
         running.append(svc)
         return svc
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from adapters.factory import open_services
+from adapters.factory import open_stores
 from bot.config import Settings
 from tests.corpus import DISTINCT_IDS, classic_files, corpus_files
 from tests.e2e.conftest import ROOT, run_cli
@@ -121,7 +121,7 @@ def test_ingest_with_the_console_prints_every_alert_it_opens(tmp_path):
     proc = run_cli("ingest", *files, data_dir=tmp_path, env={"SLACK_BOT_TOKEN": ""})
     assert proc.returncode == 0, proc.stderr
     settings = Settings(_env_file=None, data_dir=tmp_path, store="sqlite")
-    records = open_services(settings).alerts.list_alerts(limit=1000)
+    records = open_stores(settings)[2].list_alerts(limit=1000)
     assert len(records) > 10  # well past the budget's burst of 2
     posted = re.findall(r"^── console .*· id (\S+)$", proc.stderr, flags=re.MULTILINE)
     assert sorted(posted) == sorted(r.id for r in records)

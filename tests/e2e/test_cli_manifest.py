@@ -13,9 +13,9 @@ import pytest
 import yaml
 from slack_bolt import App
 
-from adapters.factory import open_services
 from bot.config import Settings
 from bot.event_search import KEYS
+from handlers.bootstrap import bootstrap
 from handlers.slack import build_app
 from handlers.slack.manifest import SLASH_COMMANDS, ManifestUrlError, request_url
 from tests.e2e.conftest import run_cli
@@ -221,7 +221,7 @@ def test_the_manifest_declares_exactly_the_commands_the_bolt_app_registers(tmp_p
         slack_alerts_channel="C0ALERTS",
         slack_api_url="http://127.0.0.1:9/api/",
     )
-    build_app(open_services(settings))
+    build_app(bootstrap(settings))
     assert registered and all(isinstance(c, str) for c in registered)
     assert sorted(registered) == sorted(c.command for c in SLASH_COMMANDS)
 

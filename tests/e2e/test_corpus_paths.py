@@ -151,7 +151,7 @@ def test_every_file_through_the_ingest_lambda(trigger, tmp_path, monkeypatch):
     monkeypatch.setenv("STORE", "sqlite")
     with cold_start():
         module = lambdas.load("ingest")
-        store = module.services().events
+        store = lambdas.services().events
         now = int(time.time()) + 3600
         audit = Audit(lambda event_id: store.get(event_id, now=now))
         for path in corpus_files():

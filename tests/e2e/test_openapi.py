@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from adapters.factory import open_services
 from bot.config import Settings
+from handlers.bootstrap import bootstrap
 from handlers.http import create_app
 
 
 @pytest.fixture
 def document(tmp_path) -> dict[str, Any]:
-    services = open_services(Settings(_env_file=None, data_dir=tmp_path))
+    services = bootstrap(Settings(_env_file=None, data_dir=tmp_path))
     return create_app(services).openapi()
 
 

@@ -384,7 +384,7 @@ def lambda_env(aws: Aws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
 
     def fresh() -> Any:
         module = lambdas.load("query_error_logs")
-        module.services().clock = FakeClock(aws.now)
+        lambdas.clock.use(FakeClock(aws.now))
         return module
 
     with cold_start():
@@ -412,7 +412,6 @@ def test_the_lambda_takes_its_groups_from_the_schedule_input(
     aws.lines("/app/jobs", (7, "ERROR jobs"))
     monkeypatch.setenv("LOG_GROUPS", "")
     module = lambda_env()
-    assert module.services().log_sweep is None
     assert module.handler({}, None) == {
         "groups": 0, "lines": 0, "published": 0, "failed": 0, "timed_out": 0, "unqueried": 0
     }  # fmt: skip

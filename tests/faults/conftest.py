@@ -33,14 +33,12 @@ def clock(fake_slack: FakeSlack) -> FakeClock:  # noqa: F811
 def service(service_factory, fake_slack: FakeSlack, clock: FakeClock) -> RunningService:  # noqa: F811
     """The service on the fake Slack, its rate limits on, its flush driven by the test."""
     fake_slack.rate_limits = True
-    running = service_factory(
+    return service_factory(
+        ports={"clock": clock, "chat": fast_chat(fake_slack.url, clock)},
         slack_bot_token="xoxb-test",
         slack_api_url=fake_slack.url,
         slack_alerts_channel=CHANNEL,
     )
-    running.services.clock = clock
-    running.services.chat = fast_chat(fake_slack.url, clock)
-    return running
 
 
 @pytest.fixture

@@ -24,9 +24,9 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.factory import open_services
 from bot.config import Settings
 from bot.lifecycle import CLAIM_S
+from handlers.bootstrap import bootstrap
 from tests.e2e.conftest import ROOT, free_port
 from tests.fakes import FakeClock
 from tests.faults.support import FAR_FUTURE, audit, settle, storm_of
@@ -175,8 +175,7 @@ def test_sigkill_during_an_ingest_storm_then_restart(
         _env_file=None, data_dir=data_dir, slack_bot_token="xoxb-test",
         slack_api_url=fake_slack.url, slack_alerts_channel=CHANNEL, storm_threshold=1000,
     )  # fmt: skip
-    services = open_services(settings)
-    services.clock = later
+    services = bootstrap(settings, clock=later)
     settle(lambda: services.delivery, later)
     assert services.alerts.list_pending(FAR_FUTURE, 10) == []
 

@@ -56,7 +56,7 @@ def test_a_store_failure_raises_and_the_retried_invocation_loses_and_doubles_not
 ):
     module = lambdas.load("ingest")
     batch = sns_batch()
-    svc = module.services()
+    svc = lambdas.services()
     faults = pytest.MonkeyPatch()  # its own: undoing it must leave the aws fixture's env
     if where.startswith("event"):
         throttle_put(svc.events, 3, faults)
@@ -81,9 +81,10 @@ def test_a_store_failure_raises_and_the_retried_invocation_loses_and_doubles_not
     assert again["stored"] + again["duplicates"] == ALARMS
     assert again["rejected"] == []
     # Posts beyond the channel's 1/s budget wait for the flush (or notify) function.
-    svc.clock = FakeClock(time.time())
+    later = FakeClock(time.time())
+    lambdas.clock.use(later)
     for _ in range(ALARMS * 2):
-        svc.clock.advance(5)
+        later.advance(5)
         flush(svc.delivery)
     titles = roots(fake_slack)
     assert len(titles) == ALARMS, titles  # every alarm once: none lost, none doubled
@@ -93,7 +94,7 @@ def test_a_store_failure_raises_and_the_retried_invocation_loses_and_doubles_not
     alerts = [a for a in svc.alerts.list_alerts() if a.kind == "alert"]
     assert sorted(a.count for a in alerts) == [1] * ALARMS
     assert module.handler(batch, Context())["duplicates"] == ALARMS  # a third delivery
-    svc.clock.advance(60)
+    later.advance(60)
     flush(svc.delivery)
     assert len(roots(fake_slack)) == ALARMS
     assert svc.alerts.list_pending(int(svc.clock.now()) + 3600, 100) == []

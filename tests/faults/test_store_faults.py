@@ -77,11 +77,10 @@ def faulty(
         create_table(table=table, endpoint=url, region=REGION)
         extra = {"store": "dynamodb", "aws_endpoint": url, "aws_dynamodb_table": table}
     service = service_factory(
+        ports={"clock": clock, "chat": fast_chat(fake_slack.url, clock)},
         slack_bot_token="xoxb-test", slack_api_url=fake_slack.url, slack_alerts_channel=CHANNEL,
         aws_region=REGION, **extra,
     )  # fmt: skip
-    service.services.clock = clock
-    service.services.chat = fast_chat(fake_slack.url, clock)
     if store_kind == "dynamodb":
         throttle_put(service.services.events, FAIL_AT, monkeypatch)
     else:

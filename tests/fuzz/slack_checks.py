@@ -23,6 +23,7 @@ from blocks.view import MessageView
 from bot.config import Settings
 from bot.models import Alert, MessageRef, Signal, StormDigest
 from bot.services import Services
+from handlers.bootstrap import bootstrap
 from tests.fakes import FakeChat, FakeClock
 
 # Raw tokens the views write on purpose, nothing from input inside their `<…|` part.
@@ -227,7 +228,7 @@ def fuzz_settings_for(storm_threshold: int) -> Settings:
 
 def make_services(clock: FakeClock, *, storm_threshold: int = 20) -> Services:
     """Services over the memory stores and a RenderingChat, as the unit tests wire them."""
-    return Services(
+    return bootstrap(
         settings=fuzz_settings_for(storm_threshold),
         events=MemoryEventStore(),
         agents=MemoryAgentStore(),

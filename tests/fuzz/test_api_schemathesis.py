@@ -37,6 +37,7 @@ from bot.cursors import CursorCodec
 from bot.models import DeploymentDTO, NewAgent, UpdateAgentDTO
 from bot.services import Services
 from bot.sources.registry import DETAIL_TYPES
+from handlers.bootstrap import bootstrap
 from handlers.http import create_app
 from tests.corpus import load
 from tests.fakes import FakeClock
@@ -79,7 +80,7 @@ def build_app(data_dir: Path, tokens: dict[str, str]) -> tuple[FastAPI, Services
     db = SqliteDatabase(settings.sqlite_path)
     codec = CursorCodec(settings.cursor_secret)
     clock = FakeClock()
-    services = Services(
+    services = bootstrap(
         settings=settings,
         events=SqliteEventStore(db, codec),
         agents=SqliteAgentStore(db, codec),

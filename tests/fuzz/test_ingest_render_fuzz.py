@@ -101,7 +101,7 @@ def _views(svc: Services, result: IngestResult, asked: str) -> list[tuple[str, d
             link = "https://example.slack.com/archives/C0ALERTS/p1700000000000100"
             views.append(("event detail", event_detail(found, names, now, link)))
     for day in sorted({datetime.fromtimestamp(e.published_at, UTC).date() for e in stored}):
-        report, parts = build_report(svc.events, svc.alerts, day, now, svc.context)
+        report, parts = build_report(svc.events, svc.alerts, svc.alerts, day, now, svc.context)
         blocks, text = report_blocks(report, now=now)
         views.append(("report", {"text": text, "blocks": blocks}))
         for part in parts:

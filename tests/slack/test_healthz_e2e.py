@@ -23,12 +23,12 @@ def clock() -> FakeClock:
 @pytest.fixture
 def service(service_factory, fake_slack: FakeSlack, clock: FakeClock) -> RunningService:  # noqa: F811
     running = service_factory(
+        ports={"clock": clock},
         slack_bot_token=TOKEN,
         slack_signing_secret="test-signing-secret",
         slack_api_url=fake_slack.url,
         slack_alerts_channel="C0ALERTS",
     )
-    running.services.clock = clock
     return running
 
 

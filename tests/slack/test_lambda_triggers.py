@@ -227,7 +227,7 @@ def test_notify_consumes_the_fifo_queue_and_does_the_due_work(aws, fake_slack):
     ingest.handler({**transition(alarm), "id": "repeat-1"}, Context())  # its edit and reply wait
     assert fake_slack.calls("chat.update") == []
     module = importlib.import_module("handlers.aws_lambda.notify")  # warm: same services
-    module.services().clock = FakeClock(time.time() + 15)  # the window has passed
+    lambdas.clock.use(FakeClock(time.time() + 15))  # the window has passed
     event = {
         "Records": [
             {
@@ -249,7 +249,7 @@ def test_notify_consumes_the_fifo_queue_and_does_the_due_work(aws, fake_slack):
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("store down")
 
-    module.services().alerts.list_pending = broken
+    lambdas.services().alerts.list_pending = broken
     failed = module.handler(event, Context())
     assert failed == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
 
@@ -292,7 +292,7 @@ def test_an_acknowledge_click_on_the_slack_function_acks_then_does_the_work_lazi
         load("cloudwatch_alarm_state_change_single_metric.json"), Context()
     )
     module = lambdas.load("slack")
-    (alert,) = [a for a in module.services().alerts.list_alerts() if a.kind == "alert"]
+    (alert,) = [a for a in lambdas.services().alerts.list_alerts() if a.kind == "alert"]
     invoker = InProcessInvoker(module.handler)
     module.use_invoker(invoker)
     payload = {
@@ -309,7 +309,7 @@ def test_an_acknowledge_click_on_the_slack_function_acks_then_does_the_work_lazi
     answer = module.handler(signed_post(urlencode({"payload": json.dumps(payload)})), Context())
     assert answer["statusCode"] == 200
     assert len(invoker.invocations) == 1  # the work ran as a lazy listener
-    acked = module.services().alerts.get_alert(alert.id)
+    acked = lambdas.services().alerts.get_alert(alert.id)
     assert acked.status.value == "acked" and acked.acked_by == "U0ALICE"
     assert fake_slack.calls("chat.update")
 

@@ -44,14 +44,13 @@ def clock(fake_slack: FakeSlack) -> FakeClock:
 @pytest.fixture
 def service(service_factory, fake_slack: FakeSlack, clock: FakeClock) -> RunningService:  # noqa: F811
     fake_slack.rate_limits = True  # Slack's budgets hold throughout
-    running = service_factory(
+    return service_factory(
+        ports={"clock": clock},
         slack_bot_token="xoxb-test",
         slack_signing_secret="test-signing-secret",
         slack_api_url=fake_slack.url,
         slack_alerts_channel=CHANNEL,
     )
-    running.services.clock = clock
-    return running
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from bot.cursors import CursorCodec
 from bot.ingest import ingest
 from bot.models import Alert, AlertStatus
 from bot.services import Services
+from handlers.bootstrap import bootstrap
 from tests.fakes import FakeClock
 from tests.slack.fake_slack import FakeSlack
 from tests.unit.test_blocks_slack_text import mrkdwn_texts
@@ -85,7 +86,7 @@ def services(db, clock, fake_slack: FakeSlack) -> Services:
         slack_report_channel=REPORTS,
     )
     codec = CursorCodec("test")
-    return Services(
+    return bootstrap(
         settings=settings,
         events=SqliteEventStore(db, codec),
         agents=SqliteAgentStore(db, codec),

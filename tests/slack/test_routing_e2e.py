@@ -32,15 +32,16 @@ routes:
 def routed(service_factory, fake_slack: FakeSlack, tmp_path) -> RunningService:  # noqa: F811
     routes = tmp_path / "routes.yml"
     routes.write_text(ROUTES)
+    clock = FakeClock(start=float(int(time.time())))
     svc = service_factory(
+        ports={"clock": clock},
         slack_bot_token="xoxb-test",
         slack_signing_secret=SECRET,
         slack_api_url=fake_slack.url,
         slack_alerts_channel=CHANNEL,
         routes_file=routes,
     )
-    svc.services.clock = FakeClock(start=float(int(time.time())))
-    fake_slack.clock = svc.services.clock.now
+    fake_slack.clock = clock.now
     return svc
 
 

@@ -214,14 +214,14 @@ def test_slack_failing_still_ends_in_exactly_one_message(http, service, fake_sla
     assert fake_slack.messages(CHANNEL) == []
     assert the_alert(service).pending
     fake_slack.drop_response_next("chat.postMessage")
-    service.services.clock = FixedLater(60)
+    service.clock.use(FixedLater(60))
     flush(service.services.delivery)  # Slack takes it, the answer is lost
-    service.services.clock = FixedLater(600)
+    service.clock.use(FixedLater(600))
     flush(service.services.delivery)  # found by its metadata, not posted again
     assert len(fake_slack.messages(CHANNEL)) == 1
     # The found message shows the version it was first drawn with: redrawn a window later.
     assert the_alert(service).dirty
-    service.services.clock = FixedLater(700)
+    service.clock.use(FixedLater(700))
     flush(service.services.delivery)
     assert not the_alert(service).pending
     assert len(fake_slack.calls("chat.update")) == 1
@@ -244,7 +244,7 @@ def paced(service: RunningService, fake_slack: FakeSlack) -> Callable[[float], N
     from tests.fakes import FakeClock
 
     clock = FakeClock(start=float(int(time.time())))
-    service.services.clock = clock
+    service.clock.use(clock)
     fake_slack.clock = clock.now
 
     def tick(seconds: float) -> None:

@@ -15,11 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-from adapters.factory import open_services
 from bot.config import Settings
 from bot.delivery import flush
 from bot.models import Alert
 from bot.ports import ListEventsDTO
+from handlers.bootstrap import bootstrap
 from tests.corpus import load, transition
 from tests.e2e.conftest import ROOT, RunningService, client_for, service_factory  # noqa: F401
 from tests.fakes import FakeClock
@@ -122,8 +122,8 @@ def test_two_ingest_workers_in_separate_processes_give_the_same_result(
     # a flusher on a clock that runs ahead in steps, as the scheduler's job would.
     later = FakeClock(start=time.time())
     fake_slack.clock = later.now
-    services = open_services(Settings(_env_file=None, **{k.lower(): v for k, v in env.items()}))
-    services.clock = later
+    settings = Settings(_env_file=None, **{k.lower(): v for k, v in env.items()})
+    services = bootstrap(settings, clock=later)
     for _ in range(60):
         later.advance(5)
         flush(services.delivery)

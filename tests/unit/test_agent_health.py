@@ -13,6 +13,7 @@ from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
 from bot.config import Settings
 from bot.models import Agent, AlertStatus
 from bot.services import Services
+from handlers.bootstrap import bootstrap
 from tests.fakes import FakeChat, FakeClock
 
 AGENT = "123456789012"
@@ -28,7 +29,7 @@ class FixedTasks:
 
 
 def services(tasks=None) -> Services:
-    svc = Services(
+    svc = bootstrap(
         settings=Settings(_env_file=None, slack_alerts_channel="C0ALERTS"),
         events=MemoryEventStore(),
         agents=MemoryAgentStore(),

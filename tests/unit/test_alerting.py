@@ -14,7 +14,7 @@ from bot.delivery import Delivery, flush, notify, refresh_silences
 from bot.errors import UnprocessedError
 from bot.ingest import ingest
 from bot.models import AlertStatus
-from bot.services import Services
+from handlers.bootstrap import bootstrap
 from tests.corpus import load, untimed
 from tests.fakes import FakeChat, FakeClock
 
@@ -385,13 +385,17 @@ def test_every_event_of_an_alert_replayed_is_counted_once_however_many_came_afte
     the retry window, so alerted on again): the alert counts 300, not one more, although
     an alert's event_ids keep only the latest EVENTS_KEPT."""
     assert lifecycle.EVENTS_KEPT < 300
-    svc = Services(
-        settings=Settings(_env_file=None, slack_alerts_channel=CHANNEL),
+    svc = bootstrap(
+        Settings(_env_file=None, slack_alerts_channel=CHANNEL),
         events=MemoryEventStore(),
         agents=MemoryAgentStore(),
         alerts=MemoryAlertStore(),
         chat=FakeChat(),
         clock=FakeClock(),
+        agent_tasks=None,
+        log_sweep=None,
+        heartbeat=None,
+        nudges=None,
     )
     start = svc.clock.now()
 

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import io
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -14,6 +16,7 @@ from bot.config import Settings
 from bot.delivery import Delivery, notify
 from bot.ingest import ingest
 from bot.services import Services
+from handlers.bootstrap import bootstrap
 from tests.corpus import load, untimed
 from tests.fakes import FakeChat, FakeClock
 
@@ -49,23 +52,28 @@ def test_only_a_budgeted_chat_waits_on_slacks_post_budget(budgeted, posted):
     assert (spent is not None) is budgeted
 
 
-def services(chat: object, clock: FakeClock | None = None) -> Services:
-    return Services(
-        settings=Settings(_env_file=None, slack_alerts_channel=CHANNEL),
+def services(
+    chat: object, clock: FakeClock | None = None, pause: Callable[[float], None] = time.sleep
+) -> Services:
+    return bootstrap(
+        Settings(_env_file=None, slack_alerts_channel=CHANNEL),
         events=MemoryEventStore(),
         agents=MemoryAgentStore(),
         alerts=MemoryAlertStore(),
         chat=chat,  # type: ignore[arg-type]
         clock=clock or FakeClock(),
+        agent_tasks=None,
+        log_sweep=None,
+        heartbeat=None,
+        nudges=None,
+        pause=pause,
     )
 
 
 def test_the_console_says_it_has_no_budget_and_the_services_pass_that_on():
     console = services(ConsoleChat(io.StringIO()))
-    assert console.budgeted is False
     assert console.delivery.budgeted is False
     slack_like = services(FakeChat())
-    assert slack_like.budgeted is True
     assert slack_like.delivery.budgeted is True
 
 
@@ -77,8 +85,10 @@ def test_the_console_prints_every_alert_through_the_services():
 
 
 def test_the_console_report_never_waits_on_a_budget():
-    svc = services(ConsoleChat(io.StringIO()))
-    svc.pause = lambda seconds: pytest.fail(f"paused {seconds}s for a budget")
+    def pause(seconds: float) -> None:
+        pytest.fail(f"paused {seconds}s for a budget")
+
+    svc = services(ConsoleChat(io.StringIO()), pause=pause)
     svc.ingest(alarms(5))
     svc.clock.advance(86400)  # type: ignore[attr-defined]
     assert svc.send_report().status == "posted"

@@ -85,12 +85,16 @@ class Stores:
             chat=self.chat,
             clock=self.clock,
             channel=channel,
+            silences=self.alerts,
+            states=self.alerts,
             ctx=Context(account_names=NAMES),
             pause=self.clock.advance,
         )
 
     def report(self, day: date = DAY):
-        return build_report(self.events, self.alerts, day, int(self.clock.now()), self.ctx)
+        return build_report(
+            self.events, self.alerts, self.alerts, day, int(self.clock.now()), self.ctx
+        )
 
     @property
     def ctx(self) -> Context:
@@ -312,7 +316,7 @@ def test_every_corpus_file_ingests_and_is_reported():
     total = 0
     sources: Counter[str] = Counter()
     for day in days:
-        report, parts = build_report(s.events, s.alerts, day, int(s.clock.now()))
+        report, parts = build_report(s.events, s.alerts, s.alerts, day, int(s.clock.now()))
         total += report.events
         for p in parts:
             if p.part == 1:

@@ -42,8 +42,8 @@ class StoreThatGoesDown(MemoryAlertStore):
 
     def __getattribute__(self, name: str) -> Any:
         attribute = super().__getattribute__(name)
-        guarded = {"get_alert", "find_alert", "was_applied", "update_alert", "list_pending", "list_alerts",
-                   "list_silences", "get_state", "put_state"}  # fmt: skip
+        guarded = {"get_alert", "find_alert", "was_applied", "update_alert", "list_pending",
+                   "list_alerts", "list_silences", "get_state", "put_state"}  # fmt: skip
         if name in guarded:
             check = super().__getattribute__("_check")
 

@@ -41,6 +41,7 @@ from bot.errors import RequestTimeoutError, UnprocessedError
 from bot.ingest import ingest
 from bot.services import Services
 from bot.sources import interpret
+from handlers.bootstrap import bootstrap
 from tests.fakes import FakeChat, FakeClock
 
 ACCOUNT = "123456789012"
@@ -631,7 +632,7 @@ def test_a_published_finding_ingests_as_a_logs_alert_per_group() -> None:
 
 
 def services(log_sweep: ErrorLogSweep | None, **settings: Any) -> Services:
-    return Services(
+    return bootstrap(
         settings=Settings(_env_file=None, **settings),
         events=MemoryEventStore(),
         agents=MemoryAgentStore(),

@@ -21,13 +21,14 @@ from bot.health import (
 )
 from bot.models import Alert
 from bot.services import Services
+from handlers.bootstrap import bootstrap
 from tests.fakes import FakeChat, FakeClock
 
 TOKEN = "xoxb-1234-secret-token"
 
 
 def services(clock: FakeClock, *, token: str | None = TOKEN) -> Services:
-    return Services(
+    return bootstrap(
         settings=Settings(_env_file=None, slack_alerts_channel="C1", slack_bot_token=token),
         events=MemoryEventStore(),
         agents=MemoryAgentStore(),

@@ -28,7 +28,7 @@ def yesterday() -> str:
 
 
 def test_the_scheduled_run_reports_yesterday_once(lambda_module):
-    svc = lambda_module.services()
+    svc = lambdas.services()
     event = load("cloudwatch_alarm_state_change_single_metric.json")
     event["time"] = f"{yesterday()}T12:00:00Z"
     event["id"] = f"lambda-report-{time.time_ns()}"

@@ -26,7 +26,7 @@ def test_eventbridge_invocation_stores_the_event(lambda_module):
     answer = lambda_module.handler(event, None)
     assert answer == {"stored": 1, "duplicates": 0, "ids": [event["id"]], "rejected": []}
     assert lambda_module.handler(event, None)["duplicates"] == 1
-    stored = lambda_module.services().events.get(event["id"], now=int(time.time()))
+    stored = lambdas.services().events.get(event["id"], now=int(time.time()))
     assert stored.family == "cloudformation"
 
 
@@ -58,12 +58,13 @@ def test_held_back_work_is_done_by_the_flush_function(lambda_module):
 
     alarm = load("cloudwatch_alarm_state_change_single_metric.json")
     lambda_module.handler(alarm, None)
-    svc = lambda_module.services()
+    svc = lambdas.services()
     (alert,) = svc.alerts.list_alerts()
-    svc.clock = FakeClock(start=time.time())  # the clock the next invocations read
+    clock = FakeClock(start=time.time())
+    lambdas.clock.use(clock)  # the clock the next invocations read
     lambda_module.handler({**transition(alarm), "id": "again"}, None)  # a repeat inside the window
     assert svc.alerts.get_alert(alert.id).pending  # its edit and reply are held back
-    svc.clock.advance(15)
+    clock.advance(15)
     assert flush_module.handler({}, None) == {"flushed": 1}
     assert not svc.alerts.get_alert(alert.id).pending
 
@@ -73,12 +74,13 @@ def test_each_ingest_also_moves_due_work_on(lambda_module):
 
     alarm = load("cloudwatch_alarm_state_change_single_metric.json")
     lambda_module.handler(alarm, None)
-    svc = lambda_module.services()
-    svc.clock = FakeClock(start=time.time())
+    svc = lambdas.services()
+    clock = FakeClock(start=time.time())
+    lambdas.clock.use(clock)
     lambda_module.handler({**transition(alarm), "id": "again"}, None)
     (alert,) = [a for a in svc.alerts.list_alerts() if a.kind == "alert"]
     assert alert.pending
-    svc.clock.advance(15)
+    clock.advance(15)
     lambda_module.handler(load("cloudformation_stack_status_change_create_complete.json"), None)
     assert not svc.alerts.get_alert(alert.id).pending  # done by another event's invocation
 

@@ -26,6 +26,7 @@ from bot.replay import (
     unwrap_letter,
 )
 from bot.services import Services
+from handlers.bootstrap import bootstrap
 from tests.corpus import load
 from tests.fakes import FakeChat, FakeClock
 
@@ -214,7 +215,7 @@ class FailingEventStore(MemoryEventStore):
 
 
 def services(events: MemoryEventStore | None = None) -> Services:
-    return Services(
+    return bootstrap(
         settings=Settings(_env_file=None, slack_alerts_channel="C0ALERTS"),
         events=events or MemoryEventStore(),
         agents=MemoryAgentStore(),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.clock import SystemClock
 from adapters.routes_file import RoutesFileError, load_routes
 from blocks.view import MessageView
 from bot import alert_actions
@@ -236,7 +237,7 @@ def test_only_a_routes_own_mention_pings_never_event_text():
     d = delivery(DEFAULT, routes=routes)
     emit(d, hostile)
     (post,) = d.chat.posts
-    message = MessageView().message(signal, post["alert"], controls=True)
+    message = MessageView(SystemClock()).message(signal, post["alert"], controls=True)
     parsed = " ".join(mrkdwn_texts(message))  # what Slack reads for mentions and links
     assert parsed.count("<!here>") == 2  # the route's own, in the text and in a block
     for live in ("<!channel>", "<@U0EVIL>", "<!subteam^S0EVIL>", "<!everyone>", "<https://"):

@@ -11,6 +11,8 @@ from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
 from bot import daily_report
 from bot.config import Settings
 from bot.services import Services
+from handlers import jobs as table
+from handlers.bootstrap import bootstrap
 from tests.corpus import load
 from tests.fakes import FakeChat, FakeClock
 
@@ -18,14 +20,17 @@ MORNING = datetime(2026, 11, 27, 0, 30, tzinfo=UTC).timestamp()  # before the 01
 NOON = datetime(2026, 11, 27, 12, 0, tzinfo=UTC).timestamp()
 
 
-def services(clock: FakeClock | None = None, **settings) -> Services:
-    return Services(
+def services(clock: FakeClock | None = None, heartbeat=None, **settings) -> Services:
+    clock = clock or FakeClock(MORNING)
+    return bootstrap(
         settings=Settings(_env_file=None, slack_alerts_channel="C1", **settings),
         events=MemoryEventStore(),
         agents=MemoryAgentStore(),
         alerts=MemoryAlertStore(),
         chat=FakeChat(),
-        clock=clock or FakeClock(MORNING),
+        clock=clock,
+        heartbeat=heartbeat,
+        pause=clock.advance,
     )
 
 
@@ -51,18 +56,18 @@ def test_every_job_is_scheduled_in_utc_with_coalescing_and_a_grace_time():
             if hasattr(job.trigger, "interval")
         }
         assert every == {
-            "flush": scheduler.FLUSH_EVERY_S,
-            "silences": scheduler.SILENCES_EVERY_S,
-            "escalate": scheduler.ESCALATE_EVERY_S,
-            "agents": scheduler.AGENTS_EVERY_S,
+            "flush": table.FLUSH_EVERY_S,
+            "silences": table.SILENCES_EVERY_S,
+            "escalate": table.ESCALATE_EVERY_S,
+            "agents": table.AGENTS_EVERY_S,
             "heartbeat": svc.settings.heartbeat_every,
         }
-        assert set(by_id) == set(scheduler.JOBS)  # no catch-up before the report's time
+        assert set(by_id) == set(scheduler.scheduled())  # no catch-up before the report's time
         assert (
             str(by_id["report"].trigger)
             == "cron[month='*', day='*', day_of_week='*', hour='1', minute='0']"
         )
-        assert str(by_id["sweep"].trigger.fields[6]) == str(scheduler.SWEEP_MINUTE)
+        assert str(by_id["sweep"].trigger.fields[6]) == str(table.SWEEP_MINUTE)
         for job in by_id.values():
             assert job.coalesce is True
             assert job.max_instances == 1
@@ -102,7 +107,6 @@ def test_a_start_after_the_report_time_catches_up_once():
 
 def test_the_report_job_posts_yesterday_once():
     svc = services(FakeClock(NOON))
-    svc.pause = svc.clock.advance
     assert scheduler.run_job("report", svc) == 1  # a quiet day: the summary alone
     assert scheduler.run_job("report", svc) == 0
     (summary,) = svc.chat.reports
@@ -110,9 +114,8 @@ def test_the_report_job_posts_yesterday_once():
 
 
 def test_the_heartbeat_job_beats_once_the_store_answers(caplog):
-    svc = services()
-    assert scheduler.run_job("heartbeat", svc) == 0  # no HEARTBEAT_URL: nothing to ping
-    svc.heartbeat = beats = Beats()
+    assert scheduler.run_job("heartbeat", services()) == 0  # no HEARTBEAT_URL: nothing to ping
+    svc = services(heartbeat=(beats := Beats()))
     assert scheduler.run_job("heartbeat", svc) == 1
     assert beats.count == 1
 
@@ -181,7 +184,6 @@ def test_bad_crontab_lines_are_refused(line):
 
 def test_a_report_that_failed_is_finished_by_the_hourly_retry_after_its_time():
     svc = services(FakeClock(MORNING))
-    svc.pause = svc.clock.advance
     assert scheduler.run_job("report-retry", svc) == 0  # before 01:00: not yet
     assert svc.chat.reports == []
     svc.clock.advance(NOON - MORNING)
@@ -221,7 +223,6 @@ def test_a_first_start_does_not_post_yesterdays_empty_report(caplog):
     """Started for the first time at noon, after the report's time: the catch-up runs the
     report of yesterday, a day the bot never watched, and posts nothing."""
     svc = services(FakeClock(NOON))
-    svc.pause = svc.clock.advance
     jobs = scheduler.start(svc)
     jobs.shutdown(wait=False)
     assert daily_report.first_start(svc.alerts) == int(NOON)

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.cursors import CursorCodec
 from bot.models import Alert
 from bot.services import Services
+from handlers.bootstrap import bootstrap
 from tests.factories import alarm
 from tests.fakes import FakeChat, FakeClock
 
@@ -71,13 +72,17 @@ def services(**settings: Any) -> Services:
     cursors with CURSOR_SECRET, as the configured stores do."""
     config = Settings(_env_file=None, slack_alerts_channel=CHANNEL, **settings)
     codec = CursorCodec(config.cursor_secret)
-    return Services(
-        settings=config,
+    return bootstrap(
+        config,
         events=MemoryEventStore(codec),
         agents=MemoryAgentStore(codec),
         alerts=MemoryAlertStore(),
         chat=FakeChat(),
         clock=FakeClock(),
+        agent_tasks=None,
+        log_sweep=None,
+        heartbeat=None,
+        nudges=None,
     )
 
 

@@ -1,0 +1,90 @@
+"""The ingest use case as every entry point calls it: store a body's events once, record
+what they say about the agents, then alert on them.
+
+On AWS nothing runs between the flush function's minutes, so the ingest function also
+moves other alerts' due Slack work on after each body (`receive`), and nudges the send
+queue for each channel whose work is still due.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.agents import AgentNews
+from bot.delivery import Delivery, flush, notify
+from bot.envelopes import decode_body
+from bot.ingest import ingest
+from bot.models import Event, IngestResult, Signal
+from bot.ports import Clock, EventStore, Nudges
+from bot.sources import Context
+
+log = logging.getLogger(__name__)
+
+# Due Slack work `receive` does after its own events: enough to keep the queue moving
+# without making the sender wait for a backlog.
+FLUSH_ON_EVENT = 20
+NUDGE_SCAN = 100  # pending records looked at for channels to nudge
+
+
+class Intake:
+    """Stores events once, tells the agents' registry, and alerts on each new one."""
+
+    def __init__(
+        self,
+        events: EventStore,
+        clock: Clock,
+        delivery: Delivery,
+        news: AgentNews,
+        *,
+        ttl: int,
+        ctx: Context,
+        nudges: Nudges | None = None,
+    ) -> None:
+        self.events = events
+        self.clock = clock
+        self.delivery = delivery
+        self.news = news
+        self.ttl = ttl
+        self.ctx = ctx
+        self.nudges = nudges
+
+    def __call__(self, body: Any) -> IngestResult:
+        """Store a decoded body's events once, then alert on them (once each)."""
+        return ingest(
+            body, self.events, self.clock, ttl=self.ttl, ctx=self.ctx, on_new=self._on_new
+        )
+
+    def raw(self, body: bytes | str) -> IngestResult:
+        """The same over a raw body; ValidationError when it is not JSON."""
+        return self(decode_body(body))
+
+    def receive(self, body: Any) -> IngestResult:
+        """`self(body)`, then other alerts' due work and the nudges. Those failing is
+        logged, not raised: the events are stored, and the flush function does the work."""
+        result = self(body)
+        try:
+            flush(self.delivery, limit=FLUSH_ON_EVENT)
+            self.nudge_channels()
+        except Exception:
+            log.exception("flush after ingest failed; the flush function will do it")
+        return result
+
+    def nudge_channels(self) -> int:
+        """Nudge each channel whose Slack work is due now or before the nudge arrives (the
+        queue delays it by `nudges.delay_s`). Returns how many channels were nudged."""
+        if self.nudges is None:
+            return 0
+        now = self.clock.now()
+        due = self.delivery.alerts.list_pending(int(now) + self.nudges.delay_s, limit=NUDGE_SCAN)
+        channels = {record.channel or self.delivery.channel for record in due}
+        return sum(self.nudges.nudge(channel, now) for channel in sorted(channels))
+
+    def _on_new(self, event: Event, signals: list[Signal], again: bool) -> None:
+        """A newly stored event: its news for the agents, then its alerts. One sent
+        `again` (its first attempt may have died before alerting) goes to its alerts
+        only, which apply each event once: a stale copy must not set an agent's
+        deployment back or mark a dead agent alive."""
+        if not again:
+            self.news.seen(event, signals)
+        notify(event, signals, self.delivery)

@@ -1,0 +1,173 @@
+"""The composition root: the adapters the settings name, opened once, and each use case
+given only the ports it declares. The long-running service, the CLI and every Lambda
+function start here; tests pass their own adapters in place of any of them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from adapters.clock import SystemClock
+from adapters.factory import (
+    open_agent_tasks,
+    open_chat,
+    open_heartbeat,
+    open_log_sweep,
+    open_nudges,
+    open_routes,
+    open_stores,
+)
+from bot.agent_health import check_agents
+from bot.agents import AgentNews
+from bot.config import Settings
+from bot.delivery import Delivery
+from bot.health import beat
+from bot.intake import Intake
+from bot.ports import (
+    AgentStore,
+    AgentTasks,
+    Chat,
+    Clock,
+    DeliveryStore,
+    EventStore,
+    Heartbeat,
+    Nudges,
+)
+from bot.routing import Routes
+from bot.services import Services, alerts_channel, reading_context, report_channel
+
+if TYPE_CHECKING:
+    from bot.daily_report import ReportOutcome
+    from bot.error_logs import ErrorLogSweep, SweepResult
+
+
+class Open(Enum):
+    """An optional adapter not given: open it if the settings name one."""
+
+    BY_SETTINGS = "by settings"
+
+
+BY_SETTINGS = Open.BY_SETTINGS
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    events: EventStore | None = None,
+    agents: AgentStore | None = None,
+    alerts: DeliveryStore | None = None,
+    chat: Chat | None = None,
+    clock: Clock | None = None,
+    routes: Routes | None = None,
+    agent_tasks: AgentTasks | Open | None = BY_SETTINGS,
+    log_sweep: ErrorLogSweep | Open | None = BY_SETTINGS,
+    heartbeat: Heartbeat | Open | None = BY_SETTINGS,
+    alarm: Heartbeat | None = None,
+    nudges: Nudges | Open | None = BY_SETTINGS,
+    pause: Callable[[float], None] = time.sleep,
+) -> Services:
+    """The services of a running bot. Any adapter not given is the one the settings name
+    (an optional one given as None is left out); `alarm` is the heartbeat that beats
+    before HEARTBEAT_URL's (on AWS, the metric whose alarm pages people); `pause` waits
+    on rate budgets (tests move a fake clock instead)."""
+    if events is None or agents is None or alerts is None:
+        opened = open_stores(settings)
+        events, agents, alerts = events or opened[0], agents or opened[1], alerts or opened[2]
+    chat = chat if chat is not None else open_chat(settings)
+    clock = clock if clock is not None else SystemClock()
+    routes = routes if routes is not None else open_routes(settings)
+    tasks = open_agent_tasks(settings) if agent_tasks is BY_SETTINGS else agent_tasks
+    url = open_heartbeat(settings) if heartbeat is BY_SETTINGS else heartbeat
+    nudge = open_nudges(settings) if nudges is BY_SETTINGS else nudges
+    # The console has no rate limit: nothing shown there waits on Slack's budgets.
+    budgeted = bool(getattr(chat, "budgeted", True))
+
+    delivery = Delivery(
+        alerts=alerts,
+        chat=chat,
+        clock=clock,
+        channel=alerts_channel(settings),
+        reopen_window=settings.reopen_window,
+        storm_threshold=settings.storm_threshold,
+        routes=routes,
+        budgeted=budgeted,
+    )
+    intake = Intake(
+        events,
+        clock,
+        delivery,
+        AgentNews(agents, clock, settings.agent_stack_pattern),
+        ttl=settings.aws_dynamodb_ttl,
+        ctx=reading_context(settings),
+        nudges=nudge,
+    )
+    store = alerts  # one name for the closures below, whose types mypy keeps narrowed
+
+    def send_report(day: date | None = None, *, force: bool = False) -> ReportOutcome:
+        from bot.daily_report import ReportSender, previous_day
+
+        sender = ReportSender(  # one per send: it holds that send's progress
+            events=events,
+            alerts=store,
+            chat=chat,
+            clock=clock,
+            channel=report_channel(settings),
+            silences=store,
+            states=store,
+            ctx=intake.ctx,
+            pause=pause,
+            budgeted=budgeted,
+        )
+        return sender.send(day or previous_day(clock.now()), force=force)
+
+    def agents_check() -> int:
+        return check_agents(
+            agents, store, int(clock.now()), settings.agent_stale_after, intake, tasks
+        )
+
+    def beat_now() -> dict[str, bool]:
+        return beat(store, store, clock.now(), alarm, url)
+
+    sweeps = _sweeps(settings, log_sweep)
+
+    def sweep_logs(log_groups: list[str] | None = None) -> SweepResult | None:
+        from bot.error_logs import sweep_last_hour
+
+        groups = list(log_groups or settings.log_groups)
+        return sweep_last_hour(sweeps() if groups else None, groups, clock.now())
+
+    return Services(
+        settings=settings,
+        events=events,
+        agents=agents,
+        alerts=alerts,
+        chat=chat,
+        clock=clock,
+        routes=routes,
+        delivery=delivery,
+        ingest=intake,
+        send_report=send_report,
+        check_agents=agents_check,
+        beat=beat_now,
+        sweep_logs=sweep_logs,
+    )
+
+
+def _sweeps(
+    settings: Settings, given: ErrorLogSweep | Open | None
+) -> Callable[[], ErrorLogSweep | None]:
+    """The log sweep, opened on the first sweep (its AWS clients cost a cold start that
+    sweeps nothing): for LOG_GROUPS, or for the groups a schedule's input names."""
+    if not isinstance(given, Open):
+        return lambda: given
+    opened: list[ErrorLogSweep | None] = []
+
+    def sweep() -> ErrorLogSweep | None:
+        if not opened:
+            opened.append(open_log_sweep(settings, always=True))
+        return opened[0]
+
+    return sweep
