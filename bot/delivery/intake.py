@@ -120,12 +120,14 @@ def _with_open_alerts(
 
 
 def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | None, list[Due]]:
+    """What one signal does in one channel. A change to an existing alert is written with
+    the record of its application, which refuses a second; an occurrence that would open
+    a new record after an existing one (a firing past the reopen window, a recovery with
+    nothing open) asks that record first whether it applied it already."""
     now = delivery.now()
     applied = signal.occurrence or event.id  # what the alert applies once
     current = find_alert(delivery, signal.fingerprint)
-    if current is not None and (
-        applied in current.event_ids or delivery.alerts.was_applied(current.id, applied)
-    ):
+    if current is not None and applied in current.event_ids:
         return None, _resume(delivery, current)  # sent again: this event was applied already
     live = current if current is not None and current.status is not AlertStatus.RESOLVED else None
     if signal.state is SignalState.FIRING:
@@ -134,6 +136,8 @@ def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | No
         )
         target = live or (current if reopening else None)
         if target is None:
+            if current is not None and delivery.alerts.was_applied(current.id, applied):
+                return None, _resume(delivery, current)
             return _open(event, signal, delivery, "alert", after=current)
         until = silenced_until(
             matchers(signal.fingerprint, signal), delivery.alerts.list_silences(now), now
@@ -150,6 +154,8 @@ def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | No
         return target, _applying(delivery, target, applied, lambda a: lifecycle.fire(a, now, until))
     if signal.state is SignalState.RESOLVED and live is not None:
         return live, _applying(delivery, live, applied, lambda a: lifecycle.resolve(a, now))
+    if current is not None and delivery.alerts.was_applied(current.id, applied):
+        return None, _resume(delivery, current)
     return _open(event, signal, delivery, "notification", under=live)
 
 

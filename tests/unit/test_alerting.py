@@ -416,3 +416,32 @@ def test_every_event_of_an_alert_replayed_is_counted_once_however_many_came_afte
     (replayed,) = [a for a in svc.alerts.list_alerts() if a.kind == "alert"]
     assert replayed.id == alert.id and replayed.count == 300
     assert len(svc.chat.posts) == 1
+
+
+def test_a_replayed_firing_and_recovery_past_the_reopen_window_open_nothing_new(d):
+    """The first firing and the recovery of an alert, sent again after the reopen window
+    closed and after more events than an alert keeps ids of: the firing would open a new
+    alert and the recovery would post a note, were it not for the record of their
+    application on the alert they were applied to."""
+    d.reopen_window = 600
+    body = [alarm("ALARM", "evt-fire"), alarm("OK", "evt-ok")]
+    events = MemoryEventStore()
+
+    def deliver(body: list[dict]) -> None:
+        ingest(body, events, d.clock, ttl=86400, on_new=lambda e, s, _: notify(e, s, d))
+
+    deliver(body[:1])
+    for n in range(lifecycle.EVENTS_KEPT + 10):  # repeats push the first out of the window
+        d.clock.advance(1)
+        deliver([alarm("ALARM", f"evt-repeat-{n}")])
+    deliver(body[1:])
+    (alert,) = d.alerts.list_alerts()
+    assert alert.status is AlertStatus.RESOLVED
+    posts = len(d.chat.posts)
+    d.clock.advance(700)  # past the reopen window, within the hour duplicates are retried
+    for event in body:
+        notify_again = lambda e, s, _: notify(e, s, d)  # noqa: E731
+        ingest([event], events, d.clock, ttl=86400, on_new=notify_again)
+    assert [a.id for a in d.alerts.list_alerts()] == [alert.id]
+    assert d.alerts.get_alert(alert.id).count == lifecycle.EVENTS_KEPT + 11
+    assert len(d.chat.posts) == posts
