@@ -41,8 +41,9 @@ def record(delivery: Delivery, due: Due, outcome: Outcome) -> Alert:
             return save(delivery.alerts, due.record, lambda s: _told_members(s, told))
         return due.record
     for call in undone:
-        log.warning("%s of %s failed (%s); it will be retried", _what(due, call, outcome),
-                    due.record.id, call.error or "budget")  # fmt: skip
+        if call.failed or call.refused:  # an unpaid call just waits for its budget
+            log.warning("%s of %s failed (%s); it will be retried", _what(due, call, outcome),
+                        due.record.id, call.error)  # fmt: skip
     failed = any(c.failed or c.refused for c in undone)
     attempts = (due.work.before or due.record).attempts
     at = now + math.ceil(min((c.wait_for(attempts) for c in undone), default=0))
