@@ -76,7 +76,8 @@ CREATE TABLE IF NOT EXISTS alerts (
     next_attempt_at INTEGER NOT NULL DEFAULT 0,
     body TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS alerts_by_fingerprint ON alerts (fingerprint, first_seen, id);
+-- alerts_by_channel serves every lookup by fingerprint, the older form included.
+DROP INDEX IF EXISTS alerts_by_fingerprint;
 CREATE INDEX IF NOT EXISTS alerts_by_last_seen ON alerts (last_seen, id);
 CREATE INDEX IF NOT EXISTS alerts_by_status ON alerts (status, last_seen, id);
 CREATE INDEX IF NOT EXISTS alerts_pending ON alerts (pending, next_attempt_at, id);
