@@ -48,55 +48,55 @@ class Job:
     after_report: bool = False  # only once today's report time has passed
 
 
-def _flush(s: Services, _: Mapping[str, Any]) -> Answer:
+def _flush(services: Services, _: Mapping[str, Any]) -> Answer:
     from bot.delivery import flush
 
-    return {"flushed": flush(s.delivery)}
+    return {"flushed": flush(services.delivery)}
 
 
-def _redeliver(s: Services, _: Mapping[str, Any]) -> Answer:
+def _redeliver(services: Services, _: Mapping[str, Any]) -> Answer:
     from bot.delivery import flush
 
-    return {"redelivered": flush(s.delivery, limit=REDELIVER_BACKLOG)}
+    return {"redelivered": flush(services.delivery, limit=REDELIVER_BACKLOG)}
 
 
-def _silences(s: Services, _: Mapping[str, Any]) -> Answer:
+def _silences(services: Services, _: Mapping[str, Any]) -> Answer:
     from bot.delivery import refresh_silences
 
-    return {"changed": refresh_silences(s.delivery)}
+    return {"changed": refresh_silences(services.delivery)}
 
 
-def _escalate(s: Services, _: Mapping[str, Any]) -> Answer:
+def _escalate(services: Services, _: Mapping[str, Any]) -> Answer:
     from bot.escalation import escalate
 
-    return {"reminded": escalate(s.delivery, s.settings.escalate_after)}
+    return {"reminded": escalate(services.delivery, services.settings.escalate_after)}
 
 
-def _agents(s: Services, _: Mapping[str, Any]) -> Answer:
-    return {"changed": s.check_agents()}
+def _agents(services: Services, _: Mapping[str, Any]) -> Answer:
+    return {"changed": services.check_agents()}
 
 
-def _heartbeat(s: Services, _: Mapping[str, Any]) -> Answer:
-    return dict(s.beat())
+def _heartbeat(services: Services, _: Mapping[str, Any]) -> Answer:
+    return dict(services.beat())
 
 
-def _report(s: Services, given: Mapping[str, Any]) -> Answer:
+def _report(services: Services, given: Mapping[str, Any]) -> Answer:
     """Invoked by hand with {"date": "YYYY-MM-DD", "force": true}, that day's report,
     again if forced; ValidationError for a bad date."""
     from bot.daily_report import parse_day
 
     day_text = given.get("date")
-    day = parse_day(str(day_text), s.clock.now()) if day_text else None
-    outcome = s.send_report(day, force=bool(given.get("force")))
+    day = parse_day(str(day_text), services.clock.now()) if day_text else None
+    outcome = services.send_report(day, force=bool(given.get("force")))
     return {"day": outcome.day, "status": outcome.status, "posted": outcome.posted}
 
 
-def _sweep(s: Services, given: Mapping[str, Any]) -> Answer:
+def _sweep(services: Services, given: Mapping[str, Any]) -> Answer:
     """LOG_GROUPS, or the groups the schedule's input names ({"log_groups": [...]})."""
     groups = given.get("log_groups") or None
     if isinstance(groups, str):
         groups = [g.strip() for g in groups.split(",") if g.strip()]
-    result = s.sweep_logs(list(groups) if groups else None)
+    result = services.sweep_logs(list(groups) if groups else None)
     if result is None:
         return {"groups": 0, "lines": 0, "published": 0, "failed": 0, "timed_out": 0,
                 "unqueried": 0}  # fmt: skip
