@@ -237,8 +237,12 @@ class MemoryAlertStore:
 
     def list_pending(self, now: int, limit: int = 100) -> list[Alert]:
         with self._lock:
-            due = [a for a in self._alerts.values() if a.pending and a.next_attempt_at <= now]
-        due.sort(key=lambda a: (a.next_attempt_at, a.id))
+            due = [
+                a
+                for a in self._alerts.values()
+                if a.outbox.pending and a.outbox.next_attempt_at <= now
+            ]
+        due.sort(key=lambda a: (a.outbox.next_attempt_at, a.id))
         return [self._read(alert) for alert in due[:limit]]
 
     def create_silence(self, silence: Silence) -> None:

@@ -371,8 +371,8 @@ def _alert_columns(alert: Alert) -> tuple[Any, ...]:
         alert.first_seen,
         alert.last_seen,
         alert.version,
-        int(alert.pending),
-        alert.next_attempt_at,
+        int(alert.outbox.pending),  # the outbox's, as columns: the pending index
+        alert.outbox.next_attempt_at,
         alert.model_dump_json(),
     )
 

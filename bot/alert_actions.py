@@ -65,9 +65,10 @@ def _act(
                 redraw(alert, d)  # heal the message the click came from: show the alert as it is
                 return Outcome.STALE
             now = d.now()
-            drawn = {"dirty": False, "edited_at": now}  # the redraw below shows it all
+            # the redraw below shows it all
+            drawn = change(alert, now).with_outbox(dirty=False, edited_at=now)
             try:
-                changed = d.alerts.update_alert(change(alert, now).model_copy(update=drawn))
+                changed = d.alerts.update_alert(drawn)
             except NotFoundError:
                 return Outcome.GONE
             except StaleVersionError:  # another writer won: a repeat (try again) or a click
@@ -86,7 +87,7 @@ def _tell(d: Delivery, alert: Alert, text: str) -> None:
         return
     if not redraw(alert, d):  # leave the edit to flush, after a backoff
         now = d.now()
-        later = now + lifecycle.backoff(alert.attempts)
+        later = now + lifecycle.backoff(alert.outbox.attempts)
         save(
             d.alerts,
             alert,

@@ -88,7 +88,7 @@ def measure_backlog(alerts: AlertStore, now: float) -> Backlog:
     if not due:
         return Backlog(count=0, capped=False, oldest_s=None)
     first = due[0]
-    since = first.next_attempt_at or first.last_seen
+    since = first.outbox.next_attempt_at or first.last_seen
     return Backlog(
         count=len(due), capped=len(due) >= BACKLOG_CAP, oldest_s=max(0, int(now) - since)
     )

@@ -62,11 +62,10 @@ def once(event_id: str, change: Callable[[Alert], Alert]) -> Callable[[Alert], A
     with the change (AlertStore.update_alert's `applied`)."""
 
     def apply(alert: Alert) -> Alert:
-        if event_id in alert.event_ids:
+        if event_id in alert.outbox.event_ids:
             return alert
         changed = change(alert)
-        kept = [*changed.event_ids, event_id][-EVENTS_KEPT:]
-        return changed.model_copy(update={"event_ids": kept})
+        return changed.with_outbox(event_ids=[*changed.outbox.event_ids, event_id][-EVENTS_KEPT:])
 
     return apply
 
@@ -87,20 +86,18 @@ def fire(alert: Alert, now: int, silenced_until: int | None) -> Alert:
                 "acked_at": None,
                 "reminders": 0,
                 "silenced_until": silenced_until,
-                "dirty": True,
                 "state_version": alert.version + 1,
                 "history": _entry(alert, now, "reopened"),
             }
-        )
+        ).with_outbox(dirty=True)
     update: dict[str, object] = {
         "count": alert.count + 1,
         "last_seen": now,
         "silenced_until": silenced_until,
-        "dirty": True,
     }
     if silenced_until != alert.silenced_until:
         update["state_version"] = alert.version + 1
-    return alert.model_copy(update=update)
+    return alert.model_copy(update=update).with_outbox(dirty=True)
 
 
 def resolve(alert: Alert, now: int) -> Alert:
@@ -111,11 +108,10 @@ def resolve(alert: Alert, now: int) -> Alert:
             "status": AlertStatus.RESOLVED,
             "resolved_at": now,
             "last_seen": now,
-            "dirty": True,
             "state_version": alert.version + 1,
             "history": _entry(alert, now, "resolved"),
         }
-    )
+    ).with_outbox(dirty=True)
 
 
 def resilence(alert: Alert, now: int, silenced_until: int | None) -> Alert:
@@ -125,25 +121,18 @@ def resilence(alert: Alert, now: int, silenced_until: int | None) -> Alert:
     ended = silenced_until is None and alert.silenced_until is not None
     update: dict[str, object] = {
         "silenced_until": silenced_until,
-        "dirty": True,
         "state_version": alert.version + 1,
     }
     if ended:
         update["history"] = _entry(alert, now, "silence ended")
-    return alert.model_copy(update=update)
+    return alert.model_copy(update=update).with_outbox(dirty=True)
 
 
 def detach(alert: Alert, now: int, why: str) -> Alert:
     """A storm member that needs a root of its own (its storm is over or full): post it."""
     return alert.model_copy(
-        update={
-            "parent_id": None,
-            "pending": True,
-            "next_attempt_at": now,
-            "in_flight": False,
-            "history": _entry(alert, now, "posted", why),
-        }
-    )
+        update={"parent_id": None, "history": _entry(alert, now, "posted", why)}
+    ).with_outbox(pending=True, next_attempt_at=now, in_flight=False)
 
 
 def reopenable(alert: Alert, now: int, window: int) -> bool:
@@ -173,17 +162,18 @@ def plan(
         return _plan_post(alert, now)
     if held_until > now:
         return schedule(alert, now, window, not_before=held_until), Work()
-    ready = alert.attempts == 0 or alert.next_attempt_at <= now  # backing off after a failure
-    edit = ready and alert.dirty and now >= alert.edited_at + window
-    news = reply_text(alert.told, alert) if not quiet(alert, now) else None
-    reply = news if ready and news and now >= alert.replied_at + window else None
+    out = alert.outbox
+    ready = out.attempts == 0 or out.next_attempt_at <= now  # backing off after a failure
+    edit = ready and out.dirty and now >= out.edited_at + window
+    news = reply_text(out.told, alert) if not quiet(alert, now) else None
+    reply = news if ready and news and now >= out.replied_at + window else None
     planned = alert
     if edit or reply:
-        planned = planned.model_copy(update={"attempts": 0})
+        planned = planned.with_outbox(attempts=0)
     if edit:
-        planned = planned.model_copy(update={"dirty": False, "edited_at": now})
+        planned = planned.with_outbox(dirty=False, edited_at=now)
     if reply:
-        planned = planned.model_copy(update={"told": told_now(alert), "replied_at": now})
+        planned = planned.with_outbox(told=told_now(alert), replied_at=now)
     planned = schedule(planned, now, window)
     return planned, Work(edit=edit, reply=reply, before=alert)
 
@@ -192,53 +182,51 @@ def _plan_post(alert: Alert, now: int) -> tuple[Alert, Work]:
     """A record not yet in Slack: post it when due, unless a silence holds it back."""
     if alert.kind == "alert" and (quiet(alert, now) or alert.parent_id is not None):
         # Held back by a silence, or folded into a storm, whose summary shows it.
-        return alert.model_copy(update={"pending": False}), Work()
-    if not alert.pending:
+        return alert.with_outbox(pending=False), Work()
+    if not alert.outbox.pending:
         if alert.kind != "alert" or alert.status is AlertStatus.RESOLVED or alert.signal is None:
             return alert, Work()
         # Held back by a silence that has ended while the alert is still open: show it.
         alert = alert.model_copy(
-            update={
-                "pending": True,
-                "next_attempt_at": now,
-                "history": _entry(alert, now, "posted", "the silence ended"),
-            }
-        )
-    if alert.next_attempt_at > now:  # another deliverer owns it, or it is backing off
+            update={"history": _entry(alert, now, "posted", "the silence ended")}
+        ).with_outbox(pending=True, next_attempt_at=now)
+    if alert.outbox.next_attempt_at > now:  # another deliverer owns it, or it is backing off
         return alert, Work()
-    claimed = alert.model_copy(update={"next_attempt_at": now + CLAIM_S, "in_flight": True})
+    claimed = alert.with_outbox(next_attempt_at=now + CLAIM_S, in_flight=True)
     return claimed, Work(post=True, before=alert)
 
 
 def unsure(before: Alert | None) -> bool:
     """Whether an earlier attempt may have posted already: look before posting again."""
-    return before is None or before.in_flight or before.attempts > 0
+    return before is None or before.outbox.in_flight or before.outbox.attempts > 0
 
 
 def schedule(alert: Alert, now: int, window: int = COALESCE_S, not_before: int = 0) -> Alert:
-    """Set `pending`/`next_attempt_at` from the work still held back on a posted record."""
+    """Set the outbox's `pending`/`next_attempt_at` from the work still held back on a
+    posted record."""
+    out = alert.outbox
     due: list[int] = []
-    if alert.dirty:
-        due.append(alert.edited_at + window)
-    if not quiet(alert, now) and reply_text(alert.told, alert):
-        due.append(alert.replied_at + window)
+    if out.dirty:
+        due.append(out.edited_at + window)
+    if not quiet(alert, now) and reply_text(out.told, alert):
+        due.append(out.replied_at + window)
     if not due:
-        return alert.model_copy(update={"pending": False, "next_attempt_at": 0})
-    if alert.attempts:
-        not_before = max(not_before, alert.next_attempt_at)
-    return alert.model_copy(update={"pending": True, "next_attempt_at": max(min(due), not_before)})
+        return alert.with_outbox(pending=False, next_attempt_at=0)
+    if out.attempts:
+        not_before = max(not_before, out.next_attempt_at)
+    return alert.with_outbox(pending=True, next_attempt_at=max(min(due), not_before))
 
 
 def put_back(alert: Alert, work: Work, at: int, *, failed: bool, window: int = COALESCE_S) -> Alert:
     """Reserved work was not done: put it back, due again at `at`. `failed` (Slack
     failed, rather than the budget being short) counts an attempt, for the backoff."""
-    before = work.before or alert
+    before = (work.before or alert).outbox
     update: dict[str, object] = {"attempts": before.attempts + 1 if failed else before.attempts}
     if work.edit:
         update["dirty"] = True
     if work.reply is not None:
         update["told"] = before.told
-    return schedule(alert.model_copy(update=update), at, window, not_before=at)
+    return schedule(alert.with_outbox(**update), at, window, not_before=at)
 
 
 def reply_text(told: Told, alert: Alert) -> str | None:

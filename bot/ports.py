@@ -139,7 +139,8 @@ class AlertStore(Protocol):
         ...
 
     def list_pending(self, now: int, limit: int = 100) -> list[Alert]:
-        """Records with pending=True whose next_attempt_at <= now, soonest due first (ties by id).
+        """Records whose outbox is pending with next_attempt_at <= now, soonest due first
+        (ties by id).
 
         The due Slack work `flush` does (posts to retry, edits and replies held back by
         the coalescing window): an index on the pending records, not a filter over

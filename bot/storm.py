@@ -26,6 +26,7 @@ from bot.models import (
     AlertStatus,
     CountItem,
     HistoryEntry,
+    Outbox,
     Severity,
     State,
     StormAlert,
@@ -123,9 +124,7 @@ def summary(storm: str, channel: str, now: int, claim_s: int) -> Alert:
         first_seen=now,
         last_seen=now,
         opened_at=now,
-        pending=True,
-        next_attempt_at=now + claim_s,
-        in_flight=True,
+        outbox=Outbox(pending=True, next_attempt_at=now + claim_s, in_flight=True),
         channel=channel,
         history=[HistoryEntry(at=now, action="storm started")],
     )
@@ -143,9 +142,8 @@ def join(storm: Alert, member: Alert, now: int) -> Alert:
             "count": len(members),
             "severity": severity,
             "last_seen": now,
-            "dirty": True,
         }
-    )
+    ).with_outbox(dirty=True)
 
 
 def over(storm: Alert, now: int) -> bool:
@@ -157,10 +155,9 @@ def finish(storm: Alert, now: int) -> Alert:
     return storm.model_copy(
         update={
             "resolved_at": now,
-            "dirty": True,
             "history": [*storm.history, HistoryEntry(at=now, action="storm ended")],
         }
-    )
+    ).with_outbox(dirty=True)
 
 
 def digest(storm: Alert, members: Iterable[Alert]) -> StormDigest:
@@ -226,28 +223,30 @@ def plan(storm: Alert, now: int, claim_s: int) -> tuple[Alert, Work]:
     """The summary's due Slack work: its post; an edit (with a thread reply of its
     members' news) at most every SUMMARY_EVERY_S; its end after a quiet minute."""
     if storm.message is None:
-        if not storm.pending or storm.next_attempt_at > now:
+        if not storm.outbox.pending or storm.outbox.next_attempt_at > now:
             return storm, Work()
-        claimed = storm.model_copy(update={"next_attempt_at": now + claim_s, "in_flight": True})
+        claimed = storm.with_outbox(next_attempt_at=now + claim_s, in_flight=True)
         return claimed, Work(post=True, before=storm)
     if over(storm, now):
         storm = finish(storm, now)
-    ready = storm.attempts == 0 or storm.next_attempt_at <= now
-    edit = ready and storm.dirty and now >= storm.edited_at + SUMMARY_EVERY_S
+    out = storm.outbox
+    ready = out.attempts == 0 or out.next_attempt_at <= now
+    edit = ready and out.dirty and now >= out.edited_at + SUMMARY_EVERY_S
     planned = storm
     if edit:
-        planned = planned.model_copy(update={"dirty": False, "edited_at": now, "attempts": 0})
+        planned = planned.with_outbox(dirty=False, edited_at=now, attempts=0)
     return schedule(planned, now), Work(edit=edit, before=storm)
 
 
 def schedule(storm: Alert, now: int, not_before: int = 0) -> Alert:
     """Due again for a held-back edit, or to end the storm after a quiet minute."""
+    out = storm.outbox
     due = []
-    if storm.dirty:
-        due.append(storm.edited_at + SUMMARY_EVERY_S)
+    if out.dirty:
+        due.append(out.edited_at + SUMMARY_EVERY_S)
     if storm.resolved_at is None:
         due.append(storm.last_seen + QUIET_S)
     if not due:
-        return storm.model_copy(update={"pending": False, "next_attempt_at": 0})
-    at = max(min(due), not_before, storm.next_attempt_at if storm.attempts else 0)
-    return storm.model_copy(update={"pending": True, "next_attempt_at": at})
+        return storm.with_outbox(pending=False, next_attempt_at=0)
+    at = max(min(due), not_before, out.next_attempt_at if out.attempts else 0)
+    return storm.with_outbox(pending=True, next_attempt_at=at)

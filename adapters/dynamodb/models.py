@@ -112,7 +112,7 @@ class AgentItem(TableItem):
 
 class AlertItem(TableItem):
     """pk ALERT#<id>, sk ALERT; gsi1 by fingerprint and channel (records of kind "alert"
-    only), gsi2 by status, gsi3 PENDING by next_attempt_at while pending.
+    only), gsi2 by status, gsi3 PENDING by the outbox's next_attempt_at while it is pending.
 
     `version` is an attribute so that a write can be conditional on it.
     """

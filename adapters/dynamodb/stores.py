@@ -497,16 +497,17 @@ class DynamoAlertStore:
             gsi1sk=f"{first}#{alert.id}" if found else None,
             gsi2pk=f"ALERTS#{alert.status.value}",
             gsi2sk=f"{last}#{alert.id}",
-            gsi3pk=PENDING if alert.pending else None,
-            gsi3sk=self._pending_key(alert) if alert.pending else None,
+            gsi3pk=PENDING if alert.outbox.pending else None,
+            gsi3sk=self._pending_key(alert) if alert.outbox.pending else None,
             version=alert.version,
             body=alert.model_dump_json(),
         )
 
     @staticmethod
     def _pending_key(alert: Alert) -> str:
-        _sortable(alert.next_attempt_at, f"alert {alert.id!r}: next_attempt_at")
-        return _time_key(alert.next_attempt_at, alert.id)
+        due = alert.outbox.next_attempt_at
+        _sortable(due, f"alert {alert.id!r}: next_attempt_at")
+        return _time_key(due, alert.id)
 
     def _write(
         self, item: TableItem, condition: Condition, alert_id: str, applied: str, *, retry: bool

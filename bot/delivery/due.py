@@ -44,7 +44,7 @@ def _claim(delivery: Delivery, record: Alert, now: int) -> list[Due]:
     if record.kind == "storm":
         return summary_work(delivery, record)
     if record.signal is None:  # nothing to draw, ever: off the queue
-        save(delivery.alerts, record, lambda a: a.model_copy(update={"pending": False}))
+        save(delivery.alerts, record, lambda a: a.with_outbox(pending=False))
         return []
     held = held_by_storm(delivery.alerts, record, now)
     planned, work = lifecycle.plan(record, now, delivery.coalesce, held)

@@ -24,7 +24,7 @@ from bot.delivery.work import Due
 from bot.errors import AlreadyAppliedError, ConflictError, NotFoundError, UnprocessedError
 from bot.lifecycle import CLAIM_S, Work
 from bot.log_context import about
-from bot.models import Alert, AlertStatus, Event, HistoryEntry, Signal, SignalState
+from bot.models import Alert, AlertStatus, Event, HistoryEntry, Outbox, Signal, SignalState
 from bot.silences import matchers, silenced_until
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | No
     now = delivery.now()
     applied = signal.occurrence or event.id  # what the alert applies once
     current = find_alert(delivery, signal.fingerprint)
-    if current is not None and applied in current.event_ids:
+    if current is not None and applied in current.outbox.event_ids:
         return None, _resume(delivery, current)  # sent again: this event was applied already
     live = current if current is not None and current.status is not AlertStatus.RESOLVED else None
     if signal.state is SignalState.FIRING:
@@ -218,14 +218,16 @@ def _open(
         silenced_until=until,
         # A silence holds the post back, and a storm's summary shows a folded alert; else
         # this record's creator owns its post for CLAIM_S.
-        pending=posted_now,
-        next_attempt_at=now + CLAIM_S if posted_now else 0,
-        in_flight=posted_now,
+        outbox=Outbox(
+            pending=posted_now,
+            next_attempt_at=now + CLAIM_S if posted_now else 0,
+            in_flight=posted_now,
+            event_ids=[applied],
+        ),
         parent_id=admission.storm,
         channel=channel,
         thread_ts=under.message.ts if under and under.message else None,
         signal=signal,
-        event_ids=[applied],
         history=[
             HistoryEntry(
                 at=now,
@@ -272,7 +274,7 @@ def _detached(delivery: Delivery, record: Alert, why: str) -> Due:
 
     def own_root(alert: Alert) -> Alert:
         detached = lifecycle.detach(alert, now, why)
-        return detached.model_copy(update={"next_attempt_at": now + CLAIM_S, "in_flight": True})
+        return detached.with_outbox(next_attempt_at=now + CLAIM_S, in_flight=True)
 
     return Due(save(delivery.alerts, record, own_root), Work(post=True))
 

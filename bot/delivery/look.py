@@ -13,7 +13,7 @@ def look(delivery: Delivery, due: Due) -> Outcome | None:
     """The post's outcome when looking settled it (found, or Slack failed); None when it
     is still to be made."""
     record = due.record
-    if not due.work.post or not (due.look_first or record.attempts):
+    if not due.work.post or not (due.look_first or record.outbox.attempts):
         return None
     key = budget_key(due, "post")
     channel = record.channel or ""

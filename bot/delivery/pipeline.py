@@ -41,7 +41,7 @@ def flush(delivery: Delivery, limit: int = 500) -> int:
     the coalescing window. Returns how many records had all their due work done."""
     record_unrecorded(delivery)  # first: a claim it releases may be due in this flush
     written = run(delivery, due_work(delivery, limit))
-    return sum(1 for alert in written.values() if alert.attempts == 0)
+    return sum(1 for alert in written.values() if alert.outbox.attempts == 0)
 
 
 def refresh_silences(delivery: Delivery) -> int:

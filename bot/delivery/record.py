@@ -45,7 +45,7 @@ def record(delivery: Delivery, due: Due, outcome: Outcome) -> Alert:
             log.warning("%s of %s failed (%s); it will be retried", _what(due, call, outcome),
                         due.record.id, call.error)  # fmt: skip
     failed = any(c.failed or c.refused for c in undone)
-    attempts = (due.work.before or due.record).attempts
+    attempts = (due.work.before or due.record).outbox.attempts
     at = now + math.ceil(min((c.wait_for(attempts) for c in undone), default=0))
     if due.record.kind == "storm":
         return save(delivery.alerts, due.record, lambda s: _storm_again(s, now, at, failed))
@@ -76,22 +76,28 @@ def _posted(delivery: Delivery, due: Due, outcome: Outcome, now: int) -> Alert:
     post, record_ = outcome.post, due.record
     assert post is not None
     if post.refused:
-        if record_.attempts + 1 >= REFUSALS:  # Slack will never take it: stop, loudly
+        if record_.outbox.attempts + 1 >= REFUSALS:  # Slack will never take it: stop, loudly
             log.error("Slack refused %s %s %d times (%s); giving up", record_.kind, record_.id,
                       REFUSALS, post.error)  # fmt: skip
             note = f"Slack refused it: {post.error}"
             return save(delivery.alerts, record_, lambda a: _given_up(a, now, note))
         return save(
-            delivery.alerts, record_, lambda a: _retry_later(a, now + lifecycle.backoff(a.attempts))
+            delivery.alerts,
+            record_,
+            lambda a: _retry_later(a, now + lifecycle.backoff(a.outbox.attempts)),
         )
     if post.failed:
-        wait = max(lifecycle.backoff(record_.attempts), math.ceil(post.wait or 0))
+        wait = max(lifecycle.backoff(record_.outbox.attempts), math.ceil(post.wait or 0))
         log.warning("post of %s %s failed (%s); retry in %ds", record_.kind, record_.id,
                     post.error, wait)  # fmt: skip
         return save(delivery.alerts, record_, lambda a: _retry_later(a, now + wait))
     if not post.done:  # unpaid: post when the budget refills, unsent
-        later = {"next_attempt_at": now + math.ceil(post.wait or 0), "in_flight": due.look_first}
-        return save(delivery.alerts, record_, lambda a: a.model_copy(update=later))
+        later = now + math.ceil(post.wait or 0)
+        return save(
+            delivery.alerts,
+            record_,
+            lambda a: a.with_outbox(next_attempt_at=later, in_flight=due.look_first),
+        )
     ref = outcome.ref
     assert ref is not None
 
@@ -99,16 +105,13 @@ def _posted(delivery: Delivery, due: Due, outcome: Outcome, now: int) -> Alert:
         # A found message shows whatever version it was posted with, and an event or a
         # click may have landed while the post was in flight: then the root needs an edit.
         behind = outcome.found or a.version != record_.version
-        shown = a.model_copy(
-            update={
-                "message": ref,
-                "in_flight": False,
-                "attempts": 0,
-                "edited_at": now,
-                "replied_at": now,
-                "told": lifecycle.told_now(record_),
-                "dirty": a.kind != "notification" and behind,
-            }
+        shown = a.model_copy(update={"message": ref}).with_outbox(
+            in_flight=False,
+            attempts=0,
+            edited_at=now,
+            replied_at=now,
+            told=lifecycle.told_now(record_),
+            dirty=a.kind != "notification" and behind,
         )
         if a.kind == "storm":
             return storm.schedule(shown, now)
@@ -124,21 +127,21 @@ def _what(due: Due, call: Call, outcome: Outcome) -> str:
 
 
 def _told_members(summary: Alert, told: dict[str, Told]) -> Alert:
-    return summary.model_copy(update={"told_members": told})
+    return summary.with_outbox(told_members=told)
 
 
 def _storm_again(summary: Alert, now: int, at: int, failed: bool) -> Alert:
-    attempts = summary.attempts + 1 if failed else summary.attempts
-    again = summary.model_copy(update={"dirty": True, "attempts": attempts})
+    attempts = summary.outbox.attempts + 1 if failed else summary.outbox.attempts
+    again = summary.with_outbox(dirty=True, attempts=attempts)
     return storm.schedule(again, now, not_before=at)
 
 
 def _given_up(alert: Alert, now: int, note: str) -> Alert:
     entry = HistoryEntry(at=now, action="not posted", note=note)
-    return alert.model_copy(
-        update={"pending": False, "in_flight": False, "history": [*alert.history, entry]}
+    return alert.model_copy(update={"history": [*alert.history, entry]}).with_outbox(
+        pending=False, in_flight=False
     )
 
 
 def _retry_later(alert: Alert, when: int) -> Alert:
-    return alert.model_copy(update={"attempts": alert.attempts + 1, "next_attempt_at": when})
+    return alert.with_outbox(attempts=alert.outbox.attempts + 1, next_attempt_at=when)

@@ -98,12 +98,12 @@ def _reply(delivery: Delivery, due: Due, text: str, wait: float) -> Call:
     assert message is not None
     before = due.work.before or record
     if record.kind == "storm":
-        reply_id = thread_reply_id(record.id, record.told_members.values())
+        reply_id = thread_reply_id(record.id, record.outbox.told_members.values())
         since = record.first_seen
     else:
-        reply_id = thread_reply_id(record.id, [before.told])
-        since = before.replied_at or record.first_seen
-    unsure = before.attempts > 0
+        reply_id = thread_reply_id(record.id, [before.outbox.told])
+        since = before.outbox.replied_at or record.first_seen
+    unsure = before.outbox.attempts > 0
 
     def reply_once() -> None:
         oldest = since - LOOKBACK_S

@@ -69,12 +69,12 @@ def touch(delivery: Delivery, storm_id: str) -> list[Due]:
     except NotFoundError:
         return []
     with about(alert_id=storm_id):  # the summary's lines, not the member's
-        if not summary.dirty:
+        if not summary.outbox.dirty:
             now = delivery.now()
             summary = save(
                 delivery.alerts,
                 summary,
-                lambda s: storm.schedule(s.model_copy(update={"dirty": True}), now),
+                lambda s: storm.schedule(s.with_outbox(dirty=True), now),
             )
         return summary_work(delivery, summary)
 
@@ -98,7 +98,7 @@ def summary_work(delivery: Delivery, summary: Alert) -> list[Due]:
             if work.post:
                 look = lifecycle.unsure(work.before)
                 return [Due(saved, work, look_first=look, digest=digest)]
-            news = storm.news(saved.told_members, members)
+            news = storm.news(saved.outbox.told_members, members)
             told = storm.told(members) if news else None
             return [Due(saved, replace(work, reply=news), digest=digest, members_told=told)]
         except Exception:

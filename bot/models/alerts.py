@@ -33,6 +33,36 @@ class Told(Model):
     resolved: bool = False
 
 
+class Outbox(Model):
+    """An alert's delivery bookkeeping: the Slack work it still owes, when to try again,
+    and what Slack was last given. Kept apart from what the alert means, so that a change
+    to one is never mistaken for a change to the other."""
+
+    # Slack work outstanding (a post not yet confirmed, or an edit or a reply held back
+    # by the coalescing window), due at next_attempt_at.
+    pending: bool = False
+    # When to try again after Slack failed, or when a claim on the work lapses.
+    next_attempt_at: int = 0
+    attempts: int = 0
+    # A post was being made when this was written: until it is found or confirmed, its
+    # outcome is unknown (the process may have died after Slack took it).
+    in_flight: bool = False
+    # Coalescing: at most one root edit and one thread reply per window.
+    dirty: bool = False  # the root shows less than the record knows
+    edited_at: int = 0
+    replied_at: int = 0
+    told: Told = Field(default_factory=Told)
+    # What a storm's thread was told of each of its members.
+    told_members: dict[str, Told] = Field(default_factory=dict)
+    # The latest events applied to it (lifecycle.EVENTS_KEPT): a first check that an event
+    # sent again was applied already; the store records every application (was_applied).
+    event_ids: list[str] = Field(default_factory=list)
+
+
+# The Outbox fields records once held at the top level of the alert.
+_FLAT_OUTBOX_KEYS = frozenset(Outbox.model_fields)
+
+
 class Alert(Model):
     """The life of one alert: one Slack message from first firing to resolution, and
     through any reopening within the reopen window.
@@ -61,39 +91,56 @@ class Alert(Model):
     acked_by: str | None = None
     acked_at: int | None = None
     resolved_at: int | None = None
-    # Slack work outstanding (a post not yet confirmed, or an edit or a reply held back
-    # by the coalescing window), due at next_attempt_at.
-    pending: bool = False
     parent_id: str | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
     state_version: int = 0
     opened_at: int = 0  # the latest (re)opening; 0 means first_seen
-    # Delivery: what to draw, where, and when to try again after Slack failed.
+    # Delivery: what to draw and where.
     # A storm is the summary of a channel's alert storm; its members name it as parent_id,
     # and its resolved_at is when the storm ended.
     kind: Literal["alert", "notification", "storm"] = "alert"
     channel: str | None = None
     thread_ts: str | None = None  # a notification threaded under an open alert
     signal: Signal | None = None
-    attempts: int = 0
-    next_attempt_at: int = 0
-    # A post was being made when this was written: until it is found or confirmed, its
-    # outcome is unknown (the process may have died after Slack took it).
-    in_flight: bool = False
-    # Coalescing: at most one root edit and one thread reply per window.
-    dirty: bool = False  # the root shows less than the record knows
-    edited_at: int = 0
-    replied_at: int = 0
-    told: Told = Field(default_factory=Told)
     # Routing: whom the route that sent it here mentions; reminders sent while unacked.
     mention: str | None = None
     reminders: int = 0
-    # A storm's members (the alerts folded into it), and what its thread was told of each.
+    # A storm's members (the alerts folded into it); what its thread was told of each is
+    # in its outbox.
     members: list[str] = Field(default_factory=list)
-    told_members: dict[str, Told] = Field(default_factory=dict)
-    # The latest events applied to it (lifecycle.EVENTS_KEPT): a first check that an event
-    # sent again was applied already; the store records every application (was_applied).
-    event_ids: list[str] = Field(default_factory=list)
+    # Delivery bookkeeping: what Slack is still owed, and what it was last given.
+    outbox: Outbox = Field(default_factory=Outbox)
+
+    def with_outbox(self, **changes: object) -> Alert:
+        """A copy with `changes` made to its outbox. Copies are not validated, so a name
+        that is no Outbox field is refused here rather than kept unseen."""
+        unknown = changes.keys() - _FLAT_OUTBOX_KEYS
+        if unknown:
+            raise TypeError(f"not Outbox fields: {sorted(unknown)}")
+        return self.model_copy(update={"outbox": self.outbox.model_copy(update=changes)})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _outbox_not_flat(cls, data: Any) -> Any:
+        """Records written before the outbox held the delivery bookkeeping (`pending`,
+        `next_attempt_at`, `attempts`, `in_flight`, `dirty`, `edited_at`, `replied_at`,
+        `told`, `told_members`, `event_ids`) carried it at the top level. Read, such a
+        record has those keys moved into its outbox (a key the outbox already has wins),
+        so that it is delivered and rewritten like a new one until it expires."""
+        if not isinstance(data, dict):
+            return data
+        flat = data.keys() & _FLAT_OUTBOX_KEYS
+        if not flat:
+            return data
+        rest = {key: value for key, value in data.items() if key not in flat}
+        outbox = data.get("outbox")
+        if isinstance(outbox, Outbox):
+            outbox = outbox.model_dump()
+        if outbox is None:
+            outbox = {}
+        if not isinstance(outbox, dict):
+            return data  # not a form this knows: let validation say what is wrong
+        return {**rest, "outbox": {**{key: data[key] for key in flat}, **outbox}}
 
     @model_validator(mode="before")
     @classmethod

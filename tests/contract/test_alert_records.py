@@ -2,7 +2,8 @@
 
 Records written before `kind` and `channel` said what and where carried both in the
 fingerprint (`<fp>@<channel>` outside the default channel, `<fp>#note` for a
-notification): they are written here raw, as that code wrote them on each backend, and
+notification), and records written before the outbox carried their delivery bookkeeping
+at the top level: they are written here raw, as that code wrote them on each backend, and
 must be found, read and rewritten in the new form until they expire.
 """
 
@@ -18,7 +19,7 @@ from adapters.dynamodb.stores import DynamoAlertStore
 from adapters.memory import MemoryAlertStore
 from adapters.sqlite import SqliteAlertStore
 from bot.errors import AlreadyAppliedError, ConflictError, NotFoundError, StaleVersionError
-from bot.models import Alert, AlertStatus
+from bot.models import Alert, AlertStatus, Outbox
 from bot.ports import AlertStore
 from tests.contract.conftest import REGION
 
@@ -41,36 +42,40 @@ def alert(alert_id: str, **fields: Any) -> Alert:
 # --- records as the older code wrote them ----------------------------------------------------
 
 
-def write_old(store: AlertStore, record: Alert, fingerprint: str) -> None:
+def write_old(store: AlertStore, record: Alert, fingerprint: str, body: str | None = None) -> None:
     """Store `record` exactly as it was stored when its fingerprint was `fingerprint`
-    (its columns, index keys and body all saying so), bypassing the store's writes."""
+    (its columns, index keys and body all saying so), bypassing the store's writes.
+    `body`, when given, is the stored body instead of the record's own: the memory store,
+    which keeps records rather than bodies, keeps what reading that body gives."""
     old = record.model_copy(update={"fingerprint": fingerprint})  # no validation: kept as is
+    stored = old.model_dump_json() if body is None else body
+    pending, due = old.outbox.pending, old.outbox.next_attempt_at
     if isinstance(store, MemoryAlertStore):
-        store._alerts[old.id] = old
+        store._alerts[old.id] = old if body is None else Alert.model_validate_json(body)
     elif isinstance(store, SqliteAlertStore):
         store._db.execute(
             "INSERT INTO alerts (id, fingerprint, status, first_seen, last_seen, version,"
-            " pending, next_attempt_at, body) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)",
+            " pending, next_attempt_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (old.id, fingerprint, old.status.value, old.first_seen, old.last_seen, old.version,
-             old.model_dump_json()),
+             int(pending), due, stored),
         )  # fmt: skip
     else:
         assert isinstance(store, DynamoAlertStore)
         meta = store._alerts.Meta
         client = boto3.client("dynamodb", endpoint_url=meta.host, region_name=REGION)
-        client.put_item(
-            TableName=meta.table_name,
-            Item={
-                "pk": {"S": f"ALERT#{old.id}"},
-                "sk": {"S": "ALERT"},
-                "gsi1pk": {"S": f"FP#{fingerprint}"},
-                "gsi1sk": {"S": f"{old.first_seen:012d}#{old.id}"},
-                "gsi2pk": {"S": f"ALERTS#{old.status.value}"},
-                "gsi2sk": {"S": f"{old.last_seen:012d}#{old.id}"},
-                "version": {"N": str(old.version)},
-                "body": {"S": old.model_dump_json()},
-            },
-        )
+        item = {
+            "pk": {"S": f"ALERT#{old.id}"},
+            "sk": {"S": "ALERT"},
+            "gsi1pk": {"S": f"FP#{fingerprint}"},
+            "gsi1sk": {"S": f"{old.first_seen:012d}#{old.id}"},
+            "gsi2pk": {"S": f"ALERTS#{old.status.value}"},
+            "gsi2sk": {"S": f"{old.last_seen:012d}#{old.id}"},
+            "version": {"N": str(old.version)},
+            "body": {"S": stored},
+        }
+        if pending:
+            item |= {"gsi3pk": {"S": "PENDING"}, "gsi3sk": {"S": f"{due:012d}#{old.id}"}}
+        client.put_item(TableName=meta.table_name, Item=item)
 
 
 def stored_form(store: AlertStore, alert_id: str) -> tuple[str, str | None]:
@@ -87,13 +92,27 @@ def stored_form(store: AlertStore, alert_id: str) -> tuple[str, str | None]:
             (alert_id,),
         ).fetchone()
         return row[0], row[1]
+    item = dynamo_item(store, alert_id)
+    return json.loads(item["body"]["S"])["fingerprint"], item.get("gsi1pk", {}).get("S")
+
+
+def dynamo_item(store: AlertStore, alert_id: str) -> dict[str, Any]:
+    """A record's item as DynamoDB holds it."""
     assert isinstance(store, DynamoAlertStore)
     meta = store._alerts.Meta
     client = boto3.client("dynamodb", endpoint_url=meta.host, region_name=REGION)
-    item = client.get_item(
-        TableName=meta.table_name, Key={"pk": {"S": f"ALERT#{alert_id}"}, "sk": {"S": "ALERT"}}
-    )["Item"]
-    return json.loads(item["body"]["S"])["fingerprint"], item.get("gsi1pk", {}).get("S")
+    key = {"pk": {"S": f"ALERT#{alert_id}"}, "sk": {"S": "ALERT"}}
+    return dict(client.get_item(TableName=meta.table_name, Key=key)["Item"])
+
+
+def stored_body(store: AlertStore, alert_id: str) -> dict[str, Any]:
+    """A record's body as the backend holds it (the memory store: its record, dumped)."""
+    if isinstance(store, MemoryAlertStore):
+        return store._alerts[alert_id].model_dump(mode="json")
+    if isinstance(store, SqliteAlertStore):
+        row = store._db.execute("SELECT body FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+        return dict(json.loads(row[0]))
+    return dict(json.loads(dynamo_item(store, alert_id)["body"]["S"]))
 
 
 OLD_FORMS = {
@@ -159,6 +178,59 @@ def test_a_new_record_is_found_before_an_old_form_one(old_records: AlertStore) -
     assert old_records.find_alert("fp", ROUTED).id == "next-routed"
 
 
+# Delivery bookkeeping as records held it before the outbox: at the top level of the body.
+FLAT_OUTBOX: dict[str, Any] = {
+    "pending": True,
+    "next_attempt_at": T0 + 30,
+    "attempts": 2,
+    "in_flight": True,
+    "dirty": True,
+    "edited_at": T0 + 5,
+    "replied_at": T0 + 6,
+    "told": {"count": 3, "flaps": 1, "resolved": False},
+    "told_members": {"m-1": {"count": 2, "flaps": 0, "resolved": True}},
+    "event_ids": ["e1", "e2"],
+}
+
+
+def flat_body(record: Alert) -> str:
+    """`record`'s body as written before the outbox held its bookkeeping."""
+    body = record.model_dump(mode="json")
+    del body["outbox"]
+    return json.dumps({**body, **FLAT_OUTBOX})
+
+
+def test_a_flat_old_form_record_reads_its_bookkeeping_into_its_outbox(
+    alert_store: AlertStore,
+) -> None:
+    record = alert("flat", outbox=Outbox.model_validate(FLAT_OUTBOX))
+    write_old(alert_store, record, "fp", body=flat_body(record))
+    if not isinstance(alert_store, MemoryAlertStore):  # the fixture is flat
+        assert "outbox" not in stored_body(alert_store, "flat")
+        assert stored_body(alert_store, "flat")["pending"] is True
+    read = alert_store.get_alert("flat")
+    assert read.outbox == Outbox.model_validate(FLAT_OUTBOX)
+    assert read == record
+    assert alert_store.find_alert("fp", HOME) == record
+    assert alert_store.list_pending(T0 + 30) == [record]
+    assert alert_store.list_pending(T0 + 29) == []
+
+
+def test_a_flat_old_form_record_is_rewritten_with_an_outbox_by_its_update(
+    alert_store: AlertStore,
+) -> None:
+    record = alert("flat", outbox=Outbox.model_validate(FLAT_OUTBOX))
+    write_old(alert_store, record, "fp", body=flat_body(record))
+    written = alert_store.update_alert(
+        alert_store.get_alert("flat").with_outbox(pending=False), applied="e3"
+    )
+    body = stored_body(alert_store, "flat")
+    assert not body.keys() & FLAT_OUTBOX.keys()
+    assert body["outbox"] == {**FLAT_OUTBOX, "pending": False}
+    assert alert_store.get_alert("flat") == written and written.version == 1
+    assert alert_store.list_pending(T0 + 30) == []
+
+
 def test_find_alert_is_per_channel_and_skips_notifications(alert_store: AlertStore) -> None:
     alert_store.create_alert(alert("a-home"))
     alert_store.create_alert(alert("a-routed", channel=ROUTED, first_seen=T0 - 5))
@@ -180,7 +252,7 @@ def test_an_application_is_written_with_the_alert(alert_store: AlertStore) -> No
     written = alert_store.update_alert(read.model_copy(update={"count": 2}), applied="e2")
     assert written.version == 1 and alert_store.was_applied("a", "e2")
     assert alert_store.get_alert("a") == written
-    alert_store.update_alert(written.model_copy(update={"pending": True}))  # applies nothing
+    alert_store.update_alert(written.with_outbox(pending=True))  # applies nothing
     assert alert_store.get_alert("a").version == 2
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.errors import ConflictError, NotFoundError, StaleVersionError
-from bot.models import Alert, AlertStatus, HistoryEntry, MessageRef, Severity, Silence
+from bot.models import Alert, AlertStatus, HistoryEntry, MessageRef, Outbox, Severity, Silence
 from bot.ports import AlertStore
 
 T0 = 1_700_000_000
@@ -130,11 +130,13 @@ def test_list_alerts_most_recently_seen_first_by_status_and_limit(alert_store: A
 
 
 def test_list_pending_lists_only_pending_records_that_are_due(alert_store: AlertStore) -> None:
-    alert_store.create_alert(alert("due", pending=True, next_attempt_at=T0 - 5))
-    alert_store.create_alert(alert("due-now", pending=True, next_attempt_at=T0))
-    alert_store.create_alert(alert("later", pending=True, next_attempt_at=T0 + 1))
-    alert_store.create_alert(alert("posted", pending=False, next_attempt_at=T0 - 100))
-    alert_store.create_alert(alert("never-set", next_attempt_at=0))
+    alert_store.create_alert(alert("due", outbox=Outbox(pending=True, next_attempt_at=T0 - 5)))
+    alert_store.create_alert(alert("due-now", outbox=Outbox(pending=True, next_attempt_at=T0)))
+    alert_store.create_alert(alert("later", outbox=Outbox(pending=True, next_attempt_at=T0 + 1)))
+    alert_store.create_alert(
+        alert("posted", outbox=Outbox(pending=False, next_attempt_at=T0 - 100))
+    )
+    alert_store.create_alert(alert("never-set", outbox=Outbox(next_attempt_at=0)))
     assert [a.id for a in alert_store.list_pending(T0)] == ["due", "due-now"]
     assert [a.id for a in alert_store.list_pending(T0 + 1)] == ["due", "due-now", "later"]
     assert alert_store.list_pending(T0 - 6) == []
@@ -143,9 +145,11 @@ def test_list_pending_lists_only_pending_records_that_are_due(alert_store: Alert
 
 def test_list_pending_soonest_due_first_ties_by_id_and_limit(alert_store: AlertStore) -> None:
     for alert_id, due in (("c", T0 + 20), ("b", T0 + 10), ("z", T0), ("a", T0 + 10)):
-        alert_store.create_alert(alert(alert_id, pending=True, next_attempt_at=due))
+        alert_store.create_alert(alert(alert_id, outbox=Outbox(pending=True, next_attempt_at=due)))
     # Most recently seen is not what orders them: the oldest record is due soonest.
-    alert_store.create_alert(alert("old", pending=True, next_attempt_at=0, last_seen=T0 - 9999))
+    alert_store.create_alert(
+        alert("old", outbox=Outbox(pending=True, next_attempt_at=0), last_seen=T0 - 9999)
+    )
     assert [a.id for a in alert_store.list_pending(T0 + 60)] == ["old", "z", "a", "b", "c"]
     assert [a.id for a in alert_store.list_pending(T0 + 60, limit=3)] == ["old", "z", "a"]
     assert [a.id for a in alert_store.list_pending(T0 + 10, limit=10)] == ["old", "z", "a", "b"]
@@ -154,16 +158,16 @@ def test_list_pending_soonest_due_first_ties_by_id_and_limit(alert_store: AlertS
 def test_a_record_leaves_the_pending_list_when_it_stops_being_pending(
     alert_store: AlertStore,
 ) -> None:
-    alert_store.create_alert(alert("a", pending=True, next_attempt_at=T0))
-    alert_store.create_alert(alert("b", pending=True, next_attempt_at=T0))
+    alert_store.create_alert(alert("a", outbox=Outbox(pending=True, next_attempt_at=T0)))
+    alert_store.create_alert(alert("b", outbox=Outbox(pending=True, next_attempt_at=T0)))
     claimed = alert_store.update_alert(
-        alert_store.get_alert("a").model_copy(update={"next_attempt_at": T0 + 300})
+        alert_store.get_alert("a").with_outbox(next_attempt_at=T0 + 300)
     )
     assert [a.id for a in alert_store.list_pending(T0)] == ["b"]  # claimed: due later
     assert [a.id for a in alert_store.list_pending(T0 + 300)] == ["b", "a"]
-    alert_store.update_alert(claimed.model_copy(update={"pending": False}))
+    alert_store.update_alert(claimed.with_outbox(pending=False))
     assert [a.id for a in alert_store.list_pending(T0 + 300)] == ["b"]
-    assert alert_store.get_alert("a").next_attempt_at == T0 + 300  # kept, just not listed
+    assert alert_store.get_alert("a").outbox.next_attempt_at == T0 + 300  # kept, just not listed
 
 
 def test_a_returned_alert_is_a_copy(alert_store: AlertStore) -> None:

@@ -38,6 +38,7 @@ from bot.models import (
     Event,
     EventQueryResult,
     ListEventsDTO,
+    Outbox,
     PaginatedInputDTO,
     Silence,
 )
@@ -239,13 +240,12 @@ def test_a_pending_alert_is_in_gsi3_only_while_pending(
             fingerprint="fp-1",
             first_seen=T0,
             last_seen=T0,
-            pending=True,
-            next_attempt_at=T0 + 7,
+            outbox=Outbox(pending=True, next_attempt_at=T0 + 7),
         )
     )
     pending = raw_item(client, table, "ALERT#al-1", "ALERT")
     assert (pending["gsi3pk"], pending["gsi3sk"]) == ("PENDING", "001700000007#al-1")
-    posted = stores.alerts.get_alert("al-1").model_copy(update={"pending": False})
+    posted = stores.alerts.get_alert("al-1").with_outbox(pending=False)
     stores.alerts.update_alert(posted)
     done = raw_item(client, table, "ALERT#al-1", "ALERT")
     assert "gsi3pk" not in done and "gsi3sk" not in done
@@ -309,7 +309,7 @@ def test_an_application_is_one_transaction_in_place_of_the_put(
     written = stores.alerts.update_alert(record.model_copy(update={"count": 2}), applied="e2")
     assert requests == Counter({"TransactWriteItems": 2})
     requests.clear()
-    stores.alerts.update_alert(written.model_copy(update={"pending": True}))
+    stores.alerts.update_alert(written.with_outbox(pending=True))
     assert stores.alerts.was_applied("a", "e2")
     assert requests == Counter({"PutItem": 1, "GetItem": 1})
     requests.clear()

@@ -164,7 +164,7 @@ def settle(delivery: Callable[[], Delivery], clock: FakeClock, *, rounds: int = 
         pending = d.alerts.list_pending(FAR_FUTURE, 1000)
         if not pending:
             return done
-        due = min(r.next_attempt_at for r in pending)
+        due = min(r.outbox.next_attempt_at for r in pending)
         clock.advance(max(1, due - clock.now()))
         flush(d)
     raise AssertionError(f"still pending after {rounds} flushes: {pending}")
@@ -266,9 +266,9 @@ def audit(
         if record.message is None or record.message.ts != root["ts"]:
             wrong_ts += 1
             problems.append(f"{record.id} stores {record.message}, Slack shows ts {root['ts']}")
-        if record.pending or record.in_flight:
+        if record.outbox.pending or record.outbox.in_flight:
             pending += 1
-            problems.append(f"{record.id} is still pending={record.pending}")
+            problems.append(f"{record.id} is still pending={record.outbox.pending}")
         if record.kind != "alert":
             continue
         thread = replies_of.get(root["ts"], [])

@@ -212,7 +212,7 @@ def test_slack_failing_still_ends_in_exactly_one_message(http, service, fake_sla
     fake_slack.fail_next("chat.postMessage", status=500)
     post_alarm(http, event_id="a")
     assert fake_slack.messages(CHANNEL) == []
-    assert the_alert(service).pending
+    assert the_alert(service).outbox.pending
     fake_slack.drop_response_next("chat.postMessage")
     service.clock.use(FixedLater(60))
     flush(service.services.delivery)  # Slack takes it, the answer is lost
@@ -220,10 +220,10 @@ def test_slack_failing_still_ends_in_exactly_one_message(http, service, fake_sla
     flush(service.services.delivery)  # found by its metadata, not posted again
     assert len(fake_slack.messages(CHANNEL)) == 1
     # The found message shows the version it was first drawn with: redrawn a window later.
-    assert the_alert(service).dirty
+    assert the_alert(service).outbox.dirty
     service.clock.use(FixedLater(700))
     flush(service.services.delivery)
-    assert not the_alert(service).pending
+    assert not the_alert(service).outbox.pending
     assert len(fake_slack.calls("chat.update")) == 1
 
 
@@ -408,7 +408,10 @@ def test_a_429_past_the_clients_retries_holds_the_channel_until_retry_after(
     post_alarm(http, event_id="held")
     assert fake_slack.messages(CHANNEL) == []
     alert = the_alert(service)
-    assert alert.pending and alert.next_attempt_at >= int(service.services.clock.now()) + 1
+    assert (
+        alert.outbox.pending
+        and alert.outbox.next_attempt_at >= int(service.services.clock.now()) + 1
+    )
     tick(30)
     assert len(fake_slack.messages(CHANNEL)) == 1
     assert [c.status for c in fake_slack.calls("chat.postMessage")] == [429] * 4 + [200]

@@ -43,7 +43,7 @@ def test_a_firing_event_posts_one_alert_with_controls(d):
     assert post["controls"] is True
     (alert,) = d.alerts.list_alerts()
     assert alert.status is AlertStatus.OPEN
-    assert (alert.pending, alert.message) == (False, post["ref"])
+    assert (alert.outbox.pending, alert.message) == (False, post["ref"])
 
 
 def test_a_duplicate_event_posts_nothing(d):
@@ -82,14 +82,14 @@ def test_a_reply_whose_answer_was_lost_is_found_not_posted_again(d):
     run(d, alarm("OK", event_id="b"))
     assert len(d.chat.texts) == 1  # in Slack, though the bot did not hear so
     (alert,) = [a for a in d.alerts.list_alerts() if a.kind == "alert"]
-    assert alert.pending and alert.attempts == 1
+    assert alert.outbox.pending and alert.outbox.attempts == 1
     d.clock.advance(120)
     flush(d)
     (reply,) = d.chat.texts
     assert "Resolved at" in reply["text"]
     assert reply["id"].startswith(f"{alert.id}/reply/")
     alert = d.alerts.get_alert(alert.id)
-    assert not alert.pending and alert.told.resolved
+    assert not alert.outbox.pending and alert.outbox.told.resolved
 
 
 def test_a_reply_that_never_reached_slack_is_posted_on_retry(d):
@@ -139,7 +139,7 @@ def test_an_event_stored_but_not_alerted_on_is_alerted_on_when_sent_again():
     by_title = {a.title: a for a in alerts.list_alerts()}
     assert len(by_title) == 2
     assert [a.count for a in by_title.values()] == [1, 1]  # c, sent again, not counted twice
-    assert sorted(i for a in by_title.values() for i in a.event_ids) == ["a", "c"]
+    assert sorted(i for a in by_title.values() for i in a.outbox.event_ids) == ["a", "c"]
 
 
 def test_an_event_sent_again_is_applied_once():
@@ -171,7 +171,7 @@ def test_a_late_copy_of_an_old_event_leaves_a_newer_alert_alone():
     newest = max(
         (a for a in d.alerts.list_alerts() if a.kind == "alert"), key=lambda a: a.first_seen
     )
-    assert newest.status is AlertStatus.OPEN and "fire-2" in newest.event_ids
+    assert newest.status is AlertStatus.OPEN and "fire-2" in newest.outbox.event_ids
     assert send(alarm("OK", event_id="ok-1")).duplicates == 1
     assert d.alerts.get_alert(newest.id).status is AlertStatus.OPEN
 
@@ -187,14 +187,14 @@ def test_a_failed_post_stays_pending_and_redelivery_posts_it_once(d):
     d.chat.fail_next(2)
     run(d, alarm())
     (alert,) = d.alerts.list_alerts()
-    assert alert.pending and alert.attempts == 1
+    assert alert.outbox.pending and alert.outbox.attempts == 1
     assert flush(d) == 0  # not due yet: backoff
     d.clock.advance(5)
     assert flush(d) == 0  # fails again, waits longer
     d.clock.advance(10)
     assert flush(d) == 1
     assert len(d.chat.posts) == 1
-    assert not d.alerts.get_alert(alert.id).pending
+    assert not d.alerts.get_alert(alert.id).outbox.pending
 
 
 def test_a_post_whose_answer_was_lost_is_found_not_reposted(d):
@@ -233,7 +233,7 @@ def test_silence_holds_new_events_back_until_it_ends(d):
     run(d, alarm(event_id="c"))  # a new alert, silenced: stored, not posted
     assert len(d.chat.posts) == 1 and len(d.chat.texts) == replies
     quiet = d.alerts.find_alert(alert.fingerprint, CHANNEL)
-    assert quiet.id != alert.id and quiet.message is None and not quiet.pending
+    assert quiet.id != alert.id and quiet.message is None and not quiet.outbox.pending
     assert quiet.history[-1].note == "silenced: stored, not posted"
     d.clock.advance(3601)
     run(d, alarm("OK", event_id="d"))
@@ -266,7 +266,7 @@ def test_redelivery_leaves_an_inline_post_alone_while_it_owns_it(d):
     run(d, alarm())
     (record,) = d.alerts.list_alerts()
     # Pretend the inline attempt is still in flight: it owns the post until next_attempt_at.
-    d.alerts.update_alert(record.model_copy(update={"next_attempt_at": int(d.clock.now()) + 60}))
+    d.alerts.update_alert(record.with_outbox(next_attempt_at=int(d.clock.now()) + 60))
     assert flush(d) == 0
     assert d.chat.posts == []
 
@@ -276,7 +276,7 @@ def test_a_post_from_a_process_that_died_before_saving_is_found_not_doubled(d):
     run(d, alarm())
     (record,) = d.alerts.list_alerts()
     # As if the process died there: attempts never recorded, the claim ran out.
-    d.alerts.update_alert(record.model_copy(update={"attempts": 0, "next_attempt_at": 0}))
+    d.alerts.update_alert(record.with_outbox(attempts=0, next_attempt_at=0))
     assert flush(d) == 1
     assert len(d.chat.posts) == 1  # recovery looks before it posts
 

@@ -84,7 +84,7 @@ def test_after_a_15_s_outage_the_first_post_waits_at_most_30_s() -> None:
     assert posted_at is not None, "the alert was never posted before its claim expired"
     assert posted_at - store.down_until <= 30
     (alert,) = store.list_alerts()
-    assert alert.message is not None and not alert.in_flight
+    assert alert.message is not None and not alert.outbox.in_flight
     assert len(chat.posts) == 1
 
 

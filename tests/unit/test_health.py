@@ -19,7 +19,7 @@ from bot.health import (
     backlog_line,
     check_health,
 )
-from bot.models import Alert
+from bot.models import Alert, Outbox
 from bot.services import Services
 from handlers.bootstrap import bootstrap
 from tests.fakes import FakeChat, FakeClock
@@ -50,8 +50,7 @@ def pending(svc: Services, n: int, *, due_at: int, prefix: str = "a") -> None:
                 fingerprint=f"fp-{prefix}{i}",
                 first_seen=due_at,
                 last_seen=due_at,
-                pending=True,
-                next_attempt_at=due_at,
+                outbox=Outbox(pending=True, next_attempt_at=due_at),
             )
         )
 

@@ -63,10 +63,10 @@ def test_held_back_work_is_done_by_the_flush_function(lambda_module):
     clock = FakeClock(start=time.time())
     lambdas.clock.use(clock)  # the clock the next invocations read
     lambda_module.handler({**transition(alarm), "id": "again"}, None)  # a repeat inside the window
-    assert svc.alerts.get_alert(alert.id).pending  # its edit and reply are held back
+    assert svc.alerts.get_alert(alert.id).outbox.pending  # its edit and reply are held back
     clock.advance(15)
     assert flush_module.handler({}, None) == {"flushed": 1}
-    assert not svc.alerts.get_alert(alert.id).pending
+    assert not svc.alerts.get_alert(alert.id).outbox.pending
 
 
 def test_each_ingest_also_moves_due_work_on(lambda_module):
@@ -79,10 +79,10 @@ def test_each_ingest_also_moves_due_work_on(lambda_module):
     lambdas.clock.use(clock)
     lambda_module.handler({**transition(alarm), "id": "again"}, None)
     (alert,) = [a for a in svc.alerts.list_alerts() if a.kind == "alert"]
-    assert alert.pending
+    assert alert.outbox.pending
     clock.advance(15)
     lambda_module.handler(load("cloudformation_stack_status_change_create_complete.json"), None)
-    assert not svc.alerts.get_alert(alert.id).pending  # done by another event's invocation
+    assert not svc.alerts.get_alert(alert.id).outbox.pending  # done by another event's invocation
 
 
 def _http_api_event(path: str, query: str = "", headers: dict | None = None) -> dict:

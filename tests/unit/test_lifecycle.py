@@ -115,7 +115,7 @@ def test_100_repeats_in_60_s_give_one_root_at_most_6_edits_and_6_replies(d):
     told += sum("Fired once more" in r for r in replies)
     assert told == 99  # every repeat is summarised, none twice
     assert alert.count == 100 and drawn(d).count == 100
-    assert not alert.pending and not alert.dirty
+    assert not alert.outbox.pending and not alert.outbox.dirty
 
 
 def test_edits_and_replies_keep_ten_seconds_apart(d):
@@ -403,11 +403,11 @@ def test_a_failed_reply_is_kept_and_sent_after_a_backoff(d):
     d.chat.fail_texts(1)
     emit(d, alarm())
     alert = the_alert(d)
-    assert alert.pending and alert.told.count == 1 and d.chat.texts == []
+    assert alert.outbox.pending and alert.outbox.told.count == 1 and d.chat.texts == []
     tick(d, 10)
     (reply,) = d.chat.texts
     assert "Fired once more" in reply["text"]
-    assert not the_alert(d).pending
+    assert not the_alert(d).outbox.pending
 
 
 def test_a_failed_edit_is_kept_and_redrawn_later(d):
@@ -415,22 +415,22 @@ def test_a_failed_edit_is_kept_and_redrawn_later(d):
     d.clock.advance(60)
     d.chat.fail_updates(1)
     emit(d, alarm())
-    assert the_alert(d).dirty and d.chat.updates == []
+    assert the_alert(d).outbox.dirty and d.chat.updates == []
     tick(d, 10)
-    assert drawn(d).count == 2 and not the_alert(d).dirty
+    assert drawn(d).count == 2 and not the_alert(d).outbox.dirty
 
 
 def test_two_instances_never_take_one_coalescing_slot(d):
     emit(d, alarm())
     d.clock.advance(60)
-    seen_by_both = the_alert(d).model_copy(update={"dirty": True})
+    seen_by_both = the_alert(d).with_outbox(dirty=True)
     d.alerts.update_alert(seen_by_both)
     seen_by_both = the_alert(d)
     now = d.now()
     _, first = save_planned(d.alerts, seen_by_both, lambda a: lifecycle.plan(a, now))
     _, second = save_planned(d.alerts, seen_by_both, lambda a: lifecycle.plan(a, now))
     assert first.edit and not second.edit  # the second re-read and found the slot taken
-    assert the_alert(d).edited_at == now
+    assert the_alert(d).outbox.edited_at == now
 
 
 def test_a_click_whose_redraw_fails_leaves_the_edit_to_flush(d):
@@ -438,9 +438,9 @@ def test_a_click_whose_redraw_fails_leaves_the_edit_to_flush(d):
     alert = the_alert(d)
     d.chat.fail_updates(1)
     assert alert_actions.acknowledge(d, alert.id, alert.version, "U1") is Outcome.DONE
-    assert the_alert(d).dirty and the_alert(d).pending
+    assert the_alert(d).outbox.dirty and the_alert(d).outbox.pending
     tick(d, 10)
-    assert drawn(d).status is AlertStatus.ACKED and not the_alert(d).dirty
+    assert drawn(d).status is AlertStatus.ACKED and not the_alert(d).outbox.dirty
 
 
 def test_two_instances_opening_one_alert_at_once_make_one_root(d):
@@ -463,7 +463,7 @@ def test_when_only_the_reply_fails_only_the_reply_is_retried(d):
     d.clock.advance(60)
     d.chat.fail_texts(1)
     emit(d, alarm())
-    assert len(d.chat.updates) == 1 and not the_alert(d).dirty  # the edit went through
+    assert len(d.chat.updates) == 1 and not the_alert(d).outbox.dirty  # the edit went through
     tick(d, 30)
     assert len(d.chat.updates) == 1 and len(d.chat.texts) == 1
 
@@ -541,6 +541,6 @@ def test_a_post_slack_refuses_is_given_up_after_a_few_tries(d, caplog):
     emit(d, alarm())
     tick(d, 600)
     alert = the_alert(d)
-    assert not alert.pending and alert.attempts == 2
+    assert not alert.outbox.pending and alert.outbox.attempts == 2
     assert alert.history[-1].action == "not posted"
     assert "giving up" in caplog.text

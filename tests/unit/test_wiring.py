@@ -17,7 +17,7 @@ from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
 from bot.agents import AgentNews
 from bot.config import Settings
 from bot.errors import InternalServerError
-from bot.models import Agent, Alert
+from bot.models import Agent, Alert, Outbox
 from bot.ports import AlertStore, SilenceStore, StateStore
 from bot.services import Services
 from handlers.aws_lambda import wiring
@@ -118,8 +118,7 @@ def due(svc: Services, alert_id: str, channel: str | None, at: int) -> None:
             id=alert_id,
             fingerprint=alert_id,
             channel=channel,
-            pending=True,
-            next_attempt_at=at,
+            outbox=Outbox(pending=True, next_attempt_at=at),
             first_seen=at,
             last_seen=at,
         )
