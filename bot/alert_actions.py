@@ -47,7 +47,7 @@ def current(alert: Alert, version: int) -> bool:
 
 
 def _act(
-    d: Delivery,
+    delivery: Delivery,
     alert_id: str,
     version: int,
     allowed: Callable[[Alert], bool],
@@ -58,43 +58,45 @@ def _act(
     with about(alert_id=alert_id):  # the click, its retries and its redraws
         for _ in range(ACT_ATTEMPTS):
             try:
-                alert = d.alerts.get_alert(alert_id)
+                alert = delivery.alerts.get_alert(alert_id)
             except NotFoundError:
                 return Outcome.GONE
             if not current(alert, version) or not allowed(alert):
-                redraw(alert, d)  # heal the message the click came from: show the alert as it is
+                redraw(
+                    alert, delivery
+                )  # heal the message the click came from: show the alert as it is
                 return Outcome.STALE
-            now = d.now()
+            now = delivery.now()
             # the redraw below shows it all
             drawn = change(alert, now).with_outbox(dirty=False, edited_at=now)
             try:
-                changed = d.alerts.update_alert(drawn)
+                changed = delivery.alerts.update_alert(drawn)
             except NotFoundError:
                 return Outcome.GONE
             except StaleVersionError:  # another writer won: a repeat (try again) or a click
                 continue
             if after is not None:  # side effects only once the change is ours
                 after(changed, now)
-            _tell(d, changed, told(changed, now))
+            _tell(delivery, changed, told(changed, now))
             return Outcome.DONE
         log.info("action on alert %s kept losing races", alert_id)
         return Outcome.STALE
 
 
-def _tell(d: Delivery, alert: Alert, text: str) -> None:
+def _tell(delivery: Delivery, alert: Alert, text: str) -> None:
     """Redraw the message and reply in its thread; Slack failing loses neither state."""
     if alert.message is None:
         return
-    if not redraw(alert, d):  # leave the edit to flush, after a backoff
-        now = d.now()
+    if not redraw(alert, delivery):  # leave the edit to flush, after a backoff
+        now = delivery.now()
         later = now + lifecycle.backoff(alert.outbox.attempts)
         save(
-            d.alerts,
+            delivery.alerts,
             alert,
             lambda a: lifecycle.put_back(a, Work(edit=True, before=a), later, failed=True),
         )
     try:
-        d.chat.post_text(alert.message.channel, text, thread_ts=alert.message.ts)
+        delivery.chat.post_text(alert.message.channel, text, thread_ts=alert.message.ts)
     except (ChatUnavailableError, ChatRejectedError) as err:
         log.warning("alert %s changed, but its thread was not told: %s", alert.id, err)
 
@@ -112,18 +114,20 @@ def _with(
     )
 
 
-def acknowledge(d: Delivery, alert_id: str, version: int, user: str) -> Outcome:
+def acknowledge(delivery: Delivery, alert_id: str, version: int, user: str) -> Outcome:
     """Acknowledge an alert; a storm summary's Acknowledge acknowledges all its alerts."""
 
     def members(storm: Alert, now: int) -> None:
         for member in storm.members:
             try:
-                save(d.alerts, d.alerts.get_alert(member), lambda a: _ack(a, now, user))
+                save(
+                    delivery.alerts, delivery.alerts.get_alert(member), lambda a: _ack(a, now, user)
+                )
             except (NotFoundError, StaleVersionError) as err:  # the rest still get theirs
                 log.warning("storm %s: alert %s not acknowledged: %s", storm.id, member, err)
 
     return _act(
-        d,
+        delivery,
         alert_id,
         version,
         lambda a: a.status is AlertStatus.OPEN,
@@ -149,9 +153,9 @@ def _what(alert: Alert) -> str:
     return f"all {len(alert.members)} alerts of this storm" if alert.kind == "storm" else "this"
 
 
-def unacknowledge(d: Delivery, alert_id: str, version: int, user: str) -> Outcome:
+def unacknowledge(delivery: Delivery, alert_id: str, version: int, user: str) -> Outcome:
     return _act(
-        d,
+        delivery,
         alert_id,
         version,
         lambda a: a.status is AlertStatus.ACKED,
@@ -163,7 +167,7 @@ def unacknowledge(d: Delivery, alert_id: str, version: int, user: str) -> Outcom
 
 
 def silence(
-    d: Delivery,
+    delivery: Delivery,
     alert_id: str,
     version: int,
     user: str,
@@ -175,14 +179,14 @@ def silence(
     source) until now + seconds: matching events are stored, not posted, and matching
     alerts stay quiet, whatever they do meanwhile (resolve, reopen, flap)."""
     try:
-        matcher = alert_matchers(d.alerts.get_alert(alert_id)).get(scope)
+        matcher = alert_matchers(delivery.alerts.get_alert(alert_id)).get(scope)
     except NotFoundError:
         return Outcome.GONE
     if matcher is None:
         return Outcome.NO_SCOPE
 
     def record(alert: Alert, now: int) -> None:
-        d.alerts.create_silence(
+        delivery.alerts.create_silence(
             Silence(
                 id=uuid.uuid4().hex,
                 scope=scope,
@@ -195,13 +199,13 @@ def silence(
         )
         # It may hold other live alerts too (and an event may have raced the click):
         # bring every live alert in line with it.
-        refresh_silences(d)
+        refresh_silences(delivery)
 
     def until(alert: Alert, now: int) -> int:
         return max(now + seconds, alert.silenced_until or 0)
 
     return _act(
-        d,
+        delivery,
         alert_id,
         version,
         lambda a: a.status is not AlertStatus.RESOLVED,
@@ -221,19 +225,19 @@ def silence(
     )
 
 
-def unsilence(d: Delivery, alert_id: str, version: int, user: str) -> Outcome:
+def unsilence(delivery: Delivery, alert_id: str, version: int, user: str) -> Outcome:
     """Lift every silence holding the alert; others it held are redrawn too."""
     lifted: list[Silence] = []
 
     def lift(alert: Alert, now: int) -> None:
-        for active in holding(alert_matchers(alert), d.alerts.list_silences(now), now):
-            d.alerts.delete_silence(active.id)
+        for active in holding(alert_matchers(alert), delivery.alerts.list_silences(now), now):
+            delivery.alerts.delete_silence(active.id)
             lifted.append(active)
         if any(s.scope != "alert" for s in lifted):
-            refresh_silences(d)
+            refresh_silences(delivery)
 
     return _act(
-        d,
+        delivery,
         alert_id,
         version,
         lambda a: a.silenced_until is not None,

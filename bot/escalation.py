@@ -39,56 +39,59 @@ def due(alert: Alert, now: int, after: int) -> int:
     return nth if now >= opened + nth * after else 0
 
 
-def escalate(d: Delivery, after: int) -> int:
+def escalate(delivery: Delivery, after: int) -> int:
     """Send every reminder that is due. Returns how many were sent."""
-    now = d.now()
+    now = delivery.now()
     sent = 0
-    for alert in d.alerts.list_alerts(AlertStatus.OPEN, OPEN_LIMIT):
+    for alert in delivery.alerts.list_alerts(AlertStatus.OPEN, OPEN_LIMIT):
         nth = due(alert, now, after)
         if not nth:
             continue
         with about(alert_id=alert.id):
-            sent += _escalate_one(d, alert, nth, now)
+            sent += _escalate_one(delivery, alert, nth, now)
     return sent
 
 
-def _escalate_one(d: Delivery, alert: Alert, nth: int, now: int) -> bool:
+def _escalate_one(delivery: Delivery, alert: Alert, nth: int, now: int) -> bool:
     """Reserve reminder `nth` of one alert, then send it; put it back if sending failed."""
     try:
-        reserved = d.alerts.update_alert(alert.model_copy(update={"reminders": nth}))
+        reserved = delivery.alerts.update_alert(alert.model_copy(update={"reminders": nth}))
     except StaleVersionError:  # it changed (acked, repeated) or another job took it
         return False
     try:
-        return _remind(d, reserved, nth, now)
+        return _remind(delivery, reserved, nth, now)
     except Exception:  # one alert's trouble must not stop the others' reminders
         log.exception("reminder %d of alert %s failed; the next run tries again", nth, alert.id)
-        _put_back(d, reserved, nth)
+        _put_back(delivery, reserved, nth)
         return False
 
 
-def _remind(d: Delivery, alert: Alert, nth: int, now: int) -> bool:
+def _remind(delivery: Delivery, alert: Alert, nth: int, now: int) -> bool:
     assert alert.message is not None
     ref = alert.message
     opened = alert.opened_at or alert.first_seen
-    paid = not d.budgeted or (
-        budget.spend(d.alerts, budget.post_key(ref.channel), budget.POST, d.clock.now()) == 0
+    paid = not delivery.budgeted or (
+        budget.spend(
+            delivery.alerts, budget.post_key(ref.channel), budget.POST, delivery.clock.now()
+        )
+        == 0
     )
     if not paid:
-        _put_back(d, alert, nth)  # the channel's budget is spent: the next run sends it
+        _put_back(delivery, alert, nth)  # the channel's budget is spent: the next run sends it
         return False
     try:
-        d.chat.post_reminder(ref, alert, now - opened)
+        delivery.chat.post_reminder(ref, alert, now - opened)
     except (ChatUnavailableError, ChatRejectedError) as err:
         log.warning("reminder %d of alert %s failed: %s", nth, alert.id, err)
-        _put_back(d, alert, nth)
+        _put_back(delivery, alert, nth)
         return False
     log.info("reminded %s of alert %s (%s, %s)", ref.channel, alert.id, alert.severity, nth)
     return True
 
 
-def _put_back(d: Delivery, alert: Alert, nth: int) -> None:
+def _put_back(delivery: Delivery, alert: Alert, nth: int) -> None:
     save(
-        d.alerts,
+        delivery.alerts,
         alert,
         lambda a: a.model_copy(update={"reminders": nth - 1}) if a.reminders == nth else a,
     )
