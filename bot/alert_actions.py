@@ -25,6 +25,7 @@ from bot.errors import (
 from bot.lifecycle import Work
 from bot.log_context import about
 from bot.models import Alert, AlertStatus, HistoryEntry, Silence, SilenceScope
+from bot.optimistic import update_with_retry
 from bot.silences import SCOPE_WORDS, alert_matchers, holding
 from bot.timeutil import clock_text
 
@@ -56,31 +57,36 @@ def _act(
     after: Callable[[Alert, int], None] | None = None,
 ) -> Outcome:
     with about(alert_id=alert_id):  # the click, its retries and its redraws
-        for _ in range(ACT_ATTEMPTS):
-            try:
-                alert = delivery.alerts.get_alert(alert_id)
-            except NotFoundError:
-                return Outcome.GONE
+
+        def apply(alert: Alert) -> tuple[Alert, int | None]:
+            """The change, drawn at once (the redraw below shows it all); None when the
+            click is stale for this version of the alert, and nothing is written."""
             if not current(alert, version) or not allowed(alert):
-                redraw(
-                    alert, delivery
-                )  # heal the message the click came from: show the alert as it is
-                return Outcome.STALE
+                return alert, None
             now = delivery.now()
-            # the redraw below shows it all
-            drawn = change(alert, now).with_outbox(dirty=False, edited_at=now)
-            try:
-                changed = delivery.alerts.update_alert(drawn)
-            except NotFoundError:
-                return Outcome.GONE
-            except StaleVersionError:  # another writer won: a repeat (try again) or a click
-                continue
-            if after is not None:  # side effects only once the change is ours
-                after(changed, now)
-            _tell(delivery, changed, told(changed, now))
-            return Outcome.DONE
-        log.info("action on alert %s kept losing races", alert_id)
-        return Outcome.STALE
+            return change(alert, now).with_outbox(dirty=False, edited_at=now), now
+
+        try:
+            changed, now = update_with_retry(
+                delivery.alerts.get_alert(alert_id),
+                apply,
+                write=delivery.alerts.update_alert,
+                reread=lambda: delivery.alerts.get_alert(alert_id),
+                attempts=ACT_ATTEMPTS,
+                what=f"alert {alert_id}",
+            )
+        except NotFoundError:
+            return Outcome.GONE
+        except StaleVersionError:  # a noisy alert's repeats kept winning the write
+            log.info("action on alert %s kept losing races", alert_id)
+            return Outcome.STALE
+        if now is None:
+            redraw(changed, delivery)  # heal the message the click came from
+            return Outcome.STALE
+        if after is not None:  # side effects only once the change is ours
+            after(changed, now)
+        _tell(delivery, changed, told(changed, now))
+        return Outcome.DONE
 
 
 def _tell(delivery: Delivery, alert: Alert, text: str) -> None:

@@ -36,7 +36,9 @@ def update_with_retry(
     """
     for _ in range(attempts):
         changed, result = change(record)
-        if changed == record:
+        # A change that means something to the caller (work reserved, a budget paid) is
+        # one; comparing whole records is for the changes that may leave them as they were.
+        if changed is record or (not result and changed == record):
             return record, result
         try:
             return write(changed), result
