@@ -10,16 +10,16 @@ from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Settings
-from bot.delivery import Delivery
-from bot.intake import Intake
 from bot.models import IngestResult
 from bot.ports import AgentStore, Chat, Clock, DeliveryStore, EventStore
 from bot.routing import Routes
 from bot.sources import Context
 
-if TYPE_CHECKING:  # imported on use: the ingest Lambda's cold start does without them
+if TYPE_CHECKING:  # built by the composition root, which imports them: not needed here
     from bot.daily_report import ReportOutcome
+    from bot.delivery import Delivery
     from bot.error_logs import SweepResult
+    from bot.intake import Intake
 
 CONSOLE_CHANNEL = "console"
 
