@@ -77,6 +77,10 @@ SILENCES = "SILENCES"
 PENDING = "PENDING"
 DAY_SECONDS = 86_400
 KNOWN_DAYS_CAP = 4096  # buckets this process remembers writing (a replay spans many days)
+# Fingerprints whose older-form key (FP#<fingerprint>) this process found empty. Only
+# records written before alert keys named their channel have that key, and nothing
+# writes it now, so an empty one stays empty: a process asks once per fingerprint.
+OLDER_FORM_CAP = 10_000
 DAYS_PAGE = 32  # day buckets per Query page: a month of days, a few hundred bytes
 FILTERED_PAGE = 100  # items evaluated per Query page when source/account filters drop some
 AGENT_UPDATE_ATTEMPTS = 10  # each round one concurrent writer wins, so all get through
@@ -484,6 +488,7 @@ class DynamoAlertStore:
         self._silences = table.models.silence
         self._states = table.models.state
         self._connection = table.models.alert._get_connection().connection
+        self._no_older_form: set[str] = set()
 
     def _alert_item(self, alert: Alert) -> TableItem:
         first = _sortable(alert.first_seen, f"alert {alert.id!r}: first_seen")
@@ -556,9 +561,13 @@ class DynamoAlertStore:
         there is none, one more Query, of the older key FP#<fingerprint>."""
         with _dynamo(f"find the alert of fingerprint {fingerprint!r} in {channel!r}"):
             found = self._newest(_fingerprint_key(fingerprint, channel))
-            if found is None:
+            if found is None and fingerprint not in self._no_older_form:
                 found = self._newest(f"FP#{fingerprint}")
-                if found is not None and (found.kind != "alert" or found.channel != channel):
+                if found is None:
+                    if len(self._no_older_form) >= OLDER_FORM_CAP:
+                        self._no_older_form.clear()  # forgetting costs one more Query
+                    self._no_older_form.add(fingerprint)
+                elif found.kind != "alert" or found.channel != channel:
                     found = None
         return found
 

@@ -272,7 +272,9 @@ def test_find_alert_reads_the_older_key_only_when_the_new_one_finds_nothing(
     client: Any, table: str, stores: DynamoStores, requests: Counter[str]
 ) -> None:
     """One Query on a hit, and on an old record routed away from the default channel
-    (whose key is the new key); two on a miss, or on an old record of the default channel."""
+    (whose key is the new key); two on a miss, or on an old record of the default channel;
+    one on a later miss of a fingerprint whose older key was found empty (nothing writes
+    that key any more)."""
     new = Alert(id="new", fingerprint="fp-1", channel="C1", first_seen=T0, last_seen=T0)
     stores.alerts.create_alert(new)
     put_old_alert(client, table, new.model_copy(update={"id": "home", "fingerprint": "fp-2"}),
@@ -285,6 +287,8 @@ def test_find_alert_reads_the_older_key_only_when_the_new_one_finds_nothing(
         ("fp-2", "C1", "home", 2),
         ("fp-1", "C9", None, 2),
         ("fp-2", "C2", None, 2),  # the default channel's old record is not C2's
+        ("fp-1", "C8", None, 1),  # fp-1's older key was found empty: not asked again
+        ("fp-2", "C3", None, 2),  # fp-2's is not empty: asked again
     ):
         requests.clear()
         alert = stores.alerts.find_alert(fingerprint, channel)
