@@ -3,6 +3,7 @@ and `bench` only (read from `make -n`, which runs nothing)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,12 +17,16 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 
 def planned(target: str, venv: Path) -> list[str]:
     """The commands `make TARGET` would run on a machine with no virtualenv yet."""
+    # Run from `make test`, the outer make's flags would add "Entering directory" lines.
+    outer = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+    env = {k: v for k, v in os.environ.items() if k not in outer}
     done = subprocess.run(
-        ["make", "-n", target, f"VENV={venv}"],
+        ["make", "--no-print-directory", "-n", target, f"VENV={venv}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     return done.stdout.splitlines()
 
