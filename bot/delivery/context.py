@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from bot import routing
+from bot.delivery.work import Due, Outcome
 from bot.lifecycle import COALESCE_S
 from bot.ports import Chat, Clock, DeliveryStore
 
@@ -25,7 +26,7 @@ class Delivery:
     routes: routing.Routes = field(default_factory=routing.Routes)
     mention: str | None = None  # the route's, for the records this delivery opens
     budgeted: bool = True  # False: the chat has no rate limit to pay for (the console)
-    unrecorded: list[object] = field(default_factory=list)
+    unrecorded: list[tuple[Due, Outcome | None]] = field(default_factory=list)
 
     def now(self) -> int:
         return int(self.clock.now())

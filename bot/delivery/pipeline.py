@@ -87,7 +87,7 @@ def record_unrecorded(delivery: Delivery) -> None:
     stay for the next run."""
     if not delivery.unrecorded:
         return
-    waiting = [item for item in delivery.unrecorded if isinstance(item, tuple)]
+    waiting = list(delivery.unrecorded)
     delivery.unrecorded.clear()
     for due, outcome in waiting:
         with about(alert_id=due.record.id):
