@@ -2,7 +2,7 @@
 
 A body is split into units (the items of a JSON array, the `Records` of an SNS, SQS or S3
 Lambda event, the `Entries` of a PutEvents call), and each unit is read by the first shape
-of `SHAPES` that matches it. Each shape states its id rule; the README lists them.
+of `SHAPES` that matches it. Each shape states its id rule; docs/alerts.md lists them.
 A unit of another service's Lambda payload (a Config rule evaluation, an API Gateway
 request…) is refused by name (`NotAnEventError`), so that a misrouted trigger says what
 it is instead of "unrecognised". Only a body's own units are refused so: the same JSON

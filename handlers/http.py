@@ -38,7 +38,7 @@ from handlers.slack.replays import signature_readable, without_lazy_marks
 
 log = logging.getLogger(__name__)
 
-INGEST_BODY = {  # what the README's "What it accepts" lists, in JSON Schema's words
+INGEST_BODY = {  # what docs/alerts.md's "Event shapes read" lists, in JSON Schema's words
     "description": "One event, a JSON array of events, or an SNS-wrapped Lambda event",
     "oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}],
 }

@@ -1,10 +1,10 @@
 """Malformed, tampered and foreign cursors, on the REST API and in the /events buttons.
 
-DESIGN: the cursor is opaque and signed with CURSOR_SECRET "so that a tampered cursor is
-a 400"; the REST API answers 400 `{"error": ...}` for any invalid cursor, never 422 or
-500. In Slack, the `events_page` button's value is a cursor that comes back as untrusted
-input: a bad one gets a polite answer through response_url, not a crash.
-"""
+The rule (docs/commands.md): the cursor is opaque and signed with CURSOR_SECRET, so that
+a tampered cursor is a 400; the REST API answers 400 `{"error": ...}` for any invalid
+cursor, never 422 or 500. In Slack, the `events_page` button's value is a cursor that
+comes back as untrusted input: a bad one gets a polite answer through response_url, not
+a crash."""
 
 from __future__ import annotations
 

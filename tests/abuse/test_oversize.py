@@ -1,11 +1,10 @@
 """Bodies over the limit, however their size is (mis)declared.
 
-DESIGN: POST /ingest answers 413 when the body is over 256 KB. The limit must hold when
-the client tells the truth, sends chunks without a Content-Length, or lies in its
-Content-Length; and a body that would only be big once decompressed is not decompressed.
-REST bodies have no documented limit: they are held to "bad input gets a clear 4xx",
-nothing stored, and to the same 256 KB.
-"""
+The rule (docs/commands.md): POST /ingest answers 413 when the body is over 256 KB. The
+limit must hold when the client tells the truth, sends chunks without a Content-Length,
+or lies in its Content-Length; and a body that would only be big once decompressed is
+not decompressed. REST bodies have no documented limit: they are held to "bad input gets
+a clear 4xx", nothing stored, and to the same 256 KB."""
 
 from __future__ import annotations
 
@@ -101,7 +100,7 @@ def test_ingest_over_256_kb_is_refused_however_its_size_is_declared(
 
 def test_ingest_limit_is_exactly_256_kb(shared_target: Target, figures: Any) -> None:
     """One byte over is 413; a body of exactly 256 KB is read (and stored): the limit is
-    where DESIGN puts it, not somewhere short of it."""
+    where the documented rule puts it, not somewhere short of it."""
     assert shared_target.ingest.post("/ingest", content=big_event(OVER)).status_code == 413
     at_limit = shared_target.ingest.post("/ingest", content=big_event(MAX_EVENT_BYTES))
     assert at_limit.status_code == 202, at_limit.text

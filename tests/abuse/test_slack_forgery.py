@@ -1,6 +1,6 @@
 """Forged, stale and mistyped Slack requests against the running service.
 
-DESIGN ("Slack requests"): a bad or missing signature, or a timestamp over 5 minutes old,
+The rule (docs/commands.md): a bad or missing signature, or a timestamp over 5 minutes old,
 is 401; the wrong content type is 400. Each forged body here is a real command, click or
 submission aimed at a live alert or silence, so that one wrongly accepted would show as
 a changed store or a call to the fake Slack.

@@ -1,6 +1,6 @@
 """A correctly signed Slack request replayed inside Slack's 5 minutes.
 
-DESIGN ("Slack requests"): such a body passes the signature, as Slack's scheme allows,
+The rule (docs/commands.md): such a body passes the signature, as Slack's scheme allows,
 but is idempotent: one action_ts or trigger_id never applies twice. Each case sends a
 real request, waits for it to apply, then sends the very same bytes and headers again
 (same action_ts, trigger_id, timestamp and signature) and holds the replay to changing

@@ -1,10 +1,9 @@
 """POST /ingest and the REST API without their bearer tokens.
 
-DESIGN: with INGEST_TOKEN set, /ingest requires `Authorization: Bearer $INGEST_TOKEN`,
-else 401; with API_TOKEN set, every REST route requires `Bearer $API_TOKEN`, else 401.
-Every request here would change the store if it were let through (or read it), and each
-token is refused on the other's routes.
-"""
+The rule (docs/commands.md): with INGEST_TOKEN set, /ingest requires `Authorization:
+Bearer $INGEST_TOKEN`, else 401; with API_TOKEN set, every REST route requires `Bearer
+$API_TOKEN`, else 401. Every request here would change the store if it were let through
+(or read it), and each token is refused on the other's routes."""
 
 from __future__ import annotations
 

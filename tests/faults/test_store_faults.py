@@ -140,7 +140,7 @@ def test_a_store_failure_is_answered_503_retry_not_500(
     faulty: RunningService, client_for: Callable[[RunningService], Any], store_kind: str
 ) -> None:
     """A store failure must tell the sender to retry (503 and Retry-After, an error in
-    the API's shape), never a bare 500: DESIGN says never a 500."""
+    the API's shape), never a bare 500."""
     answer = client_for(faulty).post("/ingest", json=storm_of(ALERTS, REPEATS, prefix="503"))
     assert answer.status_code == 503, answer.text
     assert answer.headers.get("retry-after") and "error" in answer.json()
