@@ -41,10 +41,12 @@ def apply_agent_update(agent: Agent, dto: UpdateAgentDTO) -> Agent:
         raise ValidationError(f"invalid agent update: {err.errors()[0]['msg']}") from err
 
 
-def next_version(record: Versioned) -> Versioned:
+def next_version(record: Versioned, *, deep: bool = False) -> Versioned:
     """An alert or a state as a conditional write stores it: one version past the one it
-    was read at."""
-    return record.model_copy(update={"version": record.version + 1}, deep=True)
+    was read at. Records are never changed in place, so a store that serializes what it
+    writes shares the lists (a storm's members, a long history) rather than copying them;
+    `deep` is for a store that keeps the object itself."""
+    return record.model_copy(update={"version": record.version + 1}, deep=deep)
 
 
 def not_found(kind: str, key: str) -> NotFoundError:

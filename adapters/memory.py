@@ -210,7 +210,7 @@ class MemoryAlertStore:
             self._mark(alert.id, applied)
             if stored.version != alert.version:
                 raise stale(alert)
-            written = next_version(alert)
+            written = next_version(alert, deep=True)
             self._alerts[alert.id] = written
             if applied is not None:
                 self._applied.add((alert.id, applied))
@@ -280,6 +280,6 @@ class MemoryAlertStore:
             stored = self._states.get(state.key)
             if (0 if stored is None else stored.version) != state.version:
                 raise stale(state)
-            written = next_version(state)
+            written = next_version(state, deep=True)
             self._states[state.key] = written
             return written.model_copy(deep=True)
