@@ -78,6 +78,11 @@ def held_until(state: State | None, now: int) -> int:
     return int(state.data.get("last_new", now)) + QUIET_S
 
 
+def channel_held_until(states: StateStore, channel: str, now: int) -> int:
+    """`held_until` for the channel's stored state."""
+    return held_until(states.get_state(state_key(channel)), now)
+
+
 def admit(states: StateStore, channel: str, now: int, threshold: int) -> Admission:
     """Count a new alert in `channel`, and say whether it opens a root or joins a storm."""
 

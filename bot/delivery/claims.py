@@ -22,7 +22,7 @@ def held_by_storm(states: StateStore, alert: Alert, now: int) -> int:
     """Until when a storm in the alert's channel holds its root's edits and replies."""
     if alert.message is None or alert.kind != "alert":
         return 0
-    return storm.held_until(states.get_state(storm.state_key(alert.message.channel)), now)
+    return storm.channel_held_until(states, alert.message.channel, now)
 
 
 def advance(

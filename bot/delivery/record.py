@@ -115,7 +115,7 @@ def _posted(delivery: Delivery, due: Due, outcome: Outcome, now: int) -> Alert:
         )
         if a.kind == "storm":
             return storm.schedule(shown, now)
-        held = storm.held_until(delivery.alerts.get_state(storm.state_key(ref.channel)), now)
+        held = storm.channel_held_until(delivery.alerts, ref.channel, now)
         return lifecycle.schedule(shown, now, delivery.coalesce, not_before=held)
 
     return save(delivery.alerts, record_, posted_as)
