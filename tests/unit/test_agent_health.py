@@ -9,12 +9,10 @@ from moto import mock_aws
 from moto.moto_api import state_manager
 
 from adapters.ecs import EcsAgentTasks
-from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
 from bot.config import Settings
 from bot.models import Agent, AlertStatus
 from bot.services import Services
-from handlers.bootstrap import bootstrap
-from tests.fakes import FakeChat, FakeClock
+from tests.factories.services import memory_services
 
 AGENT = "123456789012"
 DAY = 86400
@@ -29,14 +27,8 @@ class FixedTasks:
 
 
 def services(tasks=None) -> Services:
-    svc = bootstrap(
-        settings=Settings(_env_file=None, slack_alerts_channel="C0ALERTS"),
-        events=MemoryEventStore(),
-        agents=MemoryAgentStore(),
-        alerts=MemoryAlertStore(),
-        chat=FakeChat(),
-        clock=FakeClock(),
-        agent_tasks=tasks,
+    svc = memory_services(
+        Settings(_env_file=None, slack_alerts_channel="C0ALERTS"), agent_tasks=tasks
     )
     now = int(svc.clock.now())
     svc.agents.create(Agent(id=AGENT, region="eu-west-1", deployed_at=now, last_seen=now))

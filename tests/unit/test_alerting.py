@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
+from adapters.memory import MemoryAlertStore, MemoryEventStore
 from bot import alert_actions, lifecycle
 from bot.alert_actions import Outcome
 from bot.config import Settings
@@ -14,8 +14,8 @@ from bot.delivery import Delivery, flush, notify, refresh_silences
 from bot.errors import UnprocessedError
 from bot.ingest import ingest
 from bot.models import AlertStatus
-from handlers.bootstrap import bootstrap
 from tests.corpus import load, untimed
+from tests.factories.services import memory_services
 from tests.fakes import FakeChat, FakeClock
 
 CHANNEL = "C0ALERTS"
@@ -385,18 +385,7 @@ def test_every_event_of_an_alert_replayed_is_counted_once_however_many_came_afte
     the retry window, so alerted on again): the alert counts 300, not one more, although
     an alert's event_ids keep only the latest EVENTS_KEPT."""
     assert lifecycle.EVENTS_KEPT < 300
-    svc = bootstrap(
-        Settings(_env_file=None, slack_alerts_channel=CHANNEL),
-        events=MemoryEventStore(),
-        agents=MemoryAgentStore(),
-        alerts=MemoryAlertStore(),
-        chat=FakeChat(),
-        clock=FakeClock(),
-        agent_tasks=None,
-        log_sweep=None,
-        heartbeat=None,
-        nudges=None,
-    )
+    svc = memory_services(Settings(_env_file=None, slack_alerts_channel=CHANNEL))
     start = svc.clock.now()
 
     def transition(n: int) -> dict:

@@ -11,13 +11,13 @@ import pytest
 
 import app
 from adapters.console import ConsoleChat
-from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
+from adapters.memory import MemoryAlertStore, MemoryEventStore
 from bot.config import Settings
 from bot.delivery import Delivery, notify
 from bot.ingest import ingest
 from bot.services import Services
-from handlers.bootstrap import bootstrap
 from tests.corpus import load, untimed
+from tests.factories.services import memory_services
 from tests.fakes import FakeChat, FakeClock
 
 CHANNEL = "C0ALERTS"
@@ -55,17 +55,10 @@ def test_only_a_budgeted_chat_waits_on_slacks_post_budget(budgeted, posted):
 def services(
     chat: object, clock: FakeClock | None = None, pause: Callable[[float], None] = time.sleep
 ) -> Services:
-    return bootstrap(
+    return memory_services(
         Settings(_env_file=None, slack_alerts_channel=CHANNEL),
-        events=MemoryEventStore(),
-        agents=MemoryAgentStore(),
-        alerts=MemoryAlertStore(),
-        chat=chat,  # type: ignore[arg-type]
+        chat=chat,
         clock=clock or FakeClock(),
-        agent_tasks=None,
-        log_sweep=None,
-        heartbeat=None,
-        nudges=None,
         pause=pause,
     )
 

@@ -7,14 +7,13 @@ from datetime import UTC, datetime
 import pytest
 
 import scheduler
-from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
 from bot import daily_report
 from bot.config import Settings
 from bot.services import Services
 from handlers import jobs as table
-from handlers.bootstrap import bootstrap
 from tests.corpus import load
-from tests.fakes import FakeChat, FakeClock
+from tests.factories.services import memory_services
+from tests.fakes import FakeClock
 
 MORNING = datetime(2026, 11, 27, 0, 30, tzinfo=UTC).timestamp()  # before the 01:00 report
 NOON = datetime(2026, 11, 27, 12, 0, tzinfo=UTC).timestamp()
@@ -22,12 +21,8 @@ NOON = datetime(2026, 11, 27, 12, 0, tzinfo=UTC).timestamp()
 
 def services(clock: FakeClock | None = None, heartbeat=None, **settings) -> Services:
     clock = clock or FakeClock(MORNING)
-    return bootstrap(
-        settings=Settings(_env_file=None, slack_alerts_channel="C1", **settings),
-        events=MemoryEventStore(),
-        agents=MemoryAgentStore(),
-        alerts=MemoryAlertStore(),
-        chat=FakeChat(),
+    return memory_services(
+        Settings(_env_file=None, slack_alerts_channel="C1", **settings),
         clock=clock,
         heartbeat=heartbeat,
         pause=clock.advance,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import scheduler
-from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
+from adapters.memory import MemoryAgentStore, MemoryAlertStore
 from bot.agents import AgentNews
 from bot.config import Settings
 from bot.errors import InternalServerError
@@ -21,11 +21,10 @@ from bot.models import Agent, Alert, Outbox
 from bot.ports import AlertStore, SilenceStore, StateStore
 from bot.services import Services
 from handlers.aws_lambda import wiring
-from handlers.bootstrap import bootstrap
 from handlers.jobs import JOBS, of_function
 from tests.corpus import load
 from tests.deploy.cfn import load_yaml
-from tests.fakes import FakeChat, FakeClock
+from tests.factories.services import memory_services
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -45,16 +44,9 @@ class Nudged:
 
 
 def services(*, agents: Any = None, nudges: Nudged | None = None, **settings: Any) -> Services:
-    return bootstrap(
+    return memory_services(
         Settings(_env_file=None, slack_alerts_channel="C1", **settings),
-        events=MemoryEventStore(),
         agents=agents or MemoryAgentStore(),
-        alerts=MemoryAlertStore(),
-        chat=FakeChat(),
-        clock=FakeClock(),
-        agent_tasks=None,
-        log_sweep=None,
-        heartbeat=None,
         nudges=nudges,
     )
 

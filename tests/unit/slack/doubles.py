@@ -7,14 +7,12 @@ import itertools
 import json
 from typing import Any
 
-from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
 from bot.config import Settings
 from bot.cursors import CursorCodec
 from bot.models import Alert
 from bot.services import Services
-from handlers.bootstrap import bootstrap
 from tests.factories import alarm
-from tests.fakes import FakeChat, FakeClock
+from tests.factories.services import memory_services
 
 CHANNEL = "C0ALERTS"
 _ids = itertools.count(1)
@@ -72,18 +70,7 @@ def services(**settings: Any) -> Services:
     cursors with CURSOR_SECRET, as the configured stores do."""
     config = Settings(_env_file=None, slack_alerts_channel=CHANNEL, **settings)
     codec = CursorCodec(config.cursor_secret)
-    return bootstrap(
-        config,
-        events=MemoryEventStore(codec),
-        agents=MemoryAgentStore(codec),
-        alerts=MemoryAlertStore(),
-        chat=FakeChat(),
-        clock=FakeClock(),
-        agent_tasks=None,
-        log_sweep=None,
-        heartbeat=None,
-        nudges=None,
-    )
+    return memory_services(config, cursors=codec)
 
 
 def fire(svc: Services, name: str = "CpuHigh", *, event_id: str | None = None) -> Alert:

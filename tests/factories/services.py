@@ -1,0 +1,30 @@
+"""A running bot's services on in-memory stores, a FakeChat and a FakeClock, with no
+optional adapter (agent tasks, log sweep, heartbeat, nudges) unless one is given."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.memory import MemoryAgentStore, MemoryAlertStore, MemoryEventStore
+from bot.config import Settings
+from bot.cursors import CursorCodec
+from bot.services import Services
+from handlers.bootstrap import bootstrap
+from tests.fakes import FakeChat, FakeClock
+
+OPTIONAL_ADAPTERS = ("agent_tasks", "log_sweep", "heartbeat", "nudges")
+
+
+def memory_services(
+    settings: Settings, *, cursors: CursorCodec | None = None, **ports: Any
+) -> Services:
+    """`ports` override any port or adapter bootstrap takes (chat, clock, agents, pause…)."""
+    built: dict[str, Any] = {
+        "events": MemoryEventStore(cursors),
+        "agents": MemoryAgentStore(cursors),
+        "alerts": MemoryAlertStore(),
+        "chat": FakeChat(),
+        "clock": FakeClock(),
+        **dict.fromkeys(OPTIONAL_ADAPTERS),
+    }
+    return bootstrap(settings, **{**built, **ports})
