@@ -245,6 +245,13 @@ class MemoryAlertStore:
         due.sort(key=lambda a: (a.outbox.next_attempt_at, a.id))
         return [self._read(alert) for alert in due[:limit]]
 
+    def list_members(self, storm_id: str, limit: int) -> list[Alert]:
+        with self._lock:
+            members = sorted(
+                (a for a in self._alerts.values() if a.parent_id == storm_id), key=lambda a: a.id
+            )
+        return [self._read(alert) for alert in members[:limit]]
+
     def create_silence(self, silence: Silence) -> None:
         with self._lock:
             if silence.id in self._silences:

@@ -84,6 +84,9 @@ CREATE INDEX IF NOT EXISTS alerts_pending ON alerts (pending, next_attempt_at, i
 CREATE INDEX IF NOT EXISTS alerts_by_channel
     ON alerts (fingerprint, json_extract(body, '$.channel'), first_seen, id)
     WHERE json_extract(body, '$.kind') = 'alert';
+CREATE INDEX IF NOT EXISTS alerts_by_parent
+    ON alerts (json_extract(body, '$.parent_id'), id)
+    WHERE json_extract(body, '$.parent_id') IS NOT NULL;
 CREATE TABLE IF NOT EXISTS applied (
     alert_id TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -496,6 +499,14 @@ class SqliteAlertStore:
             "SELECT body FROM alerts WHERE pending = 1 AND next_attempt_at <= ?"
             " ORDER BY next_attempt_at, id LIMIT ?",
             (now, limit),
+        )
+        return [Alert.model_validate_json(body) for (body,) in rows]
+
+    def list_members(self, storm_id: str, limit: int) -> list[Alert]:
+        rows = self._db.execute(
+            "SELECT body FROM alerts WHERE json_extract(body, '$.parent_id') = ?"
+            " AND json_extract(body, '$.parent_id') IS NOT NULL ORDER BY id LIMIT ?",
+            (storm_id, limit),
         )
         return [Alert.model_validate_json(body) for (body,) in rows]
 

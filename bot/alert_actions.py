@@ -15,7 +15,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from bot import lifecycle
-from bot.delivery import Delivery, redraw, refresh_silences, save
+from bot.delivery import Delivery, members_of, redraw, refresh_silences, save
 from bot.errors import (
     ChatRejectedError,
     ChatUnavailableError,
@@ -124,13 +124,11 @@ def acknowledge(delivery: Delivery, alert_id: str, version: int, user: str) -> O
     """Acknowledge an alert; a storm summary's Acknowledge acknowledges all its alerts."""
 
     def members(storm: Alert, now: int) -> None:
-        for member in storm.members:
+        for member in members_of(delivery.alerts, storm):
             try:
-                save(
-                    delivery.alerts, delivery.alerts.get_alert(member), lambda a: _ack(a, now, user)
-                )
+                save(delivery.alerts, member, lambda a: _ack(a, now, user))
             except (NotFoundError, StaleVersionError) as err:  # the rest still get theirs
-                log.warning("storm %s: alert %s not acknowledged: %s", storm.id, member, err)
+                log.warning("storm %s: alert %s not acknowledged: %s", storm.id, member.id, err)
 
     return _act(
         delivery,
@@ -156,7 +154,7 @@ def _ack(alert: Alert, now: int, user: str) -> Alert:
 
 
 def _what(alert: Alert) -> str:
-    return f"all {len(alert.members)} alerts of this storm" if alert.kind == "storm" else "this"
+    return f"all {alert.count} alerts of this storm" if alert.kind == "storm" else "this"
 
 
 def unacknowledge(delivery: Delivery, alert_id: str, version: int, user: str) -> Outcome:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any
 
 from bot.errors import StaleVersionError
 from bot.models import State
@@ -42,21 +43,36 @@ def post_key(channel: str) -> str:
     return f"budget:chat.postMessage:{channel}"
 
 
+def _wait(data: dict[str, Any], rate: Rate, now: float) -> tuple[float, float]:
+    """The seconds until the bucket pays for one call (0.0: now), and its tokens now."""
+    blocked = float(data.get("blocked_until", 0.0))
+    if now < blocked:  # Slack said Retry-After
+        return blocked - now, 0.0
+    at = float(data.get("at", now))
+    tokens = min(rate.burst, float(data.get("tokens", rate.burst)) + max(now - at, 0) * rate.per_s)
+    if tokens < 1 - TOKEN_EPSILON:  # else float rounding would ask for a wait of ~0
+        return (1 - tokens) / rate.per_s, tokens
+    return 0.0, tokens
+
+
+def wait(states: StateStore, key: str, rate: Rate, now: float) -> float:
+    """The seconds until the budget can pay for one call, read without spending: work
+    that cannot be paid for is left as it is, not claimed and put back."""
+    state = states.get_state(key)
+    return 0.0 if state is None else _wait(state.data, rate, now)[0]
+
+
 def spend(states: StateStore, key: str, rate: Rate, now: float) -> float:
     """Spend one call from the budget. 0.0 when paid; else the seconds until one can be,
     and nothing is spent."""
 
     def take(state: State) -> tuple[State, float]:
         data = state.data
-        blocked = float(data.get("blocked_until", 0.0))
-        if now < blocked:  # Slack said Retry-After
-            return state, blocked - now
+        waiting, tokens = _wait(data, rate, now)
+        if waiting:
+            return state, waiting
         at = float(data.get("at", now))
-        tokens = min(
-            rate.burst, float(data.get("tokens", rate.burst)) + max(now - at, 0) * rate.per_s
-        )
-        if tokens < 1 - TOKEN_EPSILON:  # else float rounding would ask for a wait of ~0
-            return state, (1 - tokens) / rate.per_s
+        blocked = float(data.get("blocked_until", 0.0))
         spent = {"tokens": max(tokens - 1, 0.0), "at": max(now, at), "blocked_until": blocked}
         return state.model_copy(update={"data": spent}), 0.0
 

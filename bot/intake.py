@@ -2,8 +2,10 @@
 what they say about the agents, then alert on them.
 
 On AWS nothing runs between the flush function's minutes, so the ingest function also
-moves other alerts' due Slack work on after each body (`receive`), and nudges the send
-queue for each channel whose work is still due.
+moves other alerts' due Slack work on after a body (`receive`), and nudges the send
+queue for each channel whose work is still due: at most once a second per process, so
+that a burst pays for it once a second, not once per event (Slack takes about one post a
+second per channel anyway).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 # Due Slack work `receive` does after its own events: enough to keep the queue moving
 # without making the sender wait for a backlog.
 FLUSH_ON_EVENT = 20
+FLUSH_EVERY_S = 1.0  # at most this often per process
 NUDGE_SCAN = 100  # pending records looked at for channels to nudge
 
 
@@ -48,6 +51,7 @@ class Intake:
         self.ttl = ttl
         self.ctx = ctx
         self.nudges = nudges
+        self._flushed_at = float("-inf")
 
     def __call__(self, body: Any) -> IngestResult:
         """Store a decoded body's events once, then alert on them (once each)."""
@@ -60,9 +64,14 @@ class Intake:
         return self(decode_body(body))
 
     def receive(self, body: Any) -> IngestResult:
-        """`self(body)`, then other alerts' due work and the nudges. Those failing is
-        logged, not raised: the events are stored, and the flush function does the work."""
+        """`self(body)`, then other alerts' due work and the nudges, unless this process
+        did them within FLUSH_EVERY_S. Those failing is logged, not raised: the events
+        are stored, and the flush function does the work."""
         result = self(body)
+        now = self.clock.now()
+        if now - self._flushed_at < FLUSH_EVERY_S:
+            return result
+        self._flushed_at = now
         try:
             flush(self.delivery, limit=FLUSH_ON_EVENT)
             self.nudge_channels()

@@ -129,10 +129,21 @@ def resilence(alert: Alert, now: int, silenced_until: int | None) -> Alert:
 
 
 def detach(alert: Alert, now: int, why: str) -> Alert:
-    """A storm member that needs a root of its own (its storm is over or full): post it."""
+    """A storm member that needs a root of its own (its storm is over): post it."""
     return alert.model_copy(
         update={"parent_id": None, "history": _entry(alert, now, "posted", why)}
     ).with_outbox(pending=True, next_attempt_at=now, in_flight=False)
+
+
+def enlist(alert: Alert, now: int, storm_id: str) -> Alert:
+    """An alert still waiting for its post when its channel's storm began: its storm's
+    summary shows it instead."""
+    return alert.model_copy(
+        update={
+            "parent_id": storm_id,
+            "history": _entry(alert, now, "folded", "its channel's storm began before its post"),
+        }
+    ).with_outbox(pending=False, next_attempt_at=0, in_flight=False)
 
 
 def reopenable(alert: Alert, now: int, window: int) -> bool:

@@ -148,6 +148,11 @@ class AlertStore(Protocol):
         """
         ...
 
+    def list_members(self, storm_id: str, limit: int) -> list[Alert]:
+        """Up to `limit` records whose `parent_id` is `storm_id`, by id: a storm's
+        members, read by an index, so that joining a storm never rewrites its summary."""
+        ...
+
 
 class SilenceStore(Protocol):
     """Silences, keyed on their ids: what holds an alert back from pinging people."""

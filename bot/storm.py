@@ -5,10 +5,15 @@ The channel's state (the times of its recent new alerts, and its storm, if any) 
 the store as a `State`, changed through conditional writes, so that every instance
 agrees on when a storm starts and which summary gathers what. A storm ends after a quiet
 minute: no new alert in the channel for QUIET_S. While it lasts, the edits and replies of
-roots posted before it are held back, and made once each after it.
+roots posted before it are held back, and made once each after it; an alert still
+waiting for its post when the storm begins is told in the summary instead.
 
-The summary is an alert-like record (kind "storm") whose `members` are the alerts folded
-into it. Its view is drawn from a digest of the members, computed when it is drawn.
+The summary is an alert-like record (kind "storm"); its members are the alerts whose
+`parent_id` names it, read by an index, so that a new member costs its own write and the
+channel's count, never a rewrite of the summary. The channel's state counts the current
+summary's members: past MAX_MEMBERS the storm goes on in a new summary, so that drawing
+one reads a bounded number of records. Its view is drawn from a digest of the members,
+computed when it is drawn, at most every SUMMARY_EVERY_S.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any
 
 from bot.errors import StaleVersionError
 from bot.lifecycle import Work
@@ -40,7 +46,7 @@ WINDOW_S = 60  # new alerts counted over this
 QUIET_S = 60  # a storm ends after this long without a new alert
 SUMMARY_EVERY_S = 15  # the summary is edited, and its thread told, at most this often
 TOP = 10
-MAX_MEMBERS = 2000  # a summary's members and what each was told: within a DynamoDB item
+MAX_MEMBERS = 2000  # a summary's members: what one draw reads, and what each was told
 BREAKDOWN = 6
 ATTEMPTS = 50  # the channel's state is hot during a storm: every new alert writes it
 
@@ -51,13 +57,17 @@ def state_key(channel: str) -> str:
 
 @dataclass(frozen=True)
 class Admission:
-    """Where a new alert goes: its own root (`storm` None), or into a storm's summary."""
+    """Where a new alert goes: its own root (`storm` None), or into a storm's summary,
+    of the storm that began at `started`."""
 
     storm: str | None = None
+    started: int = 0
 
 
-def storm_id(channel: str, started: int) -> str:
-    digest = hashlib.sha256(f"storm\0{channel}\0{started}".encode()).hexdigest()
+def storm_id(channel: str, started: int, part: int = 0) -> str:
+    """The summary of a storm's `part`-th MAX_MEMBERS members: the same on every instance."""
+    suffix = f"\0{part}" if part else ""
+    digest = hashlib.sha256(f"storm\0{channel}\0{started}{suffix}".encode()).hexdigest()
     return f"s{digest[:23]}"
 
 
@@ -83,26 +93,63 @@ def channel_held_until(states: StateStore, channel: str, now: int) -> int:
     return held_until(states.get_state(state_key(channel)), now)
 
 
+def _member(state: State, channel: str, data: dict[str, Any]) -> tuple[State, Admission]:
+    """One more member for the storm in `data`: its current summary, or the next one when
+    that is full."""
+    started, part = int(data["started"]), int(data.get("part", 0))
+    members = int(data.get("members", 0)) + 1
+    if members > MAX_MEMBERS:
+        part, members = part + 1, 1
+    storm = storm_id(channel, started, part)
+    data = {**data, "storm": storm, "part": part, "members": members}
+    return state.model_copy(update={"data": data}), Admission(storm=storm, started=started)
+
+
 def admit(states: StateStore, channel: str, now: int, threshold: int) -> Admission:
     """Count a new alert in `channel`, and say whether it opens a root or joins a storm."""
 
     def count(state: State) -> tuple[State, Admission]:
-        storm = active(state, now)
-        if storm is not None:
-            data = {**state.data, "last_new": now}
-        else:
-            opens = [t for t in state.data.get("opens", []) if t > now - WINDOW_S] + [now]
-            if len(opens) > threshold:
-                storm = storm_id(channel, now)
-                data = {"opens": [], "storm": storm, "last_new": now, "started": now}
-            else:
-                data = {"opens": opens, "storm": None}
-        return state.model_copy(update={"data": data}), Admission(storm=storm)
+        if active(state, now) is not None:
+            return _member(state, channel, {**state.data, "last_new": now})
+        opens = [t for t in state.data.get("opens", []) if t > now - WINDOW_S] + [now]
+        if len(opens) > threshold:
+            return _member(state, channel, {"opens": [], "last_new": now, "started": now})
+        return state.model_copy(update={"data": {"opens": opens, "storm": None}}), Admission()
 
     try:
         return update_state(states, state_key(channel), count, attempts=ATTEMPTS)[1]
     except StaleVersionError:  # the channel is too contended to count: a root of its own
         return Admission()
+
+
+def enlist(states: StateStore, channel: str, now: int) -> Admission:
+    """An alert of `channel` not yet posted when its storm began: a member of the storm,
+    counted in its summary (it is no new alert: the storm's quiet minute is not moved)."""
+
+    def count(state: State) -> tuple[State, Admission]:
+        if active(state, now) is None:
+            return state, Admission()
+        return _member(state, channel, dict(state.data))
+
+    try:
+        return update_state(states, state_key(channel), count, attempts=ATTEMPTS)[1]
+    except StaleVersionError:  # contended: it keeps its own root
+        return Admission()
+
+
+def last_new(state: State | None, summary: Alert) -> int:
+    """When the summary's storm last took a new alert: the channel's count while that
+    storm goes on (in this summary or a later one), else what the summary last saw."""
+    if state is None or not state.data.get("storm"):
+        return summary.last_seen
+    if int(state.data.get("started", -1)) != summary.first_seen:
+        return summary.last_seen
+    return max(summary.last_seen, int(state.data.get("last_new", 0)))
+
+
+def gathering(state: State | None, summary: Alert) -> bool:
+    """Whether new alerts still join this summary (it is its storm's current one)."""
+    return state is not None and state.data.get("storm") == summary.id
 
 
 def end(states: StateStore, channel: str, storm: str) -> None:
@@ -117,38 +164,24 @@ def end(states: StateStore, channel: str, storm: str) -> None:
         update_state(states, state_key(channel), reset, attempts=ATTEMPTS)
 
 
-def summary(storm: str, channel: str, now: int, claim_s: int) -> Alert:
-    """A new storm's summary record: pending, owned by its creator for `claim_s`."""
+def summary(admission: Admission, channel: str, now: int, claim_s: int) -> Alert:
+    """A storm's new summary record: pending, owned by its creator for `claim_s`. Its
+    `first_seen` is when the storm began, whichever part of it the summary gathers."""
+    assert admission.storm is not None
     return Alert(
-        id=storm,
+        id=admission.storm,
         fingerprint=f"storm:{channel}",
         kind="storm",
         status=AlertStatus.OPEN,
         title="Alert storm",
         severity=Severity.INFO,
-        first_seen=now,
+        first_seen=admission.started or now,
         last_seen=now,
         opened_at=now,
         outbox=Outbox(pending=True, next_attempt_at=now + claim_s, in_flight=True),
         channel=channel,
         history=[HistoryEntry(at=now, action="storm started")],
     )
-
-
-def join(storm: Alert, member: Alert, now: int) -> Alert:
-    """A new alert folded into the storm. One record holds them all, so a full summary
-    takes no more: the caller gives such an alert a root of its own."""
-    listed = member.id in storm.members or len(storm.members) >= MAX_MEMBERS
-    members = storm.members if listed else [*storm.members, member.id]
-    severity = max(storm.severity, member.severity, key=lambda s: s.rank)
-    return storm.model_copy(
-        update={
-            "members": members,
-            "count": len(members),
-            "severity": severity,
-            "last_seen": now,
-        }
-    ).with_outbox(dirty=True)
 
 
 def over(storm: Alert, now: int) -> bool:
@@ -224,9 +257,11 @@ def news(before: dict[str, Told], members: Iterable[Alert]) -> str | None:
     return f":repeat: {', '.join(parts)}." if parts else None
 
 
-def plan(storm: Alert, now: int, claim_s: int) -> tuple[Alert, Work]:
+def plan(storm: Alert, now: int, claim_s: int, state: State | None = None) -> tuple[Alert, Work]:
     """The summary's due Slack work: its post; an edit (with a thread reply of its
-    members' news) at most every SUMMARY_EVERY_S; its end after a quiet minute."""
+    members' news) at most every SUMMARY_EVERY_S; its end after a quiet minute. `state`
+    is the channel's: new members since the last edit make the summary due for one."""
+    storm = _caught_up(storm, state)
     if storm.message is None:
         if not storm.outbox.pending or storm.outbox.next_attempt_at > now:
             return storm, Work()
@@ -236,11 +271,21 @@ def plan(storm: Alert, now: int, claim_s: int) -> tuple[Alert, Work]:
         storm = finish(storm, now)
     out = storm.outbox
     ready = out.attempts == 0 or out.next_attempt_at <= now
-    edit = ready and out.dirty and now >= out.edited_at + SUMMARY_EVERY_S
+    joined = gathering(state, storm) and storm.last_seen > out.edited_at
+    edit = ready and (out.dirty or joined) and now >= out.edited_at + SUMMARY_EVERY_S
     planned = storm
     if edit:
         planned = planned.with_outbox(dirty=False, edited_at=now, attempts=0)
     return schedule(planned, now), Work(edit=edit, before=storm)
+
+
+def _caught_up(storm: Alert, state: State | None) -> Alert:
+    """The summary with its storm's latest new alert and, while it gathers, its count."""
+    seen = last_new(state, storm)
+    count = int(state.data.get("members", 0)) if state and gathering(state, storm) else 0
+    if seen == storm.last_seen and count <= storm.count:
+        return storm
+    return storm.model_copy(update={"last_seen": seen, "count": max(count, storm.count)})
 
 
 def schedule(storm: Alert, now: int, not_before: int = 0) -> Alert:
@@ -249,8 +294,8 @@ def schedule(storm: Alert, now: int, not_before: int = 0) -> Alert:
     due = []
     if out.dirty:
         due.append(out.edited_at + SUMMARY_EVERY_S)
-    if storm.resolved_at is None:
-        due.append(storm.last_seen + QUIET_S)
+    if storm.resolved_at is None:  # look again for new members, and for the quiet minute
+        due.append(min(storm.last_seen + QUIET_S, max(now, out.edited_at) + SUMMARY_EVERY_S))
     if not due:
         return storm.with_outbox(pending=False, next_attempt_at=0)
     at = max(min(due), not_before, out.next_attempt_at if out.attempts else 0)

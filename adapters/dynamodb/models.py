@@ -1,7 +1,7 @@
 """The pynamodb models of the one table, and their binding to a concrete table.
 
 Every item kind shares the table's keys: `pk`/`sk`, and three sparse global secondary
-indexes, `gsi1`, `gsi2` and `gsi3` (an item that leaves an index's key unset is not in it).
+indexes, `gsi1` to `gsi4` (an item that leaves an index's key unset is not in it).
 `TableItem` declares those keys once; `schema.table_definition` derives CreateTable from
 it, so the models and the created table cannot drift apart.
 
@@ -64,6 +64,17 @@ class Gsi3(GlobalSecondaryIndex[Any]):
     gsi3sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi4(GlobalSecondaryIndex[Any]):
+    """A storm's members by id: only alerts folded into a storm carry its key."""
+
+    class Meta:
+        index_name = "gsi4"
+        projection = AllProjection()
+
+    gsi4pk = UnicodeAttribute(hash_key=True)
+    gsi4sk = UnicodeAttribute(range_key=True)
+
+
 class TableItem(Model):
     """The table's key schema, shared by every item kind. Never bound or stored itself."""
 
@@ -75,9 +86,12 @@ class TableItem(Model):
     gsi2sk = UnicodeAttribute(null=True)
     gsi3pk = UnicodeAttribute(null=True)
     gsi3sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
     gsi1 = Gsi1()
     gsi2 = Gsi2()
     gsi3 = Gsi3()
+    gsi4 = Gsi4()
 
 
 class EventItem(TableItem):
@@ -112,7 +126,8 @@ class AgentItem(TableItem):
 
 class AlertItem(TableItem):
     """pk ALERT#<id>, sk ALERT; gsi1 by fingerprint and channel (records of kind "alert"
-    only), gsi2 by status, gsi3 PENDING by the outbox's next_attempt_at while it is pending.
+    only), gsi2 by status, gsi3 PENDING by the outbox's next_attempt_at while it is
+    pending, gsi4 by the storm it was folded into.
 
     `version` is an attribute so that a write can be conditional on it.
     """

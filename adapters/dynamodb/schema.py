@@ -37,7 +37,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ACTIVE_TIMEOUT_S = 300.0  # a new table with three GSIs is usually ACTIVE within a minute on AWS
+ACTIVE_TIMEOUT_S = 300.0  # a new table with four GSIs is usually ACTIVE within a minute on AWS
 
 
 class TableSetupError(RuntimeError):
@@ -109,7 +109,8 @@ def create_table(
 
     True if this call created it, False if it existed. Safe to run again (init-db at every
     deploy): an existing table is checked against the definition and gets TTL if it lacks
-    it. TableSetupError, with the reason, for anything that stops that.
+    it, and the indexes a later version added. TableSetupError, with the reason, for
+    anything that stops that.
     """
     config = TableConfig.of(settings, table=table, endpoint=endpoint, region=region)
     where = f"DynamoDB table {config.table!r} at {config.endpoint or 'AWS ' + config.region}"
@@ -117,6 +118,8 @@ def create_table(
     try:
         created = _create(client, config.table)
         description = _wait_active(client, config.table)
+        if not created and _add_missing_indexes(client, description, config.table):
+            description = _wait_active(client, config.table)
         if not created:
             _check_fits(description, config.table)
         _enable_ttl(client, config.table)
@@ -155,6 +158,31 @@ def _wait_active(client: Any, table_name: str) -> dict[str, Any]:
             raise TableSetupError(f"table {table_name!r} is not ACTIVE after a while: {statuses}")
         time.sleep(delay)
         delay = min(delay * 2, 2.0)
+
+
+def _add_missing_indexes(client: Any, description: Mapping[str, Any], table_name: str) -> bool:
+    """A table made by an earlier version lacks the indexes added since: add them, one per
+    UpdateTable as DynamoDB requires. True if any was added."""
+    want = table_definition(table_name)
+    have = {index["IndexName"] for index in description.get("GlobalSecondaryIndexes", [])}
+    missing = [i for i in want["GlobalSecondaryIndexes"] if i["IndexName"] not in have]
+    kept = [i for i in want["GlobalSecondaryIndexes"] if i["IndexName"] in have]
+    older = schema_of({**want, "GlobalSecondaryIndexes": kept})
+    found = schema_of(description)
+    if not missing or (older["KeySchema"], older["GlobalSecondaryIndexes"]) != (
+        found["KeySchema"],
+        found["GlobalSecondaryIndexes"],
+    ):
+        return False  # nothing to add, or not an earlier form of this table: refused after
+    for index in missing:
+        client.update_table(
+            TableName=table_name,
+            AttributeDefinitions=want["AttributeDefinitions"],  # every key's, old and new
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
+        )
+        log.warning("table %s: added index %s", table_name, index["IndexName"])
+        _wait_active(client, table_name)
+    return bool(missing)
 
 
 def _check_fits(description: Mapping[str, Any], table_name: str) -> None:

@@ -504,6 +504,8 @@ class DynamoAlertStore:
             gsi2sk=f"{last}#{alert.id}",
             gsi3pk=PENDING if alert.outbox.pending else None,
             gsi3sk=self._pending_key(alert) if alert.outbox.pending else None,
+            gsi4pk=f"MEMBERS#{alert.parent_id}" if alert.parent_id else None,
+            gsi4sk=alert.id if alert.parent_id else None,
             version=alert.version,
             body=alert.model_dump_json(),
         )
@@ -636,6 +638,16 @@ class DynamoAlertStore:
         with _dynamo("list pending alerts"):
             items = self._alerts.gsi3.query(
                 PENDING, self._alerts.gsi3sk <= upto, scan_index_forward=True, limit=limit
+            )
+            return [Alert.model_validate_json(item.body) for item in items]
+
+    def list_members(self, storm_id: str, limit: int) -> list[Alert]:
+        """gsi4 MEMBERS#<storm id>, by id, a page at a time up to `limit`."""
+        if limit <= 0:
+            return []
+        with _dynamo("list storm members"):
+            items = self._alerts.gsi4.query(
+                f"MEMBERS#{storm_id}", limit=limit, page_size=paging.SCAN_PAGE
             )
             return [Alert.model_validate_json(item.body) for item in items]
 

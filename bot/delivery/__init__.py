@@ -20,12 +20,14 @@ from bot.delivery.pipeline import flush, notify, refresh_silences
 from bot.delivery.redraw import redraw
 from bot.delivery.saves import save, save_planned
 from bot.delivery.send import thread_reply_id
+from bot.delivery.storms import members_of
 
 __all__ = [
     "OPEN_LIMIT",
     "Delivery",
     "find_anywhere",
     "flush",
+    "members_of",
     "notify",
     "record_id",
     "redraw",

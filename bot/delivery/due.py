@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot import lifecycle
+from bot import budget, lifecycle, storm
 from bot.delivery.claims import advance, claimed, held_by_storm
 from bot.delivery.context import Delivery
 from bot.delivery.saves import save
-from bot.delivery.storms import summary_work
-from bot.delivery.work import Due
+from bot.delivery.storms import fold, summary_work
+from bot.delivery.work import Due, budget_key, calls_of, rate_of
 from bot.errors import ConflictError, StaleVersionError
 from bot.log_context import about
 from bot.models import Alert, AlertStatus
@@ -26,13 +26,16 @@ OPEN_LIMIT = 1000  # live alerts re-checked when silences change
 
 
 def due_work(delivery: Delivery, limit: int = 500) -> list[Due]:
-    """Claim the due work of up to `limit` pending records, soonest due first."""
+    """Claim the due work of up to `limit` pending records, soonest due first. Work its
+    budget cannot pay for now is left as it is: claiming it only to put it back would
+    rewrite it at every flush until the budget refills."""
     now = delivery.now()
     dues: list[Due] = []
+    waits: dict[str, float] = {}  # each budget read once a flush
     for record in delivery.alerts.list_pending(now, limit):
         with about(alert_id=record.id):
             try:
-                dues += _claim(delivery, record, now)
+                dues += _claim(delivery, record, now, waits)
             except StaleVersionError:  # someone else moved it on; their plan covers it
                 continue
             except Exception:  # one record's trouble must not stop the others' work
@@ -40,16 +43,51 @@ def due_work(delivery: Delivery, limit: int = 500) -> list[Due]:
     return dues
 
 
-def _claim(delivery: Delivery, record: Alert, now: int) -> list[Due]:
+def _claim(delivery: Delivery, record: Alert, now: int, waits: dict[str, float]) -> list[Due]:
     if record.kind == "storm":
         return summary_work(delivery, record)
     if record.signal is None:  # nothing to draw, ever: off the queue
         save(delivery.alerts, record, lambda a: a.with_outbox(pending=False))
         return []
+    if _awaits_post(record) and (enlisted := _enlist(delivery, record, now)) is not None:
+        return enlisted
     held = held_by_storm(delivery.alerts, record, now)
     planned, work = lifecycle.plan(record, now, delivery.coalesce, held)
+    if work and _unpaid(delivery, Due(record, work), now, waits):
+        return []
     written = delivery.alerts.update_alert(planned) if planned != record else record
     return [claimed(written, work)] if work else []
+
+
+def _awaits_post(record: Alert) -> bool:
+    return record.kind == "alert" and record.message is None and record.parent_id is None
+
+
+def _enlist(delivery: Delivery, record: Alert, now: int) -> list[Due] | None:
+    """An alert still waiting for its post when its channel's storm began joins the
+    storm (its summary's post, if it is the first member). None: there is no storm."""
+    assert record.channel is not None
+    if storm.active(delivery.alerts.get_state(storm.state_key(record.channel)), now) is None:
+        return None
+    admission = storm.enlist(delivery.alerts, record.channel, now)
+    if admission.storm is None:
+        return None
+    joined = admission.storm
+    save(delivery.alerts, record, lambda a: lifecycle.enlist(a, now, joined))
+    return fold(delivery, admission, record.channel)
+
+
+def _unpaid(delivery: Delivery, due: Due, now: int, waits: dict[str, float]) -> bool:
+    """Whether none of the work's calls could be paid for now (read, not spent)."""
+    if not delivery.budgeted:
+        return False
+    for call in calls_of(due.work):
+        key = budget_key(due, call)
+        if key not in waits:
+            waits[key] = budget.wait(delivery.alerts, key, rate_of(call), now)
+        if waits[key] <= 0:
+            return False
+    return True
 
 
 def silence_changes(delivery: Delivery) -> tuple[int, list[Due]]:

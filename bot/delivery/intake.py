@@ -255,17 +255,14 @@ def _open(
 
 
 def _into_storm(delivery: Delivery, record: Alert, admission: storm.Admission) -> list[Due]:
-    """A new alert into its storm's summary; one the summary cannot take gets a root."""
+    """A new alert written into its storm: the summary's post, if it is the first member.
+    One whose summary could not be created gets a root, never lost in no message."""
+    assert record.channel is not None
     try:
-        joined, dues = fold(delivery, admission, record)
-        if joined:
-            return dues
-        why = "its storm's summary is full"
-    except Exception:  # never lose it in a summary that could not take it
-        log.exception("could not fold alert %s into storm %s", record.id, admission.storm)
-        why = "its storm's summary could not take it"
-        dues = []
-    return [*dues, _detached(delivery, record, why)]
+        return fold(delivery, admission, record.channel)
+    except Exception:
+        log.exception("could not create the summary of storm %s", admission.storm)
+        return [_detached(delivery, record, "its storm's summary could not be created")]
 
 
 def _detached(delivery: Delivery, record: Alert, why: str) -> Due:
@@ -282,19 +279,23 @@ def _detached(delivery: Delivery, record: Alert, why: str) -> Due:
 def _resume(delivery: Delivery, record: Alert) -> list[Due]:
     """An event sent again, whose alert it already opened or moved: finish what its
     first attempt may have left undone. A post or an edit is the flush's (the record is
-    due); an alert created to be folded into a storm, but never joined to its summary,
-    is no one's, so it is joined now, or given a root if the storm is over."""
+    due); a storm member whose summary was never created (its creator died first) is no
+    one's, so the summary is created now, or the member given a root if its storm is
+    over."""
     if record.kind != "alert" or record.parent_id is None or record.message is not None:
         return []
     try:
-        summary: Alert | None = delivery.alerts.get_alert(record.parent_id)
-    except NotFoundError:
-        summary = None
-    if summary is not None and record.id in summary.members:
+        delivery.alerts.get_alert(record.parent_id)
         return []
+    except NotFoundError:
+        pass
+    assert record.channel is not None
+    state = delivery.alerts.get_state(storm.state_key(record.channel))
     with about(alert_id=record.id):
-        log.warning("alert %s was never joined to storm %s: joining it now", record.id,
-                    record.parent_id)  # fmt: skip
-        if summary is None or summary.resolved_at is not None:
+        if state is None or state.data.get("storm") != record.parent_id:
             return [_detached(delivery, record, "its storm was over when its event came again")]
-        return _into_storm(delivery, record, storm.Admission(storm=record.parent_id))
+        log.warning("storm %s of alert %s was never created: creating it now",
+                    record.parent_id, record.id)  # fmt: skip
+        started = int(state.data.get("started", record.first_seen))
+        admission = storm.Admission(storm=record.parent_id, started=started)
+        return _into_storm(delivery, record, admission)

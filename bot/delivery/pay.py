@@ -8,7 +8,7 @@ import logging
 
 from bot import budget
 from bot.delivery.context import Delivery
-from bot.delivery.work import Due, Payment
+from bot.delivery.work import Due, Payment, budget_key, rate_of
 
 log = logging.getLogger(__name__)
 
@@ -17,18 +17,18 @@ STORE_RETRY_S = 5  # the budget could not be read or written: try the call again
 
 def pay(delivery: Delivery, due: Due) -> Payment:
     """The budget's answer for each of the due record's calls."""
-    record, work = due.record, due.work
-    if work.post:
-        assert record.channel is not None
-        return Payment(post=_spend(delivery, budget.post_key(record.channel), budget.POST))
-    edit = _spend(delivery, budget.UPDATE_KEY, budget.UPDATE) if work.edit else None
+    if due.work.post:
+        assert due.record.channel is not None
+        return Payment(post=_spend(delivery, due, "post"))
+    edit = _spend(delivery, due, "edit") if due.work.edit else None
     reply = None
-    if work.reply is not None and record.message is not None:
-        reply = _spend(delivery, budget.post_key(record.message.channel), budget.POST)
+    if due.work.reply is not None and due.record.message is not None:
+        reply = _spend(delivery, due, "reply")
     return Payment(edit=edit, reply=reply)
 
 
-def _spend(delivery: Delivery, key: str, rate: budget.Rate) -> float:
+def _spend(delivery: Delivery, due: Due, call: str) -> float:
+    key, rate = budget_key(due, call), rate_of(call)
     if not delivery.budgeted:
         return 0.0
     try:

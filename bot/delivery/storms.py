@@ -10,9 +10,9 @@ from dataclasses import replace
 
 from bot import lifecycle, storm
 from bot.delivery.context import Delivery
-from bot.delivery.saves import SAVE_ATTEMPTS, save, save_planned
+from bot.delivery.saves import save, save_planned
 from bot.delivery.work import Due
-from bot.errors import ConflictError, NotFoundError, StaleVersionError
+from bot.errors import ConflictError, NotFoundError
 from bot.lifecycle import CLAIM_S, Work
 from bot.log_context import about
 from bot.models import Alert
@@ -22,44 +22,44 @@ log = logging.getLogger(__name__)
 
 
 def members_of(alerts: AlertStore, summary: Alert) -> list[Alert]:
-    """A summary's members as they are now; expired or deleted ones are no longer shown."""
-    found = []
+    """A summary's members as they are now: those whose `parent_id` names it, and those
+    an older summary listed itself (a detached one no longer names it, and is left out);
+    expired or deleted ones are no longer shown."""
+    found = alerts.list_members(summary.id, storm.MAX_MEMBERS)
+    known = {m.id for m in found}
     for member in summary.members:
+        if member in known:
+            continue
         try:
-            found.append(alerts.get_alert(member))
+            listed = alerts.get_alert(member)
         except NotFoundError:
             continue
+        if listed.parent_id == summary.id:
+            found.append(listed)
     return found
 
 
-def fold(delivery: Delivery, admission: storm.Admission, member: Alert) -> tuple[bool, list[Due]]:
-    """Gather a new alert into its channel's storm summary, creating the summary if the
-    instance that started the storm has not yet. Whether the summary took it (a full one
-    does not), and the summary's due work."""
-    assert admission.storm is not None and member.channel is not None
-    now = delivery.now()
-    for _ in range(SAVE_ATTEMPTS):
-        try:
-            summary = delivery.alerts.get_alert(admission.storm)
-        except NotFoundError:
-            fresh = storm.join(
-                storm.summary(admission.storm, member.channel, now, CLAIM_S), member, now
-            )
-            try:
-                delivery.alerts.create_alert(fresh)
-            except ConflictError:  # created meanwhile: join it
-                continue
-            log.warning(
-                "storm in %s: over %d new alerts in a minute; new ones are gathered into "
-                "one summary until a quiet minute passes",
-                member.channel,
-                delivery.storm_threshold,
-            )
-            digest = storm.digest(fresh, members_of(delivery.alerts, fresh))
-            return True, [Due(fresh, Work(post=True), digest=digest)]
-        joined = save(delivery.alerts, summary, lambda s: storm.join(s, member, now))
-        return member.id in joined.members, summary_work(delivery, joined)
-    raise StaleVersionError(f"storm {admission.storm} kept changing under us")
+def fold(delivery: Delivery, admission: storm.Admission, channel: str) -> list[Due]:
+    """A member was written into its storm: create the storm's summary if no instance has
+    yet (then its post is due). A summary that exists already shows the member at its
+    next look, with no write here."""
+    assert admission.storm is not None
+    try:
+        delivery.alerts.get_alert(admission.storm)
+        return []
+    except NotFoundError:
+        pass
+    fresh = storm.summary(admission, channel, delivery.now(), CLAIM_S)
+    try:
+        delivery.alerts.create_alert(fresh)
+    except ConflictError:  # created meanwhile by another instance, which posts it
+        return []
+    log.warning(
+        "storm in %s: over %d new alerts in a minute; new ones are gathered into one "
+        "summary until a quiet minute passes", channel, delivery.storm_threshold,
+    )  # fmt: skip
+    digest = storm.digest(fresh, members_of(delivery.alerts, fresh))
+    return [Due(fresh, Work(post=True), digest=digest)]
 
 
 def touch(delivery: Delivery, storm_id: str) -> list[Due]:
@@ -86,8 +86,10 @@ def summary_work(delivery: Delivery, summary: Alert) -> list[Due]:
     now = delivery.now()
     with about(alert_id=summary.id):
         try:
+            assert summary.channel is not None
+            state = delivery.alerts.get_state(storm.state_key(summary.channel))
             saved, work = save_planned(
-                delivery.alerts, summary, lambda s: storm.plan(s, now, CLAIM_S)
+                delivery.alerts, summary, lambda s: storm.plan(s, now, CLAIM_S, state)
             )
             if saved.resolved_at is not None and saved.channel is not None:
                 storm.end(delivery.alerts, saved.channel, saved.id)

@@ -72,6 +72,17 @@ class Payment:
     reply: float | None = None
 
 
+def calls_of(work: Work) -> list[str]:
+    """The Slack calls a piece of work makes, by name."""
+    wanted = (("post", work.post), ("edit", work.edit), ("reply", work.reply is not None))
+    return [call for call, wanted_now in wanted if wanted_now]
+
+
+def rate_of(call: str) -> budget.Rate:
+    """The budget's rate a call pays at."""
+    return budget.UPDATE if call == "edit" else budget.POST
+
+
 def budget_key(due: Due, call: str) -> str:
     """The budget a call of a due record pays from: posts and replies per channel, edits
     per workspace."""

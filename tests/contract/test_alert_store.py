@@ -170,6 +170,21 @@ def test_a_record_leaves_the_pending_list_when_it_stops_being_pending(
     assert alert_store.get_alert("a").outbox.next_attempt_at == T0 + 300  # kept, just not listed
 
 
+def test_list_members_reads_a_storm_s_members_by_id_up_to_the_limit(
+    alert_store: AlertStore,
+) -> None:
+    for member in ("m3", "m1", "m2"):
+        alert_store.create_alert(alert(member, parent_id="s1"))
+    alert_store.create_alert(alert("other", parent_id="s2"))
+    alert_store.create_alert(alert("lone"))
+    assert [a.id for a in alert_store.list_members("s1", 10)] == ["m1", "m2", "m3"]
+    assert [a.id for a in alert_store.list_members("s1", 2)] == ["m1", "m2"]
+    detached = alert_store.get_alert("m2").model_copy(update={"parent_id": None})
+    alert_store.update_alert(detached)
+    assert [a.id for a in alert_store.list_members("s1", 10)] == ["m1", "m3"]
+    assert alert_store.list_members("nothing", 10) == []
+
+
 def test_a_returned_alert_is_a_copy(alert_store: AlertStore) -> None:
     alert_store.create_alert(alert())
     alert_store.get_alert("al-1").history.append(HistoryEntry(at=T0 + 1, action="tampered"))

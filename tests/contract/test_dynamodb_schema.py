@@ -60,7 +60,7 @@ EXPECTED_DEFINITION = {
     "TableName": "monitoring",
     "AttributeDefinitions": [
         {"AttributeName": name, "AttributeType": "S"}
-        for name in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk")
+        for name in ("pk", "sk", *(f"gsi{n}{k}" for n in (1, 2, 3, 4) for k in ("pk", "sk")))
     ],
     "KeySchema": [
         {"AttributeName": "pk", "KeyType": "HASH"},
@@ -75,7 +75,7 @@ EXPECTED_DEFINITION = {
             ],
             "Projection": {"ProjectionType": "ALL"},
         }
-        for n in (1, 2, 3)
+        for n in (1, 2, 3, 4)
     ],
     "BillingMode": "PAY_PER_REQUEST",
 }
@@ -184,6 +184,27 @@ def test_an_existing_table_with_other_keys_is_refused(
         create_table(table=table, endpoint=endpoint, region=REGION)
 
 
+def test_a_table_of_an_earlier_version_gets_the_indexes_added_since(
+    client: Any, endpoint: str, table: str
+) -> None:
+    definition = table_definition(table)
+    earlier = [i for i in definition["GlobalSecondaryIndexes"] if i["IndexName"] != "gsi4"]
+    client.create_table(
+        **{
+            **definition,
+            "GlobalSecondaryIndexes": earlier,
+            "AttributeDefinitions": [
+                a
+                for a in definition["AttributeDefinitions"]
+                if not a["AttributeName"].startswith("gsi4")
+            ],
+        }
+    )
+    assert create_table(table=table, endpoint=endpoint, region=REGION) is False
+    described = client.describe_table(TableName=table)["Table"]
+    assert schema_of(described) == schema_of(definition)
+
+
 # --- the key design --------------------------------------------------------------------------
 
 
@@ -229,6 +250,17 @@ def test_items_are_keyed_as_designed(client: Any, table: str, stores: DynamoStor
     silence = raw_item(client, table, "SILENCE#s-1", "SILENCE")
     assert (silence["gsi2pk"], silence["gsi2sk"]) == ("SILENCES", "001700000060#s-1")
     assert silence["expired_at"] == str(T0 + 60)
+
+
+def test_a_storm_member_is_in_gsi4_under_its_storm(
+    client: Any, table: str, stores: DynamoStores
+) -> None:
+    stores.alerts.create_alert(Alert(id="m-1", fingerprint="f", first_seen=T0, last_seen=T0,
+                                     parent_id="s-1"))  # fmt: skip
+    stores.alerts.create_alert(Alert(id="a-1", fingerprint="g", first_seen=T0, last_seen=T0))
+    member = raw_item(client, table, "ALERT#m-1", "ALERT")
+    assert (member["gsi4pk"], member["gsi4sk"]) == ("MEMBERS#s-1", "m-1")
+    assert "gsi4pk" not in raw_item(client, table, "ALERT#a-1", "ALERT")  # no storm: not in gsi4
 
 
 def test_a_pending_alert_is_in_gsi3_only_while_pending(

@@ -9,7 +9,7 @@ import pytest
 
 from bot import alert_actions, storm
 from bot.alert_actions import Outcome
-from bot.delivery import Delivery, flush
+from bot.delivery import Delivery, flush, members_of
 from bot.models import Alert, AlertStatus
 from tests.unit.test_lifecycle import CHANNEL, alarm, delivery, emit, tick
 
@@ -45,7 +45,8 @@ def test_past_the_threshold_new_alerts_gather_into_one_summary(d):
     summary = the_storm(d)
     folded = [a for a in alerts_of(d) if a.parent_id == summary.id]
     assert len(folded) == 4 and all(a.message is None for a in folded)
-    assert sorted(summary.members) == sorted(a.id for a in folded)
+    assert sorted(m.id for m in members_of(d.alerts, summary)) == sorted(a.id for a in folded)
+    assert summary.members == []  # joining never rewrote the summary
     assert posted["digest"].alerts >= 1
 
 
@@ -125,7 +126,9 @@ def test_two_instances_agree_on_one_storm(d):
     tick(d, 10)
     assert len(d.chat.storms) == 1
     summary = the_storm(d)
-    assert len(summary.members) == 6
+    roots = [p for p in d.chat.posts if p["thread_ts"] is None]
+    assert len(members_of(d.alerts, summary)) + len(roots) == THRESHOLD + 6
+    assert len(members_of(d.alerts, summary)) >= 6
 
 
 def test_a_folded_alert_resolving_is_told_in_the_summary_thread(d):
@@ -146,33 +149,58 @@ def test_the_channel_state_counts_only_the_last_minute(d):
     assert flush(d) == 0
 
 
-def test_a_summary_lists_a_bounded_number_of_members(monkeypatch):
+def test_a_storm_past_a_full_summary_goes_on_in_the_next(monkeypatch):
+    from adapters.memory import MemoryAlertStore
+
     monkeypatch.setattr(storm, "MAX_MEMBERS", 3)
-    summary = storm.summary("s1", CHANNEL, 0, 300)
-    for n in range(5):
-        member = Alert(id=f"a{n}", fingerprint=f"f{n}", first_seen=0, last_seen=0)
-        summary = storm.join(summary, member, n)
-    assert summary.members == ["a0", "a1", "a2"] and summary.last_seen == 4
+    states = MemoryAlertStore()
+    admitted = [storm.admit(states, CHANNEL, n, threshold=0) for n in range(7)]
+    first = storm.storm_id(CHANNEL, 0)
+    assert [a.storm for a in admitted] == [first] * 3 + [storm.storm_id(CHANNEL, 0, 1)] * 3 + [
+        storm.storm_id(CHANNEL, 0, 2)
+    ]
+    assert {a.started for a in admitted} == {0}  # one storm, in three summaries
 
 
-def test_an_alert_a_full_summary_cannot_take_gets_its_own_root(d, monkeypatch):
+def test_a_storm_larger_than_a_summary_opens_another_and_never_a_root_each(d, monkeypatch):
     monkeypatch.setattr(storm, "MAX_MEMBERS", 2)
-    start_storm(d)  # 4 new alerts past the threshold: 2 listed, 2 on their own
+    start_storm(d, THRESHOLD + 5)  # 5 new alerts past the threshold: 2 + 2 + 1
     tick(d, 20)
-    summary = the_storm(d)
-    assert len(summary.members) == 2
+    summaries = [a for a in d.alerts.list_alerts(limit=1000) if a.kind == "storm"]
+    assert sorted(len(members_of(d.alerts, s)) for s in summaries) == [1, 2, 2]
+    assert len(d.chat.storms) == 3
     own = [a for a in alerts_of(d) if a.parent_id is None and a.message is not None]
-    assert len(own) == THRESHOLD + 2  # nothing invisible
+    assert len(own) == THRESHOLD  # the roots before the storm, and no other
+    assert {s.first_seen for s in summaries} == {summaries[0].first_seen}  # one storm
+    tick(d, 120)  # the storm is over: every part ends
+    summaries = [a for a in d.alerts.list_alerts(limit=1000) if a.kind == "storm"]
+    assert all(s.resolved_at is not None for s in summaries)
 
 
 def test_an_alert_whose_summary_fails_gets_its_own_root(d, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("summary store trouble")
 
-    monkeypatch.setattr(storm, "join", broken)
+    monkeypatch.setattr(storm, "summary", broken)
     start_storm(d)
     tick(d, 20)
     assert all(a.parent_id is None and a.message is not None for a in alerts_of(d))
+
+
+def test_an_alert_waiting_for_its_post_when_the_storm_begins_is_told_in_the_summary():
+    """Slack's pace holds roots back; those not yet posted when the storm begins go into
+    its summary instead of a root each."""
+    d = delivery(storm_threshold=THRESHOLD)
+    for n in range(THRESHOLD + 3):  # all at once: only the budget's burst is posted
+        emit(d, alarm(name=f"Alarm{n}"))
+    tick(d, 20)
+    roots = [p for p in d.chat.posts if p["thread_ts"] is None]
+    summary = the_storm(d)
+    members = members_of(d.alerts, summary)
+    assert len(roots) < THRESHOLD  # the budget's burst, no more
+    assert len(roots) + len(members) == THRESHOLD + 3  # every alert shown once
+    assert all(m.message is None and not m.outbox.pending for m in members)
+    assert any(h.action == "folded" for m in members for h in m.history)
 
 
 def test_a_folded_alert_that_fires_again_after_its_storm_gets_its_own_root(d):
@@ -208,9 +236,9 @@ def test_a_storm_reply_whose_answer_was_lost_is_not_posted_again():
     assert all(n == 1 for n in Counter(t["id"] for t in thread).values()), thread
 
 
-def test_a_member_never_joined_to_its_storm_is_joined_when_its_event_comes_again():
-    """The store failed between creating a folded alert and joining it to the summary
-    (and again when detaching it): the 503's retry, a duplicate, joins it."""
+def test_a_member_whose_summary_was_never_created_gets_it_when_its_event_comes_again():
+    """The store failed while creating a storm's summary (and again when giving its first
+    member a root instead): the 503's retry, a duplicate, creates the summary."""
     from adapters.memory import MemoryEventStore
     from bot.delivery import notify
     from bot.errors import UnprocessedError
@@ -231,31 +259,32 @@ def test_a_member_never_joined_to_its_storm_is_joined_when_its_event_comes_again
         }
         return ingest(body, events, d.clock, ttl=604800, on_new=lambda e, s, _: notify(e, s, d))
 
-    for n in range(THRESHOLD + 2):
+    for n in range(THRESHOLD):
         send(alarm(name=f"Alarm{n}"))
         d.clock.advance(1)
-    summary = the_storm(d)
     store = d.alerts
-    real_get, real_update = store.get_alert, store.update_alert
-    down = {"get": True, "update": True}
+    real_create, real_update = store.create_alert, store.update_alert
+    down = {"create": True, "update": True}
 
-    def get_alert(alert_id):
-        if alert_id == summary.id and down.pop("get", False):
+    def create_alert(alert, applied=None):
+        if alert.kind == "storm" and down.pop("create", False):
             raise UnprocessedError("store down")
-        return real_get(alert_id)
+        return real_create(alert, applied)
 
     def update_alert(alert, applied=None):
         if down.pop("update", False):
             raise UnprocessedError("store down")
         return real_update(alert, applied)
 
-    store.get_alert, store.update_alert = get_alert, update_alert
+    store.create_alert, store.update_alert = create_alert, update_alert
     victim = alarm(name="Victim")
     with pytest.raises(UnprocessedError):
         send(victim)
     (record,) = [a for a in store.list_alerts(limit=1000) if "Victim" in a.title]
-    assert record.parent_id == summary.id and record.id not in real_get(summary.id).members
+    assert record.parent_id is not None and record.message is None
+    assert [a for a in store.list_alerts(limit=1000) if a.kind == "storm"] == []
     send(victim)  # the sender's retry
-    tick(d, 300)
-    record = real_get(record.id)
-    assert record.id in the_storm(d).members or record.message is not None
+    tick(d, 30)
+    summary = the_storm(d)
+    assert summary.id == record.parent_id and summary.message is not None
+    assert [m.id for m in members_of(store, summary)] == [record.id]

@@ -17,6 +17,7 @@ from adapters.memory import MemoryAgentStore, MemoryAlertStore
 from bot.agents import AgentNews
 from bot.config import Settings
 from bot.errors import InternalServerError
+from bot.intake import FLUSH_EVERY_S
 from bot.models import Agent, Alert, Outbox
 from bot.ports import AlertStore, SilenceStore, StateStore
 from bot.services import Services
@@ -146,9 +147,33 @@ def test_receive_stores_then_moves_due_work_on_and_a_failure_after_is_only_logge
         raise InternalServerError("store down")
 
     svc.alerts.list_pending = broken  # type: ignore[method-assign]
+    svc.clock.advance(FLUSH_EVERY_S)  # type: ignore[attr-defined]
     event = load("cloudformation_stack_status_change_create_complete.json")
     assert svc.ingest.receive(event).stored == 1
     assert "flush after ingest failed" in caplog.text
+
+
+def test_receive_moves_due_work_on_at_most_once_a_second():
+    """A burst pays for the flush and the nudges once a second, not once per event."""
+    svc = services(nudges=Nudged())
+    looked: list[int] = []
+    real = svc.alerts.list_pending
+
+    def counted(now: int, limit: int = 100) -> list[Alert]:
+        looked.append(now)
+        return real(now, limit)
+
+    svc.alerts.list_pending = counted  # type: ignore[method-assign]
+    body = load("cloudwatch_alarm_state_change_single_metric.json")
+    for n in range(5):
+        svc.ingest.receive({**body, "id": f"burst-{n}"})
+    first = len(looked)
+    assert first > 0  # the first event did it
+    svc.ingest.receive({**body, "id": "burst-5"})
+    assert len(looked) == first  # the same second: not again
+    svc.clock.advance(FLUSH_EVERY_S)  # type: ignore[attr-defined]
+    svc.ingest.receive({**body, "id": "burst-6"})
+    assert len(looked) > first
 
 
 # --- the job table ------------------------------------------------------------------------
