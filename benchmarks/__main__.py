@@ -10,6 +10,7 @@ from pathlib import Path
 
 from benchmarks import (
     alert_lifecycle,
+    bursts,
     cold_start,
     daily_report,
     ingest_throughput,
@@ -25,6 +26,7 @@ def main() -> int:
         ingest_throughput.run(),
         alert_lifecycle.run(),
         storm.run(),
+        bursts.run(),
         cold_start.run(),
         store_latency.run(),
         daily_report.run(),

@@ -14,6 +14,7 @@ import httpx
 from benchmarks.alarms import alarm_event
 from bot.config import Settings
 from bot.delivery import flush
+from bot.ports import AlertStore
 from handlers.bootstrap import bootstrap
 from tests.e2e.conftest import RunningService
 from tests.fakes import FakeClock
@@ -23,7 +24,7 @@ CHANNEL = "C0BENCH"
 ALARMS = 60
 EVENTS = 3000
 PER_BODY = 50
-CALLS_GOAL = 25  # Slack calls per 1,000 storm events
+CALLS_GOAL = 15  # Slack calls per 1,000 storm events
 FIRST_GOAL = 2.0  # seconds from the first event to the first message
 SAMPLES = 10
 
@@ -43,7 +44,9 @@ def _settings(fake: FakeSlack, data_dir: Path) -> Settings:
 
 
 def storm_calls(fake: FakeSlack) -> Counter[str]:
-    """3,000 events over 60 alarms in 60 simulated seconds, then quiet until all is sent."""
+    """3,000 events over 60 alarms in 60 simulated seconds, then quiet until all is sent.
+    Nothing may be lost: every alarm ends in a root of its own or in a posted summary,
+    and every event is counted on one of them."""
     clock = FakeClock(start=float(int(time.time())))
     fake.reset()
     fake.clock = clock.now
@@ -60,7 +63,17 @@ def storm_calls(fake: FakeSlack) -> Counter[str]:
             flush(services.delivery)
         limited = [c for c in fake.calls() if c.status == 429]
         assert not limited, f"{len(limited)} calls were rate-limited"
+        _nothing_lost(services.alerts)
     return Counter(c.method for c in fake.calls())
+
+
+def _nothing_lost(alerts: AlertStore) -> None:
+    records = alerts.list_alerts(limit=10_000)
+    posted = {r.id for r in records if r.kind == "storm" and r.message is not None}
+    shown = [r for r in records if r.kind == "alert" and (r.message or r.parent_id in posted)]
+    assert len(shown) == ALARMS, f"{len(shown)} of {ALARMS} alarms shown"
+    assert sum(r.count for r in shown) == EVENTS, "an event is missing from the counts"
+    assert not [r for r in records if r.outbox.pending], "work left undone"
 
 
 def first_message_latency(fake: FakeSlack) -> list[float]:
@@ -100,7 +113,11 @@ def run() -> str:
         f"one-message-per-event design. {EVENTS:,} events over {ALARMS} alarms in one "
         f"channel within 60 simulated seconds (bodies of {PER_BODY}), through the ingest use "
         "case into SQLite, with the flush job every 2 s, then quiet until all is sent; every "
-        "Web API method is counted. No call was rate-limited.\n\n"
+        "Web API method is counted. No call was rate-limited, and nothing was lost: every "
+        "alarm ended in a root of its own or in a posted summary, every event counted on "
+        "one of them, no work left pending. The roots the budget let out before the storm "
+        "began are redrawn once after it; the alarms still waiting for their post joined "
+        "the summary instead.\n\n"
         "| calls | per 1,000 events | by method | goal |\n|---|---|---|---|\n"
         f"| {total} | {per_1000:.1f} | {methods} | "
         f"{'meets' if per_1000 <= CALLS_GOAL else 'misses'} |\n\n"

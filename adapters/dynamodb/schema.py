@@ -23,6 +23,8 @@ from adapters.dynamodb.models import (
     TableConfig,
     TableItem,
 )
+from adapters.dynamodb.stores import TABLE_FORM_STATE
+from bot.models import State
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -118,6 +120,8 @@ def create_table(
     try:
         created = _create(client, config.table)
         description = _wait_active(client, config.table)
+        if created:
+            _mark_new_keys(client, config.table)
         if not created and _add_missing_indexes(client, description, config.table):
             description = _wait_active(client, config.table)
         if not created:
@@ -158,6 +162,21 @@ def _wait_active(client: Any, table_name: str) -> dict[str, Any]:
             raise TableSetupError(f"table {table_name!r} is not ACTIVE after a while: {statuses}")
         time.sleep(delay)
         delay = min(delay * 2, 2.0)
+
+
+def _mark_new_keys(client: Any, table_name: str) -> None:
+    """A new table holds alerts under this version's keys only: the store, told so, never
+    looks up an older form."""
+    state = State(key=TABLE_FORM_STATE, version=1, data={"older_forms": False})
+    client.put_item(
+        TableName=table_name,
+        Item={
+            "pk": {"S": f"STATE#{state.key}"},
+            "sk": {"S": "STATE"},
+            "version": {"N": str(state.version)},
+            "body": {"S": state.model_dump_json()},
+        },
+    )
 
 
 def _add_missing_indexes(client: Any, description: Mapping[str, Any], table_name: str) -> bool:

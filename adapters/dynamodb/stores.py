@@ -81,6 +81,9 @@ KNOWN_DAYS_CAP = 4096  # buckets this process remembers writing (a replay spans 
 # records written before alert keys named their channel have that key, and nothing
 # writes it now, so an empty one stays empty: a process asks once per fingerprint.
 OLDER_FORM_CAP = 10_000
+# A table this version created says so in this state: it holds no older-form key, and no
+# lookup asks for one.
+TABLE_FORM_STATE = "table:alert-keys"
 DAYS_PAGE = 32  # day buckets per Query page: a month of days, a few hundred bytes
 FILTERED_PAGE = 100  # items evaluated per Query page when source/account filters drop some
 AGENT_UPDATE_ATTEMPTS = 10  # each round one concurrent writer wins, so all get through
@@ -489,6 +492,7 @@ class DynamoAlertStore:
         self._states = table.models.state
         self._connection = table.models.alert._get_connection().connection
         self._no_older_form: set[str] = set()
+        self._older_forms: bool | None = None  # read once per process, on first need
 
     def _alert_item(self, alert: Alert) -> TableItem:
         first = _sortable(alert.first_seen, f"alert {alert.id!r}: first_seen")
@@ -563,7 +567,7 @@ class DynamoAlertStore:
         there is none, one more Query, of the older key FP#<fingerprint>."""
         with _dynamo(f"find the alert of fingerprint {fingerprint!r} in {channel!r}"):
             found = self._newest(_fingerprint_key(fingerprint, channel))
-            if found is None and fingerprint not in self._no_older_form:
+            if found is None and fingerprint not in self._no_older_form and self._may_be_older():
                 found = self._newest(f"FP#{fingerprint}")
                 if found is None:
                     if len(self._no_older_form) >= OLDER_FORM_CAP:
@@ -572,6 +576,14 @@ class DynamoAlertStore:
                 elif found.kind != "alert" or found.channel != channel:
                     found = None
         return found
+
+    def _may_be_older(self) -> bool:
+        """Whether the table may hold older-form keys: one it was created with this
+        version's keys says it does not."""
+        if self._older_forms is None:
+            state = self.get_state(TABLE_FORM_STATE)
+            self._older_forms = state is None or state.data.get("older_forms") is not False
+        return self._older_forms
 
     def _newest(self, partition: str) -> Alert | None:
         items = self._alerts.gsi1.query(partition, scan_index_forward=False, limit=1)

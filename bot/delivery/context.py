@@ -27,11 +27,13 @@ class Delivery:
     mention: str | None = None  # the route's, for the records this delivery opens
     budgeted: bool = True  # False: the chat has no rate limit to pay for (the console)
     unrecorded: list[tuple[Due, Outcome | None]] = field(default_factory=list)
+    # Storm summaries this process has seen stored: a member joining one needs no read.
+    summaries_seen: set[str] = field(default_factory=set)
 
     def now(self) -> int:
         return int(self.clock.now())
 
     def routed(self, route: routing.Route) -> Delivery:
         """The delivery for one route: its channel and mention. The list of unrecorded
-        outcomes stays shared."""
+        outcomes, and the summaries seen, stay shared."""
         return replace(self, channel=route.channel, mention=route.mention)

@@ -20,6 +20,8 @@ from bot.ports import AlertStore
 
 log = logging.getLogger(__name__)
 
+SUMMARIES_REMEMBERED = 1000  # summaries known to exist, per process
+
 
 def members_of(alerts: AlertStore, summary: Alert) -> list[Alert]:
     """A summary's members as they are now: those whose `parent_id` names it, and those
@@ -44,8 +46,13 @@ def fold(delivery: Delivery, admission: storm.Admission, channel: str) -> list[D
     yet (then its post is due). A summary that exists already shows the member at its
     next look, with no write here."""
     assert admission.storm is not None
+    if admission.storm in delivery.summaries_seen:
+        return []
+    if len(delivery.summaries_seen) >= SUMMARIES_REMEMBERED:
+        delivery.summaries_seen.clear()  # forgetting costs one read each
     try:
         delivery.alerts.get_alert(admission.storm)
+        delivery.summaries_seen.add(admission.storm)
         return []
     except NotFoundError:
         pass
@@ -53,7 +60,9 @@ def fold(delivery: Delivery, admission: storm.Admission, channel: str) -> list[D
     try:
         delivery.alerts.create_alert(fresh)
     except ConflictError:  # created meanwhile by another instance, which posts it
+        delivery.summaries_seen.add(admission.storm)
         return []
+    delivery.summaries_seen.add(admission.storm)
     log.warning(
         "storm in %s: over %d new alerts in a minute; new ones are gathered into one "
         "summary until a quiet minute passes", channel, delivery.storm_threshold,

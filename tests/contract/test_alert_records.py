@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
-from adapters.dynamodb.stores import DynamoAlertStore
+from adapters.dynamodb.stores import TABLE_FORM_STATE, DynamoAlertStore
 from adapters.memory import MemoryAlertStore
 from adapters.sqlite import SqliteAlertStore
 from bot.errors import AlreadyAppliedError, ConflictError, NotFoundError, StaleVersionError
@@ -76,6 +76,9 @@ def write_old(store: AlertStore, record: Alert, fingerprint: str, body: str | No
         if pending:
             item |= {"gsi3pk": {"S": "PENDING"}, "gsi3sk": {"S": f"{due:012d}#{old.id}"}}
         client.put_item(TableName=meta.table_name, Item=item)
+        # An earlier version's table: it carries no mark of holding the new keys only.
+        marker = {"pk": {"S": f"STATE#{TABLE_FORM_STATE}"}, "sk": {"S": "STATE"}}
+        client.delete_item(TableName=meta.table_name, Key=marker)
 
 
 def stored_form(store: AlertStore, alert_id: str) -> tuple[str, str | None]:

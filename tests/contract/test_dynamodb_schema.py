@@ -252,6 +252,23 @@ def test_items_are_keyed_as_designed(client: Any, table: str, stores: DynamoStor
     assert silence["expired_at"] == str(T0 + 60)
 
 
+def test_a_table_created_now_is_marked_and_never_asked_for_older_keys(
+    client: Any, table: str, stores: DynamoStores
+) -> None:
+    marker = raw_item(client, table, "STATE#table:alert-keys", "STATE")
+    assert '"older_forms":false' in marker["body"]
+    queries: list[str] = []
+    real = stores.alerts._newest
+
+    def newest(partition: str) -> Any:
+        queries.append(partition)
+        return real(partition)
+
+    stores.alerts._newest = newest  # type: ignore[method-assign]
+    assert stores.alerts.find_alert("never-seen", "C1") is None
+    assert queries == ["FP#never-seen@C1"]  # the new key alone
+
+
 def test_a_storm_member_is_in_gsi4_under_its_storm(
     client: Any, table: str, stores: DynamoStores
 ) -> None:
@@ -307,6 +324,10 @@ def test_find_alert_reads_the_older_key_only_when_the_new_one_finds_nothing(
     (whose key is the new key); two on a miss, or on an old record of the default channel;
     one on a later miss of a fingerprint whose older key was found empty (nothing writes
     that key any more)."""
+    client.delete_item(  # an earlier version's table: not marked as holding new keys only
+        TableName=table, Key={"pk": {"S": "STATE#table:alert-keys"}, "sk": {"S": "STATE"}}
+    )
+    assert stores.alerts._may_be_older()  # read once, before the counted lookups
     new = Alert(id="new", fingerprint="fp-1", channel="C1", first_seen=T0, last_seen=T0)
     stores.alerts.create_alert(new)
     put_old_alert(client, table, new.model_copy(update={"id": "home", "fingerprint": "fp-2"}),
