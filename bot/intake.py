@@ -17,7 +17,7 @@ from bot.agents import AgentNews
 from bot.delivery import Delivery, flush, notify
 from bot.envelopes import decode_body
 from bot.ingest import ingest
-from bot.models import Event, IngestResult, Signal
+from bot.models import Alert, Event, IngestResult, Signal
 from bot.ports import Clock, EventStore, Nudges
 from bot.sources import Context
 
@@ -52,6 +52,7 @@ class Intake:
         self.ctx = ctx
         self.nudges = nudges
         self._flushed_at = float("-inf")
+        self._nudged: dict[str, int] = {}  # channel → the nudge window this process used
 
     def __call__(self, body: Any) -> IngestResult:
         """Store a decoded body's events once, then alert on them (once each)."""
@@ -87,7 +88,7 @@ class Intake:
         now = self.clock.now()
         due = self.delivery.alerts.list_pending(int(now) + self.nudges.delay_s, limit=NUDGE_SCAN)
         channels = {record.channel or self.delivery.channel for record in due}
-        return sum(self.nudges.nudge(channel, now) for channel in sorted(channels))
+        return sum(self._nudge(channel) for channel in sorted(channels))
 
     def _on_new(self, event: Event, signals: list[Signal], again: bool) -> None:
         """A newly stored event: its news for the agents, then its alerts. One sent
@@ -96,4 +97,25 @@ class Intake:
         deployment back or mark a dead agent alive."""
         if not again:
             self.news.seen(event, signals)
-        notify(event, signals, self.delivery)
+        written = notify(event, signals, self.delivery)
+        if self.nudges is not None:
+            self._nudge_for(written)
+
+    def _nudge_for(self, records: list[Alert]) -> None:
+        """Nudge the channels of the records an event touched, so that the work it left
+        due is not left for the flush function's minute (the last event of a burst)."""
+        for channel in {record.channel or self.delivery.channel for record in records}:
+            self._nudge(channel)
+
+    def _nudge(self, channel: str) -> bool:
+        """Nudge once per channel per nudge window in this process: the queue would drop
+        the others anyway, and each costs a request."""
+        assert self.nudges is not None
+        now = self.clock.now()
+        window = int(now) // max(self.nudges.delay_s, 1)
+        if self._nudged.get(channel) == window:
+            return True
+        sent = self.nudges.nudge(channel, now)
+        if sent:
+            self._nudged[channel] = window
+        return sent
