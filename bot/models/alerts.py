@@ -105,8 +105,9 @@ class Alert(Model):
     # Routing: whom the route that sent it here mentions; reminders sent while unacked.
     mention: str | None = None
     reminders: int = 0
-    # A storm's members (the alerts folded into it); what its thread was told of each is
-    # in its outbox.
+    # The members a storm summary listed in its own record, before members were found
+    # by their parent_id; read for such summaries, never written now. What a storm's
+    # thread was told of each member is in its outbox.
     members: list[str] = Field(default_factory=list)
     # Delivery bookkeeping: what Slack is still owed, and what it was last given.
     outbox: Outbox = Field(default_factory=Outbox)
