@@ -55,11 +55,14 @@ def _wait(data: dict[str, Any], rate: Rate, now: float) -> tuple[float, float]:
     return 0.0, tokens
 
 
-def wait(states: StateStore, key: str, rate: Rate, now: float) -> float:
-    """The seconds until the budget can pay for one call, read without spending: work
-    that cannot be paid for is left as it is, not claimed and put back."""
+def affordable(states: StateStore, key: str, rate: Rate, now: float) -> int:
+    """How many calls the budget could pay for now, read without spending: work beyond
+    them is left as it is, not claimed and put back."""
     state = states.get_state(key)
-    return 0.0 if state is None else _wait(state.data, rate, now)[0]
+    if state is None:
+        return int(rate.burst)
+    waiting, tokens = _wait(state.data, rate, now)
+    return 0 if waiting else int(tokens + TOKEN_EPSILON)
 
 
 def spend(states: StateStore, key: str, rate: Rate, now: float) -> float:

@@ -31,11 +31,11 @@ def due_work(delivery: Delivery, limit: int = 500) -> list[Due]:
     rewrite it at every flush until the budget refills."""
     now = delivery.now()
     dues: list[Due] = []
-    waits: dict[str, float] = {}  # each budget read once a flush
+    left: dict[str, int] = {}  # calls each budget can still pay for in this flush
     for record in delivery.alerts.list_pending(now, limit):
         with about(alert_id=record.id):
             try:
-                dues += _claim(delivery, record, now, waits)
+                dues += _claim(delivery, record, now, left)
             except StaleVersionError:  # someone else moved it on; their plan covers it
                 continue
             except Exception:  # one record's trouble must not stop the others' work
@@ -43,7 +43,7 @@ def due_work(delivery: Delivery, limit: int = 500) -> list[Due]:
     return dues
 
 
-def _claim(delivery: Delivery, record: Alert, now: int, waits: dict[str, float]) -> list[Due]:
+def _claim(delivery: Delivery, record: Alert, now: int, left: dict[str, int]) -> list[Due]:
     if record.kind == "storm":
         return summary_work(delivery, record)
     if record.signal is None:  # nothing to draw, ever: off the queue
@@ -53,7 +53,7 @@ def _claim(delivery: Delivery, record: Alert, now: int, waits: dict[str, float])
         return enlisted
     held = held_by_storm(delivery.alerts, record, now)
     planned, work = lifecycle.plan(record, now, delivery.coalesce, held)
-    if work and _unpaid(delivery, Due(record, work), now, waits):
+    if work and not _affordable(delivery, Due(record, work), now, left):
         return []
     written = delivery.alerts.update_alert(planned) if planned != record else record
     return [claimed(written, work)] if work else []
@@ -77,16 +77,19 @@ def _enlist(delivery: Delivery, record: Alert, now: int) -> list[Due] | None:
     return fold(delivery, admission, record.channel)
 
 
-def _unpaid(delivery: Delivery, due: Due, now: int, waits: dict[str, float]) -> bool:
-    """Whether none of the work's calls could be paid for now (read, not spent)."""
+def _affordable(delivery: Delivery, due: Due, now: int, left: dict[str, int]) -> bool:
+    """Whether the budgets can pay for any of the work's calls, counting the calls the
+    work claimed before it in this flush will make (read once, not spent)."""
     if not delivery.budgeted:
+        return True
+    keys = [(budget_key(due, call), rate_of(call)) for call in calls_of(due.work)]
+    for key, rate in keys:
+        if key not in left:
+            left[key] = budget.affordable(delivery.alerts, key, rate, now)
+    if not any(left[key] > 0 for key, _ in keys):
         return False
-    for call in calls_of(due.work):
-        key = budget_key(due, call)
-        if key not in waits:
-            waits[key] = budget.wait(delivery.alerts, key, rate_of(call), now)
-        if waits[key] <= 0:
-            return False
+    for key, _ in keys:
+        left[key] -= 1
     return True
 
 

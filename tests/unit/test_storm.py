@@ -9,7 +9,9 @@ import pytest
 
 from bot import alert_actions, storm
 from bot.alert_actions import Outcome
+from bot.budget import POST
 from bot.delivery import Delivery, flush, members_of
+from bot.lifecycle import CLAIM_S
 from bot.models import Alert, AlertStatus
 from tests.unit.test_lifecycle import CHANNEL, alarm, delivery, emit, tick
 
@@ -288,3 +290,35 @@ def test_a_member_whose_summary_was_never_created_gets_it_when_its_event_comes_a
     summary = the_storm(d)
     assert summary.id == record.parent_id and summary.message is not None
     assert [m.id for m in members_of(store, summary)] == [record.id]
+
+
+def test_work_the_budget_cannot_pay_is_left_unclaimed_and_unwritten():
+    """Roots waiting for the channel's post budget are read at each flush, not claimed and
+    put back: only those it can pay for are written, until it refills."""
+    d = delivery(storm_threshold=100)
+    for n in range(8):  # at once: the budget's burst is posted, the rest wait
+        emit(d, alarm(name=f"Alarm{n}"))
+    d.clock.advance(CLAIM_S + 1)  # the events' claims have expired: all are due now
+    before = {a.id: a.version for a in alerts_of(d) if a.message is None}
+    flush(d)  # the bucket is full again: it pays for its burst, no more
+    after = {a.id: a for a in alerts_of(d) if a.id in before}
+    posted = [i for i, a in after.items() if a.message is not None]
+    assert len(posted) == POST.burst
+    assert all(after[i].version == before[i] for i in before if i not in posted)
+    tick(d, 30)  # the budget refills: every one is posted in the end
+    assert all(a.message is not None for a in alerts_of(d))
+
+
+def test_a_summary_that_listed_its_members_itself_still_shows_them(d, monkeypatch):
+    """An older summary listed its members in its own record, and their items may carry
+    no index key yet: they are read from the list, the detached and deleted left out."""
+    start_storm(d)
+    summary = the_storm(d)
+    members = members_of(d.alerts, summary)
+    older = summary.model_copy(update={"members": [m.id for m in members] + ["gone"]})
+    d.alerts.update_alert(older)
+    detached = members[0]
+    d.alerts.update_alert(detached.model_copy(update={"parent_id": None}))
+    monkeypatch.setattr(d.alerts, "list_members", lambda storm_id, limit: [])  # unindexed
+    shown = {m.id for m in members_of(d.alerts, d.alerts.get_alert(summary.id))}
+    assert shown == {m.id for m in members[1:]}
