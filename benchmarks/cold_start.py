@@ -225,6 +225,7 @@ def measure() -> dict[str, Any]:
 
 
 def _seen(seen: dict[str, int], kind: str) -> str:
+    """What the inspection saw of one kind (requests, clients, models), with counts."""
     items = sorted((k.removeprefix(f"{kind} "), n) for k, n in seen.items() if k.startswith(kind))
     return ", ".join(f"{name} ×{n}" if n > 1 else name for name, n in items) or "none"
 
@@ -235,6 +236,7 @@ def run() -> str:
     ratio = m["first"] / base
     verdict = "met" if ratio <= GOAL else "not met"
     requests = sum(n for k, n in m["seen"].items() if k.startswith("request"))
+    sessions = m["seen"].get("session", 0)
 
     def row(what: str, ms: float) -> str:
         return f"| {what} | {ms:.0f} | {ms / base:.2f}× |\n"
@@ -253,11 +255,14 @@ def run() -> str:
         + row("`import handlers.aws_lambda.ingest`", m["import"])
         + row("**import + first event** (alarm stored, alert opened, posted to Slack)", m["first"])
         + row("… with the token read from SSM, as deployed", m["ssm"])
-        + row("… with the bot's code without bytecode, as packaged", m["source"])
+        + row(
+            "… with the bot's code without bytecode, as packaged (libraries keep theirs)",
+            m["source"],
+        )
         + row("the third-party modules of that path, imported alone (no bot code)", m["libs"])
         + f"\nRatio: {ratio:.2f}× (goal {verdict}). As deployed, the first event makes "
-        f"{requests} AWS requests ({_seen(m['seen'], 'request')}) from "
-        f"{_seen(m['seen'], 'session')} botocore session(s); clients: "
+        f"{requests} AWS requests ({_seen(m['seen'], 'request')}) through "
+        f"{sessions} botocore session{'' if sessions == 1 else 's'}; clients: "
         f"{_seen(m['seen'], 'client')}; service models loaded: {_seen(m['seen'], 'model')}. "
         "The libraries row is a floor that no laziness in the bot's code goes under "
         "(pydantic and pydantic-settings, pynamodb and botocore, slack_sdk, Jinja2, "
