@@ -10,13 +10,16 @@ import itertools
 import json
 import sys
 import threading
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from adapters.clock import SystemClock
 from blocks.view import MessageView
-from bot.models import Alert, DailyReport, MessageRef, ReportPart, Signal, StormDigest
+from bot.models import Alert, MessageRef, Signal, StormDigest
 from bot.ports import Clock
+
+if TYPE_CHECKING:
+    from bot.models import DailyReport, ReportPart
 
 BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
 

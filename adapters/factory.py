@@ -63,7 +63,7 @@ def open_stores(settings: Settings) -> tuple[EventStore, AgentStore, DeliverySto
 
 class _Later:
     """An AWS client's adapter, built on its first use: a function that never uses it
-    does not pay for boto3 on its cold start."""
+    does not pay for the client (botocore, the service's model) on its cold start."""
 
     def __init__(self, build: Callable[[], Any]) -> None:
         self._build = lru_cache(maxsize=1)(build)
@@ -86,6 +86,11 @@ class _LaterHeartbeat(_Later):
         self.opened().beat()
 
 
+class _LaterAgentTasks(_Later):
+    def states(self) -> dict[str, str]:
+        return dict(self.opened().states())
+
+
 def open_nudges(settings: Settings) -> Nudges | None:
     """The FIFO send queue of SEND_QUEUE_URL (the ingest function's), when it is set."""
     queue_url = settings.send_queue_url
@@ -93,11 +98,10 @@ def open_nudges(settings: Settings) -> Nudges | None:
         return None
 
     def build() -> Nudges:
-        import boto3
-
+        from adapters import aws_session
         from adapters.sqs import SqsNudges
 
-        return SqsNudges(boto3.client("sqs"), queue_url)
+        return SqsNudges(aws_session.client("sqs"), queue_url)
 
     from adapters.sqs import NUDGE_WINDOW_S
 
@@ -109,11 +113,10 @@ def open_alarm_beat(settings: Settings) -> Heartbeat:
     the beats stop: the Lambda functions' dead man's switch."""
 
     def build() -> Heartbeat:
-        import boto3
-
+        from adapters import aws_session
         from adapters.heartbeat import CloudWatchHeartbeat
 
-        client = boto3.client("cloudwatch", region_name=settings.aws_region)
+        client = aws_session.client("cloudwatch", settings.aws_region)
         return CloudWatchHeartbeat(client, table=settings.aws_dynamodb_table)
 
     return _LaterHeartbeat(build)
@@ -130,36 +133,39 @@ def open_heartbeat(settings: Settings) -> Heartbeat | None:
 
 def open_log_sweep(settings: Settings, *, always: bool = False) -> ErrorLogSweep | None:
     """Logs Insights and EventBridge for the hourly sweep, when LOG_GROUPS names groups
-    (or `always`). boto3's AWS_ENDPOINT_URL_LOGS / _EVENTS point them elsewhere."""
+    (or `always`). AWS_ENDPOINT_URL_LOGS / _EVENTS point them elsewhere."""
     if not (settings.log_groups or always):
         return None
-    import boto3
-
+    from adapters import aws_session
     from adapters.cloudwatch_logs import InsightsLogQuery
     from adapters.eventbridge import EventBridgePublisher
     from bot.error_logs import ErrorLogSweep
 
     return ErrorLogSweep(
         logs=InsightsLogQuery(
-            boto3.client("logs", region_name=settings.aws_region),
+            aws_session.client("logs", settings.aws_region),
             timeout=settings.log_query_timeout,
         ),
-        publisher=EventBridgePublisher(boto3.client("events", region_name=settings.aws_region)),
+        publisher=EventBridgePublisher(aws_session.client("events", settings.aws_region)),
         bus=settings.event_bus_name,
         query=settings.query_string,
     )
 
 
 def open_agent_tasks(settings: Settings) -> AgentTasks | None:
-    """The agents' ECS tasks, when AGENT_ECS_CLUSTER and AGENT_ECS_FAMILY name them."""
-    if not (settings.agent_ecs_cluster and settings.agent_ecs_family):
+    """The agents' ECS tasks, when AGENT_ECS_CLUSTER and AGENT_ECS_FAMILY name them;
+    the client is made on the health check's first run, not by every cold start."""
+    cluster, family = settings.agent_ecs_cluster, settings.agent_ecs_family
+    if not (cluster and family):
         return None
-    import boto3
 
-    from adapters.ecs import EcsAgentTasks
+    def build() -> AgentTasks:
+        from adapters import aws_session
+        from adapters.ecs import EcsAgentTasks
 
-    client = boto3.client("ecs", region_name=settings.aws_region)
-    return EcsAgentTasks(client, settings.agent_ecs_cluster, settings.agent_ecs_family)
+        return EcsAgentTasks(aws_session.client("ecs", settings.aws_region), cluster, family)
+
+    return _LaterAgentTasks(build)
 
 
 def open_routes(settings: Settings) -> Routes:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import http.client
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -26,8 +26,11 @@ from adapters.clock import SystemClock
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, truncate
 from blocks.view import MessageView
 from bot.errors import ChatRejectedError, ChatUnavailableError
-from bot.models import Alert, DailyReport, MessageRef, ReportPart, Signal, StormDigest
+from bot.models import Alert, MessageRef, Signal, StormDigest
 from bot.ports import Clock
+
+if TYPE_CHECKING:
+    from bot.models import DailyReport, ReportPart
 
 log = logging.getLogger(__name__)
 

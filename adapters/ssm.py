@@ -31,9 +31,9 @@ def with_secrets(settings: Settings, client: Any | None = None) -> Settings:
     if not wanted:
         return settings
     if client is None:
-        import boto3
+        from adapters import aws_session
 
-        client = boto3.client("ssm", region_name=settings.aws_region)
+        client = aws_session.client("ssm", settings.aws_region)
     values = {}
     for field, name in wanted.items():
         try:

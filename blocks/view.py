@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from blocks.alert import alert_blocks, alert_color
-from blocks.report import part_blocks, report_blocks
 from blocks.slack_text import FALLBACK_TEXT, mrkdwn, route_mention, truncate
 from blocks.storm import storm_blocks, storm_color
-from bot.models import Alert, DailyReport, ReportPart, Signal, StormDigest
+from bot.models import Alert, Signal, StormDigest
 from bot.ports import Clock
 from bot.timeutil import duration_text
+
+if TYPE_CHECKING:
+    from bot.models import DailyReport, ReportPart
 
 
 def coloured(
@@ -67,10 +69,15 @@ class MessageView:
         return coloured(blocks, text, storm_color(digest))
 
     def report_message(self, report: DailyReport) -> dict[str, Any]:
-        """A daily report's summary: plain blocks, no colour (it is not an alert)."""
+        """A daily report's summary: plain blocks, no colour (it is not an alert). The
+        report's views are imported by the first report, never by an alert's cold start."""
+        from blocks.report import report_blocks
+
         blocks, text = report_blocks(report, now=int(self.clock.now()))
         return {"text": text, "blocks": blocks}
 
     def report_part_message(self, part: ReportPart) -> dict[str, Any]:
+        from blocks.report import part_blocks
+
         blocks, text = part_blocks(part)
         return {"text": text, "blocks": blocks}

@@ -7,26 +7,27 @@ SQLite, DynamoDB or Slack.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.models import (
     Agent,
     AgentQueryResult,
     Alert,
     AlertStatus,
-    DailyReport,
     Event,
     EventQueryResult,
     ListEventsDTO,
     MessageRef,
     PaginatedInputDTO,
-    ReportPart,
     Signal,
     Silence,
     State,
     StormDigest,
     UpdateAgentDTO,
 )
+
+if TYPE_CHECKING:
+    from bot.models import DailyReport, ReportPart
 
 
 class Clock(Protocol):

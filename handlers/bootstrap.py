@@ -20,11 +20,9 @@ from adapters.factory import (
     open_routes,
     open_stores,
 )
-from bot.agent_health import check_agents
 from bot.agents import AgentNews
 from bot.config import Settings
 from bot.delivery import Delivery
-from bot.health import beat
 from bot.intake import Intake
 from bot.ports import (
     AgentStore,
@@ -123,12 +121,17 @@ def bootstrap(
         )
         return sender.send(day or previous_day(clock.now()), force=force)
 
+    # The scheduled jobs' modules are imported on their first run, never by an ingest.
     def agents_check() -> int:
+        from bot.agent_health import check_agents
+
         return check_agents(
             agents, store, int(clock.now()), settings.agent_stale_after, intake, tasks
         )
 
     def beat_now() -> dict[str, bool]:
+        from bot.health import beat
+
         return beat(store, store, clock.now(), alarm, url)
 
     sweeps = _sweeps(settings, log_sweep)

@@ -22,7 +22,11 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from adapters import aws_session
+
 if TYPE_CHECKING:
+    import botocore.session
+
     from bot.config import Settings
 
 TTL_ATTRIBUTE = "expired_at"  # epoch seconds; DynamoDB's TTL deletes the item some time after
@@ -229,10 +233,19 @@ def _bound(kind: type[_M], config: TableConfig) -> type[_M]:
     return type(kind.__name__, (kind,), {"Meta": meta, "__module__": __name__})
 
 
+class _SharedSessionConnection(Connection):
+    """A pynamodb Connection whose client comes from the process's one botocore session
+    (pynamodb would make a session of its own)."""
+
+    @property
+    def session(self) -> botocore.session.Session:
+        return aws_session.session()
+
+
 @lru_cache(maxsize=16)
 def _endpoint_connection(endpoint: str | None, region: str) -> Connection:
     """One pynamodb Connection (one botocore client, made on first use) per endpoint."""
-    return Connection(region=region, host=endpoint)
+    return _SharedSessionConnection(region=region, host=endpoint)
 
 
 @lru_cache(maxsize=64)

@@ -1,4 +1,11 @@
-"""Domain models, DTOs and scales, one module per concern; every name is importable from here."""
+"""Domain models, DTOs and scales, one module per concern; every name is importable from here.
+
+The daily report's and the log sweep's models are imported on first use: an ingest never
+builds them, so its cold start does not pay for their classes.
+"""
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from bot.models.agents import (
     AccountId,
@@ -23,7 +30,6 @@ from bot.models.alerts import (
 from bot.models.base import CountItem, Model
 from bot.models.events import MAX_ID_BYTES, EpochSeconds, Event, Signal, SignalField
 from bot.models.ingest import IngestResult, Rejection
-from bot.models.logs import LogEntry, QueryLogsResult
 from bot.models.paging import (
     AgentQueryResult,
     EventQueryResult,
@@ -31,8 +37,25 @@ from bot.models.paging import (
     PaginatedInputDTO,
     QueryResult,
 )
-from bot.models.reports import DailyReport, ReportAlert, ReportPart
 from bot.models.scales import AlertStatus, Direction, Severity, SignalState
+
+if TYPE_CHECKING:
+    from bot.models.logs import LogEntry, QueryLogsResult
+    from bot.models.reports import DailyReport, ReportAlert, ReportPart
+else:
+    _ON_FIRST_USE = {
+        "LogEntry": "bot.models.logs",
+        "QueryLogsResult": "bot.models.logs",
+        "DailyReport": "bot.models.reports",
+        "ReportAlert": "bot.models.reports",
+        "ReportPart": "bot.models.reports",
+    }
+
+    def __getattr__(name: str) -> Any:
+        if name not in _ON_FIRST_USE:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return getattr(import_module(_ON_FIRST_USE[name]), name)
+
 
 __all__ = [
     "MAX_ID_BYTES",

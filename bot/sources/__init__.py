@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import cache
 
 from bot.models import Event, Signal
-from bot.sources import generic, registry
+from bot.sources import registry
 from bot.sources.base import Context
 from bot.sources.registry import family_of
 
@@ -23,7 +23,8 @@ Interpreter = Callable[[Event, Context], list[Signal]]
 
 # family → the module that interprets it (a family's own name, but for `lambda`, a
 # Python keyword). Modules are imported on first use: a Lambda that reads alarms never
-# pays, on its cold start, for the other twenty-five families.
+# pays, on its cold start, for the other twenty-five families, nor for the generic view
+# that it falls back on.
 MODULES: dict[str, str] = {family: family for family in registry.FAMILIES} | {
     registry.LAMBDA: "lambda_destinations"
 }
@@ -50,7 +51,7 @@ def interpret(event: Event, ctx: Context | None = None) -> list[Signal]:
             exc_info=True,
         )
         signals = []
-    return signals or generic.interpret(event, ctx)
+    return signals or interpreter(registry.GENERIC)(event, ctx)
 
 
 __all__ = ["Context", "interpret", "interpreter"]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import get_settings
-from bot.services import Services
 from handlers import logs
-from handlers.jobs import of_function, run
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 def setup_logging() -> None:
@@ -33,7 +34,10 @@ def services() -> Services:
 
 def scheduled(function: str) -> Callable[..., dict[str, Any]]:
     """The handler of a function that EventBridge invokes on a schedule (or people, by
-    hand, with the job's input as the event): its job's run, answered."""
+    hand, with the job's input as the event): its job's run, answered. The job table is
+    imported here, so that the ingest function never loads it."""
+    from handlers.jobs import of_function, run
+
     setup_logging()
     job = of_function(function)
 

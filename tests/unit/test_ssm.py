@@ -6,6 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from adapters import aws_session
 from adapters.ssm import SecretsError, with_secrets
 from bot.config import Settings
 
@@ -43,3 +44,17 @@ def test_a_secret_set_directly_wins_and_ssm_is_not_called():
 def test_a_missing_parameter_is_a_clear_error(ssm):
     with pytest.raises(SecretsError, match="'/bot/missing' for SLACK_SIGNING_SECRET"):
         with_secrets(settings(slack_signing_secret_ssm_param="/bot/missing"), ssm)
+
+
+def test_without_a_client_it_reads_through_the_process_session(ssm, monkeypatch):
+    made = []
+    real = aws_session.SharedSession.create_client
+
+    def spy(self, *args, **kwargs):
+        made.append((self, args[0]))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(aws_session.SharedSession, "create_client", spy)
+    got = with_secrets(settings(slack_bot_token_ssm_param="/bot/token"))
+    assert got.slack_bot_token == "xoxb-secret"
+    assert made == [(aws_session.session(), "ssm")]
