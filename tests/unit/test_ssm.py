@@ -46,7 +46,16 @@ def test_a_missing_parameter_is_a_clear_error(ssm):
         with_secrets(settings(slack_signing_secret_ssm_param="/bot/missing"), ssm)
 
 
-def test_without_a_client_it_reads_through_the_process_session(ssm, monkeypatch):
+@pytest.fixture
+def fresh_session():
+    """A process session made inside moto's mock would keep moto's hooks for the rest of
+    the run: this test's session is its own, and forgotten after it."""
+    aws_session.session.cache_clear()
+    yield
+    aws_session.session.cache_clear()
+
+
+def test_without_a_client_it_reads_through_the_process_session(ssm, monkeypatch, fresh_session):
     made = []
     real = aws_session.SharedSession.create_client
 
