@@ -814,7 +814,8 @@ def _is_guardduty_finding(obj: Mapping[str, Any]) -> bool:
 
 
 def _has(*keys: str) -> Callable[[Mapping[str, Any]], bool]:
-    return lambda unit: all(key in unit for key in keys)
+    needed = frozenset(keys)
+    return lambda unit: needed <= unit.keys()
 
 
 def _event_source(name: str) -> Callable[[Mapping[str, Any]], bool]:
