@@ -106,10 +106,13 @@ def _ingest(services: Services, bodies: list[bytes]) -> int:
     return stored
 
 
-def _timed(run: Callable[..., int], *args: Any) -> tuple[int, float]:
+def _timed(run: Callable[..., int], expected: int, *args: Any) -> float:
+    """Seconds `run(*args)` took; it must store `expected` events."""
     start = time.perf_counter()
     stored = run(*args)
-    return stored, time.perf_counter() - start
+    took = time.perf_counter() - start
+    assert stored == expected, f"{run.__name__} stored {stored} of {expected}"
+    return took
 
 
 def measure(batch: int, count: int, first_only: bool = False) -> tuple[float, float]:
@@ -118,23 +121,18 @@ def measure(batch: int, count: int, first_only: bool = False) -> tuple[float, fl
     cuts = range(0, count, batch)
     bodies = [json.dumps(events[i : i + batch]).encode() for i in cuts]
     ids = [[e["id"] for e in events[i : i + batch]] for i in cuts]
+    ingest_s = floor_s = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         services = bootstrap(Settings(_env_file=None, data_dir=Path(tmp)))
         floor = open_floor(Path(tmp) / "floor.sqlite3")
-        totals = {"ingest": [0, 0.0], "floor": [0, 0.0]}
         for start in range(0, len(bodies), TURN):
             part = slice(start, start + TURN)
-            stored, seconds = _timed(_ingest, services, bodies[part])
-            totals["ingest"][0] += stored
-            totals["ingest"][1] += seconds
+            events_in = sum(map(len, ids[part]))
+            ingest_s += _timed(_ingest, events_in, services, bodies[part])
             rows = _stored_rows(Path(tmp) / "monitoring.sqlite3", ids[part])
-            stored, seconds = _timed(floor_loop, floor, bodies[part], rows)
-            totals["floor"][0] += stored
-            totals["floor"][1] += seconds
+            floor_s += _timed(floor_loop, events_in, floor, bodies[part], rows)
         floor.close()
-    for name, (stored, _) in totals.items():
-        assert stored == count, f"{name} stored {stored} of {count}"
-    return count / totals["ingest"][1], count / totals["floor"][1]
+    return count / ingest_s, count / floor_s
 
 
 def run() -> str:
