@@ -15,8 +15,10 @@ from typing import Any
 
 from adapters.sqlite import BUSY_TIMEOUT_S, EVENT_COLUMNS, INSERT_EVENT, PRAGMAS, SCHEMA, WAL
 from bot.config import Settings
-from bot.ingest import ingest_raw
+from bot.envelopes import read_unit
+from bot.ingest import ingest_raw, read_event
 from bot.services import Services
+from bot.sources import Context, interpret
 from handlers.bootstrap import bootstrap
 from tests.corpus import EXPECTED_FAMILY
 
@@ -26,6 +28,7 @@ FLOOR_GOAL = 0.7  # ingest's rate as a share of the floor loop's
 RUNS = ((1, 5000), (10, 20000), (100, 20000))  # (events per body, events)
 TURN = 20  # bodies that ingest, then the floor, take in turn: both see the same disk
 TTL = 604800
+START = 1_700_000_000  # when the breakdown's events are received
 
 Row = tuple[object, ...]
 
@@ -135,17 +138,55 @@ def measure(batch: int, count: int, first_only: bool = False) -> tuple[float, fl
     return count / ingest_s, count / floor_s
 
 
+def _per_event(step: Callable[[Any], object], items: list[Any]) -> float:
+    """µs per item of `step`, the best of three passes."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for item in items:
+            step(item)
+        best = min(best, time.perf_counter() - start)
+    return best / len(items) * 1e6
+
+
+def breakdown(count: int = 2000) -> dict[str, float]:
+    """µs per event of what ingest does beyond the floor, over the whole corpus."""
+    units = _events(count)
+    ctx = Context()
+    raws = [raw for unit in units for raw in read_unit(unit)]
+    read = [read_event(raw, received_at=START, ttl=TTL, ctx=ctx)[0] for raw in raws]
+    return {
+        "envelope: shape, ids, size and depth limits (`read_unit`)": _per_event(read_unit, units),
+        "the Event, its signals and their summary (`read_event`)": _per_event(
+            lambda raw: read_event(raw, received_at=START, ttl=TTL, ctx=ctx), raws
+        ),
+        "of which the family's interpreter (`interpret`)": _per_event(
+            lambda event: interpret(event, ctx), read
+        ),
+        "the stored row's JSON (`model_dump_json`)": _per_event(
+            lambda event: event.model_dump_json(), read
+        ),
+        "the floor's `json.loads` of one event": _per_event(
+            json.loads, [json.dumps(unit) for unit in units]
+        ),
+    }
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "not met"
+
+
 def run() -> str:
     rows = []
     for batch, count in RUNS:
-        cells, met = [], True
+        cells, rates, ratios = [], [], []
         for first_only in (False, True):
             rate, floor = measure(batch, count, first_only)
-            ratio = rate / floor
-            met = met and rate >= GOAL and ratio >= FLOOR_GOAL
-            cells.append(f"{rate:,.0f} | {floor:,.0f} | {ratio:.2f}")
-        verdict = "met" if met else "not met"
-        rows.append(f"| {batch} | {count:,} | {' | '.join(cells)} | {verdict} |")
+            rates.append(rate)
+            ratios.append(rate / floor)
+            cells.append(f"{rate:,.0f} | {floor:,.0f} | {rate / floor:.2f}")
+        verdicts = [_verdict(min(rates) >= GOAL), _verdict(min(ratios) >= FLOOR_GOAL)]
+        rows.append(f"| {batch} | {count:,} | {' | '.join(cells + verdicts)} |")
     every, first = len(_samples()), len(_samples(first_only=True))
     return (
         "## Ingest throughput on SQLite\n\n"
@@ -162,6 +203,11 @@ def run() -> str:
         f"the {first} of its first files, "
         "the mix of earlier runs.\n\n"
         "| events per body | events | events/s, whole corpus | floor | ratio "
-        f"| events/s, first {first} | floor | ratio | goals |\n"
-        "|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+        f"| events/s, first {first} | floor | ratio | ≥ {GOAL:,}/s | ≥ {FLOOR_GOAL}× floor |\n"
+        "|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
+        "Where ingest's time goes beyond the floor, per event of the whole corpus (each "
+        "step alone, best of three passes):\n\n"
+        "| step | µs per event |\n|---|---|\n"
+        + "\n".join(f"| {step} | {us:.0f} |" for step, us in breakdown().items())
+        + "\n"
     )
