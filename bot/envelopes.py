@@ -116,6 +116,11 @@ class _Fallback:
     own_region: str | None = None  # where the bot runs: a subscription's lines come from it
 
 
+# The size check's encoding: canonical_json's, but for the key sort, which adds time and
+# changes no length.
+_SIZED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical_json(obj: Any) -> str:
     """The canonical form of content-derived ids: sorted keys, no spaces, UTF-8."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -191,10 +196,19 @@ def normalize(unit: Any) -> RawEvent:
 
 
 def _check_size(unit: Mapping[str, Any]) -> None:
-    if not _nested_within(unit, MAX_DEPTH):
-        raise ValidationError(f"event is nested over {MAX_DEPTH} levels deep")
+    """A unit within one event's limits (depth, Unicode, size), from one encoding of it.
+
+    The depth guard rides on that encoding: JSON nests no deeper than it has opening
+    brackets (those inside strings only loosen the bound), so only a unit with more than
+    MAX_DEPTH of them is walked to count its levels."""
     try:
-        size = len(canonical_json(unit).encode("utf-8"))
+        text = _SIZED.encode(unit)
+    except RecursionError as err:  # past Python's own limit, so far past MAX_DEPTH
+        raise _too_deep() from err
+    if text.count("{") + text.count("[") > MAX_DEPTH and not _nested_within(unit, MAX_DEPTH):
+        raise _too_deep()
+    try:
+        size = len(text.encode("utf-8"))
     except UnicodeEncodeError as err:  # JSON's "\ud800" escape decodes to a lone surrogate
         bad = err.object[err.start : err.end].encode("unicode_escape").decode()
         raise ValidationError(
@@ -204,6 +218,10 @@ def _check_size(unit: Mapping[str, Any]) -> None:
         raise ValidationError(
             f"event is {size} bytes, over the {MAX_EVENT_BYTES}-byte limit of one event"
         )
+
+
+def _too_deep() -> ValidationError:
+    return ValidationError(f"event is nested over {MAX_DEPTH} levels deep")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -796,7 +814,8 @@ def _is_guardduty_finding(obj: Mapping[str, Any]) -> bool:
 
 
 def _has(*keys: str) -> Callable[[Mapping[str, Any]], bool]:
-    return lambda unit: all(key in unit for key in keys)
+    needed = frozenset(keys)
+    return lambda unit: needed <= unit.keys()
 
 
 def _event_source(name: str) -> Callable[[Mapping[str, Any]], bool]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
 from typing import Any
 
 from bot.envelopes import RawEvent, decode_body, read_unit, split_units
@@ -118,8 +117,7 @@ def ingest(
     if not units:
         result.rejected.append(Rejection(index=0, error="the body holds no event"))
     for index, unit in enumerate(units):
-        with ExitStack() as bound:  # the event's id on its lines, as soon as it is known
-            bound.enter_context(about(event_id=_declared_id(unit)))
+        with about(event_id=_declared_id(unit)):  # the id on its lines as soon as known
             try:
                 read = read_unit_events(unit, received_at=received_at, ttl=ttl, ctx=ctx)
                 for event, signals in read:

@@ -16,7 +16,9 @@ the core never sees a pynamodb exception.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +39,7 @@ from adapters import (
 )
 from adapters.dynamodb.models import (
     BoundModels,
+    EventItem,
     TableConfig,
     TableItem,
     bind,
@@ -77,6 +80,10 @@ SILENCES = "SILENCES"
 PENDING = "PENDING"
 DAY_SECONDS = 86_400
 KNOWN_DAYS_CAP = 4096  # buckets this process remembers writing (a replay spans many days)
+# A batch's conditional PutItems in flight at once, per event store: within the 10
+# connections that pynamodb's client keeps (max_pool_connections), and enough to overlap
+# the round trips of an SQS or EventBridge batch (10 events).
+PUT_WORKERS = 8
 # Fingerprints whose older-form key (FP#<fingerprint>) this process found empty. Only
 # records written before alert keys named their channel have that key, and nothing
 # writes it now, so an empty one stays empty: a process asks once per fingerprint.
@@ -256,16 +263,21 @@ class DynamoEventStore:
         self._cursors = cursors
         # Day → the bucket expiry this process wrote: a hot item is not rewritten per event.
         self._known_days: dict[str, int] = {}
+        self._puts: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def create(self, event: Event) -> bool:
         return self.create_many([event])[0]
 
     def create_many(self, events: Sequence[Event]) -> list[bool]:
-        """One conditional PutItem per event (BatchWriteItem cannot be conditional).
+        """One conditional PutItem per event (BatchWriteItem cannot be conditional), up to
+        PUT_WORKERS of them in flight at once.
 
         The day buckets are written first: a listing finds an event only through its
         day's bucket, so a failure in between leaves an empty bucket, never an event that
         no listing shows (and whose redelivery, as a duplicate, would not repair it).
+        Each answer is its own put's condition, so answers stay exact however the puts
+        interleave, with each other or with another process's.
         """
         expiries: dict[str, int] = {}
         for event in events:  # refuse the whole batch before writing any of it
@@ -277,12 +289,31 @@ class DynamoEventStore:
             if not _lasts(self._known_days.get(day), expiry):
                 self._touch_day(day, expiry)
                 self._remember(day, expiry)
-        seen: set[str] = set()
-        created = []
-        for event in events:  # a repeat within the batch is a duplicate with no request
-            created.append(event.id not in seen and self._put(event))
-            seen.add(event.id)
-        return created
+        firsts: dict[str, Event] = {}  # a repeat within the batch is put once
+        for event in events:
+            firsts.setdefault(event.id, event)
+        created = dict(zip(firsts, self._put_all(list(firsts.values())), strict=True))
+        # The first of an id takes its put's answer; a repeat is a duplicate.
+        return [created.pop(event.id, False) for event in events]
+
+    def _put_all(self, events: list[Event]) -> list[bool]:
+        """`_put` of each event, in parallel; once every put has finished, the first
+        failure (in input order) is raised, so no write goes on after the answer."""
+        if len(events) <= 1:
+            return [self._put(event) for event in events]
+        pool = self._pool()
+        futures = [pool.submit(self._put, event) for event in events]
+        wait(futures)
+        return [future.result() for future in futures]
+
+    def _pool(self) -> ThreadPoolExecutor:
+        """The store's put threads, started on first use: a Lambda that receives one event
+        per invocation never starts them. (pynamodb's client, which they share, is made
+        before: by the store's first request, its day bucket's.)"""
+        with self._pool_lock:
+            if self._puts is None:
+                self._puts = ThreadPoolExecutor(PUT_WORKERS, thread_name_prefix="event-puts")
+            return self._puts
 
     def _touch_day(self, day: str, expiry: int) -> None:
         """Upsert the day's bucket, raising its expiry to `expiry` if that is later.
@@ -308,7 +339,13 @@ class DynamoEventStore:
         self._known_days[day] = expiry
 
     def _put(self, event: Event) -> bool:
-        item = self._events(
+        item = self.item(event)
+        return _put_if(item, self._events.pk.does_not_exist(), f"store event {event.id!r}")
+
+    def item(self, event: Event) -> EventItem:
+        """The item an event is stored as (public, so that a bare loop can put the very
+        same items)."""
+        return self._events(
             f"EVENT#{event.id}",
             "EVENT",
             gsi1pk=f"EVENTS#{_day(event.published_at)}",
@@ -319,7 +356,6 @@ class DynamoEventStore:
             expired_at=event.expired_at,
             body=event.model_dump_json(),
         )
-        return _put_if(item, self._events.pk.does_not_exist(), f"store event {event.id!r}")
 
     def get(self, event_id: str, now: int) -> Event:
         item = _get(self._events, f"EVENT#{event_id}", "EVENT", "event", event_id)

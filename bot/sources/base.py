@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -132,10 +133,12 @@ def first_line(value: Any, limit: int = TITLE_LIMIT) -> str:
     return ""
 
 
+@lru_cache(maxsize=4096)
 def humanize(key: str) -> str:
     """A label people read: "jobRunId" → "Job run ID", "INSTANCE_STORE" → "Instance store".
 
     Keys that already contain spaces ("Event Source") are somebody's chosen label; keep them.
+    Keys repeat from event to event, so each is worked out once.
     """
     if " " in key.strip():
         return key.strip()

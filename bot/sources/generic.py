@@ -209,15 +209,18 @@ def readable_fields(obj: Any, limit: int = MAX_FIELDS) -> list[SignalField]:
     return _readable(_pairs(obj), limit)
 
 
-def _rank(index: int, key: str) -> tuple[int, int, int]:
+@lru_cache(maxsize=4096)
+def _rank(key: str) -> tuple[int, int]:
+    """Where a key's field goes: names and states first, noise last (worked out once per
+    key, as `_plain`)."""
     plain = _plain(key)
     first = plain in _NAME_KEY_SET or _is_state(key)
     last = any(part in plain for part in _DEMOTED)
-    return (0 if first else 1, 1 if last else 0, index)
+    return (0 if first else 1, 1 if last else 0)
 
 
 def _readable(pairs: Pairs, limit: int = MAX_FIELDS) -> list[SignalField]:
-    ranked = sorted(range(len(pairs)), key=lambda i: _rank(i, pairs[i][0][-1]))
+    ranked = sorted(range(len(pairs)), key=lambda i: (*_rank(pairs[i][0][-1]), i))
     seen: set[str] = set()
     out: list[SignalField] = []
     for index in ranked:

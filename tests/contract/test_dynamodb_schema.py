@@ -8,6 +8,7 @@ queries a listing makes, and how failures reach the core.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import suppress
@@ -15,8 +16,10 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from pydantic import ValidationError as PydanticValidationError
 from pynamodb.connection.base import Connection
+from pynamodb.exceptions import PutError
 
 from adapters.dynamodb.models import ITEM_KINDS, TableItem
 from adapters.dynamodb.schema import (
@@ -26,7 +29,7 @@ from adapters.dynamodb.schema import (
     schema_of,
     table_definition,
 )
-from adapters.dynamodb.stores import DynamoStores, open_stores
+from adapters.dynamodb.stores import PUT_WORKERS, DynamoStores, open_stores
 from bot.config import Settings
 from bot.cursors import CursorCodec
 from bot.errors import AlreadyAppliedError, NotFoundError, UnprocessedError, ValidationError
@@ -109,12 +112,15 @@ def stores(endpoint: str, table: str) -> DynamoStores:
 
 @pytest.fixture
 def requests(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """The DynamoDB operations that pynamodb sends, counted by name."""
+    """The DynamoDB operations that pynamodb sends, counted by name (from any thread: a
+    batch's puts are sent from the store's put threads)."""
     sent: Counter[str] = Counter()
     dispatch = Connection.dispatch
+    lock = threading.Lock()
 
     def counting(self: Connection, operation_name: str, kwargs: dict[str, Any]) -> Any:
-        sent[operation_name] += 1
+        with lock:
+            sent[operation_name] += 1
         return dispatch(self, operation_name, kwargs)
 
     monkeypatch.setattr(Connection, "dispatch", counting)
@@ -430,6 +436,60 @@ def test_a_batch_records_each_day_once_and_puts_each_event_once(
     batch = [event(f"e{n}", T0 + n) for n in range(3)] + [event("old", OLD), event("e0")]
     assert stores.events.create_many(batch) == [True, True, True, True, False]
     assert requests == Counter({"UpdateItem": 2, "PutItem": 4})  # the repeat costs nothing
+
+
+def test_a_batch_puts_up_to_put_workers_events_at_once(
+    stores: DynamoStores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each PutItem waits until PUT_WORKERS of them are in flight together: one at a time,
+    the batch would never get past the first."""
+    together = threading.Barrier(PUT_WORKERS)
+    in_flight, most = [0], [0]
+    lock = threading.Lock()
+    dispatch = Connection.dispatch
+
+    def gathered(self: Connection, operation_name: str, kwargs: dict[str, Any]) -> Any:
+        if operation_name != "PutItem":
+            return dispatch(self, operation_name, kwargs)
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        try:
+            together.wait(timeout=30)
+            return dispatch(self, operation_name, kwargs)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(Connection, "dispatch", gathered)
+    batch = [event(f"e{n}", T0 + n) for n in range(2 * PUT_WORKERS)]
+    assert stores.events.create_many(batch) == [True] * len(batch)
+    assert most[0] == PUT_WORKERS
+    assert [stores.events.get(e.id, T0) for e in batch] == batch
+
+
+def test_a_put_that_fails_fails_the_batch_after_the_others_finished(
+    stores: DynamoStores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing is written after the answer: the error comes once every put has ended, and
+    the batch sent again finds exactly the failed event new."""
+    model: Any = stores.events._events
+    save = model.save
+
+    def throttled(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.pk == "EVENT#e3":
+            error = {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}
+            raise PutError("Failed to put item", cause=ClientError({"Error": error}, "PutItem"))
+        return save(self, *args, **kwargs)
+
+    batch = [event(f"e{n}", T0 + n) for n in range(12)]
+    monkeypatch.setattr(model, "save", throttled)
+    with pytest.raises(UnprocessedError, match=r"store event 'e3'.*throttled"):
+        stores.events.create_many(batch)
+    others = [e for e in batch if e.id != "e3"]
+    assert [stores.events.get(e.id, T0) for e in others] == others  # all written already
+    monkeypatch.setattr(model, "save", save)
+    assert stores.events.create_many(batch) == [e.id == "e3" for e in batch]
 
 
 def test_a_day_lasts_as_long_as_its_longest_lived_event(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from bot.cursors import CursorCodec
 from bot.errors import InvalidCursorError, NotFoundError
+from bot.ingest import ingest
 from bot.models import (
     Agent,
     Direction,
@@ -20,6 +22,7 @@ from bot.models import (
 )
 from bot.ports import AgentStore, EventStore
 from tests.contract.conftest import CURSOR_SECRET, Pager
+from tests.fakes import FakeClock
 
 T0 = 1_700_000_000
 NOW = T0 + 60  # before every expiry below unless a test says otherwise
@@ -371,3 +374,53 @@ def test_scan_skips_expired_events_and_is_empty_for_an_empty_range(event_store: 
     event_store.create(make("gone", T0, expired_at=NOW - 1))
     assert [e.id for e in event_store.scan(T0, T0, NOW)] == ["live"]
     assert list(event_store.scan(T0 + 100, T0 + 200, NOW)) == []
+
+
+# --- exactly once, through the ingest use case ------------------------------------------------
+
+
+def body_of(count: int) -> list[dict[str, Any]]:
+    """An EventBridge body of `count` events, more than a store puts at once, with one
+    event repeated inside it."""
+    events = [
+        {
+            "id": f"evt-{n:02d}",
+            "source": "aws.cloudwatch",
+            "detail-type": "CloudWatch Alarm State Change",
+            "account": ACCOUNTS[n % 2],
+            "region": "eu-west-1",
+            "time": "2023-11-14T22:13:20Z",
+            "detail": {"alarmName": f"alarm-{n}", "state": {"value": "ALARM"}},
+        }
+        for n in range(count)
+    ]
+    return [*events, events[3]]
+
+
+def test_a_replayed_body_stores_nothing_twice(event_store: EventStore) -> None:
+    body = body_of(25)
+    first = ingest(body, event_store, FakeClock(NOW), ttl=TTL)
+    assert (first.stored, first.duplicates, first.rejected) == (25, 1, [])
+    kept = {i: event_store.get(i, NOW) for i in first.ids}
+    again = ingest(body, event_store, FakeClock(NOW + 5), ttl=TTL)
+    assert (again.stored, again.duplicates, again.ids) == (0, 26, first.ids)
+    assert {i: event_store.get(i, NOW) for i in again.ids} == kept  # the first copies stay
+    assert list_ids(event_store, direction="asc") == sorted(set(first.ids))
+
+
+def test_a_body_ingested_twice_at_once_stores_each_event_once(event_store: EventStore) -> None:
+    body = body_of(25)
+    with ThreadPoolExecutor(2) as pool:
+        both = list(pool.map(lambda _: ingest(body, event_store, FakeClock(NOW), ttl=TTL), [1, 2]))
+    assert sum(result.stored for result in both) == 25
+    assert sum(result.duplicates for result in both) == 27
+    assert list_ids(event_store, direction="asc") == [f"evt-{n:02d}" for n in range(25)]
+
+
+def test_create_many_answers_each_event_of_a_large_batch(event_store: EventStore) -> None:
+    event_store.create_many([make(f"old-{n}") for n in range(5)])
+    batch = [make(f"new-{n}") for n in range(20)] + [make(f"old-{n}") for n in range(5)]
+    batch = batch[::2] + batch[1::2] + [make("new-7")]  # old and new mixed, one repeat
+    expected = [e.id.startswith("new") for e in batch[:-1]] + [False]
+    assert event_store.create_many(batch) == expected
+    assert event_store.create_many(batch) == [False] * len(batch)

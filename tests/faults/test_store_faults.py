@@ -1,6 +1,7 @@
 """The store failing in the middle of a batch: POST /ingest of a JSON array whose k-th
 event's write raises, on SQLite (one transaction per batch) and on DynamoDB (moto's
-server; one conditional PutItem per event, so the first k-1 are written).
+server; one conditional PutItem per event, several at once, so all but the k-th are
+written).
 
 Whatever the first answer says, an event it lists as accepted must be stored; the
 sender then re-sends the whole batch, as a 503 asks: that must give duplicates, never

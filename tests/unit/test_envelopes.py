@@ -1324,6 +1324,14 @@ def test_nesting_is_counted_in_containers_up_to_the_limit():
         read_unit({"source": "app", "detail-type": "Deep", "detail": too_deep})
 
 
+def test_brackets_that_do_not_nest_are_not_counted_as_levels():
+    """Over MAX_DEPTH brackets, in strings and in side-by-side lists, but shallow: kept."""
+    many = envelopes.MAX_DEPTH
+    detail = {"text": "[{" * many, "pairs": [[n] for n in range(many)]}
+    [raw] = read_unit({"source": "app", "detail-type": "Flat", "detail": detail})
+    assert raw.detail == detail
+
+
 def test_json_holding_no_event_inside_a_message_is_held_to_the_limits_too():
     deep: list[Any] = []
     for _ in range(100):
