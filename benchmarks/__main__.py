@@ -13,6 +13,7 @@ from benchmarks import (
     bursts,
     cold_start,
     daily_report,
+    dynamodb_ingest,
     ingest_throughput,
     store_latency,
     storm,
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> int:
     sections = [
         ingest_throughput.run(),
+        dynamodb_ingest.run(),
         alert_lifecycle.run(),
         storm.run(),
         bursts.run(),
