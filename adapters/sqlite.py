@@ -11,6 +11,7 @@ which cannot tell, is skipped in pyproject.toml).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -30,6 +31,14 @@ from adapters import (
 )
 from bot.cursors import CursorCodec
 from bot.errors import UnprocessedError
+from bot.event_tally import (
+    HOUR_S,
+    EventGroup,
+    EventSummary,
+    EventTally,
+    parse_key,
+    tally_of,
+)
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -40,6 +49,8 @@ from bot.models import (
     EventQueryResult,
     ListEventsDTO,
     PaginatedInputDTO,
+    Severity,
+    SignalState,
     Silence,
     State,
     UpdateAgentDTO,
@@ -111,6 +122,41 @@ COMMIT;
 """
 
 
+# An event's summary (bot/ingest.py `summarise`) beside its body, for the daily report's
+# GROUP BY; NULL in rows stored before these columns were. A row whose fingerprints are
+# NULL is read whole by the report, which interprets it again.
+_EVENT_SUMMARY = (("title", "TEXT"), ("severity", "TEXT"), ("state", "TEXT"),
+                  ("fingerprints", "TEXT"))  # fmt: skip
+# Holds every column the report's queries read, so that they read the index alone.
+_EVENT_SUMMARY_INDEX = """
+CREATE INDEX IF NOT EXISTS events_summary
+    ON events (published_at, id, expired_at, source, account, severity, state, title,
+               fingerprints)
+    WHERE fingerprints IS NOT NULL
+"""
+
+
+def _add_event_summary(conn: sqlite3.Connection) -> None:
+    """Add the summary columns and their index to a file made before them.
+
+    ADD COLUMN leaves every stored row as it was (NULL in the new columns) and costs
+    nothing per row; the index holds no older row, so building it reads the table once
+    and writes nothing. Under the write lock, so that two processes opening the file at
+    once add them once.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        have = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+        for name, kind in _EVENT_SUMMARY:
+            if name not in have:
+                conn.execute(f"ALTER TABLE events ADD COLUMN {name} {kind}")
+        conn.execute(_EVENT_SUMMARY_INDEX)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
 def _switch_to_wal(conn: sqlite3.Connection) -> None:
     """Put the file in WAL mode (persistent, so once per open is enough).
 
@@ -153,6 +199,7 @@ class SqliteDatabase:
         conn = self.connection()
         _switch_to_wal(conn)
         conn.executescript(_SCHEMA)
+        _add_event_summary(conn)
 
     def _open(self) -> sqlite3.Connection:
         # isolation_level=None: statements autocommit unless we BEGIN ourselves.
@@ -237,6 +284,52 @@ def _unavailable(err: sqlite3.Error) -> UnprocessedError:
     return UnprocessedError(f"SQLite could not do it: {err}")
 
 
+def _summary_columns(event: Event) -> tuple[str, str, str, str | None]:
+    """The event's summary columns. Fingerprints are NULL when it has none: the report
+    then reads it whole and interprets it, as it does an older row."""
+    fingerprints = json.dumps(event.fingerprints) if event.fingerprints else None
+    return event.title, event.severity.value, event.state.value, fingerprints
+
+
+# The day's events that have a summary, in the summary index.
+_SUMMARISED = (
+    "published_at BETWEEN ? AND ? AND (expired_at = 0 OR expired_at > ?)"
+    " AND fingerprints IS NOT NULL"
+)
+# An event's key as text that sorts as (published_at, id) does: the digits are fixed-width.
+_KEY = "printf('%012d#', published_at) || id"
+_TALLY_GROUPS = f"""
+SELECT fingerprints, source, account, title, severity, state, count(*), min({_KEY}), max({_KEY})
+FROM events WHERE {_SUMMARISED}
+GROUP BY fingerprints, source, account, title, severity, state
+ORDER BY 8
+"""
+_TALLY_HOURS = f"""
+SELECT published_at - published_at % {HOUR_S}, count(*) FROM events WHERE {_SUMMARISED}
+GROUP BY 1
+"""
+# How many rows of the range have no summary, expired or not: both counts read an index
+# alone, where looking for such rows would read every row of the range.
+_UNSUMMARISED = """
+SELECT (SELECT count(*) FROM events WHERE published_at BETWEEN ?1 AND ?2)
+     - (SELECT count(*) FROM events WHERE published_at BETWEEN ?1 AND ?2
+        AND fingerprints IS NOT NULL)
+"""
+
+
+def _group(row: tuple[Any, ...]) -> EventGroup:
+    fingerprints, source, account, title, severity, state, count, first, last = row
+    summary = EventSummary(
+        tuple(json.loads(fingerprints)),
+        source,
+        account,
+        title,
+        Severity(severity),
+        SignalState(state),
+    )
+    return EventGroup(summary, count, parse_key(first), parse_key(last))
+
+
 class SqliteEventStore:
     """EventStore on the `events` table."""
 
@@ -247,8 +340,8 @@ class SqliteEventStore:
     @staticmethod
     def _insert(conn: sqlite3.Connection, event: Event) -> bool:
         cursor = conn.execute(
-            "INSERT OR IGNORE INTO events (id, published_at, source, account, expired_at, body)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO events (id, published_at, source, account, expired_at, body,"
+            " title, severity, state, fingerprints) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.id,
                 event.published_at,
@@ -256,6 +349,7 @@ class SqliteEventStore:
                 event.account,
                 event.expired_at,
                 event.model_dump_json(),
+                *_summary_columns(event),
             ),
         )
         return cursor.rowcount == 1
@@ -283,8 +377,22 @@ class SqliteEventStore:
         dto = ListEventsDTO(start_date=start, end_date=end)
         return walk(self._fetcher(dto, now), EVENT_KEYS.key_of)
 
-    def _fetcher(self, dto: ListEventsDTO, now: int) -> Fetch[Event]:
+    def tally(self, start: int, end: int, now: int) -> EventTally:
+        """Two GROUP BYs over the summary index: the groups, by their first event, read
+        as the report folds them, and the hours. Rows without fingerprints are read whole,
+        and only when the range holds some."""
+        hours = dict(self._db.execute(_TALLY_HOURS, (start, end, now)).fetchall())
+        groups = map(_group, self._db.execute(_TALLY_GROUPS, (start, end, now)))
+        whole: Iterator[Event] = iter(())
+        if self._db.execute(_UNSUMMARISED, (start, end)).fetchone()[0]:
+            dto = ListEventsDTO(start_date=start, end_date=end)
+            whole = walk(self._fetcher(dto, now, unsummarised=True), EVENT_KEYS.key_of)
+        return tally_of(hours, groups, whole)
+
+    def _fetcher(self, dto: ListEventsDTO, now: int, unsummarised: bool = False) -> Fetch[Event]:
         where = ["(expired_at = 0 OR expired_at > ?)"]  # is_live, in SQL
+        if unsummarised:
+            where.append("fingerprints IS NULL")
         params: list[Any] = [now]
         for clause, value in (
             ("published_at >= ?", dto.start_date),

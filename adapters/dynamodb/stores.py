@@ -16,11 +16,11 @@ the core never sees a pynamodb exception.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 from pynamodb.expressions.condition import Condition
@@ -37,6 +37,7 @@ from adapters import (
 )
 from adapters.dynamodb.models import (
     BoundModels,
+    EventItem,
     TableConfig,
     TableItem,
     bind,
@@ -49,6 +50,7 @@ from bot.errors import (
     UnprocessedError,
     ValidationError,
 )
+from bot.event_tally import EventGrouper, EventSummary, EventTally, parse_key, tally_of
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -59,6 +61,8 @@ from bot.models import (
     EventQueryResult,
     ListEventsDTO,
     PaginatedInputDTO,
+    Severity,
+    SignalState,
     Silence,
     State,
     UpdateAgentDTO,
@@ -195,6 +199,34 @@ def _delete(model: type[_I], pk: str, sk: str, kind: str, key: str) -> None:
         raise _unprocessed(f"delete {kind} {key!r}", err) from err
 
 
+# --- event summaries -------------------------------------------------------------------------
+
+# What the daily report reads of an event item: its key (gsi1sk) and its summary.
+_TALLIED = ["gsi1sk", "source", "account", "title", "severity", "state", "fingerprints"]
+
+
+def _summary_attributes(event: Event) -> dict[str, Any]:
+    """The event's summary as item attributes; no fingerprints attribute when it has none,
+    so that the report reads it whole and interprets it, as it does an older item."""
+    return {
+        "title": event.title,
+        "severity": event.severity.value,
+        "state": event.state.value,
+        "fingerprints": event.fingerprints or None,
+    }
+
+
+def _summary_of(item: EventItem) -> EventSummary:
+    return EventSummary(
+        tuple(cast("list[str]", item.fingerprints)),  # pynamodb types the list as its items
+        item.source,
+        item.account,
+        item.title or "",
+        Severity(item.severity),
+        SignalState(item.state),
+    )
+
+
 # --- the table -------------------------------------------------------------------------------
 
 
@@ -315,6 +347,7 @@ class DynamoEventStore:
             published_at=event.published_at,
             expired_at=event.expired_at,
             body=event.model_dump_json(),
+            **_summary_attributes(event),
         )
         return _put_if(item, self._events.pk.does_not_exist(), f"store event {event.id!r}")
 
@@ -331,20 +364,63 @@ class DynamoEventStore:
         dto = ListEventsDTO(start_date=start, end_date=end)
         return walk(self._fetcher(dto, now), EVENT_KEYS.key_of)
 
-    def _fetcher(self, dto: ListEventsDTO, now: int) -> Fetch[Event]:
+    def tally(self, start: int, end: int, now: int) -> EventTally:
+        """DynamoDB cannot group: the range's items are queried for their key and summary
+        alone (a ProjectionExpression, no body) and folded here into groups. Items stored
+        without fingerprints are then read whole, by a second walk, only if there were any."""
+        listing = self._listing(ListEventsDTO(start_date=start, end_date=end), now)
+        grouper, unsummarised = EventGrouper(), 0
+        low_key, high_key = f"{listing.lowest:012d}", f"{listing.highest + 1:012d}"
+        with _dynamo("tally events"):
+            for day in self._live_days(listing, listing.lowest, listing.highest, True):
+                for item in self._events.gsi1.query(
+                    f"EVENTS#{day.sk}",
+                    self._events.gsi1sk.between(low_key, high_key),
+                    filter_condition=listing.condition,
+                    attributes_to_get=_TALLIED,
+                ):
+                    if item.fingerprints is None:
+                        unsummarised += 1
+                    else:
+                        grouper.add(parse_key(item.gsi1sk), _summary_of(item))
+        whole: Iterator[Event] = iter(())
+        if unsummarised:
+            dto = ListEventsDTO(start_date=start, end_date=end)
+            whole = walk(self._fetcher(dto, now, unsummarised=True), EVENT_KEYS.key_of)
+        return tally_of(grouper.hours, grouper.groups(), whole)
+
+    def _listing(self, dto: ListEventsDTO, now: int, unsummarised: bool = False) -> _Listing:
         events, days = self._events, self._days
         condition = (events.expired_at > now) | (events.expired_at == 0)  # is_live, server-side
         if dto.source is not None:
             condition &= events.source == dto.source
         if dto.account is not None:
             condition &= events.account == dto.account
-        listing = _Listing(
+        if unsummarised:
+            condition &= events.fingerprints.does_not_exist()
+        return _Listing(
             lowest=dto.start_date or 0,
             highest=MAX_TIME if dto.end_date is None else min(dto.end_date, MAX_TIME),
             condition=condition,
             live_days=(days.expired_at > now) | (days.expired_at == 0),
-            filtered=dto.source is not None or dto.account is not None,
+            filtered=dto.source is not None or dto.account is not None or unsummarised,
         )
+
+    def _live_days(
+        self, listing: _Listing, lowest: int, highest: int, forward: bool
+    ) -> Iterable[TableItem]:
+        """The day buckets from `lowest`'s day to `highest`'s with some event still live."""
+        return self._days.query(
+            EVENT_DAYS,
+            self._days.sk.between(_day(lowest), _day(highest)),
+            filter_condition=listing.live_days,
+            scan_index_forward=forward,
+            consistent_read=True,
+            page_size=DAYS_PAGE,
+        )
+
+    def _fetcher(self, dto: ListEventsDTO, now: int, unsummarised: bool = False) -> Fetch[Event]:
+        listing = self._listing(dto, now, unsummarised)
 
         def fetch(after: Key | None, order: Direction, limit: int) -> list[Event]:
             with _dynamo("list events"):
@@ -372,14 +448,7 @@ class DynamoEventStore:
         if lowest > highest:
             return []
         forward = order == "asc"
-        days = self._days.query(
-            EVENT_DAYS,
-            self._days.sk.between(_day(lowest), _day(highest)),
-            filter_condition=listing.live_days,
-            scan_index_forward=forward,
-            consistent_read=True,
-            page_size=DAYS_PAGE,
-        )
+        days = self._live_days(listing, lowest, highest, forward)
         found: list[Event] = []
         for day in days:
             wanted = limit - len(found) + 1  # +1: the item at `after` may come back too
