@@ -20,7 +20,7 @@ from adapters import (
     stale,
 )
 from bot.cursors import CursorCodec
-from bot.event_tally import EventGrouper, EventSummary, EventTally, event_key, tally_of
+from bot.event_tally import EventGrouper, EventTally, event_key, stored_summary, tally_of
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -95,11 +95,13 @@ class MemoryEventStore:
             found = sorted(
                 (e for e in self._events.values() if _matches(e, dto, now)), key=event_key
             )
-        grouper = EventGrouper()
+        grouper, whole = EventGrouper(), []
         for event in found:
-            if event.fingerprints:
-                grouper.add(event_key(event), EventSummary.of(event))
-        whole = [event.model_copy(deep=True) for event in found if not event.fingerprints]
+            summary = stored_summary(event)
+            if summary is None:
+                whole.append(event.model_copy(deep=True))
+            else:
+                grouper.add(event_key(event), summary)
         return tally_of(grouper.hours, grouper.groups(), whole)
 
     def _fetcher(self, dto: ListEventsDTO, now: int) -> Fetch[Event]:

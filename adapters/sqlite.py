@@ -11,7 +11,6 @@ which cannot tell, is skipped in pyproject.toml).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -37,6 +36,7 @@ from bot.event_tally import (
     EventSummary,
     EventTally,
     parse_key,
+    stored_summary,
     tally_of,
 )
 from bot.models import (
@@ -49,8 +49,6 @@ from bot.models import (
     EventQueryResult,
     ListEventsDTO,
     PaginatedInputDTO,
-    Severity,
-    SignalState,
     Silence,
     State,
     UpdateAgentDTO,
@@ -122,34 +120,27 @@ COMMIT;
 """
 
 
-# An event's summary (bot/ingest.py `summarise`) beside its body, for the daily report's
-# GROUP BY; NULL in rows stored before these columns were. A row whose fingerprints are
-# NULL is read whole by the report, which interprets it again.
-_EVENT_SUMMARY = (("title", "TEXT"), ("severity", "TEXT"), ("state", "TEXT"),
-                  ("fingerprints", "TEXT"))  # fmt: skip
-# Holds every column the report's queries read, so that they read the index alone.
+# An event's summary (`EventSummary.dumps`) beside its body, for the daily report's GROUP
+# BY; NULL in rows stored before it was kept, which the report reads whole.
+# The index holds every column the report's queries read, so that they read it alone.
 _EVENT_SUMMARY_INDEX = """
 CREATE INDEX IF NOT EXISTS events_summary
-    ON events (published_at, id, expired_at, source, account, severity, state, title,
-               fingerprints)
-    WHERE fingerprints IS NOT NULL
+    ON events (published_at, id, expired_at, summary) WHERE summary IS NOT NULL
 """
 
 
 def _add_event_summary(conn: sqlite3.Connection) -> None:
-    """Add the summary columns and their index to a file made before them.
+    """Add the summary column and its index to a file made before them.
 
-    ADD COLUMN leaves every stored row as it was (NULL in the new columns) and costs
+    ADD COLUMN leaves every stored row as it was (NULL in the new column) and costs
     nothing per row; the index holds no older row, so building it reads the table once
     and writes nothing. Under the write lock, so that two processes opening the file at
     once add them once.
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
-        have = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
-        for name, kind in _EVENT_SUMMARY:
-            if name not in have:
-                conn.execute(f"ALTER TABLE events ADD COLUMN {name} {kind}")
+        if "summary" not in {row[1] for row in conn.execute("PRAGMA table_info(events)")}:
+            conn.execute("ALTER TABLE events ADD COLUMN summary TEXT")
         conn.execute(_EVENT_SUMMARY_INDEX)
         conn.execute("COMMIT")
     except BaseException:
@@ -284,25 +275,15 @@ def _unavailable(err: sqlite3.Error) -> UnprocessedError:
     return UnprocessedError(f"SQLite could not do it: {err}")
 
 
-def _summary_columns(event: Event) -> tuple[str, str, str, str | None]:
-    """The event's summary columns. Fingerprints are NULL when it has none: the report
-    then reads it whole and interprets it, as it does an older row."""
-    fingerprints = json.dumps(event.fingerprints) if event.fingerprints else None
-    return event.title, event.severity.value, event.state.value, fingerprints
-
-
-# The day's events that have a summary, in the summary index.
+# The range's live events that have a summary, in the summary index.
 _SUMMARISED = (
-    "published_at BETWEEN ? AND ? AND (expired_at = 0 OR expired_at > ?)"
-    " AND fingerprints IS NOT NULL"
+    "published_at BETWEEN ? AND ? AND (expired_at = 0 OR expired_at > ?) AND summary IS NOT NULL"
 )
 # An event's key as text that sorts as (published_at, id) does: the digits are fixed-width.
 _KEY = "printf('%012d#', published_at) || id"
 _TALLY_GROUPS = f"""
-SELECT fingerprints, source, account, title, severity, state, count(*), min({_KEY}), max({_KEY})
-FROM events WHERE {_SUMMARISED}
-GROUP BY fingerprints, source, account, title, severity, state
-ORDER BY 8
+SELECT summary, count(*), min({_KEY}), max({_KEY}) FROM events WHERE {_SUMMARISED}
+GROUP BY summary ORDER BY 3
 """
 _TALLY_HOURS = f"""
 SELECT published_at - published_at % {HOUR_S}, count(*) FROM events WHERE {_SUMMARISED}
@@ -313,21 +294,13 @@ GROUP BY 1
 _UNSUMMARISED = """
 SELECT (SELECT count(*) FROM events WHERE published_at BETWEEN ?1 AND ?2)
      - (SELECT count(*) FROM events WHERE published_at BETWEEN ?1 AND ?2
-        AND fingerprints IS NOT NULL)
+        AND summary IS NOT NULL)
 """
 
 
-def _group(row: tuple[Any, ...]) -> EventGroup:
-    fingerprints, source, account, title, severity, state, count, first, last = row
-    summary = EventSummary(
-        tuple(json.loads(fingerprints)),
-        source,
-        account,
-        title,
-        Severity(severity),
-        SignalState(state),
-    )
-    return EventGroup(summary, count, parse_key(first), parse_key(last))
+def _group(row: tuple[str, int, str, str]) -> EventGroup:
+    summary, count, first, last = row
+    return EventGroup(EventSummary.loads(summary), count, parse_key(first), parse_key(last))
 
 
 class SqliteEventStore:
@@ -340,8 +313,9 @@ class SqliteEventStore:
     @staticmethod
     def _insert(conn: sqlite3.Connection, event: Event) -> bool:
         cursor = conn.execute(
-            "INSERT OR IGNORE INTO events (id, published_at, source, account, expired_at, body,"
-            " title, severity, state, fingerprints) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO events"
+            " (id, published_at, source, account, expired_at, body, summary)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 event.id,
                 event.published_at,
@@ -349,7 +323,7 @@ class SqliteEventStore:
                 event.account,
                 event.expired_at,
                 event.model_dump_json(),
-                *_summary_columns(event),
+                stored_summary(event),
             ),
         )
         return cursor.rowcount == 1
@@ -379,7 +353,7 @@ class SqliteEventStore:
 
     def tally(self, start: int, end: int, now: int) -> EventTally:
         """Two GROUP BYs over the summary index: the groups, by their first event, read
-        as the report folds them, and the hours. Rows without fingerprints are read whole,
+        as the report folds them, and the hours. Rows without a summary are read whole,
         and only when the range holds some."""
         hours = dict(self._db.execute(_TALLY_HOURS, (start, end, now)).fetchall())
         groups = map(_group, self._db.execute(_TALLY_GROUPS, (start, end, now)))
@@ -392,7 +366,7 @@ class SqliteEventStore:
     def _fetcher(self, dto: ListEventsDTO, now: int, unsummarised: bool = False) -> Fetch[Event]:
         where = ["(expired_at = 0 OR expired_at > ?)"]  # is_live, in SQL
         if unsummarised:
-            where.append("fingerprints IS NULL")
+            where.append("summary IS NULL")
         params: list[Any] = [now]
         for clause, value in (
             ("published_at >= ?", dto.start_date),

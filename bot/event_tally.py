@@ -4,21 +4,23 @@ The report counts events by source, account, severity and hour, and lists each a
 (fingerprint) with its events' count, its first event's source and account, its latest
 title and state, and its worst severity. Events alike in everything but their time (the
 same `EventSummary`) can be counted as one `EventGroup`: how many they are, and the keys of
-the first and the last of them. So a store hands over groups instead of events: SQL
-GROUP BY on SQLite; a fold of the items' projected attributes where the store cannot group
+the first and the last of them. So a store hands over groups instead of events. Stores
+keep each event's summary beside it as one text (`stored_summary`) and group on it: SQL
+GROUP BY on SQLite; a fold of the items' projected summaries where the store cannot group
 (DynamoDB, memory), with `EventGrouper`. The hours are counted beside the groups.
 
 Groups come ordered by their first event, which is the order in which a pass over the
 events meets sources, accounts and alerts; the report's ties keep that order.
 
-A row stored without its summary's fingerprints (before they were kept) has nothing to be
-grouped by: the store yields that event whole, in the same order, and the report
-interprets it again.
+A row stored without a summary (before summaries were kept, or an event without
+fingerprints) has nothing to be grouped by: the store yields that event whole, in the
+same order, and the report interprets it again when it has no fingerprints.
 """
 
 from __future__ import annotations
 
 import heapq
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +54,26 @@ class EventSummary:
             severity=event.severity,
             state=event.state,
         )
+
+    def dumps(self) -> str:
+        """The summary as a store keeps it: JSON, the same text for the same summary, so
+        that a store groups on the text as it is and reads one value per event."""
+        fields = [list(self.fingerprints), self.source, self.account, self.title,
+                  self.severity.value, self.state.value]  # fmt: skip
+        return json.dumps(fields, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str) -> EventSummary:
+        fingerprints, source, account, title, severity, state = json.loads(text)
+        return cls(
+            tuple(fingerprints), source, account, title, Severity(severity), SignalState(state)
+        )
+
+
+def stored_summary(event: Event) -> str | None:
+    """What a store keeps beside the event for its tally: the summary's text, or None for
+    an event without fingerprints, which the store then yields whole."""
+    return EventSummary.of(event).dumps() if event.fingerprints else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,12 +137,13 @@ class _Run:
 @dataclass
 class EventGrouper:
     """Folds events one at a time into groups and hours, for a store that cannot group:
-    memory grows with the distinct summaries, not with the events."""
+    memory grows with the distinct summaries, not with the events. Summaries are taken
+    as stored (`EventSummary.dumps`) and read once a group."""
 
     hours: Counter[int] = field(default_factory=Counter)
-    _runs: dict[EventSummary, _Run] = field(default_factory=dict)
+    _runs: dict[str, _Run] = field(default_factory=dict)
 
-    def add(self, key: EventKey, summary: EventSummary) -> None:
+    def add(self, key: EventKey, summary: str) -> None:
         """One event, in any order."""
         self.hours[hour_of(key[0])] += 1
         run = self._runs.get(summary)
@@ -133,5 +156,8 @@ class EventGrouper:
 
     def groups(self) -> list[EventGroup]:
         """The groups so far, by first event."""
-        found = [EventGroup(s, r.count, r.first, r.last) for s, r in self._runs.items()]
+        found = [
+            EventGroup(EventSummary.loads(text), run.count, run.first, run.last)
+            for text, run in self._runs.items()
+        ]
         return sorted(found, key=lambda g: g.first)

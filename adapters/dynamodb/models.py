@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -98,9 +98,9 @@ class EventItem(TableItem):
     """pk EVENT#<id>, sk EVENT; in gsi1 under its UTC day of published_at.
 
     source, account and the times are attributes beside the JSON `body` because the
-    listing filters on them server-side. The summary (title, severity, state,
-    fingerprints) is too, so that the daily report reads those alone (a projection), not
-    the body; items stored before it was have none, and are read whole.
+    listing filters on them server-side. So is the summary (`EventSummary.dumps`), so that
+    the daily report reads it alone (a projection), not the body; items stored before it
+    was kept have none, and are read whole.
     """
 
     source = UnicodeAttribute()
@@ -108,10 +108,7 @@ class EventItem(TableItem):
     published_at = NumberAttribute()
     expired_at = NumberAttribute(attr_name=TTL_ATTRIBUTE)
     body = UnicodeAttribute()
-    title = UnicodeAttribute(null=True)
-    severity = UnicodeAttribute(null=True)
-    state = UnicodeAttribute(null=True)
-    fingerprints = ListAttribute(of=UnicodeAttribute, null=True)  # absent: none stored
+    summary = UnicodeAttribute(null=True)
 
 
 class EventDayItem(TableItem):

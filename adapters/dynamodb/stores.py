@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 from pynamodb.expressions.condition import Condition
@@ -50,7 +50,7 @@ from bot.errors import (
     UnprocessedError,
     ValidationError,
 )
-from bot.event_tally import EventGrouper, EventSummary, EventTally, parse_key, tally_of
+from bot.event_tally import EventGrouper, EventTally, parse_key, stored_summary, tally_of
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -61,8 +61,6 @@ from bot.models import (
     EventQueryResult,
     ListEventsDTO,
     PaginatedInputDTO,
-    Severity,
-    SignalState,
     Silence,
     State,
     UpdateAgentDTO,
@@ -199,34 +197,6 @@ def _delete(model: type[_I], pk: str, sk: str, kind: str, key: str) -> None:
         raise _unprocessed(f"delete {kind} {key!r}", err) from err
 
 
-# --- event summaries -------------------------------------------------------------------------
-
-# What the daily report reads of an event item: its key (gsi1sk) and its summary.
-_TALLIED = ["gsi1sk", "source", "account", "title", "severity", "state", "fingerprints"]
-
-
-def _summary_attributes(event: Event) -> dict[str, Any]:
-    """The event's summary as item attributes; no fingerprints attribute when it has none,
-    so that the report reads it whole and interprets it, as it does an older item."""
-    return {
-        "title": event.title,
-        "severity": event.severity.value,
-        "state": event.state.value,
-        "fingerprints": event.fingerprints or None,
-    }
-
-
-def _summary_of(item: EventItem) -> EventSummary:
-    return EventSummary(
-        tuple(cast("list[str]", item.fingerprints)),  # pynamodb types the list as its items
-        item.source,
-        item.account,
-        item.title or "",
-        Severity(item.severity),
-        SignalState(item.state),
-    )
-
-
 # --- the table -------------------------------------------------------------------------------
 
 
@@ -337,7 +307,13 @@ class DynamoEventStore:
         self._known_days[day] = expiry
 
     def _put(self, event: Event) -> bool:
-        item = self._events(
+        item = self.item_of(event)
+        return _put_if(item, self._events.pk.does_not_exist(), f"store event {event.id!r}")
+
+    def item_of(self, event: Event) -> EventItem:
+        """The item `create` stores for `event` (its day's bucket aside): for a bulk load
+        that writes many at once, unconditionally, as the benchmarks seed a table."""
+        return self._events(
             f"EVENT#{event.id}",
             "EVENT",
             gsi1pk=f"EVENTS#{_day(event.published_at)}",
@@ -347,9 +323,8 @@ class DynamoEventStore:
             published_at=event.published_at,
             expired_at=event.expired_at,
             body=event.model_dump_json(),
-            **_summary_attributes(event),
+            summary=stored_summary(event),
         )
-        return _put_if(item, self._events.pk.does_not_exist(), f"store event {event.id!r}")
 
     def get(self, event_id: str, now: int) -> Event:
         item = _get(self._events, f"EVENT#{event_id}", "EVENT", "event", event_id)
@@ -367,7 +342,7 @@ class DynamoEventStore:
     def tally(self, start: int, end: int, now: int) -> EventTally:
         """DynamoDB cannot group: the range's items are queried for their key and summary
         alone (a ProjectionExpression, no body) and folded here into groups. Items stored
-        without fingerprints are then read whole, by a second walk, only if there were any."""
+        without a summary are then read whole, by a second walk, only if there were any."""
         listing = self._listing(ListEventsDTO(start_date=start, end_date=end), now)
         grouper, unsummarised = EventGrouper(), 0
         low_key, high_key = f"{listing.lowest:012d}", f"{listing.highest + 1:012d}"
@@ -377,12 +352,12 @@ class DynamoEventStore:
                     f"EVENTS#{day.sk}",
                     self._events.gsi1sk.between(low_key, high_key),
                     filter_condition=listing.condition,
-                    attributes_to_get=_TALLIED,
+                    attributes_to_get=["gsi1sk", "summary"],
                 ):
-                    if item.fingerprints is None:
+                    if item.summary is None:
                         unsummarised += 1
                     else:
-                        grouper.add(parse_key(item.gsi1sk), _summary_of(item))
+                        grouper.add(parse_key(item.gsi1sk), item.summary)
         whole: Iterator[Event] = iter(())
         if unsummarised:
             dto = ListEventsDTO(start_date=start, end_date=end)
@@ -397,7 +372,7 @@ class DynamoEventStore:
         if dto.account is not None:
             condition &= events.account == dto.account
         if unsummarised:
-            condition &= events.fingerprints.does_not_exist()
+            condition &= events.summary.does_not_exist()
         return _Listing(
             lowest=dto.start_date or 0,
             highest=MAX_TIME if dto.end_date is None else min(dto.end_date, MAX_TIME),

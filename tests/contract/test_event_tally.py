@@ -218,20 +218,15 @@ def database(
 
 def forget_summaries(store: EventStore, ids: list[str]) -> None:
     """Make these events as the store kept them before it stored their summary: SQLite
-    rows with NULL summary columns, DynamoDB items without the summary attributes."""
+    rows with a NULL summary, DynamoDB items without the summary attribute."""
     if isinstance(store, SqliteEventStore):
         for event_id in ids:
-            store._db.execute(
-                "UPDATE events SET title = NULL, severity = NULL, state = NULL,"
-                " fingerprints = NULL WHERE id = ?",
-                (event_id,),
-            )
+            store._db.execute("UPDATE events SET summary = NULL WHERE id = ?", (event_id,))
         return
     assert isinstance(store, DynamoEventStore)
     item = store._events
     for event_id in ids:
-        removed = [item.title, item.severity, item.state, item.fingerprints]
-        item(f"EVENT#{event_id}", "EVENT").update(actions=[a.remove() for a in removed])
+        item(f"EVENT#{event_id}", "EVENT").update(actions=[item.summary.remove()])
 
 
 def test_events_stored_without_their_summary_are_read_whole_and_reported_the_same(
@@ -249,13 +244,11 @@ def test_events_stored_without_their_summary_are_read_whole_and_reported_the_sam
     assert report(database.events, database.alerts) == before
 
 
-# --- SQLite: a file made before the summary columns ------------------------------------------
-
-SUMMARY_COLUMNS = ("title", "severity", "state", "fingerprints")
+# --- SQLite: a file made before the summary column --------------------------------------------
 
 
 def older_file(path: Path, events: list[Event]) -> None:
-    """A file as made before the summary columns: today's, with them dropped."""
+    """A file as made before the summary column: today's, with it dropped."""
     db = SqliteDatabase(path)
     try:
         SqliteEventStore(db, CursorCodec("older")).create_many(events)
@@ -264,8 +257,7 @@ def older_file(path: Path, events: list[Event]) -> None:
     conn = sqlite3.connect(path)
     try:
         conn.execute("DROP INDEX events_summary")
-        for column in SUMMARY_COLUMNS:
-            conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
+        conn.execute("ALTER TABLE events DROP COLUMN summary")
         conn.commit()
     finally:
         conn.close()
@@ -283,7 +275,7 @@ def older_db(tmp_path: Path) -> Iterator[tuple[SqliteDatabase, list[Event]]]:
         db.close()
 
 
-def test_a_file_made_before_the_summary_columns_keeps_its_rows_and_reports_them(
+def test_a_file_made_before_the_summary_column_keeps_its_rows_and_reports_them(
     older_db: tuple[SqliteDatabase, list[Event]],
 ) -> None:
     db, events = older_db
@@ -304,7 +296,7 @@ def test_a_file_made_before_the_summary_columns_keeps_its_rows_and_reports_them(
     assert report(store, alerts) == report(memory, alerts)
 
 
-def test_opening_a_file_again_adds_the_summary_columns_once(tmp_path: Path) -> None:
+def test_opening_a_file_again_adds_the_summary_column_once(tmp_path: Path) -> None:
     path = tmp_path / "older.sqlite3"
     older_file(path, [make("old", START + 5)])
     for _ in range(2):
@@ -315,4 +307,4 @@ def test_opening_a_file_again_adds_the_summary_columns_once(tmp_path: Path) -> N
     finally:
         conn.close()
     assert columns == ["id", "published_at", "source", "account", "expired_at", "body",
-                       *SUMMARY_COLUMNS]  # fmt: skip
+                       "summary"]  # fmt: skip
