@@ -20,6 +20,7 @@ from adapters import (
     stale,
 )
 from bot.cursors import CursorCodec
+from bot.event_tally import EventGrouper, EventTally, event_key, stored_summary, tally_of
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -85,6 +86,23 @@ class MemoryEventStore:
     def scan(self, start: int, end: int, now: int) -> Iterator[Event]:
         dto = ListEventsDTO(start_date=start, end_date=end)
         return walk(self._fetcher(dto, now), EVENT_KEYS.key_of)
+
+    def tally(self, start: int, end: int, now: int) -> EventTally:
+        """Grouped in Python; events without fingerprints come whole, as a database's
+        rows stored without them do."""
+        dto = ListEventsDTO(start_date=start, end_date=end)
+        with self._lock:
+            found = sorted(
+                (e for e in self._events.values() if _matches(e, dto, now)), key=event_key
+            )
+        grouper, whole = EventGrouper(), []
+        for event in found:
+            summary = stored_summary(event)
+            if summary is None:
+                whole.append(event.model_copy(deep=True))
+            else:
+                grouper.add(event_key(event), summary)
+        return tally_of(grouper.hours, grouper.groups(), whole)
 
     def _fetcher(self, dto: ListEventsDTO, now: int) -> Fetch[Event]:
         with self._lock:

@@ -30,6 +30,15 @@ from adapters import (
 )
 from bot.cursors import CursorCodec
 from bot.errors import UnprocessedError
+from bot.event_tally import (
+    HOUR_S,
+    EventGroup,
+    EventSummary,
+    EventTally,
+    parse_key,
+    stored_summary,
+    tally_of,
+)
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -55,7 +64,7 @@ PRAGMAS = (
     "PRAGMA synchronous = FULL",
 )
 WAL = "PRAGMA journal_mode = WAL"  # persistent: set once per file open (`_switch_to_wal`)
-EVENT_COLUMNS = ("id", "published_at", "source", "account", "expired_at", "body")
+EVENT_COLUMNS = ("id", "published_at", "source", "account", "expired_at", "body", "summary")
 # A second delivery of an id is a no-op: rowcount 0 says it was a duplicate.
 INSERT_EVENT = (
     f"INSERT OR IGNORE INTO events ({', '.join(EVENT_COLUMNS)})"
@@ -125,6 +134,41 @@ COMMIT;
 """
 
 
+# An event's summary (`EventSummary.dumps`) beside its body, for the daily report's GROUP
+# BY; NULL in rows stored before it was kept, which the report reads whole.
+# The index holds every column the report's queries read, so that they read it alone.
+_EVENT_SUMMARY_INDEX = """
+CREATE INDEX IF NOT EXISTS events_summary
+    ON events (published_at, id, expired_at, summary) WHERE summary IS NOT NULL
+"""
+
+
+def apply_schema(conn: sqlite3.Connection) -> None:
+    """The tables and indexes, on a new file or one made by an earlier version (and by the
+    ingest benchmark's floor loop, so that it writes to the very same table)."""
+    conn.executescript(SCHEMA)
+    _add_event_summary(conn)
+
+
+def _add_event_summary(conn: sqlite3.Connection) -> None:
+    """Add the summary column and its index to a file made before them.
+
+    ADD COLUMN leaves every stored row as it was (NULL in the new column) and costs
+    nothing per row; the index holds no older row, so building it reads the table once
+    and writes nothing. Under the write lock, so that two processes opening the file at
+    once add them once.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if "summary" not in {row[1] for row in conn.execute("PRAGMA table_info(events)")}:
+            conn.execute("ALTER TABLE events ADD COLUMN summary TEXT")
+        conn.execute(_EVENT_SUMMARY_INDEX)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
 def _switch_to_wal(conn: sqlite3.Connection) -> None:
     """Put the file in WAL mode (persistent, so once per open is enough).
 
@@ -166,7 +210,7 @@ class SqliteDatabase:
         self._closed = False
         conn = self.connection()
         _switch_to_wal(conn)
-        conn.executescript(SCHEMA)
+        apply_schema(conn)
 
     def _open(self) -> sqlite3.Connection:
         # isolation_level=None: statements autocommit unless we BEGIN ourselves.
@@ -263,6 +307,34 @@ def _unavailable(err: sqlite3.Error) -> UnprocessedError:
     return UnprocessedError(f"SQLite could not do it: {err}")
 
 
+# The range's live events that have a summary, in the summary index.
+_SUMMARISED = (
+    "published_at BETWEEN ? AND ? AND (expired_at = 0 OR expired_at > ?) AND summary IS NOT NULL"
+)
+# An event's key as text that sorts as (published_at, id) does: the digits are fixed-width.
+_KEY = "printf('%012d#', published_at) || id"
+_TALLY_GROUPS = f"""
+SELECT summary, count(*), min({_KEY}), max({_KEY}) FROM events WHERE {_SUMMARISED}
+GROUP BY summary ORDER BY 3
+"""
+_TALLY_HOURS = f"""
+SELECT published_at - published_at % {HOUR_S}, count(*) FROM events WHERE {_SUMMARISED}
+GROUP BY 1
+"""
+# How many rows of the range have no summary, expired or not: both counts read an index
+# alone, where looking for such rows would read every row of the range.
+_UNSUMMARISED = """
+SELECT (SELECT count(*) FROM events WHERE published_at BETWEEN ?1 AND ?2)
+     - (SELECT count(*) FROM events WHERE published_at BETWEEN ?1 AND ?2
+        AND summary IS NOT NULL)
+"""
+
+
+def _group(row: tuple[str, int, str, str]) -> EventGroup:
+    summary, count, first, last = row
+    return EventGroup(EventSummary.loads(summary), count, parse_key(first), parse_key(last))
+
+
 class SqliteEventStore:
     """EventStore on the `events` table."""
 
@@ -281,6 +353,7 @@ class SqliteEventStore:
                 event.account,
                 event.expired_at,
                 event.model_dump_json(),
+                stored_summary(event),
             ),
         )
         return cursor.rowcount == 1
@@ -308,8 +381,22 @@ class SqliteEventStore:
         dto = ListEventsDTO(start_date=start, end_date=end)
         return walk(self._fetcher(dto, now), EVENT_KEYS.key_of)
 
-    def _fetcher(self, dto: ListEventsDTO, now: int) -> Fetch[Event]:
+    def tally(self, start: int, end: int, now: int) -> EventTally:
+        """Two GROUP BYs over the summary index: the groups, by their first event, read
+        as the report folds them, and the hours. Rows without a summary are read whole,
+        and only when the range holds some."""
+        hours = dict(self._db.execute(_TALLY_HOURS, (start, end, now)).fetchall())
+        groups = map(_group, self._db.execute(_TALLY_GROUPS, (start, end, now)))
+        whole: Iterator[Event] = iter(())
+        if self._db.execute(_UNSUMMARISED, (start, end)).fetchone()[0]:
+            dto = ListEventsDTO(start_date=start, end_date=end)
+            whole = walk(self._fetcher(dto, now, unsummarised=True), EVENT_KEYS.key_of)
+        return tally_of(hours, groups, whole)
+
+    def _fetcher(self, dto: ListEventsDTO, now: int, unsummarised: bool = False) -> Fetch[Event]:
         where = ["(expired_at = 0 OR expired_at > ?)"]  # is_live, in SQL
+        if unsummarised:
+            where.append("summary IS NULL")
         params: list[Any] = [now]
         for clause, value in (
             ("published_at >= ?", dto.start_date),

@@ -1,10 +1,11 @@
-"""The daily report at volume: one UTC day of 100,000 events on SQLite, reported by a fresh
-process, for its wall time and peak memory.
+"""The daily report at volume: one UTC day of events, reported by a fresh process, for its
+wall time and peak memory: 100,000 and 1,000,000 events on SQLite, 100,000 on DynamoDB
+Local.
 
-The parent seeds a temporary SQLite file through the ingest use case, then runs
-`python -m benchmarks.daily_report --child DBPATH DAY` (three times), so that the peak RSS
-is the report's process alone; the child prints its figures as JSON. `--profile` after the
-child's arguments prints a cProfile of the send to stderr.
+The parent seeds the store, then runs `python -m benchmarks.daily_report --child KIND
+WHERE DAY` (KIND sqlite with a file, or dynamodb with an endpoint), so that the peak RSS
+is the report's process alone; the child prints its figures as JSON. `--profile` after
+the child's arguments prints a cProfile of the send to stderr.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -41,7 +46,17 @@ DAY = date(2026, 11, 26)
 START, END = day_bounds(DAY)
 NOW = END + 1 + 3600  # 01:00 UTC the next morning, when the scheduled report runs
 EVENTS = 100_000
+BIG_EVENTS = 1_000_000  # on SQLite
+DYNAMO_EVENTS = 100_000  # on DynamoDB Local
 BATCH = 500
+TEMPLATES = 10_000  # events read as ingest reads them, stamped into the bigger days
+STAMP_BATCH = 5_000  # events per create_many while stamping a SQLite file
+DYNAMO_CHUNK = 500  # events per batch-write task (BatchWriteItem sends 25 an item call)
+DYNAMO_THREADS = 8
+DYNAMO_TABLE = "bench-report"
+DYNAMO_REGION = "us-east-1"
+# DynamoDB Local takes any credentials, but botocore signs with some: never real ones.
+DUMMY_AWS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
 TTL = 30 * 86400
 ALARMS = 300
 ALERTS = 400  # alert records of the day's fingerprints
@@ -49,9 +64,11 @@ STALE_OPEN = 60  # alerts left open from earlier days: counted as still open
 NOTIFICATIONS = 80  # kind "notification": skipped by the alert pass
 SILENCES = 8
 RUNS = 3
-CHILD_TIMEOUT_S = 120
-GOAL_S = 5.0
-GOAL_MB = 150.0
+DYNAMO_RUNS = 1  # DynamoDB Local reads about 3,000 items a second: one run is enough
+CHILD_TIMEOUT_S = 600
+GOAL_S = 1.0
+GOAL_MB = 100.0
+BIG_GOAL_S = 10.0
 SECRET = "bench"
 CHANNEL = "CREPORT"
 ACCOUNTS = [f"{(i + 1) * 111_111_111_111 % 10**12:012d}" for i in range(10)]
@@ -372,6 +389,34 @@ def _silences(rng: random.Random) -> list[Silence]:
     return out
 
 
+Signals = dict[str, tuple[Signal, int, int]]  # fingerprint: (first signal, first, last)
+
+
+def _keeper(signals: Signals) -> Callable[[Event, list[Signal], bool], None]:
+    """Ingest's `on_new`, noting each fingerprint's first signal and its first and last
+    times, for the alert records that go with the day."""
+
+    def keep(event: Event, found: list[Signal], _again: bool) -> None:
+        for s in found:
+            known = signals.get(s.fingerprint)
+            at = event.published_at
+            signals[s.fingerprint] = (
+                (s, at, at) if known is None else (known[0], min(known[1], at), max(known[2], at))
+            )
+
+    return keep
+
+
+def _seed_records(alerts: Any, signals: Signals, rng: random.Random) -> int:
+    """The alert records and silences that go with the day; how many records."""
+    records = _alerts(signals, rng)
+    for alert in records:
+        alerts.create_alert(alert)
+    for silence in _silences(rng):
+        alerts.create_silence(silence)
+    return len(records)
+
+
 def seed(path: Path) -> dict[str, int]:
     """EVENTS events of DAY through the ingest use case, in bodies of BATCH, and the
     alerts and silences that go with them."""
@@ -382,19 +427,11 @@ def seed(path: Path) -> dict[str, int]:
 
     rng = random.Random(26)
     clock = FakeClock(NOW - 1800)  # received shortly before the report runs
-    signals: dict[str, tuple[Signal, int, int]] = {}  # fingerprint: (first signal, first, last)
-
-    def keep(event: Event, found: list[Signal], _again: bool) -> None:
-        for s in found:
-            known = signals.get(s.fingerprint)
-            at = event.published_at
-            signals[s.fingerprint] = (
-                (s, at, at) if known is None else (known[0], min(known[1], at), max(known[2], at))
-            )
-
+    signals: Signals = {}
+    keep = _keeper(signals)
     db = SqliteDatabase(path)
     try:
-        events, alerts = SqliteEventStore(db, CursorCodec(SECRET)), SqliteAlertStore(db)
+        events = SqliteEventStore(db, CursorCodec(SECRET))
         for start in range(0, EVENTS, BATCH):
             body = [
                 MAKERS[rng.choice(MIX)](n, _published(rng), rng)
@@ -402,14 +439,90 @@ def seed(path: Path) -> dict[str, int]:
             ]
             result = ingest(body, events, clock, ttl=TTL, on_new=keep)
             assert result.stored == len(body), result.rejected[:1]
-        records = _alerts(signals, rng)
-        for alert in records:
-            alerts.create_alert(alert)
-        for silence in _silences(rng):
-            alerts.create_silence(silence)
+        records = _seed_records(SqliteAlertStore(db), signals, rng)
     finally:
         db.close()
-    return {"fingerprints": len(signals), "alert_records": len(records)}
+    return {"fingerprints": len(signals), "alert_records": records}
+
+
+def _stamped(count: int, rng: random.Random, signals: Signals) -> Iterator[list[Event]]:
+    """`count` events of DAY in batches of STAMP_BATCH: TEMPLATES events read as ingest
+    reads them (interpreted and summarised), each batch of copies stamped with ids and
+    times of their own. Ingest would spend most of the seeding interpreting."""
+    from bot.ingest import read_unit_events
+
+    ctx = Context(account_names=NAMES)
+    templates = [
+        read
+        for n in range(TEMPLATES)
+        for read in read_unit_events(
+            MAKERS[rng.choice(MIX)](n, _published(rng), rng),
+            received_at=NOW - 1800,
+            ttl=TTL,
+            ctx=ctx,
+        )
+    ]
+    keep = _keeper(signals)
+    for start in range(0, count, STAMP_BATCH):
+        batch = []
+        for n in range(start, min(start + STAMP_BATCH, count)):
+            template, found = rng.choice(templates)
+            at = _published(rng)
+            update = {"id": f"stamped-{n:07d}", "published_at": at, "updated_at": at}
+            event = template.model_copy(update=update)
+            keep(event, found, False)
+            batch.append(event)
+        yield batch
+
+
+def seed_stamped(path: Path, count: int) -> dict[str, int]:
+    """`count` stamped events of DAY, by the event store's own bulk insert (create_many,
+    one transaction a batch), and the alerts and silences that go with them."""
+    from adapters.sqlite import SqliteAlertStore, SqliteDatabase, SqliteEventStore
+    from bot.cursors import CursorCodec
+
+    rng = random.Random(27)
+    signals: Signals = {}
+    db = SqliteDatabase(path)
+    try:
+        events = SqliteEventStore(db, CursorCodec(SECRET))
+        for batch in _stamped(count, rng, signals):
+            assert all(events.create_many(batch))
+        records = _seed_records(SqliteAlertStore(db), signals, rng)
+    finally:
+        db.close()
+    return {"fingerprints": len(signals), "alert_records": records}
+
+
+def seed_dynamodb(endpoint: str, count: int) -> dict[str, int]:
+    """`count` stamped events of DAY on a new table: the first through the event store
+    (which records the day), the rest as the store would write them, in parallel batch
+    writes (BatchWriteItem, unconditional); then the alerts and silences."""
+    from adapters.dynamodb.schema import create_table
+    from adapters.dynamodb.stores import DynamoAlertStore, DynamoEventStore, open_table
+    from bot.cursors import CursorCodec
+
+    where = {"table": DYNAMO_TABLE, "endpoint": endpoint, "region": DYNAMO_REGION}
+    create_table(**where)
+    table = open_table(**where)
+    events = DynamoEventStore(table, CursorCodec(SECRET))
+    rng = random.Random(28)
+    signals: Signals = {}
+
+    def write(chunk: list[Event]) -> None:
+        items = [events.item(event) for event in chunk]
+        with type(items[0]).batch_write() as batch:
+            for item in items:
+                batch.save(item)
+
+    with ThreadPoolExecutor(DYNAMO_THREADS) as pool:
+        for n, batch in enumerate(_stamped(count, rng, signals)):
+            if n == 0:
+                assert events.create_many(batch[:1]) == [True]
+            chunks = [batch[i : i + DYNAMO_CHUNK] for i in range(0, len(batch), DYNAMO_CHUNK)]
+            list(pool.map(write, chunks))
+    records = _seed_records(DynamoAlertStore(table), signals, rng)
+    return {"fingerprints": len(signals), "alert_records": records}
 
 
 # --- the child: one report, in a fresh process --------------------------------------------
@@ -481,17 +594,30 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def child(path: str, day_text: str, profile: bool = False) -> dict[str, Any]:
-    """Send the day's report, as the scheduled run would, then build it alone."""
-    from adapters.sqlite import SqliteAlertStore, SqliteDatabase, SqliteEventStore
-    from blocks.view import MessageView
+def _open(kind: str, where: str) -> tuple[Any, Any, Callable[[], None]]:
+    """The event store, the alert store (alerts, silences and states) and how to close
+    them: a SQLite file, or the benchmark's table at a DynamoDB endpoint."""
     from bot.cursors import CursorCodec
+
+    if kind == "sqlite":
+        from adapters.sqlite import SqliteAlertStore, SqliteDatabase, SqliteEventStore
+
+        db = SqliteDatabase(where)
+        return SqliteEventStore(db, CursorCodec(SECRET)), SqliteAlertStore(db), db.close
+    from adapters.dynamodb.stores import DynamoAlertStore, DynamoEventStore, open_table
+
+    table = open_table(table=DYNAMO_TABLE, endpoint=where, region=DYNAMO_REGION)
+    return DynamoEventStore(table, CursorCodec(SECRET)), DynamoAlertStore(table), lambda: None
+
+
+def child(kind: str, where: str, day_text: str, profile: bool = False) -> dict[str, Any]:
+    """Send the day's report, as the scheduled run would, then build it alone."""
+    from blocks.view import MessageView
     from bot.daily_report import ReportSender, build_report
     from tests.fakes import FakeClock
 
     day = date.fromisoformat(day_text)
-    db = SqliteDatabase(path)
-    events, alerts = SqliteEventStore(db, CursorCodec(SECRET)), SqliteAlertStore(db)
+    events, alerts, close = _open(kind, where)
     clock = FakeClock(NOW)
     chat = RenderingChat(MessageView(clock=clock))
     ctx = Context(account_names=NAMES)
@@ -519,7 +645,7 @@ def child(path: str, day_text: str, profile: bool = False) -> dict[str, Any]:
     t = time.perf_counter()
     report, parts = build_report(events, alerts, alerts, day, NOW, ctx)
     build_s = time.perf_counter() - t
-    db.close()
+    close()
     assert outcome.status == "posted" and outcome.posted == 1 + len(parts), outcome
     return {
         "events": report.events,
@@ -541,13 +667,14 @@ def child(path: str, day_text: str, profile: bool = False) -> dict[str, Any]:
     }
 
 
-def _run_child(path: Path) -> dict[str, Any]:
+def _run_child(kind: str, where: str) -> dict[str, Any]:
     env = {
         **os.environ,
+        **DUMMY_AWS,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.daily_report", "--child", str(path), DAY.isoformat()],
+        [sys.executable, "-m", "benchmarks.daily_report", "--child", kind, where, DAY.isoformat()],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -571,66 +698,141 @@ def _forget_sends(path: Path) -> None:
         db.close()
 
 
-def measure() -> tuple[dict[str, Any], list[dict[str, Any]], float]:
+@dataclass(frozen=True)
+class Measured:
+    """One store and day size: how it was seeded and what each report process measured."""
+
+    seeded: dict[str, int]
+    seed_s: float
+    runs: list[dict[str, Any]]
+
+    @property
+    def first(self) -> dict[str, Any]:
+        return self.runs[0]
+
+    def median(self, figure: str) -> float:
+        return statistics.median(r[figure] for r in self.runs)
+
+    def peak(self, figure: str) -> float:
+        return max(r[figure] for r in self.runs)
+
+
+def measure_sqlite(seed_file: Callable[[Path], dict[str, int]]) -> Measured:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "report.sqlite3"
         t = time.perf_counter()
-        seeded = seed(path)
+        seeded = seed_file(path)
         seed_s = time.perf_counter() - t
         runs = []
         for _ in range(RUNS):
             _forget_sends(path)
-            runs.append(_run_child(path))
-    return seeded, runs, seed_s
+            runs.append(_run_child("sqlite", str(path)))
+    return Measured(seeded, seed_s, runs)
+
+
+def measure_dynamodb() -> Measured:
+    from tests.contract.dynamodb_local import DynamoDBLocal
+
+    with DynamoDBLocal() as local, _environment(DUMMY_AWS):
+        t = time.perf_counter()
+        seeded = seed_dynamodb(local.endpoint, DYNAMO_EVENTS)
+        seed_s = time.perf_counter() - t
+        runs = [_run_child("dynamodb", local.endpoint) for _ in range(DYNAMO_RUNS)]
+    return Measured(seeded, seed_s, runs)
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """These variables set for as long as the block runs, then as they were."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _verdict(ok: bool) -> str:
+    return "meets" if ok else "misses"
+
+
+def _rows(name: str, m: Measured, goal_s: float | None, goal_mb: float | None) -> str:
+    """The table rows of one store and day size: send, build alone, peak RSS, baseline."""
+    send_s, peak = m.median("send_s"), m.peak("peak_mb")
+    time_goal = "" if goal_s is None else f"≤ {goal_s:.0f} s"
+    rss_goal = "" if goal_mb is None else f"≤ {goal_mb:.0f} MB"
+    return (
+        f"| {name}: send (build and post) | {time_goal} | {send_s:.2f} s | "
+        f"{'' if goal_s is None else _verdict(send_s <= goal_s)} |\n"
+        f"| {name}: `build_report` alone | | {m.median('build_s'):.2f} s | |\n"
+        f"| {name}: peak RSS of the process | {rss_goal} | {peak:.0f} MB | "
+        f"{'' if goal_mb is None else _verdict(peak <= goal_mb)} |\n"
+        f"| {name}: … of which before the report (interpreter, imports, open store) | | "
+        f"{m.peak('baseline_mb'):.0f} MB | |\n"
+    )
 
 
 def run() -> str:
-    seeded, runs, seed_s = measure()
-    first = runs[0]
+    day = measure_sqlite(seed)
+    big = measure_sqlite(lambda path: seed_stamped(path, BIG_EVENTS))
+    dynamo = measure_dynamodb()
+    first = day.first
     assert first["events"] == EVENTS, first
-    send_s = statistics.median(r["send_s"] for r in runs)
-    build_s = statistics.median(r["build_s"] for r in runs)
-    peak = max(r["peak_mb"] for r in runs)
-    baseline = max(r["baseline_mb"] for r in runs)
+    assert big.first["events"] == BIG_EVENTS, big.first
+    assert dynamo.first["events"] == DYNAMO_EVENTS, dynamo.first
     return (
         "## Daily report at volume\n\n"
-        f"Goal: the report of a day of {EVENTS:,} events in ≤ {GOAL_S:.0f} s and ≤ "
-        f"{GOAL_MB:.0f} MB RSS on SQLite. {EVENTS:,} events published within one UTC day "
-        f"(busier in working hours), over {len(ACCOUNTS)} accounts, are ingested through the "
-        f"ingest use case in bodies of {BATCH}: half of them CloudWatch alarm changes "
-        f"({ALARMS} alarms, a few much noisier than the rest), then ECS task, CloudFormation "
-        "stack and resource, GuardDuty and Health events; with them "
-        f"{seeded['alert_records']} alert records (opened, acknowledged and resolved that "
-        f"day, some left open from earlier days, some notifications) and {SILENCES} "
-        f"silences, one of them over (seeding took {seed_s:.0f} s, not counted). Then a "
-        "fresh process (`python -m benchmarks.daily_report --child`, so that its peak RSS "
-        "is the report's alone) opens the file and sends the report end to end through "
-        "`ReportSender`: its progress and the post budget in the store, every message "
-        "rendered through the Block Kit view and serialised as chat.postMessage's body; "
-        "the budget's pauses advance a fake clock instead of sleeping. It then builds the "
-        f"report once more, alone. Median time and highest peak of {RUNS} processes; "
-        "`make bench`.\n\n"
-        f"The report: {first['events']:,} events, {first['alerts']:,} distinct alerts, a "
+        f"Goals: the report of a day of {EVENTS:,} events in ≤ {GOAL_S:.0f} s and ≤ "
+        f"{GOAL_MB:.0f} MB RSS on SQLite; of {BIG_EVENTS:,} events in ≤ {BIG_GOAL_S:.0f} s. "
+        "The store counts the day's events in groups (`EventStore.tally`: SQL GROUP BY on "
+        "SQLite; on DynamoDB a query of the summary attributes alone, folded by the "
+        "adapter), and the report folds the groups. "
+        f"{EVENTS:,} events published within one UTC day (busier in working hours), over "
+        f"{len(ACCOUNTS)} accounts, are ingested through the ingest use case in bodies of "
+        f"{BATCH}: half of them CloudWatch alarm changes ({ALARMS} alarms, a few much "
+        "noisier than the rest), then ECS task, CloudFormation stack and resource, "
+        f"GuardDuty and Health events; with them {day.seeded['alert_records']} alert "
+        "records (opened, acknowledged and resolved that day, some left open from earlier "
+        f"days, some notifications) and {SILENCES} silences, one of them over (seeding took "
+        f"{day.seed_s:.0f} s, not counted). The {BIG_EVENTS:,} events on SQLite and the "
+        f"{DYNAMO_EVENTS:,} on DynamoDB Local are stamped from {TEMPLATES:,} events of the "
+        "same mix read as ingest reads them (interpreted and summarised), each copy with an "
+        "id and a time of its own, and stored by the event store's bulk insert "
+        f"(`create_many`, {STAMP_BATCH:,} a transaction; seeding took {big.seed_s:.0f} s) "
+        "or, on DynamoDB Local, as the store writes them but in parallel batch writes "
+        f"({DYNAMO_THREADS} threads of BatchWriteItem; seeding took {dynamo.seed_s:.0f} s), "
+        "with their alert records and silences. Then a fresh process "
+        "(`python -m benchmarks.daily_report --child`, so that its peak RSS is the report's "
+        "alone) opens the store and sends the report end to end through `ReportSender`: "
+        "its progress and the post budget in the store, every message rendered through the "
+        "Block Kit view and serialised as chat.postMessage's body; the budget's pauses "
+        "advance a fake clock instead of sleeping. It then builds the report once more, "
+        f"alone. Median time and highest peak of {RUNS} processes on SQLite, "
+        f"{DYNAMO_RUNS} on DynamoDB Local; `make bench`.\n\n"
+        f"The report of {EVENTS:,} events: {first['alerts']:,} distinct alerts, a "
         f"summary and {first['replies']} thread replies ({first['bytes'] / 1024:,.0f} KiB "
         f"of Block Kit, at most {first['max_blocks']} blocks a message); "
         f"{first['opened']} alerts opened that day, {first['resolved']} resolved, "
         f"{first['still_open']} still open, {first['silences']} active silences. At Slack's "
         f"pace the {first['posted']} posts also wait {first['waited_s']:.0f} s for the "
-        "channel's budget, which is not counted below.\n\n"
+        "channel's budget, which is not counted below. The report of "
+        f"{BIG_EVENTS:,} events lists {big.first['alerts']:,} distinct alerts in "
+        f"{big.first['replies']} replies.\n\n"
         "| what | goal | measured | |\n|---|---|---|---|\n"
-        f"| send (build and post) | ≤ {GOAL_S:.0f} s | {send_s:.2f} s | "
-        f"{'meets' if send_s <= GOAL_S else 'misses'} |\n"
-        f"| `build_report` alone | | {build_s:.2f} s | |\n"
-        f"| peak RSS of the process | ≤ {GOAL_MB:.0f} MB | {peak:.0f} MB | "
-        f"{'meets' if peak <= GOAL_MB else 'misses'} |\n"
-        f"| … of which before the report (interpreter, imports, open store) | | "
-        f"{baseline:.0f} MB | |\n"
+        + _rows(f"{EVENTS:,} events, SQLite", day, GOAL_S, GOAL_MB)
+        + _rows(f"{BIG_EVENTS:,} events, SQLite", big, BIG_GOAL_S, None)
+        + _rows(f"{DYNAMO_EVENTS:,} events, DynamoDB Local", dynamo, None, None)
     )
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
-        figures = child(sys.argv[2], sys.argv[3], profile="--profile" in sys.argv[4:])
+        kind, where, day_text = sys.argv[2:5]
+        figures = child(kind, where, day_text, profile="--profile" in sys.argv[5:])
         print(json.dumps(figures))
     else:
         print(run())

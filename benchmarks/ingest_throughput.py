@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from adapters.sqlite import BUSY_TIMEOUT_S, EVENT_COLUMNS, INSERT_EVENT, PRAGMAS, SCHEMA, WAL
+from adapters.sqlite import BUSY_TIMEOUT_S, EVENT_COLUMNS, INSERT_EVENT, PRAGMAS, WAL, apply_schema
 from bot.config import Settings
 from bot.envelopes import read_unit
 from bot.ingest import ingest_raw, read_event
@@ -67,7 +67,7 @@ def open_floor(path: Path) -> sqlite3.Connection:
     for pragma in PRAGMAS:
         conn.execute(pragma)
     conn.execute(WAL)
-    conn.executescript(SCHEMA)
+    apply_schema(conn)
     return conn
 
 

@@ -1,9 +1,11 @@
 """The daily report: one UTC day's events and alerts, summed up in a Slack thread.
 
 The summary goes to SLACK_REPORT_CHANNEL as one message; the details follow as replies in
-its thread, one per source (more when a source lists many alerts). The day's events are
-read a page at a time and folded into counters, so memory stays flat however busy the day
-was: only one record per distinct alert is kept, and at most MAX_TRACKED of them.
+its thread, one per source (more when a source lists many alerts). The store counts the
+day's events in groups of alike events (`EventStore.tally`, bot/event_tally.py) rather than
+handing over every event, and the groups are folded into counters, so time and memory grow
+with the day's distinct alerts, not its events: only one record per distinct alert is
+kept, and at most MAX_TRACKED of them.
 
 A report is sent once per day. Its progress (the summary's ts, the replies sent) is kept
 as a `State` in the store, so that a second run posts nothing, a run that died halfway
@@ -20,13 +22,14 @@ import heapq
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from bot.budget import POST, post_key, spend
 from bot.errors import ChatUnavailableError, StaleVersionError, ValidationError
+from bot.event_tally import EventGroup, EventKey, EventSummary, EventTally, event_key, hour_of
 from bot.models import (
     Alert,
     AlertStatus,
@@ -93,8 +96,17 @@ def day_bounds(day: date) -> tuple[int, int]:
 
 
 @dataclass
+class _Latest:
+    """The keys of the events a listed alert's state and title came from: the latest."""
+
+    state_at: EventKey
+    title_at: EventKey | None  # None while every title was empty
+
+
+@dataclass
 class _Tally:
-    """The running counts of one day's events."""
+    """The running counts of one day's events, folded from the store's groups in the order
+    of their first events, which is the order a pass over the events would meet them in."""
 
     start: int
     ctx: Context
@@ -105,33 +117,58 @@ class _Tally:
     severities: Counter[Severity] = field(default_factory=Counter)
     hourly: list[int] = field(default_factory=lambda: [0] * 24)
     tracked: dict[str, ReportAlert] = field(default_factory=dict)
+    latest: dict[str, _Latest] = field(default_factory=dict)
 
-    def add(self, event: Event, fingerprints: list[str]) -> None:
-        self.events += 1
-        self.sources[event.source] += 1
-        self.accounts[event.account] += 1
-        self.severities[event.severity] += 1
-        self.hourly[min(max((event.published_at - self.start) // 3600, 0), 23)] += 1
-        for fp in fingerprints:
-            self._track(fp, event)
+    def add_hours(self, hours: Mapping[int, int]) -> None:
+        for hour, count in hours.items():
+            self.hourly[min(max((hour - self.start) // 3600, 0), 23)] += count
 
-    def _track(self, fp: str, event: Event) -> None:
-        known = self.tracked.get(fp)
-        if known is None:
+    def add_event(self, event: Event) -> None:
+        """An event stored without a summary to group by, interpreted again."""
+        self.add_hours({hour_of(event.published_at): 1})
+        summary = EventSummary.of(event, _fingerprints(event, self.ctx))
+        self.add(EventGroup(summary, 1, event_key(event), event_key(event)))
+
+    def add(self, group: EventGroup) -> None:
+        summary, count = group.summary, group.count
+        self.events += count
+        self.sources[summary.source] += count
+        self.accounts[summary.account] += count
+        self.severities[summary.severity] += count
+        for fp in summary.fingerprints:
+            self._track(fp, group)
+
+    def _track(self, fp: str, group: EventGroup) -> None:
+        summary = group.summary
+        alert = self.tracked.get(fp)
+        if alert is None:
             if len(self.tracked) >= MAX_TRACKED:
-                self.untracked += 1
+                self.untracked += group.count
                 return
-            known = self.tracked[fp] = ReportAlert(
+            alert = self.tracked[fp] = ReportAlert(
                 fingerprint=fp,
-                title=event.title,
-                source=event.source,
-                account=self.ctx.account_label(event.account),
+                title=summary.title,
+                source=summary.source,
+                account=self.ctx.account_label(summary.account),
+                state=summary.state,
             )
-        known.count += 1
-        known.title = event.title or known.title
-        known.state = event.state
-        if event.severity.rank > known.severity.rank:
-            known.severity = event.severity
+            self.latest[fp] = _Latest(state_at=group.last, title_at=None)
+        latest = self.latest[fp]
+        alert.count += group.count
+        if summary.title and (latest.title_at is None or group.last > latest.title_at):
+            alert.title, latest.title_at = summary.title, group.last
+        if group.last > latest.state_at:
+            alert.state, latest.state_at = summary.state, group.last
+        if summary.severity.rank > alert.severity.rank:
+            alert.severity = summary.severity
+
+    def add_tally(self, tally: EventTally) -> None:
+        self.add_hours(tally.hours)
+        for item in tally.groups:
+            if isinstance(item, Event):
+                self.add_event(item)
+            else:
+                self.add(item)
 
 
 def _fingerprints(event: Event, ctx: Context) -> list[str]:
@@ -180,13 +217,12 @@ def build_report(
     now: int,
     ctx: Context | None = None,
 ) -> tuple[DailyReport, list[ReportPart]]:
-    """The day's summary and its thread replies, from one pass over its events and one
-    over the alerts seen since the day began."""
+    """The day's summary and its thread replies, from the store's tally of its events and
+    one pass over the alerts seen since the day began."""
     ctx = ctx or Context()
     start, end = day_bounds(day)
     tally = _Tally(start=start, ctx=ctx)
-    for event in events.scan(start, end, now):
-        tally.add(event, _fingerprints(event, ctx))
+    tally.add_tally(events.tally(start, end, now))
 
     alert_tally = _AlertTally(start=start, end=end)
     latest: dict[str, Alert] = {}

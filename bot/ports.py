@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.event_tally import EventTally
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -63,6 +64,12 @@ class EventStore(Protocol):
     def scan(self, start: int, end: int, now: int) -> Iterator[Event]:
         """Every unexpired event published in [start, end], oldest first, read a page at a
         time: a whole day for the daily report, in constant memory."""
+        ...
+
+    def tally(self, start: int, end: int, now: int) -> EventTally:
+        """The unexpired events published in [start, end], counted in groups of alike
+        events (bot/event_tally.py): aggregated by the store, not read one by one, for the
+        daily report. Events stored without fingerprints come whole, among the groups."""
         ...
 
     def delete(self, event_id: str) -> None:

@@ -102,7 +102,9 @@ class EventItem(TableItem):
     """pk EVENT#<id>, sk EVENT; in gsi1 under its UTC day of published_at.
 
     source, account and the times are attributes beside the JSON `body` because the
-    listing filters on them server-side.
+    listing filters on them server-side. So is the summary (`EventSummary.dumps`), so that
+    the daily report reads it alone (a projection), not the body; items stored before it
+    was kept have none, and are read whole.
     """
 
     source = UnicodeAttribute()
@@ -110,6 +112,7 @@ class EventItem(TableItem):
     published_at = NumberAttribute()
     expired_at = NumberAttribute(attr_name=TTL_ATTRIBUTE)
     body = UnicodeAttribute()
+    summary = UnicodeAttribute(null=True)
 
 
 class EventDayItem(TableItem):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,6 +52,7 @@ from bot.errors import (
     UnprocessedError,
     ValidationError,
 )
+from bot.event_tally import EventGrouper, EventTally, parse_key, stored_summary, tally_of
 from bot.models import (
     Agent,
     AgentQueryResult,
@@ -343,8 +344,8 @@ class DynamoEventStore:
         return _put_if(item, self._events.pk.does_not_exist(), f"store event {event.id!r}")
 
     def item(self, event: Event) -> EventItem:
-        """The item an event is stored as (public, so that a bare loop can put the very
-        same items)."""
+        """The item `create` stores for `event` (its day's bucket aside): public, so that a
+        benchmark's bare loop puts the very same items, and a bulk load seeds a table."""
         return self._events(
             f"EVENT#{event.id}",
             "EVENT",
@@ -355,6 +356,7 @@ class DynamoEventStore:
             published_at=event.published_at,
             expired_at=event.expired_at,
             body=event.model_dump_json(),
+            summary=stored_summary(event),
         )
 
     def get(self, event_id: str, now: int) -> Event:
@@ -370,20 +372,63 @@ class DynamoEventStore:
         dto = ListEventsDTO(start_date=start, end_date=end)
         return walk(self._fetcher(dto, now), EVENT_KEYS.key_of)
 
-    def _fetcher(self, dto: ListEventsDTO, now: int) -> Fetch[Event]:
+    def tally(self, start: int, end: int, now: int) -> EventTally:
+        """DynamoDB cannot group: the range's items are queried for their key and summary
+        alone (a ProjectionExpression, no body) and folded here into groups. Items stored
+        without a summary are then read whole, by a second walk, only if there were any."""
+        listing = self._listing(ListEventsDTO(start_date=start, end_date=end), now)
+        grouper, unsummarised = EventGrouper(), 0
+        low_key, high_key = f"{listing.lowest:012d}", f"{listing.highest + 1:012d}"
+        with _dynamo("tally events"):
+            for day in self._live_days(listing, listing.lowest, listing.highest, True):
+                for item in self._events.gsi1.query(
+                    f"EVENTS#{day.sk}",
+                    self._events.gsi1sk.between(low_key, high_key),
+                    filter_condition=listing.condition,
+                    attributes_to_get=["gsi1sk", "summary"],
+                ):
+                    if item.summary is None:
+                        unsummarised += 1
+                    else:
+                        grouper.add(parse_key(item.gsi1sk), item.summary)
+        whole: Iterator[Event] = iter(())
+        if unsummarised:
+            dto = ListEventsDTO(start_date=start, end_date=end)
+            whole = walk(self._fetcher(dto, now, unsummarised=True), EVENT_KEYS.key_of)
+        return tally_of(grouper.hours, grouper.groups(), whole)
+
+    def _listing(self, dto: ListEventsDTO, now: int, unsummarised: bool = False) -> _Listing:
         events, days = self._events, self._days
         condition = (events.expired_at > now) | (events.expired_at == 0)  # is_live, server-side
         if dto.source is not None:
             condition &= events.source == dto.source
         if dto.account is not None:
             condition &= events.account == dto.account
-        listing = _Listing(
+        if unsummarised:
+            condition &= events.summary.does_not_exist()
+        return _Listing(
             lowest=dto.start_date or 0,
             highest=MAX_TIME if dto.end_date is None else min(dto.end_date, MAX_TIME),
             condition=condition,
             live_days=(days.expired_at > now) | (days.expired_at == 0),
-            filtered=dto.source is not None or dto.account is not None,
+            filtered=dto.source is not None or dto.account is not None or unsummarised,
         )
+
+    def _live_days(
+        self, listing: _Listing, lowest: int, highest: int, forward: bool
+    ) -> Iterable[TableItem]:
+        """The day buckets from `lowest`'s day to `highest`'s with some event still live."""
+        return self._days.query(
+            EVENT_DAYS,
+            self._days.sk.between(_day(lowest), _day(highest)),
+            filter_condition=listing.live_days,
+            scan_index_forward=forward,
+            consistent_read=True,
+            page_size=DAYS_PAGE,
+        )
+
+    def _fetcher(self, dto: ListEventsDTO, now: int, unsummarised: bool = False) -> Fetch[Event]:
+        listing = self._listing(dto, now, unsummarised)
 
         def fetch(after: Key | None, order: Direction, limit: int) -> list[Event]:
             with _dynamo("list events"):
@@ -411,14 +456,7 @@ class DynamoEventStore:
         if lowest > highest:
             return []
         forward = order == "asc"
-        days = self._days.query(
-            EVENT_DAYS,
-            self._days.sk.between(_day(lowest), _day(highest)),
-            filter_condition=listing.live_days,
-            scan_index_forward=forward,
-            consistent_read=True,
-            page_size=DAYS_PAGE,
-        )
+        days = self._live_days(listing, lowest, highest, forward)
         found: list[Event] = []
         for day in days:
             wanted = limit - len(found) + 1  # +1: the item at `after` may come back too
