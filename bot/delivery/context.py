@@ -29,11 +29,14 @@ class Delivery:
     unrecorded: list[tuple[Due, Outcome | None]] = field(default_factory=list)
     # Storm summaries this process has seen stored: a member joining one needs no read.
     summaries_seen: set[str] = field(default_factory=set)
+    # Summaries seen marked for an edit, and when it is due: until then a member's change
+    # needs no read of its summary.
+    summaries_marked: dict[str, int] = field(default_factory=dict)
 
     def now(self) -> int:
         return int(self.clock.now())
 
     def routed(self, route: routing.Route) -> Delivery:
         """The delivery for one route: its channel and mention. The list of unrecorded
-        outcomes, and the summaries seen, stay shared."""
+        outcomes, and what it knows of storm summaries, stay shared."""
         return replace(self, channel=route.channel, mention=route.mention)

@@ -72,20 +72,29 @@ def fold(delivery: Delivery, admission: storm.Admission, channel: str) -> list[D
 
 
 def touch(delivery: Delivery, storm_id: str) -> list[Due]:
-    """A storm member changed: its summary needs an edit (one write per window at most)."""
+    """A storm member changed: its summary needs an edit (one write per window at most).
+    Once this process has seen the summary marked for its next edit, the members' later
+    changes before that edit need no read of it: the edit shows them all."""
+    now = delivery.now()
+    if delivery.summaries_marked.get(storm_id, 0) > now:
+        return []
     try:
         summary = delivery.alerts.get_alert(storm_id)
     except NotFoundError:
         return []
     with about(alert_id=storm_id):  # the summary's lines, not the member's
         if not summary.outbox.dirty:
-            now = delivery.now()
             summary = save(
                 delivery.alerts,
                 summary,
                 lambda s: storm.schedule(s.with_outbox(dirty=True), now),
             )
-        return summary_work(delivery, summary)
+        dues = summary_work(delivery, summary)
+        if not dues and summary.outbox.pending and summary.outbox.dirty:
+            if len(delivery.summaries_marked) >= SUMMARIES_REMEMBERED:
+                delivery.summaries_marked.clear()
+            delivery.summaries_marked[storm_id] = summary.outbox.next_attempt_at
+        return dues
 
 
 def summary_work(delivery: Delivery, summary: Alert) -> list[Due]:

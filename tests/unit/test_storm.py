@@ -322,3 +322,27 @@ def test_a_summary_that_listed_its_members_itself_still_shows_them(d, monkeypatc
     monkeypatch.setattr(d.alerts, "list_members", lambda storm_id, limit: [])  # unindexed
     shown = {m.id for m in members_of(d.alerts, d.alerts.get_alert(summary.id))}
     assert shown == {m.id for m in members[1:]}
+
+
+def test_a_member_s_repeats_read_its_summary_once_per_edit_window(d, monkeypatch):
+    """A summary marked for its next edit shows every member's change then: repeats in
+    between do not read it (a summary of 2,000 members is a large record)."""
+    start_storm(d)
+    tick(d, 20)
+    summary = the_storm(d)
+    reads = []
+    real = d.alerts.get_alert
+
+    def counted(alert_id):
+        if alert_id == summary.id:
+            reads.append(alert_id)
+        return real(alert_id)
+
+    monkeypatch.setattr(d.alerts, "get_alert", counted)
+    for _ in range(20):  # folded members repeat within one second
+        emit(d, alarm(name=f"Alarm{THRESHOLD + 1}"))
+        emit(d, alarm(name=f"Alarm{THRESHOLD + 2}"))
+    assert len(reads) <= 1
+    monkeypatch.undo()
+    tick(d, 30)  # the edit shows them all
+    assert d.chat.storm_updates[-1]["digest"].events >= 40
