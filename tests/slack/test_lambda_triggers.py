@@ -26,6 +26,7 @@ import pytest
 import yaml
 from moto import mock_aws
 
+from adapters.sqs import NUDGE_WINDOW_S
 from tests import lambdas
 from tests.corpus import load, transition
 from tests.fakes import FakeClock
@@ -203,6 +204,8 @@ def test_serverless_names_only_handlers_that_this_suite_runs():
 
 def test_ingest_on_eventbridge_and_sns_posts_and_nudges_the_send_queue(aws, fake_slack):
     module = lambdas.load("ingest")
+    # The clock stands at the start of a nudge window, so that the three events share it.
+    lambdas.clock.use(FakeClock(time.time() // NUDGE_WINDOW_S * NUDGE_WINDOW_S + 1))
     answer = module.handler(load("cloudwatch_alarm_state_change_single_metric.json"), Context())
     assert answer["stored"] == 1
     posts = fake_slack.calls("chat.postMessage")
