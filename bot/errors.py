@@ -58,6 +58,13 @@ class RequestTimeoutError(MonitoringException):
     status_code = 408
 
 
+class AccessDeniedError(MonitoringException):
+    """An optional API we may not call, or that is not there: AWS's AccessDenied or
+    UnknownOperation, Slack's missing_scope. What needed it goes without (HTTP 403)."""
+
+    status_code = 403
+
+
 class ChatError(MonitoringException):
     """Slack (or the chat in use) did not do what was asked."""
 

@@ -290,6 +290,14 @@ class Chat(Protocol):
         with `thread_ts`, among that thread's replies."""
         ...
 
+    def upload_file(
+        self, ref: MessageRef, filename: str, content: bytes, *, title: str, alt_text: str
+    ) -> None:
+        """Share a file (an alert's graph) in the thread of `ref`: Slack's external upload
+        flow (files.getUploadURLExternal, the upload, files.completeUploadExternal).
+        AccessDeniedError when the app lacks files:write."""
+        ...
+
 
 class AgentTasks(Protocol):
     """The agents' ECS tasks (AGENT_ECS_CLUSTER, AGENT_ECS_FAMILY), for the health check."""
@@ -301,14 +309,56 @@ class AgentTasks(Protocol):
 
 
 class LogQuery(Protocol):
-    """CloudWatch Logs Insights, for the hourly error sweep."""
+    """CloudWatch Logs Insights, for the hourly error sweep and an alert's log lines."""
 
     def query(
-        self, log_groups: list[str], query: str, start: int, end: int
+        self,
+        log_groups: list[str],
+        query: str,
+        start: int,
+        end: int,
+        *,
+        max_bytes: int | None = None,
+        timeout_s: float | None = None,
     ) -> list[dict[str, str]]:
         """The rows (field → value) of one finished query over `log_groups` between `start`
         and `end` (epoch seconds, inclusive). RequestTimeoutError when it does not finish
-        in time (the query is then stopped)."""
+        in time (`timeout_s`, else the adapter's own), and also when its `bytesScanned`
+        passes `max_bytes`: the query is then stopped (StopQuery). AccessDeniedError
+        when Logs Insights may not be queried."""
+        ...
+
+
+class LogSources(Protocol):
+    """Where an alarm's log lines are: the log groups behind its metric."""
+
+    def metric_filter_groups(
+        self, namespace: str, metric_name: str, region: str | None
+    ) -> list[str]:
+        """The log groups whose metric filters publish this metric (DescribeMetricFilters)."""
+        ...
+
+    def ecs_service_groups(self, cluster: str, service: str, region: str | None) -> list[str]:
+        """The awslogs groups of an ECS service's task definition (DescribeServices, then
+        DescribeTaskDefinition's log configurations)."""
+        ...
+
+
+class MetricGraphs(Protocol):
+    """CloudWatch's GetMetricWidgetImage: a metric widget drawn as a PNG."""
+
+    def render(self, widget: dict[str, Any], region: str | None) -> bytes:
+        """The PNG of `widget` (CloudWatch's metric widget JSON). AccessDeniedError when
+        it may not be called; UnprocessedError when it failed."""
+        ...
+
+
+class EnrichQueue(Protocol):
+    """Where an alert posted for the first time waits for its enrichment: the enrich
+    queue on AWS, a worker in the service when long-running."""
+
+    def enqueue(self, alert_id: str, not_before: int) -> bool:
+        """True if taken; False (logged) if not: the alert stays as posted."""
         ...
 
 

@@ -28,6 +28,7 @@ from bot.models.alerts import (
     Told,
 )
 from bot.models.base import CountItem, Model
+from bot.models.enrichment import Change, Enrichment
 from bot.models.events import MAX_ID_BYTES, EpochSeconds, Event, Signal, SignalField
 from bot.models.ingest import IngestResult, Rejection
 from bot.models.paging import (
@@ -64,10 +65,12 @@ __all__ = [
     "AgentQueryResult",
     "Alert",
     "AlertStatus",
+    "Change",
     "CountItem",
     "DailyReport",
     "DeploymentDTO",
     "Direction",
+    "Enrichment",
     "EpochSeconds",
     "Event",
     "EventQueryResult",

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from bot.models.base import CountItem, Model
+from bot.models.enrichment import Enrichment
 from bot.models.events import Signal
 from bot.models.scales import AlertStatus, Severity
 
@@ -109,6 +110,8 @@ class Alert(Model):
     # by their parent_id; read for such summaries, never written now. What a storm's
     # thread was told of each member is in its outbox.
     members: list[str] = Field(default_factory=list)
+    # What was learnt after its first post (changes before it, runbook), drawn on its root.
+    enrichment: Enrichment = Field(default_factory=Enrichment)
     # Delivery bookkeeping: what Slack is still owed, and what it was last given.
     outbox: Outbox = Field(default_factory=Outbox)
 
