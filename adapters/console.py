@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from adapters.clock import SystemClock
 from blocks.view import MessageView
-from bot.models import Alert, MessageRef, Signal, StormDigest
+from bot.models import Alert, LogFindings, MessageRef, Signal, StormDigest
 from bot.ports import Clock
 
 if TYPE_CHECKING:
@@ -114,6 +114,12 @@ class ConsoleChat:
 
     def post_report_part(self, ref: MessageRef, part: ReportPart, *, message_id: str) -> MessageRef:
         content = self._view.report_part_message(part)
+        return self._show(ref.channel, content, message_id, thread_ts=ref.ts)
+
+    def post_log_findings(
+        self, ref: MessageRef, findings: LogFindings, *, message_id: str
+    ) -> MessageRef:
+        content = self._view.log_findings_message(findings)
         return self._show(ref.channel, content, message_id, thread_ts=ref.ts)
 
     def _show(

@@ -13,7 +13,9 @@ from bot.ports import (
     AgentStore,
     AgentTasks,
     Chat,
+    Clock,
     DeliveryStore,
+    EnrichQueue,
     EventStore,
     Heartbeat,
     Nudges,
@@ -81,6 +83,11 @@ class _LaterNudges(_Later):
         return bool(self.opened().nudge(channel, now))
 
 
+class _LaterEnrichQueue(_Later):
+    def enqueue(self, alert_id: str, not_before: int) -> bool:
+        return bool(self.opened().enqueue(alert_id, not_before))
+
+
 class _LaterHeartbeat(_Later):
     def beat(self) -> None:
         self.opened().beat()
@@ -106,6 +113,24 @@ def open_nudges(settings: Settings) -> Nudges | None:
     from adapters.sqs import NUDGE_WINDOW_S
 
     return _LaterNudges(build, NUDGE_WINDOW_S)
+
+
+def open_enrich_queue(settings: Settings, clock: Clock) -> EnrichQueue:
+    """ENRICH_QUEUE_URL's SQS queue on AWS (the enrich function reads it); else the
+    service's own queue, which its enrich job reads."""
+    queue_url = settings.enrich_queue_url
+    if not queue_url:
+        from adapters.local_queue import LocalEnrichQueue
+
+        return LocalEnrichQueue()
+
+    def build() -> EnrichQueue:
+        from adapters import aws_session
+        from adapters.sqs import SqsEnrichQueue
+
+        return SqsEnrichQueue(aws_session.client("sqs"), queue_url, clock)
+
+    return _LaterEnrichQueue(build)
 
 
 def open_alarm_beat(settings: Settings) -> Heartbeat:

@@ -26,7 +26,7 @@ from adapters.clock import SystemClock
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, truncate
 from blocks.view import MessageView
 from bot.errors import ChatRejectedError, ChatUnavailableError
-from bot.models import Alert, MessageRef, Signal, StormDigest
+from bot.models import Alert, LogFindings, MessageRef, Signal, StormDigest
 from bot.ports import Clock
 
 if TYPE_CHECKING:
@@ -115,6 +115,12 @@ class SlackChat:
 
     def post_report_part(self, ref: MessageRef, part: ReportPart, *, message_id: str) -> MessageRef:
         content = self._view.report_part_message(part)
+        return self._post(ref.channel, content, message_id, thread_ts=ref.ts)
+
+    def post_log_findings(
+        self, ref: MessageRef, findings: LogFindings, *, message_id: str
+    ) -> MessageRef:
+        content = self._view.log_findings_message(findings)
         return self._post(ref.channel, content, message_id, thread_ts=ref.ts)
 
     def _post(

@@ -54,6 +54,32 @@ class SqsNudges:
         return True
 
 
+class SqsEnrichQueue:
+    """Sends {"alert_id": A} to the enrich queue, delayed until it is due (SQS delays a
+    message by at most MAX_DELAY_S; a later one is asked again by the enrich function)."""
+
+    MAX_DELAY_S = 900
+
+    def __init__(self, client: Any, queue_url: str, clock: Any) -> None:
+        self._client = client
+        self._queue_url = queue_url
+        self._clock = clock
+
+    def enqueue(self, alert_id: str, not_before: int) -> bool:
+        """True if SQS took it; False, logged, if it failed."""
+        delay = min(max(not_before - int(self._clock.now()), 0), self.MAX_DELAY_S)
+        try:
+            self._client.send_message(
+                QueueUrl=self._queue_url,
+                MessageBody=json.dumps({"alert_id": alert_id}),
+                DelaySeconds=delay,
+            )
+        except (ClientError, BotoCoreError) as err:
+            log.warning("could not queue alert %s for enrichment: %s", alert_id, err)
+            return False
+        return True
+
+
 class DeadLetters:
     """An ingest dead-letter queue, read for replay (bot.replay's DeadLetterQueue).
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from blocks.alert import alert_blocks, alert_color
 from blocks.slack_text import FALLBACK_TEXT, mrkdwn, route_mention, truncate
 from blocks.storm import storm_blocks, storm_color
-from bot.models import Alert, Signal, StormDigest
+from bot.models import Alert, LogFindings, Signal, StormDigest
 from bot.ports import Clock
 from bot.timeutil import duration_text
 
@@ -80,4 +80,11 @@ class MessageView:
         from blocks.report import part_blocks
 
         blocks, text = part_blocks(part)
+        return {"text": text, "blocks": blocks}
+
+    def log_findings_message(self, findings: LogFindings) -> dict[str, Any]:
+        """An alert's error lines, a reply in its thread."""
+        from blocks.enrichment import log_findings_blocks
+
+        blocks, text = log_findings_blocks(findings)
         return {"text": text, "blocks": blocks}

@@ -260,6 +260,38 @@ class Settings(BaseSettings):
         default=None, description="Folder of Jinja2 templates that override the bundled ones"
     )
 
+    # Enrichment: what an alert learns after its first post (docs/alerts.md)
+    enrich_graph: bool = Field(
+        default=True,
+        description="Post the graph of a CloudWatch alarm's metrics in its thread",
+    )
+    enrich_logs: bool = Field(
+        default=True,
+        description="Post the top error lines of an alarm's log groups in its thread",
+    )
+    enrich_changes: bool = Field(
+        default=True,
+        description="Show on an alert the changes in its account and region just before it",
+    )
+    enrich_log_max_bytes: int = Field(
+        default=1_000_000_000,
+        ge=1,
+        description=(
+            "A log query is stopped once it has scanned this many bytes (Logs Insights "
+            "bills by bytes scanned)"
+        ),
+    )
+    enrich_log_timeout: Duration = Field(
+        default=20, description="How long an alert's log query may run before it is stopped"
+    )
+    enrich_queue_url: str | None = Field(
+        default=None,
+        description=(
+            "SQS queue (AWS) of alerts to enrich, read by the enrich function; unset, the "
+            "service enriches them itself"
+        ),
+    )
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: Any) -> Any:

@@ -18,6 +18,7 @@ from bot.models import (
     Event,
     EventQueryResult,
     ListEventsDTO,
+    LogFindings,
     MessageRef,
     PaginatedInputDTO,
     Signal,
@@ -288,6 +289,12 @@ class Chat(Protocol):
     ) -> MessageRef | None:
         """The message posted since `oldest` (epoch seconds) that carries `message_id`;
         with `thread_ts`, among that thread's replies."""
+        ...
+
+    def post_log_findings(
+        self, ref: MessageRef, findings: LogFindings, *, message_id: str
+    ) -> MessageRef:
+        """Reply in the thread of `ref` with the error lines an alert's log query found."""
         ...
 
     def upload_file(

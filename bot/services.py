@@ -18,6 +18,7 @@ from bot.sources import Context
 if TYPE_CHECKING:  # built by the composition root, which imports them: not needed here
     from bot.daily_report import ReportOutcome
     from bot.delivery import Delivery
+    from bot.enrich.run import Enricher
     from bot.error_logs import SweepResult
     from bot.intake import Intake
 
@@ -74,6 +75,8 @@ class Services:
     check_agents: Callable[[], int]  # the agents' health check; how many verdicts changed
     beat: Callable[[], dict[str, bool]]  # the dead man's switch; which heartbeats beat
     sweep_logs: SweepLogs
+    enrich: Enricher  # one alert's enrichment, by id
+    enrich_waiting: Callable[[], int]  # the service's own enrich queue; how many were due
 
     @property
     def context(self) -> Context:

@@ -80,6 +80,15 @@ def active(state: State | None, now: int) -> str | None:
     return str(state.data["storm"])
 
 
+def forming(state: State | None, now: int) -> bool:
+    """Whether other new alerts came within WINDOW_S: the channel may be gathering into
+    a storm, so a root of now waits out the minute before it is enriched."""
+    if state is None:
+        return False
+    opens = state.data.get("opens", [])
+    return isinstance(opens, list) and sum(1 for t in opens if t > now - WINDOW_S) > 1
+
+
 def held_until(state: State | None, now: int) -> int:
     """Until when a storm holds back the channel's root edits and replies (0: it does not)."""
     if active(state, now) is None:

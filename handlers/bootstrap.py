@@ -4,6 +4,7 @@ function start here; tests pass their own adapters in place of any of them."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import date
@@ -14,6 +15,7 @@ from adapters.clock import SystemClock
 from adapters.factory import (
     open_agent_tasks,
     open_chat,
+    open_enrich_queue,
     open_heartbeat,
     open_log_sweep,
     open_nudges,
@@ -23,6 +25,7 @@ from adapters.factory import (
 from bot.agents import AgentNews
 from bot.config import Settings
 from bot.delivery import Delivery
+from bot.enrich.run import Enricher
 from bot.intake import Intake
 from bot.ports import (
     AgentStore,
@@ -30,8 +33,12 @@ from bot.ports import (
     Chat,
     Clock,
     DeliveryStore,
+    EnrichQueue,
     EventStore,
     Heartbeat,
+    LogQuery,
+    LogSources,
+    MetricGraphs,
     Nudges,
 )
 from bot.routing import Routes
@@ -41,6 +48,8 @@ if TYPE_CHECKING:
     from bot.daily_report import ReportOutcome
     from bot.error_logs import ErrorLogSweep, SweepResult
 
+log = logging.getLogger(__name__)
+
 
 class Open(Enum):
     """An optional adapter not given: open it if the settings name one."""
@@ -49,6 +58,7 @@ class Open(Enum):
 
 
 BY_SETTINGS = Open.BY_SETTINGS
+ENRICH_BATCH = 20  # alerts the service enriches per run of its enrich job
 
 
 def bootstrap(
@@ -65,6 +75,10 @@ def bootstrap(
     heartbeat: Heartbeat | Open | None = BY_SETTINGS,
     alarm: Heartbeat | None = None,
     nudges: Nudges | Open | None = BY_SETTINGS,
+    enrich_queue: EnrichQueue | Open | None = BY_SETTINGS,
+    graphs: MetricGraphs | None = None,
+    logs: LogQuery | None = None,
+    log_sources: LogSources | None = None,
     pause: Callable[[float], None] = time.sleep,
 ) -> Services:
     """The services of a running bot. Any adapter not given is the one the settings name
@@ -80,6 +94,7 @@ def bootstrap(
     tasks = open_agent_tasks(settings) if agent_tasks is BY_SETTINGS else agent_tasks
     url = open_heartbeat(settings) if heartbeat is BY_SETTINGS else heartbeat
     nudge = open_nudges(settings) if nudges is BY_SETTINGS else nudges
+    queue = open_enrich_queue(settings, clock) if enrich_queue is BY_SETTINGS else enrich_queue
     # The console has no rate limit: nothing shown there waits on Slack's budgets.
     budgeted = bool(getattr(chat, "budgeted", True))
 
@@ -92,6 +107,7 @@ def bootstrap(
         storm_threshold=settings.storm_threshold,
         routes=routes,
         budgeted=budgeted,
+        enrich=queue,
     )
     intake = Intake(
         events,
@@ -134,6 +150,31 @@ def bootstrap(
 
         return beat(store, store, clock.now(), alarm, url)
 
+    enricher = Enricher(
+        delivery=delivery,
+        events=events,
+        queue=queue,
+        graphs=graphs if settings.enrich_graph else None,
+        logs=logs if settings.enrich_logs else None,
+        log_sources=log_sources,
+        log_max_bytes=settings.enrich_log_max_bytes,
+        log_timeout_s=settings.enrich_log_timeout,
+        pause=pause,
+    )
+
+    def enrich_waiting() -> int:
+        """The service's enrich queue: the alerts due now, enriched one by one."""
+        take = getattr(queue, "take_due", None)
+        if take is None:  # the enrich function reads the queue on AWS
+            return 0
+        waiting = take(int(clock.now()), ENRICH_BATCH)
+        for alert_id in waiting:
+            try:
+                enricher(alert_id)
+            except Exception:
+                log.exception("enriching alert %s failed; it stays as posted", alert_id)
+        return len(waiting)
+
     sweeps = _sweeps(settings, log_sweep)
 
     def sweep_logs(log_groups: list[str] | None = None) -> SweepResult | None:
@@ -156,6 +197,8 @@ def bootstrap(
         check_agents=agents_check,
         beat=beat_now,
         sweep_logs=sweep_logs,
+        enrich=enricher,
+        enrich_waiting=enrich_waiting,
     )
 
 

@@ -24,6 +24,7 @@ Answer = dict[str, Any]
 # held-back edits, replies, posts to retry and paced posts go on time.
 FLUSH_EVERY_S = 2
 SILENCES_EVERY_S = 30
+ENRICH_EVERY_S = 2  # the service's enrich queue (on AWS the enrich function reads SQS)
 ESCALATE_EVERY_S = 30
 AGENTS_EVERY_S = 60
 SWEEP_MINUTE = 5  # each hour's sweep waits a few minutes for late log lines
@@ -78,6 +79,10 @@ def _agents(services: Services, _: Mapping[str, Any]) -> Answer:
 
 def _heartbeat(services: Services, _: Mapping[str, Any]) -> Answer:
     return dict(services.beat())
+
+
+def _enrich(services: Services, _: Mapping[str, Any]) -> Answer:
+    return {"enriched": services.enrich_waiting()}
 
 
 def _report(services: Services, given: Mapping[str, Any]) -> Answer:
@@ -135,6 +140,13 @@ JOBS: dict[str, Job] = {
         None,  # the service's flush job does it every few seconds
         function="redeliver",
         aws=EVERY_MINUTE,
+    ),
+    "enrich": Job(
+        _enrich,
+        "enriched",
+        "enriched %d alerts",
+        _seconds(ENRICH_EVERY_S),
+        grace_s=ENRICH_EVERY_S,
     ),
     "silences": Job(
         _silences,

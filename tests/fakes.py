@@ -54,6 +54,7 @@ class FakeChat:
         self.reminders: list[dict] = []
         self.storm_updates: list[dict] = []
         self.reports: list[dict] = []  # daily report summaries and their thread replies
+        self.findings: list[dict] = []  # alerts' error lines, replies in their threads
         self._failures: list[bool] = []
         self._report_failures: list[bool] = []
         self._update_failures = 0
@@ -156,11 +157,17 @@ class FakeChat:
         self.texts.append(text)
         return ref
 
+    def post_log_findings(self, ref, findings, *, message_id):
+        reply = self._next_ref(ref.channel)
+        self.findings.append({"ref": reply, "id": message_id, "thread_ts": ref.ts,
+                              "findings": findings})  # fmt: skip
+        return reply
+
     def post_ephemeral(self, channel, user, text) -> None:
         self.ephemerals.append({"channel": channel, "user": user, "text": text})
 
     def find_alert_message(self, channel, message_id, oldest, thread_ts=None):
-        posted = [*self.posts, *self.reports, *self.texts]
+        posted = [*self.posts, *self.reports, *self.texts, *self.findings]
         return next(
             (p["ref"] for p in posted if p["id"] == message_id and p["id"] is not None), None
         )

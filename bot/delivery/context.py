@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from bot import routing
 from bot.delivery.work import Due, Outcome
 from bot.lifecycle import COALESCE_S
-from bot.ports import Chat, Clock, DeliveryStore
+from bot.ports import Chat, Clock, DeliveryStore, EnrichQueue
 
 
 @dataclass
@@ -27,6 +27,8 @@ class Delivery:
     mention: str | None = None  # the route's, for the records this delivery opens
     budgeted: bool = True  # False: the chat has no rate limit to pay for (the console)
     unrecorded: list[tuple[Due, Outcome | None]] = field(default_factory=list)
+    # Where an alert waits for its enrichment once its root is posted (None: it is not).
+    enrich: EnrichQueue | None = None
     # Storm summaries this process has seen stored: a member joining one needs no read.
     summaries_seen: set[str] = field(default_factory=set)
     # Summaries seen marked for an edit, and when it is due: until then a member's change

@@ -80,6 +80,26 @@ def _write(
             delivery.unrecorded.append((due, outcome))
         return
     written[saved.id] = saved
+    if outcome is not None and _first_post(due, outcome, saved):
+        _to_enrich(delivery, saved)
+
+
+def _first_post(due: Due, outcome: Outcome, saved: Alert) -> bool:
+    """An alert's root posted, or found posted by an attempt whose answer was lost, by
+    this run: what enrichment starts from (a second request finds it claimed)."""
+    post = outcome.post
+    done = post is not None and post.done
+    return done and saved.kind == "alert" and saved.message is not None and not due.record.message
+
+
+def _to_enrich(delivery: Delivery, alert: Alert) -> None:
+    """Queue the alert for its enrichment; the queue failing leaves it as posted."""
+    if delivery.enrich is None:
+        return
+    try:
+        delivery.enrich.enqueue(alert.id, delivery.now())
+    except Exception as err:  # the post stands; only its enrichment is lost
+        log.warning("could not queue alert %s for enrichment: %s", alert.id, err)
 
 
 def record_unrecorded(delivery: Delivery) -> None:

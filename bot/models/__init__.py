@@ -28,7 +28,7 @@ from bot.models.alerts import (
     Told,
 )
 from bot.models.base import CountItem, Model
-from bot.models.enrichment import Change, Enrichment
+from bot.models.enrichment import Change, Enrichment, ErrorLine, LogFindings
 from bot.models.events import MAX_ID_BYTES, EpochSeconds, Event, Signal, SignalField
 from bot.models.ingest import IngestResult, Rejection
 from bot.models.paging import (
@@ -72,12 +72,14 @@ __all__ = [
     "Direction",
     "Enrichment",
     "EpochSeconds",
+    "ErrorLine",
     "Event",
     "EventQueryResult",
     "HistoryEntry",
     "IngestResult",
     "ListEventsDTO",
     "LogEntry",
+    "LogFindings",
     "MessageRef",
     "Model",
     "NewAgent",

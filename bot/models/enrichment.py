@@ -26,3 +26,25 @@ class Enrichment(Model):
     runbook_url: str | None = None
     changes: list[Change] = Field(default_factory=list)
     ran_at: dict[str, int] = Field(default_factory=dict)
+
+
+class ErrorLine(Model):
+    """Alike log lines (the same once numbers and ids are made alike): the newest of them
+    as logged, how many there were, and where."""
+
+    signature: str
+    example: str
+    count: int
+    group: str = ""
+    last_at: str = ""
+
+
+class LogFindings(Model):
+    """What one query of an alert's log groups found over its window."""
+
+    groups: list[str]
+    start: int
+    end: int
+    lines: list[ErrorLine] = Field(default_factory=list)
+    read: int = 0  # matching lines read
+    capped: bool = False  # more matched than were read: counts are of the newest

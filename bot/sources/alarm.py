@@ -8,7 +8,6 @@ so that one alarm gives one fingerprint and the same fields whichever way it arr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,7 +16,8 @@ from urllib.parse import quote
 
 from bot.models import Event, Severity, Signal, SignalField, SignalState
 from bot.regions import account_from_arn, partition, region_code, region_from_arn
-from bot.sources import registry
+from bot.sources import alarm_queries, registry
+from bot.sources.alarm_queries import MetricQuery, reason_threshold
 from bot.sources.base import (
     Context,
     console_url,
@@ -28,7 +28,6 @@ from bot.sources.base import (
     humanize,
     make_signal,
     number,
-    pick,
     scalar,
 )
 from bot.timeutil import parse_time_ms
@@ -99,59 +98,32 @@ class _Alarm:
 # ---------------------------------------------------------------------------------------------
 
 
-def _dimensions(value: Any) -> str:
-    """ "InstanceId=i-123, …" from EventBridge's mapping or SNS's [{name, value}] list."""
-    if isinstance(value, Mapping):
-        pairs = [(scalar(k), scalar(v)) for k, v in value.items()]
-    elif isinstance(value, list):
-        pairs = [
-            (scalar(pick(d, "name", "Name")), scalar(pick(d, "value", "Value"))) for d in value
-        ]
-    else:
-        pairs = []
-    return ", ".join(f"{k}={v}" for k, v in pairs if k)
+def _statistic(stat: str, period: int) -> str:
+    over = f"over {period:g} s" if period else ""
+    return " ".join(part for part in (stat, over) if part)
 
 
-def _statistic(stat: Any, period: Any) -> str:
-    seconds = number(period)
-    over = f"over {seconds:g} s" if seconds else ""
-    return " ".join(part for part in (scalar(stat), over) if part)
+def _metric(query: MetricQuery | None) -> _Metric | None:
+    """A query's metric as shown; None for an expression."""
+    if query is None or not query.is_metric:
+        return None
+    shown = ", ".join(f"{k}={v}" for k, v in query.dimensions)
+    return _Metric(query.namespace, query.name, shown, _statistic(query.stat, query.period))
 
 
-def _metric(namespace: Any, name: Any, dimensions: Any, stat: Any, period: Any) -> _Metric | None:
-    metric = _Metric(
-        scalar(namespace), scalar(name), _dimensions(dimensions), _statistic(stat, period)
-    )
-    return metric if metric.name else None
-
-
-def _query_metric(query: Any) -> _Metric | None:
-    """One entry of a metric-math query list, in either spelling."""
-    stat = pick(query, "metricStat", "MetricStat")
-    metric = pick(stat, "metric", "Metric")
-    return _metric(
-        pick(metric, "namespace", "Namespace"),
-        pick(metric, "name", "MetricName"),
-        pick(metric, "dimensions", "Dimensions"),
-        pick(stat, "stat", "Stat"),
-        pick(stat, "period", "Period"),
-    )
-
-
-def _query_expression(queries: list[Any]) -> str:
+def _query_expression(found: tuple[MetricQuery, ...]) -> str:
     """The returned expression of a metric-math or anomaly-detection alarm, with its label."""
-    for query in queries:
-        expression = scalar(pick(query, "expression", "Expression"))
-        if expression and pick(query, "returnData", "ReturnData") is not False:
-            label = scalar(pick(query, "label", "Label"))
-            return f"{expression} ({label})" if label else expression
+    for query in found:
+        if query.expression and query.returned:
+            label = query.label
+            return f"{query.expression} ({label})" if label else query.expression
     return ""
 
 
 def _queries(value: Any) -> tuple[tuple[_Metric, ...], str]:
-    queries = value if isinstance(value, list) else []
-    metrics = tuple(m for m in map(_query_metric, queries) if m is not None)
-    return metrics, _query_expression(queries)
+    found = alarm_queries.queries(value)
+    metrics = tuple(m for m in map(_metric, found) if m is not None)
+    return metrics, _query_expression(found)
 
 
 def _threshold(value: Any, operator: Any, periods: Any = None) -> str:
@@ -165,16 +137,6 @@ def _threshold(value: Any, operator: Any, periods: Any = None) -> str:
     if count and count > 1:
         shown += f" ({count:g} evaluation periods)"
     return shown
-
-
-def _reason_threshold(reason_data: Any) -> Any:
-    """The threshold, which EventBridge state changes carry only in `reasonData` (JSON text)."""
-    if not isinstance(reason_data, str):
-        return None
-    try:
-        return dig(json.loads(reason_data), "threshold")
-    except (ValueError, RecursionError):  # untrusted text: not JSON, or nested absurdly deep
-        return None
 
 
 def _suppression(by: Any, suppressor: Any, reason: Any) -> str:
@@ -193,13 +155,7 @@ def _classic(event: Event) -> _Alarm:
     """The classic SNS alarm body (AlarmName, NewStateValue, Trigger, …)."""
     d = event.detail
     trigger = dig(d, "Trigger", default={})
-    single = _metric(
-        dig(trigger, "Namespace"),
-        dig(trigger, "MetricName"),
-        dig(trigger, "Dimensions"),
-        pick(trigger, "Statistic", "ExtendedStatistic"),
-        dig(trigger, "Period"),
-    )
+    single = _metric(alarm_queries.trigger_metric(trigger))
     metrics, expression = _queries(dig(trigger, "Metrics"))
     arn = scalar(dig(d, "AlarmArn"))
     return _Alarm(
@@ -244,7 +200,7 @@ def _eventbridge(event: Event) -> _Alarm:
         expression=expression,
         rule=scalar(dig(config, "alarmRule")),
         threshold=_threshold(
-            dig(config, "threshold", default=_reason_threshold(dig(d, "state", "reasonData"))),
+            dig(config, "threshold", default=reason_threshold(dig(d, "state", "reasonData"))),
             dig(config, "comparisonOperator"),
             dig(config, "evaluationPeriods"),
         ),

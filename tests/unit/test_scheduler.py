@@ -52,6 +52,7 @@ def test_every_job_is_scheduled_in_utc_with_coalescing_and_a_grace_time():
         }
         assert every == {
             "flush": table.FLUSH_EVERY_S,
+            "enrich": table.ENRICH_EVERY_S,
             "silences": table.SILENCES_EVERY_S,
             "escalate": table.ESCALATE_EVERY_S,
             "agents": table.AGENTS_EVERY_S,

@@ -208,8 +208,9 @@ def test_arn_links_cover_many_services_and_refuse_what_is_not_an_arn() -> None:
 # ---------------------------------------------------------------------------------------------
 
 SOURCES = Path(__file__).resolve().parents[2] / "bot" / "sources"
-# Modules of helpers that families share: the base, the registry, console links, scans.
-HELPERS = {"base", "registry", "console", "scans"}
+# Modules of helpers that families share: the base, the registry, console links, scans,
+# and what an alarm watches (read as data for its graph too).
+HELPERS = {"base", "registry", "console", "scans", "alarm_queries"}
 FAMILIES = sorted(p for p in SOURCES.glob("*.py") if p.stem not in {"__init__", *HELPERS})
 
 

@@ -1,0 +1,251 @@
+"""Enrich one posted alert: the changes before it on its root, then its graph and its
+error lines in its thread. The enrich function (AWS) or the service's worker calls it
+for each alert its queue hands over.
+
+Each kind runs at most once per alert per EVERY_S, claimed on the record first, so that
+two workers, or a redelivered message, never post it twice. Each is optional and fails
+alone: an API we may not call (AccessDeniedError) leaves the alert as posted, with one
+warning per kind for the life of the process; anything else is logged and left. Slack
+calls are paid from the channel's post budget like every other post.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot import budget, lifecycle, storm
+from bot.delivery import Delivery, flush, save
+from bot.enrich import error_lines, graph, log_groups
+from bot.enrich.alarm import AlarmFacts, read_alarm
+from bot.errors import (
+    AccessDeniedError,
+    ChatError,
+    MonitoringException,
+    NotFoundError,
+)
+from bot.models import Alert, Change, Event, LogFindings
+from bot.ports import EnrichQueue, EventStore, LogQuery, LogSources, MetricGraphs
+from bot.timeutil import to_iso
+
+log = logging.getLogger(__name__)
+
+EVERY_S = 600  # at most one of each kind per alert per 10 minutes
+LONGEST_PAUSE_S = 30.0  # a budget that would keep us waiting longer: that kind waits
+REDRAW_LIMIT = 20  # due work the root's redraw moves on with it
+GRAPH, LOGS, CHANGES = "graph", "logs", "changes"
+
+ChangesOf = Callable[[Alert, int], list[Change]]
+
+
+@dataclass
+class Enriched:
+    """What one call did: the kinds done, skipped (and why), and when to look again."""
+
+    done: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    again_at: int | None = None
+
+
+@dataclass
+class Enricher:
+    """The enrichments of a running bot; a port left None turns its kind off."""
+
+    delivery: Delivery
+    events: EventStore
+    queue: EnrichQueue | None = None
+    graphs: MetricGraphs | None = None
+    logs: LogQuery | None = None
+    log_sources: LogSources | None = None
+    changes_of: ChangesOf | None = None
+    log_max_bytes: int = 1_000_000_000
+    log_timeout_s: float = 20.0
+    pause: Callable[[float], None] = lambda seconds: None
+    warned: set[str] = field(default_factory=set)
+
+    def __call__(self, alert_id: str) -> Enriched:
+        result = Enriched()
+        now = self.delivery.now()
+        try:
+            alert = self.delivery.alerts.get_alert(alert_id)
+        except NotFoundError:
+            result.skipped["alert"] = "not found (expired)"
+            return result
+        why_not = self._why_not(alert, now, result)
+        if why_not:
+            result.skipped["alert"] = why_not
+            return result
+        event = self._event_of(alert, now)
+        alarm = read_alarm(event) if event is not None else None
+        wanted = self._kinds(alarm)
+        claimed = self._claim(alert, wanted, now)
+        result.skipped.update({k: "ran within 10 minutes" for k in wanted if k not in claimed})
+        if claimed:
+            alert = self.delivery.alerts.get_alert(alert_id)  # as the claim left it
+        for kind in claimed:
+            try:
+                done = self._run(kind, alert, alarm, now)
+            except AccessDeniedError as err:
+                self._warn_once(kind, err)
+                result.skipped[kind] = "not allowed"
+                continue
+            except (MonitoringException, ChatError) as err:
+                log.warning("%s of alert %s failed: %s", kind, alert.id, err)
+                result.skipped[kind] = str(err)
+                continue
+            if done:
+                result.done.append(kind)
+            else:
+                result.skipped.setdefault(kind, "nothing to show")
+        return result
+
+    # -----------------------------------------------------------------------------------
+
+    def _why_not(self, alert: Alert, now: int, result: Enriched) -> str:
+        """Why this alert is not enriched now ("" when it is). A root posted while its
+        channel may be gathering into a storm waits out the storm's first minute; one
+        whose channel then went into storm mode is not enriched at all."""
+        if alert.kind != "alert" or alert.message is None:
+            return "not a posted alert"
+        if alert.parent_id:
+            return "folded into a storm"
+        state = self.delivery.alerts.get_state(storm.state_key(alert.message.channel))
+        if storm.active(state, now):
+            return "its channel is in a storm"
+        posted = alert.outbox.edited_at or alert.first_seen
+        if storm.forming(state, now) and now < posted + storm.WINDOW_S:
+            result.again_at = posted + storm.WINDOW_S
+            if self.queue is not None:
+                self.queue.enqueue(alert.id, result.again_at)
+            return "its channel may be going into a storm"
+        return ""
+
+    def _event_of(self, alert: Alert, now: int) -> Event | None:
+        event_id = alert.signal.event_id if alert.signal else ""
+        if not event_id:
+            return None
+        try:
+            return self.events.get(event_id, now)
+        except NotFoundError:
+            return None
+
+    def _kinds(self, alarm: AlarmFacts | None) -> list[str]:
+        kinds = [CHANGES] if self.changes_of is not None else []
+        if alarm is not None and self.graphs is not None:
+            kinds.append(GRAPH)
+        if alarm is not None and self.logs is not None:
+            kinds.append(LOGS)
+        return kinds
+
+    def _claim(self, alert: Alert, kinds: list[str], now: int) -> list[str]:
+        """Mark the kinds not run within EVERY_S as run now, in one conditional write:
+        the kinds this call may run."""
+        claimed: list[str] = []
+
+        def mark(record: Alert) -> Alert:
+            ran = record.enrichment.ran_at
+            claimed[:] = [k for k in kinds if now - ran.get(k, -EVERY_S) >= EVERY_S]
+            if not claimed:
+                return record
+            marked = {**ran, **dict.fromkeys(claimed, now)}
+            enrichment = record.enrichment.model_copy(update={"ran_at": marked})
+            return record.model_copy(update={"enrichment": enrichment})
+
+        save(self.delivery.alerts, alert, mark)
+        return claimed
+
+    def _run(self, kind: str, alert: Alert, alarm: AlarmFacts | None, now: int) -> bool:
+        if kind == CHANGES:
+            return self._changes(alert, now)
+        assert alarm is not None and alert.message is not None
+        if kind == GRAPH:
+            return self._graph(alert, alarm, now)
+        return self._logs(alert, alarm, now)
+
+    def _changes(self, alert: Alert, now: int) -> bool:
+        """The changes before the alert, drawn on its root by its next edit."""
+        assert self.changes_of is not None
+        found = self.changes_of(alert, now)
+        if not found:
+            return False
+
+        def show(record: Alert) -> Alert:
+            enrichment = record.enrichment.model_copy(update={"changes": found})
+            shown = record.model_copy(update={"enrichment": enrichment}).with_outbox(dirty=True)
+            return lifecycle.schedule(shown, now, self.delivery.coalesce)
+
+        save(self.delivery.alerts, alert, show)
+        flush(self.delivery, limit=REDRAW_LIMIT)
+        return True
+
+    def _graph(self, alert: Alert, alarm: AlarmFacts, now: int) -> bool:
+        assert self.graphs is not None and alert.message is not None
+        png = self.graphs.render(graph.widget(alarm, now), alarm.region)
+        if not self._paid(alert, GRAPH):
+            return False
+        self.delivery.chat.upload_file(
+            alert.message,
+            f"{alarm.name or 'alarm'}.png",
+            png,
+            title=f"{alarm.name}: {alarm.state} at {to_iso(alarm.changed_at)}",
+            alt_text=f"The metrics of alarm {alarm.name} around its change to {alarm.state}",
+        )
+        return True
+
+    def _logs(self, alert: Alert, alarm: AlarmFacts, now: int) -> bool:
+        assert self.logs is not None and alert.message is not None
+        groups = log_groups.derive(alarm, self.log_sources)
+        if not groups:
+            return False
+        start = alarm.changed_at - error_lines.BEFORE_S
+        end = min(now, alarm.changed_at + error_lines.AFTER_S)
+        rows = self.logs.query(
+            groups,
+            error_lines.QUERY,
+            start,
+            end,
+            max_bytes=self.log_max_bytes,
+            timeout_s=self.log_timeout_s,
+        )
+        lines = error_lines.group(rows)
+        if not lines:
+            return False
+        findings = LogFindings(
+            groups=groups,
+            start=start,
+            end=end,
+            lines=lines,
+            read=len(rows),
+            capped=len(rows) >= error_lines.LINES_READ,
+        )
+        if not self._paid(alert, LOGS):
+            return False
+        self.delivery.chat.post_log_findings(
+            alert.message, findings, message_id=f"{alert.id}:logs:{now // EVERY_S}"
+        )
+        return True
+
+    def _paid(self, alert: Alert, kind: str) -> bool:
+        """Pay one post in the alert's channel; a budget that would keep us waiting more
+        than LONGEST_PAUSE_S gives the kind up for this round."""
+        if not self.delivery.budgeted:
+            return True
+        assert alert.message is not None
+        key = budget.post_key(alert.message.channel)
+        for _ in range(3):
+            wait = budget.spend(self.delivery.alerts, key, budget.POST, self.delivery.clock.now())
+            if not wait:
+                return True
+            if wait > LONGEST_PAUSE_S:
+                break
+            self.pause(wait)
+        log.info("%s of alert %s skipped: the channel's post budget is spent", kind, alert.id)
+        return False
+
+    def _warn_once(self, kind: str, err: AccessDeniedError) -> None:
+        if kind in self.warned:
+            log.debug("%s not allowed: %s", kind, err)
+            return
+        self.warned.add(kind)
+        log.warning("%s enrichment is not allowed, alerts go without it: %s", kind, err)
