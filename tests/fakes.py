@@ -55,6 +55,7 @@ class FakeChat:
         self.storm_updates: list[dict] = []
         self.reports: list[dict] = []  # daily report summaries and their thread replies
         self.findings: list[dict] = []  # alerts' error lines, replies in their threads
+        self.uploads: list[dict] = []  # files shared in threads (alerts' graphs)
         self._failures: list[bool] = []
         self._report_failures: list[bool] = []
         self._update_failures = 0
@@ -162,6 +163,10 @@ class FakeChat:
         self.findings.append({"ref": reply, "id": message_id, "thread_ts": ref.ts,
                               "findings": findings})  # fmt: skip
         return reply
+
+    def upload_file(self, ref, filename, content, *, title, alt_text) -> None:
+        self.uploads.append({"ref": ref, "filename": filename, "content": content,
+                             "title": title, "alt_text": alt_text})  # fmt: skip
 
     def post_ephemeral(self, channel, user, text) -> None:
         self.ephemerals.append({"channel": channel, "user": user, "text": text})

@@ -1,0 +1,189 @@
+"""The Enricher over in-memory stores, a fake chat and fake AWS ports: a posted alarm's
+graph and error lines come after its first post, once per alert per 10 minutes, and an
+enrichment we may not run leaves the alert as posted, with one warning per kind."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from adapters.local_queue import LocalEnrichQueue
+from bot import storm
+from bot.config import Settings
+from bot.enrich import run as enrich_run
+from bot.errors import AccessDeniedError, RequestTimeoutError
+from tests.factories.services import memory_services
+from tests.fakes import FakeClock
+from tests.unit.test_enrich import lambda_errors_alarm
+
+CHANNEL = "C0ALERTS"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+class Graphs:
+    def __init__(self, error: Exception | None = None) -> None:
+        self.widgets: list[tuple[dict, str | None]] = []
+        self.error = error
+
+    def render(self, widget, region):
+        if self.error is not None:
+            raise self.error
+        self.widgets.append((widget, region))
+        return PNG
+
+
+class Logs:
+    def __init__(self, rows=None, error: Exception | None = None) -> None:
+        self.queries: list[dict] = []
+        self.rows = rows if rows is not None else [
+            {"@message": "ERROR db timeout after 3000 ms", "@log": "1:/aws/lambda/api"},
+            {"@message": "ERROR db timeout after 3100 ms", "@log": "1:/aws/lambda/api"},
+        ]  # fmt: skip
+        self.error = error
+
+    def query(self, log_groups, query, start, end, *, max_bytes=None, timeout_s=None):
+        self.queries.append({"groups": log_groups, "query": query, "start": start, "end": end,
+                             "max_bytes": max_bytes, "timeout_s": timeout_s})  # fmt: skip
+        if self.error is not None:
+            raise self.error
+        return self.rows
+
+
+def bot(graphs=None, logs=None, **settings):
+    clock = FakeClock()
+    queue = LocalEnrichQueue()
+    svc = memory_services(
+        Settings(slack_alerts_channel=CHANNEL, **settings),
+        clock=clock,
+        enrich_queue=queue,
+        pause=clock.advance,  # a budget's wait moves the clock, never the test
+        graphs=graphs if graphs is not None else Graphs(),
+        logs=logs if logs is not None else Logs(),
+    )
+    return svc, clock, queue
+
+
+def fire(svc, event_id: str = "evt-1", function: str = "api"):
+    event = lambda_errors_alarm(function)
+    event["id"] = event_id
+    event["detail"]["alarmName"] = f"{function}-errors"
+    event["resources"] = [f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{function}-errors"]
+    svc.ingest(event)
+
+
+def test_a_posted_alarm_gets_its_graph_and_error_lines_in_its_thread_after_its_post():
+    graphs, logs = Graphs(), Logs()
+    svc, _clock, queue = bot(graphs, logs)
+    fire(svc)
+    (post,) = svc.chat.posts
+    assert svc.chat.uploads == [] and svc.chat.findings == []  # nothing delays the post
+    assert len(queue) == 1
+
+    assert svc.enrich_waiting() == 1
+    (upload,) = svc.chat.uploads
+    assert upload["ref"] == post["ref"] and upload["content"] == PNG
+    (widget, region), = graphs.widgets  # fmt: skip
+    assert widget["metrics"][0][:4] == ["AWS/Lambda", "Errors", "FunctionName", "api"]
+    assert region == "us-east-1"
+    (query,) = logs.queries
+    assert query["groups"] == ["/aws/lambda/api"]
+    assert query["max_bytes"] == svc.settings.enrich_log_max_bytes
+    assert query["timeout_s"] == svc.settings.enrich_log_timeout
+    (reply,) = svc.chat.findings
+    assert reply["thread_ts"] == post["ref"].ts
+    (line,) = reply["findings"].lines
+    assert line.count == 2
+    alert = svc.alerts.list_alerts()[0]
+    assert set(alert.enrichment.ran_at) == {"graph", "logs"}
+
+
+def test_each_kind_runs_once_per_alert_per_ten_minutes():
+    svc, clock, _ = bot()
+    fire(svc)
+    svc.enrich_waiting()
+    alert_id = svc.alerts.list_alerts()[0].id
+    again = svc.enrich(alert_id)  # a redelivered request
+    assert again.done == [] and set(again.skipped) == {"graph", "logs"}
+    assert len(svc.chat.uploads) == 1 and len(svc.chat.findings) == 1
+    clock.advance(enrich_run.EVERY_S)
+    assert sorted(svc.enrich(alert_id).done) == ["graph", "logs"]
+    assert len(svc.chat.uploads) == 2
+
+
+def test_denied_enrichments_leave_the_alert_as_posted_with_one_warning_per_kind(caplog):
+    denied = AccessDeniedError("AccessDenied: cloudwatch:GetMetricWidgetImage")
+    svc, clock, _ = bot(Graphs(denied), Logs(error=AccessDeniedError("logs:StartQuery")))
+    caplog.set_level(logging.WARNING)
+    fire(svc, "evt-1", "api")
+    fire(svc, "evt-2", "worker")
+    svc.enrich_waiting()  # two roots within a minute: both wait it out
+    clock.advance(storm.WINDOW_S)
+    assert svc.enrich_waiting() == 2
+    assert svc.chat.uploads == [] and svc.chat.findings == []
+    assert len(svc.chat.posts) == 2 and svc.chat.updates == []
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert sum("graph enrichment is not allowed" in w for w in warnings) == 1
+    assert sum("logs enrichment is not allowed" in w for w in warnings) == 1
+
+
+def test_a_query_stopped_at_its_byte_limit_posts_nothing_and_the_graph_still_comes():
+    stopped = RequestTimeoutError("stopped after scanning 1000000001 bytes")
+    svc, _, _ = bot(logs=Logs(error=stopped))
+    fire(svc)
+    svc.enrich_waiting()
+    assert len(svc.chat.uploads) == 1 and svc.chat.findings == []
+    result = svc.enrich(svc.alerts.list_alerts()[0].id)
+    assert result.done == []  # claimed already: the stopped query is not run again at once
+
+
+def test_settings_turn_each_kind_off():
+    graphs, logs = Graphs(), Logs()
+    svc, _, _ = bot(graphs, logs, enrich_graph=False, enrich_logs=False)
+    fire(svc)
+    svc.enrich_waiting()
+    assert graphs.widgets == [] and logs.queries == []
+    assert svc.chat.uploads == [] and svc.chat.findings == []
+
+
+def test_an_alarm_with_no_error_lines_gets_no_reply():
+    svc, _, _ = bot(logs=Logs(rows=[]))
+    fire(svc)
+    svc.enrich_waiting()
+    assert svc.chat.findings == [] and len(svc.chat.uploads) == 1
+
+
+def test_a_root_of_a_forming_burst_waits_its_minute_and_a_storm_skips_it():
+    svc, clock, queue = bot()
+    fire(svc, "evt-1", "api")
+    fire(svc, "evt-2", "worker")  # two new alerts within the minute: a storm may be forming
+    assert svc.enrich_waiting() == 2
+    assert svc.chat.uploads == []  # both wait out the minute
+    assert len(queue) == 2
+    clock.advance(storm.WINDOW_S)
+    # The channel went into storm mode meanwhile: its roots are not enriched.
+    key, now = storm.state_key(CHANNEL), int(clock.now())
+    state = svc.alerts.get_state(key)
+    assert state is not None
+    svc.alerts.put_state(
+        state.model_copy(update={"data": {"storm": "s1", "last_new": now, "started": now}})
+    )
+    assert svc.enrich_waiting() == 2
+    assert svc.chat.uploads == [] and svc.chat.findings == []
+
+
+def test_a_root_of_a_quiet_burst_is_enriched_after_its_minute():
+    svc, clock, _queue = bot()
+    fire(svc, "evt-1", "api")
+    fire(svc, "evt-2", "worker")
+    svc.enrich_waiting()
+    clock.advance(storm.WINDOW_S)
+    assert svc.enrich_waiting() == 2
+    assert len(svc.chat.uploads) == 2
+
+
+@pytest.mark.parametrize("body", ["", "not json", '{"alert": 1}', '["x"]'])
+def test_the_enrich_function_drops_messages_that_name_no_alert(body):
+    from handlers.aws_lambda.enrich import _alert_id
+
+    assert _alert_id({"body": body}) is None
