@@ -80,6 +80,18 @@ def active(state: State | None, now: int) -> str | None:
     return str(state.data["storm"])
 
 
+def _last_started(state: State) -> int | None:
+    started = state.data.get("started") or state.data.get("last_started")
+    return int(started) if started else None
+
+
+def started_within(state: State | None, start: int, end: int) -> bool:
+    """Whether the channel went into storm mode (the storm on now, or the last one)
+    between `start` and `end`: a root of the burst's first minute stays unenriched."""
+    started = _last_started(state) if state is not None else None
+    return started is not None and start <= started <= end
+
+
 def forming(state: State | None, now: int) -> bool:
     """Whether other new alerts came within WINDOW_S: the channel may be gathering into
     a storm, so a root of now waits out the minute before it is enriched."""
@@ -123,7 +135,8 @@ def admit(states: StateStore, channel: str, now: int, threshold: int) -> Admissi
         opens = [t for t in state.data.get("opens", []) if t > now - WINDOW_S] + [now]
         if len(opens) > threshold:
             return _member(state, channel, {"opens": [], "last_new": now, "started": now})
-        return state.model_copy(update={"data": {"opens": opens, "storm": None}}), Admission()
+        data = {"opens": opens, "storm": None, "last_started": _last_started(state)}
+        return state.model_copy(update={"data": data}), Admission()
 
     try:
         return update_state(states, state_key(channel), count, attempts=ATTEMPTS)[1]
@@ -167,7 +180,8 @@ def end(states: StateStore, channel: str, storm: str) -> None:
     def reset(state: State) -> tuple[State, None]:
         if state.data.get("storm") != storm:
             return state, None
-        return state.model_copy(update={"data": {"opens": [], "storm": None}}), None
+        data: dict[str, Any] = {"opens": [], "storm": None, "last_started": _last_started(state)}
+        return state.model_copy(update={"data": data}), None
 
     with suppress(StaleVersionError):  # contended: the next new alert finds it over
         update_state(states, state_key(channel), reset, attempts=ATTEMPTS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from bot import storm
 from bot.delivery.context import Delivery
 from bot.delivery.due import due_work, silence_changes
 from bot.delivery.intake import intake
@@ -88,16 +89,19 @@ def _first_post(due: Due, outcome: Outcome, saved: Alert) -> bool:
     """An alert's root posted, or found posted by an attempt whose answer was lost, by
     this run: what enrichment starts from (a second request finds it claimed)."""
     post = outcome.post
-    done = post is not None and post.done
-    return done and saved.kind == "alert" and saved.message is not None and not due.record.message
+    done = post is not None and post.done and saved.kind in ("alert", "storm")
+    return done and saved.message is not None and not due.record.message
 
 
 def _to_enrich(delivery: Delivery, alert: Alert) -> None:
-    """Queue the alert for its enrichment; the queue failing leaves it as posted."""
+    """Queue the alert for its enrichment; the queue failing leaves it as posted. A storm's
+    summary is enriched (the graph of its busiest alarm) once its first minute has
+    shown which alarm that is."""
     if delivery.enrich is None:
         return
+    later = storm.WINDOW_S if alert.kind == "storm" else 0
     try:
-        delivery.enrich.enqueue(alert.id, delivery.now())
+        delivery.enrich.enqueue(alert.id, delivery.now() + later)
     except Exception as err:  # the post stands; only its enrichment is lost
         log.warning("could not queue alert %s for enrichment: %s", alert.id, err)
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from bot import budget, lifecycle, storm
-from bot.delivery import Delivery, flush, save
+from bot.delivery import Delivery, flush, members_of, save
 from bot.enrich import error_lines, graph, log_groups
 from bot.enrich.alarm import AlarmFacts, read_alarm
 from bot.errors import (
@@ -27,6 +28,7 @@ from bot.errors import (
 )
 from bot.models import Alert, Change, Event, LogFindings
 from bot.ports import EnrichQueue, EventStore, LogQuery, LogSources, MetricGraphs
+from bot.sources import registry
 from bot.timeutil import to_iso
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,9 @@ class Enricher:
         except NotFoundError:
             result.skipped["alert"] = "not found (expired)"
             return result
+        if alert.kind == "storm":
+            self._storm(alert, now, result)
+            return result
         why_not = self._why_not(alert, now, result)
         if why_not:
             result.skipped["alert"] = why_not
@@ -84,23 +89,46 @@ class Enricher:
         if claimed:
             alert = self.delivery.alerts.get_alert(alert_id)  # as the claim left it
         for kind in claimed:
-            try:
-                done = self._run(kind, alert, alarm, now)
-            except AccessDeniedError as err:
-                self._warn_once(kind, err)
-                result.skipped[kind] = "not allowed"
-                continue
-            except (MonitoringException, ChatError) as err:
-                log.warning("%s of alert %s failed: %s", kind, alert.id, err)
-                result.skipped[kind] = str(err)
-                continue
-            if done:
-                result.done.append(kind)
-            else:
-                result.skipped.setdefault(kind, "nothing to show")
+            self._attempt(kind, result, partial(self._run, kind, alert, alarm, now))
         return result
 
     # -----------------------------------------------------------------------------------
+
+    def _storm(self, summary: Alert, now: int, result: Enriched) -> None:
+        """A storm's summary gets the graph of its busiest alarm in its thread; nothing
+        else (its members are not enriched one by one)."""
+        members = members_of(self.delivery.alerts, summary) if summary.message else []
+        alarms = [m for m in members if m.signal is not None and m.signal.family == registry.ALARM]
+        if not alarms or self.graphs is None:
+            result.skipped[GRAPH] = "no alarm to draw"
+            return
+        busiest = max(alarms, key=lambda m: (m.count, -m.first_seen))
+        event = self._event_of(busiest, now)
+        alarm = read_alarm(event) if event is not None else None
+        if alarm is None:
+            result.skipped[GRAPH] = "its busiest alarm watches no metric"
+            return
+        if not self._claim(summary, [GRAPH], now):
+            result.skipped[GRAPH] = "ran within 10 minutes"
+            return
+        self._attempt(GRAPH, result, lambda: self._graph(summary, alarm, now))
+
+    def _attempt(self, kind: str, result: Enriched, run: Callable[[], bool]) -> None:
+        """Run one kind: what it did, or why not, in `result`; it fails alone."""
+        try:
+            done = run()
+        except AccessDeniedError as err:
+            self._warn_once(kind, err)
+            result.skipped[kind] = "not allowed"
+            return
+        except (MonitoringException, ChatError) as err:
+            log.warning("%s enrichment failed: %s", kind, err)
+            result.skipped[kind] = str(err)
+            return
+        if done:
+            result.done.append(kind)
+        else:
+            result.skipped.setdefault(kind, "nothing to show")
 
     def _why_not(self, alert: Alert, now: int, result: Enriched) -> str:
         """Why this alert is not enriched now ("" when it is). A root posted while its
@@ -113,7 +141,10 @@ class Enricher:
         state = self.delivery.alerts.get_state(storm.state_key(alert.message.channel))
         if storm.active(state, now):
             return "its channel is in a storm"
-        posted = alert.outbox.edited_at or alert.first_seen
+        opened = alert.opened_at or alert.first_seen
+        if storm.started_within(state, opened, opened + storm.WINDOW_S):
+            return "its channel went into a storm within its first minute"
+        posted = alert.outbox.edited_at or opened
         if storm.forming(state, now) and now < posted + storm.WINDOW_S:
             result.again_at = posted + storm.WINDOW_S
             if self.queue is not None:

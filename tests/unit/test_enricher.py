@@ -11,6 +11,7 @@ import pytest
 from adapters.local_queue import LocalEnrichQueue
 from bot import storm
 from bot.config import Settings
+from bot.delivery import flush
 from bot.enrich import run as enrich_run
 from bot.errors import AccessDeniedError, RequestTimeoutError
 from tests.factories.services import memory_services
@@ -64,9 +65,11 @@ def bot(graphs=None, logs=None, **settings):
     return svc, clock, queue
 
 
-def fire(svc, event_id: str = "evt-1", function: str = "api"):
+def fire(svc, event_id: str = "evt-1", function: str = "api", changed: str = ""):
     event = lambda_errors_alarm(function)
     event["id"] = event_id
+    if changed:  # another transition of the alarm
+        event["detail"]["state"]["timestamp"] = changed
     event["detail"]["alarmName"] = f"{function}-errors"
     event["resources"] = [f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{function}-errors"]
     svc.ingest(event)
@@ -187,3 +190,23 @@ def test_the_enrich_function_drops_messages_that_name_no_alert(body):
     from handlers.aws_lambda.enrich import _alert_id
 
     assert _alert_id({"body": body}) is None
+
+
+def test_a_storm_summary_gets_the_graph_of_its_busiest_alarm_and_its_members_nothing():
+    graphs, logs = Graphs(), Logs()
+    svc, clock, _queue = bot(graphs, logs, storm_threshold=3)
+    for n in range(8):
+        fire(svc, f"evt-{n}", f"fn{n}")
+    fire(svc, "evt-again", "fn6", changed="2019-10-02T17:09:40.000+0000")  # fn6 fires twice
+    clock.advance(storm.WINDOW_S)
+    flush(svc.delivery)  # the summary's post, paced by the channel's budget
+    (summary,) = svc.chat.storms
+    svc.enrich_waiting()  # the summary waits for its first minute
+    assert svc.chat.uploads == []
+    clock.advance(storm.WINDOW_S)
+    svc.enrich_waiting()
+    (upload,) = svc.chat.uploads
+    assert upload["ref"] == summary["ref"]  # in the summary's thread
+    (widget, _), = graphs.widgets  # fmt: skip
+    assert widget["metrics"][0][2:4] == ["FunctionName", "fn6"]
+    assert logs.queries == [] and svc.chat.findings == []  # members get nothing
