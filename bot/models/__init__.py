@@ -29,7 +29,7 @@ from bot.models.alerts import (
 )
 from bot.models.base import CountItem, Model
 from bot.models.enrichment import Change, Enrichment
-from bot.models.events import MAX_ID_BYTES, EpochSeconds, Event, Signal, SignalField
+from bot.models.events import MAX_ID_BYTES, EpochSeconds, Event, Measure, Signal, SignalField
 from bot.models.ingest import IngestResult, Rejection
 from bot.models.paging import (
     AgentQueryResult,
@@ -78,6 +78,7 @@ __all__ = [
     "IngestResult",
     "ListEventsDTO",
     "LogEntry",
+    "Measure",
     "MessageRef",
     "Model",
     "NewAgent",
