@@ -5,7 +5,7 @@
     summary   the family template's `summary` part (description, reason, key details)
     status    acknowledged / silenced / resolved lines, from the Alert
     context   source · time · event id
-    actions   console link; Acknowledge (or undo), Silence select (or Unsilence)
+    actions   console link; Acknowledge (or undo), Resolve, Silence select (or Unsilence)
 
 Severity is shown one way everywhere: its emoji in the header and its word in the
 Severity field. Block Kit has no colour, so the view is colour-neutral. Every string from
@@ -49,6 +49,7 @@ ACK = "alert_ack"
 UNACK = "alert_unack"
 SILENCE = "alert_silence"
 UNSILENCE = "alert_unsilence"
+RESOLVE = "alert_resolve"
 # A link button still sends an action to the app, which only has to ack it.
 OPEN_CONSOLE = "alert_open_console"
 
@@ -291,7 +292,9 @@ def _silenced_line(alert: Alert, now: int | None) -> str:
 
 def _resolved_line(signal: Signal, alert: Alert | None, now: int | None) -> str:
     if alert is not None:
-        return resolved_text(alert, now)
+        # Who resolved it by hand: history tells, since its source may have resolved it since.
+        entry = next((h for h in reversed(alert.history) if h.action == "resolved"), None)
+        return resolved_text(alert, now, by=_by(entry.by if entry else None))
     return f"Resolved at {clock_text(signal.time, now)}" if signal.time > 0 else "Resolved"
 
 
@@ -340,12 +343,14 @@ def _silence_select() -> dict[str, Any]:
 
 
 def _controls(alert: Alert, now: int | None) -> list[dict[str, Any]]:
-    """Acknowledge (or undo it), and Silence (or lift it); each names the alert version."""
+    """Acknowledge (or undo it), Resolve, and Silence (or lift it); each names the alert
+    version."""
     ref = alert_ref(alert)
     if alert.status is AlertStatus.ACKED:
         elements = [_button("Unacknowledge", UNACK, value=ref)]
     else:
         elements = [_button("Acknowledge", ACK, value=ref, style="primary")]
+    elements.append(_button("Resolve", RESOLVE, value=ref))
     if is_silenced(alert, now):
         elements.append(_button("Unsilence", UNSILENCE, value=ref))
     else:

@@ -1,4 +1,5 @@
-"""What people do to an alert from its message: acknowledge, silence, and undo both.
+"""What people do to an alert from its message: acknowledge, silence, and undo both;
+resolve what its source never resolves.
 
 Each action names the alert version the clicked message showed. A click is stale, and
 changes nothing, when the alert's status or silence changed after that version (someone
@@ -167,6 +168,29 @@ def unacknowledge(delivery: Delivery, alert_id: str, version: int, user: str) ->
             a, now, "unacknowledged", user, status=AlertStatus.OPEN, acked_by=None, acked_at=None
         ),
         lambda a, now: f"<@{user}> took back the acknowledgement at {clock_text(now)}",
+    )
+
+
+def resolve(delivery: Delivery, alert_id: str, version: int, user: str) -> Outcome:
+    """Resolve an alert by hand: what its source never resolves (a failed deployment, a
+    finding, an error in a log). It stays resolved until its source says something new
+    (`lifecycle.stays_resolved`). The click's reply tells the thread, so the thread is
+    not told again that it resolved."""
+
+    def resolved(alert: Alert, now: int) -> Alert:
+        told = alert.outbox.told.model_copy(update={"resolved": True})
+        return _with(
+            alert, now, "resolved", user, "by hand",
+            status=AlertStatus.RESOLVED, resolved_at=now, resolved_by=user,
+        ).with_outbox(told=told)  # fmt: skip
+
+    return _act(
+        delivery,
+        alert_id,
+        version,
+        lambda a: a.kind == "alert" and a.status is not AlertStatus.RESOLVED,
+        resolved,
+        lambda a, now: f":white_check_mark: {lifecycle.resolved_text(a, by=f' by <@{user}>')}",
     )
 
 

@@ -168,7 +168,9 @@ class Settings(BaseSettings):
     )
     slack_responders: CommaList = Field(
         default_factory=list,
-        description="User or usergroup ids who may acknowledge and silence (empty: everyone)",
+        description=(
+            "User or usergroup ids who may acknowledge, resolve and silence (empty: everyone)"
+        ),
     )
 
     # Access

@@ -2,12 +2,14 @@
 work that leaves due, within the coalescing windows.
 
 A record is drawn in one root message for its whole life: repeats, recovery and any
-reopening within the reopen window edit the root, and are told in its thread. To keep a
-noisy alert from flooding Slack, there is at most one root edit and one thread reply per
-alert per COALESCE_S; what happens inside a window is summarised by the next reply. The
-window state lives on the record (`edited_at`, `replied_at`, `dirty`, `told`), and a
-`plan` is written with a conditional write, so two instances never both take one slot.
-Work held back leaves the record `pending`, due at `next_attempt_at`, for `flush`.
+reopening within the reopen window edit the root, and are told in its thread. An alert
+resolved by hand reopens only on news: a firing whose measure rose (see `rose`), or any
+firing once its source has resolved it too. To keep a noisy alert from flooding Slack,
+there is at most one root edit and one thread reply per alert per COALESCE_S; what
+happens inside a window is summarised by the next reply. The window state lives on the
+record (`edited_at`, `replied_at`, `dirty`, `told`), and a `plan` is written with a
+conditional write, so two instances never both take one slot. Work held back leaves the
+record `pending`, due at `next_attempt_at`, for `flush`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.models import Alert, AlertStatus, HistoryEntry, Told
+from bot.models import Alert, AlertStatus, HistoryEntry, Measure, Told
 from bot.timeutil import clock_text, duration_text
 
 COALESCE_S = 10
@@ -70,9 +72,37 @@ def once(event_id: str, change: Callable[[Alert], Alert]) -> Callable[[Alert], A
     return apply
 
 
-def fire(alert: Alert, now: int, silenced_until: int | None) -> Alert:
-    """A firing event: a repeat while the alert is live, a reopening once it resolved."""
+def rose(measure: Measure | None, before: Measure | None) -> bool:
+    """Whether a firing says more than `before`: a higher score or a higher count. With
+    nothing to compare (either is None, or they share no part) it is news: only a signal
+    that says how bad and how many can say that it is the same finding sent again."""
+    if measure is None or before is None:
+        return True
+    known = [
+        (new, old)
+        for new, old in ((measure.score, before.score), (measure.count, before.count))
+        if new is not None and old is not None
+    ]
+    return not known or any(new > old for new, old in known)
+
+
+def stays_resolved(alert: Alert, measure: Measure | None) -> bool:
+    """A firing that leaves an alert resolved by hand resolved, counted but not reopened:
+    its source has not resolved it since, and the firing's measure did not rise above
+    what the alert had when it was resolved."""
+    return (
+        alert.status is AlertStatus.RESOLVED
+        and alert.resolved_by is not None
+        and not rose(measure, alert.measure)
+    )
+
+
+def fire(alert: Alert, now: int, silenced_until: int | None, measure: Measure | None) -> Alert:
+    """A firing event: a repeat while the alert is live, a reopening once it resolved
+    (unless it `stays_resolved`). `measure` is the firing signal's."""
     if alert.status is AlertStatus.RESOLVED:
+        if stays_resolved(alert, measure):
+            return _recount(alert, now)
         return alert.model_copy(
             update={
                 "status": AlertStatus.OPEN,
@@ -82,6 +112,8 @@ def fire(alert: Alert, now: int, silenced_until: int | None) -> Alert:
                 # flaps counts firings in this root's life, from the first reopening on
                 "flaps": max(alert.flaps, 1) + 1,
                 "resolved_at": None,
+                "resolved_by": None,
+                "measure": measure,
                 "acked_by": None,
                 "acked_at": None,
                 "reminders": 0,
@@ -94,15 +126,34 @@ def fire(alert: Alert, now: int, silenced_until: int | None) -> Alert:
         "count": alert.count + 1,
         "last_seen": now,
         "silenced_until": silenced_until,
+        "measure": measure,
     }
     if silenced_until != alert.silenced_until:
         update["state_version"] = alert.version + 1
     return alert.model_copy(update=update).with_outbox(dirty=True)
 
 
+def _recount(alert: Alert, now: int) -> Alert:
+    """The same finding sent again after it was resolved by hand: counted on its root,
+    which is redrawn, but not news for its thread, and not a reopening."""
+    told = alert.outbox.told
+    return alert.model_copy(update={"count": alert.count + 1, "last_seen": now}).with_outbox(
+        dirty=True, told=told.model_copy(update={"count": told.count + 1})
+    )
+
+
 def resolve(alert: Alert, now: int) -> Alert:
-    if alert.status is AlertStatus.RESOLVED:  # a second recovery says nothing new
-        return alert
+    """Its source resolved it. Once resolved by hand, that is only recorded: it ends the
+    wait for the source, so that its next firing reopens it whatever its measure."""
+    if alert.status is AlertStatus.RESOLVED:
+        if alert.resolved_by is None:  # a second recovery says nothing new
+            return alert
+        return alert.model_copy(
+            update={
+                "resolved_by": None,
+                "history": _entry(alert, now, "recovered", "its source resolved it too"),
+            }
+        )
     return alert.model_copy(
         update={
             "status": AlertStatus.RESOLVED,
@@ -265,9 +316,10 @@ def reply_text(told: Told, alert: Alert) -> str | None:
     return "\n".join(lines) or None
 
 
-def resolved_text(alert: Alert, now: int | None = None) -> str:
-    """ "Resolved at 14:19 UTC, open for 14 min" (from its latest opening)."""
+def resolved_text(alert: Alert, now: int | None = None, by: str = "") -> str:
+    """ "Resolved at 14:19 UTC, open for 14 min" (from its latest opening); `by` goes
+    after "Resolved" (" by @alice")."""
     at = alert.resolved_at or alert.last_seen
     opened = alert.opened_at or alert.first_seen
-    text = f"Resolved at {clock_text(at, now)}"
+    text = f"Resolved{by} at {clock_text(at, now)}"
     return f"{text}, open for {duration_text(at - opened)}" if at >= opened else text

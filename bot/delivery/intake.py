@@ -104,9 +104,10 @@ def find_anywhere(delivery: Delivery, fingerprint: str) -> Alert | None:
 def _with_open_alerts(
     signal: Signal, routes: list[routing.Route], delivery: Delivery
 ) -> list[routing.Route]:
-    """A recovery goes to every channel where its alert is open, whatever the rules say
-    of the recovery itself (a rule may match on severity, or drop successes), and only
-    there; with no alert open anywhere, it goes where the rules send it."""
+    """A recovery goes to every channel where its alert is open (or resolved by hand,
+    waiting for its source), whatever the rules say of the recovery itself (a rule may
+    match on severity, or drop successes), and only there; with no such alert anywhere,
+    it goes where the rules send it."""
     if signal.state is not SignalState.RESOLVED:
         return routes
     open_in = []
@@ -114,7 +115,9 @@ def _with_open_alerts(
         route = next((r for r in routes if r.channel == channel), None)
         route = route or routing.Route(channel=channel, rule="its open alert")
         current = find_alert(delivery.routed(route), signal.fingerprint)
-        if current is not None and current.status is not AlertStatus.RESOLVED:
+        if current is not None and (
+            current.status is not AlertStatus.RESOLVED or current.resolved_by is not None
+        ):
             open_in.append(route)
     return open_in or routes
 
@@ -123,7 +126,9 @@ def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | No
     """What one signal does in one channel. A change to an existing alert is written with
     the record of its application, which refuses a second; an occurrence that would open
     a new record after an existing one (a firing past the reopen window, a recovery with
-    nothing open) asks that record first whether it applied it already."""
+    nothing open) asks that record first whether it applied it already. An alert
+    resolved by hand takes its source's firings that say nothing new (counted, not
+    reopened) and its source's recovery (recorded), whatever the reopen window."""
     now = delivery.now()
     applied = signal.occurrence or event.id  # what the alert applies once
     current = find_alert(delivery, signal.fingerprint)
@@ -131,10 +136,13 @@ def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | No
         return None, _resume(delivery, current)  # sent again: this event was applied already
     live = current if current is not None and current.status is not AlertStatus.RESOLVED else None
     if signal.state is SignalState.FIRING:
-        reopening = current is not None and lifecycle.reopenable(
-            current, now, delivery.reopen_window
+        held = current is not None and lifecycle.stays_resolved(current, signal.measure)
+        reopening = (
+            not held
+            and current is not None
+            and lifecycle.reopenable(current, now, delivery.reopen_window)
         )
-        target = live or (current if reopening else None)
+        target = live or (current if reopening or held else None)
         if target is None:
             if current is not None and delivery.alerts.was_applied(current.id, applied):
                 return None, _resume(delivery, current)
@@ -149,11 +157,12 @@ def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | No
                 delivery,
                 target,
                 applied,
-                lambda a: lifecycle.detach(lifecycle.fire(a, now, until), now, why),
+                lambda a: lifecycle.detach(_firing(now, until, signal)(a), now, why),
             )
-        return target, _applying(delivery, target, applied, lambda a: lifecycle.fire(a, now, until))
-    if signal.state is SignalState.RESOLVED and live is not None:
-        return live, _applying(delivery, live, applied, lambda a: lifecycle.resolve(a, now))
+        return target, _applying(delivery, target, applied, _firing(now, until, signal))
+    waiting = current if current is not None and current.resolved_by is not None else None
+    if signal.state is SignalState.RESOLVED and (target := live or waiting) is not None:
+        return target, _applying(delivery, target, applied, lambda a: lifecycle.resolve(a, now))
     if current is not None and delivery.alerts.was_applied(current.id, applied):
         return None, _resume(delivery, current)
     return _open(event, signal, delivery, "notification", under=live)
@@ -168,6 +177,11 @@ def _applying(
         return advance(delivery, alert, lifecycle.once(applied, change), applied=applied)
     except AlreadyAppliedError:
         return _resume(delivery, delivery.alerts.get_alert(alert.id))
+
+
+def _firing(now: int, until: int | None, signal: Signal) -> Callable[[Alert], Alert]:
+    """The change a firing makes, with the signal's measure (how bad, how many)."""
+    return lambda alert: lifecycle.fire(alert, now, until, signal.measure)
 
 
 def _storm_over(delivery: Delivery, storm_id: str | None) -> bool:
@@ -228,6 +242,7 @@ def _open(
         channel=channel,
         thread_ts=under.message.ts if under and under.message else None,
         signal=signal,
+        measure=signal.measure,
         history=[
             HistoryEntry(
                 at=now,
@@ -247,7 +262,7 @@ def _open(
         # Another instance opened this alert a moment ago, from another event: ours is
         # a repeat of it (read by key, which is consistent where an index may lag).
         opened = delivery.alerts.get_alert(record.id)
-        return opened, _applying(delivery, opened, applied, lambda a: lifecycle.fire(a, now, until))
+        return opened, _applying(delivery, opened, applied, _firing(now, until, signal))
     with about(alert_id=record.id):
         if folded:
             return record, _into_storm(delivery, record, admission)

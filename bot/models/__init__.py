@@ -29,7 +29,7 @@ from bot.models.alerts import (
 )
 from bot.models.base import CountItem, Model
 from bot.models.enrichment import Change, Enrichment, ErrorLine, LogFindings
-from bot.models.events import MAX_ID_BYTES, EpochSeconds, Event, Signal, SignalField
+from bot.models.events import MAX_ID_BYTES, EpochSeconds, Event, Measure, Signal, SignalField
 from bot.models.ingest import IngestResult, Rejection
 from bot.models.paging import (
     AgentQueryResult,
@@ -80,6 +80,7 @@ __all__ = [
     "ListEventsDTO",
     "LogEntry",
     "LogFindings",
+    "Measure",
     "MessageRef",
     "Model",
     "NewAgent",

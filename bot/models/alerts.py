@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from bot.models.base import CountItem, Model
 from bot.models.enrichment import Enrichment
-from bot.models.events import Signal
+from bot.models.events import Measure, Signal
 from bot.models.scales import AlertStatus, Severity
 
 
@@ -92,6 +92,12 @@ class Alert(Model):
     acked_by: str | None = None
     acked_at: int | None = None
     resolved_at: int | None = None
+    # Who resolved it by hand, until its source resolves it too: meanwhile a firing
+    # reopens it only if its measure rose above `measure` (bot/lifecycle.py).
+    resolved_by: str | None = None
+    # How bad and how many its signals last said while it was live: what it had when it
+    # was resolved. None when its family does not say.
+    measure: Measure | None = None
     parent_id: str | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
     state_version: int = 0

@@ -66,6 +66,18 @@ class SignalField(Model):
     value: str
 
 
+class Measure(Model):
+    """How bad and how many, as a family says it of a finding it sends again for as long
+    as the finding stands (GuardDuty every 6 hours, unchanged or not). An alert resolved
+    by hand reopens only on a firing whose measure rose (`bot.lifecycle.rose`). Each part
+    is on its family's own scale; None where the family does not say."""
+
+    model_config = ConfigDict(frozen=True)
+
+    score: float | None = None  # how bad: higher is worse
+    count: int | None = None  # how many times the source has seen it, so far
+
+
 class Signal(Model):
     """What an event means to people: the output of a family interpreter."""
 
@@ -90,3 +102,6 @@ class Signal(Model):
     # transition (its ARN, state and state time) whichever way it arrived. Empty: the
     # event's own id.
     occurrence: str = ""
+    # How bad and how many, for a family that sends a standing finding again; None for
+    # one whose every firing is a new transition (an alarm going to ALARM).
+    measure: Measure | None = None

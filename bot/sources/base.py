@@ -9,6 +9,7 @@ helpers from here, never from one another.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from bot.models import Event, Severity, Signal, SignalField, SignalState
+from bot.models import Event, Measure, Severity, Signal, SignalField, SignalState
 from bot.regions import account_from_arn, region_from_arn
 from bot.sources.console import (
     arn_console_url,
@@ -107,6 +108,21 @@ def number(value: Any) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def measured(score: Any = None, count: Any = None) -> Measure | None:
+    """How bad and how many a finding is, from its detail's untrusted values (numbers or
+    numeric strings; anything else, NaN or a negative count says nothing); None when it
+    says neither."""
+    how_bad = number(score)
+    how_many = number(count)
+    if how_bad is not None and not math.isfinite(how_bad):
+        how_bad = None
+    if how_many is not None and not (math.isfinite(how_many) and how_many >= 0):
+        how_many = None
+    if how_bad is None and how_many is None:
+        return None
+    return Measure(score=how_bad, count=None if how_many is None else int(how_many))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,6 +277,7 @@ def make_signal(
     account: str | None = None,
     region: str | None = None,
     occurrence: str = "",
+    measure: Measure | None = None,
 ) -> Signal:
     """A Signal with the event's identity, account name, region and time filled in. The
     title is made a headline here (one line, at most TITLE_LIMIT characters), so no
@@ -283,6 +300,7 @@ def make_signal(
         source=event.source,
         time=event.published_at,
         occurrence=occurrence,
+        measure=measure,
     )
 
 

@@ -1,8 +1,10 @@
 """GuardDuty: threat findings, and Malware Protection scan results of S3 objects.
 
 A finding fires at the severity its score gives (GuardDuty's bands: ≥7 high, ≥4 medium,
-plus ≥9 critical) until someone archives it. A malware scan fires only when it found
-threats; a clean scan is just news.
+plus ≥9 critical) until someone archives it. GuardDuty sends a standing finding again
+(every 6 hours by default), so a finding carries its score and `service.count` as its
+measure: the same finding sent again does not reopen an alert resolved by hand. A
+malware scan fires only when it found threats; a clean scan is just news.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bot.sources.base import (
     fingerprint,
     headline,
     make_signal,
+    measured,
     number,
     pick,
     scalar,
@@ -161,6 +164,7 @@ def _finding(event: Event, ctx: Context) -> Signal:
         ),
         account=account,
         region=region,
+        measure=measured(dig(detail, "severity"), dig(detail, "service", "count")),
     )
 
 

@@ -3,9 +3,11 @@
 An active finding of critical, high or medium severity is a vulnerability someone should
 fix: it fires at that severity, one alert per finding, until Inspector closes it (the
 vulnerability is gone) or someone suppresses it. Low, informational and untriaged findings
-are news. A scan fires at the worst severity it counted, as an ECR scan does, and a
-completed scan of the same image with none of those resolves it. Inspector's other events
-(coverage changes…) are news.
+are news. A finding is sent again at every update: its Inspector score is its measure,
+so an update that says nothing worse does not reopen an alert resolved by hand. A scan
+fires at the worst severity it counted, as an ECR scan does, and a completed scan of the
+same image with none of those resolves it. Inspector's other events (coverage changes…)
+are news.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bot.sources.base import (
     headline,
     locate,
     make_signal,
+    measured,
     number,
     parse_arn,
     scalar,
@@ -190,6 +193,7 @@ def _finding(event: Event, ctx: Context) -> Signal:
         console_url=_link(region, finding_arn),
         account=account,
         region=region,
+        measure=measured(dig(detail, "inspectorScore")),
     )
 
 

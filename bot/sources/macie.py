@@ -5,7 +5,9 @@ Macie rates each finding Low, Medium or High, and that rating is the alert's sev
 Macie knows what it found (credentials outrank a name in a log). A finding with no rating
 is MEDIUM: sensitive data somewhere it may not belong deserves a look. An archived finding
 closes its alert. Each finding is its own alert, keyed by its id; Macie updates the same
-finding (its count grows) when it sees the same thing again.
+finding (its count grows) when it sees the same thing again: its rating's rank and its
+count are its measure, so an update that says nothing new does not reopen an alert
+resolved by hand.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bot.sources.base import (
     headline,
     locate,
     make_signal,
+    measured,
     number,
     scalar,
 )
@@ -111,4 +114,5 @@ def _signal(event: Event, ctx: Context) -> Signal:
         console_url=console_url(region, "macie/home", fragment),
         account=account,
         region=region,
+        measure=measured(severity.rank, dig(detail, "count")),
     )

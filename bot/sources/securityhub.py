@@ -3,6 +3,8 @@ sends every finding someone selected) and each has its own life.
 
 A finding fires at its severity label until it passes its check, is resolved in its
 workflow or is archived; an INFORMATIONAL finding that is still open is just news.
+Security Hub sends a finding again at every update and check, so its severity's rank is
+its measure: the same finding sent again does not reopen an alert resolved by hand.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bot.sources.base import (
     fingerprint,
     headline,
     make_signal,
+    measured,
     number,
     scalar,
 )
@@ -162,4 +165,5 @@ def _signal(
         console_url=_link(region, finding_id),
         account=account,
         region=region,
+        measure=measured(severity.rank),
     )

@@ -23,16 +23,17 @@ MAX_URL = 3000  # Slack's limit for a slash command's url (3500 for interactivit
 APP_NAME = "AWS Monitoring"
 BOT_NAME = "aws-monitoring"
 DESCRIPTION = (
-    "AWS alerts in Slack, with Acknowledge and Silence; /events and /agents answer from the store."
+    "AWS alerts in Slack, with Acknowledge, Resolve and Silence; /events and /agents answer from "
+    "the store."
 )
 LONG_DESCRIPTION = (
     "Posts one message per AWS alert (CloudWatch alarms, GuardDuty and Security Hub "
     "findings, AWS Health, CloudFormation, ECS, CodePipeline and Backup events, and the "
     "monitoring agents' error logs), routed to the right channel with the right mention. "
     "Repeats go into the alert's thread; recovery turns it green. Anyone on the responder "
-    "list can acknowledge or silence an alert from its message, and whoever does is shown. "
-    "/events searches the events of the last days, /agents shows the agents' health, and "
-    "/silences lists the silences in force. A daily report sums up the day."
+    "list can acknowledge, resolve or silence an alert from its message, and whoever does "
+    "is shown. /events searches the events of the last days, /agents shows the agents' "
+    "health, and /silences lists the silences in force. A daily report sums up the day."
 )
 BACKGROUND_COLOR = "#232F3E"
 

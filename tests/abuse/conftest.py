@@ -247,6 +247,7 @@ def slack_requests(target: Target) -> dict[str, str]:
         "/silences": command_body("/silences", reply=reply),
         "alert_ack": click_body(button("alert_ack", ref)),
         "alert_unack": click_body(button("alert_unack", ref)),
+        "alert_resolve": click_body(button("alert_resolve", ref)),
         "alert_unsilence": click_body(button("alert_unsilence", ref)),
         "alert_silence 1h": click_body(silence_select(alert, "1h")),
         "alert_silence custom": click_body(silence_select(alert, "custom")),

@@ -32,8 +32,10 @@ def finding(
     country: str | None = "Exampleland",
     account: str = "123456789012",
     region: str = "us-east-1",
+    count: int = 3,
 ) -> dict[str, Any]:
-    """A "GuardDuty Finding" detail; `resource_type` is Instance, AccessKey or S3Bucket."""
+    """A "GuardDuty Finding" detail; `resource_type` is Instance, AccessKey or S3Bucket;
+    `count` is how many times GuardDuty has seen it."""
     remote: dict[str, Any] = {}
     if remote_ip:
         remote["ipAddressV4"] = remote_ip
@@ -55,7 +57,7 @@ def finding(
                 "portProbeAction": {"portProbeDetails": [{"remoteIpDetails": remote}]},
             },
             "archived": archived,
-            "count": 3,
+            "count": count,
             "eventFirstSeen": "2024-01-01T00:00:00Z",
             "eventLastSeen": "2024-01-02T00:00:00Z",
         },

@@ -41,16 +41,25 @@ def clock(fake_slack: FakeSlack) -> FakeClock:
     return shared
 
 
-@pytest.fixture
-def service(service_factory, fake_slack: FakeSlack, clock: FakeClock) -> RunningService:  # noqa: F811
-    fake_slack.rate_limits = True  # Slack's budgets hold throughout
-    return service_factory(
+def start_service(
+    factory, fake_slack: FakeSlack, clock: FakeClock, **settings: object
+) -> RunningService:
+    """The running service on the shared clock, talking to the fake Slack, whose budgets
+    hold throughout; `settings` add to its own."""
+    fake_slack.rate_limits = True
+    return factory(
         ports={"clock": clock},
         slack_bot_token="xoxb-test",
         slack_signing_secret="test-signing-secret",
         slack_api_url=fake_slack.url,
         slack_alerts_channel=CHANNEL,
+        **settings,
     )
+
+
+@pytest.fixture
+def service(service_factory, fake_slack: FakeSlack, clock: FakeClock) -> RunningService:  # noqa: F811
+    return start_service(service_factory, fake_slack, clock)
 
 
 @pytest.fixture

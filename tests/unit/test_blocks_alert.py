@@ -211,8 +211,8 @@ def test_open_alert_controls_follow_the_contract() -> None:
     assert blocks[-1] is actions
     assert actions["block_id"] == "alert:a-1:4"
     elements = _elements(blocks)
-    assert set(elements) == {"alert_open_console", "alert_ack", "alert_silence"}
-    assert elements["alert_ack"]["value"] == "a-1:4"
+    assert set(elements) == {"alert_open_console", "alert_ack", "alert_resolve", "alert_silence"}
+    assert elements["alert_ack"]["value"] == elements["alert_resolve"]["value"] == "a-1:4"
     assert elements["alert_open_console"]["url"] == signal.console_url
     select = elements["alert_silence"]
     assert select["type"] == "static_select"
@@ -223,7 +223,7 @@ def test_acknowledged_alert_offers_undo_and_says_who() -> None:
     alert = _alert(status=AlertStatus.ACKED, acked_by="U0ABC123", acked_at=T0 + 60)
     blocks, _ = alert_blocks(_alarm(), alert, controls=True, now=NOW)
     elements = _elements(blocks)
-    assert set(elements) == {"alert_open_console", "alert_unack", "alert_silence"}
+    assert set(elements) == {"alert_open_console", "alert_unack", "alert_resolve", "alert_silence"}
     assert elements["alert_unack"]["value"] == "a-1:4"
     assert "Acknowledged by <@U0ABC123> at 22:14 UTC" in _all_text(blocks)
     assert _fields(blocks)["State"].startswith("firing, acknowledged")
@@ -236,13 +236,17 @@ def test_silenced_alert_offers_unsilence_until_the_silence_ends() -> None:
     alert = _alert(silenced_until=T0 + 3600, history=history)
     blocks, _ = alert_blocks(_alarm(), alert, controls=True, now=NOW)
     elements = _elements(blocks)
-    assert set(elements) == {"alert_open_console", "alert_ack", "alert_unsilence"}
+    assert set(elements) == {
+        "alert_open_console", "alert_ack", "alert_resolve", "alert_unsilence"
+    }  # fmt: skip
     assert elements["alert_unsilence"]["value"] == "a-1:4"
     assert "Silenced by <@W0SILENT> until 23:13 UTC" in _all_text(blocks)
     assert _fields(blocks)["State"].startswith("firing, open, silenced")
     # Once the silence has ended, the select is back and nothing says "silenced".
     later, _ = alert_blocks(_alarm(), alert, controls=True, now=T0 + 7200)
-    assert set(_elements(later)) == {"alert_open_console", "alert_ack", "alert_silence"}
+    assert set(_elements(later)) == {
+        "alert_open_console", "alert_ack", "alert_resolve", "alert_silence"
+    }  # fmt: skip
     assert "Silenced" not in _all_text(later)
 
 
@@ -261,6 +265,21 @@ def test_resolved_alert_has_no_controls_and_says_how_long_it_was_open() -> None:
     assert "Resolved at 22:58 UTC, open for 45 min" in _all_text(blocks)
     assert _fields(blocks)["State"].startswith("resolved")
     assert text.startswith("HIGH resolved: CpuHigh")
+
+
+def test_an_alert_resolved_by_hand_says_who_resolved_it_and_has_no_controls() -> None:
+    history = [HistoryEntry(at=T0 + 45 * 60, action="resolved", by="U0ALICE", note="by hand")]
+    alert = _alert(
+        status=AlertStatus.RESOLVED, resolved_at=T0 + 45 * 60, resolved_by="U0ALICE",
+        history=history,
+    )  # fmt: skip
+    blocks, _ = alert_blocks(_alarm(), alert, controls=True, now=NOW)
+    assert set(_elements(blocks)) == {"alert_open_console"}
+    assert "Resolved by <@U0ALICE> at 22:58 UTC, open for 45 min" in _all_text(blocks)
+    # Its source resolving it too later leaves the name where it was.
+    recovered = alert.model_copy(update={"resolved_by": None})
+    blocks, _ = alert_blocks(_alarm(), recovered, controls=True, now=NOW)
+    assert "Resolved by <@U0ALICE> at 22:58 UTC" in _all_text(blocks)
 
 
 def test_a_resolving_signal_without_an_alert_is_a_resolved_notification() -> None:
@@ -360,7 +379,7 @@ def test_any_signal_and_alert_fit_slack_and_obey_nothing(
         assert [o["value"] for o in elements["alert_silence"]["options"]] == SILENCE_VALUES
         block_id = next(b.get("block_id") for b in _by_type(blocks, "actions"))
         assert block_id in (f"alert:{alert.id}:{alert.version}", None)  # None: id too long
-    for action_id in ("alert_ack", "alert_unack", "alert_unsilence"):
+    for action_id in ("alert_ack", "alert_unack", "alert_resolve", "alert_unsilence"):
         if action_id in elements:
             assert alert is not None and controls
             assert elements[action_id]["value"] == f"{alert.id}:{alert.version}"

@@ -12,6 +12,7 @@ from handlers.slack.listeners import (
     console_link,
     events_command,
     events_page,
+    resolve,
     silence_remove,
     silence_select,
     silence_submit,
@@ -23,6 +24,7 @@ from handlers.slack.listeners import (
 LISTENERS: tuple[ModuleType, ...] = (
     acknowledge,
     unacknowledge,
+    resolve,
     unsilence,
     silence_select,
     console_link,
