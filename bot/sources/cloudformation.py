@@ -113,8 +113,9 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
 
 
 def change(event: Event) -> Change | None:
-    """A stack's own status change, as a change before an alert: resource and drift
-    events are not (a stack's update is told once, by its stack's status)."""
+    """A stack's own status change, as a change before an alert ("stack api-prod
+    UPDATE_COMPLETE"): resource and drift events are not (a stack's update is told once,
+    by its stack's status)."""
     if event.detail_type not in (_STACK, None) or _is_resource(event):
         return None
     stack = _locate(event)
