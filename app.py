@@ -195,7 +195,8 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
                 print(f"  dropped by rule {decision.dropped_by}")
             for route in decision.routes:
                 mention = f", mentions {route.mention}" if route.mention else ""
-                print(f"  → {route.channel} (rule {route.rule}{mention})")
+                runbook = f", runbook {route.runbook}" if route.runbook else ""
+                print(f"  → {route.channel} (rule {route.rule}{mention}{runbook})")
     return 0
 
 

@@ -19,6 +19,7 @@ from adapters import (
     not_found,
     stale,
 )
+from bot.changes import change_scope, scope
 from bot.cursors import CursorCodec
 from bot.event_tally import EventGrouper, EventTally, event_key, stored_summary, tally_of
 from bot.models import (
@@ -57,11 +58,15 @@ class MemoryEventStore:
         self._cursors = cursors or CursorCodec(_FAKE_SECRET)
         self._lock = threading.Lock()
         self._events: dict[str, Event] = {}
+        self._changes: dict[str, set[str]] = {}  # change scope → its events' ids
 
     def _insert(self, event: Event) -> bool:
         if event.id in self._events:
             return False
         self._events[event.id] = event.model_copy(deep=True)
+        changed = change_scope(event)
+        if changed is not None:
+            self._changes.setdefault(changed, set()).add(event.id)
         return True
 
     def create(self, event: Event) -> bool:
@@ -114,10 +119,24 @@ class MemoryEventStore:
 
         return fetch
 
+    def list_changes(
+        self, account: str, region: str | None, start: int, end: int, limit: int
+    ) -> list[Event]:
+        """The scope's ids (an index, as the databases keep one), newest first."""
+        with self._lock:
+            ids = self._changes.get(scope(account, region), set())
+            found = [
+                e for e in map(self._events.__getitem__, ids) if start <= e.published_at <= end
+            ]
+        found.sort(key=event_key, reverse=True)
+        return [event.model_copy(deep=True) for event in found[: max(limit, 0)]]
+
     def delete(self, event_id: str) -> None:
         with self._lock:
-            if self._events.pop(event_id, None) is None:
+            event = self._events.pop(event_id, None)
+            if event is None:
                 raise not_found("event", event_id)
+            self._changes.get(change_scope(event) or "", set()).discard(event_id)
 
 
 class MemoryAgentStore:

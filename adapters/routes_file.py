@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from blocks.slack_text import URL
 from bot.routing import Routes, parse_routes
 
 Path_ = tuple[str | int, ...]
@@ -39,10 +40,24 @@ def load_routes(path: str | Path) -> Routes:
         raise RoutesFileError(f"{where}: line 1: the file must be a mapping with `routes:`")
     lines = _lines(node, ()) if node is not None else {}
     try:
-        return parse_routes(data)
+        routes = parse_routes(data)
     except ValidationError as err:
         problems = [_problem(where, e, lines) for e in err.errors()]
         raise RoutesFileError("\n".join(problems)) from err
+    _check_fits_slack(where, routes, lines)
+    return routes
+
+
+def _check_fits_slack(where: str, routes: Routes, lines: dict[Path_, int]) -> None:
+    """A runbook link longer than Slack takes in a button would never be shown."""
+    problems = [
+        f"{where}: line {lines.get(('routes', i, 'runbook'), 1)}: routes.{i}.runbook: "
+        f"longer than the {URL} characters Slack takes in a link"
+        for i, rule in enumerate(routes.routes)
+        if rule.runbook is not None and len(rule.runbook) > URL
+    ]
+    if problems:
+        raise RoutesFileError("\n".join(problems))
 
 
 def _problem(where: str, error: Any, lines: dict[Path_, int]) -> str:

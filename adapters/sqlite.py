@@ -28,6 +28,7 @@ from adapters import (
     not_found,
     stale,
 )
+from bot.changes import change_scope, scope
 from bot.cursors import CursorCodec
 from bot.errors import UnprocessedError
 from bot.event_tally import (
@@ -64,7 +65,16 @@ PRAGMAS = (
     "PRAGMA synchronous = FULL",
 )
 WAL = "PRAGMA journal_mode = WAL"  # persistent: set once per file open (`_switch_to_wal`)
-EVENT_COLUMNS = ("id", "published_at", "source", "account", "expired_at", "body", "summary")
+EVENT_COLUMNS = (
+    "id",
+    "published_at",
+    "source",
+    "account",
+    "expired_at",
+    "body",
+    "summary",
+    "change_scope",
+)
 # A second delivery of an id is a no-op: rowcount 0 says it was a duplicate.
 INSERT_EVENT = (
     f"INSERT OR IGNORE INTO events ({', '.join(EVENT_COLUMNS)})"
@@ -141,17 +151,25 @@ _EVENT_SUMMARY_INDEX = """
 CREATE INDEX IF NOT EXISTS events_summary
     ON events (published_at, id, expired_at, summary) WHERE summary IS NOT NULL
 """
+# A change event's scope (bot/changes.py: `<account>#<region>`), NULL for every other
+# event: the partial index holds the changes alone, so that the changes before an alert
+# are read from it by key, whatever else the hour held.
+_CHANGES_INDEX = """
+CREATE INDEX IF NOT EXISTS events_changes
+    ON events (change_scope, published_at, id) WHERE change_scope IS NOT NULL
+"""
 
 
 def apply_schema(conn: sqlite3.Connection) -> None:
     """The tables and indexes, on a new file or one made by an earlier version (and by the
     ingest benchmark's floor loop, so that it writes to the very same table)."""
     conn.executescript(SCHEMA)
-    _add_event_summary(conn)
+    _add_event_column(conn, "summary", _EVENT_SUMMARY_INDEX)
+    _add_event_column(conn, "change_scope", _CHANGES_INDEX)
 
 
-def _add_event_summary(conn: sqlite3.Connection) -> None:
-    """Add the summary column and its index to a file made before them.
+def _add_event_column(conn: sqlite3.Connection, column: str, index: str) -> None:
+    """Add a column of the events table and its partial index to a file made before them.
 
     ADD COLUMN leaves every stored row as it was (NULL in the new column) and costs
     nothing per row; the index holds no older row, so building it reads the table once
@@ -160,9 +178,9 @@ def _add_event_summary(conn: sqlite3.Connection) -> None:
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
-        if "summary" not in {row[1] for row in conn.execute("PRAGMA table_info(events)")}:
-            conn.execute("ALTER TABLE events ADD COLUMN summary TEXT")
-        conn.execute(_EVENT_SUMMARY_INDEX)
+        if column not in {row[1] for row in conn.execute("PRAGMA table_info(events)")}:
+            conn.execute(f"ALTER TABLE events ADD COLUMN {column} TEXT")
+        conn.execute(index)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -329,6 +347,12 @@ SELECT (SELECT count(*) FROM events WHERE published_at BETWEEN ?1 AND ?2)
         AND summary IS NOT NULL)
 """
 
+# `change_scope = ?` implies `change_scope IS NOT NULL`, so SQLite reads the partial index.
+LIST_CHANGES = """
+SELECT body FROM events WHERE change_scope = ? AND published_at BETWEEN ? AND ?
+ORDER BY published_at DESC, id DESC LIMIT ?
+"""
+
 
 def _group(row: tuple[str, int, str, str]) -> EventGroup:
     summary, count, first, last = row
@@ -354,6 +378,7 @@ class SqliteEventStore:
                 event.expired_at,
                 event.model_dump_json(),
                 stored_summary(event),
+                change_scope(event),
             ),
         )
         return cursor.rowcount == 1
@@ -421,6 +446,13 @@ class SqliteEventStore:
             return [Event.model_validate_json(body) for (body,) in rows]
 
         return fetch
+
+    def list_changes(
+        self, account: str, region: str | None, start: int, end: int, limit: int
+    ) -> list[Event]:
+        """A key range of the partial index `events_changes`."""
+        rows = self._db.execute(LIST_CHANGES, (scope(account, region), start, end, max(limit, 0)))
+        return [Event.model_validate_json(body) for (body,) in rows]
 
     def delete(self, event_id: str) -> None:
         if self._db.execute("DELETE FROM events WHERE id = ?", (event_id,)).rowcount == 0:

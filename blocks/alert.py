@@ -4,8 +4,10 @@
     fields    Account, Region, State, Severity, Resource, then the signal's own fields
     summary   the family template's `summary` part (description, reason, key details)
     status    acknowledged / silenced / resolved lines, from the Alert
+    changes   what changed in its account and region before it (its enrichment)
     context   source · time · event id
-    actions   console link; Acknowledge (or undo), Resolve, Silence select (or Unsilence)
+    actions   console and runbook links; Acknowledge (or undo), Resolve, Silence select
+              (or Unsilence)
 
 Severity is shown one way everywhere: its emoji in the header and its word in the
 Severity field. Block Kit has no colour, so the view is colour-neutral. Every string from
@@ -28,10 +30,12 @@ from blocks.slack_text import (
     OPTION_TEXT,
     PLACEHOLDER_TEXT,
     SECTION_TEXT,
+    URL,
     context_block,
     date_token,
     escape,
     fit_message,
+    link,
     mention,
     mrkdwn,
     one_line,
@@ -41,8 +45,9 @@ from blocks.slack_text import (
 )
 from blocks.templates import render
 from bot.lifecycle import resolved_text
-from bot.models import Alert, AlertStatus, Signal, SignalState
-from bot.timeutil import clock_text
+from bot.models import Alert, AlertStatus, Change, Signal, SignalState
+from bot.runbook import runbook_url
+from bot.timeutil import clock_text, duration_text
 
 # Action ids: an outside contract (the Slack app and its tests name them); never rename.
 ACK = "alert_ack"
@@ -52,6 +57,7 @@ UNSILENCE = "alert_unsilence"
 RESOLVE = "alert_resolve"
 # A link button still sends an action to the app, which only has to ack it.
 OPEN_CONSOLE = "alert_open_console"
+OPEN_RUNBOOK = "alert_runbook"
 
 SILENCE_OPTIONS: tuple[tuple[str, str], ...] = (
     ("30m", "30 minutes"),
@@ -73,6 +79,8 @@ _LABEL_LIMIT = 100
 _REPEAT_MIN = 20
 _OWN_FIELDS = frozenset({"account", "region", "state", "severity", "resource"})
 FIELD_SECTIONS = 2  # up to 20 fields: every family's key details, still one glance
+CHANGES_SHOWN = 5  # the changes before an alert that its root lists, newest first
+_CHANGE_TITLE = 150
 
 
 def alert_blocks(
@@ -96,6 +104,7 @@ def alert_blocks(
         *_fields_sections(signal, alert, resolved, now, summary),
         *_optional({"type": "section", "text": mrkdwn(summary, SECTION_TEXT)} if summary else None),
         *_optional(_status(signal, alert, resolved, now)),
+        *_optional(_changes(alert)),
         _context(signal),
         *_optional(_actions(signal, alert, controls=controls and not resolved, now=now)),
     ]
@@ -305,6 +314,24 @@ def _status(
     return context_block(*lines) if lines else None
 
 
+def _changes(alert: Alert | None) -> dict[str, Any] | None:
+    """ "4 min after stack api-prod UPDATE_COMPLETE", newest first, each linked to its
+    console page: the changes its enrichment found before it fired."""
+    if alert is None or not alert.enrichment.changes:
+        return None
+    fired = alert.opened_at or alert.first_seen
+    newest = sorted(alert.enrichment.changes, key=lambda c: c.at, reverse=True)
+    lines = [_change_line(change, fired) for change in newest[:CHANGES_SHOWN]]
+    return context_block("\n".join(["*Changed before it fired:*", *lines]))
+
+
+def _change_line(change: Change, fired: int) -> str:
+    gap = fired - change.at
+    after = "under a minute" if gap < 60 else duration_text(gap)
+    title = truncate(one_line(change.title), _CHANGE_TITLE)
+    return f"{after} after {link(change.url, title)}"
+
+
 def _context(signal: Signal) -> dict[str, Any]:
     """source · time · event id."""
     parts = [
@@ -329,6 +356,11 @@ def _console_button(signal: Signal) -> dict[str, Any] | None:
     if url is None or not url.lower().startswith("https://"):
         return None
     return _button("Open in console", OPEN_CONSOLE, url=url)
+
+
+def _runbook_button(signal: Signal, alert: Alert | None) -> dict[str, Any] | None:
+    url = runbook_url(signal, alert, URL)
+    return _button("Runbook", OPEN_RUNBOOK, url=url) if url is not None else None
 
 
 def _silence_select() -> dict[str, Any]:
@@ -361,7 +393,7 @@ def _controls(alert: Alert, now: int | None) -> list[dict[str, Any]]:
 def _actions(
     signal: Signal, alert: Alert | None, *, controls: bool, now: int | None
 ) -> dict[str, Any] | None:
-    elements = _optional(_console_button(signal))
+    elements = _optional(_console_button(signal)) + _optional(_runbook_button(signal, alert))
     block: dict[str, Any] = {"type": "actions"}
     if controls and alert is not None and alert.status is not AlertStatus.RESOLVED:
         elements += _controls(alert, now)

@@ -24,12 +24,13 @@ from bot.errors import ConflictError, NotFoundError
 from bot.models import Agent, DeploymentDTO, Event, IngestResult, Signal, UpdateAgentDTO
 from bot.ports import AgentStore, Clock
 from bot.sources.base import dig
+from bot.sources.registry import AGENT_DEPLOYMENT
 
 log = logging.getLogger(__name__)
 
 AGENT_SOURCE_PREFIX = "monitoring.agent."
 AGENTS_SOURCE = "monitoring.agents"  # the bot's own events about its agents
-DEPLOYMENT_TYPE = "Agent Deployment"
+DEPLOYMENT_TYPE = AGENT_DEPLOYMENT
 STACK_STATUS = "CloudFormation Stack Status Change"
 HEARTBEAT_EVERY_S = 60
 

@@ -6,6 +6,7 @@ SQLite, DynamoDB or Slack.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -75,6 +76,15 @@ class EventStore(Protocol):
 
     def delete(self, event_id: str) -> None:
         """Remove the event; NotFoundError if absent."""
+        ...
+
+    def list_changes(
+        self, account: str, region: str | None, start: int, end: int, limit: int
+    ) -> builtins.list[Event]:  # `list` here is the method above
+        """Up to `limit` change events (bot/changes.py: those with a `change_scope`) of this
+        account and region published in [start, end], newest first: (published_at, id)
+        descending. Read by an index of the changes alone, so that its cost does not grow
+        with the other events of the range; expiry is the caller's to check."""
         ...
 
 

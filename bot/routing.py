@@ -9,7 +9,8 @@ replace them. With no rule matching, a signal goes to the default
 channel (SLACK_ALERTS_CHANNEL).
 
 A mention is built by the bot from the rule (here, channel, a user or a usergroup id),
-never taken from event text, so only a route's own mention pings.
+never taken from event text, so only a route's own mention pings. A rule may also name
+the runbook of the alerts it sends (an https link, shown as a button on their root).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.models import Severity, Signal, SignalState
+from bot.runbook import https_url
 from bot.sources import registry
 
 # Short names people write for a family; a full source ("aws.guardduty") works as well.
@@ -139,6 +141,7 @@ class Rule(_Strict):
     match: Match = Field(default_factory=Match)
     channel: str | None = None
     mention: str | None = None
+    runbook: str | None = None
     drop: bool = False
     continue_: bool = Field(default=False, alias="continue")
 
@@ -160,10 +163,17 @@ class Rule(_Strict):
             )
         return value
 
+    @field_validator("runbook")
+    @classmethod
+    def _runbook(cls, value: str | None) -> str | None:
+        if value is not None and https_url(value) is None:
+            raise ValueError(f"runbook {value[:80]!r} is not an https link (https://…)")
+        return value
+
     @model_validator(mode="after")
     def _drop_or_deliver(self) -> Rule:
-        if self.drop and (self.channel or self.mention):
-            raise ValueError("a rule that drops has no channel or mention")
+        if self.drop and (self.channel or self.mention or self.runbook):
+            raise ValueError("a rule that drops has no channel, mention or runbook")
         return self
 
 
@@ -217,6 +227,7 @@ class Route(BaseModel):
 
     channel: str
     mention: str | None = None
+    runbook: str | None = None
     rule: str = "default"
 
 
@@ -245,6 +256,7 @@ def decide(signal: Signal, routes: Routes, default_channel: str) -> Decision:
         route = Route(
             channel=rule.channel or default_channel,
             mention=rule.mention,
+            runbook=rule.runbook,
             rule=_label(rule, i, "routes"),
         )
         if all(r.channel != route.channel for r in found):

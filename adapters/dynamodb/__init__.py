@@ -24,7 +24,10 @@ records one occurrence applied to the alert, written in one transaction with it.
 A pending alert is also in gsi3: gsi3pk PENDING / gsi3sk <next_attempt_at>#<id>, with
 both attributes removed once it is no longer pending (a sparse index of due posts). A
 storm's member is also in gsi4: gsi4pk MEMBERS#<storm id> / gsi4sk <id>, so that joining
-a storm writes the member alone, never its summary.
+a storm writes the member alone, never its summary. A change event (a stack update, a
+deployment: bot/changes.py) is also in gsi5: gsi5pk CHANGES#<account>#<region> /
+gsi5sk <published_at>#<id>, so that the changes before an alert are read without the
+hour's other events.
 
 Times in sort keys are epoch seconds as 12 digits. All indexes project ALL; the table is
 PAY_PER_REQUEST, with TTL on `expired_at` (events, event days, silences).

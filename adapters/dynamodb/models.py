@@ -1,7 +1,7 @@
 """The pynamodb models of the one table, and their binding to a concrete table.
 
-Every item kind shares the table's keys: `pk`/`sk`, and three sparse global secondary
-indexes, `gsi1` to `gsi4` (an item that leaves an index's key unset is not in it).
+Every item kind shares the table's keys: `pk`/`sk`, and sparse global secondary
+indexes, `gsi1` to `gsi5` (an item that leaves an index's key unset is not in it).
 `TableItem` declares those keys once; `schema.table_definition` derives CreateTable from
 it, so the models and the created table cannot drift apart.
 
@@ -79,6 +79,17 @@ class Gsi4(GlobalSecondaryIndex[Any]):
     gsi4sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi5(GlobalSecondaryIndex[Any]):
+    """Change events by account and region, then time: only changes carry its key."""
+
+    class Meta:
+        index_name = "gsi5"
+        projection = AllProjection()
+
+    gsi5pk = UnicodeAttribute(hash_key=True)
+    gsi5sk = UnicodeAttribute(range_key=True)
+
+
 class TableItem(Model):
     """The table's key schema, shared by every item kind. Never bound or stored itself."""
 
@@ -92,14 +103,18 @@ class TableItem(Model):
     gsi3sk = UnicodeAttribute(null=True)
     gsi4pk = UnicodeAttribute(null=True)
     gsi4sk = UnicodeAttribute(null=True)
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = UnicodeAttribute(null=True)
     gsi1 = Gsi1()
     gsi2 = Gsi2()
     gsi3 = Gsi3()
     gsi4 = Gsi4()
+    gsi5 = Gsi5()
 
 
 class EventItem(TableItem):
-    """pk EVENT#<id>, sk EVENT; in gsi1 under its UTC day of published_at.
+    """pk EVENT#<id>, sk EVENT; in gsi1 under its UTC day of published_at; a change
+    (bot/changes.py) also in gsi5 under CHANGES#<account>#<region>.
 
     source, account and the times are attributes beside the JSON `body` because the
     listing filters on them server-side. So is the summary (`EventSummary.dumps`), so that

@@ -39,7 +39,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ACTIVE_TIMEOUT_S = 300.0  # a new table with four GSIs is usually ACTIVE within a minute on AWS
+ACTIVE_TIMEOUT_S = 300.0  # a new table with five GSIs is usually ACTIVE within a minute on AWS
 
 
 class TableSetupError(RuntimeError):

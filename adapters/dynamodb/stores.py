@@ -45,6 +45,7 @@ from adapters.dynamodb.models import (
     bind,
 )
 from bot import paging
+from bot.changes import change_scope, scope
 from bot.cursors import CursorCodec
 from bot.errors import (
     ConflictError,
@@ -136,6 +137,16 @@ def _bucket_expiry(expiry: int) -> int:
 def _addressable(pk: str, sk: str) -> bool:
     """Whether DynamoDB accepts this key; one it refuses cannot name a stored item."""
     return 0 < len(pk.encode()) <= _MAX_PK_BYTES and 0 < len(sk.encode()) <= _MAX_SK_BYTES
+
+
+def _changes_key(change_scope: str | None) -> str | None:
+    """gsi5's partition of an account and region's changes; None for an event that is no
+    change, or whose account and region are too long for a key (it is stored unindexed,
+    never refused for that)."""
+    if change_scope is None:
+        return None
+    key = f"CHANGES#{change_scope}"
+    return key if len(key.encode()) <= _MAX_PK_BYTES else None
 
 
 def _fingerprint_key(fingerprint: str, channel: str) -> str:
@@ -346,11 +357,14 @@ class DynamoEventStore:
     def item(self, event: Event) -> EventItem:
         """The item `create` stores for `event` (its day's bucket aside): public, so that a
         benchmark's bare loop puts the very same items, and a bulk load seeds a table."""
+        changes = _changes_key(change_scope(event))
         return self._events(
             f"EVENT#{event.id}",
             "EVENT",
             gsi1pk=f"EVENTS#{_day(event.published_at)}",
             gsi1sk=_time_key(event.published_at, event.id),
+            gsi5pk=changes,
+            gsi5sk=_time_key(event.published_at, event.id) if changes else None,
             source=event.source,
             account=event.account,
             published_at=event.published_at,
@@ -477,6 +491,24 @@ class DynamoEventStore:
                 if len(found) == limit:
                     return found
         return found
+
+    def list_changes(
+        self, account: str, region: str | None, start: int, end: int, limit: int
+    ) -> list[Event]:
+        """One Query of gsi5 CHANGES#<account>#<region>, newest first, by a key range:
+        only change events are in that index, so it reads `limit` items at most."""
+        pk = _changes_key(scope(account, region))
+        start, end = max(start, 0), min(end, MAX_TIME)
+        if pk is None or limit <= 0 or start > end:
+            return []
+        with _dynamo("list changes"):
+            items = self._events.gsi5.query(
+                pk,
+                self._events.gsi5sk.between(f"{start:012d}", f"{end + 1:012d}"),
+                scan_index_forward=False,
+                limit=limit,
+            )
+            return [Event.model_validate_json(item.body) for item in items]
 
     def delete(self, event_id: str) -> None:
         """The day bucket stays: it may hold other events, and TTL removes it in time."""

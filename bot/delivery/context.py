@@ -25,6 +25,7 @@ class Delivery:
     storm_threshold: int = 20
     routes: routing.Routes = field(default_factory=routing.Routes)
     mention: str | None = None  # the route's, for the records this delivery opens
+    runbook: str | None = None  # the route's, likewise
     budgeted: bool = True  # False: the chat has no rate limit to pay for (the console)
     unrecorded: list[tuple[Due, Outcome | None]] = field(default_factory=list)
     # Where an alert waits for its enrichment once its root is posted (None: it is not).
@@ -39,6 +40,6 @@ class Delivery:
         return int(self.clock.now())
 
     def routed(self, route: routing.Route) -> Delivery:
-        """The delivery for one route: its channel and mention. The list of unrecorded
-        outcomes, and what it knows of storm summaries, stay shared."""
-        return replace(self, channel=route.channel, mention=route.mention)
+        """The delivery for one route: its channel, mention and runbook. The list of
+        unrecorded outcomes, and what it knows of storm summaries, stay shared."""
+        return replace(self, channel=route.channel, mention=route.mention, runbook=route.runbook)

@@ -220,6 +220,7 @@ def _open(
         id=record_id(kind, signal.fingerprint, delivery.channel, key),
         fingerprint=signal.fingerprint,
         mention=delivery.mention,
+        runbook=delivery.runbook,
         kind=kind,
         status=AlertStatus.OPEN if kind == "alert" else AlertStatus.RESOLVED,
         title=signal.title,

@@ -111,6 +111,7 @@ class Alert(Model):
     signal: Signal | None = None
     # Routing: whom the route that sent it here mentions; reminders sent while unacked.
     mention: str | None = None
+    runbook: str | None = None  # the route's runbook link (bot/runbook.py)
     reminders: int = 0
     # The members a storm summary listed in its own record, before members were found
     # by their parent_id; read for such summaries, never written now. What a storm's

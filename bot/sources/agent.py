@@ -9,11 +9,24 @@
 
 from __future__ import annotations
 
-from bot.models import Event, Severity, Signal, SignalState
+import re
+
+from bot.models import Change, Event, Severity, Signal, SignalState
 from bot.sources import registry
-from bot.sources.base import Context, dig, fields, fingerprint, make_signal, scalar
+from bot.sources.base import (
+    Context,
+    dig,
+    fields,
+    fingerprint,
+    headline,
+    make_change,
+    make_signal,
+    scalar,
+)
 
 FAMILY = registry.AGENT
+# A status that names what was deployed ("v1.2.3", "2024.05.1") rather than how it went.
+_VERSION = re.compile(r"v?\d")
 
 
 def interpret(event: Event, ctx: Context) -> list[Signal]:
@@ -68,3 +81,20 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
             region=region,
         )
     ]
+
+
+def change(event: Event) -> Change | None:
+    """An agent's deployment, as a change before an alert in its account and region: "agent
+    123456789012 deployed v1.2.3" when the status names a version, else "agent
+    123456789012 deployment SUCCEEDED"."""
+    if event.detail_type != registry.AGENT_DEPLOYMENT:
+        return None
+    agent = headline(dig(event.detail, "agent_id"), 40) or event.account or "unknown"
+    status = headline(dig(event.detail, "status"), 60)
+    if not status:
+        title = f"agent {agent} deployed"
+    elif _VERSION.match(status):
+        title = f"agent {agent} deployed {status}"
+    else:
+        title = f"agent {agent} deployment {status}"
+    return make_change(event, kind="agent", title=title)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from bot.models import Event, Measure, Severity, Signal, SignalField, SignalState
+from bot.models import Change, Event, Measure, Severity, Signal, SignalField, SignalState
 from bot.regions import account_from_arn, region_from_arn
 from bot.sources.console import (
     arn_console_url,
@@ -304,6 +304,13 @@ def make_signal(
     )
 
 
+def make_change(event: Event, *, kind: str, title: str, url: str | None = None) -> Change:
+    """The change an event tells of (bot/changes.py), at its time: the title is made a
+    headline here, as a signal's is."""
+    title = headline(title)
+    return Change(at=event.published_at, kind=kind, title=title, url=url, event_id=event.id)
+
+
 __all__ = [
     "Context",
     "StatusWords",
@@ -320,6 +327,7 @@ __all__ = [
     "humanize",
     "locate",
     "log_group_url",
+    "make_change",
     "make_signal",
     "number",
     "parse_arn",

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
-from bot.models import Event, Severity, Signal, SignalState
+from bot.models import Change, Event, Severity, Signal, SignalState
 from bot.sources import registry
 from bot.sources.base import (
     Context,
@@ -19,6 +19,7 @@ from bot.sources.base import (
     fingerprint,
     headline,
     locate,
+    make_change,
     make_signal,
     number,
     scalar,
@@ -74,11 +75,6 @@ class _Stack:
     ) -> Signal:
         """A signal about this stack, its fingerprint narrowed by `parts`, its fields led by
         the stack's name, its resource the stack unless told."""
-        link = console_url(
-            self.region,
-            "cloudformation/home",
-            f"/stacks/stackinfo?stackId={quote(self.id or self.name, safe='')}",
-        )
         return make_signal(
             event,
             ctx,
@@ -89,9 +85,17 @@ class _Stack:
             fingerprint=fingerprint("cloudformation", self.account, self.region, self.name, *parts),
             fields=fields([("Stack", self.name), *shown]),
             resource=resource or self.id or self.name,
-            console_url=link,
+            console_url=self.link(),
             account=self.account,
             region=self.region,
+        )
+
+    def link(self) -> str | None:
+        """The stack's console page."""
+        return console_url(
+            self.region,
+            "cloudformation/home",
+            f"/stacks/stackinfo?stackId={quote(self.id or self.name, safe='')}",
         )
 
 
@@ -100,17 +104,43 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
     of the source (CloudTrail API calls, StackSet operations) are left to the generic view."""
     if event.detail_type not in (_STACK, _RESOURCE, _DRIFT, None):
         return []
-    detail = event.detail
-    stack_id = scalar(dig(detail, "stack-id"))
+    stack = _locate(event)
+    if event.detail_type == _DRIFT:
+        return [_drift(event, ctx, stack)]
+    if _is_resource(event):
+        return [_resource(event, ctx, stack)]
+    return [_stack(event, ctx, stack)]
+
+
+def change(event: Event) -> Change | None:
+    """A stack's own status change, as a change before an alert ("stack api-prod
+    UPDATE_COMPLETE"): resource and drift events are not (a stack's update is told once,
+    by its stack's status)."""
+    if event.detail_type not in (_STACK, None) or _is_resource(event):
+        return None
+    stack = _locate(event)
+    status, _ = _status(event.detail)
+    return make_change(
+        event,
+        kind="stack",
+        title=f"stack {stack.name} {status or 'status unknown'}",
+        url=stack.link(),
+    )
+
+
+def _locate(event: Event) -> _Stack:
+    """The stack the event is about, named by its stack-id, else its first resource."""
+    stack_id = scalar(dig(event.detail, "stack-id"))
     resources = event.resources or [""]
     name = _stack_name(stack_id) or _stack_name(resources[0]) or headline(stack_id, 80)
     account, region = locate(event, stack_id, *event.resources)
-    stack = _Stack(name or "unknown stack", stack_id, account, region)
-    if event.detail_type == _DRIFT:
-        return [_drift(event, ctx, stack)]
-    if event.detail_type == _RESOURCE or dig(detail, "logical-resource-id"):
-        return [_resource(event, ctx, stack)]
-    return [_stack(event, ctx, stack)]
+    return _Stack(name or "unknown stack", stack_id, account, region)
+
+
+def _is_resource(event: Event) -> bool:
+    """A resource's status change; a reduced event without detail-type says so by its
+    logical resource id."""
+    return event.detail_type == _RESOURCE or bool(dig(event.detail, "logical-resource-id"))
 
 
 def _stack_name(arn: Any) -> str:

@@ -11,10 +11,11 @@ waiting for traffic (READY) are news.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from bot.models import Event, Signal
+from bot.models import Change, Event, Signal
 from bot.regions import REGION_CODE
 from bot.sources import registry
 from bot.sources.base import (
@@ -27,6 +28,7 @@ from bot.sources.base import (
     fingerprint,
     headline,
     locate,
+    make_change,
     make_signal,
     parse_arn,
 )
@@ -47,11 +49,72 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
     when it names one. Other detail-types of the source (CloudTrail API calls…) are left to
     the generic view."""
     kind = event.detail_type
-    if kind == _INSTANCE or (kind is None and dig(event.detail, "instanceId")):
+    if _is_instance(event):
         return [_signal(event, ctx, instance_level=True)]
     if kind in (_DEPLOYMENT, None):
         return [_signal(event, ctx, instance_level=False)]
     return []
+
+
+def _is_instance(event: Event) -> bool:
+    """An instance's state change; a reduced event without detail-type says so by naming
+    an instance."""
+    return event.detail_type == _INSTANCE or (
+        event.detail_type is None and bool(dig(event.detail, "instanceId"))
+    )
+
+
+def change(event: Event) -> Change | None:
+    """A deployment changing state, as a change before an alert: its instances' events
+    are not (the deployment's own tell it)."""
+    if event.detail_type not in (_DEPLOYMENT, None) or _is_instance(event):
+        return None
+    deployment = _Deployment.of(event)
+    state = deployment.state or "state unknown"
+    return make_change(
+        event,
+        kind="codedeploy",
+        title=f"CodeDeploy {deployment.where} deployment {state}",
+        url=deployment.link(),
+    )
+
+
+@dataclass(frozen=True)
+class _Deployment:
+    """What a deployment's or an instance's event says of its deployment, and where."""
+
+    group_arn: str
+    application: str
+    group: str
+    state: str
+    deployment_id: str
+    account: str
+    region: str | None
+
+    @classmethod
+    def of(cls, event: Event) -> _Deployment:
+        group_arn = _group_arn(event)
+        application, group = _names(event, group_arn)
+        account, region = locate(event, group_arn, *event.resources)
+        return cls(
+            group_arn,
+            application,
+            group,
+            headline(dig(event.detail, "state"), 30).upper(),
+            headline(dig(event.detail, "deploymentId"), 60),
+            account,
+            region or _region(event.detail),
+        )
+
+    @property
+    def where(self) -> str:
+        """ "app/group", or the application alone."""
+        if self.group:
+            return f"{self.application or 'unknown'}/{self.group}"
+        return self.application or "unknown"
+
+    def link(self) -> str | None:
+        return _link(self.region, self.deployment_id, self.group_arn, self.application)
 
 
 def _group_arn(event: Event) -> str:
@@ -101,39 +164,35 @@ def _link(region: str | None, deployment_id: str, group_arn: str, application: s
 
 def _signal(event: Event, ctx: Context, *, instance_level: bool) -> Signal:
     detail = event.detail
-    group_arn = _group_arn(event)
-    application, group = _names(event, group_arn)
-    state = headline(dig(detail, "state"), 30).upper()
+    deployment = _Deployment.of(event)
+    state = deployment.state
     severity, signal_state = _STATUS.level(state)
-    deployment_id = headline(dig(detail, "deploymentId"), 60)
     instance = headline(dig(detail, "instanceId"), 100) if instance_level else ""
-    account, region = locate(event, group_arn, *event.resources)
-    region = region or _region(detail)
-    where = f"{application or 'unknown'}/{group}" if group else application or "unknown"
     what = f"instance {instance or 'unknown'}" if instance_level else "deployment"
-    key: list[Any] = [application, group]
+    key: list[Any] = [deployment.application, deployment.group]
     if instance_level:
         key.append(instance)
+    region = deployment.region
     return make_signal(
         event,
         ctx,
         family=FAMILY,
-        title=f"CodeDeploy {where}: {what} {state or 'state unknown'}",
+        title=f"CodeDeploy {deployment.where}: {what} {state or 'state unknown'}",
         severity=severity,
         state=signal_state,
-        fingerprint=fingerprint("codedeploy", account, region, *key),
+        fingerprint=fingerprint("codedeploy", deployment.account, region, *key),
         fields=fields(
             [
-                ("Application", application),
-                ("Deployment group", group),
-                ("Deployment ID", deployment_id),
+                ("Application", deployment.application),
+                ("Deployment group", deployment.group),
+                ("Deployment ID", deployment.deployment_id),
                 ("Instance", instance),
                 ("State", state),
                 ("Instance group ID", headline(dig(detail, "instanceGroupId"), 60)),
             ]
         ),
-        resource=group_arn or instance or deployment_id,
-        console_url=_link(region, deployment_id, group_arn, application),
-        account=account,
+        resource=deployment.group_arn or instance or deployment.deployment_id,
+        console_url=deployment.link(),
+        account=deployment.account,
         region=region,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from bot.models import Event, Severity, Signal, SignalState
+from bot.models import Change, Event, Severity, Signal, SignalState
 from bot.sources import registry
 from bot.sources.base import (
     Context,
@@ -22,6 +22,7 @@ from bot.sources.base import (
     fingerprint,
     headline,
     locate,
+    make_change,
     make_signal,
 )
 
@@ -64,6 +65,14 @@ def _what(event: Event, stage: str, action: str) -> str:
     return ""
 
 
+def _place(event: Event) -> tuple[str, str, str]:
+    """(stage, action, what): where in the pipeline the event is; `what` is "" for the
+    pipeline itself."""
+    stage = headline(dig(event.detail, "stage"), 100)
+    action = headline(dig(event.detail, "action"), 100)
+    return stage, action, _what(event, stage, action)
+
+
 def interpret(event: Event, ctx: Context) -> list[Signal]:
     """One signal per event, on the pipeline's one alert. Other detail-types of the source
     (CloudTrail API calls…) are left to the generic view."""
@@ -72,9 +81,7 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
     detail = event.detail
     pipeline = _pipeline_name(event) or "unknown"
     state = headline(dig(detail, "state"), 30).upper()
-    stage = headline(dig(detail, "stage"), 100)
-    action = headline(dig(detail, "action"), 100)
-    what = _what(event, stage, action)
+    stage, action, what = _place(event)
     severity, signal_state = _level(state, pipeline_level=not what)
     account, region = locate(event, *event.resources)
     title = f"Pipeline {pipeline}: {what}" if what else f"Pipeline {pipeline}"
@@ -89,13 +96,32 @@ def interpret(event: Event, ctx: Context) -> list[Signal]:
             fingerprint=fingerprint("codepipeline", account, region, pipeline),
             fields=fields(_fields(detail, pipeline, stage, action)),
             resource=next(iter(event.resources), pipeline),
-            console_url=console_url(
-                region, f"codesuite/codepipeline/pipelines/{quote(pipeline, safe='')}/view"
-            ),
+            console_url=_link(region, pipeline),
             account=account,
             region=region,
         )
     ]
+
+
+def change(event: Event) -> Change | None:
+    """A pipeline's execution changing state, as a change before an alert: its stages'
+    and actions' events are not (the pipeline's own tell the run)."""
+    if event.detail_type not in (_PIPELINE, None) or _place(event)[2]:
+        return None
+    pipeline = _pipeline_name(event) or "unknown"
+    state = headline(dig(event.detail, "state"), 30).upper()
+    _, region = locate(event, *event.resources)
+    return make_change(
+        event,
+        kind="pipeline",
+        title=f"pipeline {pipeline} execution {state or 'state unknown'}",
+        url=_link(region, pipeline),
+    )
+
+
+def _link(region: str | None, pipeline: str) -> str | None:
+    """The pipeline's console page."""
+    return console_url(region, f"codesuite/codepipeline/pipelines/{quote(pipeline, safe='')}/view")
 
 
 def _fields(detail: Any, pipeline: str, stage: str, action: str) -> list[tuple[str, Any]]:

@@ -8,10 +8,11 @@ service actions are only worth knowing.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from bot.models import Event, Severity, Signal, SignalState
+from bot.models import Change, Event, Severity, Signal, SignalState
 from bot.sources import registry
 from bot.sources.base import (
     Context,
@@ -22,6 +23,7 @@ from bot.sources.base import (
     fingerprint,
     headline,
     locate,
+    make_change,
     make_signal,
     number,
     scalar,
@@ -31,7 +33,9 @@ FAMILY = registry.ECS
 
 _TASK = "ECS Task State Change"
 _CONTAINER_INSTANCE = "ECS Container Instance State Change"
-_SERVICE_TYPES = ("ECS Service Action", "ECS Deployment State Change")
+_DEPLOYMENT = "ECS Deployment State Change"
+_SERVICE_TYPES = ("ECS Service Action", _DEPLOYMENT)
+_DEPLOYMENT_EVENT = "SERVICE_DEPLOYMENT_"  # IN_PROGRESS, COMPLETED, FAILED
 _ERROR_REASON = re.compile(r"error|fail|outofmemory", re.IGNORECASE)
 
 
@@ -118,43 +122,80 @@ def _service_level(detail: Any) -> tuple[Severity, SignalState]:
     return Severity.INFO, SignalState.INFO
 
 
+@dataclass(frozen=True)
+class _Service:
+    """The service a service action or deployment event is about, and where it runs."""
+
+    arn: str
+    cluster_arn: str
+    cluster: str
+    name: str
+    where: tuple[str, str | None]  # account, region
+
+    @classmethod
+    def of(cls, event: Event) -> _Service:
+        service_arn = _first(event, "service")
+        cluster_arn = scalar(dig(event.detail, "clusterArn"))
+        cluster = _arn_name(cluster_arn, "cluster") or _arn_cluster(service_arn, "service")
+        where = locate(event, service_arn, cluster_arn)
+        return cls(service_arn, cluster_arn, cluster, _arn_name(service_arn, "service"), where)
+
+    @property
+    def path(self) -> str:
+        """The service's health page in the console, else the clusters'."""
+        if self.cluster and self.name:
+            return f"ecs/v2/clusters/{_segment(self.cluster)}/services/{_segment(self.name)}/health"
+        return "ecs/v2/clusters"
+
+
 def _service(event: Event, ctx: Context) -> Signal:
     detail = event.detail
-    service_arn = _first(event, "service")
-    cluster_arn = scalar(dig(detail, "clusterArn"))
-    service = _arn_name(service_arn, "service")
-    cluster = _arn_name(cluster_arn, "cluster") or _arn_cluster(service_arn, "service")
-    where = locate(event, service_arn, cluster_arn)
+    service = _Service.of(event)
     severity, state = _service_level(detail)
     name = headline(dig(detail, "eventName"), 80) or "event"
     providers = [
         _arn_name(arn, "capacity-provider") or scalar(arn)
         for arn in _as_list(dig(detail, "capacityProviderArns"))
     ]
-    if cluster and service:
-        path = f"ecs/v2/clusters/{_segment(cluster)}/services/{_segment(service)}/health"
-    else:
-        path = "ecs/v2/clusters"
     return _signal(
         event,
         ctx,
-        where,
-        (cluster, service),
-        path,
-        title=f"ECS service {service or 'unknown'}: {name}",
+        service.where,
+        (service.cluster, service.name),
+        service.path,
+        title=f"ECS service {service.name or 'unknown'}: {name}",
         severity=severity,
         state=state,
         fields=fields(
             [
-                ("Cluster", cluster),
-                ("Service", service),
+                ("Cluster", service.cluster),
+                ("Service", service.name),
                 ("Event", name),
                 ("Reason", dig(detail, "reason")),
                 ("Deployment ID", dig(detail, "deploymentId")),
                 ("Capacity providers", ", ".join(providers)),
             ]
         ),
-        resource=service_arn or cluster_arn,
+        resource=service.arn or service.cluster_arn,
+    )
+
+
+def change(event: Event) -> Change | None:
+    """A service's deployment changing state (ECS Deployment State Change), as a change
+    before an alert: service actions and tasks are not. A reduced event without
+    detail-type is a deployment's when its event name says so."""
+    name = headline(dig(event.detail, "eventName"), 80).upper()
+    if event.detail_type != _DEPLOYMENT and not (
+        event.detail_type is None and name.startswith(_DEPLOYMENT_EVENT)
+    ):
+        return None
+    service = _Service.of(event)
+    state = name.removeprefix(_DEPLOYMENT_EVENT) or "state unknown"
+    return make_change(
+        event,
+        kind="ecs",
+        title=f"ECS service {service.name or 'unknown'} deployment {state}",
+        url=console_url(service.where[1], service.path),
     )
 
 

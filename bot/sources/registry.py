@@ -38,6 +38,7 @@ MACIE = "macie"
 PROMETHEUS = "prometheus"
 AGENT = "agent"
 AGENT_HEALTH = "Agent Health"  # the detail-type of the health check's findings
+AGENT_DEPLOYMENT = "Agent Deployment"  # the detail-type of an agent's deployment
 GENERIC = "generic"
 
 FAMILIES = (
@@ -137,7 +138,7 @@ DETAIL_TYPES: dict[str, tuple[str, str]] = {
     # Service for Prometheus) notification.
     "Prometheus Alert": (PROMETHEUS, "prometheus.alertmanager"),
     # The bot's own events about its agents.
-    "Agent Deployment": (AGENT, "monitoring.agents"),
+    AGENT_DEPLOYMENT: (AGENT, "monitoring.agents"),
     AGENT_HEALTH: (AGENT, "monitoring.agents"),
 }
 

@@ -53,6 +53,9 @@ from tests.contract.conftest import (
     dummy_aws_credentials,
     fresh_table_name,
 )
+from tests.factories import changes
+from tests.factories.changes import ACCOUNT
+from tests.factories.changes import REGION as CHANGE_REGION
 
 ENDPOINTS = {"moto": MOTO, "dynamodb-local": DYNAMODB_LOCAL}
 T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
@@ -63,7 +66,7 @@ EXPECTED_DEFINITION = {
     "TableName": "monitoring",
     "AttributeDefinitions": [
         {"AttributeName": name, "AttributeType": "S"}
-        for name in ("pk", "sk", *(f"gsi{n}{k}" for n in (1, 2, 3, 4) for k in ("pk", "sk")))
+        for name in ("pk", "sk", *(f"gsi{n}{k}" for n in (1, 2, 3, 4, 5) for k in ("pk", "sk")))
     ],
     "KeySchema": [
         {"AttributeName": "pk", "KeyType": "HASH"},
@@ -78,7 +81,7 @@ EXPECTED_DEFINITION = {
             ],
             "Projection": {"ProjectionType": "ALL"},
         }
-        for n in (1, 2, 3, 4)
+        for n in (1, 2, 3, 4, 5)
     ],
     "BillingMode": "PAY_PER_REQUEST",
 }
@@ -190,11 +193,12 @@ def test_an_existing_table_with_other_keys_is_refused(
         create_table(table=table, endpoint=endpoint, region=REGION)
 
 
+@pytest.mark.parametrize("added", [("gsi5",), ("gsi4", "gsi5")], ids=["gsi5", "gsi4+gsi5"])
 def test_a_table_of_an_earlier_version_gets_the_indexes_added_since(
-    client: Any, endpoint: str, table: str
+    client: Any, endpoint: str, table: str, added: tuple[str, ...]
 ) -> None:
     definition = table_definition(table)
-    earlier = [i for i in definition["GlobalSecondaryIndexes"] if i["IndexName"] != "gsi4"]
+    earlier = [i for i in definition["GlobalSecondaryIndexes"] if i["IndexName"] not in added]
     client.create_table(
         **{
             **definition,
@@ -202,7 +206,7 @@ def test_a_table_of_an_earlier_version_gets_the_indexes_added_since(
             "AttributeDefinitions": [
                 a
                 for a in definition["AttributeDefinitions"]
-                if not a["AttributeName"].startswith("gsi4")
+                if not a["AttributeName"].startswith(added)
             ],
         }
     )
@@ -284,6 +288,33 @@ def test_a_storm_member_is_in_gsi4_under_its_storm(
     member = raw_item(client, table, "ALERT#m-1", "ALERT")
     assert (member["gsi4pk"], member["gsi4sk"]) == ("MEMBERS#s-1", "m-1")
     assert "gsi4pk" not in raw_item(client, table, "ALERT#a-1", "ALERT")  # no storm: not in gsi4
+
+
+def test_a_change_is_in_gsi5_under_its_account_and_region(
+    client: Any, table: str, stores: DynamoStores
+) -> None:
+    stores.events.create(changes.stack(published_at=T0, event_id="c-1"))
+    stores.events.create(changes.stack_resource(published_at=T0, event_id="r-1"))
+    stores.events.create(changes.pipeline(published_at=T0, event_id="p-1", region=None))
+    change = raw_item(client, table, "EVENT#c-1", "EVENT")
+    assert (change["gsi5pk"], change["gsi5sk"]) == (
+        f"CHANGES#{ACCOUNT}#{CHANGE_REGION}",
+        "001700000000#c-1",
+    )
+    no_region = raw_item(client, table, "EVENT#p-1", "EVENT")
+    assert no_region["gsi5pk"] == f"CHANGES#{ACCOUNT}#"
+    resource = raw_item(client, table, "EVENT#r-1", "EVENT")
+    assert "gsi5pk" not in resource and "gsi5sk" not in resource  # no change: not in gsi5
+
+
+def test_a_change_whose_scope_is_too_long_for_a_key_is_stored_unindexed(
+    client: Any, table: str, stores: DynamoStores
+) -> None:
+    long = changes.pipeline(published_at=T0, event_id="p-long", region="r" * 2100)
+    assert stores.events.create(long) is True
+    assert "gsi5pk" not in raw_item(client, table, "EVENT#p-long", "EVENT")
+    assert stores.events.get("p-long", T0) == long
+    assert stores.events.list_changes(ACCOUNT, "r" * 2100, T0, T0, 5) == []
 
 
 def test_a_pending_alert_is_in_gsi3_only_while_pending(

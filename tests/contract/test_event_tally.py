@@ -248,7 +248,8 @@ def test_events_stored_without_their_summary_are_read_whole_and_reported_the_sam
 
 
 def older_file(path: Path, events: list[Event]) -> None:
-    """A file as made before the summary column: today's, with it dropped."""
+    """A file as made before the summary column: today's, with it (and the change scope,
+    added after it) dropped."""
     db = SqliteDatabase(path)
     try:
         SqliteEventStore(db, CursorCodec("older")).create_many(events)
@@ -258,6 +259,8 @@ def older_file(path: Path, events: list[Event]) -> None:
     try:
         conn.execute("DROP INDEX events_summary")
         conn.execute("ALTER TABLE events DROP COLUMN summary")
+        conn.execute("DROP INDEX events_changes")
+        conn.execute("ALTER TABLE events DROP COLUMN change_scope")
         conn.commit()
     finally:
         conn.close()
@@ -307,4 +310,4 @@ def test_opening_a_file_again_adds_the_summary_column_once(tmp_path: Path) -> No
     finally:
         conn.close()
     assert columns == ["id", "published_at", "source", "account", "expired_at", "body",
-                       "summary"]  # fmt: skip
+                       "summary", "change_scope"]  # fmt: skip

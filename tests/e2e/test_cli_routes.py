@@ -20,6 +20,7 @@ routes:
     drop: true
   - name: ops
     channel: C0OPS
+    runbook: https://wiki.example/ops
 """
 
 
@@ -29,7 +30,7 @@ def test_routes_check_shows_every_channel_an_event_goes_to(tmp_path):
     proc = run_cli("routes", "check", str(routes), str(EVENT), data_dir=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "→ C0SECURITY (rule security, mentions @here)" in proc.stdout
-    assert "→ C0OPS (rule ops)" in proc.stdout
+    assert "→ C0OPS (rule ops, runbook https://wiki.example/ops)" in proc.stdout
 
 
 def test_routes_check_shows_a_drop(tmp_path):

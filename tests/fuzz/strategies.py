@@ -21,8 +21,10 @@ from bot.models import (
     Agent,
     Alert,
     AlertStatus,
+    Change,
     CountItem,
     DailyReport,
+    Enrichment,
     HistoryEntry,
     ReportAlert,
     ReportPart,
@@ -34,6 +36,7 @@ from bot.models import (
     StormAlert,
     StormDigest,
 )
+from bot.runbook import https_url
 from tests.corpus import corpus_files
 from tests.factories import accessanalyzer as f_aa
 from tests.factories import alarm as f_alarm
@@ -642,6 +645,8 @@ URLS = (
     "ftp://files.example/x",
 )
 ROUTE_MENTIONS = ("@here", "@channel", "S0123ABC", "U0123ABC")
+# Runbooks a routing rule accepts: any https link, however long (the view checks the length).
+ROUTE_RUNBOOKS = tuple(url for url in URLS if https_url(url) is not None)
 USER_IDS = ("U0123ABC", "W0SLACKER")
 
 
@@ -686,9 +691,31 @@ def _history() -> st.SearchStrategy[HistoryEntry]:
     )
 
 
+def _changes() -> st.SearchStrategy[Change]:
+    return st.builds(
+        Change,
+        at=times(),
+        kind=st.sampled_from(["stack", "pipeline", "ecs", "codedeploy", "agent"]) | texts(),
+        title=texts(),
+        url=st.none() | st.sampled_from(URLS) | hostile_text(),
+        event_id=texts(),
+    )
+
+
+def enrichments() -> st.SearchStrategy[Enrichment]:
+    """What an enrichment may leave on an alert: any changes (hostile titles and links, more
+    than are shown) and any runbook link, safe or not."""
+    return st.builds(
+        Enrichment,
+        runbook_url=st.none() | st.sampled_from(URLS) | hostile_text(),
+        changes=st.lists(_changes(), max_size=12),
+    )
+
+
 def alerts(signal: Signal | None = None) -> st.SearchStrategy[Alert]:
     """An alert in any state: acked by anyone (a Slack id or any text), silenced with any
-    note, flapping, counted, routed with a mention that a routing rule validated."""
+    note, flapping, counted, routed with a mention and a runbook that a routing rule
+    validated, enriched with anything."""
     return st.builds(
         Alert,
         id=st.text("0123456789abcdef", min_size=24, max_size=24),
@@ -709,6 +736,9 @@ def alerts(signal: Signal | None = None) -> st.SearchStrategy[Alert]:
         resolved_at=st.none() | times(),
         history=st.lists(_history(), max_size=4),
         mention=st.none() | st.sampled_from(ROUTE_MENTIONS),
+        runbook=st.none() | st.sampled_from(ROUTE_RUNBOOKS),
+        opened_at=st.just(0) | times(),
+        enrichment=enrichments(),
         signal=st.just(signal),
     )
 

@@ -184,6 +184,17 @@ def test_a_valid_file_loads(tmp_path):
         ("routes:\n  - match: {title: '(('}\n    channel: C0A\n", 2, "regular expression"),
         ("routes:\n  - channel: C0A\n    mention: '<!channel>'\n", 3, "mention"),
         ("routes:\n  - drop: true\n    channel: C0A\n", 2, "drops"),
+        ("routes:\n  - drop: true\n    runbook: https://wiki.example/r\n", 2, "drops"),
+        ("routes:\n  - channel: C0A\n    runbook: http://wiki.example/r\n", 3, "https link"),
+        ("routes:\n  - channel: C0A\n    runbook: wiki/runbooks/cpu\n", 3, "https link"),
+        ("routes:\n  - channel: C0A\n    runbook: 'https://x.example/<!here>'\n", 3, "https"),
+        (
+            "routes:\n  - channel: C0A\n  - channel: C0B\n    runbook: https://x.example/"
+            + "a" * 3000
+            + "\n",
+            4,
+            "routes.1.runbook: longer than the 3000 characters Slack takes",
+        ),
         ("noise:\n  - match: {source: ecs}\n", 2, "only drop"),
         ("routes: [\n", 2, "not YAML"),
         ("- just a list\n", 1, "mapping"),
@@ -193,6 +204,24 @@ def test_a_bad_file_is_refused_with_its_line(tmp_path, text, line, words):
     with pytest.raises(RoutesFileError) as err:
         load_routes(write(tmp_path, text))
     assert f"line {line}:" in str(err.value) and words in str(err.value)
+
+
+def test_a_rules_runbook_goes_with_its_route(tmp_path):
+    path = write(
+        tmp_path,
+        "routes:\n"
+        "  - match: {source: guardduty}\n"
+        "    channel: C0SECURITY\n"
+        "    runbook: https://wiki.example/runbooks/guardduty\n"
+        "    continue: true\n"
+        "  - channel: C0OPS\n",
+    )
+    (signal,) = signals_of(guardduty())
+    routes = decide(signal, load_routes(path), DEFAULT).routes
+    assert [(r.channel, r.runbook) for r in routes] == [
+        ("C0SECURITY", "https://wiki.example/runbooks/guardduty"),
+        ("C0OPS", None),
+    ]
 
 
 def test_a_missing_file_is_a_clear_error(tmp_path):
@@ -218,6 +247,21 @@ def test_a_route_that_continues_opens_one_alert_per_channel(d):
     emit(d, guardduty())  # a repeat counts on both alerts, one per channel
     counts = sorted(a.count for a in d.alerts.list_alerts() if a.kind == "alert")
     assert counts == [2, 2] and len(d.chat.posts) == 2
+
+
+def test_an_alert_keeps_the_runbook_of_the_route_that_opened_it():
+    routes = parse_routes(
+        {
+            "routes": [
+                {"channel": "C0SECURITY", "runbook": "https://wiki.example/gd", "continue": True},
+                {"channel": "C0OPS"},
+            ]
+        }
+    )
+    d = delivery(DEFAULT, routes=routes)
+    emit(d, guardduty())
+    runbooks = {p["ref"].channel: p["alert"].runbook for p in d.chat.posts}
+    assert runbooks == {"C0SECURITY": "https://wiki.example/gd", "C0OPS": None}
 
 
 def test_a_dropped_event_opens_nothing(d):
