@@ -65,10 +65,14 @@ def changes_before(
 
 
 def _about(subject: Alert | Signal, now: int) -> tuple[str, str | None, int, str]:
-    """(account, region, when it fired, its fingerprint)."""
+    """(account, region, when it fired, its fingerprint). Changes are kept by when they
+    happened (`published_at`), so an alert is placed by its signal's event time too:
+    receipt times would shift it by whatever delayed its delivery."""
     if isinstance(subject, Signal):
         return subject.account, subject.region, subject.time or now, subject.fingerprint
     signal = subject.signal
+    if signal is not None and signal.time:  # the event's own time, as changes are kept
+        return signal.account, signal.region, signal.time, subject.fingerprint
     account = signal.account if signal is not None else subject.account
     region = signal.region if signal is not None else None
     return account, region, subject.opened_at or subject.first_seen, subject.fingerprint

@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.delivery import Delivery
 from bot.enrich.run import Enricher
 from bot.intake import Intake
+from bot.models import Alert, Change
 from bot.ports import (
     AgentStore,
     AgentTasks,
@@ -157,6 +158,7 @@ def bootstrap(
         graphs=graphs if settings.enrich_graph else None,
         logs=logs if settings.enrich_logs else None,
         log_sources=log_sources,
+        changes_of=_changes_of(events) if settings.enrich_changes else None,
         log_max_bytes=settings.enrich_log_max_bytes,
         log_timeout_s=settings.enrich_log_timeout,
         pause=pause,
@@ -200,6 +202,13 @@ def bootstrap(
         enrich=enricher,
         enrich_waiting=enrich_waiting,
     )
+
+
+def _changes_of(events: EventStore) -> Callable[[Alert, int], list[Change]]:
+    """The changes before an alert, from the events this bot stored."""
+    from bot.changes import changes_before
+
+    return lambda alert, now: changes_before(events, alert, now)
 
 
 def _sweeps(

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Event, Severity, Signal, SignalField, SignalState
 from bot.regions import account_from_arn, partition, region_code, region_from_arn
@@ -30,6 +29,7 @@ from bot.sources.base import (
     number,
     scalar,
 )
+from bot.sources.console import quote
 from bot.timeutil import parse_time_ms
 
 

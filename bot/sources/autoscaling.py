@@ -13,7 +13,6 @@ hooks, instance refreshes and warm pool changes are news.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Event, Severity, Signal, SignalState
 from bot.sources import registry
@@ -31,6 +30,7 @@ from bot.sources.base import (
     scalar_fields,
     words,
 )
+from bot.sources.console import quote
 
 FAMILY = registry.AUTOSCALING
 

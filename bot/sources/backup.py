@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Event, Severity, Signal, SignalState
 from bot.sources import registry
@@ -26,6 +25,7 @@ from bot.sources.base import (
     make_signal,
     scalar,
 )
+from bot.sources.console import quote
 
 FAMILY = registry.BACKUP
 

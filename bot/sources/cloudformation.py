@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Change, Event, Severity, Signal, SignalState
 from bot.sources import registry
@@ -24,6 +23,7 @@ from bot.sources.base import (
     number,
     scalar,
 )
+from bot.sources.console import quote
 
 
 class CfnStackStatusType(StrEnum):

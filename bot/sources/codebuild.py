@@ -9,7 +9,6 @@ starting (IN_PROGRESS) and phase changes are news on the same alert.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Event, Severity, Signal, SignalState
 from bot.sources import registry
@@ -29,6 +28,7 @@ from bot.sources.base import (
     scalar,
     words,
 )
+from bot.sources.console import quote
 
 FAMILY = registry.CODEBUILD
 

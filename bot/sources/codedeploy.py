@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Change, Event, Signal
 from bot.regions import REGION_CODE
@@ -32,6 +31,7 @@ from bot.sources.base import (
     make_signal,
     parse_arn,
 )
+from bot.sources.console import quote
 
 FAMILY = registry.CODEDEPLOY
 

@@ -9,7 +9,6 @@ retry, say) says nothing of the rest of the run.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Change, Event, Severity, Signal, SignalState
 from bot.sources import registry
@@ -25,6 +24,7 @@ from bot.sources.base import (
     make_change,
     make_signal,
 )
+from bot.sources.console import quote
 
 FAMILY = registry.CODEPIPELINE
 

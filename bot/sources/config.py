@@ -12,7 +12,6 @@ Config event: configuration changes are what rules judge, not alerts of their ow
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Event, Severity, Signal, SignalState
 from bot.regions import REGION_CODE
@@ -31,6 +30,7 @@ from bot.sources.base import (
     scalar,
     scalar_fields,
 )
+from bot.sources.console import quote
 
 FAMILY = registry.CONFIG
 

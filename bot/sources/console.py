@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote as _url_quote
+from urllib.parse import urlencode, urlsplit
 
 from bot.regions import REGION_CODE, partition
 
@@ -21,6 +22,12 @@ _HOSTS = {
     "aws-us-gov": "console.amazonaws-us-gov.com",
     "aws-cn": "console.amazonaws.cn",
 }
+
+
+def quote(text: str, safe: str = "/") -> str:
+    """urllib's quote, for untrusted text: a lone surrogate (which UTF-8 cannot encode)
+    becomes "?" instead of raising, so that an odd name still gives a link."""
+    return _url_quote(text, safe=safe, errors="replace")
 
 
 def console_url(
@@ -37,7 +44,8 @@ def console_url(
     if part == "aws":
         host = f"{region}.{host}"
     params = {"region": region, **(query or {})}
-    url = f"https://{host}/{path.lstrip('/')}?{urlencode(params, quote_via=quote)}"
+    encoded = urlencode(params, quote_via=_url_quote, errors="replace")
+    url = f"https://{host}/{path.lstrip('/')}?{encoded}"
     return f"{url}#{fragment}" if fragment else url
 
 

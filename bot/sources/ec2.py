@@ -12,7 +12,6 @@ Every event of one instance (else of the resource it names) shares one alert.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Event, Severity, Signal, SignalState
 from bot.sources import registry
@@ -30,6 +29,7 @@ from bot.sources.base import (
     pick,
     scalar_fields,
 )
+from bot.sources.console import quote
 
 FAMILY = registry.EC2
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Change, Event, Severity, Signal, SignalState
 from bot.sources import registry
@@ -28,6 +27,7 @@ from bot.sources.base import (
     number,
     scalar,
 )
+from bot.sources.console import quote
 
 FAMILY = registry.ECS
 

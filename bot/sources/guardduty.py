@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Event, Severity, Signal, SignalField, SignalState
 from bot.sources import registry
@@ -28,6 +27,7 @@ from bot.sources.base import (
     pick,
     scalar,
 )
+from bot.sources.console import quote
 
 FAMILY = registry.GUARDDUTY
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import (
     Event,
@@ -32,6 +31,7 @@ from bot.sources.base import (
     make_signal,
     scalar,
 )
+from bot.sources.console import quote
 
 
 class HealthEventCategory(StrEnum):

@@ -13,7 +13,6 @@ resolved by hand.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Event, Severity, Signal, SignalState
 from bot.sources import registry
@@ -31,6 +30,7 @@ from bot.sources.base import (
     number,
     scalar,
 )
+from bot.sources.console import quote
 
 FAMILY = registry.MACIE
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from bot.models import Severity, SignalState
 from bot.sources.base import console_url, dig, headline, number, parse_arn, words
+from bot.sources.console import quote
 
 # finding-severity-counts keys that fire, worst first, with the severity they fire at.
 FIRING_COUNTS = (

@@ -248,7 +248,10 @@ def test_a_signal_counts_back_from_its_time_or_else_from_now() -> None:
 
 def test_a_reopened_alert_counts_back_from_its_reopening() -> None:
     store = stored(changes.pipeline(published_at=T0 + 2 * HOUR - 60))
-    reopened = alarm_alert().model_copy(update={"opened_at": T0 + 2 * HOUR})
+    first = alarm_alert()
+    assert first.signal is not None
+    again = first.signal.model_copy(update={"time": T0 + 2 * HOUR})  # the reopening's
+    reopened = first.model_copy(update={"opened_at": T0 + 2 * HOUR, "signal": again})
     assert len(changes_before(store, reopened, T0 + 2 * HOUR)) == 1
     assert changes_before(store, alarm_alert(), T0 + 2 * HOUR) == []
 

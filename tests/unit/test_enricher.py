@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from adapters.local_queue import LocalEnrichQueue
-from bot import storm
+from bot import lifecycle, storm
 from bot.config import Settings
 from bot.delivery import flush
 from bot.enrich import run as enrich_run
@@ -98,7 +98,7 @@ def test_a_posted_alarm_gets_its_graph_and_error_lines_in_its_thread_after_its_p
     (line,) = reply["findings"].lines
     assert line.count == 2
     alert = svc.alerts.list_alerts()[0]
-    assert set(alert.enrichment.ran_at) == {"graph", "logs"}
+    assert set(alert.enrichment.ran_at) == {"changes", "graph", "logs"}
 
 
 def test_each_kind_runs_once_per_alert_per_ten_minutes():
@@ -107,7 +107,7 @@ def test_each_kind_runs_once_per_alert_per_ten_minutes():
     svc.enrich_waiting()
     alert_id = svc.alerts.list_alerts()[0].id
     again = svc.enrich(alert_id)  # a redelivered request
-    assert again.done == [] and set(again.skipped) == {"graph", "logs"}
+    assert again.done == [] and set(again.skipped) == {"changes", "graph", "logs"}
     assert len(svc.chat.uploads) == 1 and len(svc.chat.findings) == 1
     clock.advance(enrich_run.EVERY_S)
     assert sorted(svc.enrich(alert_id).done) == ["graph", "logs"]
@@ -210,3 +210,47 @@ def test_a_storm_summary_gets_the_graph_of_its_busiest_alarm_and_its_members_not
     (widget, _), = graphs.widgets  # fmt: skip
     assert widget["metrics"][0][2:4] == ["FunctionName", "fn6"]
     assert logs.queries == [] and svc.chat.findings == []  # members get nothing
+
+
+def stack_update(at: str, stack: str = "api-prod") -> dict:
+    arn = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{stack}/0a1b2c3d"
+    return {
+        "version": "0",
+        "id": f"cfn-{stack}-{at}",
+        "detail-type": "CloudFormation Stack Status Change",
+        "source": "aws.cloudformation",
+        "account": "123456789012",
+        "time": at,
+        "region": "us-east-1",
+        "resources": [arn],
+        "detail": {"stack-id": arn, "status-details": {"status": "UPDATE_COMPLETE"}},
+    }
+
+
+def test_the_root_shows_the_stack_update_that_came_four_minutes_before_the_alarm():
+    svc, clock, _ = bot()
+    svc.ingest(stack_update("2019-10-02T17:00:40Z"))  # 4 min before the alarm's change
+    svc.ingest(stack_update("2019-10-02T15:00:00Z", "older"))  # outside the hour: not shown
+    fire(svc)
+    clock.advance(20)  # the channel's post budget, and the root's edit window
+    flush(svc.delivery)
+    (root,) = [a for a in svc.alerts.list_alerts() if a.kind == "alert" and a.message]
+    result = svc.enrich(root.id)
+    assert "changes" in result.done
+    enriched = svc.alerts.get_alert(root.id)
+    (change,) = enriched.enrichment.changes
+    assert change.title == "stack api-prod UPDATE_COMPLETE"
+    clock.advance(lifecycle.COALESCE_S)  # the edit waits out the root's coalescing window
+    flush(svc.delivery)
+    edited = svc.chat.updates[-1]["alert"]
+    assert edited.enrichment.changes == [change]  # the root was redrawn with it
+
+
+def test_changes_are_off_with_their_setting():
+    svc, clock, _ = bot(enrich_changes=False)
+    svc.ingest(stack_update("2019-10-02T17:00:40Z"))
+    fire(svc)
+    clock.advance(20)
+    flush(svc.delivery)
+    (root,) = [a for a in svc.alerts.list_alerts() if a.kind == "alert" and a.message]
+    assert "changes" not in svc.enrich(root.id).done + list(svc.enrich(root.id).skipped)

@@ -300,6 +300,14 @@ def test_any_detail_still_gives_one_signal(
     assert_readable(signal, "alarm:123456789012:us-east-1:")
 
 
+def test_a_name_utf8_cannot_encode_still_gives_the_alarm_and_its_link() -> None:
+    detail = f.state_change(kind="composite")
+    detail["alarmName"] = "disk\ud800full"  # a lone surrogate, as JSON may carry
+    signal = _one(make_event(f.STATE_CHANGE, f.SOURCE, detail))
+    assert signal.family == "alarm"
+    assert signal.console_url is not None and "disk%3Ffull" in signal.console_url
+
+
 @pytest.mark.parametrize("reason_data", ["not json", "[" * 100_000, '{"threshold": "x"}', "[1]"])
 def test_bad_reason_data_only_loses_the_threshold(reason_data: str) -> None:
     detail = f.state_change(kind="composite")
