@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import botocore.session
 
@@ -39,3 +39,15 @@ def session() -> SharedSession:
 def client(service: str, region: str | None = None) -> Any:
     """A client of `service` in `region` (None: the environment's, AWS_DEFAULT_REGION)."""
     return session().create_client(service, region_name=region)
+
+
+class ClientFor(Protocol):
+    """A client of `service` that reads `account` in `region` (None: the bot's own): the
+    enrichments read an alarm where it lives, through a read role in a member account."""
+
+    def __call__(self, service: str, account: str | None, region: str | None) -> Any: ...
+
+
+def own_client(service: str, account: str | None, region: str | None) -> Any:
+    """A ClientFor that reads only the bot's own account (`account` is not used)."""
+    return client(service, region)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -12,12 +13,16 @@ from bot.cursors import CursorCodec
 from bot.ports import (
     AgentStore,
     AgentTasks,
+    AlarmTags,
     Chat,
     Clock,
     DeliveryStore,
     EnrichQueue,
     EventStore,
     Heartbeat,
+    LogQuery,
+    LogSources,
+    MetricGraphs,
     Nudges,
 )
 from bot.routing import Routes
@@ -131,6 +136,87 @@ def open_enrich_queue(settings: Settings, clock: Clock) -> EnrichQueue:
         return SqsEnrichQueue(aws_session.client("sqs"), queue_url, clock)
 
     return _LaterEnrichQueue(build)
+
+
+@dataclass(frozen=True)
+class AlarmReads:
+    """What the enrichments read an alarm through; None turns that kind off."""
+
+    graphs: MetricGraphs | None
+    logs: LogQuery | None
+    log_sources: LogSources | None
+    tags: AlarmTags | None
+    readable: Callable[[str], bool]
+
+
+class _LaterGraphs(_Later):
+    def render(
+        self, widget: dict[str, Any], region: str | None, *, account: str | None = None
+    ) -> bytes:
+        return bytes(self.opened().render(widget, region, account=account))
+
+
+class _LaterLogQuery(_Later):
+    def query(
+        self, log_groups: list[str], query: str, start: int, end: int, **bounds: Any
+    ) -> list[dict[str, str]]:
+        return list(self.opened().query(log_groups, query, start, end, **bounds))
+
+
+class _LaterLogSources(_Later):
+    def metric_filter_groups(
+        self, namespace: str, metric_name: str, region: str | None, *, account: str | None = None
+    ) -> list[str]:
+        return list(
+            self.opened().metric_filter_groups(namespace, metric_name, region, account=account)
+        )
+
+    def ecs_service_groups(
+        self, cluster: str, service: str, region: str | None, *, account: str | None = None
+    ) -> list[str]:
+        return list(self.opened().ecs_service_groups(cluster, service, region, account=account))
+
+
+class _LaterAlarmTags(_Later):
+    def tags(self, alarm_arn: str) -> dict[str, str]:
+        return dict(self.opened().tags(alarm_arn))
+
+
+def open_alarm_reads(settings: Settings) -> AlarmReads:
+    """CloudWatch and Logs, read where each alarm lives, for the enrichments the settings
+    leave on. Each client is made on its first use, never by an ingest's cold start;
+    AWS_ENDPOINT_URL_CLOUDWATCH / _LOGS / _ECS point them elsewhere."""
+    from adapters.aws_session import own_client
+
+    client_for = own_client
+
+    def graphs() -> MetricGraphs:
+        from adapters.cloudwatch_graph import CloudWatchGraphs
+
+        return CloudWatchGraphs(client_for)
+
+    def logs() -> LogQuery:
+        from adapters.cloudwatch_logs import InsightsLogQuery
+
+        return InsightsLogQuery(client_for=client_for, timeout=settings.enrich_log_timeout)
+
+    def log_sources() -> LogSources:
+        from adapters.log_sources import AwsLogSources
+
+        return AwsLogSources(client_for)
+
+    def tags() -> AlarmTags:
+        from adapters.alarm_tags import CloudWatchAlarmTags
+
+        return CloudWatchAlarmTags(client_for)
+
+    return AlarmReads(
+        graphs=_LaterGraphs(graphs) if settings.enrich_graph else None,
+        logs=_LaterLogQuery(logs) if settings.enrich_logs else None,
+        log_sources=_LaterLogSources(log_sources) if settings.enrich_logs else None,
+        tags=_LaterAlarmTags(tags) if settings.enrich_runbook else None,
+        readable=lambda account: True,
+    )
 
 
 def open_alarm_beat(settings: Settings) -> Heartbeat:

@@ -275,6 +275,13 @@ class Settings(BaseSettings):
         default=True,
         description="Show on an alert the changes in its account and region just before it",
     )
+    enrich_runbook: bool = Field(
+        default=True,
+        description=(
+            "Offer as an alert's Runbook button the link its alarm's `runbook` or `playbook` "
+            "tag holds (ListTagsForResource), when its route and description give none"
+        ),
+    )
     enrich_log_max_bytes: int = Field(
         default=1_000_000_000,
         ge=1,

@@ -337,12 +337,14 @@ class LogQuery(Protocol):
         *,
         max_bytes: int | None = None,
         timeout_s: float | None = None,
+        account: str | None = None,
+        region: str | None = None,
     ) -> list[dict[str, str]]:
         """The rows (field → value) of one finished query over `log_groups` between `start`
-        and `end` (epoch seconds, inclusive). RequestTimeoutError when it does not finish
-        in time (`timeout_s`, else the adapter's own), and also when its `bytesScanned`
-        passes `max_bytes`: the query is then stopped (StopQuery). AccessDeniedError
-        when Logs Insights may not be queried."""
+        and `end` (epoch seconds, inclusive), in `account` and `region` (None: the bot's
+        own). RequestTimeoutError when it does not finish in time (`timeout_s`, else the
+        adapter's own), and also when its `bytesScanned` passes `max_bytes`: the query is
+        then stopped (StopQuery). AccessDeniedError when Logs Insights may not be queried."""
         ...
 
 
@@ -350,12 +352,14 @@ class LogSources(Protocol):
     """Where an alarm's log lines are: the log groups behind its metric."""
 
     def metric_filter_groups(
-        self, namespace: str, metric_name: str, region: str | None
+        self, namespace: str, metric_name: str, region: str | None, *, account: str | None = None
     ) -> list[str]:
         """The log groups whose metric filters publish this metric (DescribeMetricFilters)."""
         ...
 
-    def ecs_service_groups(self, cluster: str, service: str, region: str | None) -> list[str]:
+    def ecs_service_groups(
+        self, cluster: str, service: str, region: str | None, *, account: str | None = None
+    ) -> list[str]:
         """The awslogs groups of an ECS service's task definition (DescribeServices, then
         DescribeTaskDefinition's log configurations)."""
         ...
@@ -364,9 +368,21 @@ class LogSources(Protocol):
 class MetricGraphs(Protocol):
     """CloudWatch's GetMetricWidgetImage: a metric widget drawn as a PNG."""
 
-    def render(self, widget: dict[str, Any], region: str | None) -> bytes:
-        """The PNG of `widget` (CloudWatch's metric widget JSON). AccessDeniedError when
-        it may not be called; UnprocessedError when it failed."""
+    def render(
+        self, widget: dict[str, Any], region: str | None, *, account: str | None = None
+    ) -> bytes:
+        """The PNG of `widget` (CloudWatch's metric widget JSON), drawn in `account` (None:
+        the bot's own). AccessDeniedError when it may not be called; UnprocessedError when
+        it failed."""
+        ...
+
+
+class AlarmTags(Protocol):
+    """A CloudWatch alarm's tags (ListTagsForResource), for its `runbook` or `playbook`."""
+
+    def tags(self, alarm_arn: str) -> dict[str, str]:
+        """The alarm's tags, read in the account and region its ARN names; cached, since
+        alarms are tagged rarely. AccessDeniedError when they may not be read."""
         ...
 
 

@@ -63,3 +63,14 @@ def runbook_url(signal: Signal, alert: Alert | None, max_length: int) -> str | N
     described = first_https_link(signal.description, max_length) if signal.family == ALARM else None
     candidates = (https_url(route, max_length), described, https_url(found, max_length))
     return next((url for url in candidates if url is not None), None)
+
+
+RUNBOOK_TAGS = ("runbook", "playbook")
+
+
+def tagged_runbook(tags: dict[str, str]) -> str | None:
+    """The https URL of an alarm's `runbook` tag, else of its `playbook` tag (keys in any
+    case); None when neither holds one."""
+    by_key = {key.lower(): value for key, value in tags.items()}
+    found = (https_url(by_key.get(key, "").strip()) for key in RUNBOOK_TAGS)
+    return next((url for url in found if url is not None), None)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from adapters.clock import SystemClock
 from adapters.factory import (
     open_agent_tasks,
+    open_alarm_reads,
     open_chat,
     open_enrich_queue,
     open_heartbeat,
@@ -31,6 +32,7 @@ from bot.models import Alert, Change
 from bot.ports import (
     AgentStore,
     AgentTasks,
+    AlarmTags,
     Chat,
     Clock,
     DeliveryStore,
@@ -77,9 +79,10 @@ def bootstrap(
     alarm: Heartbeat | None = None,
     nudges: Nudges | Open | None = BY_SETTINGS,
     enrich_queue: EnrichQueue | Open | None = BY_SETTINGS,
-    graphs: MetricGraphs | None = None,
-    logs: LogQuery | None = None,
-    log_sources: LogSources | None = None,
+    graphs: MetricGraphs | Open | None = BY_SETTINGS,
+    logs: LogQuery | Open | None = BY_SETTINGS,
+    log_sources: LogSources | Open | None = BY_SETTINGS,
+    alarm_tags: AlarmTags | Open | None = BY_SETTINGS,
     pause: Callable[[float], None] = time.sleep,
 ) -> Services:
     """The services of a running bot. Any adapter not given is the one the settings name
@@ -96,6 +99,7 @@ def bootstrap(
     url = open_heartbeat(settings) if heartbeat is BY_SETTINGS else heartbeat
     nudge = open_nudges(settings) if nudges is BY_SETTINGS else nudges
     queue = open_enrich_queue(settings, clock) if enrich_queue is BY_SETTINGS else enrich_queue
+    reads = open_alarm_reads(settings)  # builds nothing until an enrichment reads AWS
     # The console has no rate limit: nothing shown there waits on Slack's budgets.
     budgeted = bool(getattr(chat, "budgeted", True))
 
@@ -155,9 +159,16 @@ def bootstrap(
         delivery=delivery,
         events=events,
         queue=queue,
-        graphs=graphs if settings.enrich_graph else None,
-        logs=logs if settings.enrich_logs else None,
-        log_sources=log_sources,
+        # A kind's setting turns it off, whichever adapter was given.
+        graphs=(reads.graphs if graphs is BY_SETTINGS else graphs)
+        if settings.enrich_graph
+        else None,
+        logs=(reads.logs if logs is BY_SETTINGS else logs) if settings.enrich_logs else None,
+        log_sources=reads.log_sources if log_sources is BY_SETTINGS else log_sources,
+        tags=(reads.tags if alarm_tags is BY_SETTINGS else alarm_tags)
+        if settings.enrich_runbook
+        else None,
+        readable=reads.readable,
         changes_of=_changes_of(events) if settings.enrich_changes else None,
         log_max_bytes=settings.enrich_log_max_bytes,
         log_timeout_s=settings.enrich_log_timeout,

@@ -23,7 +23,7 @@ def _dimension(query: MetricQuery, name: str) -> str:
     return next((value for key, value in query.dimensions if key == name), "")
 
 
-def _groups_of(query: MetricQuery, sources: LogSources | None, region: str | None) -> list[str]:
+def _groups_of(query: MetricQuery, sources: LogSources | None, alarm: AlarmFacts) -> list[str]:
     if query.namespace == "AWS/Lambda" and query.name in LAMBDA_METRICS:
         function = _dimension(query, "FunctionName")
         return [f"/aws/lambda/{function}"] if function else []
@@ -34,9 +34,13 @@ def _groups_of(query: MetricQuery, sources: LogSources | None, region: str | Non
         return []
     if query.namespace == "AWS/ECS":
         cluster, service = _dimension(query, "ClusterName"), _dimension(query, "ServiceName")
-        return sources.ecs_service_groups(cluster, service, region) if cluster and service else []
+        if not (cluster and service):
+            return []
+        return sources.ecs_service_groups(cluster, service, alarm.region, account=alarm.account)
     if query.namespace and not query.namespace.startswith("AWS/"):
-        return sources.metric_filter_groups(query.namespace, query.name, region)
+        return sources.metric_filter_groups(
+            query.namespace, query.name, alarm.region, account=alarm.account
+        )
     return []
 
 
@@ -44,5 +48,5 @@ def derive(alarm: AlarmFacts, sources: LogSources | None) -> list[str]:
     """The groups behind an alarm's metrics, in the order its metrics name them."""
     groups: dict[str, None] = {}
     for query in alarm.metrics:
-        groups.update(dict.fromkeys(_groups_of(query, sources, alarm.region)))
+        groups.update(dict.fromkeys(_groups_of(query, sources, alarm)))
     return list(groups)[:MAX_GROUPS]

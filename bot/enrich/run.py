@@ -2,6 +2,10 @@
 error lines in its thread. The enrich function (AWS) or the service's worker calls it
 for each alert its queue hands over.
 
+The kinds: the changes before it (from the bot's own store), its graph and error lines,
+and the runbook its alarm's tags name when nothing else gave it one. Alarms of another
+account are read only where `readable` says the bot may (a read role there).
+
 Each kind runs at most once per alert per EVERY_S, claimed on the record first, so that
 two workers, or a redelivered message, never post it twice. Each is optional and fails
 alone: an API we may not call (AccessDeniedError) leaves the alert as posted, with one
@@ -16,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from bot import budget, lifecycle, storm
+from bot import budget, lifecycle, runbook, storm
 from bot.delivery import Delivery, flush, members_of, save
 from bot.enrich import error_lines, graph, log_groups
 from bot.enrich.alarm import AlarmFacts, read_alarm
@@ -27,7 +31,7 @@ from bot.errors import (
     NotFoundError,
 )
 from bot.models import Alert, Change, Event, LogFindings
-from bot.ports import EnrichQueue, EventStore, LogQuery, LogSources, MetricGraphs
+from bot.ports import AlarmTags, EnrichQueue, EventStore, LogQuery, LogSources, MetricGraphs
 from bot.sources import registry
 from bot.timeutil import to_iso
 
@@ -36,7 +40,8 @@ log = logging.getLogger(__name__)
 EVERY_S = 600  # at most one of each kind per alert per 10 minutes
 LONGEST_PAUSE_S = 30.0  # a budget that would keep us waiting longer: that kind waits
 REDRAW_LIMIT = 20  # due work the root's redraw moves on with it
-GRAPH, LOGS, CHANGES = "graph", "logs", "changes"
+GRAPH, LOGS, CHANGES, RUNBOOK = "graph", "logs", "changes", "runbook"
+RUNBOOK_MAX_LENGTH = 3000  # a link button's url limit; the view checks its own again
 
 ChangesOf = Callable[[Alert, int], list[Change]]
 
@@ -61,6 +66,8 @@ class Enricher:
     logs: LogQuery | None = None
     log_sources: LogSources | None = None
     changes_of: ChangesOf | None = None
+    tags: AlarmTags | None = None
+    readable: Callable[[str], bool] = lambda account: True
     log_max_bytes: int = 1_000_000_000
     log_timeout_s: float = 20.0
     pause: Callable[[float], None] = lambda seconds: None
@@ -83,7 +90,7 @@ class Enricher:
             return result
         event = self._event_of(alert, now)
         alarm = read_alarm(event) if event is not None else None
-        wanted = self._kinds(alarm)
+        wanted = self._kinds(alert, alarm, result)
         claimed = self._claim(alert, wanted, now)
         result.skipped.update({k: "ran within 10 minutes" for k in wanted if k not in claimed})
         if claimed:
@@ -161,13 +168,26 @@ class Enricher:
         except NotFoundError:
             return None
 
-    def _kinds(self, alarm: AlarmFacts | None) -> list[str]:
+    def _kinds(self, alert: Alert, alarm: AlarmFacts | None, result: Enriched) -> list[str]:
+        """The kinds this alert may get: the changes always (the bot's own store); the
+        AWS reads only for an alarm in an account the bot may read."""
         kinds = [CHANGES] if self.changes_of is not None else []
-        if alarm is not None and self.graphs is not None:
-            kinds.append(GRAPH)
-        if alarm is not None and self.logs is not None:
-            kinds.append(LOGS)
-        return kinds
+        if alarm is None:
+            return kinds
+        aws_kinds = [
+            kind
+            for kind, port in ((GRAPH, self.graphs), (LOGS, self.logs), (RUNBOOK, self.tags))
+            if port is not None
+        ]
+        given = alert.signal is not None and runbook.runbook_url(
+            alert.signal, alert, RUNBOOK_MAX_LENGTH
+        )
+        if RUNBOOK in aws_kinds and given:
+            aws_kinds.remove(RUNBOOK)  # the route or the description gave one
+        if aws_kinds and not self.readable(alarm.account):
+            result.skipped.update(dict.fromkeys(aws_kinds, "its account has no read role"))
+            return kinds
+        return kinds + aws_kinds
 
     def _claim(self, alert: Alert, kinds: list[str], now: int) -> list[str]:
         """Mark the kinds not run within EVERY_S as run now, in one conditional write:
@@ -192,6 +212,8 @@ class Enricher:
         assert alarm is not None and alert.message is not None
         if kind == GRAPH:
             return self._graph(alert, alarm, now)
+        if kind == RUNBOOK:
+            return self._runbook(alert, alarm, now)
         return self._logs(alert, alarm, now)
 
     def _changes(self, alert: Alert, now: int) -> bool:
@@ -200,19 +222,32 @@ class Enricher:
         found = self.changes_of(alert, now)
         if not found:
             return False
+        self._redraw(alert, now, changes=found)
+        return True
+
+    def _runbook(self, alert: Alert, alarm: AlarmFacts, now: int) -> bool:
+        """The runbook the alarm's tags name, as the root's Runbook button."""
+        assert self.tags is not None
+        url = runbook.tagged_runbook(self.tags.tags(alarm.arn)) if alarm.arn else None
+        if url is None:
+            return False
+        self._redraw(alert, now, runbook_url=url)
+        return True
+
+    def _redraw(self, alert: Alert, now: int, **found: object) -> None:
+        """Keep what a kind found on the alert, and redraw its root by its next edit."""
 
         def show(record: Alert) -> Alert:
-            enrichment = record.enrichment.model_copy(update={"changes": found})
+            enrichment = record.enrichment.model_copy(update=found)
             shown = record.model_copy(update={"enrichment": enrichment}).with_outbox(dirty=True)
             return lifecycle.schedule(shown, now, self.delivery.coalesce)
 
         save(self.delivery.alerts, alert, show)
         flush(self.delivery, limit=REDRAW_LIMIT)
-        return True
 
     def _graph(self, alert: Alert, alarm: AlarmFacts, now: int) -> bool:
         assert self.graphs is not None and alert.message is not None
-        png = self.graphs.render(graph.widget(alarm, now), alarm.region)
+        png = self.graphs.render(graph.widget(alarm, now), alarm.region, account=alarm.account)
         if not self._paid(alert, GRAPH):
             return False
         self.delivery.chat.upload_file(
@@ -238,6 +273,8 @@ class Enricher:
             end,
             max_bytes=self.log_max_bytes,
             timeout_s=self.log_timeout_s,
+            account=alarm.account,
+            region=alarm.region,
         )
         lines = error_lines.group(rows)
         if not lines:

@@ -12,7 +12,16 @@ from bot.services import Services
 from handlers.bootstrap import bootstrap
 from tests.fakes import FakeChat, FakeClock
 
-OPTIONAL_ADAPTERS = ("agent_tasks", "log_sweep", "heartbeat", "nudges")
+OPTIONAL_ADAPTERS = (
+    "agent_tasks",
+    "log_sweep",
+    "heartbeat",
+    "nudges",
+    "graphs",
+    "logs",
+    "log_sources",
+    "alarm_tags",
+)
 
 
 def memory_services(

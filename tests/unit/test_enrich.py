@@ -163,12 +163,12 @@ class Sources:
     def __init__(self) -> None:
         self.asked: list[tuple] = []
 
-    def metric_filter_groups(self, namespace, metric_name, region):
-        self.asked.append(("filters", namespace, metric_name, region))
+    def metric_filter_groups(self, namespace, metric_name, region, *, account=None):
+        self.asked.append(("filters", namespace, metric_name, region, account))
         return ["/app/orders", "/app/orders"]
 
-    def ecs_service_groups(self, cluster, service, region):
-        self.asked.append(("ecs", cluster, service, region))
+    def ecs_service_groups(self, cluster, service, region, *, account=None):
+        self.asked.append(("ecs", cluster, service, region, account))
         return ["/ecs/web"]
 
 
@@ -195,14 +195,14 @@ def test_an_ecs_alarm_reads_its_task_definition_log_groups():
     sources = Sources()
     alarm = alarm_on("AWS/ECS", "CPUUtilization", {"ClusterName": "prod", "ServiceName": "web"})
     assert log_groups.derive(alarm, sources) == ["/ecs/web"]
-    assert sources.asked == [("ecs", "prod", "web", "us-east-1")]
+    assert sources.asked == [("ecs", "prod", "web", "us-east-1", "123456789012")]
 
 
 def test_a_metric_filter_alarm_reads_the_filter_group_once():
     sources = Sources()
     alarm = alarm_on("Orders", "ErrorCount", {})
     assert log_groups.derive(alarm, sources) == ["/app/orders"]
-    assert sources.asked == [("filters", "Orders", "ErrorCount", "us-east-1")]
+    assert sources.asked == [("filters", "Orders", "ErrorCount", "us-east-1", "123456789012")]
 
 
 def test_an_api_gateway_alarm_reads_its_execution_logs_and_ec2_has_none():

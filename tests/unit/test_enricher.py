@@ -25,12 +25,14 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 class Graphs:
     def __init__(self, error: Exception | None = None) -> None:
         self.widgets: list[tuple[dict, str | None]] = []
+        self.accounts: list[str | None] = []
         self.error = error
 
-    def render(self, widget, region):
+    def render(self, widget, region, *, account=None):
         if self.error is not None:
             raise self.error
         self.widgets.append((widget, region))
+        self.accounts.append(account)
         return PNG
 
 
@@ -43,15 +45,30 @@ class Logs:
         ]  # fmt: skip
         self.error = error
 
-    def query(self, log_groups, query, start, end, *, max_bytes=None, timeout_s=None):
+    def query(self, log_groups, query, start, end, *, max_bytes=None, timeout_s=None,
+              account=None, region=None):  # fmt: skip
         self.queries.append({"groups": log_groups, "query": query, "start": start, "end": end,
-                             "max_bytes": max_bytes, "timeout_s": timeout_s})  # fmt: skip
+                             "max_bytes": max_bytes, "timeout_s": timeout_s,
+                             "account": account, "region": region})  # fmt: skip
         if self.error is not None:
             raise self.error
         return self.rows
 
 
-def bot(graphs=None, logs=None, **settings):
+class Tags:
+    def __init__(self, tags=None, error: Exception | None = None) -> None:
+        self.read: list[str] = []
+        self.found = tags if tags is not None else {}
+        self.error = error
+
+    def tags(self, alarm_arn):
+        self.read.append(alarm_arn)
+        if self.error is not None:
+            raise self.error
+        return self.found
+
+
+def bot(graphs=None, logs=None, tags=None, **settings):
     clock = FakeClock()
     queue = LocalEnrichQueue()
     svc = memory_services(
@@ -61,6 +78,7 @@ def bot(graphs=None, logs=None, **settings):
         pause=clock.advance,  # a budget's wait moves the clock, never the test
         graphs=graphs if graphs is not None else Graphs(),
         logs=logs if logs is not None else Logs(),
+        alarm_tags=tags,
     )
     return svc, clock, queue
 
@@ -93,6 +111,8 @@ def test_a_posted_alarm_gets_its_graph_and_error_lines_in_its_thread_after_its_p
     assert query["groups"] == ["/aws/lambda/api"]
     assert query["max_bytes"] == svc.settings.enrich_log_max_bytes
     assert query["timeout_s"] == svc.settings.enrich_log_timeout
+    assert (query["account"], query["region"]) == ("123456789012", "us-east-1")
+    assert graphs.accounts == ["123456789012"]  # read where the alarm lives
     (reply,) = svc.chat.findings
     assert reply["thread_ts"] == post["ref"].ts
     (line,) = reply["findings"].lines
@@ -254,3 +274,52 @@ def test_changes_are_off_with_their_setting():
     flush(svc.delivery)
     (root,) = [a for a in svc.alerts.list_alerts() if a.kind == "alert" and a.message]
     assert "changes" not in svc.enrich(root.id).done + list(svc.enrich(root.id).skipped)
+
+
+def test_an_alarm_tagged_with_a_runbook_gets_the_runbook_button_by_its_next_edit():
+    tags = Tags({"Team": "api", "Playbook": "https://wiki.example.com/api-errors"})
+    svc, clock, _ = bot(tags=tags)
+    fire(svc)
+    (post,) = svc.chat.posts
+    assert tags.read == []  # no AWS call before the first post
+    result = svc.enrich(svc.alerts.list_alerts()[0].id)
+    assert "runbook" in result.done
+    assert tags.read == ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:api-errors"]
+    alert = svc.alerts.list_alerts()[0]
+    assert alert.enrichment.runbook_url == "https://wiki.example.com/api-errors"
+    clock.advance(svc.delivery.coalesce)
+    flush(svc.delivery)
+    (update,) = svc.chat.updates
+    assert update["ref"] == post["ref"]
+    assert update["alert"].enrichment.runbook_url == "https://wiki.example.com/api-errors"
+
+
+def test_an_alarm_whose_description_names_a_runbook_reads_no_tags():
+    tags = Tags({"runbook": "https://wiki.example.com/other"})
+    svc, _, _ = bot(tags=tags)
+    event = lambda_errors_alarm("api")
+    event["detail"]["configuration"]["description"] = "See https://wiki.example.com/api."
+    svc.ingest(event)
+    result = svc.enrich(svc.alerts.list_alerts()[0].id)
+    assert "runbook" not in result.done and "runbook" not in result.skipped
+    assert tags.read == []
+
+
+def test_tags_without_an_https_runbook_change_nothing():
+    svc, _, _ = bot(tags=Tags({"runbook": "http://plain.example.com", "owner": "x"}))
+    fire(svc)
+    result = svc.enrich(svc.alerts.list_alerts()[0].id)
+    assert result.skipped["runbook"] == "nothing to show"
+    assert svc.alerts.list_alerts()[0].enrichment.runbook_url is None
+
+
+def test_an_alarm_of_an_account_without_a_read_role_gets_only_the_changes():
+    graphs, logs, tags = Graphs(), Logs(), Tags({"runbook": "https://wiki.example.com/r"})
+    svc, _, _ = bot(graphs, logs, tags)
+    svc.enrich.readable = lambda account: account != "123456789012"
+    fire(svc)
+    result = svc.enrich(svc.alerts.list_alerts()[0].id)
+    assert result.skipped["graph"] == result.skipped["logs"] == "its account has no read role"
+    assert result.skipped["runbook"] == "its account has no read role"
+    assert graphs.widgets == [] and logs.queries == [] and tags.read == []
+    assert svc.chat.uploads == [] and svc.chat.findings == []
