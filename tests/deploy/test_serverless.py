@@ -50,7 +50,7 @@ SCHEDULES = {
     "check_agents": "rate(1 minute)",
     "heartbeat": "rate(1 minute)",
 }
-FUNCTIONS = ["ingest", "notify", "slack", "api", *SCHEDULES, "update_deployment"]
+FUNCTIONS = ["ingest", "notify", "slack", "api", *SCHEDULES, "update_deployment", "enrich"]
 
 # cfn-lint findings that are not ours to fix, with the reason.
 CFN_LINT_IGNORED = {
@@ -64,6 +64,8 @@ STAR_RESOURCE_ALLOWED = {
     "logs:StopQuery": (None, "Logs Insights has no resource-level permissions for it"),
     "cloudwatch:PutMetricData": ("cloudwatch:namespace", "it takes no resource"),
     "ecs:ListTasks": ("ecs:cluster", "its only resource is the container instance"),
+    "ecs:DescribeTaskDefinition": (None, "ECS has no resource-level permissions for it"),
+    "cloudwatch:GetMetricWidgetImage": (None, "it takes no resource"),
 }
 
 # The store's actions each function needs: reads, conditional writes, deletes.
@@ -71,7 +73,8 @@ READ = {"dynamodb:GetItem", "dynamodb:Query"}
 WRITE = {"dynamodb:PutItem", "dynamodb:UpdateItem"}
 DELETE = {"dynamodb:DeleteItem"}
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
-POSTS = {"ssm:GetParameter", "kms:Decrypt"}  # the bot token's parameter and its key
+# The bot token's parameter and its key; and the enrich queue, where a root posted goes.
+POSTS = {"ssm:GetParameter", "kms:Decrypt", "sqs:SendMessage"}
 CONSUME = {  # what an SQS event source mapping polls with, through the function's role
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",
@@ -94,6 +97,22 @@ EXPECTED_ACTIONS = {
     "check_agents": LOGS | READ | WRITE | POSTS | {"ecs:ListTasks", "ecs:DescribeTasks"},
     "heartbeat": LOGS | {"dynamodb:GetItem", "cloudwatch:PutMetricData"},
     "update_deployment": LOGS | READ | WRITE | POSTS,
+    # the enrich queue consumed; an alarm's graph, tags, log groups and error lines read
+    "enrich": LOGS
+    | READ
+    | WRITE
+    | POSTS
+    | CONSUME
+    | {
+        "cloudwatch:GetMetricWidgetImage",
+        "cloudwatch:ListTagsForResource",
+        "logs:StartQuery",
+        "logs:DescribeMetricFilters",
+        "logs:GetQueryResults",
+        "logs:StopQuery",
+        "ecs:DescribeServices",
+        "ecs:DescribeTaskDefinition",
+    },
 }
 
 # Detail-types in the registry that no rule of the ingest function takes, and why.
@@ -143,6 +162,7 @@ SECRET_SETTINGS = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"}
 SSM_RESOLVED = {"INGEST_TOKEN", "API_TOKEN", "CURSOR_SECRET"}  # {{resolve:ssm:NAME}} only
 
 ARN = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
+ANY_REGION = "arn:${AWS::Partition}:%s:*:${AWS::AccountId}:%s"  # alarms of every region
 
 
 # --- the package, made once ------------------------------------------------------------------
@@ -672,6 +692,7 @@ def test_notify_consumes_the_fifo_send_queue(template):
         (render(m["Properties"]["EventSourceArn"]), render(m["Properties"]["FunctionName"]))
         for m in mappings.values()
     ) == [
+        ("<EnrichQueue.Arn>", "<EnrichLambdaFunction.Arn>"),
         ("<IngestQueue.Arn>", "<IngestLambdaFunction.Arn>"),
         ("<SendQueue.Arn>", "<NotifyLambdaFunction.Arn>"),
     ]
@@ -745,9 +766,14 @@ def test_a_role_allows_only_what_its_function_does(template, name):
             assert render(condition["kms:ViaService"]) == "ssm.${AWS::Region}.amazonaws.com"
             assert render(condition["kms:EncryptionContext:PARAMETER_ARN"]) in ssm_arns
         elif acts == {"sqs:SendMessage"}:  # ingest's nudges, and its on-failure destination
-            assert res in (["<SendQueue.Arn>"], ["<IngestDeadLetterQueue.Arn>"]), (name, res)
+            sent_to = (["<SendQueue.Arn>"], ["<IngestDeadLetterQueue.Arn>"], ["<EnrichQueue.Arn>"])
+            assert res in sent_to, (name, res)
         elif acts <= CONSUME:  # the queue its event source mapping polls, and only that
-            consumed = {"ingest": "<IngestQueue.Arn>", "notify": "<SendQueue.Arn>"}
+            consumed = {
+                "ingest": "<IngestQueue.Arn>",
+                "notify": "<SendQueue.Arn>",
+                "enrich": "<EnrichQueue.Arn>",
+            }
             assert res == [consumed[name]], (name, res)
         elif acts == {"lambda:InvokeFunction"}:
             own = function(template, name)["Properties"]["FunctionName"]
@@ -756,11 +782,22 @@ def test_a_role_allows_only_what_its_function_does(template, name):
             assert res == [ARN % ("events", "event-bus/default")]
         elif acts == {"logs:StartQuery"}:
             assert res == [ARN % ("logs", "log-group:*")]  # this account's and region's
+        elif acts == {"logs:StartQuery", "logs:DescribeMetricFilters"}:  # an alarm's region
+            assert res == [ANY_REGION % ("logs", "log-group:*")], name
+        elif acts == {"cloudwatch:ListTagsForResource"}:
+            assert res == [ANY_REGION % ("cloudwatch", "alarm:*")], name
+        elif acts == {"ecs:DescribeServices"}:
+            assert res == [ANY_REGION % ("ecs", "service/*")], name
     # A function that posts reads the bot token's parameter, and nothing else reads any.
     granted = sorted(r for s in found if "ssm:GetParameter" in actions(s) for r in resources(s))
     assert granted == ssm_arns, name
-    # Only ingest nudges the send queue (handlers/aws_lambda/ingest.py).
+    # Only ingest nudges the send queue (handlers/aws_lambda/ingest.py); every function
+    # that posts may post a root, which goes to the enrich queue.
     assert env.get("SEND_QUEUE_URL") == ({"Ref": "SendQueue"} if name == "ingest" else None)
+    posts = "SLACK_BOT_TOKEN_SSM_PARAM" in env
+    assert env.get("ENRICH_QUEUE_URL") == ({"Ref": "EnrichQueue"} if posts else None), name
+    enrich_sends = [s for s in found if s.get("Sid") == "EnrichQueueSend"]
+    assert len(enrich_sends) == (1 if posts else 0), name
 
 
 @pytest.mark.slow
@@ -913,6 +950,7 @@ def test_dead_letters_page_the_watchdog_topic(template):
     alarms = watchdog_alarms(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
     queues = sorted(render(a["Dimensions"][0]["Value"]) for a in alarms)
     assert queues == [
+        "<EnrichDeadLetterQueue.QueueName>",
         "<IngestDeadLetterQueue.QueueName>",
         "<IngestQueueDeadLetterQueue.QueueName>",
         "<SendDeadLetterQueue.QueueName>",
