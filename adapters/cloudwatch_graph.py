@@ -1,5 +1,9 @@
 """The MetricGraphs port on CloudWatch's GetMetricWidgetImage: CloudWatch draws the
-graph, in the account and region of the alarm it shows."""
+graph, in the account and region of the alarm it shows.
+
+OutputFormat is "png", as AWS says for every SDK: the image comes back base64 in the
+answer's MetricWidgetImage. "image/png" is for hand-made HTTP requests: its answer is the
+bare PNG, which botocore cannot parse."""
 
 from __future__ import annotations
 
@@ -22,6 +26,6 @@ class CloudWatchGraphs:
         with aws_errors(f"GetMetricWidgetImage in {place(account, region)}"):
             client = self._client_for("cloudwatch", account, region)
             answer = client.get_metric_widget_image(
-                MetricWidget=json.dumps(widget), OutputFormat="image/png"
+                MetricWidget=json.dumps(widget), OutputFormat="png"
             )
         return bytes(answer["MetricWidgetImage"])
