@@ -97,5 +97,6 @@ def _task_definition(services: list[dict[str, Any]]) -> str:
     service = next((s for s in services if s.get("status") != "INACTIVE"), None)
     if service is None:
         return ""
-    primary = next((d for d in service.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+    deployments = service.get("deployments", [])
+    primary: dict[str, Any] = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
     return str(primary.get("taskDefinition") or service.get("taskDefinition") or "")

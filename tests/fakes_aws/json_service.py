@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import botocore.session
 import uvicorn
@@ -102,7 +102,7 @@ class JsonServiceFake:
             self._denied.clear()
             self.clear()
 
-    def start(self) -> JsonServiceFake:
+    def start(self) -> Self:
         """Serve on a free loopback port in a thread; returns once it accepts requests."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
@@ -131,7 +131,7 @@ class JsonServiceFake:
         self._server = self._thread = None
         self._port = None
 
-    def __enter__(self) -> JsonServiceFake:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
