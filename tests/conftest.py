@@ -12,6 +12,8 @@ from tests.figures import FIGURES, Figures
 from tests.served import Served
 from tests.slack.test_slack_e2e import wait_for
 
+pytest_plugins = ["tests.fakes_aws.fixtures"]  # the AWS fakes' fixtures, for every suite
+
 
 @pytest.fixture
 def figures() -> Figures:
