@@ -185,7 +185,7 @@ class _LaterAlarmTags(_Later):
 def open_alarm_reads(settings: Settings) -> AlarmReads:
     """CloudWatch and Logs, read where each alarm lives, for the enrichments the settings
     leave on. Each client is made on its first use, never by an ingest's cold start;
-    AWS_ENDPOINT_URL_CLOUDWATCH / _LOGS / _ECS point them elsewhere."""
+    AWS_ENDPOINT_URL_CLOUDWATCH / _CLOUDWATCH_LOGS / _ECS point them elsewhere."""
     from adapters.aws_session import own_client
 
     client_for = own_client
@@ -244,7 +244,7 @@ def open_heartbeat(settings: Settings) -> Heartbeat | None:
 
 def open_log_sweep(settings: Settings, *, always: bool = False) -> ErrorLogSweep | None:
     """Logs Insights and EventBridge for the hourly sweep, when LOG_GROUPS names groups
-    (or `always`). AWS_ENDPOINT_URL_LOGS / _EVENTS point them elsewhere."""
+    (or `always`). AWS_ENDPOINT_URL_CLOUDWATCH_LOGS / _EVENTS point them elsewhere."""
     if not (settings.log_groups or always):
         return None
     from adapters import aws_session

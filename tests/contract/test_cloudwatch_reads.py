@@ -47,7 +47,7 @@ def classic_single_metric_alarm() -> AlarmFacts:
     """A single-metric alarm as SNS carries it (its metric gets the id "m1").
 
     EventBridge's shape names a single metric by a UUID, which CloudWatch refuses as a
-    widget id (an id starts with a lower-case letter): the fake refuses it too."""
+    widget id (an id starts with a lower-case letter): the widget renames it (below)."""
     raw = load("sns_cloudwatch_alarm_single_metric_insufficient_to_alarm.json")
     body = json.loads(raw["Records"][0]["Sns"]["Message"])
     alarm = read_alarm(stored({"detail": body, "source": "aws.sns", "region": "eu-west-1"}))
@@ -70,6 +70,14 @@ def test_a_single_metric_widget_reaches_cloudwatch_intact(fake_cloudwatch: FakeC
     [call] = fake_cloudwatch.calls_of("GetMetricWidgetImage")
     assert call.params["OutputFormat"] == "png"
     assert call.region == "eu-west-1"  # the alarm's region, read from the request's signature
+
+
+def test_an_eventbridge_single_metric_widget_is_drawn_despite_its_uuid_id(
+    fake_cloudwatch: FakeCloudWatch,
+) -> None:
+    alarm = alarm_of("cloudwatch_alarm_state_change_single_metric.json")
+    widget = drawn(fake_cloudwatch, alarm)
+    assert widget["metrics"][0][-1]["id"] == "m0"
 
 
 def test_a_metric_math_widget_reaches_cloudwatch_with_its_expression(

@@ -22,9 +22,17 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 README_MAX_LINES = 200
 
 # Environment variables the docs may name that are not Settings fields: the bot does not
-# read them, boto3 does (its per-service endpoint overrides, which point the sweep's Logs
-# and EventBridge clients at a local stand-in).
-ALLOWED_ENV = frozenset({"AWS_ENDPOINT_URL_LOGS", "AWS_ENDPOINT_URL_EVENTS"})
+# read them, boto3 does (its per-service endpoint overrides, which point the Logs,
+# CloudWatch, ECS and EventBridge clients at a local stand-in; Logs' is named for its
+# service id, "CloudWatch Logs").
+ALLOWED_ENV = frozenset(
+    {
+        "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+        "AWS_ENDPOINT_URL_CLOUDWATCH",
+        "AWS_ENDPOINT_URL_ECS",
+        "AWS_ENDPOINT_URL_EVENTS",
+    }
+)
 # Made by `make install` / `make run`, not kept in the repository.
 GENERATED_DIRS = (".venv/", "var/", "node_modules/")
 

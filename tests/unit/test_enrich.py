@@ -4,6 +4,7 @@ its error lines grouped by signature."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 
 from bot.enrich import error_lines, graph, log_groups
@@ -105,9 +106,10 @@ def test_a_single_metric_graph_draws_the_threshold_and_marks_the_transition():
             "CPUUtilization",
             "InstanceId",
             "i-12345678901234567",
-            {"id": alarm.queries[0].id, "period": 300, "stat": "Average"},
+            {"id": "m0", "period": 300, "stat": "Average"},
         ]
     ]
+    assert not graph._VALID_ID.fullmatch(alarm.queries[0].id)  # EventBridge's UUID, renamed
     assert widget["annotations"]["horizontal"] == [{"label": "threshold", "value": 50.0}]
     assert widget["annotations"]["vertical"] == [
         {"label": "ALARM", "value": "2019-10-02T17:04:40Z"}
@@ -136,6 +138,23 @@ def test_metric_math_keeps_its_inputs_hidden_and_its_expression_shown():
     inputs = [line[-1] for line in widget["metrics"] if len(line) > 1]
     assert expressions and all(e["expression"] for e in expressions)
     assert inputs and all(options.get("visible") is False for options in inputs)
+
+
+def test_ids_cloudwatch_refuses_are_renamed_and_the_expressions_naming_them_follow():
+    alarm = read_alarm(stored(load("cloudwatch_alarm_state_change_metric_math.json")))
+    assert alarm is not None
+    first, second = alarm.queries[0], alarm.queries[1]
+    uuid = "5f2b0c1e-4a3d-4e8b-9a77-0c2d1e3f4a5b"
+    odd = [
+        dataclasses.replace(first, id=uuid, expression=""),
+        dataclasses.replace(second, id="e1", expression=f"{uuid} * 100 + m{uuid}x", name=""),
+    ]
+    widget = graph.widget(dataclasses.replace(alarm, queries=tuple(odd)), now=NOW)
+    metric_line, expression_line = widget["metrics"]
+    assert metric_line[-1]["id"] == "m0"
+    assert expression_line[0]["id"] == "e1"  # a valid id stays
+    # the whole id is rewritten where it stands alone, not inside another name
+    assert expression_line[0]["expression"] == f"m0 * 100 + m{uuid}x"
 
 
 def test_a_long_window_widens_the_period_to_stay_under_the_points_a_line_takes():
