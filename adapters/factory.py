@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.config import Settings
 from bot.cursors import CursorCodec
 from bot.ports import (
+    AccountDirectory,
     AgentStore,
     AgentTasks,
     AlarmTags,
@@ -186,9 +187,10 @@ def open_alarm_reads(settings: Settings) -> AlarmReads:
     """CloudWatch and Logs, read where each alarm lives, for the enrichments the settings
     leave on. Each client is made on its first use, never by an ingest's cold start;
     AWS_ENDPOINT_URL_CLOUDWATCH / _CLOUDWATCH_LOGS / _ECS point them elsewhere."""
-    from adapters.aws_session import own_client
+    from adapters.assumed_roles import MemberReads
 
-    client_for = own_client
+    member_reads = MemberReads(settings.enrich_read_role, settings.aws_region)
+    client_for = member_reads.client
 
     def graphs() -> MetricGraphs:
         from adapters.cloudwatch_graph import CloudWatchGraphs
@@ -215,7 +217,7 @@ def open_alarm_reads(settings: Settings) -> AlarmReads:
         logs=_LaterLogQuery(logs) if settings.enrich_logs else None,
         log_sources=_LaterLogSources(log_sources) if settings.enrich_logs else None,
         tags=_LaterAlarmTags(tags) if settings.enrich_runbook else None,
-        readable=lambda account: True,
+        readable=member_reads.readable,
     )
 
 
@@ -277,6 +279,21 @@ def open_agent_tasks(settings: Settings) -> AgentTasks | None:
         return EcsAgentTasks(aws_session.client("ecs", settings.aws_region), cluster, family)
 
     return _LaterAgentTasks(build)
+
+
+def open_account_directory(settings: Settings) -> AccountDirectory:
+    """AWS Organizations, through ORGANIZATIONS_ROLE_ARN when it is set (Organizations
+    answers only in the management or a delegated administrator account). Opened by the
+    accounts job, never by an ingest; AWS_ENDPOINT_URL_ORGANIZATIONS / _STS point it
+    elsewhere."""
+    from adapters import aws_session
+    from adapters.assumed_roles import assumed_client
+    from adapters.organizations import OrganizationsDirectory
+
+    role = settings.organizations_role_arn
+    if role:
+        return OrganizationsDirectory(assumed_client("organizations", role, settings.aws_region))
+    return OrganizationsDirectory(aws_session.client("organizations", settings.aws_region))
 
 
 def open_routes(settings: Settings) -> Routes:

@@ -1,7 +1,8 @@
 """The alert message: one Block Kit view of a Signal, and of its Alert when there is one.
 
     header    severity emoji + title ("Resolved: …" once resolved)
-    fields    Account, Region, State, Severity, Resource, then the signal's own fields
+    fields    Account (with its owner and team tags), Region, State, Severity, Resource,
+              then the signal's own fields
     summary   the family template's `summary` part (description, reason, key details)
     status    acknowledged / silenced / resolved lines, from the Alert
     changes   what changed in its account and region before it (its enrichment)
@@ -46,6 +47,7 @@ from blocks.slack_text import (
 from blocks.templates import render
 from bot.lifecycle import resolved_text
 from bot.models import Alert, AlertStatus, Change, Signal, SignalState
+from bot.models.accounts import SHOWN_TAGS
 from bot.runbook import runbook_url
 from bot.timeutil import clock_text, duration_text
 
@@ -81,6 +83,7 @@ _OWN_FIELDS = frozenset({"account", "region", "state", "severity", "resource"})
 FIELD_SECTIONS = 2  # up to 20 fields: every family's key details, still one glance
 CHANGES_SHOWN = 5  # the changes before an alert that its root lists, newest first
 _CHANGE_TITLE = 150
+_TAG_VALUE = 60  # an owner or a team as the Account field shows it
 
 
 def alert_blocks(
@@ -156,6 +159,19 @@ def _account(signal: Signal) -> str:
     return name or ident
 
 
+def _account_field(signal: Signal) -> str:
+    """The account, then its owner and team tags on a line of their own:
+    "prod (123456789012)\nowner: alice · team: payments"."""
+    tags = {k.casefold(): v for k, v in signal.account_tags.items()}
+    shown = [
+        f"{key}: {truncate(one_line(tags[key]), _TAG_VALUE)}"
+        for key in SHOWN_TAGS
+        if one_line(tags.get(key, ""))
+    ]
+    account = _account(signal)
+    return "\n".join([account, " · ".join(shown)]) if account and shown else account
+
+
 # ---------------------------------------------------------------------------------------------
 # Header, fields, summary
 # ---------------------------------------------------------------------------------------------
@@ -179,7 +195,7 @@ def _pairs(
     """Our fields, then the signal's, merged by label (case-insensitively)."""
     merged: dict[str, tuple[str, str]] = {}
     ours = [
-        ("Account", _account(signal)),
+        ("Account", _account_field(signal)),
         ("Region", signal.region or ""),
         ("State", _state_text(signal, alert, resolved, now)),
         ("Severity", signal.severity.value),

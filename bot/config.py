@@ -193,6 +193,15 @@ class Settings(BaseSettings):
         default=DEFAULT_CURSOR_SECRET,
         description="HMAC key that signs pagination cursors; set your own",
     )
+    organizations_role_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$",
+        description=(
+            "Role (ARN) of the organisation's management or delegated administrator account "
+            "that the hourly accounts job assumes to read account names and tags (unset: the "
+            "bot's own credentials)"
+        ),
+    )
     agent_ecs_cluster: str | None = Field(
         default=None,
         description=(
@@ -292,6 +301,15 @@ class Settings(BaseSettings):
     )
     enrich_log_timeout: Duration = Field(
         default=20, description="How long an alert's log query may run before it is stopped"
+    )
+    enrich_read_role: str | None = Field(
+        default=None,
+        pattern=r"^[\w+=,.@-]{1,64}$",
+        description=(
+            "Name of the read role the enrichments assume in a member account "
+            "(`arn:aws:iam::<account>:role/<name>`, deploy/member-account-read.yml); unset, "
+            "alerts of other accounts are posted unenriched"
+        ),
     )
     enrich_queue_url: str | None = Field(
         default=None,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.event_tally import EventTally
 from bot.models import (
+    AccountInfo,
     Agent,
     AgentQueryResult,
     Alert,
@@ -383,6 +384,16 @@ class AlarmTags(Protocol):
     def tags(self, alarm_arn: str) -> dict[str, str]:
         """The alarm's tags, read in the account and region its ARN names; cached, since
         alarms are tagged rarely. AccessDeniedError when they may not be read."""
+        ...
+
+
+class AccountDirectory(Protocol):
+    """The organisation's accounts (AWS Organizations), which name and tag accounts on
+    messages and routes: read by a scheduled job into a cache, never while ingesting."""
+
+    def accounts(self) -> list[AccountInfo]:
+        """Every account, with its name and tags. AccessDeniedError when the organisation
+        may not be read (not its management or a delegated administrator account)."""
         ...
 
 

@@ -54,6 +54,10 @@ class Match(_Strict):
     state: OneOrMany | None = None
     title: str | None = Field(default=None, description="a regular expression, any case")
     fields: dict[str, OneOrMany] = Field(default_factory=dict)
+    account_tags: dict[str, OneOrMany] = Field(
+        default_factory=dict,
+        description="the account's tags in the organisation: every key given must hold",
+    )
 
     @field_validator("source")
     @classmethod
@@ -102,7 +106,8 @@ class Match(_Strict):
                 self._any(self.state, signal.state.value),
                 self.title is None
                 or re.search(self.title, signal.title, re.IGNORECASE) is not None,
-                self._fields(signal),
+                self._labelled(self.fields, {f.label: f.value for f in signal.fields}),
+                self._labelled(self.account_tags, signal.account_tags),
             )
         )
 
@@ -126,11 +131,13 @@ class Match(_Strict):
             return signal.severity.rank >= Severity[self.severity.upper()].rank
         return signal.severity.value in {s.upper() for s in self.severity}
 
-    def _fields(self, signal: Signal) -> bool:
-        have = {f.label.casefold(): f.value.casefold() for f in signal.fields}
+    @staticmethod
+    def _labelled(wanted: dict[str, OneOrMany], actual: dict[str, str]) -> bool:
+        """Every label (a field's, a tag's key) wanted has one of its values, in any case."""
+        have = {label.casefold(): value.casefold() for label, value in actual.items()}
         return all(
             have.get(label.casefold()) in {v.casefold() for v in _many(values)}
-            for label, values in self.fields.items()
+            for label, values in wanted.items()
         )
 
 

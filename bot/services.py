@@ -14,6 +14,7 @@ from bot.models import IngestResult
 from bot.ports import AgentStore, Chat, Clock, DeliveryStore, EventStore
 from bot.routing import Routes
 from bot.sources import Context
+from bot.sources.base import AccountLookup
 
 if TYPE_CHECKING:  # built by the composition root, which imports them: not needed here
     from bot.daily_report import ReportOutcome
@@ -25,12 +26,14 @@ if TYPE_CHECKING:  # built by the composition root, which imports them: not need
 CONSOLE_CHANNEL = "console"
 
 
-def reading_context(settings: Settings) -> Context:
-    """What reading events needs from the settings."""
+def reading_context(settings: Settings, accounts: AccountLookup | None = None) -> Context:
+    """What reading events needs from the settings, and the organisation's accounts as
+    cached (names ACCOUNT_NAMES leaves out, and tags)."""
     return Context(
         account_names=settings.account_names,
         ingest_function=settings.ingest_function,
         own_region=settings.aws_region,
+        accounts=accounts,
     )
 
 
@@ -77,6 +80,8 @@ class Services:
     sweep_logs: SweepLogs
     enrich: Enricher  # one alert's enrichment, by id
     enrich_waiting: Callable[[], int]  # the service's own enrich queue; how many were due
+    # The organisation's accounts read into the cache: how many; None when not read.
+    refresh_accounts: Callable[[], int | None]
 
     @property
     def context(self) -> Context:

@@ -9,10 +9,12 @@ import time
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from adapters.clock import SystemClock
 from adapters.factory import (
+    open_account_directory,
     open_agent_tasks,
     open_alarm_reads,
     open_chat,
@@ -23,6 +25,7 @@ from adapters.factory import (
     open_routes,
     open_stores,
 )
+from bot.accounts import AccountBook
 from bot.agents import AgentNews
 from bot.config import Settings
 from bot.delivery import Delivery
@@ -30,6 +33,7 @@ from bot.enrich.run import Enricher
 from bot.intake import Intake
 from bot.models import Alert, Change
 from bot.ports import (
+    AccountDirectory,
     AgentStore,
     AgentTasks,
     AlarmTags,
@@ -83,6 +87,8 @@ def bootstrap(
     logs: LogQuery | Open | None = BY_SETTINGS,
     log_sources: LogSources | Open | None = BY_SETTINGS,
     alarm_tags: AlarmTags | Open | None = BY_SETTINGS,
+    directory: AccountDirectory | Open | None = BY_SETTINGS,
+    readable: Callable[[str], bool] | Open = BY_SETTINGS,
     pause: Callable[[float], None] = time.sleep,
 ) -> Services:
     """The services of a running bot. Any adapter not given is the one the settings name
@@ -120,7 +126,7 @@ def bootstrap(
         delivery,
         AgentNews(agents, clock, settings.agent_stack_pattern),
         ttl=settings.aws_dynamodb_ttl,
-        ctx=reading_context(settings),
+        ctx=reading_context(settings, AccountBook(alerts, clock)),
         nudges=nudge,
     )
     store = alerts  # one name for the closures below, whose types mypy keeps narrowed
@@ -168,7 +174,7 @@ def bootstrap(
         tags=(reads.tags if alarm_tags is BY_SETTINGS else alarm_tags)
         if settings.enrich_runbook
         else None,
-        readable=reads.readable,
+        readable=reads.readable if readable is BY_SETTINGS else readable,
         changes_of=_changes_of(events) if settings.enrich_changes else None,
         log_max_bytes=settings.enrich_log_max_bytes,
         log_timeout_s=settings.enrich_log_timeout,
@@ -189,6 +195,13 @@ def bootstrap(
         return len(waiting)
 
     sweeps = _sweeps(settings, log_sweep)
+    directories = _directories(settings, directory)
+
+    def accounts_refresh() -> int | None:
+        from bot.accounts import refresh_accounts
+
+        found = directories()
+        return None if found is None else refresh_accounts(found, store, clock.now())
 
     def sweep_logs(log_groups: list[str] | None = None) -> SweepResult | None:
         from bot.error_logs import sweep_last_hour
@@ -212,6 +225,7 @@ def bootstrap(
         sweep_logs=sweep_logs,
         enrich=enricher,
         enrich_waiting=enrich_waiting,
+        refresh_accounts=accounts_refresh,
     )
 
 
@@ -220,6 +234,15 @@ def _changes_of(events: EventStore) -> Callable[[Alert, int], list[Change]]:
     from bot.changes import changes_before
 
     return lambda alert, now: changes_before(events, alert, now)
+
+
+def _directories(
+    settings: Settings, given: AccountDirectory | Open | None
+) -> Callable[[], AccountDirectory | None]:
+    """The organisation's directory, opened on the accounts job's first run."""
+    if not isinstance(given, Open):
+        return lambda: given
+    return lru_cache(maxsize=1)(lambda: open_account_directory(settings))
 
 
 def _sweeps(

@@ -29,6 +29,7 @@ ESCALATE_EVERY_S = 30
 AGENTS_EVERY_S = 60
 SWEEP_MINUTE = 5  # each hour's sweep waits a few minutes for late log lines
 REPORT_RETRY_MINUTE = 35  # hourly, a failed report is finished
+ACCOUNTS_MINUTE = 20  # hourly, the organisation's accounts are read into the cache
 REDELIVER_BACKLOG = 2000  # records per run of the redeliver function; the rest wait
 EVERY_MINUTE = "rate(1 minute)"
 
@@ -83,6 +84,13 @@ def _heartbeat(services: Services, _: Mapping[str, Any]) -> Answer:
 
 def _enrich(services: Services, _: Mapping[str, Any]) -> Answer:
     return {"enriched": services.enrich_waiting()}
+
+
+def _accounts(services: Services, _: Mapping[str, Any]) -> Answer:
+    """The organisation's accounts read into the cache; `refreshed` False when they may
+    not be read (one warning; the cache stays)."""
+    count = services.refresh_accounts()
+    return {"accounts": count or 0, "refreshed": count is not None}
 
 
 def _report(services: Services, given: Mapping[str, Any]) -> Answer:
@@ -208,6 +216,15 @@ JOBS: dict[str, Job] = {
         grace_s=1800,
         function="query_error_logs",
         aws=f"cron({SWEEP_MINUTE} * * * ? *)",
+    ),
+    "accounts": Job(
+        _accounts,
+        "accounts",
+        "read the names and tags of %d accounts",
+        _crontab(f"{ACCOUNTS_MINUTE} * * * *"),
+        grace_s=1800,
+        function="refresh_accounts",
+        aws=f"cron({ACCOUNTS_MINUTE} * * * ? *)",
     ),
 }
 

@@ -7,6 +7,7 @@ builds them, so its cold start does not pay for their classes.
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from bot.models.accounts import AccountInfo
 from bot.models.agents import (
     AccountId,
     Agent,
@@ -61,6 +62,7 @@ else:
 __all__ = [
     "MAX_ID_BYTES",
     "AccountId",
+    "AccountInfo",
     "Agent",
     "AgentQueryResult",
     "Alert",

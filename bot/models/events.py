@@ -94,6 +94,8 @@ class Signal(Model):
     console_url: str | None = None
     account: str = ""
     account_name: str | None = None
+    # The account's tags in the organisation (bot/accounts.py), for routes and alerts.
+    account_tags: dict[str, str] = Field(default_factory=dict)
     region: str | None = None
     event_id: str = ""
     source: str = ""

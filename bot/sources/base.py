@@ -15,9 +15,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import Any, Protocol
 
-from bot.models import Change, Event, Measure, Severity, Signal, SignalField, SignalState
+from bot.models import (
+    AccountInfo,
+    Change,
+    Event,
+    Measure,
+    Severity,
+    Signal,
+    SignalField,
+    SignalState,
+)
 from bot.regions import account_from_arn, region_from_arn
 from bot.sources.console import (
     arn_console_url,
@@ -41,18 +50,37 @@ _ACRONYMS = frozenset(
 _WORD = re.compile(r"[A-Z]+[0-9]*(?=[A-Z][a-z])|[A-Z]?[a-z0-9]+|[A-Z0-9]+")
 
 
+class AccountLookup(Protocol):
+    """The organisation's accounts as cached (bot/accounts.py's AccountBook)."""
+
+    def get(self, account: str) -> AccountInfo | None: ...
+
+
 @dataclass(frozen=True)
 class Context:
-    """What reading an event needs beyond the event: how people name accounts, which
-    Lambda function is the bot's own ingest (a glob), and the region the bot runs in
-    (CloudWatch Logs subscription data names none)."""
+    """What reading an event needs beyond the event: how people name accounts (ACCOUNT_NAMES
+    first, then the organisation's), which Lambda function is the bot's own ingest (a
+    glob), and the region the bot runs in (CloudWatch Logs subscription data names none)."""
 
     account_names: Mapping[str, str] = field(default_factory=dict)
     ingest_function: str = DEFAULT_INGEST_FUNCTION
     own_region: str | None = None
+    accounts: AccountLookup | None = None
+
+    def _info(self, account: str | None) -> AccountInfo | None:
+        return self.accounts.get(account) if self.accounts is not None and account else None
 
     def account_name(self, account: str | None) -> str | None:
-        return self.account_names.get(account or "")
+        named = self.account_names.get(account or "")
+        if named:
+            return named
+        info = self._info(account)
+        return info.name if info and info.name else None
+
+    def account_tags(self, account: str | None) -> dict[str, str]:
+        """The account's tags in the organisation; {} when it is not known there."""
+        info = self._info(account)
+        return dict(info.tags) if info else {}
 
     def account_label(self, account: str | None) -> str:
         """ "prod (123456789012)", or the id alone when it has no name."""
@@ -295,6 +323,7 @@ def make_signal(
         console_url=console_url,
         account=account,
         account_name=ctx.account_name(account),
+        account_tags=ctx.account_tags(account),
         region=region or event.region,
         event_id=event.id,
         source=event.source,

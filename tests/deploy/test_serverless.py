@@ -38,6 +38,7 @@ SERVICE = "aws-monitoring-bot"
 STAGE = "ci"
 TABLE = f"monitoring-{STAGE}"
 MEMBER_TEMPLATE = ROOT / "deploy" / "member-account.yml"
+READ_TEMPLATE = ROOT / "deploy" / "member-account-read.yml"
 PACKAGE_TIMEOUT_S = 240
 
 SCHEDULES = {
@@ -49,6 +50,7 @@ SCHEDULES = {
     "flush": "rate(1 minute)",
     "check_agents": "rate(1 minute)",
     "heartbeat": "rate(1 minute)",
+    "refresh_accounts": "cron(20 * * * ? *)",
 }
 FUNCTIONS = ["ingest", "notify", "slack", "api", *SCHEDULES, "update_deployment", "enrich"]
 
@@ -66,6 +68,7 @@ STAR_RESOURCE_ALLOWED = {
     "ecs:ListTasks": ("ecs:cluster", "its only resource is the container instance"),
     "ecs:DescribeTaskDefinition": (None, "ECS has no resource-level permissions for it"),
     "cloudwatch:GetMetricWidgetImage": (None, "it takes no resource"),
+    "organizations:ListAccounts": (None, "it takes no resource"),
 }
 
 # The store's actions each function needs: reads, conditional writes, deletes.
@@ -96,6 +99,11 @@ EXPECTED_ACTIONS = {
     "flush": LOGS | READ | WRITE | POSTS,
     "check_agents": LOGS | READ | WRITE | POSTS | {"ecs:ListTasks", "ecs:DescribeTasks"},
     "heartbeat": LOGS | {"dynamodb:GetItem", "cloudwatch:PutMetricData"},
+    # Organizations itself, or the management account's role (ORGANIZATIONS_ROLE_ARN)
+    "refresh_accounts": LOGS
+    | READ
+    | WRITE
+    | {"organizations:ListAccounts", "organizations:ListTagsForResource", "sts:AssumeRole"},
     "update_deployment": LOGS | READ | WRITE | POSTS,
     # the enrich queue consumed; an alarm's graph, tags, log groups and error lines read
     "enrich": LOGS
@@ -112,6 +120,7 @@ EXPECTED_ACTIONS = {
         "logs:StopQuery",
         "ecs:DescribeServices",
         "ecs:DescribeTaskDefinition",
+        "sts:AssumeRole",  # a member account's read role, when ENRICH_READ_ROLE is set
     },
 }
 
@@ -340,6 +349,11 @@ def test_cfn_lint_passes_the_member_account_template():
     cfn_lint("--regions", "eu-west-1", "us-east-1", "--", str(MEMBER_TEMPLATE))
 
 
+@pytest.mark.slow
+def test_cfn_lint_passes_the_member_account_read_template():
+    cfn_lint("--regions", "eu-west-1", "us-east-1", "--", str(READ_TEMPLATE))
+
+
 # --- the table ------------------------------------------------------------------------------
 
 
@@ -429,7 +443,7 @@ def test_the_schedules(template):
             if "ScheduleExpression" in r["Properties"]
         ]
         assert schedules == ([SCHEDULES[name]] if name in SCHEDULES else []), name
-    for slow in ("daily_report", "query_error_logs"):  # minutes, not seconds
+    for slow in ("daily_report", "query_error_logs", "refresh_accounts"):  # minutes, not seconds
         assert function(template, slow)["Properties"]["Timeout"] >= 300, slow
     for name in ("slack", "api"):  # the HTTP API gives up after 30 s
         assert function(template, name)["Properties"]["Timeout"] < 30, name
@@ -838,15 +852,20 @@ def test_only_slack_invokes_a_function_and_only_itself(template):
         ]
 
 
-@pytest.mark.slow
-def test_check_agents_reads_ecs_only_when_a_cluster_is_set(template):
-    _, role = role_of(template, "check_agents")
-    conditional = [
+def conditional_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    """A role's statements that a condition switches (Fn::If), in order."""
+    return [
         s
         for policy in role["Properties"]["Policies"]
         for s in as_list(policy["PolicyDocument"]["Statement"])
         if "Fn::If" in s
     ]
+
+
+@pytest.mark.slow
+def test_check_agents_reads_ecs_only_when_a_cluster_is_set(template):
+    _, role = role_of(template, "check_agents")
+    conditional = conditional_statements(role)
     assert [s["Fn::If"][0] for s in conditional] == ["HasAgentEcs", "HasAgentEcs"]
     ecs = [a for s in conditional for b in branches(s) for a in actions(b)]
     assert sorted(ecs) == ["ecs:DescribeTasks", "ecs:ListTasks"]
@@ -1038,6 +1057,73 @@ def test_the_member_role_may_only_put_events_on_the_central_bus(member):
     ]
     conditioned = {k for k, r in member["Resources"].items() if "Condition" in r}
     assert set(member["Resources"]) - conditioned == {"Nothing"}  # the central account: none
+
+
+# What the enrichments call in a member account (bot/enrich through adapters/factory.py's
+# open_alarm_reads): the graph, the alarm's tags, its log groups and their lines.
+ENRICHMENT_READS = {
+    "cloudwatch:GetMetricWidgetImage",
+    "cloudwatch:ListTagsForResource",
+    "logs:StartQuery",
+    "logs:GetQueryResults",
+    "logs:StopQuery",
+    "logs:DescribeMetricFilters",
+    "ecs:DescribeServices",
+    "ecs:DescribeTaskDefinition",
+}
+
+
+def test_the_member_read_role_reads_only_what_the_enrichments_call():
+    read = load_yaml(READ_TEMPLATE)
+    role = read["Resources"]["ReadRole"]
+    assert role["Condition"] == "IsMemberAccount"  # the bot's own account reads as itself
+    trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert [(s["Principal"], s["Action"]) for s in trust] == [
+        ({"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${BotAccountId}:root"}}, "sts:AssumeRole")
+    ]
+    found = statements(role)
+    assert all(s["Effect"] == "Allow" for s in found)
+    assert sorted(a for s in found for a in actions(s)) == sorted(ENRICHMENT_READS)
+    assert render(role["Properties"]["RoleName"]) == "<RoleName>"
+    assert read["Parameters"]["RoleName"]["Default"] == "aws-monitoring-bot-read"
+    assert Settings(_env_file=None, enrich_read_role="aws-monitoring-bot-read").enrich_read_role
+
+
+def test_the_enrichments_may_assume_only_the_named_read_role():
+    """The shared statement the enrichments' role lists (custom.iam.enrichReadRole)."""
+    config = load_yaml(ROOT / "serverless.yml")
+    condition, statement, otherwise = config["custom"]["iam"]["enrichReadRole"]["Fn::If"]
+    assert (condition, otherwise) == ("HasEnrichReadRole", {"Ref": "AWS::NoValue"})
+    assert (actions(statement), resources(statement)) == (
+        ["sts:AssumeRole"],
+        ["arn:${AWS::Partition}:iam::*:role/<EnrichReadRole>"],
+    )
+    assert config["provider"]["environment"]["ENRICH_READ_ROLE"] == {
+        "Fn::If": ["HasEnrichReadRole", {"Ref": "EnrichReadRole"}, {"Ref": "AWS::NoValue"}]
+    }
+
+
+@pytest.mark.slow
+def test_refresh_accounts_reads_organizations_or_assumes_its_role(template):
+    _, role = role_of(template, "refresh_accounts")
+    conditional = conditional_statements(role)
+    assert [s["Fn::If"][0] for s in conditional] == ["HasOrganizationsRole"] * 2
+    with_role, without = conditional[0]["Fn::If"][1], conditional[0]["Fn::If"][2]
+    assert (actions(with_role), resources(with_role)) == (
+        ["sts:AssumeRole"],
+        ["<OrganizationsRoleArn>"],
+    )
+    assert actions(without) == ["organizations:ListAccounts"]
+    assert conditional[1]["Fn::If"][1] == {"Ref": "AWS::NoValue"}
+    tags = conditional[1]["Fn::If"][2]
+    assert (actions(tags), resources(tags)) == (
+        ["organizations:ListTagsForResource"],
+        ["arn:${AWS::Partition}:organizations::*:account/o-*/*"],
+    )
+    env = environment(template, "refresh_accounts")
+    assert env["ORGANIZATIONS_ROLE_ARN"] == {
+        "Fn::If": ["HasOrganizationsRole", {"Ref": "OrganizationsRoleArn"}, {"Ref": "AWS::NoValue"}]
+    }
 
 
 # --- the artifact ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """A running bot's services on in-memory stores, a FakeChat and a FakeClock, with no
-optional adapter (agent tasks, log sweep, heartbeat, nudges) unless one is given."""
+optional adapter (agent tasks, log sweep, heartbeat, nudges, the accounts directory)
+unless one is given."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ OPTIONAL_ADAPTERS = (
     "logs",
     "log_sources",
     "alarm_tags",
+    "directory",
 )
 
 
@@ -35,5 +37,6 @@ def memory_services(
         "chat": FakeChat(),
         "clock": FakeClock(),
         **dict.fromkeys(OPTIONAL_ADAPTERS),
+        "readable": lambda account: True,  # every account, as if read roles were there
     }
     return bootstrap(settings, **{**built, **ports})
