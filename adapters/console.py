@@ -160,6 +160,15 @@ class ConsoleChat:
             self._posted[(channel, message_id)] = ref
         return ref
 
+    def upload_file(
+        self, ref: MessageRef, filename: str, content: bytes, *, title: str, alt_text: str
+    ) -> None:
+        """Say what would be shared: a terminal shows no image, so no bytes are printed."""
+        self._print(
+            f"── {ref.channel} (thread {ref.ts})\n"
+            f"would share {filename} ({len(content):,} bytes): {title}"
+        )
+
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:
         self._print(f"── {channel} (only {user} sees this)\n{text}")
 

@@ -6,16 +6,21 @@ Retries differ by method, because a retry must never double a message:
   caller looks for the message (its metadata carries the alert id) before posting again.
 - every other method is idempotent or harmless to repeat, so it also retries 5xx and
   connection errors.
+- a file upload (files_upload_v2: files.getUploadURLExternal, the POST of the bytes to the
+  URL it returns, files.completeUploadExternal) goes like chat.postMessage: its last step
+  shares the file in the thread, and Slack takes it once only, so a lost answer must
+  surface as unknown rather than come back as a refusal of the retry.
 """
 
 from __future__ import annotations
 
 import http.client
 import logging
+import urllib.error
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -25,7 +30,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from adapters.clock import SystemClock
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, truncate
 from blocks.view import MessageView
-from bot.errors import ChatRejectedError, ChatUnavailableError
+from bot.errors import AccessDeniedError, ChatRejectedError, ChatUnavailableError
 from bot.models import Alert, LogFindings, MessageRef, Signal, StormDigest
 from bot.ports import Clock
 
@@ -40,6 +45,18 @@ HISTORY_PAGES = 5  # pages of 200 messages searched for a post of unknown outcom
 # Slack's errors that say "not now" rather than "never".
 _TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+# Slack's errors that say "the app may not": an optional feature goes without, the caller
+# warns once (an upload without files:write).
+_DENIED = frozenset(
+    {
+        "missing_scope",
+        "not_allowed_token_type",
+        "no_permission",
+        "access_denied",
+        "team_access_not_granted",
+        "ekm_access_denied",
+    }
 )
 
 
@@ -161,6 +178,20 @@ class SlackChat:
         }
         return self._post(channel, content, message_id, thread_ts=thread_ts)
 
+    def upload_file(
+        self, ref: MessageRef, filename: str, content: bytes, *, title: str, alt_text: str
+    ) -> None:
+        _call(
+            self._post_client.files_upload_v2,
+            denied=_DENIED,
+            channel=ref.channel,
+            thread_ts=ref.ts,
+            filename=filename,
+            content=content,
+            title=title,
+            alt_txt=alt_text,
+        )
+
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:
         _call(
             self._client.chat_postEphemeral,
@@ -220,14 +251,29 @@ def _seconds(value: Any) -> float | None:
         return None
 
 
-def _call(method: Any, **params: Any) -> Any:
-    """One Web API call, its failures turned into the port's two kinds of ChatError."""
+def _text_of(err: urllib.error.HTTPError) -> str:
+    """The start of an HTTP error's body (why Slack's file service refused), else its reason."""
+    try:
+        return err.read(200).decode("utf-8", "replace").strip() or str(err.reason)
+    except (OSError, http.client.HTTPException):
+        return str(err.reason)
+
+
+def _call(method: Any, /, *, denied: frozenset[str] = frozenset(), **params: Any) -> Any:
+    """One Web API call, its failures turned into the port's two kinds of ChatError, or
+    AccessDeniedError for an error in `denied` (what the app may not do)."""
     name = getattr(method, "__name__", "slack call")
     try:
         return method(**{k: v for k, v in params.items() if v is not None})
     except SlackApiError as err:
         error = str(err.response.get("error", "")) if err.response is not None else ""
         status = err.response.status_code if err.response is not None else 0
+        if error in denied:
+            needed = err.response.get("needed") if err.response is not None else None
+            log.debug("slack %s not allowed: %s %s", name, error, needed or "")
+            raise AccessDeniedError(
+                f"Slack {name}: {error}" + (f" (needs {needed})" if needed else "")
+            ) from err
         if status == 429 or status >= 500 or error in _TRANSIENT:
             log.warning("slack %s unavailable (%s %s)", name, status, error)
             headers = (err.response.headers or {}) if err.response is not None else {}
@@ -237,6 +283,17 @@ def _call(method: Any, **params: Any) -> Any:
             ) from err
         log.error("slack %s refused: %s", name, error)
         raise ChatRejectedError(f"Slack {name}: {error}") from err
+    except urllib.error.HTTPError as err:  # an upload URL's answer (slack_sdk reads the API's)
+        if err.code == 429 or err.code >= 500:
+            log.warning("slack %s unavailable (%s)", name, err.code)
+            after = _seconds(err.headers.get("Retry-After")) if err.headers else None
+            raise ChatUnavailableError(f"Slack {name}: upload {err.code}", after) from err
+        detail = _text_of(err)
+        log.error("slack %s refused: upload %s %s", name, err.code, detail)
+        raise ChatRejectedError(f"Slack {name}: upload {err.code} {detail}") from err
+    except SlackRequestError as err:  # an upload answered other than 200, or bad arguments
+        log.error("slack %s refused: %s", name, err)
+        raise ChatRejectedError(f"Slack {name}: {err}") from err
     except (OSError, http.client.HTTPException) as err:  # URLError, resets, timeouts, cut bodies
         log.warning("slack %s: no answer (%s)", name, err)
         raise ChatUnavailableError(f"Slack {name}: no answer ({err})") from err

@@ -38,7 +38,8 @@ LONG_DESCRIPTION = (
 BACKGROUND_COLOR = "#232F3E"
 
 # Each scope names the Web API calls that need it; every other method the bot calls
-# (auth.test, chat.getPermalink, views.open, views.update) needs none.
+# (auth.test, chat.getPermalink, views.open, views.update) needs none. files:write shares
+# an alert's graph in its thread; an app installed without it goes without graphs.
 # Left out on purpose:
 # - chat:write.public (post to a channel without being invited): every channel the bot
 #   posts to (SLACK_ALERTS_CHANNEL, SLACK_REPORT_CHANNEL, each route's channel) is also
@@ -56,6 +57,7 @@ BOT_SCOPES = (
     "usergroups:read",  # usergroups.users.list, when SLACK_RESPONDERS names a usergroup
     "channels:history",  # conversations.history/replies in public channels (see above)
     "groups:history",  # the same in private channels
+    "files:write",  # files.getUploadURLExternal/completeUploadExternal: an alert's graph
 )
 
 

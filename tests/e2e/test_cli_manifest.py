@@ -22,7 +22,14 @@ from tests.e2e.conftest import run_cli
 
 BASE = "https://bot.example.com"
 ENDPOINT = f"{BASE}/slack/events"
-SCOPES = ["chat:write", "commands", "usergroups:read", "channels:history", "groups:history"]
+SCOPES = [
+    "chat:write",
+    "commands",
+    "usergroups:read",
+    "channels:history",
+    "groups:history",
+    "files:write",
+]
 # Settings that cannot be read, and a store that cannot be reached: the manifest must
 # print all the same, since it is what one makes before anything is configured.
 NO_CONFIG = {"ACCOUNT_NAMES": "not json", "STORE": "dynamodb", "AWS_ENDPOINT": "http://127.0.0.1:9"}

@@ -9,6 +9,13 @@ after the write was applied).
 
 Only the methods the bot uses are served; anything else answers `unknown_method`.
 
+Files are shared by Slack's external upload, followed step by step or refused:
+files.getUploadURLExternal hands out a file id and an upload URL on the fake itself; the
+bytes POSTed there (raw, or a multipart `file` field) must be exactly the declared
+`length`; files.completeUploadExternal then shares each uploaded file, once, in a channel
+(and a thread), as a message carrying `files`. Both methods need the scope files:write:
+the fake grants the scopes the app's manifest asks for, and `revoke_scope` takes one away.
+
 Socket Mode is served for real when asked (`FakeSlack(socket_mode=True)`, which needs
 wsproto for uvicorn's WebSockets): apps.connections.open (app-level token) hands out a
 one-use `ws://` URL; the socket greets with `hello`, carries the envelopes a test sends
@@ -21,6 +28,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import email
+import email.policy
 import itertools
 import json
 import math
@@ -38,9 +47,11 @@ from urllib.parse import parse_qsl
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
+
+from handlers.slack.manifest import BOT_SCOPES
 
 Params = dict[str, Any]
 Clock = Callable[[], float]
@@ -52,7 +63,7 @@ APP_ID = "A0FAKEAPP"
 WORKSPACE_URL = "https://fake-workspace.slack.com/"
 
 # Form bodies carry structured arguments as JSON strings; Slack decodes these.
-JSON_FIELDS = ("blocks", "attachments", "metadata", "view")
+JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "files")
 BLOCK_TYPES = frozenset(
     {"header", "section", "context", "actions", "divider", "image", "rich_text", "input"}
 )
@@ -63,6 +74,13 @@ HISTORY_MAX_LIMIT = 999
 TS_STEP_MICROS = 100
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})  # need an xapp- token
 SOCKET_PATH = "/link/"  # Slack's: wss://wss-primary.slack.com/link/?ticket=…&app_id=…
+UPLOAD_PATH = "/upload/"  # Slack's: https://files.slack.com/upload/v1/…
+MAX_ALT_TXT = 1000
+# The scope each method needs; the others are served to any bot token.
+METHOD_SCOPES = {
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
 
 
 class SlackError(Exception):
@@ -118,6 +136,13 @@ def default_rate_limits() -> dict[str, RateLimit]:
         "chat.postMessage": RateLimit(capacity=3, per_second=1.0, per_channel=True),
         # Tier 3: 50+ per minute per workspace.
         "chat.update": RateLimit(capacity=10, per_second=50 / 60, per_channel=False),
+        # Tier 4: 100+ per minute per workspace, for both steps of an external upload.
+        "files.getUploadURLExternal": RateLimit(
+            capacity=20, per_second=100 / 60, per_channel=False
+        ),
+        "files.completeUploadExternal": RateLimit(
+            capacity=20, per_second=100 / 60, per_channel=False
+        ),
     }
 
 
@@ -430,6 +455,8 @@ class FakeSlack:
             "views.open": self._views_open,
             "views.update": self._views_update,
             "apps.connections.open": self._apps_connections_open,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
         self._reset_state()
         self._server: uvicorn.Server | None = None
@@ -447,6 +474,9 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._last_ts = 0
         self._tickets: set[str] = set()
+        self._scopes: set[str] = set(BOT_SCOPES)
+        self._uploads: dict[str, Params] = {}  # file id → upload not yet completed
+        self._shares: list[Params] = []
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -507,6 +537,7 @@ class FakeSlack:
             routes=[
                 Route("/api/{method}", self._endpoint, methods=["GET", "POST"]),
                 Route("/respond/{name}", self._respond, methods=["POST"]),
+                Route(UPLOAD_PATH + "{file_id}", self._upload, methods=["POST"]),
                 WebSocketRoute(SOCKET_PATH, self._socket),
             ]
         )
@@ -544,11 +575,16 @@ class FakeSlack:
         with self._lock:
             self._usergroups[usergroup_id] = list(users)
 
+    def revoke_scope(self, scope: str) -> None:
+        """Take `scope` from the bot token: methods that need it answer `missing_scope`."""
+        with self._lock:
+            self._scopes.discard(scope)
+
     def fail_next(
         self, method: str, times: int = 1, status: int = 500, retry_after: int = 1
     ) -> None:
         """The next `times` calls of `method` get HTTP `status` and are not applied; a 429
-        says Retry-After: `retry_after`."""
+        says Retry-After: `retry_after`. `method` "upload_url" fails uploads of bytes."""
         self._add_faults(method, _Fault("fail", status=status, retry_after=retry_after), times)
 
     def fail_with(self, method: str, error: str, times: int = 1) -> None:
@@ -606,6 +642,13 @@ class FakeSlack:
         with self._lock:
             return copy.deepcopy(self._ephemerals)
 
+    def files(self, channel: str | None = None) -> list[Params]:
+        """Files shared by files.completeUploadExternal, oldest first, optionally those of
+        one channel: file_id, filename, title, alt_txt, snippet_type, length, bytes, and
+        where: channel, thread_ts, and ts, the message showing it (None when private)."""
+        with self._lock:
+            return [copy.deepcopy(f) for f in self._shares if channel in (None, f["channel"])]
+
     # --- HTTP -----------------------------------------------------------------------------
 
     async def _endpoint(self, request: Request) -> JSONResponse:
@@ -641,6 +684,31 @@ class FakeSlack:
                 Call("response_url", copy.deepcopy(params or {}), self._clock(), status, body)
             )
         return JSONResponse(body, status_code=status)
+
+    async def _upload(self, request: Request) -> PlainTextResponse:
+        """An upload URL: the bytes of one pending file, exactly as many as declared.
+
+        Recorded as a call of "upload_url"; refused with an HTTP error (as Slack's file
+        service does: no JSON `ok`) when the file is not pending or the length differs."""
+        file_id = request.path_params["file_id"]
+        content_type = request.headers.get("content-type", "")
+        data = _uploaded_bytes(content_type, await request.body())
+        with self._lock:
+            fault = self._faults["upload_url"].popleft() if self._faults.get("upload_url") else None
+            status, text = self._receive(file_id, data) if fault is None else (fault.status, "")
+            params = {"file_id": file_id, "length": len(data), "content_type": content_type}
+            self._calls.append(Call("upload_url", params, self._clock(), status, {"text": text}))
+        after = {"Retry-After": str(fault.retry_after)} if fault and status == 429 else None
+        return PlainTextResponse(text, status_code=status, headers=after)
+
+    def _receive(self, file_id: str, data: bytes) -> tuple[int, str]:
+        upload = self._uploads.get(file_id)
+        if upload is None or upload["bytes"] is not None:
+            return 404, f"no pending upload {file_id}"
+        if len(data) != upload["length"]:
+            return 400, f"length mismatch: issued for {upload['length']}, got {len(data)}"
+        upload["bytes"] = data
+        return 200, f"OK - {len(data)}"
 
     async def _socket(self, websocket: WebSocket) -> None:
         """A Socket Mode connection: refused unless its ticket came from
@@ -727,6 +795,7 @@ class FakeSlack:
             if handler is None:
                 raise SlackError("unknown_method")
             _check_token(token, app_level=method in APP_TOKEN_METHODS)
+            _check_scope(METHOD_SCOPES.get(method), self._scopes)
             fault = self._faults[method].popleft() if self._faults.get(method) else None
             _raise_injected(fault)
             self._check_rate_limit(method, params, at)
@@ -897,6 +966,80 @@ class FakeSlack:
             "url": f"ws://{self._host}:{self._port}{SOCKET_PATH}?ticket={ticket}&app_id={APP_ID}"
         }
 
+    def _files_get_upload_url_external(self, params: Params) -> Params:
+        """A file id and the URL to POST its `length` bytes to; nothing is shared yet."""
+        filename = params.get("filename")
+        if not isinstance(filename, str) or not filename:
+            raise _invalid_arguments("missing required field: filename")
+        length = _length(params.get("length"))
+        if length == 0:
+            raise SlackError("missing_argument")  # Slack's answer to a length of 0
+        alt_txt = params.get("alt_txt")
+        if isinstance(alt_txt, str) and len(alt_txt) > MAX_ALT_TXT:
+            raise SlackError("alt_txt_too_large")
+        if self._port is None:
+            raise SlackError("internal_error", status=500)
+        file_id = f"F{next(self._ids):010d}"
+        self._uploads[file_id] = {
+            "file_id": file_id,
+            "filename": filename,
+            "length": length,
+            "alt_txt": alt_txt,
+            "snippet_type": params.get("snippet_type"),
+            "bytes": None,
+        }
+        url = f"http://{self._host}:{self._port}{UPLOAD_PATH}{file_id}"
+        return {"upload_url": url, "file_id": file_id}
+
+    def _files_complete_upload_external(self, params: Params) -> Params:
+        """Share uploaded files, all or none, as one message in each channel (a reply when
+        `thread_ts` names a thread's parent there); with no channel they stay private.
+        Each file is completed once only."""
+        entries = _file_entries(params.get("files"))
+        uploads = [self._uploads.get(str(entry["id"])) for entry in entries]
+        if any(u is None or u["bytes"] is None for u in uploads):
+            raise SlackError("file_not_found")  # "Could not find the file from the upload ticket"
+        channels = _channels(params)
+        thread_ts = str(params["thread_ts"]) if params.get("thread_ts") else None
+        if thread_ts and len(channels) != 1:
+            raise _invalid_arguments("thread_ts needs exactly one channel")
+        if thread_ts and not self._is_parent(channels[0], thread_ts):
+            raise _invalid_arguments(f"thread_ts {thread_ts} is no message of {channels[0]}")
+        files = []
+        for entry, upload in zip(entries, uploads, strict=True):
+            assert upload is not None
+            del self._uploads[upload["file_id"]]
+            files.append({**upload, "title": entry.get("title") or upload["filename"]})
+        for channel in channels:
+            ts = self._share(channel, files, thread_ts, params.get("initial_comment"))
+            self._shares += [
+                {**f, "channel": channel, "thread_ts": thread_ts, "ts": ts} for f in files
+            ]
+        if not channels:
+            self._shares += [{**f, "channel": None, "thread_ts": None, "ts": None} for f in files]
+        return {"files": [_file_object(f) for f in files]}
+
+    def _is_parent(self, channel: str, ts: str) -> bool:
+        """Slack threads a file under a parent only: "never use a reply's ts"."""
+        return any(
+            m["ts"] == ts and m.get("thread_ts", ts) == ts for m in self._messages.get(channel, [])
+        )
+
+    def _share(self, channel: str, files: list[Params], thread_ts: str | None, comment: Any) -> str:
+        """The message that shows `files` in `channel`; returns its ts."""
+        message = self._new_message({"text": comment or ""})
+        message["files"] = [_file_object(f) for f in files]
+        message["upload"] = True
+        if thread_ts:
+            self._attach_reply(channel, message, thread_ts, {})
+        self._messages[channel].append(message)
+        return str(message["ts"])
+
+
+def _check_scope(needed: str | None, granted: set[str]) -> None:
+    if needed is not None and needed not in granted:
+        raise SlackError("missing_scope", needed=needed, provided=",".join(sorted(granted)))
+
 
 def _check_token(token: str | None, *, app_level: bool = False) -> None:
     """Bot and user tokens for the Web API methods; an app-level token (xapp-) for those
@@ -937,6 +1080,62 @@ def _raise_injected(fault: _Fault | None) -> None:
     if fault.kind == "fail":
         raise SlackError("internal_error", status=fault.status)
     raise SlackError(fault.error)
+
+
+def _invalid_arguments(why: str) -> SlackError:
+    return SlackError("invalid_arguments", response_metadata={"messages": [f"[ERROR] {why}"]})
+
+
+def _length(value: Any) -> int:
+    """files.getUploadURLExternal's `length`: a whole number of bytes, not negative."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise _invalid_arguments("missing required field: length")
+    if isinstance(value, str) and not value.isdigit():
+        raise _invalid_arguments("length must be an integer")
+    if int(value) < 0:
+        raise _invalid_arguments("length must not be negative")
+    return int(value)
+
+
+def _file_entries(files: Any) -> list[Params]:
+    """files.completeUploadExternal's `files`: a non-empty array of objects with an id."""
+    if not isinstance(files, list) or not files:
+        raise _invalid_arguments("missing required field: files")
+    if not all(isinstance(f, dict) and isinstance(f.get("id"), str) for f in files):
+        raise _invalid_arguments("each file needs an id")
+    return files
+
+
+def _channels(params: Params) -> list[str]:
+    """Where files.completeUploadExternal shares: `channel_id`, or `channels` (a list)."""
+    if params.get("channel_id"):
+        return [str(params["channel_id"])]
+    return [c.strip() for c in str(params.get("channels") or "").split(",") if c.strip()]
+
+
+def _file_object(share: Params) -> Params:
+    """The file as Slack returns it, trimmed to what a reader of a message sees."""
+    return {
+        "id": share["file_id"],
+        "name": share["filename"],
+        "title": share["title"],
+        "size": share["length"],
+        "alt_txt": share["alt_txt"],
+        "user": BOT_USER_ID,
+    }
+
+
+def _uploaded_bytes(content_type: str, body: bytes) -> bytes:
+    """The file in an upload's body: the body itself, or a multipart form's `file` (or
+    `filename`) field, the two ways Slack's file service accepts."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        return body
+    header = f"Content-Type: {content_type}\r\n\r\n".encode()
+    form = email.message_from_bytes(header + body, policy=email.policy.HTTP)
+    for part in form.iter_parts():  # type: ignore[attr-defined]
+        if part.get_param("name", header="content-disposition") in ("file", "filename"):
+            return part.get_payload(decode=True) or b""
+    return b""
 
 
 def _is_drop(fault: _Fault | None) -> bool:

@@ -562,3 +562,181 @@ def test_views_are_held_to_block_kit_rules(slack_client):
         with pytest.raises(SlackApiError) as exc:
             slack_client.views_open(trigger_id="t.1", view=view)
         assert api_error(exc) == "invalid_arguments"
+
+
+# --- external file upload -------------------------------------------------------------------
+
+GRAPH = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # every byte value, CR LF and NUL too
+
+
+def upload_url(slack_client: WebClient, data: bytes = GRAPH, **kwargs) -> tuple[str, str]:
+    """Step 1 for `data`: its file id and upload URL."""
+    got = slack_client.files_getUploadURLExternal(filename="cpu.png", length=len(data), **kwargs)
+    return got["file_id"], got["upload_url"]
+
+
+def complete(slack_client: WebClient, file_id: str, **kwargs):
+    return slack_client.files_completeUploadExternal(
+        files=[{"id": file_id, "title": "CPU"}], **kwargs
+    )
+
+
+def test_the_upload_flow_followed_shares_the_file_in_its_thread(
+    fake_slack: FakeSlack, slack_client: WebClient
+) -> None:
+    parent = slack_client.chat_postMessage(channel=CHANNEL, text="alert")["ts"]
+    file_id, url = upload_url(slack_client, alt_txt="the CPU graph")
+    assert file_id.startswith("F") and url.startswith(fake_slack.url.removesuffix("api/"))
+
+    assert httpx.post(url, content=GRAPH).status_code == 200
+    done = complete(slack_client, file_id, channel_id=CHANNEL, thread_ts=parent)
+
+    assert [f["id"] for f in done["files"]] == [file_id]
+    (share,) = fake_slack.files(CHANNEL)
+    assert share["bytes"] == GRAPH and share["length"] == len(GRAPH)
+    assert (share["filename"], share["title"], share["alt_txt"]) == (
+        "cpu.png",
+        "CPU",
+        "the CPU graph",
+    )
+    assert (share["channel"], share["thread_ts"]) == (CHANNEL, parent)
+    thread = slack_client.conversations_replies(channel=CHANNEL, ts=parent)["messages"]
+    assert [m["ts"] for m in thread] == [parent, share["ts"]]
+    assert thread[1]["files"][0]["id"] == file_id and thread[0]["reply_count"] == 1
+    assert fake_slack.files("C0OTHER") == []
+    methods = [c.method for c in fake_slack.calls()]
+    assert methods[1:4] == [
+        "files.getUploadURLExternal",
+        "upload_url",
+        "files.completeUploadExternal",
+    ]
+    assert fake_slack.calls("upload_url")[0].params["length"] == len(GRAPH)
+
+
+def test_a_multipart_upload_is_taken_as_its_file_field(
+    fake_slack: FakeSlack, slack_client: WebClient
+) -> None:
+    file_id, url = upload_url(slack_client)
+    assert httpx.post(url, files={"file": ("cpu.png", GRAPH, "image/png")}).status_code == 200
+    complete(slack_client, file_id, channel_id=CHANNEL)
+    assert [f["bytes"] for f in fake_slack.files(CHANNEL)] == [GRAPH]
+
+
+def test_an_upload_of_another_length_is_refused_and_stays_pending(
+    fake_slack: FakeSlack, slack_client: WebClient
+) -> None:
+    file_id, url = upload_url(slack_client)
+
+    for wrong in (GRAPH[:-1], GRAPH + b"\0"):
+        refused = httpx.post(url, content=wrong)
+        assert refused.status_code == 400 and "length mismatch" in refused.text
+    with pytest.raises(SlackApiError) as exc:
+        complete(slack_client, file_id, channel_id=CHANNEL)
+    assert api_error(exc) == "file_not_found"
+
+    assert httpx.post(url, content=GRAPH).status_code == 200  # the right bytes still go
+    assert complete(slack_client, file_id, channel_id=CHANNEL)["ok"]
+    assert [c.status for c in fake_slack.calls("upload_url")] == [400, 400, 200]
+
+
+def test_completing_what_was_not_uploaded_or_twice_is_refused(
+    fake_slack: FakeSlack, slack_client: WebClient
+) -> None:
+    file_id, url = upload_url(slack_client)
+    for unknown in (file_id, "F0NOSUCH"):  # asked for but never uploaded; never asked for
+        with pytest.raises(SlackApiError) as exc:
+            complete(slack_client, unknown, channel_id=CHANNEL)
+        assert api_error(exc) == "file_not_found"
+    httpx.post(url, content=GRAPH)
+    complete(slack_client, file_id, channel_id=CHANNEL)
+
+    with pytest.raises(SlackApiError) as exc:
+        complete(slack_client, file_id, channel_id=CHANNEL)  # "can only be called once"
+    assert api_error(exc) == "file_not_found"
+    assert httpx.post(url, content=GRAPH).status_code == 404  # the ticket is spent
+    assert len(fake_slack.files(CHANNEL)) == 1
+
+
+def test_completing_in_a_thread_that_is_not_there_is_refused(
+    fake_slack: FakeSlack, slack_client: WebClient
+) -> None:
+    parent = slack_client.chat_postMessage(channel=CHANNEL, text="alert")["ts"]
+    reply = slack_client.chat_postMessage(channel=CHANNEL, text="r", thread_ts=parent)["ts"]
+    file_id, url = upload_url(slack_client)
+    httpx.post(url, content=GRAPH)
+
+    for channel, thread_ts in [
+        (CHANNEL, "1700000000.000100"),
+        ("C0OTHER", parent),
+        (CHANNEL, reply),
+    ]:
+        with pytest.raises(SlackApiError) as exc:
+            complete(slack_client, file_id, channel_id=channel, thread_ts=thread_ts)
+        assert api_error(exc) == "invalid_arguments"
+    assert fake_slack.files() == []
+    assert complete(slack_client, file_id, channel_id=CHANNEL, thread_ts=parent)["ok"]
+
+
+def test_uploads_need_files_write(fake_slack: FakeSlack, slack_client: WebClient) -> None:
+    file_id, url = upload_url(slack_client)
+    httpx.post(url, content=GRAPH)
+    fake_slack.revoke_scope("files:write")
+
+    for call in (lambda: upload_url(slack_client), lambda: complete(slack_client, file_id)):
+        with pytest.raises(SlackApiError) as exc:
+            call()
+        assert api_error(exc) == "missing_scope"
+        assert exc.value.response["needed"] == "files:write"
+        assert "chat:write" in exc.value.response["provided"].split(",")
+        assert "files:write" not in exc.value.response["provided"].split(",")
+    assert fake_slack.files() == []
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"length": 3}, "invalid_arguments"),
+        ({"filename": "a.png"}, "invalid_arguments"),
+        ({"filename": "a.png", "length": "three"}, "invalid_arguments"),
+        ({"filename": "a.png", "length": -1}, "invalid_arguments"),
+        ({"filename": "a.png", "length": 0}, "missing_argument"),
+        ({"filename": "a.png", "length": 3, "alt_txt": "x" * 1001}, "alt_txt_too_large"),
+    ],
+)
+def test_an_upload_url_needs_a_filename_and_a_length(
+    slack_client: WebClient, params: dict, error: str
+) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.api_call("files.getUploadURLExternal", params=params)
+    assert api_error(exc) == error
+
+
+@pytest.mark.parametrize("files", [[], [{"title": "no id"}], "not json"])
+def test_completing_needs_files_with_ids(slack_client: WebClient, files) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.api_call(
+            "files.completeUploadExternal",
+            params={"files": files if isinstance(files, str) else json.dumps(files)},
+        )
+    assert api_error(exc) == "invalid_arguments"
+
+
+def test_upload_faults_and_budget(
+    fake_slack: FakeSlack, slack_clock: FakeClock, slack_client: WebClient
+) -> None:
+    fake_slack.fail_with("files.getUploadURLExternal", "file_uploads_disabled")
+    with pytest.raises(SlackApiError) as exc:
+        upload_url(slack_client)
+    assert api_error(exc) == "file_uploads_disabled"
+    _, url = upload_url(slack_client)  # the refused call spent no budget; this one did
+    fake_slack.fail_next("upload_url", status=503)
+    assert httpx.post(url, content=GRAPH).status_code == 503
+    assert httpx.post(url, content=GRAPH).status_code == 200
+
+    for _ in range(19):  # the rest of a burst of 20
+        upload_url(slack_client)
+    with pytest.raises(SlackApiError) as exc:
+        upload_url(slack_client)
+    assert exc.value.response.status_code == 429
+    slack_clock.advance(1)  # 100 a minute: one more in a second
+    assert upload_url(slack_client)[0].startswith("F")

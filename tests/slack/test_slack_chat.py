@@ -9,8 +9,8 @@ import pytest
 
 from adapters.console import BUILDER_URL, ConsoleChat
 from adapters.slack import METADATA_EVENT_TYPE, SlackChat
-from bot.errors import ChatRejectedError, ChatUnavailableError
-from bot.models import Alert, AlertStatus
+from bot.errors import AccessDeniedError, ChatRejectedError, ChatUnavailableError
+from bot.models import Alert, AlertStatus, MessageRef
 from bot.sources import interpret
 from tests.corpus import corpus_events, corpus_files
 from tests.factories import corpus
@@ -145,3 +145,106 @@ def test_a_threaded_post_whose_answer_was_lost_is_found_in_its_thread(chat, fake
     assert chat.find_alert_message(CHANNEL, "n-1", oldest=0) is None
     found = chat.find_alert_message(CHANNEL, "n-1", oldest=0, thread_ts=root.ts)
     assert found is not None and found.ts != root.ts
+
+
+GRAPH = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40  # every byte value, CR LF and NUL too
+
+
+def a_root(chat: SlackChat) -> MessageRef:
+    signal = signal_of("cloudwatch_alarm_state_change_single_metric.json")
+    return chat.post_alert(CHANNEL, signal, an_alert(signal), message_id="al-1", controls=True)
+
+
+def share_graph(chat: SlackChat, ref: MessageRef) -> None:
+    chat.upload_file(ref, "cpu.png", GRAPH, title="CPU: ALARM", alt_text="CPU around the change")
+
+
+def test_a_graph_is_shared_whole_in_the_alerts_thread(chat, fake_slack):
+    root = a_root(chat)
+    share_graph(chat, root)
+
+    (share,) = fake_slack.files(CHANNEL)
+    assert share["bytes"] == GRAPH
+    assert (share["channel"], share["thread_ts"]) == (CHANNEL, root.ts)
+    assert (share["filename"], share["title"], share["alt_txt"]) == (
+        "cpu.png",
+        "CPU: ALARM",
+        "CPU around the change",
+    )
+    reply = fake_slack.messages(CHANNEL)[-1]
+    assert reply["thread_ts"] == root.ts and reply["files"][0]["id"] == share["file_id"]
+    assert [c.method for c in fake_slack.calls()][1:] == [
+        "files.getUploadURLExternal",
+        "upload_url",
+        "files.completeUploadExternal",
+    ]
+
+
+def test_an_app_without_files_write_is_access_denied(chat, fake_slack):
+    root = a_root(chat)
+    fake_slack.revoke_scope("files:write")
+    with pytest.raises(AccessDeniedError, match=r"missing_scope.*files:write"):
+        share_graph(chat, root)
+    assert fake_slack.files() == []
+    assert len(fake_slack.calls("files.getUploadURLExternal")) == 1  # no retry
+
+
+@pytest.mark.parametrize("error", ["not_allowed_token_type", "no_permission"])
+def test_other_refusals_of_the_app_are_access_denied(chat, fake_slack, error):
+    fake_slack.fail_with("files.completeUploadExternal", error)
+    with pytest.raises(AccessDeniedError, match=error):
+        share_graph(chat, a_root(chat))
+
+
+def test_a_429_on_complete_is_retried_after_retry_after(chat, fake_slack, slack_clock, monkeypatch):
+    from slack_sdk.http_retry import builtin_handlers
+
+    monkeypatch.setattr(builtin_handlers, "time", SimpleNamespace(sleep=slack_clock.advance))
+    fake_slack.fail_next("files.completeUploadExternal", status=429, retry_after=2)
+    root = a_root(chat)
+    share_graph(chat, root)
+    assert [c.status for c in fake_slack.calls("files.completeUploadExternal")] == [429, 200]
+    assert [f["thread_ts"] for f in fake_slack.files(CHANNEL)] == [root.ts]
+
+
+def test_a_500_on_complete_is_unavailable_without_a_retry(chat, fake_slack):
+    """The share is taken once only: a retry after an applied 5xx would be refused."""
+    fake_slack.fail_next("files.completeUploadExternal", status=500)
+    with pytest.raises(ChatUnavailableError):
+        share_graph(chat, a_root(chat))
+    assert len(fake_slack.calls("files.completeUploadExternal")) == 1
+    assert fake_slack.files() == []
+
+
+@pytest.mark.parametrize(
+    ("status", "raised"), [(400, ChatRejectedError), (503, ChatUnavailableError)]
+)
+def test_a_refused_upload_of_the_bytes_is_never_completed(chat, fake_slack, status, raised):
+    fake_slack.fail_next("upload_url", status=status)
+    with pytest.raises(raised, match=str(status)):
+        share_graph(chat, a_root(chat))
+    assert fake_slack.calls("files.completeUploadExternal") == []
+
+
+def test_a_429_from_the_upload_url_says_when_to_come_back(chat, fake_slack):
+    fake_slack.fail_next("upload_url", status=429, retry_after=7)
+    with pytest.raises(ChatUnavailableError) as exc:
+        share_graph(chat, a_root(chat))
+    assert exc.value.retry_after == 7
+    assert fake_slack.files() == []
+
+
+def test_sharing_in_a_thread_slack_does_not_have_is_rejected(chat, fake_slack):
+    with pytest.raises(ChatRejectedError, match="invalid_arguments"):
+        share_graph(chat, MessageRef(channel=CHANNEL, ts="1700000000.000100"))
+    assert fake_slack.files() == []
+
+
+def test_console_chat_says_which_file_it_would_share():
+    out = io.StringIO()
+    ConsoleChat(out).upload_file(
+        MessageRef(channel="console", ts="1.000000"), "cpu.png", GRAPH, title="CPU", alt_text="x"
+    )
+    text = out.getvalue()
+    assert "cpu.png" in text and f"{len(GRAPH):,} bytes" in text and "1.000000" in text
+    assert "PNG" not in text
