@@ -80,35 +80,44 @@ class MemberReads:
     def __init__(self, read_role: str | None, region: str | None = None) -> None:
         self._role, self._region = read_role, region
         self._own: tuple[str, str] | None = None  # (account, partition)
+        self._warned = False
         self._credentials: dict[str, DeferredRefreshableCredentials] = {}
         self._clients: dict[tuple[str, str, str | None], Any] = {}
         self._lock = threading.Lock()
 
-    def own_account(self) -> str:
-        return self._identity()[0]
+    def own_account(self) -> str | None:
+        """The bot's own account id; None while STS cannot say (asked again next time)."""
+        identity = self._identity()
+        return identity[0] if identity else None
 
-    def _identity(self) -> tuple[str, str]:
+    def _identity(self) -> tuple[str, str] | None:
         with self._lock:
             if self._own is None:
-                arn = aws_session.client("sts", self._region).get_caller_identity()["Arn"]
+                try:
+                    arn = aws_session.client("sts", self._region).get_caller_identity()["Arn"]
+                except Exception as err:  # any failure of STS is the same here
+                    if not self._warned:
+                        log.warning("the bot's own account is unknown (GetCallerIdentity: %s)", err)
+                        self._warned = True
+                    return None
                 self._own = (arn.split(":")[4], arn.split(":")[1])
             return self._own
 
     def readable(self, account: str) -> bool:
-        """True for the bot's own account; for any other when a read role is set."""
+        """True for the bot's own account, and for any other when a read role is set. While
+        STS cannot say which account is the bot's, an alarm is read as the bot's own: a
+        member account's then answers AccessDenied, which its kind logs once."""
         if self._role or not account:
             return True
-        try:
-            return account == self.own_account()
-        except Exception as err:  # any failure of STS: read nothing we are unsure of
-            log.warning("the bot's own account is unknown (GetCallerIdentity: %s)", err)
-            return False
+        own = self.own_account()
+        return own is None or account == own
 
     def client(self, service: str, account: str | None, region: str | None) -> Any:
         """A client reading `account` in `region` (None: the bot's own), made once;
         AccessDeniedError for another account when no read role is set."""
-        own, partition = self._identity() if account else ("", "")
-        if not account or account == own:
+        identity = self._identity() if account else None
+        own, partition = identity or ("", "aws")
+        if not account or not identity or account == own:
             return self._made(("", service, region), lambda: aws_session.client(service, region))
         role = self._role
         if not role:

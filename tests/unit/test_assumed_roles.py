@@ -71,6 +71,26 @@ def test_with_a_read_role_another_account_is_read_through_it(aws):
     assert identity(reads.client("sts", OWN, "eu-west-1")) == f"arn:aws:sts::{OWN}:user/moto"
 
 
+def test_while_sts_cannot_say_which_account_is_ours_alarms_are_read_as_our_own(
+    aws, monkeypatch, caplog
+):
+    asked = []
+
+    def unreachable(service, region=None):
+        asked.append(service)
+        if service == "sts":
+            raise ConnectionError("no route to STS")
+        return "own-client"
+
+    monkeypatch.setattr(aws_session, "client", unreachable)
+    reads = MemberReads(None, "us-east-1")
+    assert reads.readable(MEMBER) and reads.readable(OWN)  # tried; a denial is logged per kind
+    assert reads.client("cloudwatch", MEMBER, "eu-west-1") == "own-client"
+    assert asked.count("sts") == 3  # asked again each time, until it answers
+    said = [r for r in caplog.records if "own account is unknown" in r.getMessage()]
+    assert len(said) == 1  # and said once
+
+
 def test_the_own_account_is_found_lazily_and_once(aws, monkeypatch):
     calls = []
     made = aws_session.client
