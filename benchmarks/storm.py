@@ -43,24 +43,30 @@ def _settings(fake: FakeSlack, data_dir: Path) -> Settings:
     )
 
 
-def storm_calls(fake: FakeSlack) -> Counter[str]:
+def storm_calls(fake: FakeSlack, *, enrich: bool = False) -> Counter[str]:
     """3,000 events over 60 alarms in 60 simulated seconds, then quiet until all is sent.
     Nothing may be lost: every alarm ends in a root of its own or in a posted summary,
-    and every event is counted on one of them."""
+    and every event is counted on one of them. With `enrich`, the service's enrich job
+    runs after each flush (its AWS readers wherever the endpoint variables point)."""
     clock = FakeClock(start=float(int(time.time())))
     fake.reset()
     fake.clock = clock.now
     with tempfile.TemporaryDirectory() as tmp:
-        services = bootstrap(_settings(fake, Path(tmp)), clock=clock)
+        # A wait on a budget moves the simulated clock, as time.sleep would the real one.
+        services = bootstrap(_settings(fake, Path(tmp)), clock=clock, pause=clock.advance)
         events = [_alarm(n, f"Alarm{n % ALARMS:02d}") for n in range(EVENTS)]
         for start in range(0, EVENTS, PER_BODY):
             services.ingest(events[start : start + PER_BODY])
             clock.advance(1)
             if start % (PER_BODY * 2) == 0:
                 flush(services.delivery)
+                if enrich:
+                    services.enrich_waiting()
         for _ in range(60):
             clock.advance(5)
             flush(services.delivery)
+            if enrich:
+                services.enrich_waiting()
         limited = [c for c in fake.calls() if c.status == 429]
         assert not limited, f"{len(limited)} calls were rate-limited"
         _nothing_lost(services.alerts)

@@ -46,6 +46,10 @@ RUNBOOK_MAX_LENGTH = 3000  # a link button's url limit; the view checks its own 
 ChangesOf = Callable[[Alert, int], list[Change]]
 
 
+class BudgetSpent(Exception):
+    """The channel's post budget would keep this kind waiting too long: it is skipped."""
+
+
 @dataclass
 class Enriched:
     """What one call did: the kinds done, skipped (and why), and when to look again."""
@@ -127,6 +131,13 @@ class Enricher:
         except AccessDeniedError as err:
             self._warn_once(kind, err)
             result.skipped[kind] = "not allowed"
+            return
+        except NotFoundError as err:  # the alarm, its log group or its function is gone
+            log.info("%s enrichment found nothing: %s", kind, err)
+            result.skipped[kind] = "nothing to show"
+            return
+        except BudgetSpent:
+            result.skipped[kind] = "the channel's post budget is spent"
             return
         except (MonitoringException, ChatError) as err:
             log.warning("%s enrichment failed: %s", kind, err)
@@ -248,8 +259,7 @@ class Enricher:
     def _graph(self, alert: Alert, alarm: AlarmFacts, now: int) -> bool:
         assert self.graphs is not None and alert.message is not None
         png = self.graphs.render(graph.widget(alarm, now), alarm.region, account=alarm.account)
-        if not self._paid(alert, GRAPH):
-            return False
+        self._pay(alert, GRAPH)
         self.delivery.chat.upload_file(
             alert.message,
             f"{alarm.name or 'alarm'}.png",
@@ -287,29 +297,28 @@ class Enricher:
             read=len(rows),
             capped=len(rows) >= error_lines.LINES_READ,
         )
-        if not self._paid(alert, LOGS):
-            return False
+        self._pay(alert, LOGS)
         self.delivery.chat.post_log_findings(
             alert.message, findings, message_id=f"{alert.id}:logs:{now // EVERY_S}"
         )
         return True
 
-    def _paid(self, alert: Alert, kind: str) -> bool:
+    def _pay(self, alert: Alert, kind: str) -> None:
         """Pay one post in the alert's channel; a budget that would keep us waiting more
-        than LONGEST_PAUSE_S gives the kind up for this round."""
+        than LONGEST_PAUSE_S gives the kind up for this round (BudgetSpent)."""
         if not self.delivery.budgeted:
-            return True
+            return
         assert alert.message is not None
         key = budget.post_key(alert.message.channel)
         for _ in range(3):
             wait = budget.spend(self.delivery.alerts, key, budget.POST, self.delivery.clock.now())
             if not wait:
-                return True
+                return
             if wait > LONGEST_PAUSE_S:
                 break
             self.pause(wait)
         log.info("%s of alert %s skipped: the channel's post budget is spent", kind, alert.id)
-        return False
+        raise BudgetSpent(kind)
 
     def _warn_once(self, kind: str, err: AccessDeniedError) -> None:
         if kind in self.warned:

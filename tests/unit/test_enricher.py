@@ -323,3 +323,28 @@ def test_an_alarm_of_an_account_without_a_read_role_gets_only_the_changes():
     assert result.skipped["runbook"] == "its account has no read role"
     assert graphs.widgets == [] and logs.queries == [] and tags.read == []
     assert svc.chat.uploads == [] and svc.chat.findings == []
+
+
+def test_a_spent_post_budget_skips_the_kind_and_says_why():
+    from bot import budget
+
+    graphs = Graphs()
+    svc, clock, _ = bot(graphs)
+    fire(svc)
+    # Slack answered 429 with a Retry-After longer than the worker waits.
+    budget.hold(svc.alerts, budget.post_key(CHANNEL), clock.now() + 2 * enrich_run.LONGEST_PAUSE_S)
+    result = svc.enrich(svc.alerts.list_alerts()[0].id)
+    assert result.skipped["graph"] == result.skipped["logs"] == "the channel's post budget is spent"
+    assert len(graphs.widgets) == 1  # drawn, but not shared
+    assert svc.chat.uploads == [] and svc.chat.findings == []
+
+
+def test_a_deleted_alarm_s_tags_show_nothing_and_warn_nothing(caplog):
+    from bot.errors import NotFoundError
+
+    svc, _, _ = bot(tags=Tags(error=NotFoundError("no alarm")))
+    fire(svc)
+    caplog.set_level(logging.WARNING)
+    result = svc.enrich(svc.alerts.list_alerts()[0].id)
+    assert result.skipped["runbook"] == "nothing to show"
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
