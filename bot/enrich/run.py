@@ -46,7 +46,7 @@ RUNBOOK_MAX_LENGTH = 3000  # a link button's url limit; the view checks its own 
 ChangesOf = Callable[[Alert, int], list[Change]]
 
 
-class BudgetSpent(Exception):
+class BudgetSpentError(Exception):
     """The channel's post budget would keep this kind waiting too long: it is skipped."""
 
 
@@ -136,7 +136,7 @@ class Enricher:
             log.info("%s enrichment found nothing: %s", kind, err)
             result.skipped[kind] = "nothing to show"
             return
-        except BudgetSpent:
+        except BudgetSpentError:
             result.skipped[kind] = "the channel's post budget is spent"
             return
         except (MonitoringException, ChatError) as err:
@@ -305,7 +305,7 @@ class Enricher:
 
     def _pay(self, alert: Alert, kind: str) -> None:
         """Pay one post in the alert's channel; a budget that would keep us waiting more
-        than LONGEST_PAUSE_S gives the kind up for this round (BudgetSpent)."""
+        than LONGEST_PAUSE_S gives the kind up for this round (BudgetSpentError)."""
         if not self.delivery.budgeted:
             return
         assert alert.message is not None
@@ -318,7 +318,7 @@ class Enricher:
                 break
             self.pause(wait)
         log.info("%s of alert %s skipped: the channel's post budget is spent", kind, alert.id)
-        raise BudgetSpent(kind)
+        raise BudgetSpentError(kind)
 
     def _warn_once(self, kind: str, err: AccessDeniedError) -> None:
         if kind in self.warned:
