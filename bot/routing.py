@@ -27,6 +27,9 @@ from bot.sources import registry
 # Short names people write for a family; a full source ("aws.guardduty") works as well.
 SOURCE_ALIASES = registry.ALIASES
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+# A CloudWatch Logs group name: 1 to 512 of letters, digits and _ - / . #
+LOG_GROUP = re.compile(r"[A-Za-z0-9_\-/.#]{1,512}")
+MAX_LOG_GROUPS = 10  # what one Logs Insights query of an alert's error lines reads
 MENTION = re.compile(r"@here|@channel|@everyone|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,}")
 
 OneOrMany = str | list[str]
@@ -149,6 +152,7 @@ class Rule(_Strict):
     channel: str | None = None
     mention: str | None = None
     runbook: str | None = None
+    log_groups: list[str] = Field(default_factory=list)
     drop: bool = False
     continue_: bool = Field(default=False, alias="continue")
 
@@ -177,10 +181,20 @@ class Rule(_Strict):
             raise ValueError(f"runbook {value[:80]!r} is not an https link (https://…)")
         return value
 
+    @field_validator("log_groups")
+    @classmethod
+    def _log_groups(cls, value: list[str]) -> list[str]:
+        if len(value) > MAX_LOG_GROUPS:
+            raise ValueError(f"log_groups names {len(value)} groups; a query reads at most 10")
+        for group in value:
+            if not LOG_GROUP.fullmatch(group):
+                raise ValueError(f"log_groups: {group[:80]!r} is not a CloudWatch Logs group name")
+        return value
+
     @model_validator(mode="after")
     def _drop_or_deliver(self) -> Rule:
-        if self.drop and (self.channel or self.mention or self.runbook):
-            raise ValueError("a rule that drops has no channel, mention or runbook")
+        if self.drop and (self.channel or self.mention or self.runbook or self.log_groups):
+            raise ValueError("a rule that drops has no channel, mention, runbook or log_groups")
         return self
 
 
@@ -235,6 +249,7 @@ class Route(BaseModel):
     channel: str
     mention: str | None = None
     runbook: str | None = None
+    log_groups: tuple[str, ...] = ()
     rule: str = "default"
 
 
@@ -264,6 +279,7 @@ def decide(signal: Signal, routes: Routes, default_channel: str) -> Decision:
             channel=rule.channel or default_channel,
             mention=rule.mention,
             runbook=rule.runbook,
+            log_groups=tuple(rule.log_groups),
             rule=_label(rule, i, "routes"),
         )
         if all(r.channel != route.channel for r in found):

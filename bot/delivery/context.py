@@ -26,6 +26,7 @@ class Delivery:
     routes: routing.Routes = field(default_factory=routing.Routes)
     mention: str | None = None  # the route's, for the records this delivery opens
     runbook: str | None = None  # the route's, likewise
+    log_groups: tuple[str, ...] = ()  # the route's, likewise
     budgeted: bool = True  # False: the chat has no rate limit to pay for (the console)
     unrecorded: list[tuple[Due, Outcome | None]] = field(default_factory=list)
     # Where an alert waits for its enrichment once its root is posted (None: it is not).
@@ -40,6 +41,12 @@ class Delivery:
         return int(self.clock.now())
 
     def routed(self, route: routing.Route) -> Delivery:
-        """The delivery for one route: its channel, mention and runbook. The list of
-        unrecorded outcomes, and what it knows of storm summaries, stay shared."""
-        return replace(self, channel=route.channel, mention=route.mention, runbook=route.runbook)
+        """The delivery for one route: its channel, mention, runbook and log groups. The
+        list of unrecorded outcomes, and what it knows of storm summaries, stay shared."""
+        return replace(
+            self,
+            channel=route.channel,
+            mention=route.mention,
+            runbook=route.runbook,
+            log_groups=route.log_groups,
+        )

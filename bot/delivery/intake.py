@@ -221,6 +221,7 @@ def _open(
         fingerprint=signal.fingerprint,
         mention=delivery.mention,
         runbook=delivery.runbook,
+        log_groups=list(delivery.log_groups),
         kind=kind,
         status=AlertStatus.OPEN if kind == "alert" else AlertStatus.RESOLVED,
         title=signal.title,

@@ -271,7 +271,7 @@ class Enricher:
 
     def _logs(self, alert: Alert, alarm: AlarmFacts, now: int) -> bool:
         assert self.logs is not None and alert.message is not None
-        groups = log_groups.derive(alarm, self.log_sources)
+        groups = alert.log_groups or log_groups.derive(alarm, self.log_sources)
         if not groups:
             return False
         start = alarm.changed_at - error_lines.BEFORE_S

@@ -112,6 +112,7 @@ class Alert(Model):
     # Routing: whom the route that sent it here mentions; reminders sent while unacked.
     mention: str | None = None
     runbook: str | None = None  # the route's runbook link (bot/runbook.py)
+    log_groups: list[str] = Field(default_factory=list)  # the route's, for its error lines
     reminders: int = 0
     # The members a storm summary listed in its own record, before members were found
     # by their parent_id; read for such summaries, never written now. What a storm's

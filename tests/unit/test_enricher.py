@@ -68,7 +68,7 @@ class Tags:
         return self.found
 
 
-def bot(graphs=None, logs=None, tags=None, **settings):
+def bot(graphs=None, logs=None, tags=None, routes=None, **settings):
     clock = FakeClock()
     queue = LocalEnrichQueue()
     svc = memory_services(
@@ -79,6 +79,7 @@ def bot(graphs=None, logs=None, tags=None, **settings):
         graphs=graphs if graphs is not None else Graphs(),
         logs=logs if logs is not None else Logs(),
         alarm_tags=tags,
+        **({"routes": routes} if routes is not None else {}),
     )
     return svc, clock, queue
 
@@ -348,3 +349,18 @@ def test_a_deleted_alarm_s_tags_show_nothing_and_warn_nothing(caplog):
     result = svc.enrich(svc.alerts.list_alerts()[0].id)
     assert result.skipped["runbook"] == "nothing to show"
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_the_log_groups_a_route_names_are_queried_instead_of_the_derived_ones():
+    from bot.routing import parse_routes
+
+    routes = parse_routes(
+        {"routes": [{"match": {"source": "cloudwatch"}, "channel": CHANNEL,
+                     "log_groups": ["/orders/api", "/orders/worker"]}]}
+    )  # fmt: skip
+    logs = Logs()
+    svc, _, _ = bot(logs=logs, routes=routes)
+    fire(svc)
+    svc.enrich(svc.alerts.list_alerts()[0].id)
+    (query,) = logs.queries
+    assert query["groups"] == ["/orders/api", "/orders/worker"]

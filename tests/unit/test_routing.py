@@ -415,3 +415,13 @@ def test_events_shows_the_state_of_an_alert_routed_away_from_the_default_channel
     routed = Search(events, d.alerts, CursorCodec("s"), now=d.now(),
                     find_alert=lambda fingerprint: find_anywhere(d, fingerprint))  # fmt: skip
     assert routed.first(Query(since=0)).items[0].state == "open"
+
+
+def test_a_rule_s_log_groups_are_checked_and_carried_to_its_route():
+    routes = parse_routes({"routes": [{"channel": "C0OPS", "log_groups": ["/aws/lambda/api"]}]})
+    (signal,) = interpret(alarm(), Context())
+    (route,) = decide(signal, routes, DEFAULT).routes
+    assert route.log_groups == ("/aws/lambda/api",)
+    for bad in (["has space"], [f"/g{n}" for n in range(11)], [""]):
+        with pytest.raises(ValueError, match="log_groups"):
+            parse_routes({"routes": [{"channel": "C0OPS", "log_groups": bad}]})
