@@ -349,6 +349,44 @@ def test_scheduled_functions_run_on_a_schedule_event(aws, fake_slack, name, expe
         assert summary.params["channel"] == CHANNEL
 
 
+def test_refresh_accounts_reads_the_organisation_into_the_cache(aws, fake_slack):
+    organizations = boto3.client("organizations", region_name=REGION)
+    module = lambdas.load("refresh_accounts")
+    organizations.create_organization(FeatureSet="ALL")
+    created = organizations.create_account(AccountName="payments-prod", Email="p@example.com")
+    account = created["CreateAccountStatus"]["AccountId"]
+    organizations.tag_resource(ResourceId=account, Tags=[{"Key": "team", "Value": "payments"}])
+    answer = module.handler(scheduled(), Context())
+    assert answer["refreshed"] is True and answer["accounts"] >= 2  # the management's too
+    from bot.accounts import load_accounts
+    from handlers.aws_lambda.wiring import services
+
+    cached = load_accounts(services().alerts)
+    assert cached[account].name == "payments-prod"
+    assert cached[account].tags == {"team": "payments"}
+
+
+def test_enrich_consumes_its_queue_and_shares_the_graph_in_the_alert_s_thread(
+    aws, fake_slack, fake_cloudwatch, monkeypatch
+):
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="enrich")["QueueUrl"]
+    monkeypatch.setenv("ENRICH_QUEUE_URL", queue_url)
+    monkeypatch.setenv("ENRICH_LOGS", "false")  # moto's Logs Insights ignores the query
+    lambdas.load("ingest").handler(load("cloudwatch_alarm_state_change_single_metric.json"),
+                                   Context())  # fmt: skip
+    (root,) = fake_slack.calls("chat.postMessage")
+    (message,) = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    records = [{"messageId": message["MessageId"], "body": message["Body"]},
+               {"messageId": "not-ours", "body": "{}"}]  # fmt: skip
+    answer = lambdas.load("enrich").handler({"Records": records}, Context())
+    assert answer == {"batchItemFailures": []}  # a message naming no alert is dropped
+    (widget,) = fake_cloudwatch.widgets
+    assert widget["metrics"][0][:2] == ["AWS/EC2", "CPUUtilization"]
+    (shared,) = fake_slack.files(CHANNEL)
+    assert shared["thread_ts"] == root.response["ts"]
+
+
 def test_update_deployment_on_its_payload_and_as_an_event_detail(aws, fake_slack):
     module = lambdas.load("update_deployment")
     payload = {"agent_id": ACCOUNT, "region": REGION, "status": "UPDATE_COMPLETE",
@@ -375,4 +413,6 @@ SAMPLES = {
     "check_agents",
     "heartbeat",
     "update_deployment",
+    "enrich",
+    "refresh_accounts",
 }
