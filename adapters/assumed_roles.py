@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -75,49 +76,70 @@ class MemberReads:
     (ENRICH_READ_ROLE, a role name), when one is set, else not at all.
 
     The bot's own account is found by STS GetCallerIdentity once per process, on the
-    first enrichment that asks: never by an ingest."""
+    first enrichment that asks: never by an ingest. While STS cannot say, nothing is read
+    (an alarm read with the wrong account's credentials would draw an empty graph), and
+    it is asked again after UNKNOWN_FOR_S, with one warning each time it fails. At most
+    MAX_CLIENTS clients are kept, the oldest made dropped first."""
 
-    def __init__(self, read_role: str | None, region: str | None = None) -> None:
-        self._role, self._region = read_role, region
+    UNKNOWN_FOR_S = 300.0
+    MAX_CLIENTS = 256
+
+    def __init__(
+        self,
+        read_role: str | None,
+        region: str | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._role, self._region, self._clock = read_role, region, clock
         self._own: tuple[str, str] | None = None  # (account, partition)
-        self._warned = False
+        self._unknown_until = 0.0
         self._credentials: dict[str, DeferredRefreshableCredentials] = {}
         self._clients: dict[tuple[str, str, str | None], Any] = {}
         self._lock = threading.Lock()
 
     def own_account(self) -> str | None:
-        """The bot's own account id; None while STS cannot say (asked again next time)."""
+        """The bot's own account id; None while STS cannot say."""
         identity = self._identity()
         return identity[0] if identity else None
 
     def _identity(self) -> tuple[str, str] | None:
         with self._lock:
-            if self._own is None:
+            if self._own is None and self._clock() >= self._unknown_until:
                 try:
                     arn = aws_session.client("sts", self._region).get_caller_identity()["Arn"]
                 except Exception as err:  # any failure of STS is the same here
-                    if not self._warned:
-                        log.warning("the bot's own account is unknown (GetCallerIdentity: %s)", err)
-                        self._warned = True
+                    self._unknown_until = self._clock() + self.UNKNOWN_FOR_S
+                    log.warning(
+                        "the bot's own account is unknown (GetCallerIdentity: %s): alarms are "
+                        "not enriched from AWS for %.0f s",
+                        err,
+                        self.UNKNOWN_FOR_S,
+                    )
                     return None
                 self._own = (arn.split(":")[4], arn.split(":")[1])
             return self._own
 
     def readable(self, account: str) -> bool:
-        """True for the bot's own account, and for any other when a read role is set. While
-        STS cannot say which account is the bot's, an alarm is read as the bot's own: a
-        member account's then answers AccessDenied, which its kind logs once."""
+        """True for the bot's own account, and for any other when a read role is set
+        (without asking STS); without one, False for all while the bot's own account is
+        unknown."""
         if self._role or not account:
             return True
-        own = self.own_account()
-        return own is None or account == own
+        identity = self._identity()
+        return identity is not None and account == identity[0]
 
     def client(self, service: str, account: str | None, region: str | None) -> Any:
         """A client reading `account` in `region` (None: the bot's own), made once;
-        AccessDeniedError for another account when no read role is set."""
-        identity = self._identity() if account else None
-        own, partition = identity or ("", "aws")
-        if not account or not identity or account == own:
+        AccessDeniedError for another account when no read role is set, or while the
+        bot's own account is unknown."""
+        if not account:
+            return self._made(("", service, region), lambda: aws_session.client(service, region))
+        identity = self._identity()
+        if identity is None:
+            raise AccessDeniedError(f"account {account}: the bot's own account is unknown")
+        own, partition = identity
+        if account == own:
             return self._made(("", service, region), lambda: aws_session.client(service, region))
         role = self._role
         if not role:
@@ -134,5 +156,7 @@ class MemberReads:
     def _made(self, key: tuple[str, str, str | None], make: Callable[[], Any]) -> Any:
         with self._lock:
             if key not in self._clients:
+                while len(self._clients) >= self.MAX_CLIENTS:
+                    del self._clients[next(iter(self._clients))]
                 self._clients[key] = make()
             return self._clients[key]

@@ -1,14 +1,20 @@
 """What a failed AWS call means to the bot, in one place for every adapter that reads
-AWS: a call we may not make (or that is not there) is AccessDeniedError, so that what
-needed it goes without; a missing resource is NotFoundError; anything else (throttling,
-a 5xx, a connection that failed, a request AWS refused) is UnprocessedError."""
+AWS: a call we may not make (or that is not there, or made with no credentials) is
+AccessDeniedError, so that what needed it goes without; a missing resource is
+NotFoundError; anything else (throttling, a 5xx, a connection that failed, a request AWS
+refused) is UnprocessedError."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
 
 from bot.errors import AccessDeniedError, MonitoringException, NotFoundError, UnprocessedError
 
@@ -19,6 +25,7 @@ DENIED_CODES = frozenset(
         "UnauthorizedOperation",
         "UnknownOperationException",
         "InvalidAction",
+        "AWSOrganizationsNotInUseException",  # Organizations where there is no organisation
     }
 )
 
@@ -47,6 +54,8 @@ def is_not_found(err: ClientError) -> bool:
 def bot_error(err: ClientError | BotoCoreError, doing: str) -> MonitoringException:
     """The bot's error for `err`, its message saying what was being done."""
     message = f"{doing}: {err}"
+    if isinstance(err, NoCredentialsError | PartialCredentialsError):
+        return AccessDeniedError(message)  # a bot run without AWS credentials reads nothing
     if isinstance(err, ClientError):
         if is_denied(err):
             return AccessDeniedError(message)

@@ -65,8 +65,12 @@ class InsightsLogQuery:
         query_id = started["queryId"]
         deadline = self._clock() + timeout
         while True:
-            with aws_errors(f"Logs Insights query {query_id}"):
-                answer = client.get_query_results(queryId=query_id)
+            try:
+                with aws_errors(f"Logs Insights query {query_id}"):
+                    answer = client.get_query_results(queryId=query_id)
+            except MonitoringException:
+                self._stop(client, query_id)  # not left scanning while nobody waits
+                raise
             status = answer.get("status", "Unknown")
             if status == "Complete":
                 return [_row(fields) for fields in answer.get("results", [])]

@@ -110,6 +110,9 @@ def refresh_accounts(directory: AccountDirectory, states: StateStore, now: float
             err,
         )
         return None
+    except MonitoringException as err:  # throttled, unreachable: the next hour tries again
+        log.warning("the organisation's accounts could not be read (%s): kept as cached", err)
+        return None
     return save_accounts(states, accounts, int(now))
 
 
@@ -140,6 +143,6 @@ class AccountBook:
     def _read(self) -> dict[str, AccountInfo] | None:
         try:
             return load_accounts(self._states)
-        except (MonitoringException, ValueError) as err:  # a name must never fail an ingest
+        except Exception as err:  # a name must never fail an ingest, whatever the cache holds
             log.warning("the cached accounts could not be read: %s", err)
             return None

@@ -308,7 +308,7 @@ class Settings(BaseSettings):
         description=(
             "Name of the read role the enrichments assume in a member account "
             "(`arn:aws:iam::<account>:role/<name>`, deploy/member-account-read.yml); unset, "
-            "alerts of other accounts are posted unenriched"
+            "alerts of other accounts get only the changes before them (the bot's own store)"
         ),
     )
     enrich_queue_url: str | None = Field(

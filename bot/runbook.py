@@ -68,9 +68,9 @@ def runbook_url(signal: Signal, alert: Alert | None, max_length: int) -> str | N
 RUNBOOK_TAGS = ("runbook", "playbook")
 
 
-def tagged_runbook(tags: dict[str, str]) -> str | None:
+def tagged_runbook(tags: dict[str, str], max_length: int | None = None) -> str | None:
     """The https URL of an alarm's `runbook` tag, else of its `playbook` tag (keys in any
-    case); None when neither holds one."""
+    case), of at most `max_length` characters; None when neither holds one."""
     by_key = {key.lower(): value for key, value in tags.items()}
-    found = (https_url(by_key.get(key, "").strip()) for key in RUNBOOK_TAGS)
+    found = (https_url(by_key.get(key, "").strip(), max_length) for key in RUNBOOK_TAGS)
     return next((url for url in found if url is not None), None)

@@ -189,18 +189,22 @@ def bootstrap(
         waiting = take(int(clock.now()), ENRICH_BATCH)
         for alert_id in waiting:
             try:
-                enricher(alert_id)
+                result = enricher(alert_id)
             except Exception:
                 log.exception("enriching alert %s failed; it stays as posted", alert_id)
+                continue
+            log.info(
+                "enriched alert %s: done %s, skipped %s", alert_id, result.done, result.skipped
+            )
         return len(waiting)
 
     sweeps = _sweeps(settings, log_sweep)
-    directories = _directories(settings, directory)
+    directory_of = _directory(settings, directory)
 
     def accounts_refresh() -> int | None:
         from bot.accounts import refresh_accounts
 
-        found = directories()
+        found = directory_of()
         return None if found is None else refresh_accounts(found, store, clock.now())
 
     def sweep_logs(log_groups: list[str] | None = None) -> SweepResult | None:
@@ -236,7 +240,7 @@ def _changes_of(events: EventStore) -> Callable[[Alert, int], list[Change]]:
     return lambda alert, now: changes_before(events, alert, now)
 
 
-def _directories(
+def _directory(
     settings: Settings, given: AccountDirectory | Open | None
 ) -> Callable[[], AccountDirectory | None]:
     """The organisation's directory, opened on the accounts job's first run."""

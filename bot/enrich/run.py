@@ -38,7 +38,7 @@ from bot.timeutil import to_iso
 log = logging.getLogger(__name__)
 
 EVERY_S = 600  # at most one of each kind per alert per 10 minutes
-LONGEST_PAUSE_S = 30.0  # a budget that would keep us waiting longer: that kind waits
+LONGEST_PAUSE_S = 10.0  # a budget that would keep us waiting longer: that kind waits
 REDRAW_LIMIT = 20  # due work the root's redraw moves on with it
 GRAPH, LOGS, CHANGES, RUNBOOK = "graph", "logs", "changes", "runbook"
 RUNBOOK_MAX_LENGTH = 3000  # a link button's url limit; the view checks its own again
@@ -118,6 +118,9 @@ class Enricher:
         alarm = read_alarm(event) if event is not None else None
         if alarm is None:
             result.skipped[GRAPH] = "its busiest alarm watches no metric"
+            return
+        if not self.readable(alarm.account):
+            result.skipped[GRAPH] = "its account has no read role"
             return
         if not self._claim(summary, [GRAPH], now):
             result.skipped[GRAPH] = "ran within 10 minutes"
@@ -239,7 +242,11 @@ class Enricher:
     def _runbook(self, alert: Alert, alarm: AlarmFacts, now: int) -> bool:
         """The runbook the alarm's tags name, as the root's Runbook button."""
         assert self.tags is not None
-        url = runbook.tagged_runbook(self.tags.tags(alarm.arn)) if alarm.arn else None
+        url = (
+            runbook.tagged_runbook(self.tags.tags(alarm.arn), RUNBOOK_MAX_LENGTH)
+            if alarm.arn
+            else None
+        )
         if url is None:
             return False
         self._redraw(alert, now, runbook_url=url)
@@ -310,7 +317,7 @@ class Enricher:
             return
         assert alert.message is not None
         key = budget.post_key(alert.message.channel)
-        for _ in range(3):
+        for _ in range(2):  # at most one pause a kind: the enrich function's time is bounded
             wait = budget.spend(self.delivery.alerts, key, budget.POST, self.delivery.clock.now())
             if not wait:
                 return

@@ -238,9 +238,11 @@ def test_an_unknown_service_or_cluster_has_no_groups(
 
 
 def test_the_factorys_alarm_readers_reach_cloudwatch_and_logs(
-    fake_logs: FakeLogs, fake_cloudwatch: FakeCloudWatch
+    fake_logs: FakeLogs, fake_cloudwatch: FakeCloudWatch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """open_alarm_reads builds these adapters by name, on the bot's own clients."""
+    """open_alarm_reads builds these adapters by name, on the bot's own clients (STS, on
+    moto, says the bot's account is 123456789012, as moto's always is)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", MOTO.url())
     settings = Settings(_env_file=None, enrich_graph=True, enrich_logs=True, enrich_runbook=True)
     reads = open_alarm_reads(settings)
     assert reads.graphs and reads.logs and reads.log_sources and reads.tags

@@ -715,6 +715,23 @@ def test_notify_consumes_the_fifo_send_queue(template):
 
 
 @pytest.mark.slow
+def test_enrich_consumes_its_queue_one_alert_at_a_time(template):
+    queue = template["Resources"]["EnrichQueue"]["Properties"]
+    timeout = function(template, "enrich")["Properties"]["Timeout"]
+    assert queue["VisibilityTimeout"] >= 6 * timeout  # as AWS advises for Lambda
+    assert render(queue["RedrivePolicy"]["deadLetterTargetArn"]) == "<EnrichDeadLetterQueue.Arn>"
+    (mapping,) = [
+        m["Properties"]
+        for m in of_type(template, "AWS::Lambda::EventSourceMapping").values()
+        if render(m["Properties"]["EventSourceArn"]) == "<EnrichQueue.Arn>"
+    ]
+    assert mapping["BatchSize"] == 1  # a slow alert never times out another's enrichment
+    # The member accounts' read role trusts roles named like this one only.
+    logical, role = role_of(template, "enrich")
+    assert logical == "EnrichRole" and "RoleName" not in role["Properties"]
+
+
+@pytest.mark.slow
 def test_the_http_routes(template):
     integrations = {
         logical: render(r["Properties"]["IntegrationUri"])
@@ -1081,12 +1098,25 @@ def test_the_member_read_role_reads_only_what_the_enrichments_call():
     assert [(s["Principal"], s["Action"]) for s in trust] == [
         ({"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${BotAccountId}:root"}}, "sts:AssumeRole")
     ]
+    # Of the bot's account, only the enrich function's role (CloudFormation names it
+    # <stack>-EnrichRole-<suffix>) may assume it.
+    (condition,) = [s["Condition"] for s in trust]
+    assert condition == {
+        "ArnLike": {
+            "aws:PrincipalArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:iam::${BotAccountId}:role/*EnrichRole*"
+            }
+        }
+    }
     found = statements(role)
     assert all(s["Effect"] == "Allow" for s in found)
     assert sorted(a for s in found for a in actions(s)) == sorted(ENRICHMENT_READS)
     assert render(role["Properties"]["RoleName"]) == "<RoleName>"
     assert read["Parameters"]["RoleName"]["Default"] == "aws-monitoring-bot-read"
-    assert Settings(_env_file=None, enrich_read_role="aws-monitoring-bot-read").enrich_read_role
+    # the default role name is one ENRICH_READ_ROLE accepts (it checks a role name's form)
+    assert Settings(_env_file=None, enrich_read_role="aws-monitoring-bot-read")
+    with pytest.raises(ValueError, match="enrich_read_role"):
+        Settings(_env_file=None, enrich_read_role="not a role/name")
 
 
 def test_the_enrichments_may_assume_only_the_named_read_role():

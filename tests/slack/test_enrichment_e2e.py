@@ -199,7 +199,9 @@ def test_with_every_permission_denied_the_alarm_is_posted_as_without_enrichment(
     (as_today,) = roots(fake_slack)
     fake_slack.reset()
 
-    cloudwatch.deny("GetMetricWidgetImage", "ListTagsForResource")
+    # Every permission an enrichment needs is missing: the graph is drawn, but the app may
+    # not share files (Slack's missing_scope); Logs and the alarm's tags are denied (IAM).
+    cloudwatch.deny("ListTagsForResource")
     logs.deny("StartQuery", "DescribeMetricFilters")
     fake_slack.revoke_scope("files:write")
     svc = service(fake_slack, tmp_path / "denied", clock)
@@ -214,7 +216,11 @@ def test_with_every_permission_denied_the_alarm_is_posted_as_without_enrichment(
     assert fake_slack.files(CHANNEL) == []
     assert [m for m in fake_slack.messages(CHANNEL) if m.get("thread_ts")] == []
     assert fake_slack.calls("chat.update") == []
-    assert len(cloudwatch.calls_of("GetMetricWidgetImage")) == 2  # asked, denied
+    assert len(cloudwatch.calls_of("GetMetricWidgetImage")) == 2  # drawn, never shared
+    assert [c.response.get("error") for c in fake_slack.calls("files.getUploadURLExternal")] == [
+        "missing_scope",
+        "missing_scope",
+    ]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     for kind in ("graph", "logs", "runbook"):
         said = [w for w in warnings if w.startswith(f"{kind} enrichment is not allowed")]

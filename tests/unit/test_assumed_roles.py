@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -14,7 +13,8 @@ from adapters.assumed_roles import MemberReads, assumed_client
 from adapters.factory import open_account_directory, open_alarm_reads
 from adapters.organizations import OrganizationsDirectory
 from bot.config import Settings
-from bot.errors import AccessDeniedError
+from bot.errors import AccessDeniedError, UnprocessedError
+from tests.fakes import FakeClock
 
 OWN = "123456789012"  # moto's account: the bot's own
 MEMBER = "222222222222"
@@ -71,24 +71,30 @@ def test_with_a_read_role_another_account_is_read_through_it(aws):
     assert identity(reads.client("sts", OWN, "eu-west-1")) == f"arn:aws:sts::{OWN}:user/moto"
 
 
-def test_while_sts_cannot_say_which_account_is_ours_alarms_are_read_as_our_own(
+def test_while_sts_cannot_say_which_account_is_ours_nothing_is_read_for_a_while(
     aws, monkeypatch, caplog
 ):
     asked = []
+    made = aws_session.client
 
     def unreachable(service, region=None):
         asked.append(service)
-        if service == "sts":
+        if service == "sts" and len(asked) == 1:
             raise ConnectionError("no route to STS")
-        return "own-client"
+        return made(service, region)
 
     monkeypatch.setattr(aws_session, "client", unreachable)
-    reads = MemberReads(None, "us-east-1")
-    assert reads.readable(MEMBER) and reads.readable(OWN)  # tried; a denial is logged per kind
-    assert reads.client("cloudwatch", MEMBER, "eu-west-1") == "own-client"
-    assert asked.count("sts") == 3  # asked again each time, until it answers
+    clock = FakeClock()
+    reads = MemberReads(None, "us-east-1", clock=clock.now)
+    assert not reads.readable(OWN) and not reads.readable(MEMBER)
+    with pytest.raises(AccessDeniedError, match="own account is unknown"):
+        reads.client("cloudwatch", OWN, "eu-west-1")
+    assert asked == ["sts"]  # not asked again at once: a stalled STS stalls nothing
     said = [r for r in caplog.records if "own account is unknown" in r.getMessage()]
-    assert len(said) == 1  # and said once
+    assert len(said) == 1
+    clock.advance(MemberReads.UNKNOWN_FOR_S)
+    assert reads.readable(OWN) and not reads.readable(MEMBER)  # asked again, and answered
+    assert asked == ["sts", "sts"]
 
 
 def test_the_own_account_is_found_lazily_and_once(aws, monkeypatch):
@@ -155,8 +161,9 @@ def test_other_failures_are_not_taken_for_a_denial(aws):
     org = boto3.client("organizations", region_name="us-east-1")
     with Stubber(org) as stub:
         stub.add_client_error("list_accounts", service_error_code="ServiceException")
-        with pytest.raises(ClientError):
+        with pytest.raises(UnprocessedError) as raised:
             OrganizationsDirectory(org).accounts()
+    assert not isinstance(raised.value, AccessDeniedError)
 
 
 def test_the_factory_reads_the_organisation_through_its_role_when_one_is_set(aws):
