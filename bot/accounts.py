@@ -130,6 +130,9 @@ class AccountBook:
     def get(self, account: str) -> AccountInfo | None:
         return self._current().get(account)
 
+    def names(self) -> dict[str, str]:
+        return {account.id: account.name for account in self._current().values() if account.name}
+
     def _current(self) -> Mapping[str, AccountInfo]:
         now = self._clock.now()
         with self._lock:

@@ -152,7 +152,7 @@ def _account(value: str | None, names: dict[str, str]) -> str | None:
         return by_name[0]
     if re.fullmatch(r"[0-9]{6,12}", value):
         return value
-    raise QueryError(f"`account:{value}` is neither an account id nor a name in ACCOUNT_NAMES")
+    raise QueryError(f"`account:{value}` is neither an account id nor a known account name")
 
 
 def _severity(value: str | None) -> str | None:

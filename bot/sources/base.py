@@ -55,6 +55,10 @@ class AccountLookup(Protocol):
 
     def get(self, account: str) -> AccountInfo | None: ...
 
+    def names(self) -> dict[str, str]:
+        """Account id → name, of every cached account that has a name."""
+        ...
+
 
 @dataclass(frozen=True)
 class Context:
@@ -66,6 +70,12 @@ class Context:
     ingest_function: str = DEFAULT_INGEST_FUNCTION
     own_region: str | None = None
     accounts: AccountLookup | None = None
+
+    def all_account_names(self) -> dict[str, str]:
+        """Every account id → name known: the organisation's, with ACCOUNT_NAMES over
+        them (for commands that take a name, and lists that show one)."""
+        cached = self.accounts.names() if self.accounts is not None else {}
+        return {**cached, **self.account_names}
 
     def _info(self, account: str | None) -> AccountInfo | None:
         return self.accounts.get(account) if self.accounts is not None and account else None

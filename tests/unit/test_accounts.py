@@ -172,6 +172,18 @@ def test_account_names_wins_over_the_organisation_s_name():
     assert signal.account_tags["team"] == "payments"  # tags still come from the cache
 
 
+def test_commands_know_the_organisation_s_names_with_account_names_over_them():
+    from bot.event_search import parse
+
+    svc = bot(Directory([PAYMENTS, OTHER]), account_names=f'{{"{OTHER.id}": "lab"}}')
+    scheduler.run_job("accounts", svc)
+    svc.clock.advance(accounts.CACHE_TTL_S)
+    names = svc.context.all_account_names()
+    assert names == {PAYMENTS.id: "payments-prod", OTHER.id: "lab"}  # ACCOUNT_NAMES wins
+    query = parse("account:payments-prod", now=int(svc.clock.now()), account_names=names)
+    assert query.account == PAYMENTS.id  # /events account:<a name from the organisation>
+
+
 def test_tags_shown_on_an_alert_are_escaped():
     info = AccountInfo(id=ALARM_ACCOUNT, name="p", tags={"owner": "<!channel> & *bob*"})
     svc = bot(Directory([info]))

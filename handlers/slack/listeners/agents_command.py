@@ -28,7 +28,7 @@ def agents_command(command: Payload, respond: Respond, *, core: Core) -> None:
 def agents(services: Services, asked: str) -> dict[str, Any]:
     """All agents when `asked` is empty; else the one it names."""
     at = now(services)
-    names = services.settings.account_names
+    names = services.context.all_account_names()
     if not asked:
         listed = list(itertools.islice(all_agents(services.agents), AGENTS_SHOWN))
         marked = [(a, problem_recorded(services.alerts, a.id)) for a in listed]

@@ -26,7 +26,7 @@ def events_command(command: Payload, respond: Respond, client: WebClient, *, cor
 def found(services: Services, client: WebClient, text: str) -> dict[str, Any]:
     """What `text` asks for: usage, one event's detail, or a page of matching events."""
     at = now(services)
-    names = services.settings.account_names
+    names = services.context.all_account_names()
     try:
         parsed = parse(text, now=at, account_names=names)
     except QueryError as err:

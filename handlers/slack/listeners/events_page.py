@@ -25,7 +25,9 @@ def page(services: Services, cursor: str) -> dict[str, Any]:
         shown = search(services).page(cursor)
     except InvalidCursorError:
         return usage(STALE_PAGE)
-    return events_list(shown, None, services.settings.account_names, now(services), replace=True)
+    return events_list(
+        shown, None, services.context.all_account_names(), now(services), replace=True
+    )
 
 
 def register(app: App, core: Core) -> None:
