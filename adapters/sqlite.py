@@ -28,6 +28,7 @@ from adapters import (
     not_found,
     stale,
 )
+from adapters.sqlite_checkpoint import WRITER_CHECKPOINT_PAGES, Checkpointer
 from bot.changes import change_scope, scope
 from bot.cursors import CursorCodec
 from bot.errors import UnprocessedError
@@ -63,6 +64,8 @@ PRAGMAS = (
     f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}",
     # FULL: a commit survives power loss too, since a 202 promises the event is stored.
     "PRAGMA synchronous = FULL",
+    # A writer checkpoints only a WAL the background checkpointer let grow (sqlite_checkpoint).
+    f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}",
 )
 WAL = "PRAGMA journal_mode = WAL"  # persistent: set once per file open (`_switch_to_wal`)
 EVENT_COLUMNS = (
@@ -226,6 +229,7 @@ class SqliteDatabase:
         self._lock = threading.Lock()
         self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._closed = False
+        self._checkpointer: Checkpointer | None = None  # started by the first write
         conn = self.connection()
         _switch_to_wal(conn)
         apply_schema(conn)
@@ -271,6 +275,10 @@ class SqliteDatabase:
             conn = self.connection()
         except sqlite3.Error as err:
             raise _unavailable(err) from err
+        if self._checkpointer is None:
+            with self._lock:
+                if self._checkpointer is None and not self._closed:
+                    self._checkpointer = Checkpointer(self.path, self)
         try:
             if not durable:
                 conn.execute("PRAGMA synchronous = NORMAL")
@@ -302,10 +310,13 @@ class SqliteDatabase:
         """Close every connection; the file stays, and a new SqliteDatabase reopens it."""
         with self._lock:
             self._closed = True
+            checkpointer, self._checkpointer = self._checkpointer, None
             for _, conn in self._connections:
                 conn.close()
             self._connections.clear()
         self._local = threading.local()
+        if checkpointer is not None:
+            checkpointer.stop()
 
 
 def _after(order: Direction) -> str:
