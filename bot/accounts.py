@@ -6,9 +6,11 @@ per process (AccountBook), so that an event costs no store read of its own for i
 
 A thousand accounts with their tags outgrow one state record (DynamoDB holds 400 KB an
 item), so the accounts are saved in parts of at most PART_BYTES, then an index names
-them. Parts are written in the slot the index does not name, and carry the index's
-generation, so that a reader never mixes two refreshes: a part of another generation
-leaves the cache it had.
+them. Parts are written in the slot the index does not name, and carry their refresh's
+own run id, so that a reader never mixes two refreshes: a part of another run leaves the
+cache it had. The index is written only if no other refresh wrote it since this one
+began; of two refreshes at once (the hourly one and one run by hand), one names its
+parts and the other gives up.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from bot.errors import AccessDeniedError, MonitoringException
+from bot.errors import AccessDeniedError, MonitoringException, StaleVersionError
 from bot.models import AccountInfo, State
 from bot.optimistic import update_state
 from bot.ports import AccountDirectory, Clock, StateStore
@@ -64,19 +67,25 @@ def _write(states: StateStore, key: str, data: dict[str, Any]) -> None:
 def save_accounts(states: StateStore, accounts: list[AccountInfo], now: int) -> int:
     """Replace the cache with `accounts`; how many were saved (past MAX_PARTS, the rest
     are left out, with a warning)."""
-    index = states.get_state(INDEX_KEY)
-    generation = int(index.data.get("generation", 0)) + 1 if index else 1
+    index = states.get_state(INDEX_KEY) or State(key=INDEX_KEY)
+    generation = int(index.data.get("generation", 0)) + 1
     slot = generation % 2
+    run = uuid.uuid4().hex
     parts = _parts(accounts)
     if len(parts) > MAX_PARTS:
         kept = sum(len(part) for part in parts[:MAX_PARTS])
         log.warning("%d accounts fill over %d parts: %d are kept", len(accounts), MAX_PARTS, kept)
         parts = parts[:MAX_PARTS]
     for i, part in enumerate(parts):
-        _write(states, part_key(slot, i), {"generation": generation, "accounts": part})
+        _write(states, part_key(slot, i), {"generation": generation, "run": run, "accounts": part})
     saved = sum(len(part) for part in parts)
-    summary = {"generation": generation, "slot": slot, "parts": len(parts), "count": saved}
-    _write(states, INDEX_KEY, {**summary, "refreshed_at": now})
+    summary = {"generation": generation, "run": run, "slot": slot, "parts": len(parts)}
+    try:  # only over the index this refresh began from
+        states.put_state(
+            index.model_copy(update={"data": {**summary, "count": saved, "refreshed_at": now}})
+        )
+    except StaleVersionError:
+        log.info("another refresh of the accounts saved them first: this one's are dropped")
     return saved
 
 
@@ -87,10 +96,11 @@ def load_accounts(states: StateStore) -> dict[str, AccountInfo] | None:
     if index is None:
         return {}
     generation, slot = index.data.get("generation"), int(index.data.get("slot", 0))
+    run = index.data.get("run")
     found: dict[str, AccountInfo] = {}
     for i in range(int(index.data.get("parts", 0))):
         part: State | None = states.get_state(part_key(slot, i))
-        if part is None or part.data.get("generation") != generation:
+        if part is None or (part.data.get("generation"), part.data.get("run")) != (generation, run):
             return None
         for item in part.data.get("accounts", []):
             account = AccountInfo.model_validate(item)

@@ -113,6 +113,37 @@ def test_a_refresh_replaces_the_accounts_and_a_torn_read_is_refused(states):
     assert accounts.load_accounts(states) is None  # a part of another refresh
 
 
+def test_of_two_refreshes_at_once_one_names_its_parts_and_readers_never_mix_them(states):
+    accounts.save_accounts(states, [OTHER], now=100)
+
+    class Racing:
+        """The store as a second refresh sees it: the first writes its parts and index
+        while the second is writing its own parts (the same slot, the same generation)."""
+
+        def __init__(self) -> None:
+            self.raced = False
+
+        def __getattr__(self, name):
+            return getattr(states, name)
+
+        def put_state(self, state):
+            if not self.raced and state.key == accounts.part_key(0, 0):
+                self.raced = True
+                accounts.save_accounts(states, [PAYMENTS], now=200)  # the first refresh
+                # ... whose part this one's then overwrites: the versions have moved on
+                state = state.model_copy(update={"version": states.get_state(state.key).version})
+            return states.put_state(state)
+
+    racing = Racing()
+    accounts.save_accounts(racing, [PAYMENTS, OTHER], now=201)
+    assert racing.raced
+    index = states.get_state(accounts.INDEX_KEY)
+    assert index.data["refreshed_at"] == 200  # the second refresh gave up its index
+    # The first refresh's index names a part the second one overwrote: read as torn, and
+    # a process keeps the accounts it had rather than mixing the two.
+    assert accounts.load_accounts(states) is None
+
+
 def test_tags_are_bounded_with_owner_and_team_kept_first():
     tags = {f"a{t:02d}": "v" for t in range(40)} | {"team": "payments", "Owner": "o" * 300}
     info = AccountInfo(id="1", tags=tags)
