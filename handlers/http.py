@@ -34,6 +34,7 @@ from handlers.rest import (
     json_body,
     read_limited,
 )
+from handlers.slack.events_api import refusal
 from handlers.slack.replays import signature_readable, without_lazy_marks
 
 log = logging.getLogger(__name__)
@@ -42,9 +43,6 @@ INGEST_BODY = {  # what docs/alerts.md's "Event shapes read" lists, in JSON Sche
     "description": "One event, a JSON array of events, or an SNS-wrapped Lambda event",
     "oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}],
 }
-
-# Commands, clicks and submissions are form bodies; the app subscribes to no Events API.
-SLACK_CONTENT_TYPES = ("application/x-www-form-urlencoded",)
 
 
 def error(status: int, message: str, **extra: object) -> JSONResponse:
@@ -111,9 +109,10 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
         headers = dict(request.headers)
         if not signature_readable(headers) or not verifier.is_valid_request(body, headers):
             return error(401, "bad or missing Slack signature, or a stale timestamp")
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind not in SLACK_CONTENT_TYPES:
-            return error(400, f"Slack sends form bodies here, not {kind or 'nothing'}")
+        # Forms (commands, interactions), and JSON for the Events API only.
+        refused = refusal(request.headers.get("content-type", ""), body)
+        if refused:
+            return error(400, refused)
         try:
             bolt_request = BoltRequest(  # Bolt's Starlette adapter's, less the lazy marks
                 body=body.decode("utf-8"),

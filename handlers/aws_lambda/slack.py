@@ -5,13 +5,17 @@ asynchronously (it needs lambda:InvokeFunction on itself)."""
 
 from __future__ import annotations
 
+import base64
+import json
 from functools import lru_cache
 from typing import Any
 
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 
 from handlers.aws_lambda.wiring import services, setup_logging
 from handlers.slack import build_app
+from handlers.slack.events_api import refusal
 from handlers.slack.replays import signature_readable, without_lazy_marks
 
 setup_logging()
@@ -40,4 +44,21 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"statusCode": 401, "body": '{"error": "bad or missing Slack signature"}'}
     if event.get(SELF_INVOKED[0]) != SELF_INVOKED[1]:
         event = {**event, "headers": without_lazy_marks(event.get("headers") or {})}
+        refused = _refused(event, headers)
+        if refused is not None:
+            return refused
     return slack_handler().handle(event, context)
+
+
+def _refused(event: dict[str, Any], headers: dict[str, str]) -> dict[str, Any] | None:
+    """The answer to a body Slack does not send here: 401 unsigned, then 400 for what is
+    signed but neither a form nor Events API JSON; None for the rest, which Bolt takes."""
+    raw = event.get("body") or ""
+    body = base64.b64decode(raw) if event.get("isBase64Encoded") else str(raw).encode()
+    secret = services().settings.slack_signing_secret or ""
+    if not SignatureVerifier(secret).is_valid_request(body, headers):
+        return {"statusCode": 401, "body": '{"error": "bad or missing Slack signature"}'}
+    refused = refusal(headers.get("content-type", ""), body)
+    if refused is None:
+        return None
+    return {"statusCode": 400, "body": json.dumps({"error": refused})}

@@ -2,8 +2,9 @@
 
 `build_app` makes the App and has every module of handlers/slack/listeners register
 its listener. Bolt verifies every request's signature and timestamp (a bad or stale one
-gets 401), `ReplayGuard` drops a signed request sent again, and Bolt acks within Slack's
-3 s and runs the listener after the ack.
+gets 401), `ReplayGuard` drops a signed request sent again, `EventOnce` an Events API
+event Slack retries, and Bolt acks within Slack's 3 s and runs the listener after the
+ack.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from handlers.slack.authorization import Responders
+from handlers.slack.events_api import EventOnce, ack_any_event
 from handlers.slack.listeners import LISTENERS
 from handlers.slack.replays import ReplayGuard
 from handlers.slack.wiring import Core
@@ -34,9 +36,11 @@ def build_app(services: Services, *, process_before_response: bool = False) -> A
         process_before_response=process_before_response,
     )
     app.use(ReplayGuard())  # after Bolt's signature check: only signed requests get here
+    app.use(EventOnce())
     core = Core(services, Responders(settings.slack_responders))
     for listener in LISTENERS:
         listener.register(app, core)
+    ack_any_event(app)  # last: the listeners' own events go to them first
     return app
 
 

@@ -166,8 +166,8 @@ WRONG_TYPES = {
 def test_validly_signed_but_wrong_content_type_is_400(
     shared_target: Target, unchanged: Any, tally: Tally, content_type: str
 ) -> None:
-    """Slack posts commands, clicks and submissions form-encoded, and this app subscribes to
-    no Events API JSON: a correctly signed body of another type is 400, never acted on."""
+    """Slack posts commands, clicks and submissions form-encoded, and JSON only for the
+    Events API: a correctly signed command or click of another type is 400, never acted on."""
     requests = slack_requests(shared_target)
     tally.trying(MISTYPED, "signed but mistyped, 400, state unchanged", len(requests))
     answers: dict[str, int | str] = {}

@@ -277,6 +277,23 @@ def test_the_slack_function_answers_a_signed_slash_command_and_runs_its_lazy_lis
     assert module.handler(garbled, Context())["statusCode"] == 401
 
 
+def test_the_slack_function_takes_events_api_json_and_refuses_other_json(aws, fake_slack):
+    module = lambdas.load("slack")
+    verification = json.dumps({"type": "url_verification", "challenge": "c-7", "token": "x"})
+    request = signed_post(verification)
+    request["headers"]["content-type"] = "application/json"
+    answer = module.handler(request, Context())
+    assert answer["statusCode"] == 200 and json.loads(answer["body"]) == {"challenge": "c-7"}
+
+    click = json.dumps({"type": "block_actions", "actions": []})  # interactions are forms
+    request = signed_post(click)
+    request["headers"]["content-type"] = "application/json"
+    answer = module.handler(request, Context())
+    assert answer["statusCode"] == 400 and "Events API" in json.loads(answer["body"])["error"]
+    request["headers"]["x-slack-signature"] = "v0=" + "0" * 64
+    assert module.handler(request, Context())["statusCode"] == 401  # unsigned first
+
+
 def test_the_slack_function_drops_a_replayed_command(aws, fake_slack):
     """The same signed bytes again, inside Slack's 5 minutes: acked, not run again (its
     lazy listener, invoked with the same signature, is not taken for a replay)."""
