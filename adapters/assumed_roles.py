@@ -117,7 +117,8 @@ class MemberReads:
                         self.UNKNOWN_FOR_S,
                     )
                     return None
-                self._own = (arn.split(":")[4], arn.split(":")[1])
+                fields = arn.split(":")  # arn:<partition>:sts::<account>:…
+                self._own = (fields[4], fields[1])
             return self._own
 
     def readable(self, account: str) -> bool:

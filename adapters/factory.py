@@ -29,6 +29,7 @@ from bot.ports import (
 from bot.routing import Routes
 
 if TYPE_CHECKING:
+    from adapters.assumed_roles import MemberReads
     from bot.error_logs import ErrorLogSweep
 
 
@@ -187,10 +188,18 @@ def open_alarm_reads(settings: Settings) -> AlarmReads:
     """CloudWatch and Logs, read where each alarm lives, for the enrichments the settings
     leave on. Each client is made on its first use, never by an ingest's cold start;
     AWS_ENDPOINT_URL_CLOUDWATCH / _CLOUDWATCH_LOGS / _ECS point them elsewhere."""
-    from adapters.assumed_roles import MemberReads
 
-    member_reads = MemberReads(settings.enrich_read_role, settings.aws_region)
-    client_for = member_reads.client
+    @lru_cache(maxsize=1)
+    def member_reads() -> MemberReads:  # botocore's credentials: not for an ingest's start
+        from adapters.assumed_roles import MemberReads
+
+        return MemberReads(settings.enrich_read_role, settings.aws_region)
+
+    def client_for(service: str, account: str | None, region: str | None) -> Any:
+        return member_reads().client(service, account, region)
+
+    def readable(account: str) -> bool:
+        return member_reads().readable(account)
 
     def graphs() -> MetricGraphs:
         from adapters.cloudwatch_graph import CloudWatchGraphs
@@ -217,7 +226,7 @@ def open_alarm_reads(settings: Settings) -> AlarmReads:
         logs=_LaterLogQuery(logs) if settings.enrich_logs else None,
         log_sources=_LaterLogSources(log_sources) if settings.enrich_logs else None,
         tags=_LaterAlarmTags(tags) if settings.enrich_runbook else None,
-        readable=member_reads.readable,
+        readable=readable,
     )
 
 

@@ -21,12 +21,12 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.environment import environment
 from bot.daily_report import DAY_S, day_bounds
 from bot.models import (
     Alert,
@@ -733,27 +733,12 @@ def measure_sqlite(seed_file: Callable[[Path], dict[str, int]]) -> Measured:
 def measure_dynamodb() -> Measured:
     from tests.contract.dynamodb_local import DynamoDBLocal
 
-    with DynamoDBLocal() as local, _environment(DUMMY_AWS):
+    with DynamoDBLocal() as local, environment(DUMMY_AWS):
         t = time.perf_counter()
         seeded = seed_dynamodb(local.endpoint, DYNAMO_EVENTS)
         seed_s = time.perf_counter() - t
         runs = [_run_child("dynamodb", local.endpoint) for _ in range(DYNAMO_RUNS)]
     return Measured(seeded, seed_s, runs)
-
-
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """These variables set for as long as the block runs, then as they were."""
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _verdict(ok: bool) -> str:

@@ -9,7 +9,6 @@ endpoint variables, and STS on moto's server.
 from __future__ import annotations
 
 import copy
-import os
 import statistics
 import tempfile
 import time
@@ -20,6 +19,7 @@ from typing import Any
 
 from benchmarks import storm
 from benchmarks.alarms import alarm_event
+from benchmarks.environment import environment
 from bot.config import Settings
 from handlers.bootstrap import bootstrap
 from handlers.jobs import ENRICH_EVERY_S
@@ -37,20 +37,6 @@ ERROR_ROWS = [
      "@message": f"ERROR db timeout after {ms} ms"}
     for ms in range(3000, 3040)
 ]  # fmt: skip
-
-
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @contextmanager
@@ -74,7 +60,7 @@ def aws_fakes() -> Iterator[tuple[FakeCloudWatch, FakeLogs]]:
             "AWS_DEFAULT_REGION": "us-east-1",
             **DUMMY_CREDENTIALS,
         }
-        stack.enter_context(_environment(endpoints))
+        stack.enter_context(environment(endpoints))
         aws_session.session.cache_clear()  # a session of these credentials and endpoints
         stack.callback(aws_session.session.cache_clear)
         logs.answer_queries(ERROR_ROWS)

@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 import botocore.session
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.loopback_server import LoopbackServer
 
 SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
 
@@ -67,8 +66,7 @@ class JsonServiceFake:
         self._lock = threading.Lock()
         self.calls: list[Call] = []
         self._denied: set[str] = set()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._served: LoopbackServer | None = None
         self._port: int | None = None
 
     # --- what a subclass provides ------------------------------------------------------
@@ -104,31 +102,15 @@ class JsonServiceFake:
 
     def start(self) -> Self:
         """Serve on a free loopback port in a thread; returns once it accepts requests."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
         app = Starlette(routes=[Route("/{path:path}", self._answer, methods=["GET", "POST"])])
-        config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": [sock]},
-            name=f"fake-{self.model_name}",
-            daemon=True,
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError(f"the fake {self.model_name} did not start")
-            time.sleep(0.005)
+        self._served = LoopbackServer(app, name=f"fake-{self.model_name}").start()
+        self._port = self._served.port
         return self
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-        self._server = self._thread = None
+        if self._served is not None:
+            self._served.stop()
+        self._served = None
         self._port = None
 
     def __enter__(self) -> Self:

@@ -33,7 +33,6 @@ import email.policy
 import itertools
 import json
 import math
-import socket
 import threading
 import time
 import uuid
@@ -44,7 +43,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
@@ -52,6 +50,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from handlers.slack.manifest import BOT_SCOPES
+from tests.loopback_server import LoopbackServer
 
 Params = dict[str, Any]
 Clock = Callable[[], float]
@@ -459,8 +458,7 @@ class FakeSlack:
             "files.completeUploadExternal": self._files_complete_upload_external,
         }
         self._reset_state()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._served: LoopbackServer | None = None
         self._port: int | None = None
 
     def _reset_state(self) -> None:
@@ -489,40 +487,22 @@ class FakeSlack:
 
     def start(self) -> FakeSlack:
         """Serve on a free port in a background thread; returns once it accepts requests."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind((self._host, 0))
-        self._port = sock.getsockname()[1]
-        config = uvicorn.Config(
+        self._served = LoopbackServer(
             self.app(),
+            name="fake-slack",
+            host=self._host,
             http="h11",  # _drop_connection relies on the h11 protocol's transport
             ws="wsproto" if self._socket_mode else "none",
-            lifespan="off",
-            log_config=None,
             log_level="warning",
-            access_log=False,
             timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="fake-slack", daemon=True
-        )
-        self._thread.start()
-        self._wait_started()
+        ).start()
+        self._port = self._served.port
         return self
 
-    def _wait_started(self) -> None:
-        assert self._server is not None and self._thread is not None
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("FakeSlack server did not start")
-            time.sleep(0.005)
-
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-        self._server = self._thread = None
+        if self._served is not None:
+            self._served.stop()
+        self._served = None
         self._port = None
 
     def __enter__(self) -> FakeSlack:
@@ -760,9 +740,9 @@ class FakeSlack:
         uvicorn gives the app no handle on its socket, so find the connection by the peer
         address, abort it, and wait for uvicorn to notice (then it discards our response).
         """
-        assert self._server is not None
+        assert self._served is not None
         peer = (request.client.host, request.client.port) if request.client else None
-        for connection in list(self._server.server_state.connections):
+        for connection in list(self._served.server.server_state.connections):
             if getattr(connection, "client", None) == peer:
                 connection.transport.abort()  # type: ignore[attr-defined]
         with contextlib.suppress(TimeoutError):
