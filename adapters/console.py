@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from adapters.clock import SystemClock
 from blocks.view import MessageView
-from bot.models import Alert, LogFindings, MessageRef, Signal, StormDigest
+from bot.models import Alert, LogFindings, MessageRef, Signal, SilenceNote, StormDigest
 from bot.ports import Clock
 
 if TYPE_CHECKING:
@@ -145,6 +145,9 @@ class ConsoleChat:
 
     def post_reminder(self, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
         return self.post_text(ref.channel, self._view.reminder(alert, waited), thread_ts=ref.ts)
+
+    def post_silence_note(self, ref: MessageRef, note: SilenceNote) -> MessageRef:
+        return self.post_text(ref.channel, self._view.silence_note(note), thread_ts=ref.ts)
 
     def post_text(
         self,

@@ -31,7 +31,7 @@ from adapters.clock import SystemClock
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, truncate
 from blocks.view import MessageView
 from bot.errors import AccessDeniedError, ChatRejectedError, ChatUnavailableError
-from bot.models import Alert, LogFindings, MessageRef, Signal, StormDigest
+from bot.models import Alert, LogFindings, MessageRef, Signal, SilenceNote, StormDigest
 from bot.ports import Clock
 
 if TYPE_CHECKING:
@@ -163,6 +163,9 @@ class SlackChat:
 
     def post_reminder(self, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
         return self.post_text(ref.channel, self._view.reminder(alert, waited), thread_ts=ref.ts)
+
+    def post_silence_note(self, ref: MessageRef, note: SilenceNote) -> MessageRef:
+        return self.post_text(ref.channel, self._view.silence_note(note), thread_ts=ref.ts)
 
     def post_text(
         self,

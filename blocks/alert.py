@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from blocks.look import SEVERITY_COLOR, SEVERITY_EMOJI, STATE_COLOR, STATE_EMOJI
+from blocks.silences import hold_line
 from blocks.slack_text import (
     BUTTON_TEXT,
     FIELD_TEXT,
@@ -305,8 +306,11 @@ def _status_lines(
 
 
 def _silenced_line(alert: Alert, now: int | None) -> str:
-    """Who silenced it, what and why: the record keeps no field for it, so history tells."""
+    """Who silenced it, what and why (its hold), or the maintenance window it is in.
+    Records silenced before the hold was kept have history tell who."""
     assert alert.silenced_until is not None
+    if alert.hold is not None:
+        return hold_line(alert.hold, now)
     entry = next((h for h in reversed(alert.history) if h.action == "silenced"), None)
     until = clock_text(alert.silenced_until, now)
     line = f"Silenced{_by(entry.by if entry else None)} until {until}"
@@ -392,14 +396,14 @@ def _silence_select() -> dict[str, Any]:
 
 def _controls(alert: Alert, now: int | None) -> list[dict[str, Any]]:
     """Acknowledge (or undo it), Resolve, and Silence (or lift it); each names the alert
-    version."""
+    version. A maintenance window is no silence to lift: its alerts keep the select."""
     ref = alert_ref(alert)
     if alert.status is AlertStatus.ACKED:
         elements = [_button("Unacknowledge", UNACK, value=ref)]
     else:
         elements = [_button("Acknowledge", ACK, value=ref, style="primary")]
     elements.append(_button("Resolve", RESOLVE, value=ref))
-    if is_silenced(alert, now):
+    if is_silenced(alert, now) and not (alert.hold and alert.hold.window):
         elements.append(_button("Unsilence", UNSILENCE, value=ref))
     else:
         elements.append(_silence_select())

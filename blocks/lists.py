@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from blocks.look import SEVERITY_EMOJI
+from blocks.silences import silence_text, window_text
 from blocks.slack_text import (
     BUTTON_VALUE,
     SECTION_TEXT,
@@ -18,15 +19,14 @@ from blocks.slack_text import (
     escape,
     fit_message,
     link,
-    mention,
     mrkdwn,
     one_line,
     plain,
     truncate,
 )
 from bot.event_search import USAGE, Found, SearchPage
-from bot.models import Agent, Event, Silence
-from bot.silences import SCOPE_WORDS
+from bot.models import Agent, Event
+from bot.silences import InForce
 from bot.sources import Context
 from bot.timeutil import clock_text, duration_text
 
@@ -127,23 +127,12 @@ def event_detail(
     return _message(blocks, f"Event {escape(event.id)}")
 
 
-def silence_text(s: Silence, now: int) -> str:
-    """ "*Alert* `fp` / by @who · until 14:05 UTC · why": a silence on two lines."""
-    what = SCOPE_WORDS.get(s.scope, s.scope)
-    reason = f" · {escape(one_line(s.reason))}" if s.reason else ""
-    return (
-        f"*{what}* `{escape(truncate(s.matcher, 200))}`\n"
-        f"by {mention(s.created_by)} · until {clock_text(s.expires_at, now)}{reason}"
-    )
-
-
-def silences_list(silences: list[Silence], now: int) -> dict[str, Any]:
-    """The active silences: scope, who, why, until when; each with Remove."""
-    if not silences:
-        return _message([{"type": "section", "text": mrkdwn("No active silences.")}], "No silences")
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": mrkdwn(f"*Active silences* ({len(silences)})")}
-    ]
+def silences_list(quiet: InForce, now: int) -> dict[str, Any]:
+    """The active silences (scope, who, why, until when; each with Remove), then the
+    maintenance windows (on until when, or off; the next start)."""
+    silences = quiet.silences
+    head = f"*Active silences* ({len(silences)})" if silences else "No active silences."
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": mrkdwn(head)}]
     for s in silences:
         blocks.append(
             {
@@ -158,7 +147,15 @@ def silences_list(silences: list[Silence], now: int) -> dict[str, Any]:
                 },
             }
         )
-    return _message(blocks, f"{len(silences)} active silences")
+    if quiet.windows:
+        on = sum(1 for w in quiet.windows if w.until is not None)
+        blocks.append({"type": "section", "text": mrkdwn(f"*Maintenance windows* ({on} on now)")})
+        blocks += [
+            {"type": "section", "text": mrkdwn(window_text(w, now), SECTION_TEXT)}
+            for w in quiet.windows
+        ]
+    text = f"{len(silences)} active silences" if silences else "No silences"
+    return _message(blocks, text)
 
 
 def agents_list(agents: list[tuple[Agent, str]], names: dict[str, str], now: int) -> dict[str, Any]:

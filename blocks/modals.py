@@ -1,8 +1,8 @@
 """Modals: the custom silence, where a person picks what to silence, for how long and why.
 
 Only the scopes an alert can name are offered (an alert without a resource has no
-"this resource"). Every string from the alert is plain_text here, so it is shown as
-typed, and cut to Block Kit's limits.
+"this resource"; one that no named route sent has no "its route"). Every string from the
+alert is plain_text here, so it is shown as typed, and cut to Block Kit's limits.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ def _scope_option(scope: SilenceScope, matcher: str, alert: Alert) -> dict[str, 
         "alert": one_line(alert.title) or matcher,
         "resource": matcher,
         "account_source": f"{alert.source or 'any source'} in {alert.account or 'any account'}",
+        "route": f"everything the route {matcher} sends",
     }[scope]
     return {
         "text": plain(SCOPE_WORDS[scope].capitalize(), OPTION_TEXT),

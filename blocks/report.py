@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from blocks.lists import silence_text
 from blocks.look import SEVERITY_EMOJI
+from blocks.silences import silence_text
 from blocks.slack_text import (
     FIELD_TEXT,
     HEADER_TEXT,

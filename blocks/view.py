@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from blocks.alert import alert_blocks, alert_color
+from blocks.silences import note_text
 from blocks.slack_text import FALLBACK_TEXT, mrkdwn, route_mention, truncate
 from blocks.storm import storm_blocks, storm_color
-from bot.models import Alert, LogFindings, Signal, StormDigest
+from bot.models import Alert, LogFindings, Signal, SilenceNote, StormDigest
 from bot.ports import Clock
 from bot.timeutil import duration_text
 
@@ -63,6 +64,10 @@ class MessageView:
         """A reminder reply: how long the alert has gone unacknowledged, and whom it pings."""
         ping = f" {route_mention(alert.mention)}" if alert.mention else ""
         return f":alarm_clock: Still unacknowledged after {duration_text(waited)}.{ping}"
+
+    def silence_note(self, note: SilenceNote) -> str:
+        """A line in an alert's thread about a silence: made, ending soon, ended."""
+        return note_text(note)
 
     def storm_message(self, storm: Alert, digest: StormDigest) -> dict[str, Any]:
         blocks, text = storm_blocks(storm, digest, now=int(self.clock.now()))

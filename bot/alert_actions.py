@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from enum import StrEnum
 
-from bot import lifecycle
+from bot import lifecycle, maintenance
 from bot.delivery import Delivery, members_of, redraw, refresh_silences, save
 from bot.errors import (
     ChatRejectedError,
@@ -25,9 +25,9 @@ from bot.errors import (
 )
 from bot.lifecycle import Work
 from bot.log_context import about
-from bot.models import Alert, AlertStatus, HistoryEntry, Silence, SilenceScope
+from bot.models import Alert, AlertStatus, HistoryEntry, Hold, Silence, SilenceNote, SilenceScope
 from bot.optimistic import update_with_retry
-from bot.silences import SCOPE_WORDS, alert_matchers, holding
+from bot.silences import SCOPE_WORDS, alert_matchers, hold, holding
 from bot.timeutil import clock_text
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,8 @@ def _tell(delivery: Delivery, alert: Alert, text: str) -> None:
             alert,
             lambda a: lifecycle.put_back(a, Work(edit=True, before=a), later, failed=True),
         )
+    if not text:
+        return
     try:
         delivery.chat.post_text(alert.message.channel, text, thread_ts=alert.message.ts)
     except (ChatUnavailableError, ChatRejectedError) as err:
@@ -203,18 +205,20 @@ def silence(
     reason: str = "",
     scope: SilenceScope = "alert",
 ) -> Outcome:
-    """Silence what the alert is about (its fingerprint, its resource, or its account and
-    source) until now + seconds: matching events are stored, not posted, and matching
-    alerts stay quiet, whatever they do meanwhile (resolve, reopen, flap)."""
+    """Silence what the alert is about (its fingerprint, its resource, its account and
+    source, or its route) until now + seconds: matching events are stored, not posted,
+    and matching alerts stay quiet, whatever they do meanwhile (resolve, reopen, flap).
+    Its thread is told who silenced what and why (a quick silence gives no reason)."""
     try:
         matcher = alert_matchers(delivery.alerts.get_alert(alert_id)).get(scope)
     except NotFoundError:
         return Outcome.GONE
     if matcher is None:
         return Outcome.NO_SCOPE
+    made: list[Silence] = []  # the silence of the attempt whose write won
 
-    def record(alert: Alert, now: int) -> None:
-        delivery.alerts.create_silence(
+    def change(alert: Alert, now: int) -> Alert:
+        made[:] = [
             Silence(
                 id=uuid.uuid4().hex,
                 scope=scope,
@@ -223,39 +227,68 @@ def silence(
                 reason=reason,
                 created_at=now,
                 expires_at=now + seconds,
+                alert_id=alert_id,
             )
-        )
+        ]
+        held = _hold_now(delivery, alert, now, made)
+        note = " · ".join(p for p in (f"{SCOPE_WORDS[scope]} ({matcher})", reason) if p)
+        return _with(
+            alert, now, "silenced", user, note=note,
+            silenced_until=held.until if held else now + seconds, hold=held,
+        )  # fmt: skip
+
+    def record(alert: Alert, now: int) -> None:
+        delivery.alerts.create_silence(made[0])
         # It may hold other live alerts too (and an event may have raced the click):
         # bring every live alert in line with it.
         refresh_silences(delivery)
-
-    def until(alert: Alert, now: int) -> int:
-        return max(now + seconds, alert.silenced_until or 0)
+        _note(delivery, alert, SilenceNote(silence=made[0], kind="made", at=now))
 
     return _act(
         delivery,
         alert_id,
         version,
         lambda a: a.status is not AlertStatus.RESOLVED,
-        lambda a, now: _with(
-            a,
-            now,
-            "silenced",
-            user,
-            note=" · ".join(p for p in (f"{SCOPE_WORDS[scope]} ({matcher})", reason) if p),
-            silenced_until=until(a, now),
-        ),
-        lambda a, now: (
-            f"<@{user}> silenced {SCOPE_WORDS[scope]} until "
-            f"{clock_text(a.silenced_until or now + seconds, now)}"
-        ),
+        change,
+        lambda a, now: "",  # the thread is told by the silence's note
         after=record,
     )
 
 
+def _hold_now(
+    delivery: Delivery, alert: Alert, now: int, made: list[Silence] | None = None
+) -> Hold | None:
+    """What holds the alert at `now`: the silences in force (and `made`, not yet
+    stored), and the maintenance windows on."""
+    silences = [*(made or []), *delivery.alerts.list_silences(now)]
+    windows = maintenance.holding(delivery.routes.maintenance, alert.signal, now)
+    return hold(alert_matchers(alert), silences, now, windows)
+
+
+def _window_hold(delivery: Delivery, alert: Alert, now: int) -> Hold | None:
+    """What still holds the alert once its silences are lifted: a maintenance window on."""
+    return hold({}, (), now, maintenance.holding(delivery.routes.maintenance, alert.signal, now))
+
+
+def _note(delivery: Delivery, alert: Alert, note: SilenceNote) -> None:
+    """Tell the alert's thread about a silence; Slack failing loses nothing stored."""
+    if alert.message is None:
+        return
+    try:
+        delivery.chat.post_silence_note(alert.message, note)
+    except (ChatUnavailableError, ChatRejectedError) as err:
+        log.warning("alert %s was silenced, but its thread was not told: %s", alert.id, err)
+
+
 def unsilence(delivery: Delivery, alert_id: str, version: int, user: str) -> Outcome:
-    """Lift every silence holding the alert; others it held are redrawn too."""
+    """Lift every silence holding the alert; others it held are redrawn too. A maintenance
+    window is no silence: an alert it holds stays held (its root offers no Unsilence)."""
     lifted: list[Silence] = []
+
+    def unsilenced(alert: Alert, now: int) -> Alert:
+        window = _window_hold(delivery, alert, now)
+        until = window.until if window else None
+        return _with(alert, now, "unsilenced", user, silenced_until=until, hold=window)
 
     def lift(alert: Alert, now: int) -> None:
         for active in holding(alert_matchers(alert), delivery.alerts.list_silences(now), now):
@@ -268,8 +301,8 @@ def unsilence(delivery: Delivery, alert_id: str, version: int, user: str) -> Out
         delivery,
         alert_id,
         version,
-        lambda a: a.silenced_until is not None,
-        lambda a, now: _with(a, now, "unsilenced", user, silenced_until=None),
+        lambda a: a.silenced_until is not None and not (a.hold and a.hold.window),
+        unsilenced,
         lambda a, now: f"<@{user}> lifted the silence at {clock_text(now)}",
         after=lift,
     )

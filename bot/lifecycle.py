@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.models import Alert, AlertStatus, HistoryEntry, Measure, Told
+from bot.models import Alert, AlertStatus, HistoryEntry, Hold, Measure, Told
 from bot.timeutil import clock_text, duration_text
 
 COALESCE_S = 10
@@ -177,6 +177,14 @@ def resilence(alert: Alert, now: int, silenced_until: int | None) -> Alert:
     if ended:
         update["history"] = _entry(alert, now, "silence ended")
     return alert.model_copy(update=update).with_outbox(dirty=True)
+
+
+def held(alert: Alert, hold: Hold | None) -> Alert:
+    """Record what holds the alert quiet (a silence, a maintenance window), which its root
+    names: kept only when it says when `silenced_until` ends; a change redraws the root."""
+    if (hold.until if hold else None) != alert.silenced_until or hold == alert.hold:
+        return alert
+    return alert.model_copy(update={"hold": hold}).with_outbox(dirty=True)
 
 
 def detach(alert: Alert, now: int, why: str) -> Alert:

@@ -25,6 +25,7 @@ from bot.models import (
     PaginatedInputDTO,
     Signal,
     Silence,
+    SilenceNote,
     State,
     StormDigest,
     UpdateAgentDTO,
@@ -269,6 +270,11 @@ class Chat(Protocol):
     def post_reminder(self, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
         """A reply in the alert's thread: unacknowledged for `waited` seconds, with the
         mention of the route that sent it there."""
+        ...
+
+    def post_silence_note(self, ref: MessageRef, note: SilenceNote) -> MessageRef:
+        """A reply in the alert's thread about a silence (made, ending soon, ended): who
+        made it, as a mention, and why."""
         ...
 
     def post_report(self, channel: str, report: DailyReport, *, message_id: str) -> MessageRef:

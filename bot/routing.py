@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.cron import check_cron, check_duration, check_time_zone
 from bot.models import Severity, Signal, SignalState
 from bot.runbook import https_url
 from bot.sources import registry
@@ -234,11 +235,28 @@ DEFAULT_NOISE = (
 )
 
 
+class MaintenanceWindow(_Strict):
+    """A recurring maintenance window: from each `cron` time (in `time_zone`) for
+    `duration`, what it matches is silenced (bot/maintenance.py)."""
+
+    name: str
+    match: Match = Field(default_factory=Match)
+    cron: str = Field(description="5-field crontab: when each window starts")
+    duration: str = Field(description="how long each window lasts: 45m, 2h, 1d")
+    time_zone: str = "UTC"
+
+    _cron = field_validator("cron")(check_cron)
+    _duration = field_validator("duration")(check_duration)
+    _time_zone = field_validator("time_zone")(check_time_zone)
+
+
 class Routes(_Strict):
-    """A routes file: noise rules (the defaults unless given), then routing rules."""
+    """A routes file: noise rules (the defaults unless given), then routing rules, and
+    maintenance windows."""
 
     noise: list[NoiseRule] = Field(default_factory=lambda: list(DEFAULT_NOISE))
     routes: list[Rule] = Field(default_factory=list)
+    maintenance: list[MaintenanceWindow] = Field(default_factory=list)
 
 
 class Route(BaseModel):
@@ -251,6 +269,7 @@ class Route(BaseModel):
     runbook: str | None = None
     log_groups: tuple[str, ...] = ()
     rule: str = "default"
+    name: str | None = None  # the rule's own name, when it has one
 
 
 class Decision(BaseModel):
@@ -281,6 +300,7 @@ def decide(signal: Signal, routes: Routes, default_channel: str) -> Decision:
             runbook=rule.runbook,
             log_groups=tuple(rule.log_groups),
             rule=_label(rule, i, "routes"),
+            name=rule.name,
         )
         if all(r.channel != route.channel for r in found):
             found.append(route)

@@ -63,9 +63,13 @@ def _redeliver(services: Services, _: Mapping[str, Any]) -> Answer:
 
 
 def _silences(services: Services, _: Mapping[str, Any]) -> Answer:
+    """Alerts brought in line with the silences and maintenance windows; then the notices
+    of silences about to end, or ended."""
     from bot.delivery import refresh_silences
+    from bot.silence_notices import notify_silences
 
-    return {"changed": refresh_silences(services.delivery)}
+    changed = refresh_silences(services.delivery)
+    return {"changed": changed, "notices": notify_silences(services.delivery)}
 
 
 def _escalate(services: Services, _: Mapping[str, Any]) -> Answer:

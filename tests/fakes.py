@@ -52,6 +52,7 @@ class FakeChat:
         self.ephemerals: list[dict] = []
         self.storms: list[dict] = []
         self.reminders: list[dict] = []
+        self.silence_notes: list[dict] = []
         self.storm_updates: list[dict] = []
         self.reports: list[dict] = []  # daily report summaries and their thread replies
         self.findings: list[dict] = []  # alerts' error lines, replies in their threads
@@ -127,6 +128,12 @@ class FakeChat:
     def post_reminder(self, ref, alert, waited):
         self.reminders.append({"ref": ref, "alert": alert, "waited": waited})
         return self.post_text(ref.channel, f"reminder after {waited}s", thread_ts=ref.ts)
+
+    def post_silence_note(self, ref, note):
+        from blocks.silences import note_text
+
+        self.silence_notes.append({"ref": ref, "note": note})
+        return self.post_text(ref.channel, note_text(note), thread_ts=ref.ts)
 
     def fail_updates(self, times: int = 1) -> None:
         """The next `times` chat.update calls (update_alert) raise ChatUnavailableError."""

@@ -27,6 +27,7 @@ class Delivery:
     mention: str | None = None  # the route's, for the records this delivery opens
     runbook: str | None = None  # the route's, likewise
     log_groups: tuple[str, ...] = ()  # the route's, likewise
+    route_name: str | None = None  # the name of the route's rule, likewise (silences)
     budgeted: bool = True  # False: the chat has no rate limit to pay for (the console)
     unrecorded: list[tuple[Due, Outcome | None]] = field(default_factory=list)
     # Where an alert waits for its enrichment once its root is posted (None: it is not).
@@ -49,4 +50,5 @@ class Delivery:
             mention=route.mention,
             runbook=route.runbook,
             log_groups=route.log_groups,
+            route_name=route.name,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot import budget, lifecycle, storm
+from bot import budget, lifecycle, maintenance, storm
 from bot.delivery.claims import advance, claimed, held_by_storm
 from bot.delivery.context import Delivery
 from bot.delivery.saves import save
@@ -17,8 +17,8 @@ from bot.delivery.storms import fold, summary_work
 from bot.delivery.work import Due, budget_key, calls_of, rate_of
 from bot.errors import ConflictError, StaleVersionError
 from bot.log_context import about
-from bot.models import Alert, AlertStatus
-from bot.silences import alert_matchers, silenced_until
+from bot.models import Alert, AlertStatus, Hold
+from bot.silences import alert_matchers, hold
 
 log = logging.getLogger(__name__)
 
@@ -94,22 +94,25 @@ def _affordable(delivery: Delivery, due: Due, now: int, left: dict[str, int]) ->
 
 
 def silence_changes(delivery: Delivery) -> tuple[int, list[Due]]:
-    """Bring live alerts in line with the silences in force: one that began, ended or was
-    lifted redraws the alert, and an alert held back until now is posted. How many
-    alerts changed, and the work that is now due."""
+    """Bring live alerts in line with the silences in force and the maintenance windows
+    on: one that began, ended or was lifted redraws the alert, and an alert held back
+    until now is posted. How many alerts changed, and the work that is now due."""
     now = delivery.now()
     silences = delivery.alerts.list_silences(now)
+    windows = maintenance.states(delivery.routes.maintenance, now)
     changed = 0
     dues: list[Due] = []
     for status in (AlertStatus.OPEN, AlertStatus.ACKED):
         for alert in delivery.alerts.list_alerts(status, OPEN_LIMIT):
             if alert.kind != "alert":
                 continue
-            until = silenced_until(alert_matchers(alert), silences, now)
-            if until == alert.silenced_until:
+            held = hold(
+                alert_matchers(alert), silences, now, maintenance.matching(windows, alert.signal)
+            )
+            if (held.until if held else None) == alert.silenced_until and held == alert.hold:
                 continue
             try:
-                dues += advance(delivery, alert, _resilenced(now, until))
+                dues += advance(delivery, alert, _resilenced(now, held))
             except (StaleVersionError, ConflictError) as err:
                 log.warning(
                     "could not apply silences to alert %s: %s", alert.id, err,
@@ -120,5 +123,6 @@ def silence_changes(delivery: Delivery) -> tuple[int, list[Due]]:
     return changed, dues
 
 
-def _resilenced(now: int, until: int | None) -> Callable[[Alert], Alert]:
-    return lambda alert: lifecycle.resilence(alert, now, until)
+def _resilenced(now: int, held: Hold | None) -> Callable[[Alert], Alert]:
+    until = held.until if held else None
+    return lambda alert: lifecycle.held(lifecycle.resilence(alert, now, until), held)

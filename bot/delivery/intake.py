@@ -24,8 +24,17 @@ from bot.delivery.work import Due
 from bot.errors import AlreadyAppliedError, ConflictError, NotFoundError, UnprocessedError
 from bot.lifecycle import CLAIM_S, Work
 from bot.log_context import about
-from bot.models import Alert, AlertStatus, Event, HistoryEntry, Outbox, Signal, SignalState
-from bot.silences import matchers, silenced_until
+from bot.models import (
+    Alert,
+    AlertStatus,
+    Event,
+    HistoryEntry,
+    Hold,
+    Outbox,
+    Signal,
+    SignalState,
+)
+from bot.silences import hold_of, matchers
 
 log = logging.getLogger(__name__)
 
@@ -147,9 +156,7 @@ def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | No
             if current is not None and delivery.alerts.was_applied(current.id, applied):
                 return None, _resume(delivery, current)
             return _open(event, signal, delivery, "alert", after=current)
-        until = silenced_until(
-            matchers(signal.fingerprint, signal), delivery.alerts.list_silences(now), now
-        )
+        hold = _hold(delivery, signal, target.route, now)
         if reopening and _storm_over(delivery, target.parent_id):
             # A new firing of an alert whose storm is over: people must see it.
             why = "reopened after its storm was over"
@@ -157,9 +164,9 @@ def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | No
                 delivery,
                 target,
                 applied,
-                lambda a: lifecycle.detach(_firing(now, until, signal)(a), now, why),
+                lambda a: lifecycle.detach(_firing(now, hold, signal)(a), now, why),
             )
-        return target, _applying(delivery, target, applied, _firing(now, until, signal))
+        return target, _applying(delivery, target, applied, _firing(now, hold, signal))
     waiting = current if current is not None and current.resolved_by is not None else None
     if signal.state is SignalState.RESOLVED and (target := live or waiting) is not None:
         return target, _applying(delivery, target, applied, lambda a: lifecycle.resolve(a, now))
@@ -179,9 +186,22 @@ def _applying(
         return _resume(delivery, delivery.alerts.get_alert(alert.id))
 
 
-def _firing(now: int, until: int | None, signal: Signal) -> Callable[[Alert], Alert]:
-    """The change a firing makes, with the signal's measure (how bad, how many)."""
-    return lambda alert: lifecycle.fire(alert, now, until, signal.measure)
+def _hold(delivery: Delivery, signal: Signal, route: str | None, now: int) -> Hold | None:
+    """What holds the signal's alert quiet now: a silence, or a maintenance window."""
+    keys = matchers(signal.fingerprint, signal, route)
+    silences = delivery.alerts.list_silences(now)
+    return hold_of(keys, signal, silences, delivery.routes.maintenance, now)
+
+
+def _firing(now: int, hold: Hold | None, signal: Signal) -> Callable[[Alert], Alert]:
+    """The change a firing makes, with the signal's measure (how bad, how many), and
+    what holds it quiet."""
+
+    def fire(alert: Alert) -> Alert:
+        fired = lifecycle.fire(alert, now, hold.until if hold else None, signal.measure)
+        return lifecycle.held(fired, hold)
+
+    return fire
 
 
 def _storm_over(delivery: Delivery, storm_id: str | None) -> bool:
@@ -207,9 +227,8 @@ def _open(
     now = delivery.now()
     channel = under.message.channel if under and under.message else delivery.channel
     admission = storm.Admission()
-    until = silenced_until(
-        matchers(signal.fingerprint, signal), delivery.alerts.list_silences(now), now
-    )
+    hold = _hold(delivery, signal, delivery.route_name, now)
+    until = hold.until if hold else None
     if kind == "alert" and until is None:  # a silenced alert is no part of a storm
         admission = storm.admit(delivery.alerts, channel, now, delivery.storm_threshold)
     folded = admission.storm is not None
@@ -222,6 +241,8 @@ def _open(
         mention=delivery.mention,
         runbook=delivery.runbook,
         log_groups=list(delivery.log_groups),
+        route=delivery.route_name,
+        hold=hold,
         kind=kind,
         status=AlertStatus.OPEN if kind == "alert" else AlertStatus.RESOLVED,
         title=signal.title,
@@ -249,8 +270,12 @@ def _open(
             HistoryEntry(
                 at=now,
                 action="fired" if kind == "alert" else "noted",
-                note="silenced: stored, not posted"
-                if until
+                note=(
+                    f"in maintenance window {hold.window}: stored, not posted"
+                    if hold.window
+                    else "silenced: stored, not posted"
+                )
+                if hold
                 else ("folded into the channel's storm" if folded else None),
             )
         ],
@@ -264,7 +289,7 @@ def _open(
         # Another instance opened this alert a moment ago, from another event: ours is
         # a repeat of it (read by key, which is consistent where an index may lag).
         opened = delivery.alerts.get_alert(record.id)
-        return opened, _applying(delivery, opened, applied, _firing(now, until, signal))
+        return opened, _applying(delivery, opened, applied, _firing(now, hold, signal))
     with about(alert_id=record.id):
         if folded:
             return record, _into_storm(delivery, record, admission)

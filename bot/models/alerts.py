@@ -60,6 +60,46 @@ class Outbox(Model):
     event_ids: list[str] = Field(default_factory=list)
 
 
+SilenceScope = Literal["alert", "resource", "account_source", "route"]
+
+
+class Silence(Model):
+    """A silence holds until `expires_at`, checked at read time, whatever the alert does.
+    `alert_id` is the alert it was made from, whose thread is told when it is about to end
+    and when it ends (None for silences made before it was kept)."""
+
+    id: str
+    scope: SilenceScope = "alert"
+    matcher: str
+    created_by: str
+    reason: str = ""
+    created_at: int
+    expires_at: int
+    alert_id: str | None = None
+
+    def active(self, now: int) -> bool:
+        return self.expires_at > now
+
+
+class Hold(Model):
+    """What keeps an alert quiet, as its message shows it: the silence that lasts longest
+    (who made it, what it covers and why), or a maintenance window (`window`, its name)."""
+
+    until: int
+    by: str | None = None
+    scope: SilenceScope | None = None
+    reason: str = ""
+    window: str | None = None
+
+
+class SilenceNote(Model):
+    """A line in an alert's thread about a silence: made, ending soon, or ended."""
+
+    silence: Silence
+    kind: Literal["made", "ending", "ended"]
+    at: int
+
+
 # The Outbox fields records once held at the top level of the alert.
 _FLAT_OUTBOX_KEYS = frozenset(Outbox.model_fields)
 
@@ -114,6 +154,11 @@ class Alert(Model):
     runbook: str | None = None  # the route's runbook link (bot/runbook.py)
     log_groups: list[str] = Field(default_factory=list)  # the route's, for its error lines
     reminders: int = 0
+    # The name of the routing rule that sent it here (None: the default route, or an
+    # unnamed rule): what a silence of scope `route` keys on.
+    route: str | None = None
+    # What holds it quiet while `silenced_until` is ahead (a silence, a maintenance window).
+    hold: Hold | None = None
     # The members a storm summary listed in its own record, before members were found
     # by their parent_id; read for such summaries, never written now. What a storm's
     # thread was told of each member is in its outbox.
@@ -172,24 +217,6 @@ class Alert(Model):
         if fingerprint == data["fingerprint"]:
             return data
         return {**data, "fingerprint": fingerprint}
-
-
-SilenceScope = Literal["alert", "resource", "account_source"]
-
-
-class Silence(Model):
-    """A silence holds until `expires_at`, checked at read time, whatever the alert does."""
-
-    id: str
-    scope: SilenceScope = "alert"
-    matcher: str
-    created_by: str
-    reason: str = ""
-    created_at: int
-    expires_at: int
-
-    def active(self, now: int) -> bool:
-        return self.expires_at > now
 
 
 class StormAlert(Model):

@@ -15,6 +15,7 @@ from bot.cursors import CursorCodec
 from bot.delivery import find_anywhere
 from bot.event_search import Search
 from bot.services import Services
+from bot.silences import in_force
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,6 @@ def search(services: Services) -> Search:
 
 
 def silences_shown(services: Services) -> dict[str, Any]:
-    """The silences in force, as /silences lists them."""
+    """The silences in force and the maintenance windows, as /silences lists them."""
     at = now(services)
-    return silences_list(services.alerts.list_silences(at), at)
+    return silences_list(in_force(services.alerts, services.routes.maintenance, at), at)
