@@ -132,8 +132,9 @@ class FakeChat:
     def post_silence_note(self, ref, note):
         from blocks.silences import note_text
 
-        self.silence_notes.append({"ref": ref, "note": note})
-        return self.post_text(ref.channel, note_text(note), thread_ts=ref.ts)
+        posted = self.post_text(ref.channel, note_text(note), thread_ts=ref.ts)
+        self.silence_notes.append({"ref": ref, "note": note})  # only once Slack took it
+        return posted
 
     def fail_updates(self, times: int = 1) -> None:
         """The next `times` chat.update calls (update_alert) raise ChatUnavailableError."""
