@@ -8,7 +8,7 @@ from bot.delivery import flush
 from handlers.slack.authorization import NOT_ALLOWED, Responders
 from handlers.slack.listeners.silence_remove import remove_silence
 from handlers.slack.wiring import Core
-from tests.unit.slack.doubles import button, clicked, fire
+from tests.unit.slack.doubles import button, clicked, fire, services
 
 
 def silenced(svc):
@@ -49,3 +49,13 @@ def test_someone_not_a_responder_removes_nothing(svc, respond, client):
     )  # fmt: skip
     assert svc.alerts.list_silences(int(svc.clock.now())) == [silence]
     assert respond.bodies == [{"response_type": "ephemeral", "text": NOT_ALLOWED}]
+
+
+def test_the_list_shown_again_keeps_the_maintenance_windows(tmp_path, respond, client):
+    routes = tmp_path / "routes.yml"
+    routes.write_text("maintenance:\n  - {name: patching, cron: '0 22 * * *', duration: 1h}\n")
+    svc = services(routes_file=routes)
+    _, silence = silenced(svc)
+    core = Core(svc, Responders([]))
+    remove_silence(button("silence_remove", silence.id), clicked(), respond, client, core=core)
+    assert "No active silences" in respond.text() and "*patching*" in respond.text()

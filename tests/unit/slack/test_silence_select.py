@@ -7,8 +7,10 @@ import json
 
 from blocks.modals import SILENCE_MODAL
 from bot.alert_actions import Outcome
+from handlers.slack.authorization import NOT_ALLOWED, Responders
 from handlers.slack.clicks import NOTES
 from handlers.slack.listeners.silence_select import open_custom, silence_chosen
+from handlers.slack.wiring import Core
 from tests.unit.slack.doubles import CHANNEL, USER, clicked, fire, notes
 
 
@@ -55,3 +57,25 @@ def test_custom_on_a_gone_alert_opens_nothing_and_says_so(svc, core, ack, client
     open_custom(ack, clicked(), select("gone:1", "custom"), client, core=core)
     assert ack.calls == [((), {})] and client.called("views.open") == []
     assert svc.chat.ephemerals == notes(NOTES[Outcome.GONE])
+
+
+def test_a_preset_gives_no_reason_and_its_thread_says_who_and_no_reason_given(svc, core, client):
+    alert = fire(svc)
+    silence_chosen(clicked(), select(f"{alert.id}:{alert.version}", "1h"), client, core=core)
+    (silence,) = svc.alerts.list_silences(int(svc.clock.now()))
+    assert (silence.reason, silence.alert_id) == ("", alert.id)
+    (note,) = svc.chat.silence_notes
+    assert note["ref"] == alert.message
+    said = svc.chat.texts[-1]["text"]
+    assert said.startswith(f":no_bell: <@{USER}> silenced this alert until ")
+    assert said.endswith(": no reason given")
+    held = svc.alerts.get_alert(alert.id).hold
+    assert (held.by, held.scope, held.reason) == (USER, "alert", "")
+
+
+def test_someone_not_a_responder_silences_nothing(svc, client):
+    alert = fire(svc)
+    core = Core(svc, Responders(["U0BOB"]))
+    silence_chosen(clicked(), select(f"{alert.id}:{alert.version}", "1h"), client, core=core)
+    assert svc.alerts.list_silences(int(svc.clock.now())) == []
+    assert svc.chat.ephemerals == notes(NOT_ALLOWED)

@@ -7,10 +7,14 @@ import json
 
 import pytest
 
+from bot.alert_actions import Outcome
 from bot.models import AlertStatus
 from bot.silences import alert_matchers
+from handlers.slack.authorization import NOT_ALLOWED, Responders
+from handlers.slack.clicks import NOTES
 from handlers.slack.listeners.silence_submit import check_silence, silence_submitted
-from tests.unit.slack.doubles import CHANNEL, USER, clicked, fire, ref
+from handlers.slack.wiring import Core
+from tests.unit.slack.doubles import CHANNEL, USER, clicked, fire, notes, ref, services
 
 
 def modal(alert_ref: str, *, duration: str, reason: str, scope: str | None = None) -> dict:
@@ -68,3 +72,45 @@ def test_a_submission_the_ack_refused_makes_nothing(svc, core, client):
     silence_submitted(clicked(), view, client, core=core)
     assert svc.alerts.list_silences(int(svc.clock.now())) == []
     assert svc.chat.updates == [] and svc.chat.ephemerals == []
+
+
+def test_its_route_silences_what_the_named_route_sends(core_routed, ack, client):
+    svc = core_routed.services
+    alert = fire(svc, "PayApi")
+    assert alert.route == "payments"
+    view = modal(ref(alert), duration="2h", reason="payments release", scope="route")
+    check_silence(ack, view)
+    assert ack.calls == [((), {})]
+    silence_submitted(clicked(), view, client, core=core_routed)
+    (silence,) = svc.alerts.list_silences(int(svc.clock.now()))
+    assert (silence.scope, silence.matcher, silence.reason) == (
+        "route",
+        "payments",
+        "payments release",
+    )
+    assert svc.chat.texts[-1]["text"].endswith(
+        f"<@{USER}> silenced its route until 2023-11-15 00:13 UTC: payments release"
+    )
+
+
+def test_its_route_on_an_alert_of_the_default_route_makes_nothing_and_says_so(svc, core, client):
+    alert = fire(svc)
+    view = modal(ref(alert), duration="2h", reason="release", scope="route")
+    silence_submitted(clicked(), view, client, core=core)
+    assert svc.alerts.list_silences(int(svc.clock.now())) == []
+    assert svc.chat.ephemerals == notes(NOTES[Outcome.NO_SCOPE])
+
+
+def test_someone_not_a_responder_silences_nothing(svc, client):
+    alert = fire(svc)
+    view = modal(ref(alert), duration="2h", reason="release")
+    silence_submitted(clicked(), view, client, core=Core(svc, Responders(["U0BOB"])))
+    assert svc.alerts.list_silences(int(svc.clock.now())) == []
+    assert svc.chat.ephemerals == notes(NOT_ALLOWED)
+
+
+@pytest.fixture
+def core_routed(tmp_path) -> Core:
+    routes = tmp_path / "routes.yml"
+    routes.write_text("routes:\n  - name: payments\n    match: {title: ^Pay}\n")
+    return Core(services(routes_file=routes), Responders([]))

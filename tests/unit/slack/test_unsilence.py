@@ -34,3 +34,10 @@ def test_someone_not_a_responder_lifts_nothing(svc, client):
     assert len(svc.alerts.list_silences(int(svc.clock.now()))) == 1
     assert svc.alerts.get_alert(alert.id).silenced_until
     assert svc.chat.ephemerals == notes(NOT_ALLOWED)
+
+
+def test_the_thread_is_told_who_lifted_it(svc, core, client):
+    alert = silenced(svc)
+    unsilence(clicked(), button(UNSILENCE, ref(alert)), client, core=core)
+    assert svc.chat.texts[-1]["text"].startswith("<@U0ALICE> lifted the silence at ")
+    assert svc.alerts.get_alert(alert.id).hold is None
