@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from handlers.jobs import JOBS, run
 from tests.e2e.conftest import RunningService, client_for, service_factory  # noqa: F401
-from tests.fakes import FakeClock
 from tests.slack.fake_slack import FakeSlack, message_blocks
 from tests.slack.test_commands_e2e import command, text_of
-from tests.slack.test_lifecycle_e2e import clock, start_service  # noqa: F401
+from tests.slack.test_lifecycle_e2e import clock, http, service  # noqa: F401
 from tests.slack.test_slack_e2e import (
     CHANNEL,
     action_body,
@@ -27,19 +24,9 @@ from tests.slack.test_slack_e2e import (
 )
 
 
-@pytest.fixture
-def service(service_factory, fake_slack: FakeSlack, clock: FakeClock) -> RunningService:  # noqa: F811
-    return start_service(service_factory, fake_slack, clock)
-
-
-@pytest.fixture
-def http(service, client_for):  # noqa: F811
-    return client_for(service)
-
-
-def thread(fake_slack: FakeSlack, service: RunningService) -> list[str]:
+def thread(fake_slack: FakeSlack, running: RunningService) -> list[str]:
     """The texts of the alert's thread replies."""
-    root = the_alert(service).message
+    root = the_alert(running).message
     return [
         m["text"]
         for m in fake_slack.messages(CHANNEL)
@@ -47,15 +34,17 @@ def thread(fake_slack: FakeSlack, service: RunningService) -> list[str]:
     ]
 
 
-def quick_silence(http, service: RunningService, choice: str = "1h") -> None:
-    body = action_body(select(the_alert(service), choice))
-    assert http.post("/slack/events", content=body, headers=signed(body)).status_code == 200
-    now = int(service.services.clock.now())
-    wait_for(lambda: service.services.alerts.list_silences(now), "the silence")
+def quick_silence(client, running: RunningService, choice: str = "1h") -> None:
+    body = action_body(select(the_alert(running), choice))
+    assert client.post("/slack/events", content=body, headers=signed(body)).status_code == 200
+    now = int(running.services.clock.now())
+    wait_for(lambda: running.services.alerts.list_silences(now), "the silence")
 
 
 def test_the_modal_requires_a_reason_and_a_quick_silence_says_none_was_given(
-    http, service, fake_slack
+    http,  # noqa: F811
+    service,  # noqa: F811
+    fake_slack,
 ):
     post_alarm(http)
     refused = submit_silence(http, the_alert(service), duration="2h", reason="  ")
@@ -74,7 +63,10 @@ def test_the_modal_requires_a_reason_and_a_quick_silence_says_none_was_given(
 
 
 def test_the_thread_is_told_ten_minutes_before_the_end_and_at_the_end_once_each(
-    http, service, fake_slack, clock  # noqa: F811
+    http,  # noqa: F811
+    service,  # noqa: F811
+    fake_slack,
+    clock,  # noqa: F811
 ):
     post_alarm(http)
     quick_silence(http, service)
@@ -128,12 +120,12 @@ def test_a_maintenance_window_holds_a_matching_alert_and_is_listed(
         slack_alerts_channel=CHANNEL,
         routes_file=routes,
     )
-    http = client_for(svc)
-    post_alarm(http, event_id="in-window")
-    post_alarm(http, event_id="again")
+    client = client_for(svc)
+    post_alarm(client, event_id="in-window")
+    post_alarm(client, event_id="again")
     held = the_alert(svc)
     assert (held.hold.window, held.count, held.message) == ("patching", 2, None)
     assert fake_slack.messages(CHANNEL) == []  # stored and counted, not posted
-    listed = text_of(command(http, fake_slack, "/silences"))
+    listed = text_of(command(client, fake_slack, "/silences"))
     assert "*Maintenance windows* (1 on now)" in listed
     assert "*patching* `* * * * *` UTC, for 2h" in listed and "on until " in listed
