@@ -24,6 +24,7 @@ from blocks.slack_text import route_mention
 from blocks.view import MessageView
 from bot.errors import ValidationError
 from bot.event_search import USAGE, Found, SearchPage, parse
+from bot.maintenance import WindowState
 from bot.models import (
     Agent,
     Alert,
@@ -36,6 +37,8 @@ from bot.models import (
     Silence,
     StormDigest,
 )
+from bot.routing import MaintenanceWindow
+from bot.silences import InForce
 from tests.fakes import FakeClock
 from tests.figures import Figures
 from tests.fuzz.slack_checks import ACCOUNT_NAMES, message_problems
@@ -132,6 +135,12 @@ def _events() -> st.SearchStrategy[Event]:
     )
 
 
+def _window(name: str, *, on: bool) -> WindowState:
+    """A maintenance window with a hostile name, on or off."""
+    window = MaintenanceWindow(name=name, cron="0 1 * * *", duration="1h")
+    return WindowState(window, NOW + 60 if on else None, NOW + 3600)
+
+
 def test_command_answers_fit_and_are_escaped(figures: Figures) -> None:
     """/events (list, one event, the usage after a bad query), /silences and /agents,
     with whatever events, silences, agents and command text they are given."""
@@ -144,6 +153,7 @@ def test_command_answers_fit_and_are_escaped(figures: Figures) -> None:
         asked=queries(),
         cursor=st.none() | st.text("abcdef0123456789-_", min_size=1, max_size=2100),
         held=st.lists(silences(), max_size=60),
+        windows=st.lists(texts(), max_size=5),
         registry=st.lists(agents(), max_size=60),
         problem=texts(),
     )
@@ -153,6 +163,7 @@ def test_command_answers_fit_and_are_escaped(figures: Figures) -> None:
         asked: str,
         cursor: str | None,
         held: list[Silence],
+        windows: list[str],
         registry: list[Agent],
         problem: str,
     ) -> None:
@@ -162,7 +173,8 @@ def test_command_answers_fit_and_are_escaped(figures: Figures) -> None:
         _assert_fits(tally, "events list", events_list(page, asked, names, NOW))
         link = "https://example.slack.com/archives/C0ALERTS/p1700000000000100"
         _assert_fits(tally, "event detail", event_detail(found[0], names, NOW, link))
-        _assert_fits(tally, "silences list", silences_list(held, NOW), user_mentions=True)
+        quiet = InForce(held, [_window(name, on=i % 2 == 0) for i, name in enumerate(windows)])
+        _assert_fits(tally, "silences list", silences_list(quiet, NOW), user_mentions=True)
         pairs = [(a, problem) for a in registry]
         _assert_fits(tally, "agents list", agents_list(pairs, names, NOW))
         if registry:
