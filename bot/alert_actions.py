@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from enum import StrEnum
 
-from bot import lifecycle, maintenance
+from bot import lifecycle
 from bot.delivery import Delivery, members_of, redraw, refresh_silences, save
 from bot.errors import (
     ChatRejectedError,
@@ -27,7 +27,7 @@ from bot.lifecycle import Work
 from bot.log_context import about
 from bot.models import Alert, AlertStatus, HistoryEntry, Hold, Silence, SilenceNote, SilenceScope
 from bot.optimistic import update_with_retry
-from bot.silences import SCOPE_WORDS, alert_matchers, hold, holding
+from bot.silences import SCOPE_WORDS, alert_matchers, hold_of, holding
 from bot.timeutil import clock_text
 
 log = logging.getLogger(__name__)
@@ -261,13 +261,13 @@ def _hold_now(
     """What holds the alert at `now`: the silences in force (and `made`, not yet
     stored), and the maintenance windows on."""
     silences = [*(made or []), *delivery.alerts.list_silences(now)]
-    windows = maintenance.holding(delivery.routes.maintenance, alert.signal, now)
-    return hold(alert_matchers(alert), silences, now, windows)
+    windows = delivery.routes.maintenance
+    return hold_of(alert_matchers(alert), alert.signal, silences, windows, now)
 
 
 def _window_hold(delivery: Delivery, alert: Alert, now: int) -> Hold | None:
     """What still holds the alert once its silences are lifted: a maintenance window on."""
-    return hold({}, (), now, maintenance.holding(delivery.routes.maintenance, alert.signal, now))
+    return hold_of({}, alert.signal, (), delivery.routes.maintenance, now)
 
 
 def _note(delivery: Delivery, alert: Alert, note: SilenceNote) -> None:
