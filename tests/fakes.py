@@ -52,6 +52,10 @@ class FakeChat:
         self.ephemerals: list[dict] = []
         self.storms: list[dict] = []
         self.reminders: list[dict] = []
+        self.escalations: list[dict] = []  # ladder steps' lines in alerts' threads
+        self.directs: list[dict] = []  # direct messages to people on call
+        self.directs_fail = 0  # how many of the next direct messages fail
+        self.usergroups: dict[str, list[str]] = {}  # a group not here fails to read
         self.storm_updates: list[dict] = []
         self.reports: list[dict] = []  # daily report summaries and their thread replies
         self.findings: list[dict] = []  # alerts' error lines, replies in their threads
@@ -127,6 +131,23 @@ class FakeChat:
     def post_reminder(self, ref, alert, waited):
         self.reminders.append({"ref": ref, "alert": alert, "waited": waited})
         return self.post_text(ref.channel, f"reminder after {waited}s", thread_ts=ref.ts)
+
+    def post_escalation(self, ref, alert, notify, users, waited):
+        self.escalations.append({"ref": ref, "alert": alert, "notify": notify,
+                                 "users": list(users), "waited": waited})  # fmt: skip
+        return self.post_text(ref.channel, f"{notify} {' '.join(users)}", thread_ts=ref.ts)
+
+    def post_direct(self, user, ref, alert, waited):
+        from bot.errors import ChatUnavailableError
+
+        if self.directs_fail:
+            self.directs_fail -= 1
+            raise ChatUnavailableError("fake: no DM")
+        self.directs.append({"user": user, "ref": ref, "alert": alert, "waited": waited})
+        return self._next_ref(f"D-{user}")
+
+    def usergroup_members(self, group):
+        return frozenset(self.usergroups[group])
 
     def fail_updates(self, times: int = 1) -> None:
         """The next `times` chat.update calls (update_alert) raise ChatUnavailableError."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from bot import routing
 from bot.delivery.work import Due, Outcome
 from bot.lifecycle import COALESCE_S
+from bot.models import EscalationStep
 from bot.ports import Chat, Clock, DeliveryStore, EnrichQueue
 
 
@@ -27,6 +28,8 @@ class Delivery:
     mention: str | None = None  # the route's, for the records this delivery opens
     runbook: str | None = None  # the route's, likewise
     log_groups: tuple[str, ...] = ()  # the route's, likewise
+    oncall: str | None = None  # the route's rotation, likewise
+    escalation: tuple[EscalationStep, ...] = ()  # the route's ladder, likewise
     budgeted: bool = True  # False: the chat has no rate limit to pay for (the console)
     unrecorded: list[tuple[Due, Outcome | None]] = field(default_factory=list)
     # Where an alert waits for its enrichment once its root is posted (None: it is not).
@@ -41,7 +44,7 @@ class Delivery:
         return int(self.clock.now())
 
     def routed(self, route: routing.Route) -> Delivery:
-        """The delivery for one route: its channel, mention, runbook and log groups. The
+        """The delivery for one route: its channel, mention, runbook, log groups and ladder. The
         list of unrecorded outcomes, and what it knows of storm summaries, stay shared."""
         return replace(
             self,
@@ -49,4 +52,6 @@ class Delivery:
             mention=route.mention,
             runbook=route.runbook,
             log_groups=route.log_groups,
+            oncall=route.oncall,
+            escalation=route.escalation,
         )

@@ -222,6 +222,8 @@ def _open(
         mention=delivery.mention,
         runbook=delivery.runbook,
         log_groups=list(delivery.log_groups),
+        oncall=delivery.oncall,
+        escalation=list(delivery.escalation),
         kind=kind,
         status=AlertStatus.OPEN if kind == "alert" else AlertStatus.RESOLVED,
         title=signal.title,

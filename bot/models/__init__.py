@@ -30,6 +30,7 @@ from bot.models.alerts import (
 )
 from bot.models.base import CountItem, Model
 from bot.models.enrichment import Change, Enrichment, ErrorLine, LogFindings
+from bot.models.escalation import EscalationStep, Notify
 from bot.models.events import MAX_ID_BYTES, EpochSeconds, Event, Measure, Signal, SignalField
 from bot.models.ingest import IngestResult, Rejection
 from bot.models.paging import (
@@ -75,6 +76,7 @@ __all__ = [
     "Enrichment",
     "EpochSeconds",
     "ErrorLine",
+    "EscalationStep",
     "Event",
     "EventQueryResult",
     "HistoryEntry",
@@ -86,6 +88,7 @@ __all__ = [
     "MessageRef",
     "Model",
     "NewAgent",
+    "Notify",
     "Outbox",
     "PaginatedInputDTO",
     "QueryLogsResult",
