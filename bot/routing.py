@@ -278,7 +278,7 @@ class Routes(_Strict):
         for i, rotation in enumerate(self.oncall):
             if rotation.name in names:
                 problems.append(
-                    (("oncall", i, "name"), f"a second rotation named {rotation.name!r}")
+                    (("oncall", i, "name"), f"another rotation is {rotation.name!r}")
                 )
             names.add(rotation.name)
         for i, rule in enumerate(self.routes):

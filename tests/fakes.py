@@ -133,9 +133,10 @@ class FakeChat:
         return self.post_text(ref.channel, f"reminder after {waited}s", thread_ts=ref.ts)
 
     def post_escalation(self, ref, alert, notify, users, waited):
+        line = self.post_text(ref.channel, f"{notify} {' '.join(users)}", thread_ts=ref.ts)
         self.escalations.append({"ref": ref, "alert": alert, "notify": notify,
                                  "users": list(users), "waited": waited})  # fmt: skip
-        return self.post_text(ref.channel, f"{notify} {' '.join(users)}", thread_ts=ref.ts)
+        return line
 
     def post_direct(self, user, ref, alert, waited):
         from bot.errors import ChatUnavailableError
