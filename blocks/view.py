@@ -80,7 +80,7 @@ class MessageView:
         if notify == "here":
             return f":rotating_light: <!here> Still unacknowledged after {after}."
         if notify == "dm":
-            told = f"DMed {who}" if who else "Nobody is on call to DM"
+            told = f"DMed {who}" if who else "Nobody was DMed (nobody on call, or Slack refused)"
             return f":incoming_envelope: {told}: unacknowledged after {after}."
         if not who and alert.mention:
             who = f"nobody is on call; {route_mention(alert.mention)}"

@@ -138,8 +138,8 @@ def _step(delivery: Delivery, alert: Alert, step: EscalationStep, nth: int, now:
     try:
         if step.notify == "dm":
             wanted = [user for user in users if not user.startswith("S")][:MAX_DMS]
-            users = _direct(delivery, alert, wanted, waited)
-            if wanted and not users:  # Slack took none: the next run tries them again
+            users, again = _direct(delivery, alert, wanted, waited)
+            if again and not users:  # none reached yet: the next run tries them again
                 _put_back(delivery, alert, nth)
                 return False
         delivery.chat.post_escalation(ref, alert, step.notify, users, waited)
@@ -152,21 +152,30 @@ def _step(delivery: Delivery, alert: Alert, step: EscalationStep, nth: int, now:
     return True
 
 
-def _direct(delivery: Delivery, alert: Alert, users: list[str], waited: int) -> tuple[str, ...]:
-    """DM each of `users` (each paid from the budget of its own conversation); those reached."""
+def _direct(
+    delivery: Delivery, alert: Alert, users: list[str], waited: int
+) -> tuple[tuple[str, ...], bool]:
+    """DM each of `users` (each paid from the budget of its own conversation): those
+    reached, and whether any may be reached by trying again (Slack did not answer, or the
+    budget was spent, rather than refused)."""
     assert alert.message is not None
-    reached = []
+    reached, again = [], False
     for user in users:
         if not _paid(delivery, user):
             log.warning("no budget to DM %s about alert %s", user, alert.id)
+            again = True
             continue
         try:
             delivery.chat.post_direct(user, alert.message, alert, waited)
-        except (ChatUnavailableError, ChatRejectedError) as err:
+        except ChatUnavailableError as err:
             log.warning("could not DM %s about alert %s: %s", user, alert.id, err)
+            again = True
+            continue
+        except ChatRejectedError as err:  # never will (no im:write, a deactivated user)
+            log.error("Slack refused to DM %s about alert %s: %s", user, alert.id, err)
             continue
         reached.append(user)
-    return tuple(reached)
+    return tuple(reached), again
 
 
 def _put_back(delivery: Delivery, alert: Alert, nth: int) -> None:

@@ -55,6 +55,7 @@ class FakeChat:
         self.escalations: list[dict] = []  # ladder steps' lines in alerts' threads
         self.directs: list[dict] = []  # direct messages to people on call
         self.directs_fail = 0  # how many of the next direct messages fail
+        self.directs_refused = False  # every direct message refused (no im:write)
         self.usergroups: dict[str, list[str]] = {}  # a group not here fails to read
         self.storm_updates: list[dict] = []
         self.reports: list[dict] = []  # daily report summaries and their thread replies
@@ -139,8 +140,10 @@ class FakeChat:
         return line
 
     def post_direct(self, user, ref, alert, waited):
-        from bot.errors import ChatUnavailableError
+        from bot.errors import ChatRejectedError, ChatUnavailableError
 
+        if self.directs_refused:
+            raise ChatRejectedError("fake: missing_scope")
         if self.directs_fail:
             self.directs_fail -= 1
             raise ChatUnavailableError("fake: no DM")

@@ -117,6 +117,13 @@ def test_a_dm_step_slack_refused_is_tried_again_by_the_next_run(d):
     assert len(d.chat.directs) == 2
 
 
+def test_a_dm_slack_refuses_is_not_tried_again_and_the_ladder_goes_on(d):
+    emit(d, alarm())
+    d.chat.directs_refused = True
+    assert steps_at(d, [5, 15, 16, 30]) == [(5, "oncall"), (15, "dm"), (30, "here")]
+    assert d.chat.directs == [] and d.chat.escalations[1]["users"] == []  # "Nobody was DMed"
+
+
 def test_a_step_whose_line_fails_is_put_back(d):
     emit(d, alarm())
     d.chat.fail_texts(1)
