@@ -232,7 +232,7 @@ class Settings(BaseSettings):
         default=900,
         description=(
             "An unacknowledged CRITICAL or HIGH alert gets a reminder after this, and a second "
-            "after twice this"
+            "after twice this, unless its route gives an escalation ladder"
         ),
     )
     routes_file: Path | None = Field(

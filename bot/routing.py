@@ -277,9 +277,7 @@ class Routes(_Strict):
         problems = []
         for i, rotation in enumerate(self.oncall):
             if rotation.name in names:
-                problems.append(
-                    (("oncall", i, "name"), f"another rotation is {rotation.name!r}")
-                )
+                problems.append((("oncall", i, "name"), f"another rotation is {rotation.name!r}"))
             names.add(rotation.name)
         for i, rule in enumerate(self.routes):
             if rule.oncall is not None and rule.oncall not in names:

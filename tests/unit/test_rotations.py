@@ -82,7 +82,7 @@ def test_a_later_layer_overrides_the_base_for_its_hours_only():
                 "hours": "18:00-09:00",
                 "days": ["sat", "sun"],
             }
-        ]  # fmt: skip
+        ]
     )  # the layer reads the rotation's zone
     assert rotation.who(at("2026-03-21T17:59")) == ("U0ALICE",)  # a Saturday
     assert rotation.who(at("2026-03-21T18:00")) == ("U0NIGHT",)
@@ -100,7 +100,7 @@ def test_a_rotation_of_layers_only_has_nobody_where_none_covers():
         {
             "name": "nights",
             "layers": [{"members": ["U0NIGHT"], "start": "2026-01-01", "hours": "22:00-06:00"}],
-        }  # fmt: skip
+        }
     )
     assert rotation.who(at("2026-03-10T23:00", "UTC")) == ("U0NIGHT",)
     assert rotation.who(at("2026-03-10T12:00", "UTC")) == ()
@@ -152,7 +152,7 @@ def test_a_usergroup_is_on_call_and_has_no_hand_off_but_an_override():
                 "overrides": [{"user": "U0A1", "from": "2026-01-02", "until": "2026-01-01"}],
             },
             "after from",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_bad_rotations_are_refused_with_the_reason(fields, problem):
