@@ -9,7 +9,7 @@ import pytest
 
 from bot import alert_actions, escalation
 from bot.delivery import Delivery
-from bot.models import AlertStatus
+from bot.models import AlertStatus, Severity
 from bot.routing import parse_routes
 from tests.unit.test_lifecycle import alarm, delivery, emit, the_alert, tick
 
@@ -70,7 +70,7 @@ def test_a_low_alert_is_escalated_too_when_its_route_gives_a_ladder():
     d = delivery(routes=routes(ladder=[{"after": "5m", "notify": "here"}]))
     emit(d, alarm())
     alert = the_alert(d)
-    d.alerts.update_alert(alert.model_copy(update={"severity": "LOW"}))
+    d.alerts.update_alert(alert.model_copy(update={"severity": Severity.LOW}))
     assert steps_at(d, [5]) == [(5, "here")]
 
 
