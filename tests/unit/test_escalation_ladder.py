@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from blocks.view import MessageView
 from bot import alert_actions, escalation
 from bot.delivery import Delivery
 from bot.models import AlertStatus, Severity
@@ -146,3 +147,20 @@ def test_nobody_on_call_is_said_and_the_step_taken(d):
     assert steps_at(d, [5, 15]) == [(5, "oncall"), (15, "dm")]
     assert d.chat.escalations[0]["users"] == ["S0OPS"]  # the group is still mentioned
     assert d.chat.directs == [] and d.chat.escalations[1]["users"] == []  # none to DM
+
+
+def test_the_lines_ping_only_whom_the_step_names_and_the_dm_escapes_the_title(d):
+    view = MessageView(d.clock)
+    emit(d, alarm())
+    alert = the_alert(d).model_copy(update={"title": "<!channel> CpuHigh", "mention": "S0OPS"})
+    assert view.escalation(alert, "oncall", ["U0ALICE", "S0SEC"], 300) == (
+        ":alarm_clock: Still unacknowledged after 5 min. On call: <@U0ALICE> <!subteam^S0SEC>."
+    )
+    assert "nobody is on call; <!subteam^S0OPS>" in view.escalation(alert, "oncall", [], 300)
+    assert view.escalation(alert, "dm", ["U0ALICE"], 900).startswith(
+        ":incoming_envelope: DMed <@U0ALICE>: unacknowledged after 15 min"
+    )
+    assert "<!here>" in view.escalation(alert, "here", [], 1800)
+    dm = view.direct(alert, "https://x.slack.com/archives/C1/p1", 900)
+    assert "&lt;!channel&gt; CpuHigh" in dm and "<!channel>" not in dm
+    assert dm.endswith("<https://x.slack.com/archives/C1/p1|Open the alert>")
