@@ -196,7 +196,8 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
             for route in decision.routes:
                 mention = f", mentions {route.mention}" if route.mention else ""
                 runbook = f", runbook {route.runbook}" if route.runbook else ""
-                print(f"  → {route.channel} (rule {route.rule}{mention}{runbook})")
+                oncall = f", on call: {route.oncall}" if route.oncall else ""
+                print(f"  → {route.channel} (rule {route.rule}{mention}{runbook}{oncall})")
     return 0
 
 

@@ -10,12 +10,13 @@ import itertools
 import json
 import sys
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from adapters.clock import SystemClock
 from blocks.view import MessageView
-from bot.models import Alert, LogFindings, MessageRef, Signal, SilenceNote, StormDigest
+from bot.models import Alert, LogFindings, MessageRef, Notify, Signal, SilenceNote, StormDigest
 from bot.ports import Clock
 
 if TYPE_CHECKING:
@@ -148,6 +149,19 @@ class ConsoleChat:
 
     def post_silence_note(self, ref: MessageRef, note: SilenceNote) -> MessageRef:
         return self.post_text(ref.channel, self._view.silence_note(note), thread_ts=ref.ts)
+
+    def post_escalation(
+        self, ref: MessageRef, alert: Alert, notify: Notify, users: Sequence[str], waited: int
+    ) -> MessageRef:
+        text = self._view.escalation(alert, notify, users, waited)
+        return self.post_text(ref.channel, text, thread_ts=ref.ts)
+
+    def post_direct(self, user: str, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
+        return self.post_text(f"DM {user}", self._view.direct(alert, None, waited))
+
+    def usergroup_members(self, group: str) -> frozenset[str]:
+        """A terminal knows no usergroups: the group's id stands for its members."""
+        return frozenset()
 
     def post_text(
         self,

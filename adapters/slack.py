@@ -17,6 +17,7 @@ from __future__ import annotations
 import http.client
 import logging
 import urllib.error
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
@@ -28,10 +29,11 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from adapters.clock import SystemClock
+from adapters.slack_usergroups import Usergroups
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, truncate
 from blocks.view import MessageView
 from bot.errors import AccessDeniedError, ChatRejectedError, ChatUnavailableError
-from bot.models import Alert, LogFindings, MessageRef, Signal, SilenceNote, StormDigest
+from bot.models import Alert, LogFindings, MessageRef, Notify, Signal, SilenceNote, StormDigest
 from bot.ports import Clock
 
 if TYPE_CHECKING:
@@ -93,6 +95,7 @@ class SlackChat:
             token=token, base_url=base_url, timeout=min(timeout, PROBE_TIMEOUT_S), retry_handlers=[]
         )
         self._view = MessageView(clock or SystemClock(), templates_dir)
+        self._usergroups = Usergroups()
 
     def check_auth(self) -> None:
         """auth.test: a revoked or wrong token is ChatRejectedError (`invalid_auth`…)."""
@@ -166,6 +169,28 @@ class SlackChat:
 
     def post_silence_note(self, ref: MessageRef, note: SilenceNote) -> MessageRef:
         return self.post_text(ref.channel, self._view.silence_note(note), thread_ts=ref.ts)
+
+    def post_escalation(
+        self, ref: MessageRef, alert: Alert, notify: Notify, users: Sequence[str], waited: int
+    ) -> MessageRef:
+        text = self._view.escalation(alert, notify, users, waited)
+        return self.post_text(ref.channel, text, thread_ts=ref.ts)
+
+    def post_direct(self, user: str, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
+        """conversations.open (needs im:write) for the DM's channel, then the message, with
+        the alert's permalink when Slack gives one."""
+        try:
+            answer = _call(self._client.chat_getPermalink, channel=ref.channel, message_ts=ref.ts)
+            permalink = answer.get("permalink")
+        except (ChatRejectedError, ChatUnavailableError):
+            permalink = None  # the message without its link is still worth sending
+        opened = _call(self._client.conversations_open, users=user)
+        channel = opened["channel"]["id"]
+        return self.post_text(channel, self._view.direct(alert, permalink, waited))
+
+    def usergroup_members(self, group: str) -> frozenset[str]:
+        members: frozenset[str] = _call(self._usergroups.members, client=self._client, group=group)
+        return members
 
     def post_text(
         self,

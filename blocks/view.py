@@ -3,15 +3,24 @@ through one `MessageView`, so that they all look the same and keep the same limi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from blocks.alert import alert_blocks, alert_color
 from blocks.silences import note_text
-from blocks.slack_text import FALLBACK_TEXT, mrkdwn, route_mention, truncate
+from blocks.slack_text import (
+    FALLBACK_TEXT,
+    escape,
+    link,
+    mrkdwn,
+    one_line,
+    route_mention,
+    truncate,
+)
 from blocks.storm import storm_blocks, storm_color
-from bot.models import Alert, LogFindings, Signal, SilenceNote, StormDigest
+from bot.models import Alert, LogFindings, Notify, Signal, SilenceNote, StormDigest
 from bot.ports import Clock
 from bot.timeutil import duration_text
 
@@ -68,6 +77,28 @@ class MessageView:
     def silence_note(self, note: SilenceNote) -> str:
         """A line in an alert's thread about a silence: made, ending soon, ended."""
         return note_text(note)
+
+    def escalation(self, alert: Alert, notify: Notify, users: Sequence[str], waited: int) -> str:
+        """A step of an alert's ladder, a reply in its thread: whom it pinged, or DMed."""
+        after = duration_text(waited)
+        who = " ".join(route_mention(user) for user in users)
+        if notify == "here":
+            return f":rotating_light: <!here> Still unacknowledged after {after}."
+        if notify == "dm":
+            told = f"DMed {who}" if who else "Nobody was DMed (nobody on call, or Slack refused)"
+            return f":incoming_envelope: {told}: unacknowledged after {after}."
+        if not who and alert.mention:
+            who = f"nobody is on call; {route_mention(alert.mention)}"
+        return f":alarm_clock: Still unacknowledged after {after}. On call: {who or 'nobody'}."
+
+    def direct(self, alert: Alert, permalink: str | None, waited: int) -> str:
+        """A direct message to someone on call: the alert, how long it waited, a link."""
+        title = escape(truncate(one_line(alert.title) or alert.id, 200))
+        where = link(permalink, "Open the alert") if permalink else "See the alerts channel."
+        return (
+            f":rotating_light: You are on call: *{title}* has gone unacknowledged for "
+            f"{duration_text(waited)}. {where}"
+        )
 
     def storm_message(self, storm: Alert, digest: StormDigest) -> dict[str, Any]:
         blocks, text = storm_blocks(storm, digest, now=int(self.clock.now()))

@@ -8,7 +8,6 @@ are written `45s`, `15m`, `1h`, `7d`; lists are comma-separated.
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -17,25 +16,7 @@ from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.sources.registry import DEFAULT_INGEST_FUNCTION
-
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
-_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(value: Any) -> int:
-    """`45s`, `15m`, `1h`, `7d` (or plain seconds) → seconds."""
-    if isinstance(value, bool):
-        raise ValueError("a duration is written like 45s, 15m, 1h or 7d")
-    if isinstance(value, int | float):
-        seconds = int(value)
-    else:
-        match = _DURATION.match(str(value).lower())
-        if not match:
-            raise ValueError(f"{value!r} is not a duration; write it like 45s, 15m, 1h or 7d")
-        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds <= 0:
-        raise ValueError("a duration must be positive")
-    return seconds
+from bot.timeutil import parse_duration as parse_duration  # read by the settings
 
 
 def _split_list(value: Any) -> Any:
@@ -251,7 +232,7 @@ class Settings(BaseSettings):
         default=900,
         description=(
             "An unacknowledged CRITICAL or HIGH alert gets a reminder after this, and a second "
-            "after twice this"
+            "after twice this, unless its route gives an escalation ladder"
         ),
     )
     routes_file: Path | None = Field(

@@ -7,7 +7,7 @@ SQLite, DynamoDB or Slack.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.event_tally import EventTally
@@ -22,6 +22,7 @@ from bot.models import (
     ListEventsDTO,
     LogFindings,
     MessageRef,
+    Notify,
     PaginatedInputDTO,
     Signal,
     Silence,
@@ -275,6 +276,22 @@ class Chat(Protocol):
     def post_silence_note(self, ref: MessageRef, note: SilenceNote) -> MessageRef:
         """A reply in the alert's thread about a silence (made, ending soon, ended): who
         made it, as a mention, and why."""
+        ...
+
+    def post_escalation(
+        self, ref: MessageRef, alert: Alert, notify: Notify, users: Sequence[str], waited: int
+    ) -> MessageRef:
+        """A step of the alert's escalation ladder, a reply in its thread after `waited`
+        seconds unacknowledged: `users` mentioned (oncall), said to be DMed (dm), or @here."""
+        ...
+
+    def post_direct(self, user: str, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
+        """A direct message to `user` about the alert of `ref`, with a link to it (Slack:
+        conversations.open, then chat.postMessage in that conversation)."""
+        ...
+
+    def usergroup_members(self, group: str) -> frozenset[str]:
+        """The user ids of a usergroup (Slack: usergroups.users.list), kept a few minutes."""
         ...
 
     def post_report(self, channel: str, report: DailyReport, *, message_id: str) -> MessageRef:

@@ -18,10 +18,12 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bot.cron import check_cron, check_duration, check_time_zone
-from bot.models import Severity, Signal, SignalState
+from bot.models import EscalationStep, Severity, Signal, SignalState
+from bot.rotations import Rotation
 from bot.runbook import https_url
 from bot.sources import registry
 
@@ -31,6 +33,8 @@ CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 # A CloudWatch Logs group name: 1 to 512 of letters, digits and _ - / . #
 LOG_GROUP = re.compile(r"[A-Za-z0-9_\-/.#]{1,512}")
 MAX_LOG_GROUPS = 10  # what one Logs Insights query of an alert's error lines reads
+MAX_STEPS = 10  # an escalation ladder's steps
+MAX_STEP_AFTER = 7 * 86400
 MENTION = re.compile(r"@here|@channel|@everyone|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,}")
 
 OneOrMany = str | list[str]
@@ -156,6 +160,8 @@ class Rule(_Strict):
     log_groups: list[str] = Field(default_factory=list)
     drop: bool = False
     continue_: bool = Field(default=False, alias="continue")
+    oncall: str | None = None  # the name of a rotation of the file's `oncall:`
+    escalation: list[EscalationStep] = Field(default_factory=list, max_length=MAX_STEPS)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -192,10 +198,32 @@ class Rule(_Strict):
                 raise ValueError(f"log_groups: {group[:80]!r} is not a CloudWatch Logs group name")
         return value
 
+    @field_validator("escalation")
+    @classmethod
+    def _ladder(cls, value: list[EscalationStep]) -> list[EscalationStep]:
+        afters = [step.after for step in value]
+        if afters != sorted(set(afters)):
+            raise ValueError("each step's `after` must be later than the one before")
+        if any(after > MAX_STEP_AFTER for after in afters):
+            raise ValueError("a step comes at most 7d after the alert opened")
+        return value
+
     @model_validator(mode="after")
     def _drop_or_deliver(self) -> Rule:
-        if self.drop and (self.channel or self.mention or self.runbook or self.log_groups):
-            raise ValueError("a rule that drops has no channel, mention, runbook or log_groups")
+        if self.drop and (
+            self.channel
+            or self.mention
+            or self.runbook
+            or self.log_groups
+            or self.oncall
+            or self.escalation
+        ):
+            raise ValueError(
+                "a rule that drops has no channel, mention, runbook, log_groups, oncall or "
+                "escalation"
+            )
+        if not self.oncall and any(step.notify != "here" for step in self.escalation):
+            raise ValueError("escalation: steps that notify oncall or dm need the rule's `oncall:`")
         return self
 
 
@@ -257,6 +285,43 @@ class Routes(_Strict):
     noise: list[NoiseRule] = Field(default_factory=lambda: list(DEFAULT_NOISE))
     routes: list[Rule] = Field(default_factory=list)
     maintenance: list[MaintenanceWindow] = Field(default_factory=list)
+    oncall: list[Rotation] = Field(default_factory=list)  # rotations, bot/rotations.py
+
+    @model_validator(mode="after")
+    def _rotations_named(self) -> Routes:
+        """Rotation names are unique, and every rule names one of them: an error at the
+        name's own place in the file."""
+        names: set[str] = set()
+        problems = []
+        for i, rotation in enumerate(self.oncall):
+            if rotation.name in names:
+                problems.append((("oncall", i, "name"), f"another rotation is {rotation.name!r}"))
+            names.add(rotation.name)
+        for i, rule in enumerate(self.routes):
+            if rule.oncall is not None and rule.oncall not in names:
+                known = ", ".join(sorted(names)) or "none"
+                problems.append(
+                    (
+                        ("routes", i, "oncall"),
+                        f"no rotation named {rule.oncall!r} (oncall: {known})",
+                    )
+                )
+        if problems:
+            raise ValidationError.from_exception_data(
+                "Routes",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("unknown_rotation", message),
+                        loc=loc,
+                        input=None,
+                    )
+                    for loc, message in problems
+                ],
+            )
+        return self
+
+    def rotation(self, name: str | None) -> Rotation | None:
+        return next((r for r in self.oncall if r.name == name), None)
 
 
 class Route(BaseModel):
@@ -270,6 +335,8 @@ class Route(BaseModel):
     log_groups: tuple[str, ...] = ()
     rule: str = "default"
     name: str | None = None  # the rule's own name, when it has one
+    oncall: str | None = None
+    escalation: tuple[EscalationStep, ...] = ()
 
 
 class Decision(BaseModel):
@@ -301,6 +368,8 @@ def decide(signal: Signal, routes: Routes, default_channel: str) -> Decision:
             log_groups=tuple(rule.log_groups),
             rule=_label(rule, i, "routes"),
             name=rule.name,
+            oncall=rule.oncall,
+            escalation=tuple(rule.escalation),
         )
         if all(r.channel != route.channel for r in found):
             found.append(route)

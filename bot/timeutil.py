@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 # Epoch-millisecond values are above this; epoch seconds stay below it until the year 5138.
 _MS_THRESHOLD = 100_000_000_000
@@ -110,3 +112,23 @@ def duration_text(seconds: int) -> str:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> int:
+    """`45s`, `15m`, `1h`, `7d` (or plain seconds) → seconds."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is written like 45s, 15m, 1h or 7d")
+    if isinstance(value, int | float):
+        seconds = int(value)
+    else:
+        match = _DURATION.match(str(value).lower())
+        if not match:
+            raise ValueError(f"{value!r} is not a duration; write it like 45s, 15m, 1h or 7d")
+        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds <= 0:
+        raise ValueError("a duration must be positive")
+    return seconds

@@ -172,7 +172,7 @@ JOBS: dict[str, Job] = {
     "escalate": Job(
         _escalate,
         "reminded",
-        "sent %d reminders of unacknowledged alerts",
+        "sent %d reminders and ladder steps of unacknowledged alerts",
         _seconds(ESCALATE_EVERY_S),
         grace_s=ESCALATE_EVERY_S,
         function="escalate",

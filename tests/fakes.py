@@ -53,6 +53,11 @@ class FakeChat:
         self.storms: list[dict] = []
         self.reminders: list[dict] = []
         self.silence_notes: list[dict] = []
+        self.escalations: list[dict] = []  # ladder steps' lines in alerts' threads
+        self.directs: list[dict] = []  # direct messages to people on call
+        self.directs_fail = 0  # how many of the next direct messages fail
+        self.directs_refused = False  # every direct message refused (no im:write)
+        self.usergroups: dict[str, list[str]] = {}  # a group not here fails to read
         self.storm_updates: list[dict] = []
         self.reports: list[dict] = []  # daily report summaries and their thread replies
         self.findings: list[dict] = []  # alerts' error lines, replies in their threads
@@ -135,6 +140,26 @@ class FakeChat:
         posted = self.post_text(ref.channel, note_text(note), thread_ts=ref.ts)
         self.silence_notes.append({"ref": ref, "note": note})  # only once Slack took it
         return posted
+
+    def post_escalation(self, ref, alert, notify, users, waited):
+        line = self.post_text(ref.channel, f"{notify} {' '.join(users)}", thread_ts=ref.ts)
+        self.escalations.append({"ref": ref, "alert": alert, "notify": notify,
+                                 "users": list(users), "waited": waited})  # fmt: skip
+        return line
+
+    def post_direct(self, user, ref, alert, waited):
+        from bot.errors import ChatRejectedError, ChatUnavailableError
+
+        if self.directs_refused:
+            raise ChatRejectedError("fake: missing_scope")
+        if self.directs_fail:
+            self.directs_fail -= 1
+            raise ChatUnavailableError("fake: no DM")
+        self.directs.append({"user": user, "ref": ref, "alert": alert, "waited": waited})
+        return self._next_ref(f"D-{user}")
+
+    def usergroup_members(self, group):
+        return frozenset(self.usergroups[group])
 
     def fail_updates(self, times: int = 1) -> None:
         """The next `times` chat.update calls (update_alert) raise ChatUnavailableError."""

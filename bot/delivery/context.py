@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from bot import routing
 from bot.delivery.work import Due, Outcome
 from bot.lifecycle import COALESCE_S
+from bot.models import EscalationStep
 from bot.ports import Chat, Clock, DeliveryStore, EnrichQueue
 
 
@@ -28,6 +29,8 @@ class Delivery:
     runbook: str | None = None  # the route's, likewise
     log_groups: tuple[str, ...] = ()  # the route's, likewise
     route_name: str | None = None  # the name of the route's rule, likewise (silences)
+    oncall: str | None = None  # the route's rotation, likewise
+    escalation: tuple[EscalationStep, ...] = ()  # the route's ladder, likewise
     budgeted: bool = True  # False: the chat has no rate limit to pay for (the console)
     unrecorded: list[tuple[Due, Outcome | None]] = field(default_factory=list)
     # Where an alert waits for its enrichment once its root is posted (None: it is not).
@@ -42,7 +45,7 @@ class Delivery:
         return int(self.clock.now())
 
     def routed(self, route: routing.Route) -> Delivery:
-        """The delivery for one route: its channel, mention, runbook and log groups. The
+        """The delivery for one route: its channel, mention, runbook, log groups and ladder. The
         list of unrecorded outcomes, and what it knows of storm summaries, stay shared."""
         return replace(
             self,
@@ -51,4 +54,6 @@ class Delivery:
             runbook=route.runbook,
             log_groups=route.log_groups,
             route_name=route.name,
+            oncall=route.oncall,
+            escalation=route.escalation,
         )

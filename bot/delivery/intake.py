@@ -243,6 +243,8 @@ def _open(
         log_groups=list(delivery.log_groups),
         route=delivery.route_name,
         hold=hold,
+        oncall=delivery.oncall,
+        escalation=list(delivery.escalation),
         kind=kind,
         status=AlertStatus.OPEN if kind == "alert" else AlertStatus.RESOLVED,
         title=signal.title,

@@ -32,6 +32,7 @@ from bot.models.alerts import (
 )
 from bot.models.base import CountItem, Model
 from bot.models.enrichment import Change, Enrichment, ErrorLine, LogFindings
+from bot.models.escalation import EscalationStep, Notify
 from bot.models.events import MAX_ID_BYTES, EpochSeconds, Event, Measure, Signal, SignalField
 from bot.models.ingest import IngestResult, Rejection
 from bot.models.paging import (
@@ -77,6 +78,7 @@ __all__ = [
     "Enrichment",
     "EpochSeconds",
     "ErrorLine",
+    "EscalationStep",
     "Event",
     "EventQueryResult",
     "HistoryEntry",
@@ -89,6 +91,7 @@ __all__ = [
     "MessageRef",
     "Model",
     "NewAgent",
+    "Notify",
     "Outbox",
     "PaginatedInputDTO",
     "QueryLogsResult",

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from bot.models.base import CountItem, Model
 from bot.models.enrichment import Enrichment
+from bot.models.escalation import EscalationStep
 from bot.models.events import Measure, Signal
 from bot.models.scales import AlertStatus, Severity
 
@@ -153,12 +154,16 @@ class Alert(Model):
     mention: str | None = None
     runbook: str | None = None  # the route's runbook link (bot/runbook.py)
     log_groups: list[str] = Field(default_factory=list)  # the route's, for its error lines
-    reminders: int = 0
     # The name of the routing rule that sent it here (None: the default route, or an
     # unnamed rule): what a silence of scope `route` keys on.
     route: str | None = None
     # What holds it quiet while `silenced_until` is ahead (a silence, a maintenance window).
     hold: Hold | None = None
+    reminders: int = 0  # reminders sent, or the steps of its escalation ladder taken
+    # The route's on-call rotation and escalation ladder (bot/escalation.py), kept as the
+    # route gave them when it was opened, like its mention.
+    oncall: str | None = None
+    escalation: list[EscalationStep] = Field(default_factory=list)
     # The members a storm summary listed in its own record, before members were found
     # by their parent_id; read for such summaries, never written now. What a storm's
     # thread was told of each member is in its outbox.

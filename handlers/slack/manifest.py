@@ -40,6 +40,9 @@ BACKGROUND_COLOR = "#232F3E"
 # Each scope names the Web API calls that need it; every other method the bot calls
 # (auth.test, chat.getPermalink, views.open, views.update) needs none. files:write shares
 # an alert's graph in its thread; an app installed without it goes without graphs.
+# im:write opens the bot's direct message with someone on call (conversations.open), for
+# the `dm` step of a route's escalation ladder; chat:write then posts in it. Without it,
+# the step's line in the alert's thread says nobody could be DMed.
 # Left out on purpose:
 # - chat:write.public (post to a channel without being invited): every channel the bot
 #   posts to (SLACK_ALERTS_CHANNEL, SLACK_REPORT_CHANNEL, each route's channel) is also
@@ -53,11 +56,12 @@ BACKGROUND_COLOR = "#232F3E"
 #   of the bot's own messages under the *:history scopes.
 BOT_SCOPES = (
     "chat:write",  # chat.postMessage, chat.update, chat.postEphemeral
-    "commands",  # /events, /agents, /silences
-    "usergroups:read",  # usergroups.users.list, when SLACK_RESPONDERS names a usergroup
+    "commands",  # /events, /agents, /silences, /oncall
+    "usergroups:read",  # usergroups.users.list: SLACK_RESPONDERS' and rotations' usergroups
     "channels:history",  # conversations.history/replies in public channels (see above)
     "groups:history",  # the same in private channels
     "files:write",  # files.getUploadURLExternal/completeUploadExternal: an alert's graph
+    "im:write",  # conversations.open: a DM to whoever is on call (see above)
 )
 
 
@@ -70,7 +74,8 @@ class SlashCommand:
     usage_hint: str | None = None
 
 
-# The grammar is bot/event_search.py's (USAGE, KEYS) and listeners/agents_command.py's.
+# The grammar is bot/event_search.py's (USAGE, KEYS), listeners/agents_command.py's and
+# listeners/oncall_command.py's.
 SLASH_COMMANDS = (
     SlashCommand(
         "/events",
@@ -85,6 +90,11 @@ SLASH_COMMANDS = (
     ),
     # /silences reads no text: a hint would promise arguments that are ignored.
     SlashCommand("/silences", "The silences in force, each with a button to remove it"),
+    SlashCommand(
+        "/oncall",
+        "Who is on call for each rotation, and who is next; take it over for a while",
+        "[take [1h]]",
+    ),
 )
 
 

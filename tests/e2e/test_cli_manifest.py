@@ -29,6 +29,7 @@ SCOPES = [
     "channels:history",
     "groups:history",
     "files:write",
+    "im:write",
 ]
 # Settings that cannot be read, and a store that cannot be reached: the manifest must
 # print all the same, since it is what one makes before anything is configured.
@@ -105,7 +106,7 @@ def check_common(manifest: dict[str, Any]) -> None:
     only_documented("bot_user", bot)
     assert within(bot["display_name"], 1, 80) and bot["always_online"] is True
     commands = features["slash_commands"]
-    assert [c["command"] for c in commands] == ["/events", "/agents", "/silences"]
+    assert [c["command"] for c in commands] == ["/events", "/agents", "/silences", "/oncall"]
     for command in commands:
         only_documented("slash_command", command)
         assert re.fullmatch(r"/[a-z0-9_-]{1,31}", command["command"])
@@ -127,7 +128,7 @@ def check_common(manifest: dict[str, Any]) -> None:
 def test_url_mode_sends_every_request_to_slack_events(url_manifest):
     check_common(url_manifest)
     commands = url_manifest["features"]["slash_commands"]
-    assert [c["url"] for c in commands] == [ENDPOINT] * 3
+    assert [c["url"] for c in commands] == [ENDPOINT] * len(commands)
     settings = url_manifest["settings"]
     assert settings["interactivity"] == {"is_enabled": True, "request_url": ENDPOINT}
     assert settings["socket_mode_enabled"] is False

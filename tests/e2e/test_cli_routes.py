@@ -9,11 +9,15 @@ from tests.e2e.conftest import ROOT, run_cli
 
 EVENT = ROOT / "tests" / "data" / "aws" / "guardduty_finding_high_minimal.json"
 ROUTES = """\
+oncall:
+  - name: secops
+    usergroup: S0SECOPS
 routes:
   - name: security
     match: {source: guardduty, severity: high}
     channel: C0SECURITY
     mention: "@here"
+    oncall: secops
     continue: true
   - name: quiet-low
     match: {severity: [low, info]}
@@ -29,7 +33,7 @@ def test_routes_check_shows_every_channel_an_event_goes_to(tmp_path):
     routes.write_text(ROUTES)
     proc = run_cli("routes", "check", str(routes), str(EVENT), data_dir=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "→ C0SECURITY (rule security, mentions @here)" in proc.stdout
+    assert "→ C0SECURITY (rule security, mentions @here, on call: secops)" in proc.stdout
     assert "→ C0OPS (rule ops, runbook https://wiki.example/ops)" in proc.stdout
 
 
@@ -47,7 +51,7 @@ def test_a_bad_routes_file_is_exit_2_naming_the_line(tmp_path):
     routes.write_text(ROUTES.replace("C0OPS", "ops-channel"))
     proc = run_cli("routes", "check", str(routes), str(EVENT), data_dir=tmp_path)
     assert proc.returncode == 2
-    assert "line 11:" in proc.stderr and "not a Slack channel id" in proc.stderr
+    assert "line 15:" in proc.stderr and "not a Slack channel id" in proc.stderr
 
 
 def test_the_service_refuses_to_start_on_a_bad_routes_file(tmp_path):

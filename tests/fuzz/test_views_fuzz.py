@@ -68,6 +68,7 @@ def _allow(alert: Alert | None) -> tuple[str, ...]:
     return (route_mention(alert.mention),) if alert is not None and alert.mention else ()
 
 
+PERMALINK = "https://fake-workspace.slack.com/archives/C0ALERTS/p1700000000000100"
 PROBLEMS = "problems"  # the tally's count of limits broken and texts left unescaped
 
 
@@ -86,7 +87,7 @@ def _figure(figures: Figures, case: str, tally: Counter[str]) -> None:
 
 
 def test_alert_storm_and_reminder_messages_fit_and_are_escaped(figures: Figures) -> None:
-    """An alert of any signal in any state, a storm summary of any digest, and a reminder,
+    """An alert of any signal in any state, a storm summary of any digest, a reminder and a DM,
     as chat.postMessage / chat.update would send them."""
     tally: Counter[str] = Counter()
     view = MessageView(clock=FakeClock(NOW))
@@ -112,6 +113,10 @@ def test_alert_storm_and_reminder_messages_fit_and_are_escaped(figures: Figures)
             reply = {"text": limits.truncate(text, limits.FALLBACK_TEXT),
                      "blocks": [{"type": "section", "text": limits.mrkdwn(text)}]}  # fmt: skip
             _assert_fits(tally, "reminder", reply, allow=_allow(alert))
+            dm = view.direct(alert, PERMALINK, waited)  # its title is the hostile part
+            direct = {"text": limits.truncate(dm, limits.FALLBACK_TEXT),
+                      "blocks": [{"type": "section", "text": limits.mrkdwn(dm)}]}  # fmt: skip
+            _assert_fits(tally, "direct message", direct, allow=(f"<{PERMALINK}|Open the alert>",))
 
     run()
     _figure(figures, "alert, storm and reminder views of hostile models", tally)

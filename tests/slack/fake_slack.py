@@ -16,6 +16,10 @@ bytes POSTed there (raw, or a multipart `file` field) must be exactly the declar
 (and a thread), as a message carrying `files`. Both methods need the scope files:write:
 the fake grants the scopes the app's manifest asks for, and `revoke_scope` takes one away.
 
+Direct messages go as Slack's do: conversations.open (scope im:write) gives the bot's DM
+channel with a user (a D… id, the same each time), and chat.postMessage takes a D…
+channel only once it was opened so.
+
 Socket Mode is served for real when asked (`FakeSlack(socket_mode=True)`, which needs
 wsproto for uvicorn's WebSockets): apps.connections.open (app-level token) hands out a
 one-use `ws://` URL; the socket greets with `hello`, carries the envelopes a test sends
@@ -33,6 +37,7 @@ import email.policy
 import itertools
 import json
 import math
+import re
 import threading
 import time
 import uuid
@@ -75,8 +80,11 @@ APP_TOKEN_METHODS = frozenset({"apps.connections.open"})  # need an xapp- token
 SOCKET_PATH = "/link/"  # Slack's: wss://wss-primary.slack.com/link/?ticket=…&app_id=…
 UPLOAD_PATH = "/upload/"  # Slack's: https://files.slack.com/upload/v1/…
 MAX_ALT_TXT = 1000
+MAX_MPIM_USERS = 8  # conversations.open: "up to 8 users" besides the caller
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 # The scope each method needs; the others are served to any bot token.
 METHOD_SCOPES = {
+    "conversations.open": "im:write",
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
 }
@@ -142,6 +150,8 @@ def default_rate_limits() -> dict[str, RateLimit]:
         "files.completeUploadExternal": RateLimit(
             capacity=20, per_second=100 / 60, per_channel=False
         ),
+        # Tier 3.
+        "conversations.open": RateLimit(capacity=10, per_second=50 / 60, per_channel=False),
     }
 
 
@@ -450,6 +460,7 @@ class FakeSlack:
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
+            "conversations.open": self._conversations_open,
             "usergroups.users.list": self._usergroups_users_list,
             "views.open": self._views_open,
             "views.update": self._views_update,
@@ -475,6 +486,7 @@ class FakeSlack:
         self._scopes: set[str] = set(BOT_SCOPES)
         self._uploads: dict[str, Params] = {}  # file id → upload not yet completed
         self._shares: list[Params] = []
+        self._ims: dict[str, str] = {}  # user → the id of the bot's DM channel with them
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -617,6 +629,11 @@ class FakeSlack:
         """Every stored message of `channel`, thread replies included, oldest first."""
         with self._lock:
             return copy.deepcopy(self._messages.get(channel, []))
+
+    def dm_channel(self, user: str) -> str | None:
+        """The DM channel conversations.open gave for `user`, if it was opened."""
+        with self._lock:
+            return self._ims.get(user)
 
     def ephemerals(self) -> list[Params]:
         with self._lock:
@@ -824,6 +841,8 @@ class FakeSlack:
 
     def _chat_post_message(self, params: Params) -> Params:
         channel = _require_channel(params)
+        if channel.startswith("D") and channel not in self._ims.values():
+            raise SlackError("channel_not_found")  # a DM the bot never opened
         _check_content(params)
         message = self._new_message(params)
         if params.get("thread_ts"):
@@ -899,6 +918,32 @@ class FakeSlack:
         thread_ts = parent.get("thread_ts", parent["ts"])
         thread = [m for m in self._messages[channel] if m.get("thread_ts", m["ts"]) == thread_ts]
         return _page(_between(thread, params), params)
+
+    def _conversations_open(self, params: Params) -> Params:
+        """The bot's DM with one user (the same channel each time), as Slack opens it;
+        several users would make a group DM, which needs mpim:write."""
+        if params.get("channel"):
+            if str(params["channel"]) not in self._ims.values():
+                raise SlackError("channel_not_found")
+            return {"channel": {"id": params["channel"]}, "no_op": True, "already_open": True}
+        users = [u.strip() for u in str(params.get("users") or "").split(",") if u.strip()]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        if len(users) > MAX_MPIM_USERS:
+            raise SlackError("too_many_users")
+        if not all(USER_ID.fullmatch(u) for u in users):
+            raise SlackError("user_not_found")
+        if BOT_USER_ID in users:
+            raise SlackError("cannot_dm_bot")
+        if len(users) > 1:
+            _check_scope("mpim:write", self._scopes)
+            raise SlackError("method_not_supported_for_channel_type")  # not served here
+        (user,) = users
+        opened = user in self._ims
+        if not opened:
+            self._ims[user] = f"D{next(self._ids):010d}"
+        answer: Params = {"channel": {"id": self._ims[user]}}
+        return {**answer, "no_op": True, "already_open": True} if opened else answer
 
     def _usergroups_users_list(self, params: Params) -> Params:
         users = self._usergroups.get(str(params.get("usergroup", "")))

@@ -740,3 +740,46 @@ def test_upload_faults_and_budget(
     assert exc.value.response.status_code == 429
     slack_clock.advance(1)  # 100 a minute: one more in a second
     assert upload_url(slack_client)[0].startswith("F")
+
+
+# --- direct messages --------------------------------------------------------------------
+
+
+def test_a_dm_is_opened_once_per_user_then_takes_posts(fake_slack, slack_client) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.chat_postMessage(channel="D0000000001", text="hi")
+    assert api_error(exc) == "channel_not_found"  # a DM the bot never opened
+    first = slack_client.conversations_open(users="U0ALICE")
+    again = slack_client.conversations_open(users=["U0ALICE"])
+    channel = first["channel"]["id"]
+    assert channel.startswith("D") and again["channel"]["id"] == channel
+    assert "already_open" not in first.data and again["already_open"] is True
+    assert slack_client.conversations_open(users="U0BOB")["channel"]["id"] != channel
+    assert slack_client.chat_postMessage(channel=channel, text="hi")["ok"]
+    assert [m["text"] for m in fake_slack.messages(channel)] == ["hi"]
+    assert fake_slack.dm_channel("U0ALICE") == channel
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({}, "users_list_not_supplied"),
+        ({"users": "alice"}, "user_not_found"),
+        ({"users": "U0FAKEBOT"}, "cannot_dm_bot"),
+        ({"users": ",".join(f"U0P{n}" for n in range(9))}, "too_many_users"),
+        ({"users": "U0ALICE,U0BOB"}, "missing_scope"),  # a group DM needs mpim:write
+        ({"channel": "D0NOPE"}, "channel_not_found"),
+    ],
+)
+def test_conversations_open_refuses_as_slack_does(fake_slack, slack_client, params, error):
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.api_call("conversations.open", params=params)
+    assert api_error(exc) == error
+
+
+def test_opening_a_dm_needs_im_write(fake_slack, slack_client) -> None:
+    fake_slack.revoke_scope("im:write")
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.conversations_open(users="U0ALICE")
+    assert api_error(exc) == "missing_scope" and exc.value.response["needed"] == "im:write"
+    assert fake_slack.dm_channel("U0ALICE") is None

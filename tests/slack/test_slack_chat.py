@@ -248,3 +248,32 @@ def test_console_chat_says_which_file_it_would_share():
     text = out.getvalue()
     assert "cpu.png" in text and f"{len(GRAPH):,} bytes" in text and "1.000000" in text
     assert "PNG" not in text
+
+
+def test_a_dm_opens_the_conversation_and_links_the_alert(chat, fake_slack):
+    signal = signal_of("cloudwatch_alarm_state_change_single_metric.json")
+    root = chat.post_alert(CHANNEL, signal, an_alert(signal), message_id="al-1", controls=True)
+    chat.post_direct("U0ALICE", root, an_alert(signal), 900)
+    (dm,) = fake_slack.messages(fake_slack.dm_channel("U0ALICE"))
+    assert "You are on call" in dm["text"] and "unacknowledged for 15 min" in dm["text"]
+    assert f"archives/{CHANNEL}/p{root.ts.replace('.', '')}|Open the alert>" in dm["text"]
+    line = chat.post_escalation(root, an_alert(signal), "dm", ["U0ALICE"], 900)
+    reply = next(m for m in fake_slack.messages(CHANNEL) if m["ts"] == line.ts)
+    assert reply["thread_ts"] == root.ts and "DMed <@U0ALICE>" in reply["text"]
+
+
+def test_a_dm_without_im_write_is_refused(chat, fake_slack):
+    fake_slack.revoke_scope("im:write")
+    signal = signal_of("cloudwatch_alarm_state_change_single_metric.json")
+    root = chat.post_alert(CHANNEL, signal, an_alert(signal), message_id="al-1", controls=True)
+    with pytest.raises(ChatRejectedError, match="missing_scope"):
+        chat.post_direct("U0ALICE", root, an_alert(signal), 900)
+
+
+def test_usergroup_members_are_read_once_and_an_unknown_group_is_refused(chat, fake_slack):
+    fake_slack.set_usergroup("S0OPS", ["U0ALICE", "U0BOB"])
+    assert chat.usergroup_members("S0OPS") == {"U0ALICE", "U0BOB"}
+    assert chat.usergroup_members("S0OPS") == {"U0ALICE", "U0BOB"}
+    assert len(fake_slack.calls("usergroups.users.list")) == 1  # kept a few minutes
+    with pytest.raises(ChatRejectedError, match="no_such_subteam"):
+        chat.usergroup_members("S0NONE")
