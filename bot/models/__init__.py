@@ -19,6 +19,7 @@ from bot.models.agents import (
 from bot.models.alerts import (
     Alert,
     HistoryEntry,
+    Inhibition,
     MessageRef,
     Outbox,
     Silence,
@@ -79,6 +80,7 @@ __all__ = [
     "EventQueryResult",
     "HistoryEntry",
     "IngestResult",
+    "Inhibition",
     "ListEventsDTO",
     "LogEntry",
     "LogFindings",
