@@ -16,7 +16,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from bot import lifecycle
-from bot.delivery import Delivery, members_of, redraw, refresh_silences, save
+from bot.delivery import Delivery, members_of, redraw, refresh_silences, release_held, save
 from bot.errors import (
     ChatRejectedError,
     ChatUnavailableError,
@@ -191,7 +191,16 @@ def resolve(delivery: Delivery, alert_id: str, version: int, user: str) -> Outco
         lambda a: a.kind == "alert" and a.status is not AlertStatus.RESOLVED,
         resolved,
         lambda a, now: f":white_check_mark: {lifecycle.resolved_text(a, by=f' by <@{user}>')}",
+        lambda a, now: _release(delivery, a),
     )
+
+
+def _release(delivery: Delivery, alert: Alert) -> None:
+    """The alerts an inhibit rule held in its thread get their own roots if still firing."""
+    try:
+        release_held(delivery, alert)
+    except Exception:  # the click stands; its source's resolving releases them later
+        log.exception("could not release the alerts held by %s", alert.id)
 
 
 def silence(

@@ -16,7 +16,7 @@ The stages, in order, one module each: `intake` and `due` (plan), `look`, `pay`,
 from bot.delivery.context import Delivery
 from bot.delivery.due import OPEN_LIMIT
 from bot.delivery.intake import find_anywhere, record_id
-from bot.delivery.pipeline import flush, notify, refresh_silences
+from bot.delivery.pipeline import flush, notify, refresh_silences, release_held
 from bot.delivery.redraw import redraw
 from bot.delivery.saves import save, save_planned
 from bot.delivery.send import thread_reply_id
@@ -32,6 +32,7 @@ __all__ = [
     "record_id",
     "redraw",
     "refresh_silences",
+    "release_held",
     "save",
     "save_planned",
     "thread_reply_id",

@@ -4,7 +4,7 @@
   posted there as a reply, pinging no one, and counted on the parent's root (`hold`).
 - A parent's firing keeps it under its keys; its resolving takes it off them and gives
   each child still firing a root of its own, posted through the pipeline and paid from
-  the budget like any other (`track`). Children that resolved stay in its thread.
+  the budget like any other (`track`, `release_children`). Children that resolved stay in its thread.
 - A parent's first post links the alerts posted before it (`link_earlier`): each one's
   thread is told "Related: <the parent's root>".
 
@@ -60,15 +60,15 @@ def hold(delivery: Delivery, parent: Alert) -> list[Due]:
 
 def track(delivery: Delivery, signal: Signal, alert: Alert | None) -> list[Due]:
     """After a signal was applied to `alert`: a parent's firing keeps it under its keys;
-    its resolving releases its children. Costs nothing without inhibit rules, or when the
-    alert is no parent."""
+    its resolving releases its children. Costs nothing without inhibit rules, or when
+    the alert is no parent."""
     if not delivery.routes.inhibit or alert is None or alert.kind != "alert":
         return []
     try:
         if signal.state is SignalState.FIRING:
             _keep(delivery, signal, alert)
         elif signal.state is SignalState.RESOLVED:
-            return release(delivery, alert)
+            return release_children(delivery, alert)
     except Exception:
         log.exception("inhibition: could not track parent %s", alert.id)
     return []
@@ -84,7 +84,7 @@ def _keep(delivery: Delivery, signal: Signal, parent: Alert) -> None:
         )
 
 
-def release(delivery: Delivery, parent: Alert) -> list[Due]:
+def release_children(delivery: Delivery, parent: Alert) -> list[Due]:
     """The parent resolved: it holds no new alert, and each child still firing gets a
     root of its own. Only for an alert that is a parent under some rule, or holds some."""
     keys = (

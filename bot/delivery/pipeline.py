@@ -16,7 +16,7 @@ import logging
 from bot import storm
 from bot.delivery.context import Delivery
 from bot.delivery.due import due_work, silence_changes
-from bot.delivery.inhibits import link_earlier
+from bot.delivery.inhibits import link_earlier, release_children
 from bot.delivery.intake import intake
 from bot.delivery.look import look
 from bot.delivery.pay import pay
@@ -52,6 +52,12 @@ def refresh_silences(delivery: Delivery) -> int:
     changed, dues = silence_changes(delivery)
     run(delivery, dues)
     return changed
+
+
+def release_held(delivery: Delivery, parent: Alert) -> int:
+    """A parent resolved by hand: the alerts it held that still fire get their own roots
+    now, as its source's resolving would give them. Returns how many were released."""
+    return len(run(delivery, release_children(delivery, parent)))
 
 
 def run(delivery: Delivery, dues: list[Due]) -> dict[str, Alert]:

@@ -344,3 +344,15 @@ def test_detaching_a_held_alert_clears_its_reply():
     )
     planned, work = lifecycle.plan(own, 10)
     assert work.post and planned.outbox.in_flight
+
+
+def test_resolving_the_parent_by_hand_releases_its_children_too(d):
+    from bot import alert_actions
+
+    run(d, health())
+    run(d, alarm())
+    issue = record(d, "health")
+    done = alert_actions.resolve(d, issue.id, d.alerts.get_alert(issue.id).version, "U0ALICE")
+    assert done is alert_actions.Outcome.DONE
+    child = record(d, "alarm")
+    assert child.parent_id is None and [p["id"] for p in top_level(d)] == [issue.id, child.id]
