@@ -4,7 +4,8 @@
   posted there as a reply, pinging no one, and counted on the parent's root (`hold`).
 - A parent's firing keeps it under its keys; its resolving takes it off them and gives
   each child still firing a root of its own, posted through the pipeline and paid from
-  the budget like any other (`track`, `release_children`). Children that resolved stay in its thread.
+  the budget like any other (`track`, `release_children`). Children that resolved stay
+  in its thread.
 - A parent's first post links the alerts posted before it (`link_earlier`): each one's
   thread is told "Related: <the parent's root>".
 
