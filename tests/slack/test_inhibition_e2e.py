@@ -6,16 +6,15 @@ posted before the issue is linked to it."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
 
 from bot.delivery import flush
 from tests.e2e.conftest import RunningService, client_for, service_factory  # noqa: F401
-from tests.fakes import FakeClock
 from tests.slack.fake_slack import FakeSlack, message_blocks
-from tests.slack.test_slack_e2e import CHANNEL, SECRET
+from tests.slack.test_routing_e2e import service_with_routes
+from tests.slack.test_slack_e2e import CHANNEL
 from tests.unit.test_inhibition import alarm, health
 
 PING = "<!subteam^S0ONCALL>"
@@ -33,19 +32,7 @@ inhibit:
 
 @pytest.fixture
 def inhibiting(service_factory, fake_slack: FakeSlack, tmp_path) -> RunningService:  # noqa: F811
-    routes = tmp_path / "routes.yml"
-    routes.write_text(ROUTES)
-    clock = FakeClock(start=float(int(time.time())))
-    svc = service_factory(
-        ports={"clock": clock},
-        slack_bot_token="xoxb-test",
-        slack_signing_secret=SECRET,
-        slack_api_url=fake_slack.url,
-        slack_alerts_channel=CHANNEL,
-        routes_file=routes,
-    )
-    fake_slack.clock = clock.now
-    return svc
+    return service_with_routes(service_factory, fake_slack, tmp_path / "routes.yml", ROUTES)
 
 
 def send(svc: RunningService, client_for, body: dict[str, Any]) -> None:  # noqa: F811
