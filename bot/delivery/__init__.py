@@ -9,8 +9,9 @@ window) change its record, and `bot.lifecycle.plan` decides, in the same conditi
 write, which root edit and thread reply may go now and which wait for the coalescing
 window.
 
-The stages, in order, one module each: `intake` and `due` (plan), `look`, `pay`,
-`send`, `record`; `pipeline` composes them.
+The stages, in order, one module each: `intake` and `due` (plan, with `storms` and
+`inhibits` for the alerts gathered into a summary or held in a parent's thread),
+`look`, `pay`, `send`, `record`; `pipeline` composes them.
 """
 
 from bot.delivery.context import Delivery

@@ -356,3 +356,21 @@ def test_resolving_the_parent_by_hand_releases_its_children_too(d):
     assert done is alert_actions.Outcome.DONE
     child = record(d, "alarm")
     assert child.parent_id is None and [p["id"] for p in top_level(d)] == [issue.id, child.id]
+
+
+def test_a_parents_root_shows_its_count_and_a_held_alert_says_where_it_is():
+    from blocks.alert import alert_blocks
+    from bot.models import Inhibition
+
+    issue, cpu = signal_of(health()), signal_of(alarm())
+    parent = Alert(
+        id="p", fingerprint=issue.fingerprint, first_seen=0, last_seen=0,
+        inhibition=Inhibition(held=3),
+    )  # fmt: skip
+    child = Alert(id="c", fingerprint=cpu.fingerprint, first_seen=0, last_seen=0,
+                  parent_id="p", thread_ts="1.1")  # fmt: skip
+    shown = json.dumps(alert_blocks(issue, parent, controls=True, now=0)[0])
+    assert "3 related alerts held in its thread" in shown and "Held in the thread" not in shown
+    held = json.dumps(alert_blocks(cpu, child, controls=True, now=0)[0])
+    assert "Held in the thread of a related open alert" in held
+    assert "related alerts held" not in held
