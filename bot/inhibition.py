@@ -167,3 +167,24 @@ def linked(alert: Alert, url: str) -> Alert:
         return alert
     inhibition = alert.inhibition.model_copy(update={"parent_link": url})
     return alert.model_copy(update={"inhibition": inhibition})
+
+
+def roles(routes: Routes, signal: Signal) -> list[str]:
+    """What the inhibit rules make of a signal, as `routes check` tells it: a parent
+    (holding the alerts that share its labels), a child (held while such a parent is
+    open), or both; a label it lacks is named missing."""
+    have = labels(signal)
+
+    def shown(names: list[str]) -> str:
+        return ", ".join(f"{n}={have.get(n.casefold(), '(missing)')}" for n in names) or "any"
+
+    found = []
+    for rule_id, rule in rules(routes):
+        parents, children = [p.parent for p in rule.pairs()], [p.child for p in rule.pairs()]
+        if rule.parent.matches(signal):
+            found.append(f"parent under inhibit rule {rule_id}: holds alerts with {shown(parents)}")
+        if rule.child.matches(signal):
+            found.append(
+                f"held under inhibit rule {rule_id} while a parent with {shown(children)} is open"
+            )
+    return found
