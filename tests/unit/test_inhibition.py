@@ -374,3 +374,14 @@ def test_a_parents_root_shows_its_count_and_a_held_alert_says_where_it_is():
     held = json.dumps(alert_blocks(cpu, child, controls=True, now=0)[0])
     assert "Held in the thread of a related open alert" in held
     assert "related alerts held" not in held
+
+
+def test_the_reply_after_a_related_link_has_an_id_of_its_own():
+    """A reply is looked for by its id after a failure: the one after the link must not
+    take the link's reply for itself. Ids without a link keep their form."""
+    from bot.delivery import thread_reply_id
+    from bot.models import Told
+
+    before_link, after_link = Told(count=3), Told(count=3, related=True)
+    assert thread_reply_id("a1", [before_link]) == "a1/reply/1-3-0-0"
+    assert thread_reply_id("a1", [after_link]) != thread_reply_id("a1", [before_link])
