@@ -102,8 +102,10 @@ def _tell(delivery: Delivery, alert: Alert, text: str) -> None:
             alert,
             lambda a: lifecycle.put_back(a, Work(edit=True, before=a), later, failed=True),
         )
+    # A held alert's message is a reply in its parent's thread: the reply joins it there.
+    thread = alert.thread_ts if alert.held else alert.message.ts
     try:
-        delivery.chat.post_text(alert.message.channel, text, thread_ts=alert.message.ts)
+        delivery.chat.post_text(alert.message.channel, text, thread_ts=thread)
     except (ChatUnavailableError, ChatRejectedError) as err:
         log.warning("alert %s changed, but its thread was not told: %s", alert.id, err)
 

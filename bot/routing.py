@@ -8,6 +8,9 @@ instance state changes and successful Auto Scaling activity, and a routes file c
 replace them. With no rule matching, a signal goes to the default
 channel (SLACK_ALERTS_CHANNEL).
 
+An `inhibit:` list says which open alerts hold the new alerts they explain in their
+threads (`InhibitRule`; the rest is bot/inhibition.py).
+
 A mention is built by the bot from the rule (here, channel, a user or a usergroup id),
 never taken from event text, so only a route's own mention pings. A rule may also name
 the runbook of the alerts it sends (an https link, shown as a button on their root).

@@ -385,3 +385,15 @@ def test_the_reply_after_a_related_link_has_an_id_of_its_own():
     before_link, after_link = Told(count=3), Told(count=3, related=True)
     assert thread_reply_id("a1", [before_link]) == "a1/reply/1-3-0-0"
     assert thread_reply_id("a1", [after_link]) != thread_reply_id("a1", [before_link])
+
+
+def test_a_click_on_a_held_alert_is_told_in_its_parents_thread(d):
+    from bot import alert_actions
+
+    run(d, health())
+    run(d, alarm())
+    issue, child = record(d, "health"), record(d, "alarm")
+    done = alert_actions.acknowledge(d, child.id, child.version, "U0ALICE")
+    assert done is alert_actions.Outcome.DONE
+    (told,) = [t for t in d.chat.texts if "U0ALICE" in t["text"]]
+    assert told["thread_ts"] == issue.message.ts != child.message.ts
