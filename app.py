@@ -162,6 +162,7 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
     from adapters.routes_file import RoutesFileError, load_routes
     from bot.envelopes import decode_body, split_units
     from bot.ingest import read_unit_events
+    from bot.inhibition import roles
     from bot.routing import decide
     from bot.services import reading_context
 
@@ -198,6 +199,8 @@ def cmd_routes_check(settings: Settings, routes_path: str, event_path: str) -> i
                 runbook = f", runbook {route.runbook}" if route.runbook else ""
                 oncall = f", on call: {route.oncall}" if route.oncall else ""
                 print(f"  → {route.channel} (rule {route.rule}{mention}{runbook}{oncall})")
+            for role in roles(routes, signal) if decision.routes else []:
+                print(f"  {role}")
     return 0
 
 

@@ -189,6 +189,10 @@ class ConsoleChat:
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:
         self._print(f"── {channel} (only {user} sees this)\n{text}")
 
+    def permalink(self, ref: MessageRef) -> str:
+        """A terminal has no links: the message's place, as Slack's archive link would name it."""
+        return f"https://slack.com/archives/{ref.channel}/p{ref.ts.replace('.', '')}"
+
     def find_alert_message(
         self, channel: str, message_id: str, oldest: int, thread_ts: str | None = None
     ) -> MessageRef | None:

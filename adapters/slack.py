@@ -30,7 +30,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from adapters.clock import SystemClock
 from adapters.slack_usergroups import Usergroups
-from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, truncate
+from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, safe_url, truncate
 from blocks.view import MessageView
 from bot.errors import AccessDeniedError, ChatRejectedError, ChatUnavailableError
 from bot.models import Alert, LogFindings, MessageRef, Notify, Signal, SilenceNote, StormDigest
@@ -227,6 +227,13 @@ class SlackChat:
             user=user,
             text=truncate(text, FALLBACK_TEXT),
         )
+
+    def permalink(self, ref: MessageRef) -> str:
+        answered = _call(self._client.chat_getPermalink, channel=ref.channel, message_ts=ref.ts)
+        link = safe_url(answered.get("permalink"))
+        if link is None:
+            raise ChatRejectedError(f"chat.getPermalink gave no usable link for {ref.ts}")
+        return link
 
     def find_alert_message(
         self, channel: str, message_id: str, oldest: int, thread_ts: str | None = None

@@ -303,6 +303,16 @@ def _status_lines(
             f"Seen {alert.count} times since {clock_text(alert.first_seen, now)}, "
             f"last at {clock_text(alert.last_seen, now)}"
         )
+    yield from _inhibition_lines(alert)
+
+
+def _inhibition_lines(alert: Alert) -> Iterable[str]:
+    """What inhibit rules did: the related alerts held in its thread, or its being held."""
+    held = alert.inhibition.held
+    if held:
+        yield f"{held} related alert{'s' if held != 1 else ''} held in its thread"
+    if alert.held:
+        yield "Held in the thread of a related open alert: posted on its own if that resolves"
 
 
 def _silenced_line(alert: Alert, now: int | None) -> str:

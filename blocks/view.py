@@ -66,7 +66,9 @@ class MessageView:
     def message(self, signal: Signal, alert: Alert | None, *, controls: bool) -> dict[str, Any]:
         """An alert or notification: green once resolved, the severity's colour while firing."""
         blocks, text = self.render(signal, alert, controls=controls)
-        ping = route_mention(alert.mention) if alert is not None and alert.mention else None
+        ping = None
+        if alert is not None and alert.mention and not alert.held:  # held: pings no one
+            ping = route_mention(alert.mention)
         return coloured(blocks, text, alert_color(signal, alert), ping)
 
     def reminder(self, alert: Alert, waited: int) -> str:

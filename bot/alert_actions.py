@@ -16,7 +16,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from bot import lifecycle
-from bot.delivery import Delivery, members_of, redraw, refresh_silences, save
+from bot.delivery import Delivery, members_of, redraw, refresh_silences, release_held, save
 from bot.errors import (
     ChatRejectedError,
     ChatUnavailableError,
@@ -104,8 +104,10 @@ def _tell(delivery: Delivery, alert: Alert, text: str) -> None:
         )
     if not text:
         return
+    # A held alert's message is a reply in its parent's thread: the reply joins it there.
+    thread = alert.thread_ts if alert.held else alert.message.ts
     try:
-        delivery.chat.post_text(alert.message.channel, text, thread_ts=alert.message.ts)
+        delivery.chat.post_text(alert.message.channel, text, thread_ts=thread)
     except (ChatUnavailableError, ChatRejectedError) as err:
         log.warning("alert %s changed, but its thread was not told: %s", alert.id, err)
 
@@ -193,7 +195,16 @@ def resolve(delivery: Delivery, alert_id: str, version: int, user: str) -> Outco
         lambda a: a.kind == "alert" and a.status is not AlertStatus.RESOLVED,
         resolved,
         lambda a, now: f":white_check_mark: {lifecycle.resolved_text(a, by=f' by <@{user}>')}",
+        lambda a, now: _release(delivery, a),
     )
+
+
+def _release(delivery: Delivery, alert: Alert) -> None:
+    """The alerts an inhibit rule held in its thread get their own roots if still firing."""
+    try:
+        release_held(delivery, alert)
+    except Exception:  # the click stands; its source's resolving releases them later
+        log.exception("could not release the alerts held by %s", alert.id)
 
 
 def silence(

@@ -45,12 +45,23 @@ class Work:
 
 
 def told_now(alert: Alert) -> Told:
-    return Told(count=alert.count, flaps=alert.flaps, resolved=alert.status is AlertStatus.RESOLVED)
+    return Told(
+        count=alert.count,
+        flaps=alert.flaps,
+        resolved=alert.status is AlertStatus.RESOLVED,
+        related=alert.inhibition.parent_link is not None,
+    )
 
 
 def quiet(alert: Alert, now: int) -> bool:
     """Held by a silence: stored and drawn, but not told in its thread or posted anew."""
     return alert.silenced_until is not None and alert.silenced_until > now
+
+
+def tells_thread(alert: Alert, now: int) -> bool:
+    """Whether its news goes to its thread: not while silenced, nor while it is held in a
+    parent's thread (its message is a reply there, and has no thread of its own)."""
+    return not quiet(alert, now) and not alert.held
 
 
 def _entry(alert: Alert, now: int, action: str, note: str | None = None) -> list[HistoryEntry]:
@@ -188,10 +199,15 @@ def held(alert: Alert, hold: Hold | None) -> Alert:
 
 
 def detach(alert: Alert, now: int, why: str) -> Alert:
-    """A storm member that needs a root of its own (its storm is over): post it."""
-    return alert.model_copy(
-        update={"parent_id": None, "history": _entry(alert, now, "posted", why)}
-    ).with_outbox(pending=True, next_attempt_at=now, in_flight=False)
+    """A storm member, or an alert held in its parent's thread, that needs a root of its
+    own (its storm is over, its parent resolved): post it. A held alert's reply stays in
+    its parent's thread."""
+    update: dict[str, object] = {"parent_id": None, "history": _entry(alert, now, "posted", why)}
+    if alert.held:
+        update |= {"thread_ts": None, "message": None}
+    return alert.model_copy(update=update).with_outbox(
+        pending=True, next_attempt_at=now, in_flight=False
+    )
 
 
 def enlist(alert: Alert, now: int, storm_id: str) -> Alert:
@@ -235,7 +251,7 @@ def plan(
     out = alert.outbox
     ready = out.attempts == 0 or out.next_attempt_at <= now  # backing off after a failure
     edit = ready and out.dirty and now >= out.edited_at + window
-    news = reply_text(out.told, alert) if not quiet(alert, now) else None
+    news = reply_text(out.told, alert) if tells_thread(alert, now) else None
     reply = news if ready and news and now >= out.replied_at + window else None
     planned = alert
     if edit or reply:
@@ -250,8 +266,11 @@ def plan(
 
 def _plan_post(alert: Alert, now: int) -> tuple[Alert, Work]:
     """A record not yet in Slack: post it when due, unless a silence holds it back."""
-    if alert.kind == "alert" and (quiet(alert, now) or alert.parent_id is not None):
-        # Held back by a silence, or folded into a storm, whose summary shows it.
+    if alert.kind == "alert" and (
+        quiet(alert, now) or (alert.parent_id is not None and not alert.held)
+    ):
+        # Held back by a silence, or folded into a storm, whose summary shows it (an
+        # alert held in its parent's thread is posted there).
         return alert.with_outbox(pending=False), Work()
     if not alert.outbox.pending:
         if alert.kind != "alert" or alert.status is AlertStatus.RESOLVED or alert.signal is None:
@@ -278,7 +297,7 @@ def schedule(alert: Alert, now: int, window: int = COALESCE_S, not_before: int =
     due: list[int] = []
     if out.dirty:
         due.append(out.edited_at + window)
-    if not quiet(alert, now) and reply_text(out.told, alert):
+    if tells_thread(alert, now) and reply_text(out.told, alert):
         due.append(out.replied_at + window)
     if not due:
         return alert.with_outbox(pending=False, next_attempt_at=0)
@@ -321,6 +340,9 @@ def reply_text(told: Told, alert: Alert) -> str | None:
     resolved = alert.status is AlertStatus.RESOLVED
     if resolved and (not told.resolved or reopens):
         lines.append(f":white_check_mark: {resolved_text(alert)}.")
+    if alert.inhibition.parent_link and not told.related:
+        # A link Slack made (chat.getPermalink): no event text, nothing to escape.
+        lines.append(f":link: Related: <{alert.inhibition.parent_link}>")
     return "\n".join(lines) or None
 
 

@@ -318,6 +318,10 @@ class Chat(Protocol):
         """A note only `user` sees ("not allowed", "stale")."""
         ...
 
+    def permalink(self, ref: MessageRef) -> str:
+        """A link to the message (chat.getPermalink), for a line naming it elsewhere."""
+        ...
+
     def find_alert_message(
         self, channel: str, message_id: str, oldest: int, thread_ts: str | None = None
     ) -> MessageRef | None:

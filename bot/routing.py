@@ -8,6 +8,9 @@ instance state changes and successful Auto Scaling activity, and a routes file c
 replace them. With no rule matching, a signal goes to the default
 channel (SLACK_ALERTS_CHANNEL).
 
+An `inhibit:` list says which open alerts hold the new alerts they explain in their
+threads (`InhibitRule`; the rest is bot/inhibition.py).
+
 A mention is built by the bot from the rule (here, channel, a user or a usergroup id),
 never taken from event text, so only a route's own mention pings. A rule may also name
 the runbook of the alerts it sends (an https link, shown as a button on their root).
@@ -263,6 +266,52 @@ DEFAULT_NOISE = (
 )
 
 
+LABEL = re.compile(r"[^\s=,]{1,100}")
+
+
+class Equal(_Strict):
+    """A label of the parent that must equal a label of the child (their names may
+    differ: an ECS service's `Service`, an alarm's `ServiceName` dimension). `prefix`:
+    the child's value starts with the parent's and a `-` (an alarm CloudFormation named
+    `<stack>-<logical id>-<suffix>`)."""
+
+    parent: str
+    child: str
+    prefix: bool = False
+
+    @field_validator("parent", "child")
+    @classmethod
+    def _label(cls, value: str) -> str:
+        if not LABEL.fullmatch(value):
+            raise ValueError(f"{value[:80]!r} is not a label (account, region, source, a field)")
+        return value
+
+
+class InhibitRule(_Strict):
+    """While an alert matching `parent` is open, a new alert matching `child` in the same
+    channel, whose `equal` labels are the parent's, is held in the parent's thread
+    (bot/inhibition.py)."""
+
+    name: str | None = None
+    parent: Match
+    child: Match
+    equal: list[str | Equal] = Field(default_factory=list)
+
+    @field_validator("equal")
+    @classmethod
+    def _equal(cls, value: list[str | Equal]) -> list[str | Equal]:
+        for item in value:
+            if isinstance(item, str) and not LABEL.fullmatch(item):
+                raise ValueError(f"{item[:80]!r} is not a label (account, region, source, a field)")
+        if sum(isinstance(item, Equal) and item.prefix for item in value) > 1:
+            raise ValueError("at most one `equal` item may compare by prefix")
+        return value
+
+    def pairs(self) -> list[Equal]:
+        """Every `equal` item as a pair of labels."""
+        return [Equal(parent=i, child=i) if isinstance(i, str) else i for i in self.equal]
+
+
 class MaintenanceWindow(_Strict):
     """A recurring maintenance window: from each `cron` time (in `time_zone`) for
     `duration`, what it matches is silenced (bot/maintenance.py)."""
@@ -279,13 +328,14 @@ class MaintenanceWindow(_Strict):
 
 
 class Routes(_Strict):
-    """A routes file: noise rules (the defaults unless given), then routing rules, and
-    maintenance windows."""
+    """A routes file: noise rules (the defaults unless given), then routing rules,
+    maintenance windows, on-call rotations and inhibit rules."""
 
     noise: list[NoiseRule] = Field(default_factory=lambda: list(DEFAULT_NOISE))
     routes: list[Rule] = Field(default_factory=list)
     maintenance: list[MaintenanceWindow] = Field(default_factory=list)
     oncall: list[Rotation] = Field(default_factory=list)  # rotations, bot/rotations.py
+    inhibit: list[InhibitRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _rotations_named(self) -> Routes:

@@ -204,6 +204,9 @@ class FakeChat:
     def post_ephemeral(self, channel, user, text) -> None:
         self.ephemerals.append({"channel": channel, "user": user, "text": text})
 
+    def permalink(self, ref) -> str:
+        return f"https://fake.slack.test/archives/{ref.channel}/p{ref.ts.replace('.', '')}"
+
     def find_alert_message(self, channel, message_id, oldest, thread_ts=None):
         posted = [*self.posts, *self.reports, *self.texts, *self.findings]
         return next(

@@ -9,14 +9,15 @@ window) change its record, and `bot.lifecycle.plan` decides, in the same conditi
 write, which root edit and thread reply may go now and which wait for the coalescing
 window.
 
-The stages, in order, one module each: `intake` and `due` (plan), `look`, `pay`,
-`send`, `record`; `pipeline` composes them.
+The stages, in order, one module each: `intake` and `due` (plan, with `storms` and
+`inhibits` for the alerts gathered into a summary or held in a parent's thread),
+`look`, `pay`, `send`, `record`; `pipeline` composes them.
 """
 
 from bot.delivery.context import Delivery
 from bot.delivery.due import OPEN_LIMIT
 from bot.delivery.intake import find_anywhere, record_id
-from bot.delivery.pipeline import flush, notify, refresh_silences
+from bot.delivery.pipeline import flush, notify, refresh_silences, release_held
 from bot.delivery.redraw import redraw
 from bot.delivery.saves import save, save_planned
 from bot.delivery.send import thread_reply_id
@@ -32,6 +33,7 @@ __all__ = [
     "record_id",
     "redraw",
     "refresh_silences",
+    "release_held",
     "save",
     "save_planned",
     "thread_reply_id",

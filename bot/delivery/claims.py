@@ -45,7 +45,7 @@ def advance(
             applied=applied,
         )
         dues = [claimed(saved, work)] if work else []
-        if saved.parent_id is not None:
+        if saved.parent_id is not None and not saved.held:  # a storm's member
             dues += touch(delivery, saved.parent_id)
         return dues
 

@@ -2,9 +2,10 @@
 written, each with the Slack work it makes due reserved (a new record is created
 pending, claimed by its creator for CLAIM_S).
 
-Silences are read at every event, so one set before a flap still holds. A new alert is
-counted for storm mode; in a storm it is folded into the channel's summary instead of
-getting a root of its own.
+Silences are read at every event, so one set before a flap still holds. A new alert
+that an open parent explains (an inhibit rule, bot/inhibition.py) is held in the
+parent's thread; any other is counted for storm mode, and in a storm it is folded into
+the channel's summary instead of getting a root of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Literal
 from bot import lifecycle, routing, storm
 from bot.delivery.claims import advance
 from bot.delivery.context import Delivery
+from bot.delivery.inhibits import hold as hold_in_parent
+from bot.delivery.inhibits import open_parent, track
 from bot.delivery.saves import save
 from bot.delivery.storms import fold
 from bot.delivery.work import Due
@@ -75,7 +78,9 @@ def intake(event: Event, signals: list[Signal], delivery: Delivery) -> EventWork
                 log.debug("%s dropped by rule %s", signal.fingerprint, decision.dropped_by)
             for route in routes:
                 try:
-                    record, dues = _apply(event, signal, delivery.routed(route))
+                    routed = delivery.routed(route)
+                    record, dues = _apply(event, signal, routed)
+                    dues += track(routed, signal, record)
                 except UnprocessedError as err:  # the store: the event must be sent again
                     log.error("alerting on %s of event %s failed: %s", signal.fingerprint,
                               event.id, err)  # fmt: skip
@@ -229,8 +234,11 @@ def _open(
     admission = storm.Admission()
     hold = _hold(delivery, signal, delivery.route_name, now)
     until = hold.until if hold else None
+    parent = None
     if kind == "alert" and until is None:  # a silenced alert is no part of a storm
-        admission = storm.admit(delivery.alerts, channel, now, delivery.storm_threshold)
+        parent = open_parent(delivery, signal)
+        if parent is None:  # a held alert is no new root for the storm to count
+            admission = storm.admit(delivery.alerts, channel, now, delivery.storm_threshold)
     folded = admission.storm is not None
     applied = signal.occurrence or event.id
     key = (after.id if after else "") if kind == "alert" else applied
@@ -263,22 +271,16 @@ def _open(
             in_flight=posted_now,
             event_ids=[applied],
         ),
-        parent_id=admission.storm,
+        parent_id=parent.id if parent else admission.storm,
         channel=channel,
-        thread_ts=under.message.ts if under and under.message else None,
+        thread_ts=_thread_of(parent or under),
         signal=signal,
         measure=signal.measure,
         history=[
             HistoryEntry(
                 at=now,
                 action="fired" if kind == "alert" else "noted",
-                note=(
-                    f"in maintenance window {hold.window}: stored, not posted"
-                    if hold.window
-                    else "silenced: stored, not posted"
-                )
-                if hold
-                else ("folded into the channel's storm" if folded else None),
+                note=_held_note(hold, folded, parent),
             )
         ],
     )
@@ -295,7 +297,23 @@ def _open(
     with about(alert_id=record.id):
         if folded:
             return record, _into_storm(delivery, record, admission)
+        if parent is not None:
+            return record, [Due(record, Work(post=True)), *hold_in_parent(delivery, parent)]
         return record, [] if until else [Due(record, Work(post=True))]
+
+
+def _thread_of(alert: Alert | None) -> str | None:
+    return alert.message.ts if alert is not None and alert.message is not None else None
+
+
+def _held_note(hold: Hold | None, folded: bool, parent: Alert | None) -> str | None:
+    if hold:
+        if hold.window:
+            return f"in maintenance window {hold.window}: stored, not posted"
+        return "silenced: stored, not posted"
+    if folded:
+        return "folded into the channel's storm"
+    return f"held in the thread of related alert {parent.id}" if parent else None
 
 
 def _into_storm(delivery: Delivery, record: Alert, admission: storm.Admission) -> list[Due]:

@@ -16,6 +16,7 @@ import logging
 from bot import storm
 from bot.delivery.context import Delivery
 from bot.delivery.due import due_work, silence_changes
+from bot.delivery.inhibits import link_earlier, release_children
 from bot.delivery.intake import intake
 from bot.delivery.look import look
 from bot.delivery.pay import pay
@@ -53,10 +54,19 @@ def refresh_silences(delivery: Delivery) -> int:
     return changed
 
 
+def release_held(delivery: Delivery, parent: Alert) -> int:
+    """A parent resolved by hand: the alerts it held that still fire get their own roots
+    now, as its source's resolving would give them. Returns how many were released."""
+    return len(run(delivery, release_children(delivery, parent)))
+
+
 def run(delivery: Delivery, dues: list[Due]) -> dict[str, Alert]:
-    """Pay, send and record each due record's work; the records as written, by id."""
+    """Pay, send and record each due record's work; the records as written, by id. A
+    parent whose root this run posted then links the alerts posted before it, whose
+    replies are sent after it (bot/delivery/inhibits.py)."""
     written: dict[str, Alert] = {}
     record_unrecorded(delivery)
+    posted: list[Alert] = []
     for due in dues:
         with about(alert_id=due.record.id):
             try:
@@ -65,12 +75,17 @@ def run(delivery: Delivery, dues: list[Due]) -> dict[str, Alert]:
                 log.exception("sending the work of %s failed; it is put back", due.record.id)
                 _write(delivery, due, None, written)
                 continue
-            _write(delivery, due, outcome, written)
-    return written
+            _write(delivery, due, outcome, written, posted)
+    linked = [due for alert in posted for due in link_earlier(delivery, alert)]
+    return {**written, **run(delivery, linked)} if linked else written
 
 
 def _write(
-    delivery: Delivery, due: Due, outcome: Outcome | None, written: dict[str, Alert]
+    delivery: Delivery,
+    due: Due,
+    outcome: Outcome | None,
+    written: dict[str, Alert],
+    posted: list[Alert] | None = None,
 ) -> None:
     try:
         saved = release(delivery, due) if outcome is None else record(delivery, due, outcome)
@@ -83,6 +98,8 @@ def _write(
     written[saved.id] = saved
     if outcome is not None and _first_post(due, outcome, saved):
         _to_enrich(delivery, saved)
+        if posted is not None and delivery.routes.inhibit:
+            posted.append(saved)
 
 
 def _first_post(due: Due, outcome: Outcome, saved: Alert) -> bool:

@@ -36,6 +36,8 @@ def thread_reply_id(alert_id: str, told: Iterable[Told]) -> str:
     a reply, put back with the same `told`, has the same id, so it can be found."""
     told = list(told)
     tally = (len(told), *(sum(getattr(t, f) for t in told) for f in ("count", "flaps", "resolved")))
+    if related := sum(t.related for t in told):  # a link told (inhibit rules) counts too
+        tally = (*tally, related)
     return f"{alert_id}/reply/{'-'.join(map(str, tally))}"
 
 

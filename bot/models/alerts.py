@@ -33,6 +33,7 @@ class Told(Model):
     count: int = 1
     flaps: int = 0
     resolved: bool = False
+    related: bool = False  # the link to a related alert (Inhibition.parent_link)
 
 
 class Outbox(Model):
@@ -101,6 +102,15 @@ class SilenceNote(Model):
     at: int
 
 
+class Inhibition(Model):
+    """How inhibit rules (docs/routing.md, bot/inhibition.py) relate an alert to others."""
+
+    # A parent: how many related alerts were held in its thread while it was open.
+    held: int = 0
+    # An alert posted before its parent opened: the link to the parent's root.
+    parent_link: str | None = None
+
+
 # The Outbox fields records once held at the top level of the alert.
 _FLAT_OUTBOX_KEYS = frozenset(Outbox.model_fields)
 
@@ -148,7 +158,7 @@ class Alert(Model):
     # and its resolved_at is when the storm ended.
     kind: Literal["alert", "notification", "storm"] = "alert"
     channel: str | None = None
-    thread_ts: str | None = None  # a notification threaded under an open alert
+    thread_ts: str | None = None  # a notification under an open alert; a held alert's parent
     signal: Signal | None = None
     # Routing: whom the route that sent it here mentions; reminders sent while unacked.
     mention: str | None = None
@@ -172,6 +182,14 @@ class Alert(Model):
     enrichment: Enrichment = Field(default_factory=Enrichment)
     # Delivery bookkeeping: what Slack is still owed, and what it was last given.
     outbox: Outbox = Field(default_factory=Outbox)
+    # Inhibit rules: the alerts held in its thread, or the link to its parent.
+    inhibition: Inhibition = Field(default_factory=Inhibition)
+
+    @property
+    def held(self) -> bool:
+        """Held in an open parent's thread by an inhibit rule: its `parent_id` names the
+        parent, and it is posted as a reply there (`thread_ts`), pinging no one."""
+        return self.kind == "alert" and self.parent_id is not None and self.thread_ts is not None
 
     def with_outbox(self, **changes: object) -> Alert:
         """A copy with `changes` made to its outbox. Copies are not validated, so a name

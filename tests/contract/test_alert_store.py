@@ -7,7 +7,16 @@ from typing import Any
 import pytest
 
 from bot.errors import ConflictError, NotFoundError, StaleVersionError
-from bot.models import Alert, AlertStatus, HistoryEntry, MessageRef, Outbox, Severity, Silence
+from bot.models import (
+    Alert,
+    AlertStatus,
+    HistoryEntry,
+    Inhibition,
+    MessageRef,
+    Outbox,
+    Severity,
+    Silence,
+)
 from bot.ports import AlertStore
 
 T0 = 1_700_000_000
@@ -183,6 +192,21 @@ def test_list_members_reads_a_storm_s_members_by_id_up_to_the_limit(
     alert_store.update_alert(detached)
     assert [a.id for a in alert_store.list_members("s1", 10)] == ["m1", "m3"]
     assert alert_store.list_members("nothing", 10) == []
+
+
+def test_alerts_held_in_a_parents_thread_are_its_members(alert_store: AlertStore) -> None:
+    """Inhibit rules keep a parent's count and link on its record, and find the alerts
+    held in its thread by the index of a storm's members (`parent_id`)."""
+    parent = alert("p1", inhibition=Inhibition(held=2, parent_link="https://x.test/p1"))
+    alert_store.create_alert(parent)
+    for held in ("h2", "h1"):
+        alert_store.create_alert(alert(held, parent_id="p1", thread_ts="1700000000.000100"))
+    assert alert_store.get_alert("p1").inhibition == parent.inhibition
+    members = alert_store.list_members("p1", 10)
+    assert [a.id for a in members] == ["h1", "h2"] and all(a.held for a in members)
+    told = alert_store.get_alert("h1").outbox.told.model_copy(update={"related": True})
+    alert_store.update_alert(alert_store.get_alert("h1").with_outbox(told=told))
+    assert alert_store.get_alert("h1").outbox.told.related
 
 
 def test_a_returned_alert_is_a_copy(alert_store: AlertStore) -> None:

@@ -112,3 +112,20 @@ def test_a_bad_event_file_in_a_real_process_prints_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip() == f"{event}: body is not JSON: Expecting value at line 1 column 1"
+
+
+def test_routes_check_shows_what_the_inhibit_rules_make_of_an_event(tmp_path):
+    routes = tmp_path / "routes.yml"
+    routes.write_text(
+        "inhibit:\n  - name: health-issue\n    parent: {source: health}\n"
+        "    child: {source: alarm}\n    equal: [account, region]\n"
+    )
+    issue = ROOT / "tests" / "data" / "aws" / "health_ec2_issue_minimal.json"
+    proc = run_cli("routes", "check", str(routes), str(issue), data_dir=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "parent under inhibit rule health-issue: holds alerts with "
+        "account=123456789012, region=us-west-2"
+    ) in proc.stdout
+    proc = run_cli("routes", "check", str(routes), str(EVENT), data_dir=tmp_path)
+    assert "inhibit rule" not in proc.stdout  # a GuardDuty finding is neither

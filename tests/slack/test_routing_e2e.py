@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -30,8 +31,17 @@ routes:
 
 @pytest.fixture
 def routed(service_factory, fake_slack: FakeSlack, tmp_path) -> RunningService:  # noqa: F811
-    routes = tmp_path / "routes.yml"
-    routes.write_text(ROUTES)
+    return service_with_routes(service_factory, fake_slack, tmp_path / "routes.yml", ROUTES)
+
+
+def service_with_routes(
+    service_factory,  # noqa: F811
+    fake_slack: FakeSlack,
+    routes: Path,
+    text: str,
+) -> RunningService:
+    """The service on the fake Slack, with `text` as its routes file, on one injected clock."""
+    routes.write_text(text)
     clock = FakeClock(start=float(int(time.time())))
     svc = service_factory(
         ports={"clock": clock},

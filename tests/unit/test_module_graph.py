@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Alert delivery's stages in order. A stage imports only the shared modules and the
 # modules of its own stage; only the pipeline (and the package's index) import them all.
 STAGES = (
-    {"intake", "due", "claims", "storms"},  # plan what is due, and claim it
+    {"intake", "due", "claims", "storms", "inhibits"},  # plan what is due, and claim it
     {"look"},
     {"pay"},
     {"send"},
