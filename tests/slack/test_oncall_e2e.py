@@ -110,7 +110,7 @@ def test_the_ladder_mentions_then_dms_then_here_until_acknowledged(
     body = action_body({"action_id": "alert_ack", "value": ack["value"], "type": "button",
                         "block_id": "b"})  # fmt: skip
     assert http.post("/slack/events", content=body, headers=signed(body)).status_code == 200
-    wait_for(lambda: any("acknowledged" in t for t in thread()), "the ack's line")
+    wait_for(lambda: any("> acknowledged " in t for t in thread()), "the ack's line")
     clock.advance(60 * 60)
     assert escalate(delivery, 900) == 0  # the fourth step never comes
     assert not any("after 1 h" in t for t in thread())
