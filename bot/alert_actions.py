@@ -23,6 +23,7 @@ from bot.errors import (
     NotFoundError,
     StaleVersionError,
 )
+from bot.incidents import tell_incident
 from bot.lifecycle import Work
 from bot.log_context import about
 from bot.models import Alert, AlertStatus, HistoryEntry, Silence, SilenceScope
@@ -106,6 +107,7 @@ def _tell(delivery: Delivery, alert: Alert, text: str) -> None:
         delivery.chat.post_text(alert.message.channel, text, thread_ts=alert.message.ts)
     except (ChatUnavailableError, ChatRejectedError) as err:
         log.warning("alert %s changed, but its thread was not told: %s", alert.id, err)
+    tell_incident(delivery.chat, alert, text)
 
 
 def _with(

@@ -19,6 +19,7 @@ from bot.models.agents import (
 from bot.models.alerts import (
     Alert,
     HistoryEntry,
+    IncidentRef,
     MessageRef,
     Outbox,
     Silence,
@@ -78,6 +79,7 @@ __all__ = [
     "Event",
     "EventQueryResult",
     "HistoryEntry",
+    "IncidentRef",
     "IngestResult",
     "ListEventsDTO",
     "LogEntry",

@@ -58,6 +58,12 @@ BOT_SCOPES = (
     "channels:history",  # conversations.history/replies in public channels (see above)
     "groups:history",  # the same in private channels
     "files:write",  # files.getUploadURLExternal/completeUploadExternal: an alert's graph
+    # Incident channels (docs/alerts.md#incidents):
+    "channels:manage",  # conversations.create, .invite, .archive of a public channel
+    "groups:write",  # the same for a private channel (one made private by hand)
+    "pins:write",  # pins.add: the alert pinned in its incident channel
+    "im:write",  # conversations.open: a direct message to a person
+    "im:history",  # conversations.history of a DM: a DM whose answer was lost is found
 )
 
 
@@ -70,7 +76,8 @@ class SlashCommand:
     usage_hint: str | None = None
 
 
-# The grammar is bot/event_search.py's (USAGE, KEYS) and listeners/agents_command.py's.
+# The grammar is bot/event_search.py's (USAGE, KEYS), listeners/agents_command.py's and
+# listeners/incident_command.py's.
 SLASH_COMMANDS = (
     SlashCommand(
         "/events",
@@ -85,6 +92,11 @@ SLASH_COMMANDS = (
     ),
     # /silences reads no text: a hint would promise arguments that are ignored.
     SlashCommand("/silences", "The silences in force, each with a button to remove it"),
+    SlashCommand(
+        "/incident",
+        "In an incident channel: its timeline, or close it (a summary, then archive)",
+        "timeline · close",
+    ),
 )
 
 

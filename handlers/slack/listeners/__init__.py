@@ -9,9 +9,12 @@ from types import ModuleType
 from handlers.slack.listeners import (
     acknowledge,
     agents_command,
+    close_incident,
     console_link,
+    declare_incident,
     events_command,
     events_page,
+    incident_command,
     resolve,
     runbook_link,
     silence_remove,
@@ -36,4 +39,7 @@ LISTENERS: tuple[ModuleType, ...] = (
     silences_command,
     events_page,
     silence_remove,
+    declare_incident,
+    incident_command,
+    close_incident,
 )
