@@ -29,6 +29,11 @@ SCOPES = [
     "channels:history",
     "groups:history",
     "files:write",
+    "channels:manage",
+    "groups:write",
+    "pins:write",
+    "im:write",
+    "im:history",
 ]
 # Settings that cannot be read, and a store that cannot be reached: the manifest must
 # print all the same, since it is what one makes before anything is configured.
@@ -105,7 +110,7 @@ def check_common(manifest: dict[str, Any]) -> None:
     only_documented("bot_user", bot)
     assert within(bot["display_name"], 1, 80) and bot["always_online"] is True
     commands = features["slash_commands"]
-    assert [c["command"] for c in commands] == ["/events", "/agents", "/silences"]
+    assert [c["command"] for c in commands] == ["/events", "/agents", "/silences", "/incident"]
     for command in commands:
         only_documented("slash_command", command)
         assert re.fullmatch(r"/[a-z0-9_-]{1,31}", command["command"])
@@ -127,7 +132,7 @@ def check_common(manifest: dict[str, Any]) -> None:
 def test_url_mode_sends_every_request_to_slack_events(url_manifest):
     check_common(url_manifest)
     commands = url_manifest["features"]["slash_commands"]
-    assert [c["url"] for c in commands] == [ENDPOINT] * 3
+    assert [c["url"] for c in commands] == [ENDPOINT] * len(commands)
     settings = url_manifest["settings"]
     assert settings["interactivity"] == {"is_enabled": True, "request_url": ENDPOINT}
     assert settings["socket_mode_enabled"] is False
@@ -156,6 +161,7 @@ def test_usage_hints_follow_the_commands_grammar(url_manifest):
     assert "help" in hints["/events"] and "<event-id>" in hints["/events"]
     assert "name" in hints["/agents"]
     assert hints["/silences"] is None  # it reads no text
+    assert all(word in hints["/incident"] for word in ("timeline", "close"))
 
 
 @pytest.mark.parametrize(
