@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from bot.alert_actions import ACT_ATTEMPTS, Outcome, current
+from bot.alert_actions import ACT_ATTEMPTS, Outcome, change_alert, current
 from bot.delivery import Delivery, redraw, save
 from bot.errors import ChatError, NameTakenError, NotFoundError, StaleVersionError
 from bot.incidents import (
@@ -28,7 +28,7 @@ from bot.incidents import (
 )
 from bot.log_context import about
 from bot.models import Alert, AlertStatus, HistoryEntry, IncidentRef, State
-from bot.optimistic import update_state, update_with_retry
+from bot.optimistic import update_state
 from bot.timeutil import clock_text
 
 log = logging.getLogger(__name__)
@@ -63,14 +63,7 @@ def declare(
             return alert.model_copy(update={"incident": ref}), None
 
         try:
-            claimed, refusal = update_with_retry(
-                delivery.alerts.get_alert(alert_id),
-                claim,
-                write=delivery.alerts.update_alert,
-                reread=lambda: delivery.alerts.get_alert(alert_id),
-                attempts=ACT_ATTEMPTS,
-                what=f"alert {alert_id}",
-            )
+            claimed, refusal = change_alert(delivery, alert_id, claim)
         except NotFoundError:
             return Outcome.GONE
         except StaleVersionError:
