@@ -8,11 +8,17 @@ from typing import Any
 from slack_bolt import App, Respond
 
 from blocks.incident import USAGE, close_request, timeline_file, timeline_text
+from bot.errors import AccessDeniedError
 from bot.incident_actions import NOT_INCIDENT, incident_in
 from bot.incidents import summary, timeline
 from bot.models import MessageRef
 from handlers.slack.answers import answer, now
 from handlers.slack.wiring import Core, Payload, on_command
+
+NO_FILES = (
+    "The timeline is too long for a message, and the app may not share files "
+    "(it lacks the files:write scope)."
+)
 
 
 def incident_command(command: Payload, respond: Respond, *, core: Core) -> None:
@@ -38,13 +44,16 @@ def incident_answer(core: Core, channel: str, asked: str) -> dict[str, Any]:
     text = timeline_text(incident.name, moments, at)
     if text is not None:
         return {"response_type": "in_channel", "text": text}
-    services.chat.upload_file(
-        MessageRef(channel=channel, ts=""),
-        f"timeline-{incident.name}.txt",
-        timeline_file(incident.name, moments),
-        title=f"Timeline of #{incident.name}",
-        alt_text=f"The timeline of #{incident.name}, {len(moments)} entries",
-    )
+    try:
+        services.chat.upload_file(
+            MessageRef(channel=channel, ts=""),
+            f"timeline-{incident.name}.txt",
+            timeline_file(incident.name, moments),
+            title=f"Timeline of #{incident.name}",
+            alt_text=f"The timeline of #{incident.name}, {len(moments)} entries",
+        )
+    except AccessDeniedError:
+        return _ephemeral(NO_FILES)
     return _ephemeral(f"The timeline has {len(moments)} entries: it is shared as a file.")
 
 

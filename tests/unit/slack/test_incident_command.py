@@ -3,8 +3,9 @@ incident channel only; anything else gets the usage."""
 
 from __future__ import annotations
 
+from bot.errors import AccessDeniedError
 from bot.incident_actions import NOT_INCIDENT, declare
-from handlers.slack.listeners.incident_command import incident_command
+from handlers.slack.listeners.incident_command import NO_FILES, incident_command
 from tests.unit.slack.doubles import CHANNEL, USER, fire
 
 
@@ -34,6 +35,18 @@ def test_a_long_timeline_is_shared_as_a_file(svc, core, respond, monkeypatch):
     (upload,) = svc.chat.uploads
     assert upload["ref"].channel == channel and upload["ref"].ts == ""
     assert b"incident declared by U0ALICE" in upload["content"]
+
+
+def test_a_long_timeline_without_files_write_says_so(svc, core, respond, monkeypatch):
+    monkeypatch.setattr("blocks.incident.TIMELINE_LINES", 1)
+    channel = incident_channel(svc)
+
+    def denied(*args, **kwargs) -> None:
+        raise AccessDeniedError("Slack files_upload_v2: missing_scope")
+
+    monkeypatch.setattr(svc.chat, "upload_file", denied)
+    answer = run(core, respond, channel, "timeline")
+    assert (answer["response_type"], answer["text"]) == ("ephemeral", NO_FILES)
 
 
 def test_close_asks_for_confirmation(svc, core, respond):
