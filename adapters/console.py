@@ -197,3 +197,18 @@ class ConsoleChat:
         self, channel: str, message_id: str, oldest: int, thread_ts: str | None = None
     ) -> MessageRef | None:
         return self._posted.get((channel, message_id))
+
+    # Incident channels: the terminal says what Slack would do; the channel is its name.
+
+    def create_channel(self, name: str) -> str:
+        self._print(f"── would create channel #{name}")
+        return name
+
+    def invite(self, channel: str, users: list[str]) -> None:
+        self._print(f"── {channel}: would invite {', '.join(users)}")
+
+    def pin(self, ref: MessageRef) -> None:
+        self._print(f"── {ref.channel}: would pin {ref.ts}")
+
+    def archive(self, channel: str) -> None:
+        self._print(f"── would archive {channel}")

@@ -32,7 +32,12 @@ from adapters.clock import SystemClock
 from adapters.slack_usergroups import Usergroups
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, safe_url, truncate
 from blocks.view import MessageView
-from bot.errors import AccessDeniedError, ChatRejectedError, ChatUnavailableError
+from bot.errors import (
+    AccessDeniedError,
+    ChatRejectedError,
+    ChatUnavailableError,
+    NameTakenError,
+)
 from bot.models import Alert, LogFindings, MessageRef, Notify, Signal, SilenceNote, StormDigest
 from bot.ports import Clock
 
@@ -180,8 +185,7 @@ class SlackChat:
         """conversations.open (needs im:write) for the DM's channel, then the message, with
         the alert's permalink when Slack gives one."""
         try:
-            answer = _call(self._client.chat_getPermalink, channel=ref.channel, message_ts=ref.ts)
-            permalink = answer.get("permalink")
+            permalink: str | None = self.permalink(ref)
         except (ChatRejectedError, ChatUnavailableError):
             permalink = None  # the message without its link is still worth sending
         opened = _call(self._client.conversations_open, users=user)
@@ -213,7 +217,7 @@ class SlackChat:
             self._post_client.files_upload_v2,
             denied=_DENIED,
             channel=ref.channel,
-            thread_ts=ref.ts,
+            thread_ts=ref.ts or None,
             filename=filename,
             content=content,
             title=title,
@@ -260,6 +264,58 @@ class SlackChat:
             if not cursor:
                 return None
         return None
+
+    def create_channel(self, name: str) -> str:
+        # Like a post, a create is not repeated after a lost answer: the retry would meet
+        # the channel the first one made, as name_taken.
+        try:
+            response = _call(self._post_client.conversations_create, name=name, is_private=False)
+        except ChatRejectedError as err:
+            if _error_of(err) == "name_taken":
+                raise NameTakenError(f"Slack conversations_create: name_taken ({name})") from err
+            raise
+        return str(response["channel"]["id"])
+
+    def invite(self, channel: str, users: list[str]) -> None:
+        """One call for them all; when Slack refuses it for one of them (already in the
+        channel, not found), each is invited alone, and those refused are logged."""
+        batches = [users] if len(users) > 1 else []
+        for batch in [*batches, *([user] for user in users)]:
+            try:
+                _call(self._client.conversations_invite, channel=channel, users=",".join(batch))
+            except ChatRejectedError as err:
+                if _error_of(err) not in _PER_USER:
+                    raise
+                log.info("%s not invited to %s: %s", batch, channel, _error_of(err))
+                continue
+            if batch is users:
+                return
+
+    def pin(self, ref: MessageRef) -> None:
+        try:
+            _call(self._client.pins_add, channel=ref.channel, timestamp=ref.ts)
+        except ChatRejectedError as err:
+            if _error_of(err) != "already_pinned":
+                raise
+
+    def archive(self, channel: str) -> None:
+        try:
+            _call(self._client.conversations_archive, channel=channel)
+        except ChatRejectedError as err:
+            if _error_of(err) != "already_archived":
+                raise
+
+
+# conversations.invite's refusals that concern one user, not the call.
+_PER_USER = frozenset({"already_in_channel", "user_not_found", "cant_invite_self"})
+
+
+def _error_of(err: ChatRejectedError) -> str:
+    """Slack's error code behind a refusal (its cause), or "" when it has none."""
+    cause = err.__cause__
+    if isinstance(cause, SlackApiError) and cause.response is not None:
+        return str(cause.response.get("error", ""))
+    return ""
 
 
 def _metadata(message_id: str, fingerprint: str) -> dict[str, Any]:

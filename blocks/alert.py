@@ -8,7 +8,7 @@
     changes   what changed in its account and region before it (its enrichment)
     context   source · time · event id
     actions   console and runbook links; Acknowledge (or undo), Resolve, Silence select
-              (or Unsilence)
+              (or Unsilence), Declare incident (until one is declared)
 
 Severity is shown one way everywhere: its emoji in the header and its word in the
 Severity field. Block Kit has no colour, so the view is colour-neutral. Every string from
@@ -61,6 +61,7 @@ RESOLVE = "alert_resolve"
 # A link button still sends an action to the app, which only has to ack it.
 OPEN_CONSOLE = "alert_open_console"
 OPEN_RUNBOOK = "alert_runbook"
+DECLARE_INCIDENT = "alert_incident"
 
 SILENCE_OPTIONS: tuple[tuple[str, str], ...] = (
     ("30m", "30 minutes"),
@@ -70,7 +71,7 @@ SILENCE_OPTIONS: tuple[tuple[str, str], ...] = (
     ("7d", "7 days"),
     ("custom", "Custom…"),
 )
-_STATUS_WORDS = {
+STATUS_WORDS = {
     AlertStatus.OPEN: "open",
     AlertStatus.ACKED: "acknowledged",
     AlertStatus.RESOLVED: "resolved",
@@ -146,7 +147,7 @@ def _state_text(signal: Signal, alert: Alert | None, resolved: bool, now: int | 
         return SignalState.RESOLVED.value
     words = [signal.state.value]
     if alert is not None:
-        words.append(_STATUS_WORDS[alert.status])
+        words.append(STATUS_WORDS[alert.status])
     if is_silenced(alert, now):
         words.append("silenced")
     return ", ".join(words)
@@ -295,6 +296,9 @@ def _status_lines(
         yield f"Acknowledged{_by(alert.acked_by)}{at}"
     if not resolved and is_silenced(alert, now) and alert.silenced_until is not None:
         yield _silenced_line(alert, now)
+    if alert.incident is not None and alert.incident.channel:
+        closed = " (closed)" if alert.incident.closed_at is not None else ""
+        yield f"Incident: <#{alert.incident.channel}>{closed}"
     if alert.flaps > 1:
         since = clock_text(alert.first_seen, now)
         yield f"Flapping: fired {alert.flaps} separate times since {since}"
@@ -405,8 +409,9 @@ def _silence_select() -> dict[str, Any]:
 
 
 def _controls(alert: Alert, now: int | None) -> list[dict[str, Any]]:
-    """Acknowledge (or undo it), Resolve, and Silence (or lift it); each names the alert
-    version. A maintenance window is no silence to lift: its alerts keep the select."""
+    """Acknowledge (or undo it), Resolve, Silence (or lift it), and Declare incident until
+    one is declared; each names the alert version. A maintenance window is no silence to
+    lift: its alerts keep the select."""
     ref = alert_ref(alert)
     if alert.status is AlertStatus.ACKED:
         elements = [_button("Unacknowledge", UNACK, value=ref)]
@@ -417,6 +422,8 @@ def _controls(alert: Alert, now: int | None) -> list[dict[str, Any]]:
         elements.append(_button("Unsilence", UNSILENCE, value=ref))
     else:
         elements.append(_silence_select())
+    if alert.kind == "alert" and (alert.incident is None or alert.incident.closed_at is not None):
+        elements.append(_button("Declare incident", DECLARE_INCIDENT, value=ref, style="danger"))
     return elements
 
 

@@ -14,6 +14,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from enum import StrEnum
+from typing import TypeVar
 
 from bot import lifecycle
 from bot.delivery import Delivery, members_of, redraw, refresh_silences, release_held, save
@@ -23,6 +24,7 @@ from bot.errors import (
     NotFoundError,
     StaleVersionError,
 )
+from bot.incidents import tell_incident
 from bot.lifecycle import Work
 from bot.log_context import about
 from bot.models import Alert, AlertStatus, HistoryEntry, Hold, Silence, SilenceNote, SilenceScope
@@ -33,6 +35,7 @@ from bot.timeutil import clock_text
 log = logging.getLogger(__name__)
 
 ACT_ATTEMPTS = 5  # a noisy alert's repeats may win the write: re-read and try again
+Result = TypeVar("Result")
 SILENCE_CHOICES = {"30m": 1800, "1h": 3600, "4h": 14400, "24h": 86400, "7d": 604800}
 
 
@@ -46,6 +49,22 @@ class Outcome(StrEnum):
 def current(alert: Alert, version: int) -> bool:
     """The clicked message showed the alert's present state (status and silence)."""
     return alert.state_version <= version <= alert.version
+
+
+def change_alert(
+    delivery: Delivery, alert_id: str, apply: Callable[[Alert], tuple[Alert, Result]]
+) -> tuple[Alert, Result]:
+    """A click's change, written through the optimistic loop: read again and applied again
+    while other writers (a noisy alert's repeats) win. NotFoundError when the alert is
+    gone; StaleVersionError when every attempt lost."""
+    return update_with_retry(
+        delivery.alerts.get_alert(alert_id),
+        apply,
+        write=delivery.alerts.update_alert,
+        reread=lambda: delivery.alerts.get_alert(alert_id),
+        attempts=ACT_ATTEMPTS,
+        what=f"alert {alert_id}",
+    )
 
 
 def _act(
@@ -68,14 +87,7 @@ def _act(
             return change(alert, now).with_outbox(dirty=False, edited_at=now), now
 
         try:
-            changed, now = update_with_retry(
-                delivery.alerts.get_alert(alert_id),
-                apply,
-                write=delivery.alerts.update_alert,
-                reread=lambda: delivery.alerts.get_alert(alert_id),
-                attempts=ACT_ATTEMPTS,
-                what=f"alert {alert_id}",
-            )
+            changed, now = change_alert(delivery, alert_id, apply)
         except NotFoundError:
             return Outcome.GONE
         except StaleVersionError:  # a noisy alert's repeats kept winning the write
@@ -110,6 +122,7 @@ def _tell(delivery: Delivery, alert: Alert, text: str) -> None:
         delivery.chat.post_text(alert.message.channel, text, thread_ts=thread)
     except (ChatUnavailableError, ChatRejectedError) as err:
         log.warning("alert %s changed, but its thread was not told: %s", alert.id, err)
+    tell_incident(delivery.chat, alert, text)
 
 
 def _with(

@@ -87,3 +87,8 @@ class ChatUnavailableError(ChatError):
 class ChatRejectedError(ChatError):
     """Slack refused the request (channel_not_found, invalid_blocks…): sending the same
     request again can never succeed."""
+
+
+class NameTakenError(ChatRejectedError):
+    """A channel could not be made under that name: one has it already (Slack's
+    `name_taken`, archived channels included). Another name may work."""

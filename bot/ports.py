@@ -340,7 +340,27 @@ class Chat(Protocol):
     ) -> None:
         """Share a file (an alert's graph) in the thread of `ref`: Slack's external upload
         flow (files.getUploadURLExternal, the upload, files.completeUploadExternal).
-        AccessDeniedError when the app lacks files:write."""
+        An empty `ref.ts` shares it in the channel itself. AccessDeniedError when the app
+        lacks files:write."""
+        ...
+
+    # Incident channels (bot/incident_actions.py).
+
+    def create_channel(self, name: str) -> str:
+        """Make a public channel named `name`, with the bot in it; its id. NameTakenError
+        when a channel (archived or not) has that name."""
+        ...
+
+    def invite(self, channel: str, users: list[str]) -> None:
+        """Invite `users` to `channel`; those already in it, or unknown, are passed over."""
+        ...
+
+    def pin(self, ref: MessageRef) -> None:
+        """Pin a message in its channel (once: pinned already is done)."""
+        ...
+
+    def archive(self, channel: str) -> None:
+        """Archive a channel (archived already is done)."""
         ...
 
 

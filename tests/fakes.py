@@ -62,6 +62,10 @@ class FakeChat:
         self.reports: list[dict] = []  # daily report summaries and their thread replies
         self.findings: list[dict] = []  # alerts' error lines, replies in their threads
         self.uploads: list[dict] = []  # files shared in threads (alerts' graphs)
+        self.channels: dict[str, str] = {}  # incident channels made: id → name
+        self.invites: list[dict] = []
+        self.pins: list = []
+        self.archived: list[str] = []
         self._failures: list[bool] = []
         self._report_failures: list[bool] = []
         self._update_failures = 0
@@ -204,8 +208,26 @@ class FakeChat:
     def post_ephemeral(self, channel, user, text) -> None:
         self.ephemerals.append({"channel": channel, "user": user, "text": text})
 
+    def create_channel(self, name):
+        from bot.errors import NameTakenError
+
+        if name in self.channels.values():
+            raise NameTakenError(f"fake: name_taken ({name})")
+        channel = f"C0INC{len(self.channels) + 1:04d}"
+        self.channels[channel] = name
+        return channel
+
+    def invite(self, channel, users) -> None:
+        self.invites.append({"channel": channel, "users": list(users)})
+
+    def pin(self, ref) -> None:
+        self.pins.append(ref)
+
     def permalink(self, ref) -> str:
-        return f"https://fake.slack.test/archives/{ref.channel}/p{ref.ts.replace('.', '')}"
+        return f"https://slack.example/archives/{ref.channel}/p{ref.ts.replace('.', '')}"
+
+    def archive(self, channel) -> None:
+        self.archived.append(channel)
 
     def find_alert_message(self, channel, message_id, oldest, thread_ts=None):
         posted = [*self.posts, *self.reports, *self.texts, *self.findings]

@@ -8,7 +8,7 @@ import logging
 
 from bot import budget
 from bot.delivery.context import Delivery
-from bot.delivery.work import Due, Payment, budget_key, rate_of
+from bot.delivery.work import Due, Payment, budget_key, incident_channel, rate_of
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,15 @@ def pay(delivery: Delivery, due: Due) -> Payment:
     edit = _spend(delivery, due, "edit") if due.work.edit else None
     reply = None
     if due.work.reply is not None and due.record.message is not None:
-        reply = _spend(delivery, due, "reply")
+        reply = _spend_reply(delivery, due)
     return Payment(edit=edit, reply=reply)
+
+
+def _spend_reply(delivery: Delivery, due: Due) -> float:
+    """A reply goes to the alert's thread and, once an incident is declared, to its
+    channel too: both budgets pay, the incident channel's first, and it waits for either."""
+    wait = _spend(delivery, due, "incident") if incident_channel(due.record) else 0.0
+    return wait if wait > 0 else _spend(delivery, due, "reply")
 
 
 def _spend(delivery: Delivery, due: Due, call: str) -> float:

@@ -10,7 +10,18 @@ import logging
 from collections.abc import Iterable
 
 from bot.delivery.context import Delivery
-from bot.delivery.work import LOOKBACK_S, Call, Due, Outcome, Payment, attempt, budget_key
+from bot.delivery.work import (
+    LOOKBACK_S,
+    Call,
+    Due,
+    Outcome,
+    Payment,
+    attempt,
+    budget_key,
+    incident_channel,
+)
+from bot.errors import ChatRejectedError
+from bot.incidents import mirrored
 from bot.log_context import about
 from bot.models import Alert, MessageRef, Told
 
@@ -91,8 +102,9 @@ def _edit(delivery: Delivery, due: Due, wait: float) -> Call:
 
 
 def _reply(delivery: Delivery, due: Due, text: str, wait: float) -> Call:
-    """Reply in the record's thread once: after a failed try, whose answer may have been
-    lost after Slack took it, look for that reply (posted since the previous one) first."""
+    """Reply in the record's thread once, and in its incident channel: after a failed try,
+    whose answer may have been lost after Slack took it, look for each (posted since the
+    previous one) first."""
     record, key = due.record, budget_key(due, "reply")
     if wait > 0:
         return Call(done=False, budget_key=key, wait=wait)
@@ -106,14 +118,22 @@ def _reply(delivery: Delivery, due: Due, text: str, wait: float) -> Call:
         reply_id = thread_reply_id(record.id, [before.outbox.told])
         since = before.outbox.replied_at or record.first_seen
     unsure = before.outbox.attempts > 0
+    mirror = incident_channel(record)
 
     def reply_once() -> None:
         oldest = since - LOOKBACK_S
         chat = delivery.chat
         if unsure and chat.find_alert_message(message.channel, reply_id, oldest, message.ts):
             log.info("reply %s of %s was in its thread already", reply_id, record.id)
-            return
-        chat.post_text(message.channel, text, thread_ts=message.ts, message_id=reply_id)
+        else:
+            chat.post_text(message.channel, text, thread_ts=message.ts, message_id=reply_id)
+        if mirror is not None:  # its incident channel is told too, once
+            copy_id = f"{reply_id}/incident"
+            try:
+                if not (unsure and chat.find_alert_message(mirror, copy_id, oldest)):
+                    chat.post_text(mirror, mirrored(text), message_id=copy_id)
+            except ChatRejectedError as err:  # archived by hand: the thread has it all
+                log.warning("incident channel %s of %s refused a reply: %s", mirror, record.id, err)
 
     result = attempt(reply_once, key)
     return result if isinstance(result, Call) else Call(done=True, budget_key=key)

@@ -84,12 +84,20 @@ def rate_of(call: str) -> budget.Rate:
 
 
 def budget_key(due: Due, call: str) -> str:
-    """The budget a call of a due record pays from: posts and replies per channel, edits
-    per workspace."""
+    """The budget a call of a due record pays from: posts and replies per channel (a
+    reply's copy in the incident channel from that channel's), edits per workspace."""
     if call == "edit":
         return budget.UPDATE_KEY
+    if call == "incident":
+        return budget.post_key(incident_channel(due.record) or "")
     channel = due.record.message.channel if due.record.message else due.record.channel
     return budget.post_key(channel or "")
+
+
+def incident_channel(record: Alert) -> str | None:
+    """The live incident channel an alert's thread replies are also told in, if any."""
+    ref = record.incident
+    return ref.channel if record.kind == "alert" and ref is not None and ref.live else None
 
 
 def attempt(call: Callable[[], Answer], key: str) -> Answer | Call:

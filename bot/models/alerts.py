@@ -27,6 +27,22 @@ class HistoryEntry(Model):
     note: str | None = None
 
 
+class IncidentRef(Model):
+    """The incident channel an alert was declared in (bot/incident_actions.py). `channel`
+    is empty while the channel is being made: a second click meanwhile makes no other."""
+
+    channel: str = ""
+    name: str = ""
+    declared_by: str
+    declared_at: int
+    closed_at: int | None = None  # archived: its news no longer goes there
+
+    @property
+    def live(self) -> bool:
+        """The channel exists and is not closed: the alert's news is told there too."""
+        return bool(self.channel) and self.closed_at is None
+
+
 class Told(Model):
     """What an alert's thread has been told, so that the next reply says only what is new."""
 
@@ -178,6 +194,8 @@ class Alert(Model):
     # by their parent_id; read for such summaries, never written now. What a storm's
     # thread was told of each member is in its outbox.
     members: list[str] = Field(default_factory=list)
+    # The incident channel declared for it, if any (docs/alerts.md#incidents).
+    incident: IncidentRef | None = None
     # What was learnt after its first post (changes before it, runbook), drawn on its root.
     enrichment: Enrichment = Field(default_factory=Enrichment)
     # Delivery bookkeeping: what Slack is still owed, and what it was last given.

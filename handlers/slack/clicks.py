@@ -30,8 +30,9 @@ NOTES = {
 }
 FAILED = "Something went wrong, and nothing may have been done; the bot's log says why."
 
-# One of bot.alert_actions: (delivery, alert id, version clicked, user, options) → outcome.
-UseCase = Callable[..., Outcome]
+# One of bot.alert_actions: (delivery, alert id, version clicked, user, options) → outcome,
+# or the note to give the clicker when the outcome needs its own words.
+UseCase = Callable[..., Outcome | str]
 
 
 class Click(NamedTuple):
@@ -85,6 +86,6 @@ def carry_out(
             note = NOTES[Outcome.GONE]
         else:
             outcome = use_case(core.services.delivery, ref[0], ref[1], click.user, **options)
-            note = NOTES.get(outcome)
+            note = NOTES.get(outcome) if isinstance(outcome, Outcome) else outcome
         if note:
             chat.post_ephemeral(click.channel, click.user, note)

@@ -62,6 +62,11 @@ BOT_SCOPES = (
     "groups:history",  # the same in private channels
     "files:write",  # files.getUploadURLExternal/completeUploadExternal: an alert's graph
     "im:write",  # conversations.open: a DM to whoever is on call (see above)
+    "im:history",  # conversations.history of a DM: a DM whose answer was lost is found
+    # Incident channels (docs/alerts.md#incidents):
+    "channels:manage",  # conversations.create, .invite, .archive of a public channel
+    "groups:write",  # the same for a private channel (one made private by hand)
+    "pins:write",  # pins.add: the alert pinned in its incident channel
 )
 
 
@@ -75,7 +80,7 @@ class SlashCommand:
 
 
 # The grammar is bot/event_search.py's (USAGE, KEYS), listeners/agents_command.py's and
-# listeners/oncall_command.py's.
+# listeners/oncall_command.py's and listeners/incident_command.py's.
 SLASH_COMMANDS = (
     SlashCommand(
         "/events",
@@ -94,6 +99,11 @@ SLASH_COMMANDS = (
         "/oncall",
         "Who is on call for each rotation, and who is next; take it over for a while",
         "[take [1h]]",
+    ),
+    SlashCommand(
+        "/incident",
+        "In an incident channel: its timeline, or close it (a summary, then archive)",
+        "timeline · close",
     ),
 )
 

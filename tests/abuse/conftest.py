@@ -254,6 +254,9 @@ def slack_requests(target: Target) -> dict[str, str]:
         "silence_remove": click_body(button("silence_remove", silence.id), reply=reply),
         "events_page": click_body(button("events_page", "x.y"), reply=reply),
         "view_submission": view_body(alert),
+        "/incident close": command_body("/incident", "close", reply=reply),
+        "alert_incident": click_body(button("alert_incident", ref)),
+        "incident_close": click_body(button("incident_close", CHANNEL), reply=reply),
     }
 
 

@@ -30,6 +30,10 @@ SCOPES = [
     "groups:history",
     "files:write",
     "im:write",
+    "im:history",
+    "channels:manage",
+    "groups:write",
+    "pins:write",
 ]
 # Settings that cannot be read, and a store that cannot be reached: the manifest must
 # print all the same, since it is what one makes before anything is configured.
@@ -106,7 +110,13 @@ def check_common(manifest: dict[str, Any]) -> None:
     only_documented("bot_user", bot)
     assert within(bot["display_name"], 1, 80) and bot["always_online"] is True
     commands = features["slash_commands"]
-    assert [c["command"] for c in commands] == ["/events", "/agents", "/silences", "/oncall"]
+    assert [c["command"] for c in commands] == [
+        "/events",
+        "/agents",
+        "/silences",
+        "/oncall",
+        "/incident",
+    ]
     for command in commands:
         only_documented("slash_command", command)
         assert re.fullmatch(r"/[a-z0-9_-]{1,31}", command["command"])
@@ -157,6 +167,7 @@ def test_usage_hints_follow_the_commands_grammar(url_manifest):
     assert "help" in hints["/events"] and "<event-id>" in hints["/events"]
     assert "name" in hints["/agents"]
     assert hints["/silences"] is None  # it reads no text
+    assert all(word in hints["/incident"] for word in ("timeline", "close"))
 
 
 @pytest.mark.parametrize(

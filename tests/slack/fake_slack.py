@@ -20,6 +20,15 @@ Direct messages go as Slack's do: conversations.open (scope im:write) gives the 
 channel with a user (a D… id, the same each time), and chat.postMessage takes a D…
 channel only once it was opened so.
 
+Incident channels follow Slack's rules: conversations.create checks the name (required,
+at most 80 characters, lowercase letters, digits, hyphens and underscores) and answers
+`name_taken` for a name any channel, archived or not, has; conversations.invite takes a
+comma list and refuses all of it for one user it cannot invite (`cant_invite_self`,
+`user_not_found`, `already_in_channel`); conversations.archive (`already_archived`), and
+posts to an archived channel answer `is_archived`; pins.add wants a message of the channel,
+pinned once. They need channels:manage (groups:write for a private channel) and
+pins:write. A channel the fake never saw is `channel_not_found`.
+
 Socket Mode is served for real when asked (`FakeSlack(socket_mode=True)`, which needs
 wsproto for uvicorn's WebSockets): apps.connections.open (app-level token) hands out a
 one-use `ws://` URL; the socket greets with `hello`, carries the envelopes a test sends
@@ -87,7 +96,13 @@ METHOD_SCOPES = {
     "conversations.open": "im:write",
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
+    "pins.add": "pins:write",
 }
+# conversations.create, .invite and .archive need the scope of the channel's kind.
+PUBLIC_MANAGE, PRIVATE_MANAGE = "channels:manage", "groups:write"
+MAX_CHANNEL_NAME = 80
+CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")  # lowercase; no spaces, periods or other marks
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
 class SlackError(Exception):
@@ -467,6 +482,10 @@ class FakeSlack:
             "apps.connections.open": self._apps_connections_open,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
+            "conversations.create": self._conversations_create,
+            "conversations.invite": self._conversations_invite,
+            "conversations.archive": self._conversations_archive,
+            "pins.add": self._pins_add,
         }
         self._reset_state()
         self._served: LoopbackServer | None = None
@@ -487,6 +506,8 @@ class FakeSlack:
         self._uploads: dict[str, Params] = {}  # file id → upload not yet completed
         self._shares: list[Params] = []
         self._ims: dict[str, str] = {}  # user → the id of the bot's DM channel with them
+        self._channels: dict[str, Params] = {}  # id → channel, members and pins included
+        self._users: set[str] | None = None  # None: every well-formed user id exists
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -567,6 +588,12 @@ class FakeSlack:
         with self._lock:
             self._usergroups[usergroup_id] = list(users)
 
+    def set_users(self, users: list[str]) -> None:
+        """The workspace's users: others are `user_not_found` (by default every id that
+        looks like a user id is one)."""
+        with self._lock:
+            self._users = set(users)
+
     def revoke_scope(self, scope: str) -> None:
         """Take `scope` from the bot token: methods that need it answer `missing_scope`."""
         with self._lock:
@@ -634,6 +661,18 @@ class FakeSlack:
         """The DM channel conversations.open gave for `user`, if it was opened."""
         with self._lock:
             return self._ims.get(user)
+
+    def channel(self, channel: str) -> Params | None:
+        """A channel made by conversations.create (or posted to): id, name, is_private,
+        is_archived, members and pins (the ts of each pinned message)."""
+        with self._lock:
+            found = self._channels.get(channel)
+            return copy.deepcopy(found) if found is not None else None
+
+    def channel_named(self, name: str) -> Params | None:
+        with self._lock:
+            found = next((c for c in self._channels.values() if c["name"] == name), None)
+            return copy.deepcopy(found) if found is not None else None
 
     def ephemerals(self) -> list[Params]:
         with self._lock:
@@ -843,6 +882,7 @@ class FakeSlack:
         channel = _require_channel(params)
         if channel.startswith("D") and channel not in self._ims.values():
             raise SlackError("channel_not_found")  # a DM the bot never opened
+        self._check_open(channel)
         _check_content(params)
         message = self._new_message(params)
         if params.get("thread_ts"):
@@ -876,6 +916,7 @@ class FakeSlack:
 
     def _chat_update(self, params: Params) -> Params:
         channel = _require_channel(params)
+        self._check_open(channel)
         message = self._find(channel, str(params.get("ts", "")))
         _check_content(params)
         for name in ("text", "blocks", "attachments", "metadata"):
@@ -1044,6 +1085,82 @@ class FakeSlack:
             self._shares += [{**f, "channel": None, "thread_ts": None, "ts": None} for f in files]
         return {"files": [_file_object(f) for f in files]}
 
+    # --- channels -------------------------------------------------------------------------
+
+    def _check_open(self, channel: str) -> None:
+        """Slack takes no message in an archived channel."""
+        if self._channels.get(channel, {}).get("is_archived"):
+            raise SlackError("is_archived")
+
+    def _channel(self, params: Params) -> Params:
+        """The channel `params` names: one made here, or one posted to (a public channel
+        the bot is in); anything else is `channel_not_found`."""
+        channel = _require_channel(params)
+        if channel not in self._channels and self._messages.get(channel):
+            self._channels[channel] = _channel_record(channel, channel, private=False)
+        if channel not in self._channels:
+            raise SlackError("channel_not_found")
+        return self._channels[channel]
+
+    def _conversations_create(self, params: Params) -> Params:
+        private = _flag(params.get("is_private"))
+        _check_scope(PRIVATE_MANAGE if private else PUBLIC_MANAGE, self._scopes)
+        name = _channel_name(params.get("name"))
+        if any(c["name"] == name for c in self._channels.values()):  # archived ones too
+            raise SlackError("name_taken")
+        channel = _channel_record(f"C{next(self._ids):010d}", name, private=private)
+        self._channels[channel["id"]] = channel
+        return {"channel": _channel_object(channel)}
+
+    def _conversations_invite(self, params: Params) -> Params:
+        """All or nothing: one user Slack cannot invite fails the call, naming each."""
+        channel = self._manageable(params)
+        users = [u.strip() for u in str(params.get("users") or "").split(",") if u.strip()]
+        if not users:
+            raise SlackError("no_user")
+        errors = [
+            {"user": user, "ok": False, "error": error}
+            for user in users
+            if (error := self._cannot_invite(channel, user))
+        ]
+        if errors:
+            raise SlackError(errors[0]["error"], errors=errors)
+        channel["members"] += list(dict.fromkeys(users))
+        return {"channel": _channel_object(channel)}
+
+    def _cannot_invite(self, channel: Params, user: str) -> str:
+        if user == BOT_USER_ID:
+            return "cant_invite_self"
+        known = USER_ID.fullmatch(user) if self._users is None else user in self._users
+        if not known:
+            return "user_not_found"
+        return "already_in_channel" if user in channel["members"] else ""
+
+    def _conversations_archive(self, params: Params) -> Params:
+        channel = self._manageable(params, archived_ok=True)
+        if channel["is_archived"]:
+            raise SlackError("already_archived")
+        channel["is_archived"] = True
+        return {}
+
+    def _manageable(self, params: Params, *, archived_ok: bool = False) -> Params:
+        """The channel to invite to or archive: its kind's scope held, not archived."""
+        channel = self._channel(params)
+        _check_scope(PRIVATE_MANAGE if channel["is_private"] else PUBLIC_MANAGE, self._scopes)
+        if channel["is_archived"] and not archived_ok:
+            raise SlackError("is_archived")
+        return channel
+
+    def _pins_add(self, params: Params) -> Params:
+        channel = self._channel(params)
+        ts = str(params.get("timestamp") or "")
+        if not ts or not any(m["ts"] == ts for m in self._messages.get(channel["id"], [])):
+            raise SlackError("message_not_found")
+        if ts in channel["pins"]:
+            raise SlackError("already_pinned")
+        channel["pins"].append(ts)
+        return {}
+
     def _is_parent(self, channel: str, ts: str) -> bool:
         """Slack threads a file under a parent only: "never use a reply's ts"."""
         return any(
@@ -1059,6 +1176,44 @@ class FakeSlack:
             self._attach_reply(channel, message, thread_ts, {})
         self._messages[channel].append(message)
         return str(message["ts"])
+
+
+def _channel_name(value: Any) -> str:
+    """A name conversations.create accepts, or Slack's error for it."""
+    name = str(value or "")
+    if not name:
+        raise SlackError("invalid_name_required")
+    if len(name) > MAX_CHANNEL_NAME:
+        raise SlackError("invalid_name_maxlength")
+    if not CHANNEL_NAME.fullmatch(name):
+        raise SlackError("invalid_name_specials")
+    if not name.strip("-_"):
+        raise SlackError("invalid_name_punctuation")
+    return name
+
+
+def _channel_record(channel: str, name: str, *, private: bool) -> Params:
+    return {
+        "id": channel,
+        "name": name,
+        "is_private": private,
+        "is_archived": False,
+        "members": [BOT_USER_ID],  # its creator
+        "pins": [],
+    }
+
+
+def _channel_object(channel: Params) -> Params:
+    """The channel as Slack's conversations.* answers show it."""
+    return {
+        "id": channel["id"],
+        "name": channel["name"],
+        "is_channel": True,
+        "is_private": channel["is_private"],
+        "is_archived": channel["is_archived"],
+        "is_member": True,
+        "creator": BOT_USER_ID,
+    }
 
 
 def _check_scope(needed: str | None, granted: set[str]) -> None:

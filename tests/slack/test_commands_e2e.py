@@ -35,15 +35,22 @@ def http(service, client_for):  # noqa: F811
 TRIGGERS = itertools.count()
 
 
-def command(http, fake_slack: FakeSlack, name: str, text: str = "", user: str = "U0ALICE") -> dict:
-    """Run a slash command; return what it answered through its response_url."""
+def command(
+    http,
+    fake_slack: FakeSlack,
+    name: str,
+    text: str = "",
+    user: str = "U0ALICE",
+    channel: str = CHANNEL,
+) -> dict:
+    """Run a slash command in `channel`; return what it answered through its response_url."""
     before = len(fake_slack.calls("response_url"))
     body = urlencode(
         {
             "command": name,
             "text": text,
             "user_id": user,
-            "channel_id": CHANNEL,
+            "channel_id": channel,
             "team_id": "T0TEAM",
             "trigger_id": f"t-cmd-{next(TRIGGERS)}",  # Slack's are unique: no replay
             "response_url": fake_slack.response_url(),

@@ -211,7 +211,9 @@ def test_open_alert_controls_follow_the_contract() -> None:
     assert blocks[-1] is actions
     assert actions["block_id"] == "alert:a-1:4"
     elements = _elements(blocks)
-    assert set(elements) == {"alert_open_console", "alert_ack", "alert_resolve", "alert_silence"}
+    assert set(elements) == {
+        "alert_open_console", "alert_ack", "alert_resolve", "alert_silence", "alert_incident"
+    }  # fmt: skip
     assert elements["alert_ack"]["value"] == elements["alert_resolve"]["value"] == "a-1:4"
     assert elements["alert_open_console"]["url"] == signal.console_url
     select = elements["alert_silence"]
@@ -223,7 +225,9 @@ def test_acknowledged_alert_offers_undo_and_says_who() -> None:
     alert = _alert(status=AlertStatus.ACKED, acked_by="U0ABC123", acked_at=T0 + 60)
     blocks, _ = alert_blocks(_alarm(), alert, controls=True, now=NOW)
     elements = _elements(blocks)
-    assert set(elements) == {"alert_open_console", "alert_unack", "alert_resolve", "alert_silence"}
+    assert set(elements) == {
+        "alert_open_console", "alert_unack", "alert_resolve", "alert_silence", "alert_incident"
+    }  # fmt: skip
     assert elements["alert_unack"]["value"] == "a-1:4"
     assert "Acknowledged by <@U0ABC123> at 22:14 UTC" in _all_text(blocks)
     assert _fields(blocks)["State"].startswith("firing, acknowledged")
@@ -237,7 +241,7 @@ def test_silenced_alert_offers_unsilence_until_the_silence_ends() -> None:
     blocks, _ = alert_blocks(_alarm(), alert, controls=True, now=NOW)
     elements = _elements(blocks)
     assert set(elements) == {
-        "alert_open_console", "alert_ack", "alert_resolve", "alert_unsilence"
+        "alert_open_console", "alert_ack", "alert_resolve", "alert_unsilence", "alert_incident"
     }  # fmt: skip
     assert elements["alert_unsilence"]["value"] == "a-1:4"
     assert "Silenced by <@W0SILENT> until 23:13 UTC" in _all_text(blocks)
@@ -245,7 +249,7 @@ def test_silenced_alert_offers_unsilence_until_the_silence_ends() -> None:
     # Once the silence has ended, the select is back and nothing says "silenced".
     later, _ = alert_blocks(_alarm(), alert, controls=True, now=T0 + 7200)
     assert set(_elements(later)) == {
-        "alert_open_console", "alert_ack", "alert_resolve", "alert_silence"
+        "alert_open_console", "alert_ack", "alert_resolve", "alert_silence", "alert_incident"
     }  # fmt: skip
     assert "Silenced" not in _all_text(later)
 

@@ -70,6 +70,7 @@ def test_the_routes_runbook_is_a_link_button_after_the_console_link() -> None:
         "alert_ack",
         "alert_resolve",
         "alert_silence",
+        "alert_incident",
     ]
     runbook = shown[1]
     assert (runbook["type"], runbook["url"], runbook["text"]["text"]) == (

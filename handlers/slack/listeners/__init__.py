@@ -9,9 +9,12 @@ from types import ModuleType
 from handlers.slack.listeners import (
     acknowledge,
     agents_command,
+    close_incident,
     console_link,
+    declare_incident,
     events_command,
     events_page,
+    incident_command,
     oncall_command,
     resolve,
     runbook_link,
@@ -38,4 +41,7 @@ LISTENERS: tuple[ModuleType, ...] = (
     events_page,
     silence_remove,
     oncall_command,
+    declare_incident,
+    incident_command,
+    close_incident,
 )
