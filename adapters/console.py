@@ -20,6 +20,7 @@ from bot.ports import Clock
 
 if TYPE_CHECKING:
     from bot.models import DailyReport, ReportPart
+    from bot.models.home import Home
 
 BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
 
@@ -171,6 +172,14 @@ class ConsoleChat:
 
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:
         self._print(f"── {channel} (only {user} sees this)\n{text}")
+
+    def publish_home(self, home: Home) -> None:
+        """A terminal has no Home tab: say what it would show."""
+        self._print(
+            f"── home of {home.user}\n{len(home.open_alerts)} open alerts, "
+            f"{len(home.mine)} acknowledged by them, {len(home.silences)} silences, "
+            f"{len(home.stale_agents)} stale agents"
+        )
 
     def find_alert_message(
         self, channel: str, message_id: str, oldest: int, thread_ts: str | None = None

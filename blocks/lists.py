@@ -144,21 +144,23 @@ def silences_list(silences: list[Silence], now: int) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": mrkdwn(f"*Active silences* ({len(silences)})")}
     ]
-    for s in silences:
-        blocks.append(
-            {
-                "type": "section",
-                "text": mrkdwn(silence_text(s, now), SECTION_TEXT),
-                "accessory": {
-                    "type": "button",
-                    "text": plain("Remove", 75),
-                    "action_id": SILENCE_REMOVE,
-                    "value": s.id,
-                    "style": "danger",
-                },
-            }
-        )
+    blocks.extend(silence_row(s, now) for s in silences)
     return _message(blocks, f"{len(silences)} active silences")
+
+
+def silence_row(s: Silence, now: int) -> dict[str, Any]:
+    """One silence with its Remove button: in /silences' answer and on the Home tab."""
+    return {
+        "type": "section",
+        "text": mrkdwn(silence_text(s, now), SECTION_TEXT),
+        "accessory": {
+            "type": "button",
+            "text": plain("Remove", 75),
+            "action_id": SILENCE_REMOVE,
+            "value": s.id,
+            "style": "danger",
+        },
+    }
 
 
 def agents_list(agents: list[tuple[Agent, str]], names: dict[str, str], now: int) -> dict[str, Any]:

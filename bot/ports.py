@@ -32,6 +32,7 @@ from bot.models import (
 
 if TYPE_CHECKING:
     from bot.models import DailyReport, ReportPart
+    from bot.models.home import Home
 
 
 class Clock(Protocol):
@@ -314,6 +315,10 @@ class Chat(Protocol):
         """Share a file (an alert's graph) in the thread of `ref`: Slack's external upload
         flow (files.getUploadURLExternal, the upload, files.completeUploadExternal).
         AccessDeniedError when the app lacks files:write."""
+        ...
+
+    def publish_home(self, home: Home) -> None:
+        """Publish `home` as its person's Home tab (views.publish), in place of the last."""
         ...
 
 

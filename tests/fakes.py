@@ -56,6 +56,7 @@ class FakeChat:
         self.reports: list[dict] = []  # daily report summaries and their thread replies
         self.findings: list[dict] = []  # alerts' error lines, replies in their threads
         self.uploads: list[dict] = []  # files shared in threads (alerts' graphs)
+        self.homes: list = []  # Home tabs published (bot.models.home.Home)
         self._failures: list[bool] = []
         self._report_failures: list[bool] = []
         self._update_failures = 0
@@ -167,6 +168,9 @@ class FakeChat:
     def upload_file(self, ref, filename, content, *, title, alt_text) -> None:
         self.uploads.append({"ref": ref, "filename": filename, "content": content,
                              "title": title, "alt_text": alt_text})  # fmt: skip
+
+    def publish_home(self, home) -> None:
+        self.homes.append(home)
 
     def post_ephemeral(self, channel, user, text) -> None:
         self.ephemerals.append({"channel": channel, "user": user, "text": text})

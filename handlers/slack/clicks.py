@@ -15,8 +15,10 @@ from typing import Any, NamedTuple
 from slack_sdk import WebClient
 
 from bot.alert_actions import Outcome
+from bot.home import homes_of
 from bot.log_context import about
 from bot.ports import Chat
+from bot.services import Services
 from handlers.slack.authorization import NOT_ALLOWED
 from handlers.slack.wiring import Core, Payload
 
@@ -35,11 +37,19 @@ UseCase = Callable[..., Outcome]
 
 
 class Click(NamedTuple):
-    """Where a click came from, who made it, and the alert and version it names."""
+    """Where a click came from, who made it, and the alert and version it names. A click
+    on the Home tab has no channel (`home`): its notes go to the person's messages with
+    the app, and their home is published again once it changed something."""
 
     channel: str
     user: str
     ref: tuple[str, int] | None
+    home: bool = False
+
+
+def on_home(body: Payload) -> bool:
+    """The click was on the Home tab: its body has the view, no channel or message."""
+    return (body.get("view") or {}).get("type") == "home"
 
 
 def parse_ref(text: str) -> tuple[str, int] | None:
@@ -57,7 +67,25 @@ def click_of(body: Payload, action: Payload) -> Click:
         (body.get("channel") or {}).get("id", ""),
         body["user"]["id"],
         parse_ref(action.get("value") or action.get("block_id") or ""),
+        on_home(body),
     )
+
+
+def tell(chat: Chat, click: Click, text: str) -> None:
+    """A note for the clicker alone: ephemeral in the click's channel, or, with no
+    channel (the Home tab), in their messages with the app."""
+    if click.channel:
+        chat.post_ephemeral(click.channel, click.user, text)
+    else:
+        chat.post_text(click.user, text)
+
+
+def show_home(services: Services, user: str) -> None:
+    """Publish `user`'s Home tab now; a failure is logged, and the home job retries."""
+    try:
+        homes_of(services).show(user)
+    except Exception:
+        log.exception("publishing the home of %s failed", user)
 
 
 @contextmanager
@@ -68,7 +96,7 @@ def telling(chat: Chat, click: Click) -> Iterator[None]:
     except Exception:
         log.exception("Slack action by %s failed", click.user)
         with suppress(Exception):
-            chat.post_ephemeral(click.channel, click.user, FAILED)
+            tell(chat, click, FAILED)
 
 
 def carry_out(
@@ -86,5 +114,7 @@ def carry_out(
         else:
             outcome = use_case(core.services.delivery, ref[0], ref[1], click.user, **options)
             note = NOTES.get(outcome)
+            if click.home and outcome is Outcome.DONE:
+                show_home(core.services, click.user)
         if note:
-            chat.post_ephemeral(click.channel, click.user, note)
+            tell(chat, click, note)

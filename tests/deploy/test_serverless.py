@@ -49,6 +49,7 @@ SCHEDULES = {
     "expire_silences": "rate(1 minute)",
     "flush": "rate(1 minute)",
     "check_agents": "rate(1 minute)",
+    "refresh_home": "rate(1 minute)",
     "heartbeat": "rate(1 minute)",
     "refresh_accounts": "cron(20 * * * ? *)",
 }
@@ -99,6 +100,8 @@ EXPECTED_ACTIONS = {
     "flush": LOGS | READ | WRITE | POSTS,
     "check_agents": LOGS | READ | WRITE | POSTS | {"ecs:ListTasks", "ecs:DescribeTasks"},
     "heartbeat": LOGS | {"dynamodb:GetItem", "cloudwatch:PutMetricData"},
+    # the Home tabs: the token (no enrich queue: it posts no root)
+    "refresh_home": LOGS | READ | WRITE | {"ssm:GetParameter", "kms:Decrypt"},
     # Organizations itself, or the management account's role (ORGANIZATIONS_ROLE_ARN)
     "refresh_accounts": LOGS
     | READ

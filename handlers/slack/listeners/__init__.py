@@ -12,6 +12,7 @@ from handlers.slack.listeners import (
     console_link,
     events_command,
     events_page,
+    home_opened,
     resolve,
     runbook_link,
     silence_remove,
@@ -36,4 +37,5 @@ LISTENERS: tuple[ModuleType, ...] = (
     silences_command,
     events_page,
     silence_remove,
+    home_opened,
 )
