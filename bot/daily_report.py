@@ -464,7 +464,8 @@ class ReportSender:
             lambda oldest: self.chat.find_alert_message(self.channel, message_id, oldest),
             lambda: self.chat.post_report(self.channel, report, message_id=message_id),
         )
-        progress = {"ts": ref.ts, "channel": ref.channel, "sending": None}  # the Home tab links it
+        # The channel too: the Home tab links the last report.
+        progress: dict[str, object] = {"ts": ref.ts, "channel": ref.channel, "sending": None}
         return self._write(state, progress), ref, int(fresh)
 
     def _reply(

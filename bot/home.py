@@ -119,12 +119,12 @@ def stale_agents(agents: AgentStore, now: int, stale_after: int) -> tuple[Agent,
 def last_report(store: DeliveryStore, now: int, channel: str) -> ReportLink | None:
     """The newest daily report of the last REPORT_DAYS days whose summary was posted;
     `channel` for a report whose progress predates recording its channel."""
-    day = previous_day(now)
-    for back in range(REPORT_DAYS):
-        state = store.get_state(report_key(day - timedelta(days=back)))
+    latest = previous_day(now)
+    for day in (latest - timedelta(days=back) for back in range(REPORT_DAYS)):
+        state = store.get_state(report_key(day))
         if state is not None and state.data.get("ts"):
             where = str(state.data.get("channel") or channel)
-            return ReportLink((day - timedelta(days=back)).isoformat(), where, str(state.data["ts"]))
+            return ReportLink(day.isoformat(), where, str(state.data["ts"]))
     return None
 
 

@@ -38,8 +38,9 @@ LONG_DESCRIPTION = (
 BACKGROUND_COLOR = "#232F3E"
 
 # Each scope names the Web API calls that need it; every other method the bot calls
-# (auth.test, chat.getPermalink, views.open, views.update, views.publish) needs none. files:write shares
-# an alert's graph in its thread; an app installed without it goes without graphs.
+# (auth.test, chat.getPermalink, views.open, views.update, views.publish) needs none.
+# files:write shares an alert's graph in its thread; an app installed without it goes
+# without graphs.
 # Left out on purpose:
 # - chat:write.public (post to a channel without being invited): every channel the bot
 #   posts to (SLACK_ALERTS_CHANNEL, SLACK_REPORT_CHANNEL, each route's channel) is also
