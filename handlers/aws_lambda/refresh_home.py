@@ -3,4 +3,4 @@ published again when what they show changed."""
 
 from handlers.aws_lambda.wiring import scheduled
 
-handler = scheduled("home")
+handler = scheduled("refresh_home")
