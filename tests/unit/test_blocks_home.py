@@ -65,8 +65,9 @@ def test_500_open_alerts_fit_in_100_blocks_with_a_note_pointing_at_events():
     agents = tuple(Agent(id=f"{i:012d}", region="eu-west-1", last_seen=NOW - 90000)
                    for i in range(60))  # fmt: skip
     rotations = tuple((f"rotation {i}", ("U0BOB",)) for i in range(30))
-    view = home_view(home(open_alerts=many, mine=mine, silences=tuple(silence(i) for i in range(30)),
-                          stale_agents=agents, on_call=rotations, capped=True))  # fmt: skip
+    silences = tuple(silence(i) for i in range(30))
+    view = home_view(home(open_alerts=many, mine=mine, silences=silences, stale_agents=agents,
+                          on_call=rotations, capped=True))  # fmt: skip
     assert len(view["blocks"]) <= MAX_VIEW_BLOCKS
     assert "*Daily report*" in view["blocks"][-1]["text"]["text"]  # every section kept
     assert validate_home(view) == []
@@ -92,14 +93,15 @@ def test_silences_have_remove_and_mine_are_listed_apart():
     removes = [b["accessory"] for b in view["blocks"] if "accessory" in b]
     assert [(r["action_id"], r["value"]) for r in removes] == [(SILENCE_REMOVE, "s1")]
     assert "*Acknowledged by you* (1)" in texts(view)
-    unack = [b for b in view["blocks"] if b["type"] == "actions"][0]["elements"][0]
+    unack = next(b for b in view["blocks"] if b["type"] == "actions")["elements"][0]
     assert unack["action_id"] == "alert_unack"
 
 
 def test_on_call_and_the_report_link():
     report = ReportLink("2026-12-03", "C0REPORT", "1.5")
-    view = home_view(home(on_call=(("payments", ("U0CAROL", "U0DAN")), ("nights", ())),
-                          last_report=report), "https://x.slack.com/archives/C0REPORT/p15")  # fmt: skip
+    rotations = (("payments", ("U0CAROL", "U0DAN")), ("nights", ()))
+    url = "https://x.slack.com/archives/C0REPORT/p15"
+    view = home_view(home(on_call=rotations, last_report=report), url)
     shown = texts(view)
     assert "*payments*: <@U0CAROL>, <@U0DAN>" in shown and "*nights*: nobody" in shown
     assert "<https://x.slack.com/archives/C0REPORT/p15|The daily report of 2026-12-03>" in shown
