@@ -16,6 +16,11 @@ bytes POSTed there (raw, or a multipart `file` field) must be exactly the declar
 (and a thread), as a message carrying `files`. Both methods need the scope files:write:
 the fake grants the scopes the app's manifest asks for, and `revoke_scope` takes one away.
 
+A person's Home tab is published with views.publish: a `home` view for a user id, held
+to the view rules (100 blocks, each block_id once, 250 kB) and to a per-user budget; it
+answers `not_enabled` when the app's manifest leaves the Home tab off
+(`disable_home_tab`), and `hash_conflict` for a `hash` that is not the stored home's.
+
 Socket Mode is served for real when asked (`FakeSlack(socket_mode=True)`, which needs
 wsproto for uvicorn's WebSockets): apps.connections.open (app-level token) hands out a
 one-use `ws://` URL; the socket greets with `hello`, carries the envelopes a test sends

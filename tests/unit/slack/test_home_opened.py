@@ -5,6 +5,8 @@ messages with the app."""
 
 from __future__ import annotations
 
+import json
+
 from blocks.alert import ACK
 from blocks.home import home_ref
 from bot import alert_actions
@@ -16,8 +18,10 @@ from handlers.slack.clicks import NOTES
 from handlers.slack.listeners.acknowledge import acknowledge
 from handlers.slack.listeners.home_opened import home_opened
 from handlers.slack.listeners.silence_remove import remove_silence
+from handlers.slack.listeners.silence_submit import silence_submitted
 from handlers.slack.wiring import Core
 from tests.unit.slack.doubles import USER, button, fire
+from tests.unit.slack.test_silence_submit import modal
 
 
 def opened(tab: str = "home", user: str = USER) -> dict:
@@ -86,3 +90,13 @@ def test_remove_from_the_home_by_someone_not_a_responder_is_told_to_them(svc, cl
     assert svc.alerts.list_silences(int(svc.clock.now())) == [silence]
     assert [t["text"] for t in svc.chat.texts if t["channel"] == USER] == [NOT_ALLOWED]
     assert svc.chat.homes == []
+
+
+def test_a_custom_silence_opened_from_the_home_publishes_it_again(svc, core, client):
+    alert = fire(svc)
+    view = modal(home_ref(alert), duration="1h", reason="deploying")
+    view["private_metadata"] = json.dumps({"ref": home_ref(alert), "channel": ""})  # no channel
+    silence_submitted({"user": {"id": USER}, "view": view}, view, client, core=core)
+    (silence,) = svc.alerts.list_silences(int(svc.clock.now()))
+    (home,) = svc.chat.homes
+    assert home.silences == (silence,)
