@@ -826,9 +826,10 @@ def test_a_role_allows_only_what_its_function_does(template, name):
     granted = sorted(r for s in found if "ssm:GetParameter" in actions(s) for r in resources(s))
     assert granted == ssm_arns, name
     # Only ingest nudges the send queue (handlers/aws_lambda/ingest.py); every function
-    # that posts may post a root, which goes to the enrich queue.
+    # that posts may post a root, which goes to the enrich queue (refresh_home only
+    # publishes Home tabs).
     assert env.get("SEND_QUEUE_URL") == ({"Ref": "SendQueue"} if name == "ingest" else None)
-    posts = "SLACK_BOT_TOKEN_SSM_PARAM" in env
+    posts = "SLACK_BOT_TOKEN_SSM_PARAM" in env and name != "refresh_home"
     assert env.get("ENRICH_QUEUE_URL") == ({"Ref": "EnrichQueue"} if posts else None), name
     enrich_sends = [s for s in found if s.get("Sid") == "EnrichQueueSend"]
     assert len(enrich_sends) == (1 if posts else 0), name
