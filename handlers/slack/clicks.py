@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 from slack_sdk import WebClient
 
 from bot.alert_actions import Outcome
-from bot.home import homes_of
 from bot.log_context import about
 from bot.ports import Chat
 from bot.services import Services
@@ -81,7 +80,10 @@ def tell(chat: Chat, click: Click, text: str) -> None:
 
 
 def show_home(services: Services, user: str) -> None:
-    """Publish `user`'s Home tab now; a failure is logged, and the home job retries."""
+    """Publish `user`'s Home tab now. A failure is logged: after the ack nobody hears it, and
+    the home shows what it showed before."""
+    from bot.home import homes_of  # with the report's and agents' modules: on first use
+
     try:
         homes_of(services).show(user)
     except Exception:
