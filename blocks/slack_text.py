@@ -25,7 +25,6 @@ from bot.timeutil import utc
 
 MAX_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100  # a modal or a Home tab
-PRIVATE_METADATA = 3000
 SECTION_TEXT = 3000
 HEADER_TEXT = 150
 BUTTON_TEXT = 75
