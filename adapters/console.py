@@ -21,6 +21,7 @@ from bot.ports import Clock
 
 if TYPE_CHECKING:
     from bot.models import DailyReport, ReportPart
+    from bot.models.home import Home
 
 BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
 
@@ -192,6 +193,14 @@ class ConsoleChat:
     def permalink(self, ref: MessageRef) -> str:
         """A terminal has no links: the message's place, as Slack's archive link would name it."""
         return f"https://slack.com/archives/{ref.channel}/p{ref.ts.replace('.', '')}"
+
+    def publish_home(self, home: Home) -> None:
+        """A terminal has no Home tab: say what it would show."""
+        self._print(
+            f"── home of {home.user}\n{len(home.open_alerts)} open alerts, "
+            f"{len(home.mine)} acknowledged by them, {len(home.silences)} silences, "
+            f"{len(home.stale_agents)} stale agents"
+        )
 
     def find_alert_message(
         self, channel: str, message_id: str, oldest: int, thread_ts: str | None = None

@@ -43,6 +43,7 @@ from bot.ports import Clock
 
 if TYPE_CHECKING:
     from bot.models import DailyReport, ReportPart
+    from bot.models.home import Home, ReportLink
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ class SlackChat:
         )
         self._view = MessageView(clock or SystemClock(), templates_dir)
         self._usergroups = Usergroups()
+        self._permalinks: dict[tuple[str, str], str | None] = {}  # the daily reports'
 
     def check_auth(self) -> None:
         """auth.test: a revoked or wrong token is ChatRejectedError (`invalid_auth`…)."""
@@ -238,6 +240,25 @@ class SlackChat:
         if link is None:
             raise ChatRejectedError(f"chat.getPermalink gave no usable link for {ref.ts}")
         return link
+
+    def publish_home(self, home: Home) -> None:
+        from blocks.home import home_view  # the Home tab's: not on an ingest's path
+
+        view = home_view(home, self._report_url(home.last_report))
+        _call(self._client.views_publish, user_id=home.user, view=view)
+
+    def _report_url(self, report: ReportLink | None) -> str | None:
+        """The report summary's permalink (chat.getPermalink), read once per process;
+        None when Slack gives none (the home then names its channel)."""
+        if report is None:
+            return None
+        key = (report.channel, report.ts)
+        if key not in self._permalinks:
+            try:
+                self._permalinks[key] = self.permalink(MessageRef(channel=key[0], ts=key[1]))
+            except ChatRejectedError:  # the message is gone: remembered, not asked again
+                self._permalinks[key] = None
+        return self._permalinks[key]
 
     def find_alert_message(
         self, channel: str, message_id: str, oldest: int, thread_ts: str | None = None

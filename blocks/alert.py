@@ -408,11 +408,10 @@ def _silence_select() -> dict[str, Any]:
     }
 
 
-def _controls(alert: Alert, now: int | None) -> list[dict[str, Any]]:
+def _controls(alert: Alert, now: int | None, ref: str) -> list[dict[str, Any]]:
     """Acknowledge (or undo it), Resolve, Silence (or lift it), and Declare incident until
-    one is declared; each names the alert version. A maintenance window is no silence to
-    lift: its alerts keep the select."""
-    ref = alert_ref(alert)
+    one is declared; each names `ref`, the alert and version they act on. A maintenance
+    window is no silence to lift: its alerts keep the select."""
     if alert.status is AlertStatus.ACKED:
         elements = [_button("Unacknowledge", UNACK, value=ref)]
     else:
@@ -433,9 +432,17 @@ def _actions(
     elements = _optional(_console_button(signal)) + _optional(_runbook_button(signal, alert))
     block: dict[str, Any] = {"type": "actions"}
     if controls and alert is not None and alert.status is not AlertStatus.RESOLVED:
-        elements += _controls(alert, now)
-        block["block_id"] = f"alert:{alert_ref(alert)}"  # the select's values are durations
+        controls_of = controls_block(alert, now, alert_ref(alert))
+        block["block_id"] = controls_of["block_id"]
+        elements += controls_of["elements"]
     return {**block, "elements": elements} if elements else None
+
+
+def controls_block(alert: Alert, now: int | None, ref: str) -> dict[str, Any]:
+    """The actions block of an open alert's controls, naming `ref` (`<id>:<version>`)
+    in each button's value and in its block_id, since the Silence select's values are
+    durations: what an alert's root shows, and the Home tab under each alert."""
+    return {"type": "actions", "block_id": f"alert:{ref}", "elements": _controls(alert, now, ref)}
 
 
 def alert_ref(alert: Alert) -> str:

@@ -25,7 +25,7 @@ from blocks.slack_text import (
     truncate,
 )
 from bot.event_search import USAGE, Found, SearchPage
-from bot.models import Agent, Event
+from bot.models import Agent, Event, Silence
 from bot.silences import InForce
 from bot.sources import Context
 from bot.timeutil import clock_text, duration_text
@@ -133,20 +133,7 @@ def silences_list(quiet: InForce, now: int) -> dict[str, Any]:
     silences = quiet.silences
     head = f"*Active silences* ({len(silences)})" if silences else "No active silences."
     blocks: list[dict[str, Any]] = [{"type": "section", "text": mrkdwn(head)}]
-    for s in silences:
-        blocks.append(
-            {
-                "type": "section",
-                "text": mrkdwn(silence_text(s, now), SECTION_TEXT),
-                "accessory": {
-                    "type": "button",
-                    "text": plain("Remove", 75),
-                    "action_id": SILENCE_REMOVE,
-                    "value": s.id,
-                    "style": "danger",
-                },
-            }
-        )
+    blocks.extend(silence_row(s, now) for s in silences)
     if quiet.windows:
         on = sum(1 for w in quiet.windows if w.until is not None)
         blocks.append({"type": "section", "text": mrkdwn(f"*Maintenance windows* ({on} on now)")})
@@ -156,6 +143,21 @@ def silences_list(quiet: InForce, now: int) -> dict[str, Any]:
         ]
     text = f"{len(silences)} active silences" if silences else "No silences"
     return _message(blocks, text)
+
+
+def silence_row(s: Silence, now: int) -> dict[str, Any]:
+    """One silence with its Remove button: in /silences' answer and on the Home tab."""
+    return {
+        "type": "section",
+        "text": mrkdwn(silence_text(s, now), SECTION_TEXT),
+        "accessory": {
+            "type": "button",
+            "text": plain("Remove", 75),
+            "action_id": SILENCE_REMOVE,
+            "value": s.id,
+            "style": "danger",
+        },
+    }
 
 
 def agents_list(agents: list[tuple[Agent, str]], names: dict[str, str], now: int) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from bot.timeutil import utc
 # ---------------------------------------------------------------------------------------------
 
 MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100  # a modal or a Home tab
 SECTION_TEXT = 3000
 HEADER_TEXT = 150
 BUTTON_TEXT = 75
@@ -174,6 +175,17 @@ def fit_message(blocks: list[dict[str, Any]], text: str) -> tuple[list[dict[str,
         if _cap_total(candidate):
             return candidate, _fit_fallback(text)
     return [], _fit_fallback(text)  # no blocks, or not even one block could fit
+
+
+def fit_view(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A view's blocks (a Home tab's, a modal's) that Slack accepts: every element within
+    its limit, at most MAX_VIEW_BLOCKS, the last of them saying how many were left out.
+    Views have no message's total text limit. The input is not changed."""
+    fitted = [_fit_block(block) for block in copy.deepcopy(blocks)]
+    if len(fitted) <= MAX_VIEW_BLOCKS:
+        return fitted
+    kept = fitted[: MAX_VIEW_BLOCKS - 1]
+    return [*kept, context_block(f"{ELLIPSIS} {len(fitted) - len(kept)} more")]
 
 
 def _fit_fallback(text: str) -> str:

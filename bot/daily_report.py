@@ -464,7 +464,9 @@ class ReportSender:
             lambda oldest: self.chat.find_alert_message(self.channel, message_id, oldest),
             lambda: self.chat.post_report(self.channel, report, message_id=message_id),
         )
-        return self._write(state, {"ts": ref.ts, "sending": None}), ref, int(fresh)
+        # The channel too: the Home tab links the last report.
+        progress: dict[str, object] = {"ts": ref.ts, "channel": ref.channel, "sending": None}
+        return self._write(state, progress), ref, int(fresh)
 
     def _reply(
         self, state: State, ref: MessageRef, part: ReportPart, index: int

@@ -34,6 +34,7 @@ from bot.models import (
 
 if TYPE_CHECKING:
     from bot.models import DailyReport, ReportPart
+    from bot.models.home import Home
 
 
 class Clock(Protocol):
@@ -361,6 +362,10 @@ class Chat(Protocol):
 
     def archive(self, channel: str) -> None:
         """Archive a channel (archived already is done)."""
+        ...
+
+    def publish_home(self, home: Home) -> None:
+        """Publish `home` as its person's Home tab (views.publish), in place of the last."""
         ...
 
 

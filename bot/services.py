@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Settings
 from bot.models import IngestResult
+from bot.models.home import OnCall
 from bot.ports import AgentStore, Chat, Clock, DeliveryStore, EventStore
 from bot.routing import Routes
 from bot.sources import Context
@@ -82,6 +83,8 @@ class Services:
     enrich_waiting: Callable[[], int]  # the service's own enrich queue; how many were due
     # The organisation's accounts read into the cache: how many; None when not read.
     refresh_accounts: Callable[[], int | None]
+    # Who is on call, by rotation or route, for the Home tab; None: no rotations configured.
+    on_call: OnCall | None = None
 
     @property
     def context(self) -> Context:

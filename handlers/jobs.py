@@ -27,6 +27,7 @@ SILENCES_EVERY_S = 30
 ENRICH_EVERY_S = 2  # the service's enrich queue (on AWS the enrich function reads SQS)
 ESCALATE_EVERY_S = 30
 AGENTS_EVERY_S = 60
+HOME_EVERY_S = 60  # the Home tabs people are looking at, at most once a minute each
 SWEEP_MINUTE = 5  # each hour's sweep waits a few minutes for late log lines
 REPORT_RETRY_MINUTE = 35  # hourly, a failed report is finished
 ACCOUNTS_MINUTE = 20  # hourly, the organisation's accounts are read into the cache
@@ -80,6 +81,12 @@ def _escalate(services: Services, _: Mapping[str, Any]) -> Answer:
 
 def _agents(services: Services, _: Mapping[str, Any]) -> Answer:
     return {"changed": services.check_agents()}
+
+
+def _home(services: Services, _: Mapping[str, Any]) -> Answer:
+    from bot.home import homes_of
+
+    return {"published": homes_of(services).refresh()}
 
 
 def _heartbeat(services: Services, _: Mapping[str, Any]) -> Answer:
@@ -185,6 +192,15 @@ JOBS: dict[str, Job] = {
         _seconds(AGENTS_EVERY_S),
         grace_s=AGENTS_EVERY_S,
         function="check_agents",
+        aws=EVERY_MINUTE,
+    ),
+    "home": Job(
+        _home,
+        "published",
+        "published the Home tab again for %d people",
+        _seconds(HOME_EVERY_S),
+        grace_s=HOME_EVERY_S,
+        function="refresh_home",
         aws=EVERY_MINUTE,
     ),
     "heartbeat": Job(

@@ -66,6 +66,7 @@ class FakeChat:
         self.invites: list[dict] = []
         self.pins: list = []
         self.archived: list[str] = []
+        self.homes: list = []  # Home tabs published (bot.models.home.Home)
         self._failures: list[bool] = []
         self._report_failures: list[bool] = []
         self._update_failures = 0
@@ -204,6 +205,9 @@ class FakeChat:
     def upload_file(self, ref, filename, content, *, title, alt_text) -> None:
         self.uploads.append({"ref": ref, "filename": filename, "content": content,
                              "title": title, "alt_text": alt_text})  # fmt: skip
+
+    def publish_home(self, home) -> None:
+        self.homes.append(home)
 
     def post_ephemeral(self, channel, user, text) -> None:
         self.ephemerals.append({"channel": channel, "user": user, "text": text})

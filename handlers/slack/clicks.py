@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from bot.alert_actions import Outcome
 from bot.log_context import about
 from bot.ports import Chat
+from bot.services import Services
 from handlers.slack.authorization import NOT_ALLOWED
 from handlers.slack.wiring import Core, Payload
 
@@ -36,11 +37,19 @@ UseCase = Callable[..., Outcome | str]
 
 
 class Click(NamedTuple):
-    """Where a click came from, who made it, and the alert and version it names."""
+    """Where a click came from, who made it, and the alert and version it names. A click
+    on the Home tab has no channel (`home`): its notes go to the person's messages with
+    the app, and their home is published again once it changed something."""
 
     channel: str
     user: str
     ref: tuple[str, int] | None
+    home: bool = False
+
+
+def on_home(body: Payload) -> bool:
+    """The click was on the Home tab: its body has the view, no channel or message."""
+    return (body.get("view") or {}).get("type") == "home"
 
 
 def parse_ref(text: str) -> tuple[str, int] | None:
@@ -58,7 +67,28 @@ def click_of(body: Payload, action: Payload) -> Click:
         (body.get("channel") or {}).get("id", ""),
         body["user"]["id"],
         parse_ref(action.get("value") or action.get("block_id") or ""),
+        on_home(body),
     )
+
+
+def tell(chat: Chat, click: Click, text: str) -> None:
+    """A note for the clicker alone: ephemeral in the click's channel, or, with no
+    channel (the Home tab), in their messages with the app."""
+    if click.channel:
+        chat.post_ephemeral(click.channel, click.user, text)
+    else:
+        chat.post_text(click.user, text)
+
+
+def show_home(services: Services, user: str) -> None:
+    """Publish `user`'s Home tab now. A failure is logged: after the ack nobody hears it, and
+    the home shows what it showed before."""
+    from bot.home import homes_of  # with the report's and agents' modules: on first use
+
+    try:
+        homes_of(services).show(user)
+    except Exception:
+        log.exception("publishing the home of %s failed", user)
 
 
 @contextmanager
@@ -69,7 +99,7 @@ def telling(chat: Chat, click: Click) -> Iterator[None]:
     except Exception:
         log.exception("Slack action by %s failed", click.user)
         with suppress(Exception):
-            chat.post_ephemeral(click.channel, click.user, FAILED)
+            tell(chat, click, FAILED)
 
 
 def carry_out(
@@ -87,5 +117,7 @@ def carry_out(
         else:
             outcome = use_case(core.services.delivery, ref[0], ref[1], click.user, **options)
             note = NOTES.get(outcome) if isinstance(outcome, Outcome) else outcome
+            if click.home and outcome is Outcome.DONE:
+                show_home(core.services, click.user)
         if note:
-            chat.post_ephemeral(click.channel, click.user, note)
+            tell(chat, click, note)

@@ -38,11 +38,11 @@ LONG_DESCRIPTION = (
 BACKGROUND_COLOR = "#232F3E"
 
 # Each scope names the Web API calls that need it; every other method the bot calls
-# (auth.test, chat.getPermalink, views.open, views.update) needs none. files:write shares
-# an alert's graph in its thread; an app installed without it goes without graphs.
-# im:write opens the bot's direct message with someone on call (conversations.open), for
-# the `dm` step of a route's escalation ladder; chat:write then posts in it. Without it,
-# the step's line in the alert's thread says nobody could be DMed.
+# (auth.test, chat.getPermalink, views.open, views.update, views.publish) needs none.
+# files:write shares an alert's graph in its thread; an app installed without it goes
+# without graphs. im:write opens the bot's direct message with someone on call
+# (conversations.open), for the `dm` step of a route's escalation ladder; chat:write then
+# posts in it. Without it, the step's line in the alert's thread says nobody could be DMed.
 # Left out on purpose:
 # - chat:write.public (post to a channel without being invited): every channel the bot
 #   posts to (SLACK_ALERTS_CHANNEL, SLACK_REPORT_CHANNEL, each route's channel) is also
@@ -68,6 +68,17 @@ BOT_SCOPES = (
     "groups:write",  # the same for a private channel (one made private by hand)
     "pins:write",  # pins.add: the alert pinned in its incident channel
 )
+
+# The Events API events the app subscribes to, each taken by a listener of its own; none
+# needs a scope. app_home_opened: a person opened the Home tab, which is then published.
+BOT_EVENTS = ("app_home_opened",)
+# The App Home: the Home tab (blocks/home.py), and the Messages tab, read-only, where the
+# notes for clicks on the Home tab arrive (it has no channel to answer in).
+APP_HOME = {
+    "home_tab_enabled": True,
+    "messages_tab_enabled": True,
+    "messages_tab_read_only_enabled": True,
+}
 
 
 @dataclass(frozen=True)
@@ -150,8 +161,11 @@ def build_manifest(url: str | None = None, *, socket_mode: bool = False) -> dict
         entry["should_escape"] = False
         commands.append(entry)
     interactivity: dict[str, Any] = {"is_enabled": True}
+    # Socket Mode delivers events over its WebSocket: no request URL then.
+    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
     if endpoint:
         interactivity["request_url"] = endpoint
+        events = {"request_url": endpoint, **events}
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -161,11 +175,13 @@ def build_manifest(url: str | None = None, *, socket_mode: bool = False) -> dict
             "long_description": LONG_DESCRIPTION,
         },
         "features": {
+            "app_home": dict(APP_HOME),
             "bot_user": {"display_name": BOT_NAME, "always_online": True},
             "slash_commands": commands,
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
+            "event_subscriptions": events,
             "interactivity": interactivity,
             "org_deploy_enabled": False,
             "socket_mode_enabled": socket_mode,
@@ -181,6 +197,8 @@ def manifest_yaml(url: str | None = None, *, socket_mode: bool = False) -> str:
 
 
 __all__ = [
+    "APP_HOME",
+    "BOT_EVENTS",
     "BOT_SCOPES",
     "SLASH_COMMANDS",
     "ManifestUrlError",

@@ -49,6 +49,7 @@ SCHEDULES = {
     "expire_silences": "rate(1 minute)",
     "flush": "rate(1 minute)",
     "check_agents": "rate(1 minute)",
+    "refresh_home": "rate(1 minute)",
     "heartbeat": "rate(1 minute)",
     "refresh_accounts": "cron(20 * * * ? *)",
 }
@@ -99,6 +100,8 @@ EXPECTED_ACTIONS = {
     "flush": LOGS | READ | WRITE | POSTS,
     "check_agents": LOGS | READ | WRITE | POSTS | {"ecs:ListTasks", "ecs:DescribeTasks"},
     "heartbeat": LOGS | {"dynamodb:GetItem", "cloudwatch:PutMetricData"},
+    # the Home tabs: the token (no enrich queue: it posts no root)
+    "refresh_home": LOGS | READ | WRITE | {"ssm:GetParameter", "kms:Decrypt"},
     # Organizations itself, or the management account's role (ORGANIZATIONS_ROLE_ARN)
     "refresh_accounts": LOGS
     | READ
@@ -823,9 +826,10 @@ def test_a_role_allows_only_what_its_function_does(template, name):
     granted = sorted(r for s in found if "ssm:GetParameter" in actions(s) for r in resources(s))
     assert granted == ssm_arns, name
     # Only ingest nudges the send queue (handlers/aws_lambda/ingest.py); every function
-    # that posts may post a root, which goes to the enrich queue.
+    # that posts may post a root, which goes to the enrich queue (refresh_home only
+    # publishes Home tabs).
     assert env.get("SEND_QUEUE_URL") == ({"Ref": "SendQueue"} if name == "ingest" else None)
-    posts = "SLACK_BOT_TOKEN_SSM_PARAM" in env
+    posts = "SLACK_BOT_TOKEN_SSM_PARAM" in env and name != "refresh_home"
     assert env.get("ENRICH_QUEUE_URL") == ({"Ref": "EnrichQueue"} if posts else None), name
     enrich_sends = [s for s in found if s.get("Sid") == "EnrichQueueSend"]
     assert len(enrich_sends) == (1 if posts else 0), name

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.event_search import KEYS
 from handlers.bootstrap import bootstrap
 from handlers.slack import build_app
-from handlers.slack.manifest import SLASH_COMMANDS, ManifestUrlError, request_url
+from handlers.slack.manifest import BOT_EVENTS, SLASH_COMMANDS, ManifestUrlError, request_url
 from tests.e2e.conftest import run_cli
 
 BASE = "https://bot.example.com"
@@ -59,6 +59,8 @@ KEYS_OF = {
         "token_rotation_enabled",
     },
     "interactivity": {"is_enabled", "request_url", "message_menu_options_url"},
+    "app_home": {"home_tab_enabled", "messages_tab_enabled", "messages_tab_read_only_enabled"},
+    "event_subscriptions": {"request_url", "bot_events", "user_events"},
 }
 
 
@@ -109,6 +111,9 @@ def check_common(manifest: dict[str, Any]) -> None:
     bot = features["bot_user"]
     only_documented("bot_user", bot)
     assert within(bot["display_name"], 1, 80) and bot["always_online"] is True
+    only_documented("app_home", features["app_home"])
+    assert features["app_home"] == {"home_tab_enabled": True, "messages_tab_enabled": True,
+                                    "messages_tab_read_only_enabled": True}  # fmt: skip
     commands = features["slash_commands"]
     assert [c["command"] for c in commands] == [
         "/events",
@@ -130,6 +135,8 @@ def check_common(manifest: dict[str, Any]) -> None:
     settings = manifest["settings"]
     only_documented("settings", settings)
     only_documented("interactivity", settings["interactivity"])
+    only_documented("event_subscriptions", settings["event_subscriptions"])
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False
@@ -141,6 +148,7 @@ def test_url_mode_sends_every_request_to_slack_events(url_manifest):
     assert [c["url"] for c in commands] == [ENDPOINT] * len(commands)
     settings = url_manifest["settings"]
     assert settings["interactivity"] == {"is_enabled": True, "request_url": ENDPOINT}
+    assert settings["event_subscriptions"]["request_url"] == ENDPOINT
     assert settings["socket_mode_enabled"] is False
 
 
@@ -156,6 +164,7 @@ def test_socket_mode_has_no_urls(socket_manifest, url_manifest):
     for command in expected["features"]["slash_commands"]:
         del command["url"]
     del expected["settings"]["interactivity"]["request_url"]
+    del expected["settings"]["event_subscriptions"]["request_url"]
     expected["settings"]["socket_mode_enabled"] = True
     assert socket_manifest == expected
 
@@ -222,16 +231,16 @@ def test_request_urls_slack_would_refuse(given):
         request_url(given)
 
 
-def test_the_manifest_declares_exactly_the_commands_the_bolt_app_registers(tmp_path, monkeypatch):
-    """Recorded at App.command while build_app wires every listener module."""
-    registered: list[str] = []
-    original = App.command
+def registered_by_build_app(tmp_path: Path, monkeypatch, method: str) -> list[Any]:
+    """What build_app passes to App.<method> (command, event) as it wires every listener."""
+    registered: list[Any] = []
+    original = getattr(App, method)
 
-    def recording(self: App, command: Any, *args: Any, **kwargs: Any) -> Any:
-        registered.append(command)
-        return original(self, command, *args, **kwargs)
+    def recording(self: App, first: Any, *args: Any, **kwargs: Any) -> Any:
+        registered.append(first)
+        return original(self, first, *args, **kwargs)
 
-    monkeypatch.setattr(App, "command", recording)
+    monkeypatch.setattr(App, method, recording)
     settings = Settings(
         _env_file=None,
         data_dir=tmp_path,
@@ -241,8 +250,26 @@ def test_the_manifest_declares_exactly_the_commands_the_bolt_app_registers(tmp_p
         slack_api_url="http://127.0.0.1:9/api/",
     )
     build_app(bootstrap(settings))
+    return registered
+
+
+def test_the_manifest_declares_exactly_the_commands_the_bolt_app_registers(tmp_path, monkeypatch):
+    registered = registered_by_build_app(tmp_path, monkeypatch, "command")
     assert registered and all(isinstance(c, str) for c in registered)
     assert sorted(registered) == sorted(c.command for c in SLASH_COMMANDS)
+
+
+def test_the_manifest_subscribes_to_exactly_the_events_that_have_listeners(
+    tmp_path, monkeypatch, url_manifest
+):
+    """Every event named by a listener, and no other; the catch-all (a pattern) that acks
+    whatever else arrives is no subscription."""
+    registered = registered_by_build_app(tmp_path, monkeypatch, "event")
+    named = [e for e in registered if isinstance(e, str)]
+    assert len(named) == len(registered) - 1  # the catch-all, registered last
+    assert isinstance(registered[-1], re.Pattern)
+    subscribed = url_manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert sorted(named) == sorted(subscribed) == sorted(BOT_EVENTS)
 
 
 def test_the_committed_manifest_is_what_the_command_prints_for_socket_mode(tmp_path):

@@ -100,10 +100,14 @@ def _element(p: Problems, path: str, el: dict[str, Any]) -> None:
         p.found.append(f"{p.where}{path}: unexpected element {kind!r}")
 
 
-def check_blocks(p: Problems, path: str, blocks: list[dict[str, Any]]) -> None:
-    """Each block within Slack's limits, and its mrkdwn escaped."""
-    p.limit(path, blocks, limits.MAX_BLOCKS)
-    p.limit(f"{path} (characters)", "x" * limits.message_chars(blocks), limits.MESSAGE_TEXT)
+def check_blocks(
+    p: Problems, path: str, blocks: list[dict[str, Any]], *, view: bool = False
+) -> None:
+    """Each block within Slack's limits, and its mrkdwn escaped; a `view`'s (a Home tab's)
+    are 100 blocks, with no message's cap on their characters."""
+    p.limit(path, blocks, limits.MAX_VIEW_BLOCKS if view else limits.MAX_BLOCKS)
+    if not view:
+        p.limit(f"{path} (characters)", "x" * limits.message_chars(blocks), limits.MESSAGE_TEXT)
     for i, block in enumerate(blocks):
         at = f"{path}[{i}]"
         if "block_id" in block:
@@ -138,7 +142,7 @@ def check_blocks(p: Problems, path: str, blocks: list[dict[str, Any]]) -> None:
             p.limit(f"{at}.elements", elements, limits.ACTION_ELEMENTS)
             for j, el in enumerate(elements):
                 _element(p, f"{at}.elements[{j}]", el)
-        else:
+        elif kind != "divider":
             p.found.append(f"{p.where}{at}: unexpected block type {kind!r}")
 
 

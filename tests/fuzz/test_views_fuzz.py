@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from blocks import slack_text as limits
+from blocks.home import home_view
 from blocks.lists import agent_detail, agents_list, event_detail, events_list, silences_list, usage
 from blocks.modals import MODAL_TITLE, silence_modal
 from blocks.slack_text import route_mention
@@ -37,13 +38,15 @@ from bot.models import (
     Silence,
     StormDigest,
 )
+from bot.models.home import Home, ReportLink
 from bot.routing import MaintenanceWindow
 from bot.silences import InForce
 from tests.fakes import FakeClock
 from tests.figures import Figures
-from tests.fuzz.slack_checks import ACCOUNT_NAMES, message_problems
+from tests.fuzz.slack_checks import ACCOUNT_NAMES, Problems, check_blocks, message_problems
 from tests.fuzz.strategies import (
     T0,
+    USER_IDS,
     agents,
     alerts,
     digests,
@@ -57,6 +60,7 @@ from tests.fuzz.strategies import (
     texts,
     times,
 )
+from tests.slack.fake_slack import validate_home
 
 NOW = T0
 # The usage's own placeholder (`/events <event-id>`): our constant, not input.
@@ -213,7 +217,7 @@ def test_silence_modal_fits(figures: Figures) -> None:
     """The custom-silence modal shows alert text as plain_text, cut to Block Kit's caps."""
     tally: Counter[str] = Counter()
 
-    @fuzz_settings(max_examples=100)
+    @fuzz_settings(max_examples=60)
     @given(data=st.data(), signal=st.none() | signals())
     def run(data: st.DataObject, signal: Signal | None) -> None:
         alert = data.draw(alerts(signal))
@@ -240,3 +244,53 @@ def test_silence_modal_fits(figures: Figures) -> None:
 
     run()
     _figure(figures, "custom-silence modals of hostile alerts", tally)
+
+
+def test_home_tab_fits_and_is_escaped(figures: Figures) -> None:
+    """A Home tab of any alerts, silences, agents, rotations and report, with any text:
+    within a view's 100 blocks and the fake's view rules, every mrkdwn text escaped."""
+    tally: Counter[str] = Counter()
+    people = st.sampled_from(USER_IDS) | hostile_text()
+
+    @fuzz_settings(max_examples=60)
+    @given(
+        data=st.data(),
+        listed=st.lists(
+            st.builds(lambda a, channel: a.model_copy(update={"channel": channel}),
+                      alerts(), st.none() | st.just("C0ALERTS") | hostile_text()),
+            max_size=40, unique_by=lambda a: a.id,
+        ),
+        shown_silences=st.lists(silences(), max_size=15),
+        stale=st.lists(agents(), max_size=25),
+        rotations=st.none() | st.lists(st.tuples(texts(), st.lists(people, max_size=3)),
+                                       max_size=20),
+        report=st.none()
+        | st.builds(ReportLink, day=texts(), channel=hostile_text(), ts=texts()),
+        url=st.none() | texts(),
+    )  # fmt: skip
+    def run(data: st.DataObject, listed: list[Alert], shown_silences: list[Silence],
+            stale: list[Agent], rotations: list[tuple[str, list[str]]] | None,
+            report: ReportLink | None, url: str | None) -> None:  # fmt: skip
+        cut = data.draw(st.integers(0, len(listed)))
+        home = Home(
+            user="U0123ABC",
+            now=NOW,
+            open_alerts=tuple(listed[:cut]),
+            mine=tuple(listed[cut:]),
+            acked_by_others=data.draw(st.integers(0, 10**6)),
+            silences=tuple(shown_silences),
+            stale_agents=tuple(stale),
+            on_call=None if rotations is None else tuple((n, tuple(u)) for n, u in rotations),
+            last_report=report,
+            capped=data.draw(st.booleans()),
+        )
+        view = home_view(home, url)
+        tally["home"] += 1
+        p = Problems("home", user_mentions=True, allow=("<#C0ALERTS>",))
+        check_blocks(p, ".blocks", view["blocks"], view=True)
+        problems = p.found + validate_home(view)
+        tally[PROBLEMS] += len(problems)
+        assert not problems, "\n".join(problems[:10])
+
+    run()
+    _figure(figures, "Home tabs of hostile models", tally)

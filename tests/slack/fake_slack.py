@@ -29,6 +29,11 @@ posts to an archived channel answer `is_archived`; pins.add wants a message of t
 pinned once. They need channels:manage (groups:write for a private channel) and
 pins:write. A channel the fake never saw is `channel_not_found`.
 
+A person's Home tab is published with views.publish: a `home` view for a user id, held
+to the view rules (100 blocks, each block_id once, 250 kB) and to a per-user budget; it
+answers `not_enabled` when the app's manifest leaves the Home tab off
+(`disable_home_tab`), and `hash_conflict` for a `hash` that is not the stored home's.
+
 Socket Mode is served for real when asked (`FakeSlack(socket_mode=True)`, which needs
 wsproto for uvicorn's WebSockets): apps.connections.open (app-level token) hands out a
 one-use `ws://` URL; the socket greets with `hello`, carries the envelopes a test sends
@@ -63,7 +68,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from handlers.slack.manifest import BOT_SCOPES
+from handlers.slack.manifest import APP_HOME, BOT_SCOPES
 from tests.loopback_server import LoopbackServer
 
 Params = dict[str, Any]
@@ -90,7 +95,8 @@ SOCKET_PATH = "/link/"  # Slack's: wss://wss-primary.slack.com/link/?ticket=…&
 UPLOAD_PATH = "/upload/"  # Slack's: https://files.slack.com/upload/v1/…
 MAX_ALT_TXT = 1000
 MAX_MPIM_USERS = 8  # conversations.open: "up to 8 users" besides the caller
-USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+MAX_VIEW_BYTES = 250_000  # "view_too_large": a view over 250 kB of JSON
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")  # a user id (conversations.invite, views.publish)
 # The scope each method needs; the others are served to any bot token.
 METHOD_SCOPES = {
     "conversations.open": "im:write",
@@ -149,6 +155,7 @@ class RateLimit:
     capacity: float
     per_second: float
     per_channel: bool
+    per_user: bool = False  # keyed by the call's user_id (views.publish)
 
 
 def default_rate_limits() -> dict[str, RateLimit]:
@@ -167,6 +174,11 @@ def default_rate_limits() -> dict[str, RateLimit]:
         ),
         # Tier 3.
         "conversations.open": RateLimit(capacity=10, per_second=50 / 60, per_channel=False),
+        # Tier 4 (100+ per minute), held here per user: one person's Home tab published
+        # in a burst of 10 at most, then 100 a minute.
+        "views.publish": RateLimit(
+            capacity=10, per_second=100 / 60, per_channel=False, per_user=True
+        ),
     }
 
 
@@ -265,6 +277,26 @@ def validate_view(view: Params) -> list[str]:
         errors.append("missing required field: title [json-pointer:/view/title]")
     for name in ("submit", "close"):
         errors += _too_long(_text_of(view.get(name)), 24, f"/view/{name}/text")
+    return errors + validate_view_blocks(view)
+
+
+def validate_home(view: Params) -> list[str]:
+    """A Home tab's rules: type `home`, its blocks (100 of them, each block_id once)."""
+    errors = [] if view.get("type") == "home" else ["must be home [json-pointer:/view/type]"]
+    blocks = view.get("blocks", [])
+    seen: set[Any] = set()
+    for i, block in enumerate(blocks if isinstance(blocks, list) else []):
+        block_id = block.get("block_id") if isinstance(block, dict) else None
+        if block_id is not None and block_id in seen:
+            errors.append(f"duplicate block_id [json-pointer:/view/blocks/{i}/block_id]")
+        seen.add(block_id)
+    return errors + validate_view_blocks(view)
+
+
+def validate_view_blocks(view: Params) -> list[str]:
+    """What every view is held to: at most 100 blocks, each valid, private_metadata of at
+    most 3000 characters."""
+    errors: list[str] = []
     blocks = view.get("blocks", [])
     if isinstance(blocks, list) and len(blocks) > 100:
         errors.append("no more than 100 items allowed [json-pointer:/view/blocks]")
@@ -479,6 +511,7 @@ class FakeSlack:
             "usergroups.users.list": self._usergroups_users_list,
             "views.open": self._views_open,
             "views.update": self._views_update,
+            "views.publish": self._views_publish,
             "apps.connections.open": self._apps_connections_open,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
@@ -497,6 +530,8 @@ class FakeSlack:
         self._ephemerals: list[Params] = []
         self._usergroups: dict[str, list[str]] = {}
         self._views: dict[str, Params] = {}
+        self._homes: dict[str, str] = {}  # user id → view id of their Home tab
+        self._home_tab = bool(APP_HOME["home_tab_enabled"])
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._buckets = TokenBuckets()
         self._ids = itertools.count(1)
@@ -594,6 +629,12 @@ class FakeSlack:
         with self._lock:
             self._users = set(users)
 
+    def disable_home_tab(self) -> None:
+        """As an app whose manifest leaves the Home tab off: views.publish of a home
+        answers `not_enabled`."""
+        with self._lock:
+            self._home_tab = False
+
     def revoke_scope(self, scope: str) -> None:
         """Take `scope` from the bot token: methods that need it answer `missing_scope`."""
         with self._lock:
@@ -673,6 +714,12 @@ class FakeSlack:
         with self._lock:
             found = next((c for c in self._channels.values() if c["name"] == name), None)
             return copy.deepcopy(found) if found is not None else None
+
+    def home(self, user: str) -> Params | None:
+        """The Home tab last published to `user`, as Slack stores it; None if none was."""
+        with self._lock:
+            view_id = self._homes.get(user)
+            return copy.deepcopy(self._views[view_id]) if view_id else None
 
     def ephemerals(self) -> list[Params]:
         with self._lock:
@@ -844,7 +891,11 @@ class FakeSlack:
         limit = self.limits.get(method)
         if not self.rate_limits or limit is None:
             return
-        key = (method, str(params.get("channel", ""))) if limit.per_channel else (method,)
+        key: tuple[str, ...] = (method,)
+        if limit.per_channel:
+            key = (method, str(params.get("channel", "")))
+        elif limit.per_user:
+            key = (method, str(params.get("user_id", "")))
         wait = self._buckets.take(key, limit, at)
         if wait > 0:
             retry_after = str(max(1, math.ceil(wait)))
@@ -1008,6 +1059,31 @@ class FakeSlack:
             raise SlackError("invalid_arguments")
         if params.get("hash") and params["hash"] != self._views[view_id]["hash"]:
             raise SlackError("hash_conflict")
+        self._views[view_id] = self._stored_view(view_id, view)
+        return {"view": self._views[view_id]}
+
+    def _views_publish(self, params: Params) -> Params:
+        """A person's Home tab, created or replaced: `hash`, when given, must be the one
+        Slack gave with the home it replaces."""
+        user, view = params.get("user_id"), params.get("view")
+        if not isinstance(user, str) or not USER_ID.fullmatch(user):
+            raise _invalid_arguments("invalid `user_id`")
+        if not isinstance(view, dict):
+            raise _invalid_arguments("invalid `view`")
+        if len(json.dumps(view)) > MAX_VIEW_BYTES:
+            raise SlackError("view_too_large")
+        errors = validate_home(view)
+        if errors:
+            raise SlackError("invalid_arguments", response_metadata={"messages": errors})
+        if not self._home_tab:
+            raise SlackError("not_enabled")
+        view_id = self._homes.get(user)
+        if params.get("hash") and (
+            view_id is None or params["hash"] != self._views[view_id]["hash"]
+        ):
+            raise SlackError("hash_conflict")
+        view_id = view_id or f"V{next(self._ids):010d}"
+        self._homes[user] = view_id
         self._views[view_id] = self._stored_view(view_id, view)
         return {"view": self._views[view_id]}
 

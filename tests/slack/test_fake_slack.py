@@ -783,3 +783,82 @@ def test_opening_a_dm_needs_im_write(fake_slack, slack_client) -> None:
         slack_client.conversations_open(users="U0ALICE")
     assert api_error(exc) == "missing_scope" and exc.value.response["needed"] == "im:write"
     assert fake_slack.dm_channel("U0ALICE") is None
+
+
+# --- views.publish (the Home tab) -----------------------------------------------------------
+
+HOME = {"type": "home", "blocks": [section("hello")]}
+
+
+def test_a_home_is_published_and_replaced_for_its_user(
+    fake_slack: FakeSlack, slack_client: WebClient
+) -> None:
+    first = slack_client.views_publish(user_id="U0ALICE", view=HOME)["view"]
+    again = slack_client.views_publish(
+        user_id="U0ALICE", view={**HOME, "blocks": [section("again")]}, hash=first["hash"]
+    )["view"]
+
+    assert again["id"] == first["id"] and again["hash"] != first["hash"]
+    assert fake_slack.home("U0ALICE")["blocks"] == [section("again")]
+    assert fake_slack.home("U0BOB") is None
+    with pytest.raises(SlackApiError) as stale:
+        slack_client.views_publish(user_id="U0ALICE", view=HOME, hash=first["hash"])
+    assert api_error(stale) == "hash_conflict"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        ({"view": HOME}, "invalid_arguments"),  # no user_id
+        ({"user_id": "alice", "view": HOME}, "invalid_arguments"),  # not a user id
+        ({"user_id": "U0ALICE", "view": {**HOME, "type": "modal"}}, "invalid_arguments"),
+        ({"user_id": "U0ALICE", "view": {**HOME, "blocks": [section("x")] * 101}},
+         "invalid_arguments"),
+        ({"user_id": "U0ALICE", "view": {**HOME, "blocks": [header("h" * 151)]}},
+         "invalid_arguments"),
+        ({"user_id": "U0ALICE", "view": {**HOME, "private_metadata": "m" * 3001}},
+         "invalid_arguments"),
+        ({"user_id": "U0ALICE", "view": {**HOME, "blocks": [{**section("a"), "block_id": "b"},
+                                                           {**section("b"), "block_id": "b"}]}},
+         "invalid_arguments"),
+        ({"user_id": "U0ALICE", "view": {**HOME, "blocks": [section("x" * 2900)] * 90}},
+         "view_too_large"),
+    ],
+    ids=["no user", "bad user", "not home", "101 blocks", "long header", "long metadata",
+         "duplicate block_id", "over 250 kB"],
+)  # fmt: skip
+def test_a_home_is_held_to_slack_s_rules(
+    fake_slack: FakeSlack, slack_client: WebClient, arguments: dict, error: str
+) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.api_call("views.publish", json=arguments)
+    assert api_error(exc) == error
+    assert fake_slack.home("U0ALICE") is None
+
+
+def test_a_home_of_100_blocks_is_taken(slack_client: WebClient) -> None:
+    view = {**HOME, "blocks": [section("x")] * 100, "private_metadata": "m" * 3000}
+    assert slack_client.views_publish(user_id="U0ALICE", view=view)["ok"]
+
+
+def test_a_home_needs_the_home_tab_enabled(fake_slack: FakeSlack, slack_client: WebClient) -> None:
+    fake_slack.disable_home_tab()
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.views_publish(user_id="U0ALICE", view=HOME)
+    assert api_error(exc) == "not_enabled"
+
+
+def test_views_publish_is_rate_limited_per_user(
+    slack_clock: FakeClock, slack_client: WebClient
+) -> None:
+    for _ in range(10):  # the burst allowance
+        slack_client.views_publish(user_id="U0ALICE", view=HOME)
+
+    with pytest.raises(SlackApiError) as exc:
+        slack_client.views_publish(user_id="U0ALICE", view=HOME)
+
+    assert exc.value.response.status_code == 429
+    assert exc.value.response.headers["Retry-After"] == "1"
+    assert slack_client.views_publish(user_id="U0BOB", view=HOME)["ok"]  # a budget of its own
+    slack_clock.advance(1)
+    assert slack_client.views_publish(user_id="U0ALICE", view=HOME)["ok"]

@@ -353,6 +353,7 @@ def test_the_api_function_serves_the_rest_routes(aws):
         ("expire_silences", {"changed": 0}),
         ("flush", {"flushed": 0}),
         ("check_agents", {"changed": 0}),
+        ("refresh_home", {"published": 0}),
         ("heartbeat", {"metric": True, "url": False}),
     ],
 )
@@ -432,4 +433,5 @@ SAMPLES = {
     "update_deployment",
     "enrich",
     "refresh_accounts",
+    "refresh_home",
 }

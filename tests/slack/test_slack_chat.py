@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +12,7 @@ from adapters.console import BUILDER_URL, ConsoleChat
 from adapters.slack import METADATA_EVENT_TYPE, SlackChat
 from bot.errors import AccessDeniedError, ChatRejectedError, ChatUnavailableError
 from bot.models import Alert, AlertStatus, MessageRef
+from bot.models.home import Home, ReportLink
 from bot.sources import interpret
 from tests.corpus import corpus_events, corpus_files
 from tests.factories import corpus
@@ -277,3 +279,19 @@ def test_usergroup_members_are_read_once_and_an_unknown_group_is_refused(chat, f
     assert len(fake_slack.calls("usergroups.users.list")) == 1  # kept a few minutes
     with pytest.raises(ChatRejectedError, match="no_such_subteam"):
         chat.usergroup_members("S0NONE")
+
+
+def test_a_home_links_the_last_report_asking_its_permalink_once(chat, fake_slack):
+    ts = chat.post_text("C0REPORT", "the report").ts
+    report = ReportLink("2026-12-03", "C0REPORT", ts)
+    home = Home(user="U0ALICE", now=1_700_000_000, open_alerts=(), mine=(), acked_by_others=0,
+                silences=(), stale_agents=(), on_call=None, last_report=report)  # fmt: skip
+    chat.publish_home(home)
+    chat.publish_home(home)
+    assert len(fake_slack.calls("views.publish")) == 2
+    assert len(fake_slack.calls("chat.getPermalink")) == 1  # once per process
+    shown = str(fake_slack.home("U0ALICE")["blocks"])
+    assert f"/archives/C0REPORT/p{ts.replace('.', '')}|The daily report of 2026-12-03>" in shown
+    gone = ReportLink("2026-12-02", "C0REPORT", "1.000001")  # no such message: no link
+    chat.publish_home(replace(home, last_report=gone))
+    assert "The daily report of 2026-12-02 in <#C0REPORT>" in str(fake_slack.home("U0ALICE"))

@@ -373,6 +373,10 @@ def test_a_run_in_progress_elsewhere_is_left_alone_until_its_claim_lapses():
     s.clock.advance(daily_report.CLAIM_S + 1)
     assert s.sender().send(DAY).status == "posted"
     assert len(s.chat.reports) == 3
+    # Where the summary is, as the Home tab links the last report.
+    progress = s.alerts.get_state(key).data
+    summary = s.chat.reports[0]["ref"]
+    assert (progress["channel"], progress["ts"]) == (summary.channel, summary.ts)
 
 
 def test_a_run_that_died_halfway_goes_on_where_it_stopped():

@@ -56,6 +56,7 @@ def test_every_job_is_scheduled_in_utc_with_coalescing_and_a_grace_time():
             "silences": table.SILENCES_EVERY_S,
             "escalate": table.ESCALATE_EVERY_S,
             "agents": table.AGENTS_EVERY_S,
+            "home": table.HOME_EVERY_S,
             "heartbeat": svc.settings.heartbeat_every,
         }
         assert set(by_id) == set(scheduler.scheduled())  # no catch-up before the report's time

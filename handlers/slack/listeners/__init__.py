@@ -14,6 +14,7 @@ from handlers.slack.listeners import (
     declare_incident,
     events_command,
     events_page,
+    home_opened,
     incident_command,
     oncall_command,
     resolve,
@@ -44,4 +45,5 @@ LISTENERS: tuple[ModuleType, ...] = (
     declare_incident,
     incident_command,
     close_incident,
+    home_opened,
 )

@@ -12,7 +12,7 @@ from blocks.modals import silence_modal
 from bot import alert_actions
 from bot.alert_actions import SILENCE_CHOICES, Outcome
 from bot.errors import NotFoundError
-from handlers.slack.clicks import NOTES, carry_out, click_of, telling
+from handlers.slack.clicks import NOTES, carry_out, click_of, tell, telling
 from handlers.slack.wiring import Core, Payload, bound
 
 CUSTOM = "custom"
@@ -34,7 +34,7 @@ def open_custom(ack: Ack, body: Payload, action: Payload, client: WebClient, *, 
         except NotFoundError:
             alert = None
         if alert is None or click.ref is None:
-            services.chat.post_ephemeral(click.channel, click.user, NOTES[Outcome.GONE])
+            tell(services.chat, click, NOTES[Outcome.GONE])
             return
         alert_id, version = click.ref
         client.views_open(

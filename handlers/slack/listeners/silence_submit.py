@@ -57,7 +57,8 @@ def silence_submitted(body: Payload, view: Payload, client: WebClient, *, core: 
         return  # told in the modal by the ack
     seconds, reason, scope = silence
     meta = json.loads(view.get("private_metadata") or "{}")
-    click = Click(meta.get("channel", ""), body["user"]["id"], parse_ref(meta.get("ref", "")))
+    channel = meta.get("channel", "")  # none when the modal was opened from the Home tab
+    click = Click(channel, body["user"]["id"], parse_ref(meta.get("ref", "")), home=not channel)
     options = {"seconds": seconds, "reason": reason, "scope": scope}
     carry_out(core, client, click, alert_actions.silence, **options)
 
