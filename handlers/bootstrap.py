@@ -54,6 +54,7 @@ from bot.services import Services, alerts_channel, reading_context, report_chann
 if TYPE_CHECKING:
     from bot.daily_report import ReportOutcome
     from bot.error_logs import ErrorLogSweep, SweepResult
+    from bot.models.home import OnCall
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +231,18 @@ def bootstrap(
         enrich=enricher,
         enrich_waiting=enrich_waiting,
         refresh_accounts=accounts_refresh,
+        on_call=_on_call_of(routes, alerts, clock, chat),
     )
+
+
+def _on_call_of(routes: Routes, states: DeliveryStore, clock: Clock, chat: Chat) -> OnCall | None:
+    """Who is on call for each rotation of the routes file, now, for the Home tab; None
+    when the file has no rotations (the home then says how to set them up)."""
+    if not routes.oncall:
+        return None
+    from bot.oncall import on_call_now
+
+    return lambda: on_call_now(routes, states, int(clock.now()), chat.usergroup_members)
 
 
 def _changes_of(events: EventStore) -> Callable[[Alert, int], list[Change]]:

@@ -10,12 +10,17 @@ from datetime import timedelta
 import pytest
 
 from bot import alert_actions
+from bot.config import Settings
+from bot.cursors import CursorCodec
 from bot.daily_report import previous_day, report_key
 from bot.errors import ChatRejectedError, ChatUnavailableError
 from bot.home import PUBLISH, REFRESH_S, VIEWERS_KEY, WATCH_S, digest, homes_of
 from bot.models import Agent, AlertStatus, Severity, State
+from bot.oncall import take
+from bot.routing import parse_routes
 from bot.services import Services
-from tests.unit.slack.doubles import USER, fire, services
+from tests.factories.services import memory_services
+from tests.unit.slack.doubles import CHANNEL, USER, fire, services
 
 BOB = "U0BOB"
 
@@ -193,3 +198,23 @@ def test_acked_alerts_leave_the_open_list():
     home = homes_of(svc).board(int(svc.clock.now())).home_of(BOB)
     assert home.open_alerts == () and home.mine[0].status is AlertStatus.ACKED
     assert home.mine[0].id == alert.id
+
+
+def test_the_routes_files_rotations_show_who_is_on_call_now_takes_included():
+    config = Settings(_env_file=None, slack_alerts_channel=CHANNEL)
+    routes = parse_routes(
+        {
+            "oncall": [
+                {"name": "ops", "members": ["U0DAVE"], "start": "2020-01-06"},
+                {"name": "security", "usergroup": "S0SEC"},
+            ]
+        }
+    )
+    svc = memory_services(config, cursors=CursorCodec(config.cursor_secret), routes=routes)
+    svc.chat.usergroups["S0SEC"] = ["U0SAM"]
+    now = int(svc.clock.now())
+    home = homes_of(svc).board(now).home_of(USER)
+    assert home.on_call == (("ops", ("U0DAVE",)), ("security", ("U0SAM",)))
+    take(svc.alerts, routes, BOB, 3600, now)
+    home = homes_of(svc).board(now).home_of(USER)
+    assert home.on_call == (("ops", (BOB,)), ("security", (BOB,)))  # a member of neither
