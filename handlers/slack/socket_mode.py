@@ -1,4 +1,4 @@
-"""Socket Mode: Slack's commands and actions over a WebSocket that the bot opens.
+"""Socket Mode: Slack's commands, actions and events over a WebSocket that the bot opens.
 
 For a bot that Slack cannot reach (a laptop, a private network): with SLACK_APP_TOKEN set,
 `serve` connects out to Slack instead of waiting on POST /slack/events, and the HTTP

@@ -1,6 +1,7 @@
-"""Socket Mode in `python app.py serve`: with SLACK_APP_TOKEN set, Slack's commands come
-over a WebSocket that the bot opens (to the fake Slack's, for real: apps.connections.open,
-`hello`, envelopes, acks), while HTTP goes on serving /ingest on HOST:PORT. Without it,
+"""Socket Mode in `python app.py serve`: with SLACK_APP_TOKEN set, Slack's commands and
+events come over a WebSocket that the bot opens (to the fake Slack's, for real:
+apps.connections.open, `hello`, envelopes, acks), while HTTP goes on serving /ingest on
+HOST:PORT. Without it,
 nothing changes; a token that cannot open a socket stops the start with exit 2."""
 
 from __future__ import annotations
@@ -68,6 +69,25 @@ def slash_command(fake: FakeSlack, command: str, text: str) -> dict[str, Any]:
     }
 
 
+def home_opened(user: str) -> dict[str, Any]:
+    """The payload Slack puts in an events_api envelope when `user` opens the Home tab."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": "T0FAKETEAM",
+        "api_app_id": "A0FAKEAPP",
+        "type": "event_callback",
+        "event_id": "Ev0SOCKET01",
+        "event_time": 1_700_000_000,
+        "event": {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": "D0HOME",
+            "tab": "home",
+            "event_ts": "1700000000.000100",
+        },
+    }
+
+
 def the_answer(fake: FakeSlack, before: int = 0) -> Call:
     (answer,) = wait_for(lambda: fake.calls("response_url")[before:], "the response_url answer")
     assert answer.response["ok"], answer.response  # its blocks passed Block Kit's rules
@@ -99,6 +119,12 @@ def test_socket_mode_answers_a_command_and_http_still_ingests(tmp_path, fake, se
     ingested = served.http.post("/ingest", json=event)
     assert ingested.status_code == 202 and ingested.json()["ids"] == ["evt-socket"]
     assert served.http.get("/events/evt-socket").status_code == 200
+
+    # The Events API comes over the socket too: opening the Home tab publishes it.
+    fake.send_envelope("events_api", home_opened("U0ALICE"))
+    (published,) = wait_for(lambda: fake.calls("views.publish"), "the home's views.publish")
+    assert published.params["user_id"] == "U0ALICE" and published.response["ok"]
+    assert "Open alerts" in json.dumps(published.params["view"])  # the alert just ingested
 
     assert served.stop() == 0  # a clean shutdown, which closes the socket too
     wait_for(lambda: fake.socket_mode_connections() == 0, "the socket to close")
