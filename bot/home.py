@@ -81,11 +81,14 @@ class Board:
 def digest(home: Home) -> str:
     """What the home shows, as a short hash: equal digests draw the same home (but for
     the time it was drawn at). Counts of repeats are left out, so that a noisy alert does
-    not republish every home each minute; a silence is in as whether it holds now."""
+    not republish every home each minute; a silence is in as until when it holds, and an
+    incident as its channel while it is open (its button gives way to the channel)."""
 
     def alert(a: Alert) -> list[Any]:
-        silenced = a.silenced_until is not None and a.silenced_until > home.now
-        return [a.id, a.state_version, a.status, a.severity, a.title, a.account, silenced]
+        silenced = a.silenced_until if a.silenced_until and a.silenced_until > home.now else None
+        incident = a.incident.channel if a.incident and a.incident.closed_at is None else None
+        shown = [a.id, a.state_version, a.status, a.severity, a.title, a.account]
+        return [*shown, silenced, incident]
 
     shown = {
         "open": [alert(a) for a in home.open_alerts],

@@ -29,9 +29,27 @@ def pay(delivery: Delivery, due: Due) -> Payment:
 
 def _spend_reply(delivery: Delivery, due: Due) -> float:
     """A reply goes to the alert's thread and, once an incident is declared, to its
-    channel too: both budgets pay, the incident channel's first, and it waits for either."""
-    wait = _spend(delivery, due, "incident") if incident_channel(due.record) else 0.0
+    channel too: both budgets pay, and it waits for either. The thread's is read first,
+    without spending, so that a reply its thread cannot pay for yet burns nothing of the
+    incident channel's on each try."""
+    if not incident_channel(due.record):
+        return _spend(delivery, due, "reply")
+    if not _affordable(delivery, due, "reply"):
+        return 1 / rate_of("reply").per_s
+    wait = _spend(delivery, due, "incident")
     return wait if wait > 0 else _spend(delivery, due, "reply")
+
+
+def _affordable(delivery: Delivery, due: Due, call: str) -> bool:
+    """Whether the budget of `call` could pay now, read without spending; a store that
+    cannot be read says yes, and the spend that follows decides."""
+    if not delivery.budgeted:
+        return True
+    key, rate = budget_key(due, call), rate_of(call)
+    try:
+        return budget.affordable(delivery.alerts, key, rate, delivery.clock.now()) > 0
+    except Exception:  # the spend that follows meets the same store and says so
+        return True
 
 
 def _spend(delivery: Delivery, due: Due, call: str) -> float:

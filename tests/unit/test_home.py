@@ -15,7 +15,7 @@ from bot.cursors import CursorCodec
 from bot.daily_report import previous_day, report_key
 from bot.errors import ChatRejectedError, ChatUnavailableError
 from bot.home import PUBLISH, REFRESH_S, VIEWERS_KEY, WATCH_S, digest, homes_of
-from bot.models import Agent, AlertStatus, Severity, State
+from bot.models import Agent, AlertStatus, IncidentRef, Severity, State
 from bot.oncall import take
 from bot.routing import parse_routes
 from bot.services import Services
@@ -218,3 +218,25 @@ def test_the_routes_files_rotations_show_who_is_on_call_now_takes_included():
     take(svc.alerts, routes, BOB, 3600, now)
     home = homes_of(svc).board(now).home_of(USER)
     assert home.on_call == (("ops", (BOB,)), ("security", (BOB,)))  # a member of neither
+
+
+def test_the_digest_moves_when_a_silence_is_lengthened_or_an_incident_declared():
+    svc = services()
+    alert = fire(svc)
+    homes = homes_of(svc)
+    now = int(svc.clock.now())
+
+    def shown() -> str:
+        return digest(homes.board(now).home_of(USER))
+
+    held = svc.alerts.get_alert(alert.id).model_copy(update={"silenced_until": now + 600})
+    svc.alerts.update_alert(held)
+    silenced = shown()
+    longer = svc.alerts.get_alert(alert.id).model_copy(update={"silenced_until": now + 7200})
+    svc.alerts.update_alert(longer)
+    assert shown() != silenced  # "silenced until" reads differently
+    lengthened = shown()
+    incident = IncidentRef(channel="C0INC", name="inc-x", declared_by=BOB, declared_at=now)
+    declared = svc.alerts.get_alert(alert.id).model_copy(update={"incident": incident})
+    svc.alerts.update_alert(declared)
+    assert shown() != lengthened  # the button gave way to the channel

@@ -175,3 +175,20 @@ def test_a_replys_copy_is_paid_from_the_incident_channels_budget():
     flush(svc.delivery)
     (copy,) = [t for t in svc.chat.texts if t["id"] and t["id"].endswith("/incident")]
     assert copy["channel"] == channel
+
+
+def test_a_reply_its_thread_cannot_pay_for_burns_nothing_of_the_incident_channels():
+    svc = services()
+    alert = declared(svc)
+    channel, thread = alert.incident.channel, alert.message.channel
+    with suppress(StopIteration):
+        fire(svc)  # a repeat: its reply is due once the coalescing window is over
+    svc.clock.advance(60)
+    now = svc.clock.now()
+    while budget.spend(svc.alerts, budget.post_key(thread), budget.POST, now) == 0.0:
+        pass  # the alert's own channel's budget spent
+    before = budget.affordable(svc.alerts, budget.post_key(channel), budget.POST, now)
+    flush(svc.delivery)
+    assert svc.alerts.get_alert(alert.id).outbox.pending  # the reply waits for its thread
+    after = budget.affordable(svc.alerts, budget.post_key(channel), budget.POST, now)
+    assert before == 2 and after == before  # nothing spent there while the thread waits
