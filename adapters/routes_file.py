@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from blocks.slack_text import URL
-from bot.routing import Routes, parse_routes
+from bot.routing import UNKNOWN_ROTATION, Routes, parse_routes, rotation_problems_in
 
 Path_ = tuple[str | int, ...]
 
@@ -42,7 +42,11 @@ def load_routes(path: str | Path) -> Routes:
     try:
         routes = parse_routes(data)
     except ValidationError as err:
-        problems = [_problem(where, e, lines) for e in err.errors()]
+        errors = _without_union_misses(list(err.errors()))
+        if not any(e["type"] == UNKNOWN_ROTATION for e in errors):  # skipped: add them
+            errors += [{"loc": loc, "msg": msg, "type": UNKNOWN_ROTATION}
+                       for loc, msg in rotation_problems_in(data)]  # fmt: skip
+        problems = [_problem(where, e, lines) for e in errors]
         raise RoutesFileError("\n".join(problems)) from err
     _check_fits_slack(where, routes, lines)
     return routes
@@ -58,6 +62,32 @@ def _check_fits_slack(where: str, routes: Routes, lines: dict[Path_, int]) -> No
     ]
     if problems:
         raise RoutesFileError("\n".join(problems))
+
+
+def _without_union_misses(errors: list[Any]) -> list[Any]:
+    """An item that may be one of several kinds (an inhibit rule's `equal`: a label, or a
+    pair) is tried as each, and each kind's errors are listed under its tag. Where one
+    kind's own errors are listed, the others' "not of my type" says nothing: those go,
+    and the kind's tag leaves the place shown."""
+
+    def loc(error: Any) -> Path_:
+        return tuple(error["loc"])
+
+    def tried_as_another(error: Any) -> bool:
+        at = loc(error)
+        parent, tag = at[:-1], at[-1:]
+        return str(error["type"]).endswith("_type") and any(
+            loc(e)[: len(parent)] == parent and loc(e)[len(parent) : len(at)] not in ((), tag)
+            for e in errors
+        )
+
+    unions = {loc(e)[:-1] for e in errors if tried_as_another(e)}
+    kept = []
+    for error in (e for e in errors if not tried_as_another(e)):
+        at = loc(error)
+        item = next((u for u in unions if at[: len(u)] == u and len(at) > len(u)), None)
+        kept.append({**error, "loc": at[: len(item)] + at[len(item) + 1 :]} if item else error)
+    return kept
 
 
 def _problem(where: str, error: Any, lines: dict[Path_, int]) -> str:

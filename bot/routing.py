@@ -327,6 +327,44 @@ class MaintenanceWindow(_Strict):
     _time_zone = field_validator("time_zone")(check_time_zone)
 
 
+UNKNOWN_ROTATION = "unknown_rotation"
+Problem = tuple[tuple[str | int, ...], str]
+
+
+def rotation_problems(names: list[str], wanted: list[str | None]) -> list[Problem]:
+    """A second rotation of one name, and each rule naming a rotation the file lacks:
+    (where, what) pairs. `names` are the rotations' in file order, `wanted` each rule's
+    `oncall` (None for none)."""
+    seen: set[str] = set()
+    problems: list[Problem] = []
+    for i, name in enumerate(names):
+        if name in seen:
+            problems.append((("oncall", i, "name"), f"another rotation is {name!r}"))
+        seen.add(name)
+    known = ", ".join(sorted(seen)) or "none"
+    for i, rotation in enumerate(wanted):
+        if rotation is not None and rotation not in seen:
+            problems.append(
+                (("routes", i, "oncall"), f"no rotation named {rotation!r} (oncall: {known})")
+            )
+    return problems
+
+
+def rotation_problems_in(data: Any) -> list[Problem]:
+    """`rotation_problems` of a file whose other parts did not validate, read from its
+    raw mapping, so that one load lists every problem."""
+
+    def items(key: str) -> list[dict[str, Any]]:
+        found = data.get(key) if isinstance(data, dict) else None
+        return [i if isinstance(i, dict) else {} for i in found] if isinstance(found, list) else []
+
+    names = [str(r.get("name")) for r in items("oncall") if isinstance(r.get("name"), str)]
+    wanted = [
+        r.get("oncall") if isinstance(r.get("oncall"), str) else None for r in items("routes")
+    ]
+    return rotation_problems(names, wanted)
+
+
 class Routes(_Strict):
     """A routes file: noise rules (the defaults unless given), then routing rules,
     maintenance windows, on-call rotations and inhibit rules."""
@@ -341,27 +379,15 @@ class Routes(_Strict):
     def _rotations_named(self) -> Routes:
         """Rotation names are unique, and every rule names one of them: an error at the
         name's own place in the file."""
-        names: set[str] = set()
-        problems = []
-        for i, rotation in enumerate(self.oncall):
-            if rotation.name in names:
-                problems.append((("oncall", i, "name"), f"another rotation is {rotation.name!r}"))
-            names.add(rotation.name)
-        for i, rule in enumerate(self.routes):
-            if rule.oncall is not None and rule.oncall not in names:
-                known = ", ".join(sorted(names)) or "none"
-                problems.append(
-                    (
-                        ("routes", i, "oncall"),
-                        f"no rotation named {rule.oncall!r} (oncall: {known})",
-                    )
-                )
+        problems = rotation_problems(
+            [r.name for r in self.oncall], [rule.oncall for rule in self.routes]
+        )
         if problems:
             raise ValidationError.from_exception_data(
                 "Routes",
                 [
                     InitErrorDetails(
-                        type=PydanticCustomError("unknown_rotation", message),
+                        type=PydanticCustomError(UNKNOWN_ROTATION, message),
                         loc=loc,
                         input=None,
                     )

@@ -425,3 +425,32 @@ def test_a_rule_s_log_groups_are_checked_and_carried_to_its_route():
     for bad in (["has space"], [f"/g{n}" for n in range(11)], [""]):
         with pytest.raises(ValueError, match="log_groups"):
             parse_routes({"routes": [{"channel": "C0OPS", "log_groups": bad}]})
+
+
+def test_every_problem_of_the_new_keys_is_listed_at_once_each_at_its_line(tmp_path):
+    text = (
+        "oncall:\n"
+        "  - name: ops\n"
+        "    members: [U0ALICE]\n"
+        "    start: 2024-01-01\n"
+        "maintenance:\n"
+        "  - name: patching\n"
+        "    cron: '0 25 * * *'\n"
+        "    duration: 2h\n"
+        "inhibit:\n"
+        "  - parent: {source: health}\n"
+        "    child: {source: alarm}\n"
+        "    equal: [account, {parent: 'a b', child: x}]\n"
+        "routes:\n"
+        "  - match: {source: alarm}\n"
+        "    oncall: nope\n"
+    )
+    with pytest.raises(RoutesFileError) as err:
+        load_routes(write(tmp_path, text))
+    problems = str(err.value).splitlines()
+    assert [p.split(": ")[1:3] for p in problems] == [
+        ["line 7", "maintenance.0.cron"],
+        ["line 12", "inhibit.0.equal.1.parent"],  # the pair's error, not "not a string"
+        ["line 15", "routes.0.oncall"],  # listed though other parts failed
+    ]
+    assert "no rotation named 'nope' (oncall: ops)" in problems[2]
