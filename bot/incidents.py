@@ -32,7 +32,7 @@ STATE_PREFIX = "incident:"
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
-# The on-call of an alert, as user ids; none until an on-call rota is wired in.
+# The on-call of an alert, as user ids (its route's rotation: declare_incident's on_call).
 OnCall = Callable[[Alert], list[str]]
 
 
