@@ -38,7 +38,8 @@ def main() -> int:
     header = (
         "# Benchmarks\n\n"
         "Written by `make bench` (`python -m benchmarks`); each figure says how it was "
-        "measured. Each goal is stated beside its figure; figures are reported as measured, met or not.\n\n"
+        "measured. Each goal is stated beside its figure; figures are reported as measured, "
+        "met or not.\n\n"
         f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}\n"
         f"- machine: {os.cpu_count()} cores, {platform.machine()}, "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}\n"
