@@ -164,16 +164,22 @@ def _direct(
 ) -> tuple[tuple[str, ...], bool]:
     """DM each of `users` (each paid from the budget of its own conversation): those
     reached, and whether any may be reached by trying again (Slack did not answer, or the
-    budget was spent, rather than refused)."""
+    budget was spent, rather than refused). Each DM carries the step's id, so that one
+    whose answer was lost is found on the next try rather than sent twice."""
     assert alert.message is not None
     reached, again = [], False
+    since = waiting_since(alert)
+    # The step as reserved: the same id on every try of it, another for each (re)opening.
+    message_id = f"{alert.id}:step{alert.reminders}:{since}"
     for user in users:
         if not _paid(delivery, user):
             log.warning("no budget to DM %s about alert %s", user, alert.id)
             again = True
             continue
         try:
-            delivery.chat.post_direct(user, alert.message, alert, waited)
+            delivery.chat.post_direct(
+                user, alert.message, alert, waited, message_id=message_id, since=since
+            )
         except ChatUnavailableError as err:
             log.warning("could not DM %s about alert %s: %s", user, alert.id, err)
             again = True

@@ -202,3 +202,18 @@ def test_a_reopened_alert_counts_from_its_reopening_and_an_old_record_from_its_o
     old = alert.model_dump(mode="json")
     del old["posted_at"]
     assert escalation.waiting_since(Alert.model_validate(old)) == alert.opened_at
+
+
+def test_a_dm_whose_answer_was_lost_is_found_by_the_retry_not_sent_twice(d):
+    d.chat.usergroups["S0OPS"] = ["U0ALICE"]
+    emit(d, alarm())
+    steps_at(d, [5])
+    d.chat.directs_lost = 1  # the DM went; Slack's answer did not come back
+    assert steps_at(d, [15]) == []
+    assert the_alert(d).reminders == 1  # put back
+    assert steps_at(d, [16]) == [(16, "dm")]
+    (dm,) = d.chat.directs  # the retry carried the same id, and found it
+    assert d.chat.escalations[-1]["users"] == ["U0ALICE"]
+    assert (
+        dm["id"].startswith(f"{the_alert(d).id}:step2:") and dm["since"] == the_alert(d).posted_at
+    )
