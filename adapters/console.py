@@ -157,7 +157,9 @@ class ConsoleChat:
         text = self._view.escalation(alert, notify, users, waited)
         return self.post_text(ref.channel, text, thread_ts=ref.ts)
 
-    def post_direct(self, user: str, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
+    def post_direct(
+        self, user: str, ref: MessageRef, alert: Alert, waited: int, *, message_id: str, since: int
+    ) -> MessageRef:
         return self.post_text(f"DM {user}", self._view.direct(alert, None, waited))
 
     def usergroup_members(self, group: str) -> frozenset[str]:

@@ -183,16 +183,32 @@ class SlackChat:
         text = self._view.escalation(alert, notify, users, waited)
         return self.post_text(ref.channel, text, thread_ts=ref.ts)
 
-    def post_direct(self, user: str, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
-        """conversations.open (needs im:write) for the DM's channel, then the message, with
-        the alert's permalink when Slack gives one."""
+    def post_direct(
+        self, user: str, ref: MessageRef, alert: Alert, waited: int, *, message_id: str, since: int
+    ) -> MessageRef:
+        """conversations.open (needs im:write) for the DM's channel; unless its history
+        (im:history) already holds a message carrying `message_id`, the message, with the
+        alert's permalink when Slack gives one."""
+        opened = _call(self._client.conversations_open, users=user)
+        channel = opened["channel"]["id"]
+        sent = self._sent_before(channel, message_id, since)
+        if sent is not None:
+            return sent
         try:
             permalink: str | None = self.permalink(ref)
         except (ChatRejectedError, ChatUnavailableError):
             permalink = None  # the message without its link is still worth sending
-        opened = _call(self._client.conversations_open, users=user)
-        channel = opened["channel"]["id"]
-        return self.post_text(channel, self._view.direct(alert, permalink, waited))
+        text = self._view.direct(alert, permalink, waited)
+        return self.post_text(channel, text, message_id=message_id)
+
+    def _sent_before(self, channel: str, message_id: str, since: int) -> MessageRef | None:
+        """The DM carrying `message_id`, if one went. An app installed without im:history
+        cannot look: it sends, as before it could."""
+        try:
+            return self.find_alert_message(channel, message_id, since)
+        except ChatRejectedError as err:
+            log.warning("could not read DM %s back (%s); sending without looking", channel, err)
+            return None
 
     def usergroup_members(self, group: str) -> frozenset[str]:
         members: frozenset[str] = _call(self._usergroups.members, client=self._client, group=group)

@@ -1,11 +1,14 @@
 """Escalation of alerts nobody has acknowledged.
 
 A route with an `escalation:` ladder takes its steps, in order, each once the alert has
-gone unacknowledged for the step's `after` since it opened: `oncall` mentions who is on
-call for the route's rotation in the alert's thread, `dm` sends each of them a direct
-message with a link to the alert (and says so in the thread), `here` posts @here in the
-thread. Without a ladder, a CRITICAL or HIGH alert gets a reminder in its thread after
-ESCALATE_AFTER, mentioning its route's mention, and a second one after twice that.
+gone unacknowledged for the step's `after` since its root was posted (`waiting_since`):
+`oncall` mentions who is on call for the route's rotation in the alert's thread, `dm`
+sends each of them a direct message with a link to the alert (and says so in the
+thread), `here` posts @here in the thread. Without a ladder, a CRITICAL or HIGH alert gets
+a reminder in its thread after ESCALATE_AFTER, mentioning its route's mention, and a
+second one after twice that. Counting from the post rather than the opening, an alert
+whose post was held back (a silence, a maintenance window, an inhibit rule, a storm)
+takes its steps one by one, not every overdue one at once.
 
 Acknowledging, silencing or resolving an alert stops either; a reopened alert starts
 over. Each reminder or step is reserved by a conditional write of the alert's `reminders`
@@ -42,6 +45,13 @@ def _waiting(alert: Alert, now: int) -> bool:
     )
 
 
+def waiting_since(alert: Alert) -> int:
+    """When people could first see the alert unacknowledged: its root's first post, or
+    its latest reopening when later (a reopened alert keeps its root). A record from
+    before the post time was kept counts from its opening."""
+    return max(alert.opened_at or alert.first_seen, alert.posted_at or 0)
+
+
 def due(alert: Alert, now: int, after: int) -> int:
     """Which reminder (1 or 2) is due at `now`; 0 for none (and for an alert whose route
     gives a ladder: see `step_due`)."""
@@ -52,9 +62,8 @@ def due(alert: Alert, now: int, after: int) -> int:
         or alert.reminders >= REMINDERS
     ):
         return 0
-    opened = alert.opened_at or alert.first_seen
     nth = alert.reminders + 1
-    return nth if now >= opened + nth * after else 0
+    return nth if now >= waiting_since(alert) + nth * after else 0
 
 
 def step_due(alert: Alert, now: int) -> int:
@@ -62,9 +71,8 @@ def step_due(alert: Alert, now: int) -> int:
     run: a job that was down catches up a step every run."""
     if not alert.escalation or not _waiting(alert, now) or alert.reminders >= len(alert.escalation):
         return 0
-    opened = alert.opened_at or alert.first_seen
     nth = alert.reminders + 1
-    return nth if now >= opened + alert.escalation[nth - 1].after else 0
+    return nth if now >= waiting_since(alert) + alert.escalation[nth - 1].after else 0
 
 
 def escalate(delivery: Delivery, after: int) -> int:
@@ -108,12 +116,11 @@ def _paid(delivery: Delivery, channel: str) -> bool:
 def _remind(delivery: Delivery, alert: Alert, nth: int, now: int) -> bool:
     assert alert.message is not None
     ref = alert.message
-    opened = alert.opened_at or alert.first_seen
     if not _paid(delivery, ref.channel):
         _put_back(delivery, alert, nth)  # the channel's budget is spent: the next run sends it
         return False
     try:
-        delivery.chat.post_reminder(ref, alert, now - opened)
+        delivery.chat.post_reminder(ref, alert, now - waiting_since(alert))
     except (ChatUnavailableError, ChatRejectedError) as err:
         log.warning("reminder %d of alert %s failed: %s", nth, alert.id, err)
         _put_back(delivery, alert, nth)
@@ -127,7 +134,7 @@ def _step(delivery: Delivery, alert: Alert, step: EscalationStep, nth: int, now:
     `dm` step. Once a direct message went, the step is taken, even if its line fails."""
     assert alert.message is not None
     ref = alert.message
-    waited = now - (alert.opened_at or alert.first_seen)
+    waited = now - waiting_since(alert)
     users: tuple[str, ...] = ()
     if step.notify != "here":
         members = delivery.chat.usergroup_members
@@ -157,16 +164,22 @@ def _direct(
 ) -> tuple[tuple[str, ...], bool]:
     """DM each of `users` (each paid from the budget of its own conversation): those
     reached, and whether any may be reached by trying again (Slack did not answer, or the
-    budget was spent, rather than refused)."""
+    budget was spent, rather than refused). Each DM carries the step's id, so that one
+    whose answer was lost is found on the next try rather than sent twice."""
     assert alert.message is not None
     reached, again = [], False
+    since = waiting_since(alert)
+    # The step as reserved: the same id on every try of it, another for each (re)opening.
+    message_id = f"{alert.id}:step{alert.reminders}:{since}"
     for user in users:
         if not _paid(delivery, user):
             log.warning("no budget to DM %s about alert %s", user, alert.id)
             again = True
             continue
         try:
-            delivery.chat.post_direct(user, alert.message, alert, waited)
+            delivery.chat.post_direct(
+                user, alert.message, alert, waited, message_id=message_id, since=since
+            )
         except ChatUnavailableError as err:
             log.warning("could not DM %s about alert %s: %s", user, alert.id, err)
             again = True

@@ -286,9 +286,13 @@ class Chat(Protocol):
         seconds unacknowledged: `users` mentioned (oncall), said to be DMed (dm), or @here."""
         ...
 
-    def post_direct(self, user: str, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
-        """A direct message to `user` about the alert of `ref`, with a link to it (Slack:
-        conversations.open, then chat.postMessage in that conversation)."""
+    def post_direct(
+        self, user: str, ref: MessageRef, alert: Alert, waited: int, *, message_id: str, since: int
+    ) -> MessageRef:
+        """A direct message to `user` about the alert of `ref`, with a link to it, carrying
+        `message_id` (Slack: conversations.open, then chat.postMessage in that
+        conversation). One carrying it there since `since` (epoch seconds), a DM whose
+        answer was lost, is returned instead of sending another."""
         ...
 
     def usergroup_members(self, group: str) -> frozenset[str]:

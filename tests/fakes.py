@@ -57,6 +57,7 @@ class FakeChat:
         self.directs: list[dict] = []  # direct messages to people on call
         self.directs_fail = 0  # how many of the next direct messages fail
         self.directs_refused = False  # every direct message refused (no im:write)
+        self.directs_lost = 0  # how many of the next direct messages go, their answer lost
         self.usergroups: dict[str, list[str]] = {}  # a group not here fails to read
         self.storm_updates: list[dict] = []
         self.reports: list[dict] = []  # daily report summaries and their thread replies
@@ -152,7 +153,7 @@ class FakeChat:
                                  "users": list(users), "waited": waited})  # fmt: skip
         return line
 
-    def post_direct(self, user, ref, alert, waited):
+    def post_direct(self, user, ref, alert, waited, *, message_id, since):
         from bot.errors import ChatRejectedError, ChatUnavailableError
 
         if self.directs_refused:
@@ -160,8 +161,16 @@ class FakeChat:
         if self.directs_fail:
             self.directs_fail -= 1
             raise ChatUnavailableError("fake: no DM")
-        self.directs.append({"user": user, "ref": ref, "alert": alert, "waited": waited})
-        return self._next_ref(f"D-{user}")
+        sent = [m for m in self.directs if m["user"] == user and m["id"] == message_id]
+        if sent:  # as Slack's adapter finds it in the DM's history
+            return sent[0]["dm"]
+        dm = self._next_ref(f"D-{user}")
+        self.directs.append({"user": user, "ref": ref, "alert": alert, "waited": waited,
+                             "id": message_id, "since": since, "dm": dm})  # fmt: skip
+        if self.directs_lost:
+            self.directs_lost -= 1
+            raise ChatUnavailableError("fake: the DM went, its answer was lost")
+        return dm
 
     def usergroup_members(self, group):
         return frozenset(self.usergroups[group])

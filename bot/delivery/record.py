@@ -105,7 +105,9 @@ def _posted(delivery: Delivery, due: Due, outcome: Outcome, now: int) -> Alert:
         # A found message shows whatever version it was posted with, and an event or a
         # click may have landed while the post was in flight: then the root needs an edit.
         behind = outcome.found or a.version != record_.version
-        shown = a.model_copy(update={"message": ref}).with_outbox(
+        first = a.posted_at is None and not a.held  # a held alert's reply is no root
+        posted_at = now if first else a.posted_at
+        shown = a.model_copy(update={"message": ref, "posted_at": posted_at}).with_outbox(
             in_flight=False,
             attempts=0,
             edited_at=now,

@@ -151,6 +151,9 @@ class Alert(Model):
     account: str = ""
     silenced_until: int | None = None
     message: MessageRef | None = None
+    # When its own root was first posted (None: not yet, or a record from before this was
+    # kept): the wait for an acknowledgement starts there when the post came late.
+    posted_at: int | None = None
     version: int = 0
     count: int = 1
     first_seen: int

@@ -43,6 +43,8 @@ BACKGROUND_COLOR = "#232F3E"
 # without graphs. im:write opens the bot's direct message with someone on call
 # (conversations.open), for the `dm` step of a route's escalation ladder; chat:write then
 # posts in it. Without it, the step's line in the alert's thread says nobody could be DMed.
+# im:history reads that DM back (conversations.history) for the step's id in a DM's
+# metadata before sending it (again), so that a DM whose answer was lost is not doubled.
 # Left out on purpose:
 # - chat:write.public (post to a channel without being invited): every channel the bot
 #   posts to (SLACK_ALERTS_CHANNEL, SLACK_REPORT_CHANNEL, each route's channel) is also

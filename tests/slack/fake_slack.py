@@ -18,7 +18,9 @@ the fake grants the scopes the app's manifest asks for, and `revoke_scope` takes
 
 Direct messages go as Slack's do: conversations.open (scope im:write) gives the bot's DM
 channel with a user (a D… id, the same each time), and chat.postMessage takes a D…
-channel only once it was opened so.
+channel only once it was opened so. conversations.history and .replies need the scope of
+the conversation's kind: im:history for a D… channel, groups:history for a private
+channel, channels:history for a public one.
 
 Incident channels follow Slack's rules: conversations.create checks the name (required,
 at most 80 characters, lowercase letters, digits, hyphens and underscores) and answers
@@ -1000,16 +1002,27 @@ class FakeSlack:
 
     def _conversations_history(self, params: Params) -> Params:
         channel = _require_channel(params)
+        _check_scope(self._history_scope(channel), self._scopes)
         top_level = [m for m in self._messages.get(channel, []) if _in_history(m)]
         newest_first = list(reversed(_between(top_level, params)))
         return _page(newest_first, params)
 
     def _conversations_replies(self, params: Params) -> Params:
         channel = _require_channel(params)
+        _check_scope(self._history_scope(channel), self._scopes)
         parent = self._find(channel, str(params.get("ts", "")))
         thread_ts = parent.get("thread_ts", parent["ts"])
         thread = [m for m in self._messages[channel] if m.get("thread_ts", m["ts"]) == thread_ts]
         return _page(_between(thread, params), params)
+
+    def _history_scope(self, channel: str) -> str:
+        """Reading a conversation needs the scope of its kind: im:history for a DM,
+        groups:history for a private channel, channels:history for a public one."""
+        if channel.startswith("D"):
+            return "im:history"
+        known = self._channels.get(channel)
+        private = known["is_private"] if known else channel.startswith("G")
+        return "groups:history" if private else "channels:history"
 
     def _conversations_open(self, params: Params) -> Params:
         """The bot's DM with one user (the same channel each time), as Slack opens it;

@@ -785,6 +785,32 @@ def test_opening_a_dm_needs_im_write(fake_slack, slack_client) -> None:
     assert fake_slack.dm_channel("U0ALICE") is None
 
 
+@pytest.mark.parametrize(
+    ("kind", "scope"),
+    [("dm", "im:history"), ("public", "channels:history"), ("private", "groups:history")],
+)
+def test_reading_a_conversation_needs_the_history_scope_of_its_kind(
+    fake_slack, slack_client, kind, scope
+) -> None:
+    if kind == "dm":
+        channel = slack_client.conversations_open(users="U0ALICE")["channel"]["id"]
+    else:
+        made = slack_client.conversations_create(name=kind, is_private=kind == "private")
+        channel = made["channel"]["id"]
+    meta = {"event_type": "alert", "event_payload": {"alert_id": "al-1"}}
+    sent = slack_client.chat_postMessage(channel=channel, text="hi", metadata=meta)
+    (bare,) = slack_client.conversations_history(channel=channel)["messages"]
+    (full,) = slack_client.conversations_history(channel=channel, include_all_metadata=True)[
+        "messages"
+    ]
+    assert "metadata" not in bare and full["metadata"] == meta
+    fake_slack.revoke_scope(scope)
+    for read in (slack_client.conversations_history, slack_client.conversations_replies):
+        with pytest.raises(SlackApiError) as exc:
+            read(channel=channel, ts=sent["ts"])
+        assert api_error(exc) == "missing_scope" and exc.value.response["needed"] == scope
+
+
 # --- views.publish (the Home tab) -----------------------------------------------------------
 
 HOME = {"type": "home", "blocks": [section("hello")]}

@@ -255,9 +255,10 @@ def test_console_chat_says_which_file_it_would_share():
 def test_a_dm_opens_the_conversation_and_links_the_alert(chat, fake_slack):
     signal = signal_of("cloudwatch_alarm_state_change_single_metric.json")
     root = chat.post_alert(CHANNEL, signal, an_alert(signal), message_id="al-1", controls=True)
-    chat.post_direct("U0ALICE", root, an_alert(signal), 900)
+    chat.post_direct("U0ALICE", root, an_alert(signal), 900, message_id="al-1:step2:0", since=0)
     (dm,) = fake_slack.messages(fake_slack.dm_channel("U0ALICE"))
     assert "You are on call" in dm["text"] and "unacknowledged for 15 min" in dm["text"]
+    assert dm["metadata"]["event_payload"]["alert_id"] == "al-1:step2:0"
     assert f"archives/{CHANNEL}/p{root.ts.replace('.', '')}|Open the alert>" in dm["text"]
     line = chat.post_escalation(root, an_alert(signal), "dm", ["U0ALICE"], 900)
     reply = next(m for m in fake_slack.messages(CHANNEL) if m["ts"] == line.ts)
@@ -269,7 +270,31 @@ def test_a_dm_without_im_write_is_refused(chat, fake_slack):
     signal = signal_of("cloudwatch_alarm_state_change_single_metric.json")
     root = chat.post_alert(CHANNEL, signal, an_alert(signal), message_id="al-1", controls=True)
     with pytest.raises(ChatRejectedError, match="missing_scope"):
-        chat.post_direct("U0ALICE", root, an_alert(signal), 900)
+        chat.post_direct("U0ALICE", root, an_alert(signal), 900, message_id="al-1:step2:0", since=0)
+
+
+def test_a_dm_whose_answer_was_lost_is_found_rather_than_sent_again(chat, fake_slack):
+    signal = signal_of("cloudwatch_alarm_state_change_single_metric.json")
+    root = chat.post_alert(CHANNEL, signal, an_alert(signal), message_id="al-1", controls=True)
+    fake_slack.drop_response_next("chat.postMessage")  # Slack takes the DM; its answer is cut
+    with pytest.raises(ChatUnavailableError):
+        chat.post_direct("U0ALICE", root, an_alert(signal), 900, message_id="al-1:step2:0", since=0)
+    again = chat.post_direct(
+        "U0ALICE", root, an_alert(signal), 960, message_id="al-1:step2:0", since=0
+    )
+    (dm,) = fake_slack.messages(fake_slack.dm_channel("U0ALICE"))  # one DM, not two
+    assert again == MessageRef(channel=fake_slack.dm_channel("U0ALICE"), ts=dm["ts"])
+    other = chat.post_direct("U0ALICE", root, an_alert(signal), 1800, message_id="al-1:step3:0",
+                             since=0)  # fmt: skip
+    assert other.ts != dm["ts"] and len(fake_slack.messages(other.channel)) == 2
+
+
+def test_a_dm_without_im_history_is_sent_without_looking(chat, fake_slack):
+    fake_slack.revoke_scope("im:history")
+    signal = signal_of("cloudwatch_alarm_state_change_single_metric.json")
+    root = chat.post_alert(CHANNEL, signal, an_alert(signal), message_id="al-1", controls=True)
+    chat.post_direct("U0ALICE", root, an_alert(signal), 900, message_id="al-1:step2:0", since=0)
+    assert len(fake_slack.messages(fake_slack.dm_channel("U0ALICE"))) == 1
 
 
 def test_usergroup_members_are_read_once_and_an_unknown_group_is_refused(chat, fake_slack):

@@ -9,8 +9,8 @@ import pytest
 
 from blocks.view import MessageView
 from bot import alert_actions, escalation
-from bot.delivery import Delivery
-from bot.models import AlertStatus, Severity
+from bot.delivery import Delivery, flush
+from bot.models import Alert, AlertStatus, Severity
 from bot.routing import parse_routes
 from tests.unit.test_lifecycle import alarm, delivery, emit, the_alert, tick
 
@@ -164,3 +164,56 @@ def test_the_lines_ping_only_whom_the_step_names_and_the_dm_escapes_the_title(d)
     dm = view.direct(alert, "https://x.slack.com/archives/C1/p1", 900)
     assert "&lt;!channel&gt; CpuHigh" in dm and "<!channel>" not in dm
     assert dm.endswith("<https://x.slack.com/archives/C1/p1|Open the alert>")
+
+
+def posted_late(d: Delivery, minutes: int) -> int:
+    """The alarm's root goes out `minutes` after it opened (Slack down until then): the
+    time of the post."""
+    d.chat.fail_next(1)
+    emit(d, alarm())
+    assert the_alert(d).message is None
+    d.clock.advance(minutes * 60)
+    flush(d)
+    assert the_alert(d).message is not None and the_alert(d).posted_at == d.now()
+    return d.now()
+
+
+def test_a_late_first_post_starts_the_ladder_so_overdue_steps_do_not_burst_out(d):
+    posted_late(d, 40)  # every step of the ladder overdue by its opening
+    assert steps_at(d, [1, 2, 3, 4, 5, 6, 15, 30]) == [(5, "oncall"), (15, "dm"), (30, "here")]
+    assert d.chat.escalations[0]["waited"] == 300  # since the post
+
+
+def test_a_late_first_post_starts_the_reminders_too():
+    d = delivery()  # no ladder: the HIGH alarm's reminders after 15 and 30 min
+    posted = posted_late(d, 40)
+    d.clock.advance(60)
+    assert escalation.escalate(d, 900) == 0
+    d.clock.advance(posted + 900 - d.now())
+    assert escalation.escalate(d, 900) == 1 and d.chat.reminders[0]["waited"] == 900
+
+
+def test_a_reopened_alert_counts_from_its_reopening_and_an_old_record_from_its_opening(d):
+    emit(d, alarm())
+    alert = the_alert(d)
+    assert escalation.waiting_since(alert) == alert.posted_at == alert.opened_at
+    reopened = alert.model_copy(update={"opened_at": alert.posted_at + 3600})
+    assert escalation.waiting_since(reopened) == alert.posted_at + 3600
+    old = alert.model_dump(mode="json")
+    del old["posted_at"]
+    assert escalation.waiting_since(Alert.model_validate(old)) == alert.opened_at
+
+
+def test_a_dm_whose_answer_was_lost_is_found_by_the_retry_not_sent_twice(d):
+    d.chat.usergroups["S0OPS"] = ["U0ALICE"]
+    emit(d, alarm())
+    steps_at(d, [5])
+    d.chat.directs_lost = 1  # the DM went; Slack's answer did not come back
+    assert steps_at(d, [15]) == []
+    assert the_alert(d).reminders == 1  # put back
+    assert steps_at(d, [16]) == [(16, "dm")]
+    (dm,) = d.chat.directs  # the retry carried the same id, and found it
+    assert d.chat.escalations[-1]["users"] == ["U0ALICE"]
+    assert (
+        dm["id"].startswith(f"{the_alert(d).id}:step2:") and dm["since"] == the_alert(d).posted_at
+    )
