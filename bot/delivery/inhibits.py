@@ -1,11 +1,13 @@
 """Planning inhibition (bot/inhibition.py): where its rules meet the store.
 
 - A new alert whose open parent is found (`open_parent`) is held in the parent's thread:
-  posted there as a reply, pinging no one, and counted on the parent's root (`hold`).
+  posted there as a reply, pinging no one, and counted on the parent's root (`hold`);
+  past the parent's first HELD_REPLIES it is only counted. An alert whose first post a
+  silence held back is looked up the same way when it is posted (`parent_of_unposted`).
 - A parent's firing keeps it under its keys; its resolving takes it off them and gives
-  each child still firing a root of its own, posted through the pipeline and paid from
-  the budget like any other (`track`, `release_children`). Children that resolved stay
-  in its thread.
+  each child still firing a root of its own, admitted by storm mode, posted through the
+  pipeline and paid from the budget like any other new alert (`track`,
+  `release_children`). Children that resolved stay in its thread.
 - A parent's first post links the alerts posted before it (`link_earlier`): each one's
   thread is told "Related: <the parent's root>".
 
