@@ -171,8 +171,11 @@ def capped(parent: Alert) -> bool:
 
 def held_in(alert: Alert, parent: Alert) -> Alert:
     """An alert not yet posted, held by an open, posted parent: a reply in its thread,
-    or, past the parent's first HELD_REPLIES, only counted on its root."""
+    or, past the parent's first HELD_REPLIES, only counted on its root. One posted or
+    placed meanwhile (by another writer) is left where it is."""
     assert parent.message is not None
+    if alert.message is not None or alert.parent_id is not None:
+        return alert
     counted_only = alert.inhibition.model_copy(update={"counted_only": not replies_to(parent)})
     update = {"parent_id": parent.id, "thread_ts": parent.message.ts, "inhibition": counted_only}
     return alert.model_copy(update=update)

@@ -135,8 +135,6 @@ def _resilenced(now: int, held: Hold | None, parent: Alert | None) -> Callable[[
 
     def change(alert: Alert) -> Alert:
         changed = lifecycle.held(lifecycle.resilence(alert, now, until), held)
-        if parent is None or changed.message is not None or changed.parent_id is not None:
-            return changed
-        return inhibition.held_in(changed, parent)
+        return changed if parent is None else inhibition.held_in(changed, parent)
 
     return change

@@ -72,6 +72,7 @@ def parent_of_unposted(delivery: Delivery, alert: Alert) -> Alert | None:
         or alert.signal is None
         or alert.message is not None
         or alert.parent_id is not None
+        or alert.outbox.pending  # its post is under way, or backing off: a root
     ):
         return None
     return open_parent(delivery, alert.signal, alert.channel)

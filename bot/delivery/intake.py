@@ -20,7 +20,7 @@ from bot import inhibition, lifecycle, routing, storm
 from bot.delivery.claims import advance
 from bot.delivery.context import Delivery
 from bot.delivery.inhibits import hold as hold_in_parent
-from bot.delivery.inhibits import open_parent, track
+from bot.delivery.inhibits import open_parent, parent_of_unposted, track
 from bot.delivery.storms import detached, into_storm
 from bot.delivery.work import Due
 from bot.errors import AlreadyAppliedError, ConflictError, NotFoundError, UnprocessedError
@@ -170,7 +170,13 @@ def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | No
                 applied,
                 lambda a: lifecycle.detach(_firing(now, hold, signal)(a), now, why),
             )
-        return target, _applying(delivery, target, applied, _firing(now, hold, signal))
+        # Its first post held back by a silence that has ended: an open parent holds it.
+        parent = parent_of_unposted(delivery, target) if hold is None else None
+        if parent is None:
+            return target, _applying(delivery, target, applied, _firing(now, hold, signal))
+        fire = _firing(now, hold, signal)
+        dues = _applying(delivery, target, applied, lambda a: inhibition.held_in(fire(a), parent))
+        return target, [*dues, *hold_in_parent(delivery, parent)]
     waiting = current if current is not None and current.resolved_by is not None else None
     if signal.state is SignalState.RESOLVED and (target := live or waiting) is not None:
         return target, _applying(delivery, target, applied, lambda a: lifecycle.resolve(a, now))

@@ -181,3 +181,15 @@ def test_an_alert_no_rule_holds_costs_no_inhibit_read_when_its_silence_ends(d):
     (posted,) = [a for a in d.alerts.list_alerts(limit=100) if "guardduty" in a.fingerprint]
     assert posted.message is not None and posted.parent_id is None
     assert d.alerts.inhibit_calls == 0
+
+
+def test_a_firing_after_its_silence_ended_is_held_by_its_open_parent(d):
+    run(d, health())
+    issue = record(d, "health")
+    silence_of(d, signal_of(alarm("Hushed")).fingerprint)
+    run(d, alarm("Hushed"))
+    run(d, alarm("Hushed", event_id="again"), after=600)  # before the silences job runs
+    hushed = record(d, "Hushed")
+    assert hushed.held and hushed.parent_id == issue.id and hushed.count == 2
+    assert hushed.id not in {p["id"] for p in top_level(d)}
+    assert d.alerts.get_alert(issue.id).inhibition.held == 1
