@@ -410,8 +410,9 @@ def _silence_select() -> dict[str, Any]:
 
 def _controls(alert: Alert, now: int | None, ref: str) -> list[dict[str, Any]]:
     """Acknowledge (or undo it), Resolve, Silence (or lift it), and Declare incident until
-    one is declared; each names `ref`, the alert and version they act on. A maintenance
-    window is no silence to lift: its alerts keep the select."""
+    one is declared (not on an alert held in a parent's thread); each names `ref`, the
+    alert and version they act on. A maintenance window is no silence to lift: its alerts
+    keep the select."""
     if alert.status is AlertStatus.ACKED:
         elements = [_button("Unacknowledge", UNACK, value=ref)]
     else:
@@ -421,7 +422,9 @@ def _controls(alert: Alert, now: int | None, ref: str) -> list[dict[str, Any]]:
         elements.append(_button("Unsilence", UNSILENCE, value=ref))
     else:
         elements.append(_silence_select())
-    if alert.kind == "alert" and (alert.incident is None or alert.incident.closed_at is not None):
+    declarable = alert.incident is None or alert.incident.closed_at is not None
+    # A held alert's news is told only in its parent's thread: the parent is declared.
+    if alert.kind == "alert" and not alert.held and declarable:
         elements.append(_button("Declare incident", DECLARE_INCIDENT, value=ref, style="danger"))
     return elements
 

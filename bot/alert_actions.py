@@ -114,12 +114,11 @@ def _tell(delivery: Delivery, alert: Alert, text: str) -> None:
             alert,
             lambda a: lifecycle.put_back(a, Work(edit=True, before=a), later, failed=True),
         )
-    if not text:
+    thread = lifecycle.thread_of(alert)
+    if not text or thread is None:
         return
-    # A held alert's message is a reply in its parent's thread: the reply joins it there.
-    thread = alert.thread_ts if alert.held else alert.message.ts
     try:
-        delivery.chat.post_text(alert.message.channel, text, thread_ts=thread)
+        delivery.chat.post_text(thread.channel, text, thread_ts=thread.ts)
     except (ChatUnavailableError, ChatRejectedError) as err:
         log.warning("alert %s changed, but its thread was not told: %s", alert.id, err)
     tell_incident(delivery.chat, alert, text)
@@ -296,10 +295,11 @@ def _window_hold(delivery: Delivery, alert: Alert, now: int) -> Hold | None:
 
 def _note(delivery: Delivery, alert: Alert, note: SilenceNote) -> None:
     """Tell the alert's thread about a silence; Slack failing loses nothing stored."""
-    if alert.message is None:
+    thread = lifecycle.thread_of(alert)
+    if thread is None:
         return
     try:
-        delivery.chat.post_silence_note(alert.message, note)
+        delivery.chat.post_silence_note(thread, note)
     except (ChatUnavailableError, ChatRejectedError) as err:
         log.warning("alert %s was silenced, but its thread was not told: %s", alert.id, err)
 

@@ -26,6 +26,7 @@ from bot.incidents import (
     state_key,
     to_state,
 )
+from bot.lifecycle import thread_of
 from bot.log_context import about
 from bot.models import Alert, AlertStatus, HistoryEntry, IncidentRef, State
 from bot.optimistic import update_state
@@ -41,6 +42,7 @@ NOT_INCIDENT = (
     "This is not an incident channel: `/incident` works in one made by *Declare incident*."
 )
 ALREADY_CLOSED = "This incident is closed already; nothing was done."
+HELD = "held"  # the refusal of an alert held in a parent's thread (`held_elsewhere`)
 
 
 def already(channel: str) -> str:
@@ -70,6 +72,8 @@ def declare(
             return Outcome.STALE
         if refusal is Outcome.STALE:
             redraw(claimed, delivery)  # heal the message the click came from
+        if refusal is HELD:
+            return held_elsewhere(delivery, claimed)
         if refusal is not None:
             return refusal
         try:
@@ -96,7 +100,18 @@ def _refusal(alert: Alert, version: int, now: int) -> Outcome | str | None:
         return BEING_DECLARED
     if not current(alert, version) or alert.kind != "alert" or alert.status is AlertStatus.RESOLVED:
         return Outcome.STALE
+    if alert.held:
+        return HELD
     return None
+
+
+def held_elsewhere(delivery: Delivery, alert: Alert) -> str:
+    """The refusal for an alert held in a parent's thread: its news is told only there,
+    so an incident is declared on the parent."""
+    thread = thread_of(alert)
+    link = _step(alert, "permalink", lambda: delivery.chat.permalink(thread)) if thread else None
+    parent = f"<{link}|its related alert>" if link else f"related alert {alert.parent_id}"
+    return f"This alert is held in the thread of {parent}; declare the incident there."
 
 
 def _create(delivery: Delivery, alert: Alert, now: int) -> tuple[str, str]:
@@ -160,10 +175,10 @@ def _open(delivery: Delivery, alert: Alert, incident: Incident, users: list[str]
 
 def _tell_thread(delivery: Delivery, alert: Alert, line: str) -> None:
     """Say it in the alert's thread, and redraw its root, which names the channel."""
-    message = alert.message
-    if message is not None:
+    thread = thread_of(alert)
+    if thread is not None:
         chat = delivery.chat
-        _step(alert, "thread", lambda: chat.post_text(message.channel, line, thread_ts=message.ts))
+        _step(alert, "thread", lambda: chat.post_text(thread.channel, line, thread_ts=thread.ts))
     redraw(alert, delivery)
 
 

@@ -30,6 +30,9 @@ from bot.routing import Equal, InhibitRule, Routes
 
 PARENTS_KEPT = 5  # open parents remembered under one key, newest last
 PREFIX_CUTS = 8  # prefixes of a child's value looked up, at its first `-`s
+# Children a parent's thread gets a reply for; later ones are only counted on its root,
+# so that a wide outage does not bury the thread (and the channel's budget) in replies.
+HELD_REPLIES = 20
 
 
 def rules(routes: Routes) -> Iterator[tuple[str, InhibitRule]]:
@@ -153,6 +156,29 @@ def holds(parent: Alert, signal: Signal) -> bool:
         and not parent.held
         and parent.fingerprint != signal.fingerprint
     )
+
+
+def replies_to(parent: Alert) -> bool:
+    """Whether a child held now gets a reply in the parent's thread (its first
+    HELD_REPLIES do), or is only counted on its root."""
+    return parent.inhibition.held < HELD_REPLIES
+
+
+def capped(parent: Alert) -> bool:
+    """Whether the parent holds more children than its thread was given replies for."""
+    return parent.kind == "alert" and parent.inhibition.held > HELD_REPLIES
+
+
+def held_in(alert: Alert, parent: Alert) -> Alert:
+    """An alert not yet posted, held by an open, posted parent: a reply in its thread,
+    or, past the parent's first HELD_REPLIES, only counted on its root. One posted or
+    placed meanwhile (by another writer) is left where it is."""
+    assert parent.message is not None
+    if alert.message is not None or alert.parent_id is not None:
+        return alert
+    counted_only = alert.inhibition.model_copy(update={"counted_only": not replies_to(parent)})
+    update = {"parent_id": parent.id, "thread_ts": parent.message.ts, "inhibition": counted_only}
+    return alert.model_copy(update=update)
 
 
 def counted(parent: Alert) -> Alert:

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.models import Alert, AlertStatus, HistoryEntry, Hold, Measure, Told
+from bot import inhibition
+from bot.models import Alert, AlertStatus, HistoryEntry, Hold, Measure, MessageRef, Told
 from bot.timeutil import clock_text, duration_text
 
 COALESCE_S = 10
@@ -50,12 +51,23 @@ def told_now(alert: Alert) -> Told:
         flaps=alert.flaps,
         resolved=alert.status is AlertStatus.RESOLVED,
         related=alert.inhibition.parent_link is not None,
+        capped=inhibition.capped(alert),
     )
 
 
 def quiet(alert: Alert, now: int) -> bool:
     """Held by a silence: stored and drawn, but not told in its thread or posted anew."""
     return alert.silenced_until is not None and alert.silenced_until > now
+
+
+def thread_of(alert: Alert) -> MessageRef | None:
+    """Where the alert's thread lines go: under its root, or, for an alert held in a
+    parent's thread (its message a reply there), under the parent's root, since Slack
+    threads only under a root. None before its first post."""
+    message = alert.message
+    if message is None or not alert.held or alert.thread_ts is None:
+        return message
+    return MessageRef(channel=message.channel, ts=alert.thread_ts)
 
 
 def tells_thread(alert: Alert, now: int) -> bool:
@@ -202,23 +214,29 @@ def detach(alert: Alert, now: int, why: str) -> Alert:
     """A storm member, or an alert held in its parent's thread, that needs a root of its
     own (its storm is over, its parent resolved): post it. A held alert's reply stays in
     its parent's thread."""
-    update: dict[str, object] = {"parent_id": None, "history": _entry(alert, now, "posted", why)}
-    if alert.held:
-        update |= {"thread_ts": None, "message": None}
+    update = {"parent_id": None, "history": _entry(alert, now, "posted", why), **_unheld(alert)}
     return alert.model_copy(update=update).with_outbox(
         pending=True, next_attempt_at=now, in_flight=False
     )
 
 
-def enlist(alert: Alert, now: int, storm_id: str) -> Alert:
-    """An alert still waiting for its post when its channel's storm began: its storm's
-    summary shows it instead."""
-    return alert.model_copy(
-        update={
-            "parent_id": storm_id,
-            "history": _entry(alert, now, "folded", "its channel's storm began before its post"),
-        }
-    ).with_outbox(pending=False, next_attempt_at=0, in_flight=False)
+def _unheld(alert: Alert) -> dict[str, object]:
+    """What leaves a held alert's reply in its parent's thread, to be drawn elsewhere."""
+    if not alert.held:
+        return {}
+    counted = alert.inhibition.model_copy(update={"counted_only": False})
+    return {"thread_ts": None, "message": None, "inhibition": counted}
+
+
+def enlist(
+    alert: Alert, now: int, storm_id: str, why: str = "its channel's storm began before its post"
+) -> Alert:
+    """An alert still waiting for its post when its channel's storm began, or released
+    by its parent during one: its storm's summary shows it instead."""
+    update = {"parent_id": storm_id, "history": _entry(alert, now, "folded", why), **_unheld(alert)}
+    return alert.model_copy(update=update).with_outbox(
+        pending=False, next_attempt_at=0, in_flight=False
+    )
 
 
 def reopenable(alert: Alert, now: int, window: int) -> bool:
@@ -267,10 +285,12 @@ def plan(
 def _plan_post(alert: Alert, now: int) -> tuple[Alert, Work]:
     """A record not yet in Slack: post it when due, unless a silence holds it back."""
     if alert.kind == "alert" and (
-        quiet(alert, now) or (alert.parent_id is not None and not alert.held)
+        quiet(alert, now)
+        or (alert.parent_id is not None and not alert.held)
+        or alert.inhibition.counted_only
     ):
-        # Held back by a silence, or folded into a storm, whose summary shows it (an
-        # alert held in its parent's thread is posted there).
+        # Held back by a silence, folded into a storm, whose summary shows it, or only
+        # counted on its parent's root (other alerts held by a parent are replies there).
         return alert.with_outbox(pending=False), Work()
     if not alert.outbox.pending:
         if alert.kind != "alert" or alert.status is AlertStatus.RESOLVED or alert.signal is None:
@@ -343,6 +363,11 @@ def reply_text(told: Told, alert: Alert) -> str | None:
     if alert.inhibition.parent_link and not told.related:
         # A link Slack made (chat.getPermalink): no event text, nothing to escape.
         lines.append(f":link: Related: <{alert.inhibition.parent_link}>")
+    if inhibition.capped(alert) and not told.capped:
+        lines.append(
+            f":information_source: {inhibition.HELD_REPLIES} related alerts are held in this "
+            "thread; further related alerts are counted on the root."
+        )
     return "\n".join(lines) or None
 
 

@@ -19,6 +19,7 @@ from typing import Literal
 from bot import budget
 from bot.delivery import OPEN_LIMIT, Delivery
 from bot.errors import ChatRejectedError, ChatUnavailableError, NotFoundError, StaleVersionError
+from bot.lifecycle import thread_of
 from bot.models import Alert, AlertStatus, MessageRef, Silence, SilenceNote, State
 from bot.optimistic import update_state
 from bot.silences import alert_matchers
@@ -127,14 +128,14 @@ class _Threads:
             except NotFoundError:
                 made_from = None
             if made_from is not None and made_from.message is not None:
-                return made_from.message
+                return thread_of(made_from)
         held = [
             alert
             for alert in self._live_alerts()
             if alert.message is not None
             and alert_matchers(alert).get(silence.scope) == silence.matcher
         ]
-        return max(held, key=lambda a: a.last_seen).message if held else None
+        return thread_of(max(held, key=lambda a: a.last_seen)) if held else None
 
     def _live_alerts(self) -> list[Alert]:
         if self._live is None:

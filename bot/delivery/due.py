@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot import budget, lifecycle, maintenance, storm
+from bot import budget, inhibition, lifecycle, maintenance, storm
 from bot.delivery.claims import advance, claimed, held_by_storm
 from bot.delivery.context import Delivery
+from bot.delivery.inhibits import hold as hold_in_parent
+from bot.delivery.inhibits import parent_of_unposted
 from bot.delivery.saves import save
 from bot.delivery.storms import fold, summary_work
 from bot.delivery.work import Due, budget_key, calls_of, rate_of
@@ -111,8 +113,13 @@ def silence_changes(delivery: Delivery) -> tuple[int, list[Due]]:
             )
             if (held.until if held else None) == alert.silenced_until and held == alert.hold:
                 continue
+            # Its first post held back until now: an open parent holds it, as it would
+            # have held it at its opening.
+            parent = parent_of_unposted(delivery, alert) if held is None else None
             try:
-                dues += advance(delivery, alert, _resilenced(now, held))
+                dues += advance(delivery, alert, _resilenced(now, held, parent))
+                if parent is not None:
+                    dues += hold_in_parent(delivery, parent)
             except (StaleVersionError, ConflictError) as err:
                 log.warning(
                     "could not apply silences to alert %s: %s", alert.id, err,
@@ -123,6 +130,11 @@ def silence_changes(delivery: Delivery) -> tuple[int, list[Due]]:
     return changed, dues
 
 
-def _resilenced(now: int, held: Hold | None) -> Callable[[Alert], Alert]:
+def _resilenced(now: int, held: Hold | None, parent: Alert | None) -> Callable[[Alert], Alert]:
     until = held.until if held else None
-    return lambda alert: lifecycle.held(lifecycle.resilence(alert, now, until), held)
+
+    def change(alert: Alert) -> Alert:
+        changed = lifecycle.held(lifecycle.resilence(alert, now, until), held)
+        return changed if parent is None else inhibition.held_in(changed, parent)
+
+    return change

@@ -1,11 +1,13 @@
 """Planning inhibition (bot/inhibition.py): where its rules meet the store.
 
 - A new alert whose open parent is found (`open_parent`) is held in the parent's thread:
-  posted there as a reply, pinging no one, and counted on the parent's root (`hold`).
+  posted there as a reply, pinging no one, and counted on the parent's root (`hold`);
+  past the parent's first HELD_REPLIES it is only counted. An alert whose first post a
+  silence held back is looked up the same way when it is posted (`parent_of_unposted`).
 - A parent's firing keeps it under its keys; its resolving takes it off them and gives
-  each child still firing a root of its own, posted through the pipeline and paid from
-  the budget like any other (`track`, `release_children`). Children that resolved stay
-  in its thread.
+  each child still firing a root of its own, admitted by storm mode, posted through the
+  pipeline and paid from the budget like any other new alert (`track`,
+  `release_children`). Children that resolved stay in its thread.
 - A parent's first post links the alerts posted before it (`link_earlier`): each one's
   thread is told "Related: <the parent's root>".
 
@@ -16,9 +18,10 @@ from __future__ import annotations
 
 import logging
 
-from bot import inhibition, lifecycle
+from bot import inhibition, lifecycle, storm
 from bot.delivery.claims import advance
 from bot.delivery.context import Delivery
+from bot.delivery.storms import into_storm
 from bot.delivery.work import Due
 from bot.errors import ChatError, NotFoundError, StaleVersionError
 from bot.log_context import about
@@ -33,12 +36,12 @@ LIVE_LIMIT = 1000  # live alerts of each status a parent's first post looks thro
 STATE_ATTEMPTS = 10
 
 
-def open_parent(delivery: Delivery, signal: Signal) -> Alert | None:
-    """The open, posted parent that holds a new alert of `signal` in the delivery's
-    channel, if any: a read of each key its rules give (none when no rule's child
-    matches it), and of the parents named there."""
+def open_parent(delivery: Delivery, signal: Signal, channel: str | None = None) -> Alert | None:
+    """The open, posted parent that holds a new alert of `signal` in `channel` (the
+    delivery's by default), if any: a read of each key its rules give (none when no
+    rule's child matches it), and of the parents named there."""
     for rule_id, rule in inhibition.rules(delivery.routes):
-        for key in inhibition.child_keys(rule_id, rule, signal, delivery.channel):
+        for key in inhibition.child_keys(rule_id, rule, signal, channel or delivery.channel):
             for parent_id in reversed(inhibition.parents(delivery.alerts.get_state(key))):
                 try:
                     parent = delivery.alerts.get_alert(parent_id)
@@ -57,6 +60,22 @@ def hold(delivery: Delivery, parent: Alert) -> list[Due]:
     except Exception:
         log.exception("could not count a related alert held by %s", parent.id)
         return []
+
+
+def parent_of_unposted(delivery: Delivery, alert: Alert) -> Alert | None:
+    """The open parent that holds an alert whose first post was held back (a silence, a
+    maintenance window) and is due now: it is held as a new alert would have been. No
+    read for an alert no rule's child matches."""
+    if (
+        not delivery.routes.inhibit
+        or alert.kind != "alert"
+        or alert.signal is None
+        or alert.message is not None
+        or alert.parent_id is not None
+        or alert.outbox.pending  # its post is under way, or backing off: a root
+    ):
+        return None
+    return open_parent(delivery, alert.signal, alert.channel)
 
 
 def track(delivery: Delivery, signal: Signal, alert: Alert | None) -> list[Due]:
@@ -102,22 +121,39 @@ def release_children(delivery: Delivery, parent: Alert) -> list[Due]:
             lambda s: inhibition.without_parent(s, parent.id),
             attempts=STATE_ATTEMPTS,
         )
-    now = delivery.now()
-    why = "its related alert resolved"
-
-    def own_root(child: Alert) -> Alert:
-        still = child.held and child.status is not AlertStatus.RESOLVED
-        return lifecycle.detach(child, now, why) if still else child
-
     dues: list[Due] = []
     for child in delivery.alerts.list_members(parent.id, HELD_LIMIT):
         if not child.held or child.status is AlertStatus.RESOLVED:
             continue  # resolved children stay in the parent's thread
         try:
-            dues += advance(delivery, child, own_root)
+            dues += _release(delivery, child)
         except (StaleVersionError, NotFoundError) as err:
             log.warning("could not release %s held by %s: %s", child.id, parent.id, err)
     return dues
+
+
+def _release(delivery: Delivery, child: Alert) -> list[Due]:
+    """A child still firing is a new root for its channel's storm mode to count, as a new
+    alert's first post is: in a storm (or a release big enough to start one) it is
+    folded into the summary instead of posted with its mention."""
+    now = delivery.now()
+    why = "its related alert resolved"
+    channel = child.channel or delivery.channel
+    admission = storm.admit(delivery.alerts, channel, now, delivery.storm_threshold)
+    joined = admission.storm
+    folded: list[Alert] = []  # the member as the winning write left it
+
+    def released(alert: Alert) -> Alert:
+        folded.clear()
+        if not alert.held or alert.status is AlertStatus.RESOLVED:
+            return alert  # released meanwhile, or resolved in the thread
+        if joined is None:
+            return lifecycle.detach(alert, now, why)
+        folded.append(lifecycle.enlist(alert, now, joined, f"{why} during its channel's storm"))
+        return folded[0]
+
+    dues = advance(delivery, child, released)
+    return [*dues, *into_storm(delivery, folded[0], admission)] if folded else dues
 
 
 def link_earlier(delivery: Delivery, parent: Alert) -> list[Due]:

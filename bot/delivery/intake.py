@@ -16,13 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot import lifecycle, routing, storm
+from bot import inhibition, lifecycle, routing, storm
 from bot.delivery.claims import advance
 from bot.delivery.context import Delivery
 from bot.delivery.inhibits import hold as hold_in_parent
-from bot.delivery.inhibits import open_parent, track
-from bot.delivery.saves import save
-from bot.delivery.storms import fold
+from bot.delivery.inhibits import open_parent, parent_of_unposted, track
+from bot.delivery.storms import detached, into_storm
 from bot.delivery.work import Due
 from bot.errors import AlreadyAppliedError, ConflictError, NotFoundError, UnprocessedError
 from bot.lifecycle import CLAIM_S, Work
@@ -171,7 +170,13 @@ def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | No
                 applied,
                 lambda a: lifecycle.detach(_firing(now, hold, signal)(a), now, why),
             )
-        return target, _applying(delivery, target, applied, _firing(now, hold, signal))
+        # Its first post held back by a silence that has ended: an open parent holds it.
+        parent = parent_of_unposted(delivery, target) if hold is None else None
+        if parent is None:
+            return target, _applying(delivery, target, applied, _firing(now, hold, signal))
+        fire = _firing(now, hold, signal)
+        dues = _applying(delivery, target, applied, lambda a: inhibition.held_in(fire(a), parent))
+        return target, [*dues, *hold_in_parent(delivery, parent)]
     waiting = current if current is not None and current.resolved_by is not None else None
     if signal.state is SignalState.RESOLVED and (target := live or waiting) is not None:
         return target, _applying(delivery, target, applied, lambda a: lifecycle.resolve(a, now))
@@ -240,9 +245,10 @@ def _open(
         if parent is None:  # a held alert is no new root for the storm to count
             admission = storm.admit(delivery.alerts, channel, now, delivery.storm_threshold)
     folded = admission.storm is not None
+    counted_only = parent is not None and not inhibition.replies_to(parent)
     applied = signal.occurrence or event.id
     key = (after.id if after else "") if kind == "alert" else applied
-    posted_now = until is None and not folded
+    posted_now = until is None and not folded and not counted_only
     record = Alert(
         id=record_id(kind, signal.fingerprint, delivery.channel, key),
         fingerprint=signal.fingerprint,
@@ -271,9 +277,9 @@ def _open(
             in_flight=posted_now,
             event_ids=[applied],
         ),
-        parent_id=parent.id if parent else admission.storm,
+        parent_id=admission.storm,
         channel=channel,
-        thread_ts=_thread_of(parent or under),
+        thread_ts=_thread_of(under),
         signal=signal,
         measure=signal.measure,
         history=[
@@ -284,6 +290,8 @@ def _open(
             )
         ],
     )
+    if parent is not None:
+        record = inhibition.held_in(record, parent)
     try:
         # A notification's id is its event's: its create is its application.
         delivery.alerts.create_alert(record, applied=applied if kind == "alert" else None)
@@ -296,9 +304,10 @@ def _open(
         return opened, _applying(delivery, opened, applied, _firing(now, hold, signal))
     with about(alert_id=record.id):
         if folded:
-            return record, _into_storm(delivery, record, admission)
+            return record, into_storm(delivery, record, admission)
         if parent is not None:
-            return record, [Due(record, Work(post=True)), *hold_in_parent(delivery, parent)]
+            posts = [] if counted_only else [Due(record, Work(post=True))]
+            return record, [*posts, *hold_in_parent(delivery, parent)]
         return record, [] if until else [Due(record, Work(post=True))]
 
 
@@ -313,29 +322,11 @@ def _held_note(hold: Hold | None, folded: bool, parent: Alert | None) -> str | N
         return "silenced: stored, not posted"
     if folded:
         return "folded into the channel's storm"
-    return f"held in the thread of related alert {parent.id}" if parent else None
-
-
-def _into_storm(delivery: Delivery, record: Alert, admission: storm.Admission) -> list[Due]:
-    """A new alert written into its storm: the summary's post, if it is the first member.
-    One whose summary could not be created gets a root, never lost in no message."""
-    assert record.channel is not None
-    try:
-        return fold(delivery, admission, record.channel)
-    except Exception:
-        log.exception("could not create the summary of storm %s", admission.storm)
-        return [_detached(delivery, record, "its storm's summary could not be created")]
-
-
-def _detached(delivery: Delivery, record: Alert, why: str) -> Due:
-    """A storm member that needs a root of its own: claimed for its post."""
-    now = delivery.now()
-
-    def own_root(alert: Alert) -> Alert:
-        detached = lifecycle.detach(alert, now, why)
-        return detached.with_outbox(next_attempt_at=now + CLAIM_S, in_flight=True)
-
-    return Due(save(delivery.alerts, record, own_root), Work(post=True))
+    if parent is None:
+        return None
+    if not inhibition.replies_to(parent):
+        return f"held by related alert {parent.id}: counted on its root, not posted"
+    return f"held in the thread of related alert {parent.id}"
 
 
 def _resume(delivery: Delivery, record: Alert) -> list[Due]:
@@ -355,9 +346,9 @@ def _resume(delivery: Delivery, record: Alert) -> list[Due]:
     state = delivery.alerts.get_state(storm.state_key(record.channel))
     with about(alert_id=record.id):
         if state is None or state.data.get("storm") != record.parent_id:
-            return [_detached(delivery, record, "its storm was over when its event came again")]
+            return [detached(delivery, record, "its storm was over when its event came again")]
         log.warning("storm %s of alert %s was never created: creating it now",
                     record.parent_id, record.id)  # fmt: skip
         started = int(state.data.get("started", record.first_seen))
         admission = storm.Admission(storm=record.parent_id, started=started)
-        return _into_storm(delivery, record, admission)
+        return into_storm(delivery, record, admission)

@@ -49,6 +49,8 @@ def thread_reply_id(alert_id: str, told: Iterable[Told]) -> str:
     tally = (len(told), *(sum(getattr(t, f) for t in told) for f in ("count", "flaps", "resolved")))
     if related := sum(t.related for t in told):  # a link told (inhibit rules) counts too
         tally = (*tally, related)
+    if capped := sum(t.capped for t in told):  # so does the line that replies stop there
+        tally = (*tally, 0, capped)
     return f"{alert_id}/reply/{'-'.join(map(str, tally))}"
 
 

@@ -71,6 +71,28 @@ def fold(delivery: Delivery, admission: storm.Admission, channel: str) -> list[D
     return [Due(fresh, Work(post=True), digest=digest)]
 
 
+def into_storm(delivery: Delivery, record: Alert, admission: storm.Admission) -> list[Due]:
+    """A new alert written into its storm: the summary's post, if it is the first member.
+    One whose summary could not be created gets a root, never lost in no message."""
+    assert record.channel is not None
+    try:
+        return fold(delivery, admission, record.channel)
+    except Exception:
+        log.exception("could not create the summary of storm %s", admission.storm)
+        return [detached(delivery, record, "its storm's summary could not be created")]
+
+
+def detached(delivery: Delivery, record: Alert, why: str) -> Due:
+    """A storm member that needs a root of its own: claimed for its post."""
+    now = delivery.now()
+
+    def own_root(alert: Alert) -> Alert:
+        detached = lifecycle.detach(alert, now, why)
+        return detached.with_outbox(next_attempt_at=now + CLAIM_S, in_flight=True)
+
+    return Due(save(delivery.alerts, record, own_root), Work(post=True))
+
+
 def touch(delivery: Delivery, storm_id: str) -> list[Due]:
     """A storm member changed: its summary needs an edit (one write per window at most).
     Once this process has seen the summary marked for its next edit, the members' later

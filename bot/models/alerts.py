@@ -50,6 +50,8 @@ class Told(Model):
     flaps: int = 0
     resolved: bool = False
     related: bool = False  # the link to a related alert (Inhibition.parent_link)
+    # That further related alerts are counted on its root, not replied (bot/inhibition.py).
+    capped: bool = False
 
 
 class Outbox(Model):
@@ -125,6 +127,9 @@ class Inhibition(Model):
     held: int = 0
     # An alert posted before its parent opened: the link to the parent's root.
     parent_link: str | None = None
+    # A child held after its parent's first HELD_REPLIES: counted on the parent's root,
+    # posted nowhere until released.
+    counted_only: bool = False
 
 
 # The Outbox fields records once held at the top level of the alert.
