@@ -17,7 +17,15 @@ from enum import StrEnum
 from typing import TypeVar
 
 from bot import lifecycle
-from bot.delivery import Delivery, members_of, redraw, refresh_silences, release_held, save
+from bot.delivery import (
+    Delivery,
+    members_of,
+    redraw,
+    refresh_silences,
+    release_held,
+    save,
+    touch_storm,
+)
 from bot.errors import (
     ChatRejectedError,
     ChatUnavailableError,
@@ -105,6 +113,8 @@ def _act(
 def _tell(delivery: Delivery, alert: Alert, text: str) -> None:
     """Redraw the message and reply in its thread; Slack failing loses neither state."""
     if alert.message is None:
+        if alert.parent_id is not None:  # a storm member: its summary shows the change
+            touch_storm(delivery, alert.parent_id)
         return
     if not redraw(alert, delivery):  # leave the edit to flush, after a backoff
         now = delivery.now()

@@ -17,7 +17,7 @@ The stages, in order, one module each: `intake` and `due` (plan, with `storms` a
 from bot.delivery.context import Delivery
 from bot.delivery.due import OPEN_LIMIT
 from bot.delivery.intake import find_anywhere, record_id
-from bot.delivery.pipeline import flush, notify, refresh_silences, release_held
+from bot.delivery.pipeline import flush, notify, refresh_silences, release_held, touch_storm
 from bot.delivery.redraw import redraw
 from bot.delivery.saves import save, save_planned
 from bot.delivery.send import thread_reply_id
@@ -37,4 +37,5 @@ __all__ = [
     "save",
     "save_planned",
     "thread_reply_id",
+    "touch_storm",
 ]

@@ -22,6 +22,7 @@ from bot.delivery.look import look
 from bot.delivery.pay import pay
 from bot.delivery.record import record, release
 from bot.delivery.send import send
+from bot.delivery.storms import touch
 from bot.delivery.work import Due, Outcome
 from bot.log_context import about
 from bot.models import Alert, Event, Signal
@@ -52,6 +53,12 @@ def refresh_silences(delivery: Delivery) -> int:
     changed, dues = silence_changes(delivery)
     run(delivery, dues)
     return changed
+
+
+def touch_storm(delivery: Delivery, storm_id: str) -> int:
+    """A storm member changed by hand (from the Home tab, which lists members): its
+    summary's edit, planned and sent as a member's news would be. How many were sent."""
+    return len(run(delivery, touch(delivery, storm_id)))
 
 
 def release_held(delivery: Delivery, parent: Alert) -> int:

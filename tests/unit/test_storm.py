@@ -346,3 +346,16 @@ def test_a_member_s_repeats_read_its_summary_once_per_edit_window(d, monkeypatch
     monkeypatch.undo()
     tick(d, 30)  # the edit shows them all
     assert d.chat.storm_updates[-1]["digest"].events >= 40
+
+
+def test_a_member_acknowledged_by_itself_redraws_its_summary(d):
+    start_storm(d)
+    tick(d, 20)  # the summary is posted, and its first edits are done
+    summary = the_storm(d)
+    member = next(a for a in alerts_of(d) if a.parent_id == summary.id)
+    d.clock.advance(storm.SUMMARY_EVERY_S)
+    edits = len(d.chat.storm_updates)
+    # as from the Home tab, which lists storm members with their buttons
+    assert alert_actions.acknowledge(d, member.id, member.version, "U0BOB") is Outcome.DONE
+    assert len(d.chat.storm_updates) == edits + 1  # at once, not at the storm's next news
+    assert d.chat.storm_updates[-1]["digest"].acked == 1
