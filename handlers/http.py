@@ -35,7 +35,7 @@ from handlers.rest import (
     read_limited,
 )
 from handlers.slack.events_api import refusal
-from handlers.slack.replays import signature_readable, without_lazy_marks
+from handlers.slack.replays import signed_by_slack, without_lazy_marks
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,11 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
         where = ".".join(str(p) for p in first["loc"] if p not in ("query", "path", "body"))
         return error(400, f"{where or 'request'}: {first['msg']}")  # never 422
 
+    @app.exception_handler(RecursionError)
+    async def _too_deep(_: Request, err: RecursionError) -> JSONResponse:
+        # A JSON body nested past the parser's depth: bad input, never a 500.
+        return error(400, "the body is nested too deeply to read")
+
     app.add_exception_handler(ApiError, api_error_response)
     app.add_middleware(
         CORSMiddleware,
@@ -107,7 +112,7 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
             return error(413, f"body is over {MAX_BODY_BYTES} bytes")
         # Refuse what Slack never sends before parsing anything: unsigned input first.
         headers = dict(request.headers)
-        if not signature_readable(headers) or not verifier.is_valid_request(body, headers):
+        if not signed_by_slack(verifier, body, headers):
             return error(401, "bad or missing Slack signature, or a stale timestamp")
         # Forms (commands, interactions), and JSON for the Events API only.
         refused = refusal(request.headers.get("content-type", ""), body)

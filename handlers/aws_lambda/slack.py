@@ -16,7 +16,7 @@ from slack_sdk.signature import SignatureVerifier
 from handlers.aws_lambda.wiring import services, setup_logging
 from handlers.slack import build_app
 from handlers.slack.events_api import refusal
-from handlers.slack.replays import signature_readable, without_lazy_marks
+from handlers.slack.replays import signature_readable, signed_by_slack, without_lazy_marks
 
 setup_logging()
 
@@ -56,7 +56,7 @@ def _refused(event: dict[str, Any], headers: dict[str, str]) -> dict[str, Any] |
     raw = event.get("body") or ""
     body = base64.b64decode(raw) if event.get("isBase64Encoded") else str(raw).encode()
     secret = services().settings.slack_signing_secret or ""
-    if not SignatureVerifier(secret).is_valid_request(body, headers):
+    if not signed_by_slack(SignatureVerifier(secret), body, headers):
         return {"statusCode": 401, "body": '{"error": "bad or missing Slack signature"}'}
     refused = refusal(headers.get("content-type", ""), body)
     if refused is None:

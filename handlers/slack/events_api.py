@@ -23,6 +23,7 @@ from collections.abc import Callable
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
+from handlers.slack.forms import form_problem
 from handlers.slack.replays import SeenRequests
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,10 @@ def events_api_kind(body: bytes) -> str | None:
     except (ValueError, RecursionError):
         return None
     kind = payload.get("type") if isinstance(payload, dict) else None
+    if kind == "event_callback":
+        event = payload.get("event")
+        if not (isinstance(event, dict) and isinstance(event.get("type"), str)):
+            return None  # Bolt reads the event's type: a callback carries its event
     return kind if kind in EVENTS_API_TYPES else None
 
 
@@ -48,7 +53,9 @@ def refusal(content_type: str, body: bytes) -> str | None:
     """Why a signed body is not one Slack sends to the request URL (a 400), or None: a
     form, or Events API JSON."""
     kind = content_type.split(";")[0].strip().lower()
-    if kind == FORM or (kind == JSON and events_api_kind(body) is not None):
+    if kind == FORM:
+        return form_problem(body)
+    if kind == JSON and events_api_kind(body) is not None:
         return None
     return (
         "Slack sends form bodies here, and JSON only for the Events API (url_verification, "

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
+from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +26,32 @@ REPLAY_WINDOW_S = 2 * 5 * 60  # Slack accepts a timestamp up to 5 minutes either
 MAX_REMEMBERED = 10_000  # signatures kept before the expired ones are swept
 
 
+MAX_TIMESTAMP_DIGITS = 12  # Unix seconds have 10 until the year 2286
+
+
 def signature_readable(headers: Mapping[str, str]) -> bool:
     """The signature headers are ones Slack's verifier can check rather than crash on:
-    an ASCII-digit timestamp and an ASCII signature. Anything else is unsigned (401)."""
+    an ASCII-digit timestamp of a sane length (Python refuses to read an integer of over
+    4,300 digits) and an ASCII signature. Anything else is unsigned (401)."""
     timestamp = headers.get("x-slack-request-timestamp", "")
     signature = headers.get("x-slack-signature", "")
-    return timestamp.isascii() and timestamp.isdigit() and signature.isascii()
+    return (
+        0 < len(timestamp) <= MAX_TIMESTAMP_DIGITS
+        and timestamp.isascii()
+        and timestamp.isdigit()
+        and signature.isascii()
+    )
+
+
+def signed_by_slack(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]) -> bool:
+    """Slack's verifier on the raw body, guarded: a body that is not UTF-8 cannot be
+    checked by it (Slack sends none), so it is as unsigned as a bad signature (401)."""
+    if not signature_readable(headers):
+        return False
+    try:
+        return verifier.is_valid_request(body.decode("utf-8"), dict(headers))
+    except (UnicodeDecodeError, ValueError):
+        return False
 
 
 LAZY_HEADERS = ("x-slack-bolt-lazy-only", "x-slack-bolt-lazy-function-name")

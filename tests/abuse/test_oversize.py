@@ -24,6 +24,7 @@ from tests.corpus import load
 OVER = MAX_EVENT_BYTES + 1
 INGEST = "/ingest over 256 KB"
 REST = "REST body over 256 KB"
+DEEP = "REST body nested 1,000 deep"
 
 
 def big_event(size: int) -> bytes:
@@ -175,3 +176,27 @@ def test_rest_bodies_over_256_kb_are_refused(
         assert answer.status_code in (400, 413), answer.text[:200]
         assert answer.json()["error"]
     tally.holding(REST)
+
+
+@pytest.mark.parametrize("route", list(REST_CASES))
+def test_rest_bodies_nested_1000_deep_are_400(
+    shared_target: Target, unchanged: Any, tally: Tally, route: str
+) -> None:
+    """A small body nested past the JSON parser's depth (RecursionError) is bad input, a
+    400 with the error shape, never a 500; nothing is stored."""
+    tally.trying(DEEP, "answered 400, nothing stored")
+    method, path = REST_CASES[route]
+    for body in ("[" * 1000 + "]" * 1000, '{"a":' * 1000 + "1" + "}" * 1000):
+        with unchanged(shared_target):
+            answer = shared_target.api.request(
+                method,
+                path,
+                content=body,
+                headers={
+                    "Authorization": f"Bearer {API_TOKEN}",
+                    "Content-Type": "application/json",
+                },
+            )
+            assert answer.status_code == 400, answer.text[:200]
+            assert "nested too deeply" in answer.json()["error"]
+    tally.holding(DEEP)

@@ -8,9 +8,11 @@ a changed store or a call to the fake Slack.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -28,6 +30,7 @@ from tests.slack.test_slack_e2e import signed
 FORM = "application/x-www-form-urlencoded"
 SIGNATURE = "Slack signature and timestamp"
 MISTYPED = "Slack content type"
+MALFORMED = "Slack interaction payload"
 Headers = dict[str, str | bytes]
 STALE_S = 6 * 60  # over Slack's 5 minutes, with room for a slow run
 
@@ -104,6 +107,16 @@ def non_ascii_signature(body: str) -> tuple[str, Headers]:
     return body, {**signed(body), "X-Slack-Signature": ("v0=\xe9" + "0" * 63).encode("latin-1")}
 
 
+def huge_timestamp(body: str) -> tuple[str, Headers]:
+    """A timestamp of 5,000 digits, past what Python reads as an integer, signed as given."""
+    at = "1" * 5000
+    return body, {
+        **signed(body),
+        "X-Slack-Request-Timestamp": at,
+        "X-Slack-Signature": _sig(body, at),
+    }
+
+
 FORGERIES: dict[str, Callable[[str], tuple[str, Headers]]] = {
     "wrong secret": wrong_secret,
     "tampered body": tampered_body,
@@ -117,6 +130,7 @@ FORGERIES: dict[str, Callable[[str], tuple[str, Headers]]] = {
     "no Slack headers": unsigned_bare,
     "non-numeric timestamp": non_numeric_timestamp,
     "non-ASCII signature": non_ascii_signature,
+    "timestamp of 5,000 digits": huge_timestamp,
 }
 
 
@@ -160,6 +174,59 @@ WRONG_TYPES = {
     "none": None,
     "form lookalike": "application/x-www-form-urlencoded-but-not",
 }
+
+
+@pytest.mark.parametrize("signature", ["signed over its bytes", "signed over other text"])
+def test_a_body_that_is_not_utf8_is_401_whatever_its_signature(
+    shared_target: Target, unchanged: Any, tally: Tally, signature: str
+) -> None:
+    """Slack sends UTF-8 only, and its verifier checks text: a body that is not UTF-8
+    cannot be verified, so it is unsigned (401), never a crash."""
+    body = b"command=%2Fevents&text=\xff"
+    at = _now()
+    signed_text = body.decode("latin-1") if signature == "signed over its bytes" else "other"
+    headers: Headers = {
+        "Content-Type": FORM,
+        "X-Slack-Request-Timestamp": at,
+        "X-Slack-Signature": _sig(signed_text, at),
+    }
+    tally.trying(SIGNATURE, "answered 401, state unchanged")
+    with unchanged(shared_target):
+        assert outcome(shared_target.http, body, headers) == 401
+    tally.holding(SIGNATURE)
+
+
+MALFORMED_PAYLOADS = {
+    "a list": [1, 2, 3],
+    "a string": "block_actions",
+    "no type": {"user": {"id": "U0ALICE"}},
+    "user not an object": {"type": "block_actions", "user": "U0ALICE", "actions": []},
+    "actions not objects": {"type": "block_actions", "user": {"id": "U0ALICE"}, "actions": [1]},
+    "view without a type": {
+        "type": "view_submission",
+        "user": {"id": "U0ALICE"},
+        "view": {"id": "V0", "callback_id": "alert_silence_modal", "state": {"values": {}}},
+    },
+    "a submission without its view": {"type": "view_submission", "user": {"id": "U0ALICE"}},
+}
+
+
+@pytest.mark.parametrize("shape", [*MALFORMED_PAYLOADS, "payload not JSON", "two payloads"])
+def test_a_signed_but_malformed_interaction_is_400(
+    shared_target: Target, unchanged: Any, tally: Tally, shape: str
+) -> None:
+    """A correctly signed form whose payload is not an interaction Bolt can read is bad
+    input (400), checked before Bolt's middleware sees it; never a 500."""
+    if shape == "payload not JSON":
+        body = "payload=%7Bnot+json"
+    elif shape == "two payloads":
+        body = "payload=%7B%7D&payload=%7B%7D"
+    else:
+        body = urlencode({"payload": json.dumps(MALFORMED_PAYLOADS[shape])})
+    tally.trying(MALFORMED, "signed but malformed, 400, state unchanged")
+    with unchanged(shared_target):
+        assert outcome(shared_target.http, body, signed(body)) == 400
+    tally.holding(MALFORMED)
 
 
 @pytest.mark.parametrize("content_type", list(WRONG_TYPES))

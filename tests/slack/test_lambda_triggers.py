@@ -275,6 +275,14 @@ def test_the_slack_function_answers_a_signed_slash_command_and_runs_its_lazy_lis
     garbled = signed_command(fake_slack, "help")
     garbled["headers"]["x-slack-request-timestamp"] = "soon"  # Bolt's verifier would raise
     assert module.handler(garbled, Context())["statusCode"] == 401
+    garbled["headers"]["x-slack-request-timestamp"] = "1" * 5000  # past int()'s digits
+    assert module.handler(garbled, Context())["statusCode"] == 401
+    not_utf8 = signed_post("command=%2Fevents&text=\xff")
+    not_utf8.update(body=base64.b64encode(b"command=%2Fevents&text=\xff").decode(),
+                    isBase64Encoded=True)  # fmt: skip
+    assert module.handler(not_utf8, Context())["statusCode"] == 401
+    listed = module.handler(signed_post("payload=%5B1%2C2%2C3%5D"), Context())
+    assert listed["statusCode"] == 400 and "not an interaction" in listed["body"]
 
 
 def test_the_slack_function_takes_events_api_json_and_refuses_other_json(aws, fake_slack):
