@@ -10,13 +10,13 @@ import itertools
 import json
 import sys
 import threading
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from adapters.clock import SystemClock
+from adapters.thread_lines import ThreadLines
 from blocks.view import MessageView
-from bot.models import Alert, LogFindings, MessageRef, Notify, Signal, SilenceNote, StormDigest
+from bot.models import Alert, LogFindings, MessageRef, Signal, StormDigest
 from bot.ports import Clock
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def preview_url(message: dict[str, Any]) -> str:
     return BUILDER_URL + quote(json.dumps(shown, separators=(",", ":")), safe="")
 
 
-class ConsoleChat:
+class ConsoleChat(ThreadLines):
     """Prints every message; remembers which ids it "posted" for find_alert_message."""
 
     # A terminal has no rate limit: every alert is shown at once, none waits on Slack's
@@ -144,18 +144,6 @@ class ConsoleChat:
         self._print(f"── {where} · id {message_id}\n{body}\n  preview: {preview_url(content)}")
         self._posted[(channel, message_id)] = ref
         return ref
-
-    def post_reminder(self, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
-        return self.post_text(ref.channel, self._view.reminder(alert, waited), thread_ts=ref.ts)
-
-    def post_silence_note(self, ref: MessageRef, note: SilenceNote) -> MessageRef:
-        return self.post_text(ref.channel, self._view.silence_note(note), thread_ts=ref.ts)
-
-    def post_escalation(
-        self, ref: MessageRef, alert: Alert, notify: Notify, users: Sequence[str], waited: int
-    ) -> MessageRef:
-        text = self._view.escalation(alert, notify, users, waited)
-        return self.post_text(ref.channel, text, thread_ts=ref.ts)
 
     def post_direct(
         self, user: str, ref: MessageRef, alert: Alert, waited: int, *, message_id: str, since: int

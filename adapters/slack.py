@@ -17,7 +17,6 @@ from __future__ import annotations
 import http.client
 import logging
 import urllib.error
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
@@ -30,6 +29,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from adapters.clock import SystemClock
 from adapters.slack_usergroups import Usergroups
+from adapters.thread_lines import ThreadLines
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, safe_url, truncate
 from blocks.view import MessageView
 from bot.errors import (
@@ -38,7 +38,7 @@ from bot.errors import (
     ChatUnavailableError,
     NameTakenError,
 )
-from bot.models import Alert, LogFindings, MessageRef, Notify, Signal, SilenceNote, StormDigest
+from bot.models import Alert, LogFindings, MessageRef, Signal, StormDigest
 from bot.ports import Clock
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ _DENIED = frozenset(
 )
 
 
-class SlackChat:
+class SlackChat(ThreadLines):
     """Chat on Slack, with the retry policy above."""
 
     def __init__(
@@ -170,18 +170,6 @@ class SlackChat:
             unfurl_media=False,
         )
         return MessageRef(channel=response["channel"], ts=response["ts"])
-
-    def post_reminder(self, ref: MessageRef, alert: Alert, waited: int) -> MessageRef:
-        return self.post_text(ref.channel, self._view.reminder(alert, waited), thread_ts=ref.ts)
-
-    def post_silence_note(self, ref: MessageRef, note: SilenceNote) -> MessageRef:
-        return self.post_text(ref.channel, self._view.silence_note(note), thread_ts=ref.ts)
-
-    def post_escalation(
-        self, ref: MessageRef, alert: Alert, notify: Notify, users: Sequence[str], waited: int
-    ) -> MessageRef:
-        text = self._view.escalation(alert, notify, users, waited)
-        return self.post_text(ref.channel, text, thread_ts=ref.ts)
 
     def post_direct(
         self, user: str, ref: MessageRef, alert: Alert, waited: int, *, message_id: str, since: int
