@@ -14,7 +14,8 @@ from tests.e2e.conftest import RunningService, client_for, service_factory  # no
 from tests.fakes import FakeClock
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_commands_e2e import command
-from tests.slack.test_slack_e2e import CHANNEL, SECRET, action_body, buttons, signed, wait_for
+from tests.slack.test_routing_e2e import service_with_routes
+from tests.slack.test_slack_e2e import CHANNEL, action_body, buttons, signed, wait_for
 
 ROUTES = """\
 oncall:
@@ -47,17 +48,8 @@ def clock(fake_slack: FakeSlack) -> FakeClock:
 
 @pytest.fixture
 def service(service_factory, fake_slack: FakeSlack, clock, tmp_path) -> RunningService:  # noqa: F811
-    routes = tmp_path / "routes.yml"
-    routes.write_text(ROUTES)
     fake_slack.set_usergroup("S0SEC", ["U0SAM"])
-    return service_factory(
-        ports={"clock": clock},
-        slack_bot_token="xoxb-test",
-        slack_signing_secret=SECRET,
-        slack_api_url=fake_slack.url,
-        slack_alerts_channel=CHANNEL,
-        routes_file=routes,
-    )
+    return service_with_routes(service_factory, fake_slack, tmp_path / "routes.yml", ROUTES, clock)
 
 
 @pytest.fixture

@@ -39,10 +39,12 @@ def service_with_routes(
     fake_slack: FakeSlack,
     routes: Path,
     text: str,
+    clock: FakeClock | None = None,
 ) -> RunningService:
-    """The service on the fake Slack, with `text` as its routes file, on one injected clock."""
+    """The service on the fake Slack, with `text` as its routes file, on one injected clock
+    (`clock`, or a new one)."""
     routes.write_text(text)
-    clock = FakeClock(start=float(int(time.time())))
+    clock = clock or FakeClock(start=float(int(time.time())))
     svc = service_factory(
         ports={"clock": clock},
         slack_bot_token="xoxb-test",
