@@ -62,7 +62,7 @@ def open_stores(settings: Settings) -> tuple[EventStore, AgentStore, DeliverySto
             SqliteEventStore,
         )
 
-        db = SqliteDatabase(settings.sqlite_path)
+        db = SqliteDatabase(settings.sqlite_path, timeout_s=settings.store_timeout)
         return SqliteEventStore(db, codec), SqliteAgentStore(db, codec), SqliteAlertStore(db)
     from adapters.dynamodb.stores import open_stores as open_dynamodb
 

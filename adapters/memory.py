@@ -199,6 +199,7 @@ class MemoryAlertStore:
         self._applied: set[tuple[str, str]] = set()
         self._silences: dict[str, Silence] = {}
         self._states: dict[str, State] = {}
+        self.probed_at: float | None = None  # the last write probe's time
 
     @staticmethod
     def _read(alert: Alert) -> Alert:
@@ -327,3 +328,8 @@ class MemoryAlertStore:
             written = next_version(state, deep=True)
             self._states[state.key] = written
             return written.model_copy(deep=True)
+
+    def probe_write(self, now: float) -> None:
+        """Memory always takes a write: record when it was asked, under the lock."""
+        with self._lock:
+            self.probed_at = now

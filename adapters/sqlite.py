@@ -11,6 +11,7 @@ which cannot tell, is skipped in pyproject.toml).
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import threading
 import time
@@ -30,6 +31,7 @@ from adapters import (
 )
 from adapters.sqlite_checkpoint import WRITER_CHECKPOINT_PAGES, Checkpointer
 from bot.changes import change_scope, scope
+from bot.config import DEFAULT_STORE_TIMEOUT_S
 from bot.cursors import CursorCodec
 from bot.errors import UnprocessedError
 from bot.event_tally import (
@@ -57,16 +59,26 @@ from bot.models import (
 )
 from bot.paging import AGENT_KEYS, EVENT_KEYS, Fetch, Key, paginate, walk
 
-BUSY_TIMEOUT_S = 10.0
-# Run on every connection the store opens (and by the ingest benchmark's floor loop, which
-# takes them from here so that it cannot drift from the store).
-PRAGMAS = (
-    f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}",
-    # FULL: a commit survives power loss too, since a 202 promises the event is stored.
-    "PRAGMA synchronous = FULL",
-    # A writer checkpoints only a WAL the background checkpointer let grow (sqlite_checkpoint).
-    f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}",
-)
+# How long a statement waits for another writer's lock (STORE_TIMEOUT sets it).
+DEFAULT_TIMEOUT_S = float(DEFAULT_STORE_TIMEOUT_S)
+# The write probe's heartbeat row, in `states`, and the room it asks for.
+PROBE_KEY = "health-probe"
+PROBE_ROOM_KEY = "health-probe-room"
+PROBE_ROOM_BYTES = 64 * 1024  # room for a few events more; less, and the store is "full"
+
+
+def pragmas(busy_timeout_s: float) -> tuple[str, ...]:
+    """Run on every connection the store opens (and by the ingest benchmark's floor loop,
+    which takes them from here so that it cannot drift from the store)."""
+    return (
+        f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}",
+        # FULL: a commit survives power loss too, since a 202 promises the event is stored.
+        "PRAGMA synchronous = FULL",
+        # A writer checkpoints only a WAL the background checkpointer let grow.
+        f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}",
+    )
+
+
 WAL = "PRAGMA journal_mode = WAL"  # persistent: set once per file open (`_switch_to_wal`)
 EVENT_COLUMNS = (
     "id",
@@ -190,14 +202,14 @@ def _add_event_column(conn: sqlite3.Connection, column: str, index: str) -> None
         raise
 
 
-def _switch_to_wal(conn: sqlite3.Connection) -> None:
+def _switch_to_wal(conn: sqlite3.Connection, timeout_s: float) -> None:
     """Put the file in WAL mode (persistent, so once per open is enough).
 
     Changing the journal mode needs an exclusive lock and SQLite answers SQLITE_BUSY at
     once, without the busy handler, while another process opens the same new file; so
     retry, with backoff, within the busy timeout.
     """
-    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    deadline = time.monotonic() + timeout_s
     delay = 0.001
     while True:
         try:
@@ -218,12 +230,15 @@ class SqliteDatabase:
 
     sqlite3 connections must not be shared between threads mid-transaction, so each
     thread gets its own (WAL lets readers and one writer proceed together, and
-    busy_timeout makes writers queue instead of failing). Other processes open their own
+    busy_timeout makes writers queue instead of failing, for at most `timeout_s`: past
+    it, the call fails as the ports' store error). Other processes open their own
     SqliteDatabase on the same file.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         self.path = Path(path)
+        self.timeout_s = timeout_s
+        self._pragmas = pragmas(timeout_s)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -231,15 +246,15 @@ class SqliteDatabase:
         self._closed = False
         self._checkpointer: Checkpointer | None = None  # started by the first write
         conn = self.connection()
-        _switch_to_wal(conn)
+        _switch_to_wal(conn, timeout_s)
         apply_schema(conn)
 
     def _open(self) -> sqlite3.Connection:
         # isolation_level=None: statements autocommit unless we BEGIN ourselves.
         conn = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False
         )
-        for pragma in PRAGMAS:
+        for pragma in self._pragmas:
             conn.execute(pragma)
         return conn
 
@@ -712,3 +727,29 @@ class SqliteAlertStore:
         if cursor.rowcount == 0:
             raise stale(state)
         return written
+
+    def probe_write(self, now: float) -> None:
+        """Write the heartbeat row `health-probe` with `now`, after asking for room: a
+        64 KB row inserted and rolled back to a savepoint allocates pages (SQLITE_FULL
+        when the file may not grow), and the disk's free bytes are read, since the
+        heartbeat itself may fit in place on a full disk. A held lock fails it past the
+        busy timeout. Delivery state: not synced on its own."""
+        free = shutil.disk_usage(self._db.path.parent).free
+        if free < PROBE_ROOM_BYTES:
+            raise UnprocessedError(
+                f"SQLite's disk is full: {free} bytes free in {self._db.path.parent}"
+            )
+        heartbeat = State(key=PROBE_KEY, version=1, data={"at": now})
+        with self._db.transaction(durable=False) as conn:
+            conn.execute("SAVEPOINT room")
+            conn.execute(
+                "INSERT OR REPLACE INTO states (key, version, body) VALUES (?, 0, zeroblob(?))",
+                (PROBE_ROOM_KEY, PROBE_ROOM_BYTES),
+            )
+            conn.execute("ROLLBACK TO room")
+            conn.execute("RELEASE room")
+            conn.execute(
+                "INSERT INTO states (key, version, body) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET body = excluded.body",
+                (PROBE_KEY, heartbeat.version, heartbeat.model_dump_json()),
+            )

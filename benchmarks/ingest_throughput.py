@@ -13,7 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from adapters.sqlite import BUSY_TIMEOUT_S, EVENT_COLUMNS, INSERT_EVENT, PRAGMAS, WAL, apply_schema
+from adapters.sqlite import (
+    DEFAULT_TIMEOUT_S,
+    EVENT_COLUMNS,
+    INSERT_EVENT,
+    WAL,
+    apply_schema,
+    pragmas,
+)
 from bot.config import Settings
 from bot.envelopes import read_unit
 from bot.ingest import ingest_raw, read_event
@@ -63,8 +70,8 @@ def _events(count: int, first_only: bool = False) -> list[dict]:
 def open_floor(path: Path) -> sqlite3.Connection:
     """A connection set up as the store sets up its own: its pragmas, WAL and schema, taken
     from adapters/sqlite.py."""
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    for pragma in PRAGMAS:
+    conn = sqlite3.connect(path, timeout=DEFAULT_TIMEOUT_S, isolation_level=None)
+    for pragma in pragmas(DEFAULT_TIMEOUT_S):
         conn.execute(pragma)
     conn.execute(WAL)
     apply_schema(conn)

@@ -26,6 +26,7 @@ def _split_list(value: Any) -> Any:
 
 
 DEFAULT_CURSOR_SECRET = "change-me"
+DEFAULT_STORE_TIMEOUT_S = 5  # STORE_TIMEOUT's default, for stores opened without Settings
 # Lines with ERROR, newest first, with @log so that a line from a many-group query keeps
 # its group, and a limit of 200, since up to 50 groups share one query.
 DEFAULT_QUERY = (
@@ -57,6 +58,23 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level"
+    )
+    store_timeout: Duration = Field(
+        default=DEFAULT_STORE_TIMEOUT_S,
+        description=(
+            "The deadline of one store call: SQLite waits at most this long for a lock, "
+            "DynamoDB for an answer (two tries of half of it each); past it the request "
+            "answers 503 with Retry-After"
+        ),
+    )
+    health_probe_timeout: float = Field(
+        default=1.5,
+        gt=0,
+        le=30,
+        description=(
+            "How long /healthz waits for its store probes (a write among them) before it "
+            'answers "failing": it answers within this, however stuck the store is'
+        ),
     )
     log_format: Literal["auto", "json", "text"] = Field(
         default="auto",

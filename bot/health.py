@@ -1,5 +1,9 @@
-"""The service's health, as /healthz reports it: can it read its stores, does its Slack
-token work, and is Slack work piling up.
+"""The service's health, as /healthz reports it: do its stores take a write and answer a
+read, does its Slack token work, and is Slack work piling up.
+
+The store probes run in one worker thread, waited on for HEALTH_PROBE_TIMEOUT at most,
+so that /healthz answers even when the store hangs; and the whole answer is reused for
+HEALTH_TTL_S, so that callers, who need no token, cannot turn it into load.
 
 A failing store or Slack token is "failing" (503): no alert can reach anyone, so a load
 balancer should look elsewhere and someone should be paged. A late backlog is only
@@ -15,10 +19,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from bot.config import Settings
-from bot.errors import MonitoringException
+from bot.errors import MonitoringException, RequestTimeoutError
 from bot.models import ListEventsDTO, Model
 from bot.ports import AlertStore, Chat, Heartbeat, StateStore
 from bot.services import Services
@@ -26,10 +30,10 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 AUTH_TTL_S = 60.0  # Slack rate-limits auth.test; a load balancer may ask every few seconds
+HEALTH_TTL_S = 5.0  # one probe of the stores per process in this long, however many ask
 BACKLOG_CAP = 1000  # records counted at most: a bounded read even in a storm
 BACKLOG_LATE_S = 300  # due work older than this makes the bot "degraded"
 BACKLOG_WARN = 100  # due records worth a warning even when none is late yet
-HEALTH_STATE_KEY = "health"  # read, never written: a key lookup proves the alert store
 EVENT_WINDOW_S = 86_400  # the event read spans a day: one or two buckets, not the table
 DETAIL_MAX = 300
 MIN_SECRET_LEN = 4  # shorter "secrets" would blank out ordinary words
@@ -56,6 +60,7 @@ class Health(Model):
     backlog: int | None  # pending notifications due now; None when the store is unreadable
     backlog_capped: bool = False  # True: at least `backlog` (BACKLOG_CAP), maybe more
     backlog_oldest_s: int | None = None  # how long the oldest due one has waited
+    checked_s_ago: int | None = None  # for a cached answer (HEALTH_TTL_S)
 
     @property
     def http_status(self) -> int:
@@ -157,39 +162,117 @@ class AuthCache:
             return check
 
 
-def check_health(services: Services, now: float, auth: AuthCache) -> Health:
-    """Probe the stores, Slack auth (through `auth`, at most once a TTL) and the backlog.
+T = TypeVar("T")
+STORE_CHECKS = ("alert_store", "event_store", "backlog")
+
+
+class BoundedProbe:
+    """Runs the store probes in a worker thread and waits `timeout_s` at most.
+
+    One worker at a time: while an earlier one is still stuck in the store, `run` raises
+    at once rather than start another, so a hung store costs one thread, not one per ask.
+    """
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._lock = threading.Lock()
+        self._worker: threading.Thread | None = None
+        self._started = 0.0  # time.monotonic() of the worker's start
+
+    def run(self, probe: Callable[[], T]) -> T:
+        """`probe()`'s value or exception; RequestTimeoutError past the timeout, or at once
+        while an earlier probe is still running."""
+        outcome: list[T] = []
+        failure: list[BaseException] = []
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                outcome.append(probe())
+            except BaseException as err:  # handed to the waiting caller
+                failure.append(err)
+            finally:
+                done.set()
+
+        with self._lock:
+            if self._worker is not None and self._worker.is_alive():
+                ago = time.monotonic() - self._started
+                raise RequestTimeoutError(
+                    f"timed out: the probe started {ago:.1f} s ago has not returned"
+                )
+            self._worker = threading.Thread(target=work, name="health-probe", daemon=True)
+            self._started = time.monotonic()
+            self._worker.start()
+        if not done.wait(self.timeout_s):
+            raise RequestTimeoutError(f"timed out after {self.timeout_s:g} s")
+        if failure:
+            raise failure[0]
+        return outcome[0]
+
+    @property
+    def busy(self) -> bool:
+        """Whether a worker is still in the store."""
+        return self._worker is not None and self._worker.is_alive()
+
+
+class HealthCache:
+    """The last Health and when it was made, reused for HEALTH_TTL_S; one per process,
+    with the time from the caller's clock, and the store probes under `probes`' timeout.
+
+    Concurrent callers share one probe: the others wait for it (the probe timeout at most)
+    and take its answer.
+    """
+
+    def __init__(
+        self, timeout_s: float, ttl_s: float = HEALTH_TTL_S, auth: AuthCache | None = None
+    ) -> None:
+        self.probes = BoundedProbe(timeout_s)
+        self.auth = auth or AuthCache()
+        self._ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._last: tuple[float, Health] | None = None
+
+    def check(self, services: Services, now: float) -> Health:
+        with self._lock:
+            if self._last is not None:
+                at, health = self._last
+                if 0 <= now - at < self._ttl_s:  # a clock that went back asks again
+                    return health.model_copy(update={"checked_s_ago": int(now - at)})
+            health = check_health(services, now, self.auth, self.probes)
+            self._last = (now, health)
+            return health
+
+
+def check_health(
+    services: Services, now: float, auth: AuthCache, probes: BoundedProbe | None = None
+) -> Health:
+    """Probe the stores (a write, a read, the backlog) in `probes`' worker, under its
+    timeout (a new one of HEALTH_PROBE_TIMEOUT if not given), and Slack auth (through
+    `auth`, at most once a TTL).
 
     Never raises: whatever a probe raises becomes that check's plain-words detail, with
-    the configured secrets and anything shaped like a Slack token masked.
+    the configured secrets and anything shaped like a Slack token masked; a store probe
+    that has not answered in time is "failing", "timed out after ... s".
     """
     secrets = _secrets(services.settings)
-    window = ListEventsDTO(limit=1, start_date=max(0, int(now) - EVENT_WINDOW_S), end_date=int(now))
-    checks = {
-        "alert_store": _probe(lambda: services.alerts.get_state(HEALTH_STATE_KEY), secrets),
-        "event_store": _probe(lambda: services.events.list(window, int(now)), secrets),
-        "slack": (
-            auth.check(services.chat, now, secrets)
-            if services.settings.slack_bot_token
-            else Check(status="console", detail="no SLACK_BOT_TOKEN: alerts print to the console")
-        ),
-    }
+    probes = probes or BoundedProbe(services.settings.health_probe_timeout)
+    checks: dict[str, Check] = {}
+    found: dict[str, Check] = {}  # the worker's, filled as it goes
     backlog: Backlog | None = None
-    if checks["alert_store"].status != "ok":
-        checks["backlog"] = Check(status="failing", detail="unknown: the alert store is failing")
+    started = time.perf_counter()
+    try:
+        backlog = probes.run(lambda: _probe_stores(services, now, secrets, found))
+    except RequestTimeoutError as err:
+        late = Check(status="failing", detail=_plain(err, secrets), ms=_ms_since(started))
+        answered = dict(found)  # what the worker had found by then
+        checks.update({name: answered.get(name, late) for name in STORE_CHECKS})
     else:
-        started = time.perf_counter()
-        try:
-            backlog = measure_backlog(services.alerts, now)
-        except Exception as err:  # a health check reports; it never fails the request
-            checks["backlog"] = Check(status="failing", detail=_plain(err, secrets))
-        else:
-            checks["backlog"] = Check(
-                status="late" if backlog.late else "ok",
-                detail=f"{backlog.shown} due"
-                + (f", the oldest waiting {backlog.oldest_s} s" if backlog.count else ""),
-                ms=_ms_since(started),
-            )
+        checks.update(found)
+    checks["slack"] = (
+        auth.check(services.chat, now, secrets)
+        if services.settings.slack_bot_token
+        else Check(status="console", detail="no SLACK_BOT_TOKEN: alerts print to the console")
+    )
     health = Health(
         status=_overall(checks),
         checks=checks,
@@ -199,6 +282,32 @@ def check_health(services: Services, now: float, auth: AuthCache) -> Health:
     )
     _log(health)
     return health
+
+
+def _probe_stores(
+    services: Services, now: float, secrets: list[str], into: dict[str, Check]
+) -> Backlog | None:
+    """The store checks, each put in `into` as it is made: a write (the alert store's
+    backend, which the event store shares), an event read, and the backlog."""
+    window = ListEventsDTO(limit=1, start_date=max(0, int(now) - EVENT_WINDOW_S), end_date=int(now))
+    into["alert_store"] = _probe(lambda: services.alerts.probe_write(now), secrets, "write: ")
+    into["event_store"] = _probe(lambda: services.events.list(window, int(now)), secrets)
+    if into["alert_store"].status != "ok":
+        into["backlog"] = Check(status="failing", detail="unknown: the alert store is failing")
+        return None
+    started = time.perf_counter()
+    try:
+        backlog = measure_backlog(services.alerts, now)
+    except Exception as err:  # a health check reports; it never fails the request
+        into["backlog"] = Check(status="failing", detail=_plain(err, secrets))
+        return None
+    into["backlog"] = Check(
+        status="late" if backlog.late else "ok",
+        detail=f"{backlog.shown} due"
+        + (f", the oldest waiting {backlog.oldest_s} s" if backlog.count else ""),
+        ms=_ms_since(started),
+    )
+    return backlog
 
 
 def _overall(checks: dict[str, Check]) -> Literal["ok", "degraded", "failing"]:
@@ -223,13 +332,15 @@ def _backlog_of(health: Health) -> Backlog | None:
     return Backlog(health.backlog, health.backlog_capped, health.backlog_oldest_s)
 
 
-def _probe(call: Callable[[], object], secrets: list[str]) -> Check:
-    """Run one probe, timed; its exception, if any, as a failing check."""
+def _probe(call: Callable[[], object], secrets: list[str], what: str = "") -> Check:
+    """Run one probe, timed; its exception, if any, as a failing check (its detail after
+    `what`)."""
     started = time.perf_counter()
     try:
         call()
     except Exception as err:  # a health check reports; it never fails the request
-        return Check(status="failing", detail=_plain(err, secrets), ms=_ms_since(started))
+        detail = what + _plain(err, secrets)
+        return Check(status="failing", detail=detail[:DETAIL_MAX], ms=_ms_since(started))
     return Check(status="ok", ms=_ms_since(started))
 
 
@@ -266,10 +377,13 @@ __all__ = [
     "BACKLOG_CAP",
     "BACKLOG_LATE_S",
     "BACKLOG_WARN",
+    "HEALTH_TTL_S",
     "AuthCache",
     "Backlog",
+    "BoundedProbe",
     "Check",
     "Health",
+    "HealthCache",
     "backlog_line",
     "check_health",
     "measure_backlog",

@@ -212,9 +212,20 @@ class StateStore(Protocol):
         ...
 
 
-class DeliveryStore(AlertStore, SilenceStore, StateStore, Protocol):
+class WriteProbe(Protocol):
+    """A store that can show it still takes writes: a read alone answers while the disk
+    is full or the database is locked, so /healthz asks for this too."""
+
+    def probe_write(self, now: float) -> None:
+        """Exercise the write path at `now` (a heartbeat row, or a conditional write that
+        never applies) and return; raise the store's error when a write would fail."""
+        ...
+
+
+class DeliveryStore(AlertStore, SilenceStore, StateStore, WriteProbe, Protocol):
     """The three together, as alert delivery uses them: it reads silences and paces posts
-    with budgets while it writes alert records (one adapter serves all three)."""
+    with budgets while it writes alert records (one adapter serves all three), and the
+    write probe of their backend."""
 
 
 class Nudges(Protocol):

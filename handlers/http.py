@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.config import DEFAULT_CURSOR_SECRET
 from bot.errors import MonitoringException, ValidationError
-from bot.health import AuthCache, check_health
+from bot.health import HEALTH_TTL_S, HealthCache
 from bot.services import Services
 from handlers.rest import (
     MAX_BODY_BYTES,
@@ -129,17 +129,21 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
         # Bolt's dispatch blocks (it verifies, acks and hands listeners to a thread pool).
         return to_starlette_response(await run_in_threadpool(slack.dispatch, bolt_request))
 
-    auth_cache = AuthCache()  # one per process: Slack's auth.test at most once a minute
+    # One per process: the stores probed at most every HEALTH_TTL_S, Slack's auth.test at
+    # most once a minute.
+    health_cache = HealthCache(settings.health_probe_timeout)
 
     @app.get("/healthz", response_model=None, responses={503: {"description": "Failing"}})
     def healthz() -> JSONResponse:
         """Open to load balancers (no token; nothing secret in it): 200 when alerts can
-        flow ("ok", or "degraded" when they run late), 503 with what is wrong when not."""
-        health = check_health(services, services.clock.now(), auth_cache)
+        flow ("ok", or "degraded" when they run late), 503 with what is wrong when not,
+        within HEALTH_PROBE_TIMEOUT however stuck the store is."""
+        health = health_cache.check(services, services.clock.now())
+        headers = {"Cache-Control": "no-store"}
+        if health.http_status == 503:
+            headers["Retry-After"] = str(int(HEALTH_TTL_S))
         return JSONResponse(
-            health.model_dump(mode="json"),
-            status_code=health.http_status,
-            headers={"Cache-Control": "no-store"},
+            health.model_dump(mode="json"), status_code=health.http_status, headers=headers
         )
 
     @app.post(

@@ -73,9 +73,13 @@ class ApiError(Exception):
         self.status = status
 
 
+RETRY_AFTER_S = 5  # a 503's Retry-After: the store failed or was past its deadline
+
+
 def api_error_response(_: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, ApiError)
-    return JSONResponse({"error": str(err)}, status_code=err.status)
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if err.status == 503 else None
+    return JSONResponse({"error": str(err)}, status_code=err.status, headers=headers)
 
 
 def _token_check(services: Services, bearer_ok: Any) -> Any:

@@ -23,6 +23,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from adapters import aws_session
+from bot.config import DEFAULT_STORE_TIMEOUT_S
 
 if TYPE_CHECKING:
     import botocore.session
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 TTL_ATTRIBUTE = "expired_at"  # epoch seconds; DynamoDB's TTL deletes the item some time after
 BILLING_MODE = "PAY_PER_REQUEST"
+DEFAULT_TIMEOUT_S = float(DEFAULT_STORE_TIMEOUT_S)
+CALL_ATTEMPTS = 2  # a throttled or dropped request is tried once more, within the deadline
 
 _M = TypeVar("_M", bound=Model)
 
@@ -204,6 +207,7 @@ class TableConfig:
     table: str
     endpoint: str | None = None
     region: str = "us-east-1"
+    timeout_s: float = DEFAULT_TIMEOUT_S  # one call's deadline (STORE_TIMEOUT)
 
     @classmethod
     def of(
@@ -221,7 +225,13 @@ class TableConfig:
             region = region or settings.aws_region
         if not table:
             raise ValueError("a DynamoDB table name is required (AWS_DYNAMODB_TABLE)")
-        return cls(table=table, endpoint=endpoint or None, region=region or "us-east-1")
+        timeout_s = DEFAULT_TIMEOUT_S if settings is None else float(settings.store_timeout)
+        return cls(
+            table=table,
+            endpoint=endpoint or None,
+            region=region or "us-east-1",
+            timeout_s=timeout_s,
+        )
 
 
 @dataclass(frozen=True)
@@ -261,9 +271,19 @@ class _SharedSessionConnection(Connection):
 
 
 @lru_cache(maxsize=16)
-def _endpoint_connection(endpoint: str | None, region: str) -> Connection:
-    """One pynamodb Connection (one botocore client, made on first use) per endpoint."""
-    return _SharedSessionConnection(region=region, host=endpoint)
+def _endpoint_connection(endpoint: str | None, region: str, timeout_s: float) -> Connection:
+    """One pynamodb Connection (one botocore client, made on first use) per endpoint and
+    deadline: CALL_ATTEMPTS tries of a share of `timeout_s` each, so that a DynamoDB that
+    accepts connections and never answers fails a call within about the deadline (plus
+    botocore's backoff between the tries, under a second), not minutes."""
+    share = timeout_s / CALL_ATTEMPTS
+    return _SharedSessionConnection(
+        region=region,
+        host=endpoint,
+        connect_timeout_seconds=share,
+        read_timeout_seconds=share,
+        max_retry_attempts=CALL_ATTEMPTS - 1,
+    )
 
 
 @lru_cache(maxsize=64)
@@ -285,7 +305,7 @@ def bind(config: TableConfig) -> BoundModels:
         state=_bound(StateItem, config),
     )
     table = models.event._get_connection()  # builds the table's key metadata; no request
-    shared = _endpoint_connection(config.endpoint, config.region)
+    shared = _endpoint_connection(config.endpoint, config.region, config.timeout_s)
     with suppress(ValueError):  # bound before (and evicted from the cache): same schema
         shared.add_meta_table(table.get_meta_table())
     table.connection = shared

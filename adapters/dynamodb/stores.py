@@ -78,6 +78,7 @@ _I = TypeVar("_I", bound=TableItem)
 MAX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z: the last second a YYYY-MM-DD day can name
 EVENT_DAYS = "EVENT_DAYS"
 AGENT_PK = "AGENT"
+PROBE_PK = "HEALTH_PROBE"  # never written: the write probe's condition never holds
 SILENCES = "SILENCES"
 PENDING = "PENDING"
 DAY_SECONDS = 86_400
@@ -164,12 +165,21 @@ def _applied_key(applied: str) -> str:
 # --- errors ----------------------------------------------------------------------------------
 
 
+def _answer(err: PynamoDBException) -> dict[str, str]:
+    """DynamoDB's error answer (Code, Message); empty when there was none: a read timeout
+    or a dropped connection carries `response = None`, on which pynamodb's own
+    `cause_response_code` raises AttributeError."""
+    response = getattr(err.cause, "response", None)
+    answer = response.get("Error") if isinstance(response, dict) else None
+    return answer if isinstance(answer, dict) else {}
+
+
 def _condition_failed(err: PynamoDBException) -> bool:
-    return err.cause_response_code == "ConditionalCheckFailedException"
+    return _answer(err).get("Code") == "ConditionalCheckFailedException"
 
 
 def _unprocessed(action: str, err: PynamoDBException) -> UnprocessedError:
-    reason = err.cause_response_message or err.msg
+    reason = _answer(err).get("Message") or f"{err.msg}: {err.cause}"
     return UnprocessedError(f"DynamoDB could not {action}: {reason}")
 
 
@@ -823,6 +833,16 @@ class DynamoAlertStore:
         if not _put_if(item, expected, f"write state {state.key!r}"):
             raise stale(state)
         return written
+
+    def probe_write(self, now: float) -> None:
+        """A PutItem on the probe key under a condition that never holds: DynamoDB takes
+        it through the write path (capacity, throttling, the network) and refuses it, so
+        the refusal is the success and nothing is written. Throttled or unreachable past
+        the store's deadline: UnprocessedError."""
+        states = self._states
+        item = states(PROBE_PK, "STATE", version=0, body=State(key=PROBE_PK).model_dump_json())
+        never = states.pk.does_not_exist() & states.pk.exists()
+        _put_if(item, never, "probe a write")  # True cannot happen: the condition never holds
 
 
 # --- wiring ----------------------------------------------------------------------------------

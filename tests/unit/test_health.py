@@ -83,11 +83,11 @@ def test_all_well_is_ok_200_with_each_check_timed(clock):
 
 def test_a_failing_alert_store_is_503_saying_why(clock, monkeypatch):
     svc = services(clock)
-    monkeypatch.setattr(svc.alerts, "get_state", broken("alert store: table is gone"))
+    monkeypatch.setattr(svc.alerts, "probe_write", broken("alert store: table is gone"))
     result = health(svc)
     assert (result.status, result.http_status) == ("failing", 503)
     assert result.checks["alert_store"].status == "failing"
-    assert result.checks["alert_store"].detail == "alert store: table is gone"
+    assert result.checks["alert_store"].detail == "write: alert store: table is gone"
     assert result.checks["backlog"].status == "failing"
     assert result.backlog is None  # unknown, not zero
     assert result.checks["slack"].status == "ok"
@@ -127,7 +127,7 @@ def test_a_refused_slack_token_is_503_saying_slack_refused_it(clock):
 def test_secrets_never_reach_the_details(clock, monkeypatch):
     svc = services(clock)
     svc.chat.fail_auth(ChatUnavailableError(f"no answer for token {TOKEN}, xapp-1-A0-99-abc"))
-    monkeypatch.setattr(svc.alerts, "get_state", broken(f"bad credentials {TOKEN}"))
+    monkeypatch.setattr(svc.alerts, "probe_write", broken(f"bad credentials {TOKEN}"))
     body = health(svc).model_dump_json()
     assert TOKEN not in body
     assert "xapp-1-A0" not in body
