@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         gt=0,
         le=30,
         description=(
-            "How long /healthz waits for its store probes (a write among them) before it "
+            "Seconds /healthz waits for its store probes (a write among them) before it "
             'answers "failing": it answers within this, however stuck the store is'
         ),
     )

@@ -71,22 +71,23 @@ def test_a_token_slack_refuses_is_503_naming_slack(http, fake_slack):
 
 
 def test_a_broken_store_is_503_naming_the_store(http, service, monkeypatch):
-    def broken(key: str) -> None:
+    def broken(now: float) -> None:
         raise UnprocessedError("sqlite: disk I/O error")
 
-    monkeypatch.setattr(service.services.alerts, "get_state", broken)
+    monkeypatch.setattr(service.services.alerts, "probe_write", broken)
     response = http.get("/healthz")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "failing"
     assert body["checks"]["alert_store"] == {
         "status": "failing",
-        "detail": "sqlite: disk I/O error",
+        "detail": "write: sqlite: disk I/O error",
         "ms": body["checks"]["alert_store"]["ms"],
         "checked_s_ago": None,
     }
     assert body["checks"]["slack"]["status"] == "ok"
     assert body["backlog"] is None
+    assert response.headers["retry-after"] == "5"
 
 
 def test_healthz_needs_no_token_even_when_the_api_does(service_factory, client_for):  # noqa: F811
