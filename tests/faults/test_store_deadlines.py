@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters import aws_session
 from adapters.dynamodb.schema import create_table
 from adapters.sqlite import SqliteDatabase
 from bot.health import HEALTH_TTL_S
@@ -189,7 +190,7 @@ def _frozen(
     assert in_store(service.services.events, clock.now)(events[0]["id"])
     healed = _recovered(http, clock, events[2])
     return (
-        f"/healthz failing in {health_took:.2f} s ({detail[:50]}); /ingest 503 + Retry-After"
+        f"/healthz failing in {health_took:.2f} s ({detail[:90]}); /ingest 503 + Retry-After"
         f" in {ingest_took:.2f} s (deadline {STORE_TIMEOUT_S} s), a REST write too;"
         f" ok again in {healed:.2f} s"
     )
@@ -226,8 +227,11 @@ def test_dynamodb_local_stopped_is_failing_and_503_within_the_deadline(
     monkeypatch: pytest.MonkeyPatch,
     figures: Figures,
 ):
-    for name, value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}.items():
-        monkeypatch.setenv(name, value)
+    # DynamoDB Local keeps tables apart by access key: the table is made with the keys of
+    # the process's botocore session, which the service's client uses (the first it found).
+    keys = aws_session.session().get_credentials().get_frozen_credentials()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", keys.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", keys.secret_key)
     table = fresh_table_name()
     create_table(table=table, endpoint=dynamodb_local.endpoint, region=REGION)
     service = _serve(
