@@ -27,10 +27,11 @@ FLUSH_ROUNDS = 20  # `ingest` sends its due Slack work in at most this many flus
 
 
 def build_services(settings: Settings) -> Services:
-    """The adapters the settings name and the use cases, from the composition root."""
-    from handlers.bootstrap import bootstrap
+    """The adapters the settings name and the use cases, from the composition root; a
+    store that does not answer or a bad routes file is a StartupError naming the setting."""
+    from handlers.startup import start_services
 
-    return bootstrap(settings)
+    return start_services(settings)
 
 
 def setup_logging(settings: Settings) -> None:
@@ -397,8 +398,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "manifest":  # before the settings: it must print on a bare machine
         return cmd_manifest(args.url, args.socket or args.url is None)
+    from pydantic import ValidationError as SettingsError
+
+    from handlers.startup import settings_error
+
     try:
         settings = get_settings()
+    except SettingsError as err:
+        print(f"configuration error: {settings_error(err)}", file=sys.stderr)
+        return 2
     except ValueError as err:
         print(f"configuration error: {err}", file=sys.stderr)
         return 2
