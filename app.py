@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.config import Settings, get_settings
 from bot.errors import MonitoringException, ValidationError
+from bot.metrics import Metrics
 from bot.models import IngestResult, Rejection
 from bot.services import Services
 
@@ -26,11 +27,12 @@ log = logging.getLogger("app")
 FLUSH_ROUNDS = 20  # `ingest` sends its due Slack work in at most this many flushes
 
 
-def build_services(settings: Settings) -> Services:
-    """The adapters the settings name and the use cases, from the composition root."""
+def build_services(settings: Settings, metrics: Metrics | None = None) -> Services:
+    """The adapters the settings name and the use cases, from the composition root;
+    `metrics` records the bot's own (the service's, for GET /metrics)."""
     from handlers.bootstrap import bootstrap
 
-    return bootstrap(settings)
+    return bootstrap(settings, metrics=metrics)
 
 
 def setup_logging(settings: Settings) -> None:
@@ -47,6 +49,7 @@ def cmd_serve(settings: Settings) -> int:
     import uvicorn
 
     import scheduler
+    from adapters.prometheus import PrometheusMetrics
     from handlers.http import create_app
     from handlers.slack import build_app
     from handlers.slack.socket_mode import check_app_token, start_socket_mode
@@ -54,7 +57,7 @@ def cmd_serve(settings: Settings) -> int:
     app_token = settings.slack_app_token
     if app_token:
         check_app_token(app_token)  # ValueError: exit 2 before the store is opened
-    services = build_services(settings)
+    services = build_services(settings, PrometheusMetrics())
     # Socket Mode needs the Bolt app whatever the signing secret: build_app says what is missing.
     wanted = bool(settings.slack_signing_secret or app_token)
     slack = build_app(services) if wanted else None  # ValueError: both
