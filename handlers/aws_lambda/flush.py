@@ -5,4 +5,4 @@ whichever comes first. Silences that ended are the expire_silences function's.""
 
 from handlers.aws_lambda.wiring import scheduled
 
-handler = scheduled("flush", gauges=True)  # and the backlog and storm gauges, each minute
+handler = scheduled("flush")

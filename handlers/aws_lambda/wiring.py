@@ -62,11 +62,11 @@ def flushing_metrics(handler: H) -> H:
     return cast(H, handle)
 
 
-def scheduled(function: str, *, gauges: bool = False) -> Handler:
+def scheduled(function: str) -> Handler:
     """The handler of a function that EventBridge invokes on a schedule (or people, by
-    hand, with the job's input as the event): its job's run, answered; with `gauges`,
-    the backlog and storm gauges measured after it. The job table is imported here, so
-    that the ingest function never loads it."""
+    hand, with the job's input as the event): its job's run, answered, then the backlog
+    and storm gauges if the job says so. The job table is imported here, so that the
+    ingest function never loads it."""
     from handlers.jobs import of_function, run
 
     setup_logging()
@@ -75,7 +75,7 @@ def scheduled(function: str, *, gauges: bool = False) -> Handler:
     def handler(event: Any = None, context: Any = None) -> dict[str, Any]:
         ran = services()
         answer = run(job, ran, event if isinstance(event, dict) else {})
-        if gauges:
+        if job.gauges:
             _measure_gauges(ran)
         return answer
 
