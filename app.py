@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.config import Settings, get_settings
 from bot.errors import MonitoringException, ValidationError
+from bot.metrics import Metrics
 from bot.models import IngestResult, Rejection
 from bot.services import Services
 
@@ -26,12 +27,13 @@ log = logging.getLogger("app")
 FLUSH_ROUNDS = 20  # `ingest` sends its due Slack work in at most this many flushes
 
 
-def build_services(settings: Settings) -> Services:
-    """The adapters the settings name and the use cases, from the composition root; a
-    store that does not answer or a bad routes file is a StartupError naming the setting."""
+def build_services(settings: Settings, metrics: Metrics | None = None) -> Services:
+    """The adapters the settings name and the use cases, from the composition root;
+    `metrics` records the bot's own (the service's, for GET /metrics). A store that does
+    not answer or a bad routes file is a StartupError naming the setting."""
     from handlers.startup import start_services
 
-    return start_services(settings)
+    return start_services(settings, metrics=metrics)
 
 
 def setup_logging(settings: Settings) -> None:
@@ -48,6 +50,7 @@ def cmd_serve(settings: Settings) -> int:
     import uvicorn
 
     import scheduler
+    from adapters.prometheus import PrometheusMetrics
     from handlers.http import create_app
     from handlers.slack import build_app
     from handlers.slack.socket_mode import check_app_token, start_socket_mode
@@ -55,7 +58,7 @@ def cmd_serve(settings: Settings) -> int:
     app_token = settings.slack_app_token
     if app_token:
         check_app_token(app_token)  # ValueError: exit 2 before the store is opened
-    services = build_services(settings)
+    services = build_services(settings, PrometheusMetrics())
     # Socket Mode needs the Bolt app whatever the signing secret: build_app says what is missing.
     wanted = bool(settings.slack_signing_secret or app_token)
     slack = build_app(services) if wanted else None  # ValueError: both

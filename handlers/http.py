@@ -1,4 +1,5 @@
-"""The service's HTTP app (FastAPI): /ingest, /slack/events, the REST API and /healthz.
+"""The service's HTTP app (FastAPI): /ingest, /slack/events, the REST API, /healthz and
+/metrics.
 
 Errors are always `{"error": "..."}` with a 4xx status for bad input; the handler never
 lets a stack trace reach the client.
@@ -19,8 +20,10 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adapters.prometheus import CONTENT_TYPE, PrometheusMetrics
 from bot.config import DEFAULT_CURSOR_SECRET
 from bot.errors import MonitoringException, ValidationError
+from bot.gauges import measure_service_gauges
 from bot.health import AuthCache, check_health
 from bot.services import Services
 from handlers.rest import (
@@ -142,6 +145,14 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
             headers={"Cache-Control": "no-store"},
         )
 
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        """Prometheus's text format, behind API_TOKEN when it is set; the gauges are
+        measured now (a bounded read). 404 where metrics go to CloudWatch (Lambda)."""
+        if not bearer_ok(request, settings.api_token):
+            return error(401, "missing or wrong bearer token")
+        return serve_metrics(services)
+
     @app.post(
         "/ingest",
         status_code=202,
@@ -174,3 +185,18 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
         return JSONResponse(result.model_dump(), status_code=202)
 
     return app
+
+
+def serve_metrics(services: Services) -> Response:
+    """The service's metrics with the gauges measured now; a store that cannot be read
+    leaves them as last measured (its failure is /healthz's to report)."""
+    exported = services.metrics
+    if not isinstance(exported, PrometheusMetrics):
+        return error(404, "metrics are not served here: on AWS they go to CloudWatch")
+    try:
+        measure_service_gauges(services)
+    except Exception:
+        log.exception("measuring the backlog and storm gauges failed")
+    return Response(
+        exported.exposition(), media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"}
+    )

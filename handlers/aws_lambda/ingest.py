@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.aws_lambda.wiring import services, setup_logging
+from handlers.aws_lambda.wiring import flushing_metrics, services, setup_logging
 
 setup_logging()
 
 
+@flushing_metrics
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
     """The events stored and alerted on, and other alerts' due work moved on (on AWS no
     timer runs between the flush function's minutes)."""
