@@ -25,7 +25,13 @@ def test_one_event_is_accepted_then_a_duplicate(service_factory, client_for):
     event = load("health_ec2_issue_minimal.json")
     first = client.post("/ingest", json=event)
     assert first.status_code == 202
-    assert first.json() == {"stored": 1, "duplicates": 0, "ids": [event["id"]], "rejected": []}
+    assert first.json() == {
+        "stored": 1,
+        "duplicates": 0,
+        "ids": [event["id"]],
+        "rejected": [],
+        "rejected_count": 0,
+    }
     again = client.post("/ingest", json=event)
     assert again.json()["duplicates"] == 1
     stored = svc.services.events.get(event["id"], now=int(time.time()))
