@@ -293,7 +293,7 @@ def agents_router(services: Services, bearer_ok: Any) -> APIRouter:
         "/agents",
         response_model=Agent,
         status_code=201,
-        responses=error_responses(409),
+        responses=error_responses(408, 409),
         openapi_extra=model_body(NewAgent),
     )
     async def new_agent(request: Request) -> Any:
@@ -303,7 +303,7 @@ def agents_router(services: Services, bearer_ok: Any) -> APIRouter:
     @router.patch(
         "/agents/{agent_id}",
         response_model=Agent,
-        responses=error_responses(404),
+        responses=error_responses(404, 408),
         openapi_extra=model_body(UpdateAgentDTO),
     )
     async def change_agent(agent_id: str, request: Request) -> Any:
@@ -318,7 +318,7 @@ def agents_router(services: Services, bearer_ok: Any) -> APIRouter:
     @router.post(
         "/agents/{agent_id}/deployments",
         response_model=Agent,
-        responses={201: {"model": Agent, "description": "Created"}},
+        responses={201: {"model": Agent, "description": "Created"}, **error_responses(408)},
         openapi_extra=model_body(DeploymentDTO),
     )
     async def deployment(agent_id: str, request: Request) -> Any:
