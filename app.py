@@ -129,10 +129,12 @@ def cmd_ingest(settings: Settings, files: Sequence[str], as_json: bool) -> int:
             continue
         print(
             f"{path}: {result.stored} stored, {result.duplicates} duplicates, "
-            f"{len(result.rejected)} rejected"
+            f"{result.rejected_count} rejected"
         )
         for rejection in result.rejected:
             print(f"  event {rejection.index}: {rejection.error}")
+        if result.rejected_count > len(result.rejected):
+            print(f"  and {result.rejected_count - len(result.rejected)} more")
     send_due_work(services)
     return 1 if failed else 0
 

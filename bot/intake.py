@@ -58,22 +58,29 @@ class Intake:
         self._flushed_at = float("-inf")
         self._nudged: dict[str, int] = {}  # channel → the nudge window this process used
 
-    def __call__(self, body: Any) -> IngestResult:
-        """Store a decoded body's events once, then alert on them (once each). The
+    def __call__(self, body: Any, *, max_events: int | None = None) -> IngestResult:
+        """Store a decoded body's events once, then alert on them (once each); with
+        `max_events`, TooManyEventsError for a body holding more (nothing stored). The
         events stored are counted by family as each is alerted on; the duplicates and
         rejections once the body is done."""
         result = ingest(
-            body, self.events, self.clock, ttl=self.ttl, ctx=self.ctx, on_new=self._on_new
+            body,
+            self.events,
+            self.clock,
+            ttl=self.ttl,
+            ctx=self.ctx,
+            on_new=self._on_new,
+            max_events=max_events,
         )
         if result.duplicates:
             self.metrics.inc(metrics.EVENTS_DUPLICATE, result.duplicates)
-        if result.rejected:
-            self.metrics.inc(metrics.EVENTS_REJECTED, len(result.rejected))
+        if result.rejected_count:
+            self.metrics.inc(metrics.EVENTS_REJECTED, result.rejected_count)
         return result
 
-    def raw(self, body: bytes | str) -> IngestResult:
+    def raw(self, body: bytes | str, *, max_events: int | None = None) -> IngestResult:
         """The same over a raw body; ValidationError when it is not JSON."""
-        return self(decode_body(body))
+        return self(decode_body(body), max_events=max_events)
 
     def receive(self, body: Any) -> IngestResult:
         """`self(body)`, then other alerts' due work and the nudges, unless this process

@@ -96,6 +96,7 @@ class Services:
     def report_channel(self) -> str:
         return report_channel(self.settings)
 
-    def ingest_raw(self, body: bytes | str) -> IngestResult:
-        """`ingest` over a raw body; ValidationError when it is not JSON."""
-        return self.ingest.raw(body)
+    def ingest_raw(self, body: bytes | str, max_events: int | None = None) -> IngestResult:
+        """`ingest` over a raw body; ValidationError when it is not JSON, and
+        TooManyEventsError when it holds over `max_events` events."""
+        return self.ingest.raw(body, max_events=max_events)

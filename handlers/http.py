@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.prometheus import CONTENT_TYPE, PrometheusMetrics
 from bot.config import DEFAULT_CURSOR_SECRET
-from bot.errors import MonitoringException, ValidationError
+from bot.errors import MonitoringException, TooManyEventsError, ValidationError
 from bot.gauges import measure_service_gauges
 from bot.health import AuthCache, check_health
 from bot.services import Services
@@ -110,7 +110,7 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
     async def slack_events(request: Request) -> Response:
         if slack is None or verifier is None:
             return error(503, "Slack is not configured: set SLACK_SIGNING_SECRET")
-        body = await read_limited(request, MAX_BODY_BYTES)
+        body = await read_limited(request, MAX_BODY_BYTES, settings.request_read_timeout)
         if body is None:
             return error(413, f"body is over {MAX_BODY_BYTES} bytes")
         # Refuse what Slack never sends before parsing anything: unsigned input first.
@@ -156,19 +156,22 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
     @app.post(
         "/ingest",
         status_code=202,
-        responses=error_responses(400, 401, 413, 503),
+        responses=error_responses(400, 401, 408, 413, 503),
         openapi_extra=json_body(INGEST_BODY),
     )
     async def ingest_route(request: Request) -> JSONResponse:
+        """One body of at most INGEST_MAX_EVENTS events and 256 KB: 413 past either."""
         if not bearer_ok(request, settings.ingest_token):
             return error(401, "missing or wrong bearer token")
-        body = await read_limited(request, MAX_BODY_BYTES)
+        body = await read_limited(request, MAX_BODY_BYTES, settings.request_read_timeout)
         if body is None:
             return error(413, f"body is over {MAX_BODY_BYTES} bytes")
         try:
-            result = await run_in_threadpool(services.ingest_raw, body)
+            result = await run_in_threadpool(services.ingest_raw, body, settings.ingest_max_events)
         except ValidationError as err:
             return error(400, str(err))
+        except TooManyEventsError as err:
+            return error(413, str(err))
         except MonitoringException as err:  # the store failed: nothing is claimed stored
             log.error("ingest failed, the sender should retry: %s", err)
             return JSONResponse(
@@ -181,6 +184,7 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
                 400,
                 f"no usable event: {result.rejected[0].error}",
                 rejected=[r.model_dump() for r in result.rejected],
+                rejected_count=result.rejected_count,
             )
         return JSONResponse(result.model_dump(), status_code=202)
 

@@ -27,7 +27,8 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
     result = outcome.model_dump()
     messages = sqs_message_ids(event)
     if messages is not None:
-        failed = sorted({r.index for r in outcome.rejected if r.index < len(messages)})
+        # Every failed record, not only those the answer lists: SQS would delete the rest.
+        failed = [i for i in outcome.failed_indexes if i < len(messages)]
         result["batchItemFailures"] = [{"itemIdentifier": messages[i]} for i in failed]
     return result
 

@@ -21,7 +21,7 @@ def test_whole_corpus_ingests_with_json_lines(tmp_path):
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [line["file"] for line in lines] == files
     for line in lines:
-        assert set(line) == {"file", "stored", "duplicates", "ids", "rejected"}
+        assert set(line) == {"file", "stored", "duplicates", "ids", "rejected", "rejected_count"}
         assert line["rejected"] == []
     assert sum(line["stored"] for line in lines) == DISTINCT_IDS
     assert (tmp_path / "monitoring.sqlite3").exists()
