@@ -127,6 +127,7 @@ def ingest(
     result = IngestResult()
     events: list[Event] = []
     signals_of: list[list[Signal]] = []
+    bug_shown = False
     if not units:
         result.reject(0, "the body holds no event")
     for index, unit in enumerate(units):
@@ -141,7 +142,9 @@ def ingest(
                 continue
             except Exception as err:  # a bug must cost one event, never the batch
                 result.reject(index, f"could not read event: {type(err).__name__}: {err}")
-                log.debug("event %d could not be read", index, exc_info=True)
+                if not bug_shown:  # a bug's traceback once a body; the rest are counted
+                    log.exception("event %d could not be read (a bug)", index)
+                    bug_shown = True
                 continue
         for event, signals in read:
             events.append(event)
