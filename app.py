@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.config import Settings, get_settings
 from bot.errors import MonitoringException, ValidationError
+from bot.metrics import Metrics
 from bot.models import IngestResult, Rejection
 from bot.services import Services
 
@@ -26,11 +27,13 @@ log = logging.getLogger("app")
 FLUSH_ROUNDS = 20  # `ingest` sends its due Slack work in at most this many flushes
 
 
-def build_services(settings: Settings) -> Services:
-    """The adapters the settings name and the use cases, from the composition root."""
-    from handlers.bootstrap import bootstrap
+def build_services(settings: Settings, metrics: Metrics | None = None) -> Services:
+    """The adapters the settings name and the use cases, from the composition root;
+    `metrics` records the bot's own (the service's, for GET /metrics). A store that does
+    not answer or a bad routes file is a StartupError naming the setting."""
+    from handlers.startup import start_services
 
-    return bootstrap(settings)
+    return start_services(settings, metrics=metrics)
 
 
 def setup_logging(settings: Settings) -> None:
@@ -47,6 +50,7 @@ def cmd_serve(settings: Settings) -> int:
     import uvicorn
 
     import scheduler
+    from adapters.prometheus import PrometheusMetrics
     from handlers.http import create_app
     from handlers.slack import build_app
     from handlers.slack.socket_mode import check_app_token, start_socket_mode
@@ -54,7 +58,7 @@ def cmd_serve(settings: Settings) -> int:
     app_token = settings.slack_app_token
     if app_token:
         check_app_token(app_token)  # ValueError: exit 2 before the store is opened
-    services = build_services(settings)
+    services = build_services(settings, PrometheusMetrics())
     # Socket Mode needs the Bolt app whatever the signing secret: build_app says what is missing.
     wanted = bool(settings.slack_signing_secret or app_token)
     slack = build_app(services) if wanted else None  # ValueError: both
@@ -125,10 +129,12 @@ def cmd_ingest(settings: Settings, files: Sequence[str], as_json: bool) -> int:
             continue
         print(
             f"{path}: {result.stored} stored, {result.duplicates} duplicates, "
-            f"{len(result.rejected)} rejected"
+            f"{result.rejected_count} rejected"
         )
         for rejection in result.rejected:
             print(f"  event {rejection.index}: {rejection.error}")
+        if result.rejected_count > len(result.rejected):
+            print(f"  and {result.rejected_count - len(result.rejected)} more")
     send_due_work(services)
     return 1 if failed else 0
 
@@ -397,8 +403,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "manifest":  # before the settings: it must print on a bare machine
         return cmd_manifest(args.url, args.socket or args.url is None)
+    from pydantic import ValidationError as SettingsError
+
+    from handlers.startup import settings_error
+
     try:
         settings = get_settings()
+    except SettingsError as err:
+        print(f"configuration error: {settings_error(err)}", file=sys.stderr)
+        return 2
     except ValueError as err:
         print(f"configuration error: {err}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.cursors import CursorCodec
+from bot.metrics import Metrics
 from bot.ports import (
     AccountDirectory,
     AgentStore,
@@ -33,15 +34,21 @@ if TYPE_CHECKING:
     from bot.error_logs import ErrorLogSweep
 
 
-def open_chat(settings: Settings) -> Chat:
-    """Slack when a bot token is set, else the console (a newcomer sees alerts at once)."""
+def open_chat(settings: Settings, metrics: Metrics | None = None) -> Chat:
+    """Slack when a bot token is set, else the console (a newcomer sees alerts at once);
+    Slack's calls are counted into `metrics`."""
     templates = str(settings.templates_dir) if settings.templates_dir else None
     if settings.slack_bot_token:
         if not settings.slack_alerts_channel:
             raise ValueError("SLACK_ALERTS_CHANNEL must name a channel id when a token is set")
         from adapters.slack import SlackChat
 
-        return SlackChat(settings.slack_bot_token, settings.slack_api_url, templates_dir=templates)
+        return SlackChat(
+            settings.slack_bot_token,
+            settings.slack_api_url,
+            templates_dir=templates,
+            metrics=metrics,
+        )
     from adapters.console import ConsoleChat
 
     return ConsoleChat(templates_dir=templates)

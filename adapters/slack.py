@@ -19,15 +19,14 @@ import logging
 import urllib.error
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 
 from adapters.clock import SystemClock
+from adapters.slack_metrics import CountedRateLimitHandler, CountedWebClient
 from adapters.slack_usergroups import Usergroups
 from adapters.thread_lines import ThreadLines
 from blocks.slack_text import FALLBACK_TEXT, SECTION_TEXT, mrkdwn, safe_url, truncate
@@ -38,6 +37,7 @@ from bot.errors import (
     ChatUnavailableError,
     NameTakenError,
 )
+from bot.metrics import Metrics, NoMetrics
 from bot.models import Alert, LogFindings, MessageRef, Signal, StormDigest
 from bot.ports import Clock
 
@@ -80,12 +80,15 @@ class SlackChat(ThreadLines):
         clock: Clock | None = None,
         timeout: int = 10,
         max_retries: int = 3,
+        metrics: Metrics | None = None,
     ) -> None:
-        rate = RateLimitErrorRetryHandler(max_retry_count=max_retries)
-        self._post_client = WebClient(
-            token=token, base_url=base_url, timeout=timeout, retry_handlers=[rate]
+        counted = metrics or NoMetrics()
+        rate = CountedRateLimitHandler(counted, max_retry_count=max_retries)
+        self._post_client = CountedWebClient(
+            token=token, base_url=base_url, timeout=timeout, retry_handlers=[rate], metrics=counted
         )
-        self._client = WebClient(
+        self._client = CountedWebClient(
+            metrics=counted,
             token=token,
             base_url=base_url,
             timeout=timeout,
@@ -97,8 +100,12 @@ class SlackChat(ThreadLines):
         )
         # /healthz asks through its own client: no retries and a short timeout, so that a
         # load balancer's probe gets an answer before it gives up, not after retries.
-        self._probe_client = WebClient(
-            token=token, base_url=base_url, timeout=min(timeout, PROBE_TIMEOUT_S), retry_handlers=[]
+        self._probe_client = CountedWebClient(
+            token=token,
+            base_url=base_url,
+            timeout=min(timeout, PROBE_TIMEOUT_S),
+            retry_handlers=[CountedRateLimitHandler(counted, max_retry_count=0)],
+            metrics=counted,
         )
         self._view = MessageView(clock or SystemClock(), templates_dir)
         self._usergroups = Usergroups()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import TypeVar
 
-from bot import lifecycle
+from bot import lifecycle, metrics
 from bot.delivery import (
     Delivery,
     members_of,
@@ -222,7 +222,9 @@ def resolve(delivery: Delivery, alert_id: str, version: int, user: str) -> Outco
 
 
 def _release(delivery: Delivery, alert: Alert) -> None:
-    """The alerts an inhibit rule held in its thread get their own roots if still firing."""
+    """Counted as resolved by hand; the alerts an inhibit rule held in its thread get
+    their own roots if still firing."""
+    delivery.metrics.inc(metrics.ALERTS_RESOLVED, by="hand")
     try:
         release_held(delivery, alert)
     except Exception:  # the click stands; its source's resolving releases them later

@@ -180,6 +180,21 @@ class Settings(BaseSettings):
         default=None, description="Bearer token the REST API requires (unset: open)"
     )
     cors_allow_origin: str = Field(default="*", description="CORS origin the REST API allows")
+    ingest_max_events: int = Field(
+        default=1000,
+        ge=1,
+        description=(
+            "Events POST /ingest takes in one body; more is 413, nothing stored (the CLI and the "
+            "Lambda triggers take any number)"
+        ),
+    )
+    request_read_timeout: Duration = Field(
+        default=10,
+        description=(
+            "How long the service waits for a request's whole body (/ingest, /slack/events, the "
+            "REST API); a client still sending after that is answered 408"
+        ),
+    )
 
     # Behaviour
     account_names: Annotated[dict[str, str], NoDecode] = Field(

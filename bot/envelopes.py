@@ -9,8 +9,9 @@ it is instead of "unrecognised". Only a body's own units are refused so: the sam
 inside an SNS message or an SQS body is an application's message, shown as one.
 
 JSON that arrives inside a string (an SNS message, an SQS body, a PutEvents Detail, Logs
-subscription data) is held to the same limits as a body's own units: size, depth, and
-text that is Unicode.
+subscription data) is held to the same limits as a body's own units: size, depth, text
+that is Unicode, and numbers that are finite (no NaN or Infinity, no integer past a
+double's range; see bot/strict_json.py).
 
 Shapes without an id get a deterministic one (the first 32 hex digits of sha256 over
 canonical JSON), so that the same content delivered twice is a duplicate. An envelope
@@ -31,6 +32,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot import strict_json
 from bot.errors import ValidationError
 from bot.regions import account_from_arn, partition, region_code, region_from_arn
 from bot.sources.registry import DEFAULT_INGEST_FUNCTION, source_for
@@ -118,7 +120,10 @@ class _Fallback:
 
 # The size check's encoding: canonical_json's, but for the key sort, which adds time and
 # changes no length.
-_SIZED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# allow_nan=False: a unit decoded elsewhere (by Lambda's runtime) may hold NaN or Infinity.
+_SIZED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+# A run of digits that long may be an integer past a double's range: the unit is walked.
+_LONG_DIGITS = re.compile(f"[0-9]{{{strict_json.MAX_DOUBLE_DIGITS},}}")
 
 
 def canonical_json(obj: Any) -> str:
@@ -142,7 +147,9 @@ def decode_body(body: bytes | str) -> Any:
 
 def _loads(text: str, what: str) -> Any:
     try:
-        return json.loads(text)
+        return strict_json.loads(text)
+    except strict_json.NumberError as err:
+        raise ValidationError(f"{what} is not JSON we accept: {err}") from err
     except json.JSONDecodeError as err:
         raise ValidationError(
             f"{what} is not JSON: {err.msg} at line {err.lineno} column {err.colno}"
@@ -205,8 +212,12 @@ def _check_size(unit: Mapping[str, Any]) -> None:
         text = _SIZED.encode(unit)
     except RecursionError as err:  # past Python's own limit, so far past MAX_DEPTH
         raise _too_deep() from err
+    except ValueError as err:  # NaN or Infinity, or an int past Python's str conversion
+        raise ValidationError(f"event holds a number JSON does not allow: {err}") from err
     if text.count("{") + text.count("[") > MAX_DEPTH and not _nested_within(unit, MAX_DEPTH):
         raise _too_deep()
+    if _LONG_DIGITS.search(text) and not _numbers_finite(unit):
+        raise ValidationError("event holds an integer beyond the range of a number")
     try:
         size = len(text.encode("utf-8"))
     except UnicodeEncodeError as err:  # JSON's "\ud800" escape decodes to a lone surrogate
@@ -313,7 +324,9 @@ def _from_put_events_entry(obj: Mapping[str, Any], fb: _Fallback) -> list[RawEve
     raw_detail = obj.get("Detail", "{}")
     if isinstance(raw_detail, str):
         try:
-            detail = json.loads(raw_detail) if raw_detail.strip() else {}
+            detail = strict_json.loads(raw_detail) if raw_detail.strip() else {}
+        except strict_json.NumberError as err:
+            raise ValidationError(f"Detail is not JSON we accept: {err}") from err
         except json.JSONDecodeError as err:
             raise ValidationError(f"Detail is not JSON: {err.msg}") from err
         except (RecursionError, ValueError) as err:
@@ -977,12 +990,15 @@ def _attribute_values(value: Any, key: str) -> dict[str, str]:
 
 
 def _json_value(text: str) -> Any:
-    """The JSON object or array a text holds, or None when it holds none."""
+    """The JSON object or array a text holds, or None when it holds none; a number that
+    is no finite double is ValidationError, not text: it is JSON, but not ours to keep."""
     stripped = text.strip()
     if not stripped.startswith(("{", "[")):
         return None
     try:
-        value = json.loads(stripped)
+        value = strict_json.loads(stripped)
+    except strict_json.NumberError as err:
+        raise ValidationError(f"message is not JSON we accept: {err}") from err
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict | list) else None
@@ -1017,6 +1033,18 @@ def _nested_within(value: Any, levels: int) -> bool:
     return all(
         _nested_within(child, levels - 1) for child in children if isinstance(child, dict | list)
     )
+
+
+def _numbers_finite(value: Any) -> bool:
+    """Whether every number in a JSON value is a finite double (walked only for a unit
+    whose text has a run of digits long enough to break that)."""
+    if isinstance(value, dict):
+        return all(_numbers_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_numbers_finite(v) for v in value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return strict_json.finite(value)
+    return True
 
 
 def _json_type(value: Any) -> str:

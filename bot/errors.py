@@ -15,6 +15,13 @@ class ValidationError(MonitoringException):
     status_code = 400
 
 
+class TooManyEventsError(MonitoringException):
+    """A body holding more events than a caller takes at once (HTTP 413): refused whole,
+    before any of it is read, so that its size cannot buy the sender our time."""
+
+    status_code = 413
+
+
 class InvalidCursorError(ValidationError):
     """A pagination cursor that is malformed, or was not signed by us."""
 

@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.envelopes import RawEvent, decode_body, read_unit, split_units
-from bot.errors import NotFoundError, UnprocessedError, ValidationError
+from bot.errors import NotFoundError, TooManyEventsError, UnprocessedError, ValidationError
 from bot.log_context import about
-from bot.models import Event, IngestResult, Rejection, Severity, Signal, SignalState
+from bot.models import Event, IngestResult, Severity, Signal, SignalState
 from bot.ports import Clock, EventStore
 from bot.sources import Context, interpret
 from bot.sources.registry import family_of
@@ -21,6 +21,8 @@ from bot.sources.registry import family_of
 log = logging.getLogger(__name__)
 
 OnNew = Callable[[Event, list[Signal], bool], None]  # (event, its signals, again)
+# Rejections a body's one warning line quotes; the answer lists more, and counts them all.
+LOGGED_REJECTIONS = 5
 # How long after an event was first stored a duplicate of it is alerted on again (it
 # applies at most once): well beyond an HTTP sender's retries and Lambda's async ones,
 # and within the default REOPEN_WINDOW, so that a late copy never reaches a newer alert.
@@ -59,11 +61,15 @@ def read_event(
 
 
 def read_unit_events(
-    unit: Any, *, received_at: int, ttl: int, ctx: Context
+    unit: Any, *, received_at: int, ttl: int, ctx: Context, room: int | None = None
 ) -> list[tuple[Event, list[Signal]]]:
     """The events of one unit of a body, with their signals, as ingest stores them;
-    ValidationError when the unit is not an event."""
+    ValidationError when the unit is not an event. With `room`, a unit holding more
+    events than that (log lines, alerts, an SNS message's array) is TooManyEventsError
+    before any of them is interpreted."""
     raws = read_unit(unit, ingest_function=ctx.ingest_function, own_region=ctx.own_region)
+    if room is not None and len(raws) > room:
+        raise TooManyEventsError(f"the body holds over {room} events")
     return [read_event(raw, received_at=received_at, ttl=ttl, ctx=ctx) for raw in raws]
 
 
@@ -94,6 +100,7 @@ def ingest(
     ttl: int,
     ctx: Context | None = None,
     on_new: OnNew | None = None,
+    max_events: int | None = None,
 ) -> IngestResult:
     """Store every usable event in `body` (already decoded JSON) once.
 
@@ -107,29 +114,42 @@ def ingest(
     A bad event is reported with its index and error; the others are still stored.
     `ids` are the accepted events' ids in input order, returned only after the store
     has them. A store failure propagates: nothing is claimed as stored that was not.
+
+    With `max_events`, a body holding more events than that is TooManyEventsError and
+    nothing of it is stored: its units are counted before any is read, and the events
+    of units that hold several as they are read.
     """
     ctx = ctx or Context()
     received_at = int(clock.now())
+    units = list(split_units(body))
+    if max_events is not None and len(units) > max_events:
+        raise _too_many(f"the body holds {len(units)} events", max_events)
     result = IngestResult()
     events: list[Event] = []
     signals_of: list[list[Signal]] = []
-    units = list(split_units(body))
+    bug_shown = False
     if not units:
-        result.rejected.append(Rejection(index=0, error="the body holds no event"))
+        result.reject(0, "the body holds no event")
     for index, unit in enumerate(units):
+        room = None if max_events is None else max_events - len(events)
         with about(event_id=_declared_id(unit)):  # the id on its lines as soon as known
             try:
-                read = read_unit_events(unit, received_at=received_at, ttl=ttl, ctx=ctx)
-                for event, signals in read:
-                    events.append(event)
-                    signals_of.append(signals)
+                read = read_unit_events(unit, received_at=received_at, ttl=ttl, ctx=ctx, room=room)
+            except TooManyEventsError as err:
+                raise _too_many(str(err), max_events) from err
             except ValidationError as err:
-                result.rejected.append(Rejection(index=index, error=str(err)))
-                log.warning("rejected event %d: %s", index, err)
+                result.reject(index, str(err))
+                continue
             except Exception as err:  # a bug must cost one event, never the batch
-                error = f"could not read event: {err}"
-                result.rejected.append(Rejection(index=index, error=error))
-                log.exception("rejected event %d after an unexpected error", index)
+                result.reject(index, f"could not read event: {type(err).__name__}: {err}")
+                if not bug_shown:  # a bug's traceback once a body; the rest are counted
+                    log.exception("event %d could not be read (a bug)", index)
+                    bug_shown = True
+                continue
+        for event, signals in read:
+            events.append(event)
+            signals_of.append(signals)
+    _log_rejections(result, len(units))
     created = store.create_many(events) if events else []
     for event, new in zip(events, created, strict=True):
         result.ids.append(event.id)
@@ -143,7 +163,7 @@ def ingest(
             len(events),
             result.stored,
             result.duplicates,
-            len(result.rejected),
+            result.rejected_count,
         )
     if on_new is not None:
         due = [
@@ -153,6 +173,28 @@ def ingest(
         ]
         _alert_on(due, on_new)
     return result
+
+
+def _too_many(what: str, max_events: int | None) -> TooManyEventsError:
+    return TooManyEventsError(
+        f"{what}, over the {max_events} taken in one body: send them in smaller bodies"
+    )
+
+
+def _log_rejections(result: IngestResult, units: int) -> None:
+    """One warning per body, however many of its units were rejected: the count, and
+    the first few index: error."""
+    if not result.rejected_count:
+        return
+    first = "; ".join(f"{r.index}: {r.error}" for r in result.rejected[:LOGGED_REJECTIONS])
+    more = result.rejected_count - min(len(result.rejected), LOGGED_REJECTIONS)
+    log.warning(
+        "rejected %d of %d events: %s%s",
+        result.rejected_count,
+        units,
+        first,
+        f"; and {more} more" if more else "",
+    )
 
 
 def _retried(store: EventStore, duplicate: Event, now: int) -> bool:
@@ -195,9 +237,12 @@ def ingest_raw(
     ttl: int,
     ctx: Context | None = None,
     on_new: OnNew | None = None,
+    max_events: int | None = None,
 ) -> IngestResult:
     """`ingest` over raw bytes; ValidationError when the body is not JSON at all."""
-    return ingest(decode_body(body), store, clock, ttl=ttl, ctx=ctx, on_new=on_new)
+    return ingest(
+        decode_body(body), store, clock, ttl=ttl, ctx=ctx, on_new=on_new, max_events=max_events
+    )
 
 
 def _declared_id(unit: Any) -> str | None:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot import metrics
 from bot.agents import AgentNews
 from bot.delivery import Delivery, flush, notify
 from bot.envelopes import decode_body
 from bot.ingest import ingest
+from bot.metrics import Metrics, NoMetrics
 from bot.models import Alert, Event, IngestResult, Signal
 from bot.ports import Clock, EventStore, Nudges
 from bot.sources import Context
@@ -43,6 +45,7 @@ class Intake:
         ttl: int,
         ctx: Context,
         nudges: Nudges | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.events = events
         self.clock = clock
@@ -51,18 +54,33 @@ class Intake:
         self.ttl = ttl
         self.ctx = ctx
         self.nudges = nudges
+        self.metrics = metrics or NoMetrics()
         self._flushed_at = float("-inf")
         self._nudged: dict[str, int] = {}  # channel → the nudge window this process used
 
-    def __call__(self, body: Any) -> IngestResult:
-        """Store a decoded body's events once, then alert on them (once each)."""
-        return ingest(
-            body, self.events, self.clock, ttl=self.ttl, ctx=self.ctx, on_new=self._on_new
+    def __call__(self, body: Any, *, max_events: int | None = None) -> IngestResult:
+        """Store a decoded body's events once, then alert on them (once each); with
+        `max_events`, TooManyEventsError for a body holding more (nothing stored). The
+        events stored are counted by family as each is alerted on; the duplicates and
+        rejections once the body is done."""
+        result = ingest(
+            body,
+            self.events,
+            self.clock,
+            ttl=self.ttl,
+            ctx=self.ctx,
+            on_new=self._on_new,
+            max_events=max_events,
         )
+        if result.duplicates:
+            self.metrics.inc(metrics.EVENTS_DUPLICATE, result.duplicates)
+        if result.rejected_count:
+            self.metrics.inc(metrics.EVENTS_REJECTED, result.rejected_count)
+        return result
 
-    def raw(self, body: bytes | str) -> IngestResult:
+    def raw(self, body: bytes | str, *, max_events: int | None = None) -> IngestResult:
         """The same over a raw body; ValidationError when it is not JSON."""
-        return self(decode_body(body))
+        return self(decode_body(body), max_events=max_events)
 
     def receive(self, body: Any) -> IngestResult:
         """`self(body)`, then other alerts' due work and the nudges, unless this process
@@ -96,6 +114,7 @@ class Intake:
         only, which apply each event once: a stale copy must not set an agent's
         deployment back or mark a dead agent alive."""
         if not again:
+            self.metrics.inc(metrics.EVENTS_STORED, family=event.family)
             self.news.seen(event, signals)
         written = notify(event, signals, self.delivery)
         if self.nudges is not None:

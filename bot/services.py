@@ -5,11 +5,12 @@ ports and use cases of a running bot, each built once by the composition root
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Settings
+from bot.metrics import Metrics, NoMetrics
 from bot.models import IngestResult
 from bot.models.home import OnCall
 from bot.ports import AgentStore, Chat, Clock, DeliveryStore, EventStore
@@ -85,6 +86,7 @@ class Services:
     refresh_accounts: Callable[[], int | None]
     # Who is on call, by rotation or route, for the Home tab; None: no rotations configured.
     on_call: OnCall | None = None
+    metrics: Metrics = field(default_factory=NoMetrics)  # where the bot's own metrics go
 
     @property
     def context(self) -> Context:
@@ -94,6 +96,7 @@ class Services:
     def report_channel(self) -> str:
         return report_channel(self.settings)
 
-    def ingest_raw(self, body: bytes | str) -> IngestResult:
-        """`ingest` over a raw body; ValidationError when it is not JSON."""
-        return self.ingest.raw(body)
+    def ingest_raw(self, body: bytes | str, max_events: int | None = None) -> IngestResult:
+        """`ingest` over a raw body; ValidationError when it is not JSON, and
+        TooManyEventsError when it holds over `max_events` events."""
+        return self.ingest.raw(body, max_events=max_events)

@@ -31,6 +31,7 @@ from bot.config import Settings
 from bot.delivery import Delivery
 from bot.enrich.run import Enricher
 from bot.intake import Intake
+from bot.metrics import Metrics, NoMetrics
 from bot.models import Alert, Change
 from bot.ports import (
     AccountDirectory,
@@ -91,15 +92,21 @@ def bootstrap(
     directory: AccountDirectory | Open | None = BY_SETTINGS,
     readable: Callable[[str], bool] | Open = BY_SETTINGS,
     pause: Callable[[float], None] = time.sleep,
+    metrics: Metrics | None = None,
 ) -> Services:
     """The services of a running bot. Any adapter not given is the one the settings name
     (an optional one given as None is left out); `alarm` is the heartbeat that beats
     before HEARTBEAT_URL's (on AWS, the metric whose alarm pages people); `pause` waits
-    on rate budgets (tests move a fake clock instead)."""
+    on rate budgets (tests move a fake clock instead); `metrics` records the bot's own
+    metrics (none when not given), with every store call timed."""
     if events is None or agents is None or alerts is None:
         opened = open_stores(settings)
         events, agents, alerts = events or opened[0], agents or opened[1], alerts or opened[2]
-    chat = chat if chat is not None else open_chat(settings)
+    if metrics is None:
+        metrics = NoMetrics()
+    else:
+        events, agents, alerts = _timed_stores(events, agents, alerts, metrics)
+    chat = chat if chat is not None else open_chat(settings, metrics)
     clock = clock if clock is not None else SystemClock()
     routes = routes if routes is not None else open_routes(settings)
     tasks = open_agent_tasks(settings) if agent_tasks is BY_SETTINGS else agent_tasks
@@ -120,6 +127,7 @@ def bootstrap(
         routes=routes,
         budgeted=budgeted,
         enrich=queue,
+        metrics=metrics,
     )
     intake = Intake(
         events,
@@ -129,6 +137,7 @@ def bootstrap(
         ttl=settings.aws_dynamodb_ttl,
         ctx=reading_context(settings, AccountBook(alerts, clock)),
         nudges=nudge,
+        metrics=metrics,
     )
     store = alerts  # one name for the closures below, whose types mypy keeps narrowed
 
@@ -232,6 +241,20 @@ def bootstrap(
         enrich_waiting=enrich_waiting,
         refresh_accounts=accounts_refresh,
         on_call=_on_call_of(routes, alerts, clock, chat),
+        metrics=metrics,
+    )
+
+
+def _timed_stores(
+    events: EventStore, agents: AgentStore, alerts: DeliveryStore, metrics: Metrics
+) -> tuple[EventStore, AgentStore, DeliveryStore]:
+    """The stores with every call timed into the store-latency histogram."""
+    from adapters.timed_store import timed
+
+    return (
+        timed(events, "events", metrics),
+        timed(agents, "agents", metrics),
+        timed(alerts, "alerts", metrics),
     )
 
 

@@ -1,4 +1,5 @@
-"""The service's HTTP app (FastAPI): /ingest, /slack/events, the REST API and /healthz.
+"""The service's HTTP app (FastAPI): /ingest, /slack/events, the REST API, /healthz and
+/metrics.
 
 Errors are always `{"error": "..."}` with a 4xx status for bad input; the handler never
 lets a stack trace reach the client.
@@ -19,8 +20,10 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adapters.prometheus import CONTENT_TYPE, PrometheusMetrics
 from bot.config import DEFAULT_CURSOR_SECRET
-from bot.errors import MonitoringException, ValidationError
+from bot.errors import MonitoringException, TooManyEventsError, ValidationError
+from bot.gauges import measure_service_gauges
 from bot.health import HEALTH_TTL_S, HealthCache
 from bot.services import Services
 from handlers.rest import (
@@ -107,7 +110,7 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
     async def slack_events(request: Request) -> Response:
         if slack is None or verifier is None:
             return error(503, "Slack is not configured: set SLACK_SIGNING_SECRET")
-        body = await read_limited(request, MAX_BODY_BYTES)
+        body = await read_limited(request, MAX_BODY_BYTES, settings.request_read_timeout)
         if body is None:
             return error(413, f"body is over {MAX_BODY_BYTES} bytes")
         # Refuse what Slack never sends before parsing anything: unsigned input first.
@@ -146,22 +149,33 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
             health.model_dump(mode="json"), status_code=health.http_status, headers=headers
         )
 
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        """Prometheus's text format, behind API_TOKEN when it is set; the gauges are
+        measured now (a bounded read). 404 where metrics go to CloudWatch (Lambda)."""
+        if not bearer_ok(request, settings.api_token):
+            return error(401, "missing or wrong bearer token")
+        return serve_metrics(services)
+
     @app.post(
         "/ingest",
         status_code=202,
-        responses=error_responses(400, 401, 413, 503),
+        responses=error_responses(400, 401, 408, 413, 503),
         openapi_extra=json_body(INGEST_BODY),
     )
     async def ingest_route(request: Request) -> JSONResponse:
+        """One body of at most INGEST_MAX_EVENTS events and 256 KB: 413 past either."""
         if not bearer_ok(request, settings.ingest_token):
             return error(401, "missing or wrong bearer token")
-        body = await read_limited(request, MAX_BODY_BYTES)
+        body = await read_limited(request, MAX_BODY_BYTES, settings.request_read_timeout)
         if body is None:
             return error(413, f"body is over {MAX_BODY_BYTES} bytes")
         try:
-            result = await run_in_threadpool(services.ingest_raw, body)
+            result = await run_in_threadpool(services.ingest_raw, body, settings.ingest_max_events)
         except ValidationError as err:
             return error(400, str(err))
+        except TooManyEventsError as err:
+            return error(413, str(err))
         except MonitoringException as err:  # the store failed: nothing is claimed stored
             log.error("ingest failed, the sender should retry: %s", err)
             return JSONResponse(
@@ -174,7 +188,23 @@ def create_app(services: Services, slack: App | None = None) -> FastAPI:
                 400,
                 f"no usable event: {result.rejected[0].error}",
                 rejected=[r.model_dump() for r in result.rejected],
+                rejected_count=result.rejected_count,
             )
         return JSONResponse(result.model_dump(), status_code=202)
 
     return app
+
+
+def serve_metrics(services: Services) -> Response:
+    """The service's metrics with the gauges measured now; a store that cannot be read
+    leaves them as last measured (its failure is /healthz's to report)."""
+    exported = services.metrics
+    if not isinstance(exported, PrometheusMetrics):
+        return error(404, "metrics are not served here: on AWS they go to CloudWatch")
+    try:
+        measure_service_gauges(services)
+    except Exception:
+        log.exception("measuring the backlog and storm gauges failed")
+    return Response(
+        exported.exposition(), media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"}
+    )

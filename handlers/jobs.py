@@ -49,6 +49,9 @@ class Job:
     function: str | None = None  # the Lambda function: handlers/aws_lambda/<function>.py
     aws: str | None = None  # that function's schedule in serverless.yml (its default)
     after_report: bool = False  # only once today's report time has passed
+    # Its Lambda function then measures the backlog and storm gauges (the service's are
+    # measured when /metrics is scraped).
+    gauges: bool = False
 
 
 def _flush(services: Services, _: Mapping[str, Any]) -> Answer:
@@ -151,6 +154,7 @@ JOBS: dict[str, Job] = {
         grace_s=FLUSH_EVERY_S,
         function="flush",
         aws=EVERY_MINUTE,
+        gauges=True,
     ),
     "redeliver": Job(
         _redeliver,

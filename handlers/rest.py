@@ -8,6 +8,7 @@ Mangum, the api Lambda.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
+from bot import strict_json
 from bot.agents import register, update_deployment
 from bot.envelopes import MAX_EVENT_BYTES
 from bot.errors import ConflictError, MonitoringException, NotFoundError, ValidationError
@@ -231,25 +233,35 @@ def document_parameters(paths: dict[str, Any]) -> None:
                     param["schema"] = dict(AGENT_ID_SCHEMA)
 
 
-async def read_limited(request: Request, limit: int) -> bytes | None:
-    """The body, or None once it passes `limit` bytes (without reading the rest)."""
+async def read_limited(request: Request, limit: int, timeout: float) -> bytes | None:
+    """The body, or None once it passes `limit` bytes (without reading the rest).
+
+    The whole body must arrive within `timeout` seconds, however it trickles in: a client
+    that holds its request open is answered 408 (uvicorn has no read timeout of its own)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         return None
     body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            return None
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                body.extend(chunk)
+                if len(body) > limit:
+                    return None
+    except TimeoutError as err:
+        raise ApiError(408, f"the body did not arrive within {timeout:g} s") from err
     return bytes(body)
 
 
-async def _json(request: Request) -> Any:
-    body = await read_limited(request, MAX_BODY_BYTES)
+async def _json(request: Request, timeout: float) -> Any:
+    body = await read_limited(request, MAX_BODY_BYTES, timeout)
     if body is None:
         raise ApiError(413, f"body is over {MAX_BODY_BYTES} bytes")
     try:
-        return json.loads(body)
+        # json.loads' own reading of bytes (UTF-8, -16 or -32), with finite numbers only
+        return strict_json.loads(body.decode(json.detect_encoding(body), "surrogatepass"))
+    except strict_json.NumberError as err:
+        raise ApiError(400, f"the body is not JSON we accept: {err}") from err
     except ValueError as err:  # not UTF-8, or not JSON
         raise ApiError(400, "the body is not JSON") from err
 
@@ -264,6 +276,9 @@ def agents_router(services: Services, bearer_ok: Any) -> APIRouter:
 
     def now() -> int:
         return int(services.clock.now())
+
+    async def body_of(request: Request) -> Any:
+        return await _json(request, services.settings.request_read_timeout)
 
     @router.get("/agents", response_model=AgentQueryResult)
     async def list_agents(request: Request, limit: str | None = None, cursor: str | None = None):
@@ -282,21 +297,21 @@ def agents_router(services: Services, bearer_ok: Any) -> APIRouter:
         "/agents",
         response_model=Agent,
         status_code=201,
-        responses=error_responses(409),
+        responses=error_responses(408, 409),
         openapi_extra=model_body(NewAgent),
     )
     async def new_agent(request: Request) -> Any:
-        agent = _body_model(NewAgent, await _json(request))
+        agent = _body_model(NewAgent, await body_of(request))
         return await call(register, services.agents, Agent(**agent.model_dump()), now())
 
     @router.patch(
         "/agents/{agent_id}",
         response_model=Agent,
-        responses=error_responses(404),
+        responses=error_responses(404, 408),
         openapi_extra=model_body(UpdateAgentDTO),
     )
     async def change_agent(agent_id: str, request: Request) -> Any:
-        change = _body_model(UpdateAgentDTO, await _json(request))
+        change = _body_model(UpdateAgentDTO, await body_of(request))
         return await call(services.agents.update, _account_id(agent_id), change)
 
     @router.delete("/agents/{agent_id}", status_code=204, responses=error_responses(404))
@@ -307,11 +322,11 @@ def agents_router(services: Services, bearer_ok: Any) -> APIRouter:
     @router.post(
         "/agents/{agent_id}/deployments",
         response_model=Agent,
-        responses={201: {"model": Agent, "description": "Created"}},
+        responses={201: {"model": Agent, "description": "Created"}, **error_responses(408)},
         openapi_extra=model_body(DeploymentDTO),
     )
     async def deployment(agent_id: str, request: Request) -> Any:
-        raw = await _json(request)
+        raw = await body_of(request)
         if not isinstance(raw, dict):
             raise ApiError(400, "the body must be a JSON object")
         dto = _body_model(DeploymentDTO, {"agent_id": _account_id(agent_id), **raw})

@@ -31,11 +31,13 @@ def cold_start() -> Iterator[None]:
     clock.use(None)
     get_settings.cache_clear()
     wiring.services.cache_clear()
+    wiring.metrics.cache_clear()
     try:
         yield
     finally:
         get_settings.cache_clear()
         wiring.services.cache_clear()
+        wiring.metrics.cache_clear()
         root_of.SystemClock = system_clock  # type: ignore[misc]
         root.handlers, root.level = handlers, level
 
@@ -47,6 +49,7 @@ def load(name: str) -> ModuleType:
 
     get_settings.cache_clear()
     wiring.services.cache_clear()
+    wiring.metrics.cache_clear()
     return importlib.reload(importlib.import_module(f"handlers.aws_lambda.{name}"))
 
 

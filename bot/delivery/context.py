@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from bot import routing
 from bot.delivery.work import Due, Outcome
 from bot.lifecycle import COALESCE_S
+from bot.metrics import Metrics, NoMetrics
 from bot.models import EscalationStep
 from bot.ports import Chat, Clock, DeliveryStore, EnrichQueue
 
@@ -40,6 +41,8 @@ class Delivery:
     # Summaries seen marked for an edit, and when it is due: until then a member's change
     # needs no read of its summary.
     summaries_marked: dict[str, int] = field(default_factory=dict)
+    # Where alerts opened and resolved are counted.
+    metrics: Metrics = field(default_factory=NoMetrics)
 
     def now(self) -> int:
         return int(self.clock.now())

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot import inhibition, lifecycle, routing, storm
+from bot import inhibition, lifecycle, metrics, routing, storm
 from bot.delivery.claims import advance
 from bot.delivery.context import Delivery
 from bot.delivery.inhibits import hold as hold_in_parent
@@ -179,7 +179,10 @@ def _apply(event: Event, signal: Signal, delivery: Delivery) -> tuple[Alert | No
         return target, [*dues, *hold_in_parent(delivery, parent)]
     waiting = current if current is not None and current.resolved_by is not None else None
     if signal.state is SignalState.RESOLVED and (target := live or waiting) is not None:
-        return target, _applying(delivery, target, applied, lambda a: lifecycle.resolve(a, now))
+        dues = _applying(delivery, target, applied, lambda a: lifecycle.resolve(a, now))
+        if target is live and target.kind == "alert":
+            delivery.metrics.inc(metrics.ALERTS_RESOLVED, by="source")
+        return target, dues
     if current is not None and delivery.alerts.was_applied(current.id, applied):
         return None, _resume(delivery, current)
     return _open(event, signal, delivery, "notification", under=live)
@@ -302,6 +305,8 @@ def _open(
         # a repeat of it (read by key, which is consistent where an index may lag).
         opened = delivery.alerts.get_alert(record.id)
         return opened, _applying(delivery, opened, applied, _firing(now, hold, signal))
+    if kind == "alert":
+        delivery.metrics.inc(metrics.ALERTS_OPENED)
     with about(alert_id=record.id):
         if folded:
             return record, into_storm(delivery, record, admission)

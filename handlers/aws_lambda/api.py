@@ -7,13 +7,14 @@ from typing import Any
 
 from mangum import Mangum
 
-from handlers.aws_lambda.wiring import services, setup_logging
+from handlers.aws_lambda.wiring import flushing_metrics, services, setup_logging
 from handlers.http import create_app
 
 setup_logging()
 _asgi: Mangum | None = None
 
 
+@flushing_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _asgi
     if _asgi is None:  # built on the first invocation, reused while warm

@@ -13,7 +13,7 @@ import json
 import logging
 from typing import Any
 
-from handlers.aws_lambda.wiring import services, setup_logging
+from handlers.aws_lambda.wiring import flushing_metrics, services, setup_logging
 
 setup_logging()
 log = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ def _alert_id(record: dict[str, Any]) -> str | None:
     return alert_id if isinstance(alert_id, str) and alert_id else None
 
 
+@flushing_metrics
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     records = event.get("Records", []) if isinstance(event, dict) else []
     failures = []

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.aws_lambda.wiring import services, setup_logging
+from handlers.aws_lambda.wiring import flushing_metrics, services, setup_logging
 
 setup_logging()
 
 
+@flushing_metrics
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
     """The events stored and alerted on, and other alerts' due work moved on (on AWS no
     timer runs between the flush function's minutes)."""
@@ -26,7 +27,8 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
     result = outcome.model_dump()
     messages = sqs_message_ids(event)
     if messages is not None:
-        failed = sorted({r.index for r in outcome.rejected if r.index < len(messages)})
+        # Every failed record, not only those the answer lists: SQS would delete the rest.
+        failed = [i for i in outcome.failed_indexes if i < len(messages)]
         result["batchItemFailures"] = [{"itemIdentifier": messages[i]} for i in failed]
     return result
 

@@ -15,12 +15,13 @@ import logging
 from typing import Any
 
 from bot.delivery import flush
-from handlers.aws_lambda.wiring import services, setup_logging
+from handlers.aws_lambda.wiring import flushing_metrics, services, setup_logging
 
 setup_logging()
 log = logging.getLogger(__name__)
 
 
+@flushing_metrics
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     records = event.get("Records", []) if isinstance(event, dict) else []
     channels = set()

@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
-from handlers.aws_lambda.wiring import services, setup_logging
+from handlers.aws_lambda.wiring import flushing_metrics, services, setup_logging
 from handlers.slack import build_app
 from handlers.slack.events_api import refusal
 from handlers.slack.replays import signature_readable, signed_by_slack, without_lazy_marks
@@ -38,6 +38,7 @@ def use_invoker(client: Any) -> None:
 SELF_INVOKED = ("method", "NONE")
 
 
+@flushing_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     if not signature_readable(headers):  # Bolt's verifier would raise on these: a 500

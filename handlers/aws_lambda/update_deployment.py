@@ -11,12 +11,13 @@ from pydantic import ValidationError
 
 from bot.agents import update_deployment
 from bot.models import DeploymentDTO
-from handlers.aws_lambda.wiring import services, setup_logging
+from handlers.aws_lambda.wiring import flushing_metrics, services, setup_logging
 
 setup_logging()
 log = logging.getLogger(__name__)
 
 
+@flushing_metrics
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     payload = event.get("detail", event) if isinstance(event, dict) else event
     try:

@@ -10,8 +10,8 @@ ack.
 from __future__ import annotations
 
 from slack_bolt import App
-from slack_sdk import WebClient
 
+from adapters.slack_metrics import CountedWebClient
 from bot.services import Services
 from handlers.slack.authorization import Responders
 from handlers.slack.events_api import EventOnce, ack_any_event
@@ -28,7 +28,9 @@ def build_app(services: Services, *, process_before_response: bool = False) -> A
     settings = services.settings
     if not settings.slack_signing_secret or not settings.slack_bot_token:
         raise ValueError("serving Slack needs both SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN")
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    client = CountedWebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, metrics=services.metrics
+    )
     app = App(
         signing_secret=settings.slack_signing_secret,
         client=client,

@@ -22,8 +22,8 @@ def form_problem(body: bytes) -> str | None:
     except (UnicodeDecodeError, ValueError):
         return "the form is not UTF-8 URL-encoded text"
     payloads = fields.get("payload")
-    if payloads is None:
-        return None  # a slash command: flat fields, which Bolt reads as text
+    if payloads is None:  # a slash command: flat fields, which Bolt reads as text
+        return _command_problem(fields)
     if len(payloads) != 1:
         return "an interaction carries one payload"
     try:
@@ -31,6 +31,17 @@ def form_problem(body: bytes) -> str | None:
     except (ValueError, RecursionError):
         return "the payload is not JSON"
     return _interaction_problem(payload)
+
+
+def _command_problem(fields: dict[str, list[str]]) -> str | None:
+    """A command is answered through its response_url: without one, its listener would
+    run and have no way to answer (Slack always sends it)."""
+    if "command" not in fields:
+        return None  # not a command either: Bolt leaves it unhandled
+    urls = fields.get("response_url", [])
+    if len(urls) != 1 or not urls[0].startswith(("https://", "http://")):
+        return "a slash command carries one response_url, an http(s) URL"
+    return None
 
 
 def _interaction_problem(payload: Any) -> str | None:

@@ -1192,3 +1192,48 @@ def test_the_artifact_holds_the_code_and_its_cp311_wheels_only(package_dir):
     for binary in binaries:
         if ".cpython-" in binary:
             assert ".cpython-311-x86_64-linux-gnu.so" in binary, binary
+
+
+# --- the dashboard of the bot's own metrics --------------------------------------------------
+
+SEARCH = re.compile(
+    r"SEARCH\('\{(?P<schema>[^}]*)\} MetricName=\"(?P<name>\w+)\" (?P<filter>[^']*)'"
+)
+
+
+def dashboard_metrics(template: dict[str, Any]) -> list[tuple[str, str, list[str], str]]:
+    """(namespace, metric name, dimensions, table) of every graph of the dashboard."""
+    (dashboard,) = of_type(template, "AWS::CloudWatch::Dashboard").values()
+    body = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+    widgets = json.loads(body.replace("${AWS::Region}", "eu-west-1"))["widgets"]
+    found = []
+    for widget in widgets:
+        assert widget["properties"]["region"] == "eu-west-1"
+        for line in widget["properties"]["metrics"]:
+            if isinstance(line[0], dict):  # a search over one metric's dimension values
+                searched = SEARCH.search(line[0]["expression"])
+                assert searched, line
+                namespace, *dimensions = searched["schema"].split(",")
+                table = re.fullmatch(r'Table="([^"]+)"', searched["filter"])
+                assert table, searched["filter"]
+                found.append((namespace, searched["name"], dimensions, table[1]))
+            else:  # namespace, name, then dimension name and value pairs, then options
+                namespace, name, *rest = [part for part in line if isinstance(part, str)]
+                dims = dict(zip(rest[::2], rest[1::2], strict=True))
+                found.append((namespace, name, list(dims), dims.get("Table", "")))
+    return found
+
+
+@pytest.mark.slow
+def test_the_dashboard_draws_every_metric_the_code_emits_and_no_other(template):
+    from bot.metrics import ALL, NAMESPACE
+
+    emitted = {m.cloudwatch_name: m for m in ALL}
+    drawn = dashboard_metrics(template)
+    for namespace, name, dimensions, table in drawn:
+        assert namespace == NAMESPACE, name
+        assert name in emitted, f"the dashboard draws {name}, which no code emits"
+        # The dimensions the EMF adapter writes: the table, then the metric's labels.
+        assert dimensions == ["Table", *emitted[name].labels], name
+        assert table == TABLE, name
+    assert {name for _, name, _, _ in drawn} == set(emitted), "a metric is not on the dashboard"

@@ -21,7 +21,7 @@ def test_whole_corpus_ingests_with_json_lines(tmp_path):
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [line["file"] for line in lines] == files
     for line in lines:
-        assert set(line) == {"file", "stored", "duplicates", "ids", "rejected"}
+        assert set(line) == {"file", "stored", "duplicates", "ids", "rejected", "rejected_count"}
         assert line["rejected"] == []
     assert sum(line["stored"] for line in lines) == DISTINCT_IDS
     assert (tmp_path / "monitoring.sqlite3").exists()
@@ -111,7 +111,7 @@ def test_unusable_settings_are_a_clear_error(tmp_path):
     assert "Traceback" not in proc.stderr
     level = run_cli("ingest", "x.json", data_dir=tmp_path, env={"LOG_LEVEL": "verbose"})
     assert level.returncode == 2
-    assert "log_level" in level.stderr
+    assert "LOG_LEVEL:" in level.stderr
 
 
 def test_ingest_with_the_console_prints_every_alert_it_opens(tmp_path):

@@ -25,7 +25,13 @@ def test_one_event_is_accepted_then_a_duplicate(service_factory, client_for):
     event = load("health_ec2_issue_minimal.json")
     first = client.post("/ingest", json=event)
     assert first.status_code == 202
-    assert first.json() == {"stored": 1, "duplicates": 0, "ids": [event["id"]], "rejected": []}
+    assert first.json() == {
+        "stored": 1,
+        "duplicates": 0,
+        "ids": [event["id"]],
+        "rejected": [],
+        "rejected_count": 0,
+    }
     again = client.post("/ingest", json=event)
     assert again.json()["duplicates"] == 1
     stored = svc.services.events.get(event["id"], now=int(time.time()))
@@ -48,6 +54,30 @@ def test_batch_with_a_bad_event(service_factory, client_for):
     body = answer.json()
     assert body["ids"] == [good["id"]]
     assert body["rejected"][0]["index"] == 1
+
+
+def test_a_body_over_ingest_max_events_is_413_and_nothing_stored(service_factory, client_for):
+    svc = service_factory(ingest_max_events=3)
+    client = client_for(svc)
+    good = load("ecs_task_state_change_running.json")
+    batch = [{**good, "id": f"max-{n}"} for n in range(4)]
+    answer = client.post("/ingest", json=batch)
+    assert answer.status_code == 413
+    assert answer.json() == {
+        "error": "the body holds 4 events, over the 3 taken in one body: "
+        "send them in smaller bodies"
+    }
+    assert client.post("/ingest", json=batch[:3]).json()["stored"] == 3
+    assert client.post("/ingest", json=batch[3:]).json()["stored"] == 1  # 4th was not kept
+
+
+def test_a_body_of_many_bad_events_is_answered_with_a_hundred(service_factory, client_for):
+    client = client_for(service_factory())
+    answer = client.post("/ingest", json=[{"x": n} for n in range(500)])
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["error"].startswith("no usable event: unrecognised event shape")
+    assert (len(body["rejected"]), body["rejected_count"]) == (100, 500)
 
 
 def test_nothing_usable_is_400_with_the_reason(service_factory, client_for):

@@ -63,6 +63,8 @@ def test_error_statuses_are_documented_and_422_never(document):
             assert "422" not in statuses, (method, path)
             if path != "/healthz":
                 assert {"400", "401", "503"} <= statuses, (method, path)
-    assert "413" in document["paths"]["/ingest"]["post"]["responses"]
+    assert {"408", "413"} <= set(document["paths"]["/ingest"]["post"]["responses"])
+    for path, method in [("/agents", "post"), ("/agents/{agent_id}", "patch")]:
+        assert "408" in document["paths"][path][method]["responses"], (method, path)
     assert "404" in document["paths"]["/events/{event_id}"]["get"]["responses"]
     assert "409" in document["paths"]["/agents"]["post"]["responses"]

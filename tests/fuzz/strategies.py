@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
+from bot import strict_json
 from bot.envelopes import BACKUP_SNS_DETAIL_TYPE
 from bot.event_search import KEYS
 from bot.models import (
@@ -497,6 +498,16 @@ def _kinds(case: Case) -> tuple[str, ...]:
 ENVELOPE_KINDS = (*NESTED_KINDS, BARE, SNS_BARE, ALARM_ACTION)
 
 
+def _finite(detail: Any) -> bool:
+    """Numbers JSON has, each a finite double (bot/strict_json.py): an event holding
+    another (NaN, Infinity, an integer past a double's range) is rightly rejected."""
+    try:
+        strict_json.loads(json.dumps(detail))
+    except strict_json.NumberError:
+        return False
+    return True
+
+
 def units(
     *, hostile_envelope: bool, only: str | None = None, family: str | None = None
 ) -> st.SearchStrategy[Unit]:
@@ -509,7 +520,10 @@ def units(
                 envelope=kind,
                 body=_wrap(kind, case, detail, m),
                 must_store=(
-                    not hostile_envelope and kind in NESTED_KINDS and case.shape != SNS_TEXT
+                    not hostile_envelope
+                    and kind in NESTED_KINDS
+                    and case.shape != SNS_TEXT
+                    and _finite(detail)
                 ),
             ),
             st.sampled_from([only] if only else _kinds(case)),

@@ -114,7 +114,13 @@ def test_whole_corpus_in_one_store_keeps_each_distinct_id_once(store, clock):
 
 def test_ingest_answer_serialises_as_the_http_contract(store, clock):
     result = ingest(load("ecs_task_state_change_running.json"), store, clock, ttl=TTL)
-    assert set(json.loads(result.model_dump_json())) == {"stored", "duplicates", "ids", "rejected"}
+    assert set(json.loads(result.model_dump_json())) == {
+        "stored",
+        "duplicates",
+        "ids",
+        "rejected",
+        "rejected_count",
+    }
 
 
 def test_a_failing_interpreter_falls_back_to_generic_and_warns(store, clock, caplog, monkeypatch):
@@ -164,17 +170,42 @@ def test_hostile_values_cost_one_event_not_the_batch(store, clock, bad):
     assert result.rejected[0].index == 0
 
 
-@pytest.mark.parametrize(
-    "when",
-    [1e999, 10**400, float("nan"), "yyyy-mm-ddThh:mm:ssZ"],
-    ids=["inf", "huge", "nan", "text"],
-)
-def test_a_time_that_cannot_be_read_costs_the_time_not_the_event(store, clock, when):
+def test_a_time_that_cannot_be_read_costs_the_time_not_the_event(store, clock):
     """AWS's own examples carry placeholder times: the event is kept, at its arrival."""
-    result = ingest({"id": "odd-time", "source": "aws.ecs", "detail": {}, "time": when},
-                    store, clock, ttl=TTL)  # fmt: skip
+    odd = {"id": "odd-time", "source": "aws.ecs", "detail": {}, "time": "yyyy-mm-ddThh:mm:ssZ"}
+    result = ingest(odd, store, clock, ttl=TTL)
     assert (result.stored, result.rejected) == (1, [])
     assert store.get("odd-time", now=int(clock.now())).published_at == int(clock.now())
+
+
+@pytest.mark.parametrize(
+    "number",
+    [1e999, -1e999, 10**400, -(10**4000), float("nan")],
+    ids=["inf", "-inf", "huge", "4000 digits", "nan"],
+)
+@pytest.mark.parametrize("where", ["time", "detail"])
+def test_a_number_that_is_no_finite_double_is_a_warning_rejection(
+    store, clock, caplog, number, where
+):
+    """Decoded elsewhere (Lambda's runtime reads NaN and any integer), such a number would
+    be stored and break what reads it back: its event is rejected, with one warning and
+    no traceback; the others in the body are kept."""
+    good = load("ecs_task_state_change_running.json")
+    bad = {"id": "odd", "source": "aws.ecs", "detail": {"n": 1}, "time": 1}
+    if where == "time":
+        bad["time"] = number
+    else:
+        bad["detail"] = {"metrics": [{"period": number}]}
+    with caplog.at_level(logging.DEBUG, logger="bot"):
+        result = ingest([bad, good], store, clock, ttl=TTL)
+    assert result.ids == [good["id"]]
+    (rejection,) = result.rejected
+    assert rejection.index == 0
+    assert "number" in rejection.error
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.levelname for r in problems] == ["WARNING"]
+    assert problems[0].exc_info is None
+    assert "rejected 1 of 2 events: 0: event holds" in problems[0].getMessage()
 
 
 def test_deep_nesting_is_rejected_before_the_store(store, clock):
@@ -195,7 +226,10 @@ def test_an_empty_body_is_a_rejection(store, clock):
     assert result.rejected[0].error == "the body holds no event"
 
 
-def test_an_unexpected_error_costs_one_event(store, clock, monkeypatch):
+def test_an_unexpected_error_costs_one_event(store, clock, monkeypatch, caplog):
+    """A bug costs its own event. Its traceback is logged once (at 3 a.m. someone needs
+    it), and the body's rejections in one warning: a body of such events must not write
+    a traceback per event."""
     import bot.ingest
 
     real = bot.ingest.read_unit
@@ -207,6 +241,15 @@ def test_an_unexpected_error_costs_one_event(store, clock, monkeypatch):
 
     monkeypatch.setattr(bot.ingest, "read_unit", flaky)
     good = load("ecs_task_state_change_running.json")
-    result = ingest([{**good, "id": "boom"}, good], store, clock, ttl=TTL)
+    with caplog.at_level(logging.INFO, logger="bot"):
+        result = ingest([{**good, "id": "boom"}] * 3 + [good], store, clock, ttl=TTL)
     assert result.ids == [good["id"]]
-    assert result.rejected[0].error == "could not read event: bug"
+    assert result.rejected[0].error == "could not read event: RuntimeError: bug"
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(r.levelname, r.exc_info is None) for r in problems] == [
+        ("ERROR", False),
+        ("WARNING", True),
+    ]
+    assert "rejected 3 of 4 events: 0: could not read event: RuntimeError: bug" in (
+        problems[1].getMessage()
+    )

@@ -24,7 +24,13 @@ def lambda_module(tmp_path, monkeypatch):
 def test_eventbridge_invocation_stores_the_event(lambda_module):
     event = load("cloudformation_stack_status_change_create_complete.json")
     answer = lambda_module.handler(event, None)
-    assert answer == {"stored": 1, "duplicates": 0, "ids": [event["id"]], "rejected": []}
+    assert answer == {
+        "stored": 1,
+        "duplicates": 0,
+        "ids": [event["id"]],
+        "rejected": [],
+        "rejected_count": 0,
+    }
     assert lambda_module.handler(event, None)["duplicates"] == 1
     stored = lambdas.services().events.get(event["id"], now=int(time.time()))
     assert stored.family == "cloudformation"
@@ -135,3 +141,17 @@ def test_the_update_deployment_lambda_takes_an_iso_8601_time(lambda_module):
         "bad deployment payload: deployed_at: 'next tuesday' is neither epoch seconds nor "
         "an ISO 8601 time with an offset, such as 2026-12-03T10:00:00Z (years 1971 to 9998)"
     )
+
+
+def test_an_sqs_batch_names_every_failed_message_though_the_answer_lists_100(lambda_module):
+    """SQS deletes every message the answer does not name: each unreadable one must be
+    named, however many, or it is lost instead of dead-lettered."""
+    from tests.e2e.test_corpus_paths import sqs_record
+
+    good = load("ecs_task_state_change_running.json")
+    units = [good if n % 50 == 0 else {"source": "aws.ec2", "detail": []} for n in range(300)]
+    records = [sqs_record(unit, f"m-{n}") for n, unit in enumerate(units)]
+    answer = lambda_module.handler({"Records": records}, None)
+    failed = [f["itemIdentifier"] for f in answer["batchItemFailures"]]
+    assert failed == [f"m-{n}" for n in range(300) if n % 50]
+    assert (answer["rejected_count"], len(answer["rejected"])) == (294, 100)

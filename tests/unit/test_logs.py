@@ -65,8 +65,10 @@ def test_every_line_about_an_event_and_its_alert_carries_both_ids(lines):
         assert record["service"] == "aws-monitoring-bot"
         assert record["logger"].startswith("bot.delivery")
         assert record["level"] == "WARNING"
-    (rejected,) = [r for r in records if r["message"].startswith("rejected event 1")]
-    assert rejected["event_id"] == "evt-bad"
+    (rejected,) = [r for r in records if r["message"].startswith("rejected 1 of 2 events")]
+    assert "1: detail must be a JSON object" in rejected["message"]
+    assert rejected["level"] == "WARNING"
+    assert "event_id" not in rejected  # one line per body, about no single event
     assert "alert_id" not in rejected  # no alert: the key is left out, not null
     summary = next(r for r in records if r["message"].startswith("ingested"))
     assert "event_id" not in summary  # a batch line is about no single event

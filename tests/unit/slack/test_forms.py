@@ -19,7 +19,9 @@ CLICK = {"type": "block_actions", "user": {"id": "U0ALICE"}, "actions": [{"actio
 
 
 def test_commands_and_slacks_interactions_pass():
-    assert form_problem(b"command=%2Fevents&text=help") is None
+    reply = "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1"
+    assert form_problem(b"command=%2Fevents&text=help" + reply.encode()) is None
+    assert form_problem(b"token=x&challenge=y") is None  # no command: Bolt leaves it unhandled
     assert form_problem(form(CLICK)) is None
     submission = {"type": "view_submission", "user": {"id": "U0"}, "view": {"type": "modal"}}
     assert form_problem(form(submission)) is None
@@ -30,6 +32,10 @@ def test_commands_and_slacks_interactions_pass():
     ("body", "words"),
     [
         (b"command=%2Fevents&text=\xff", "not UTF-8"),
+        (b"command=%2Fevents&text=help", "one response_url"),
+        (b"command=%2Fevents&response_url=", "one response_url"),
+        (b"command=%2Fevents&response_url=javascript%3Ax", "one response_url"),
+        (b"command=%2Fevents&response_url=http%3A%2F%2Fa&response_url=http%3A%2F%2Fb", "one"),
         (b"payload=%7Bnot", "not JSON"),
         (b"payload=%7B%7D&payload=%7B%7D", "one payload"),
         (form([1, 2, 3]), "not an interaction"),
