@@ -7,6 +7,7 @@ prints on one line and exits 2 with, before anything listens.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pydantic import ValidationError as SettingsError
@@ -17,7 +18,6 @@ from bot.ports import DeliveryStore
 from bot.services import Services
 from handlers.bootstrap import bootstrap
 
-STARTUP_STATE_KEY = "health"  # a key lookup, as /healthz makes: proves the store answers
 REASON_MAX = 300  # characters of a reason kept on the one line
 
 
@@ -50,7 +50,13 @@ def store_setting(settings: Settings) -> str:
 
 def start_services(settings: Settings, **adapters: Any) -> Services:
     """The services of `settings`, with the store opened and answering and the routes
-    file read; `adapters` go to bootstrap as they are (tests give fakes)."""
+    file read; `adapters` go to bootstrap as they are (tests give fakes). The routes
+    file is read first: a start it refuses writes nothing."""
+    try:
+        routes = open_routes(settings)
+    except (OSError, ValueError) as err:
+        reason = _reason(err).removeprefix(f"{settings.routes_file}: ")  # said once
+        raise StartupError(f"ROUTES_FILE={settings.routes_file}: {reason}") from None
     try:
         events, agents, alerts = open_stores(settings)
     except Exception as err:  # whatever the store raises, the person must fix a setting
@@ -59,21 +65,17 @@ def start_services(settings: Settings, **adapters: Any) -> Services:
             f"{store_setting(settings)}: cannot open {where}: {_reason(err)}"
         ) from None
     check_store(settings, alerts)
-    try:
-        routes = open_routes(settings)
-    except (OSError, ValueError) as err:
-        reason = _reason(err).removeprefix(f"{settings.routes_file}: ")  # said once
-        raise StartupError(f"ROUTES_FILE={settings.routes_file}: {reason}") from None
     return bootstrap(
         settings, events=events, agents=agents, alerts=alerts, routes=routes, **adapters
     )
 
 
 def check_store(settings: Settings, alerts: DeliveryStore) -> None:
-    """A read of one key: an unreachable table, a missing one, or a database that cannot
-    be opened fails here rather than on the first event."""
+    """The write probe /healthz makes: an unreachable or missing table, or a database
+    that cannot be written (a read-only DATA_DIR, a full disk), fails here rather than on
+    the first event."""
     try:
-        alerts.get_state(STARTUP_STATE_KEY)
+        alerts.probe_write(time.time())
     except Exception as err:  # any failure means the store named by the settings is unusable
         hint = " (create it with `python app.py init-db`)" if _missing_table(err) else ""
         raise StartupError(

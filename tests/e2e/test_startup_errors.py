@@ -6,6 +6,9 @@ Each case is a real start in a fresh process; none may reach uvicorn or print a 
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,6 +46,37 @@ def test_a_read_only_data_dir_names_the_setting(tmp_path):
     line = _refused(_serve(READ_ONLY_DIR))
     assert f"DATA_DIR={READ_ONLY_DIR}:" in line
     assert "unable to open database file" in line
+
+
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """`folder` made read-only for this process, root or not: immutable (chattr) for
+    root, whom file modes do not stop; mode 555 for anyone else."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(folder)], check=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+    else:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+
+
+def test_a_data_dir_that_became_read_only_is_refused_before_it_listens(tmp_path):
+    """The database is there and readable, but nothing can be written beside it: a start
+    that only read would serve, and fail every event."""
+    stored = run_cli("ingest", str(corpus_files()[0]), data_dir=tmp_path)
+    assert stored.returncode == 0, stored.stderr
+    database = tmp_path / "monitoring.sqlite3"
+    before = database.read_bytes()
+    with read_only(tmp_path):
+        line = _refused(_serve(tmp_path))
+    assert line.startswith(f"configuration error: DATA_DIR={tmp_path}: ")
+    assert database.read_bytes() == before
 
 
 def test_an_unreachable_table_names_the_table_and_endpoint(tmp_path):
