@@ -72,8 +72,9 @@ class Settings(BaseSettings):
         gt=0,
         le=30,
         description=(
-            "Seconds /healthz waits for its store probes (a write among them) before it "
-            'answers "failing": it answers within this, however stuck the store is'
+            "Seconds /healthz waits for its store probes (a write among them) and Slack's "
+            'auth.test before it answers "failing": it answers within this, however stuck '
+            "the store or Slack is"
         ),
     )
     log_format: Literal["auto", "json", "text"] = Field(

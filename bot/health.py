@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from bot.config import Settings
 from bot.errors import MonitoringException, RequestTimeoutError
@@ -166,11 +166,23 @@ T = TypeVar("T")
 STORE_CHECKS = ("alert_store", "event_store", "backlog")
 
 
-class BoundedProbe:
-    """Runs the store probes in a worker thread and waits `timeout_s` at most.
+class Pending(Generic[T]):
+    """A probe running in its worker: its value or exception once `done` is set."""
 
-    One worker at a time: while an earlier one is still stuck in the store, `run` raises
-    at once rather than start another, so a hung store costs one thread, not one per ask.
+    def __init__(self, started: float) -> None:
+        self.started = started  # time.monotonic() of the start
+        self.done = threading.Event()
+        self.outcome: list[T] = []
+        self.failure: list[BaseException] = []
+
+
+class BoundedProbe:
+    """Runs a probe in a worker thread and waits `timeout_s` at most from its start.
+
+    One worker at a time: while an earlier one is still stuck (in the store, or in
+    Slack), `start` raises at once rather than start another, so a hung dependency costs
+    one thread, not one per ask. `start` and `wait` apart let two probes run side by
+    side within one timeout.
     """
 
     def __init__(self, timeout_s: float) -> None:
@@ -182,36 +194,44 @@ class BoundedProbe:
     def run(self, probe: Callable[[], T]) -> T:
         """`probe()`'s value or exception; RequestTimeoutError past the timeout, or at once
         while an earlier probe is still running."""
-        outcome: list[T] = []
-        failure: list[BaseException] = []
-        done = threading.Event()
+        return self.wait(self.start(probe))
 
-        def work() -> None:
-            try:
-                outcome.append(probe())
-            except BaseException as err:  # handed to the waiting caller
-                failure.append(err)
-            finally:
-                done.set()
-
+    def start(self, probe: Callable[[], T]) -> Pending[T]:
+        """`probe` started in a new worker; RequestTimeoutError while an earlier one runs."""
         with self._lock:
             if self._worker is not None and self._worker.is_alive():
                 ago = time.monotonic() - self._started
                 raise RequestTimeoutError(
                     f"timed out: the probe started {ago:.1f} s ago has not returned"
                 )
-            self._worker = threading.Thread(target=work, name="health-probe", daemon=True)
             self._started = time.monotonic()
+            pending: Pending[T] = Pending(self._started)
+
+            def work() -> None:
+                try:
+                    pending.outcome.append(probe())
+                except BaseException as err:  # handed to the waiting caller
+                    pending.failure.append(err)
+                finally:
+                    pending.done.set()
+
+            self._worker = threading.Thread(target=work, name="health-probe", daemon=True)
             self._worker.start()
-        if not done.wait(self.timeout_s):
+        return pending
+
+    def wait(self, pending: Pending[T]) -> T:
+        """`pending`'s value or exception, waiting until `timeout_s` after its start;
+        RequestTimeoutError past that."""
+        left = self.timeout_s - (time.monotonic() - pending.started)
+        if not pending.done.wait(max(0.0, left)):
             raise RequestTimeoutError(f"timed out after {self.timeout_s:g} s")
-        if failure:
-            raise failure[0]
-        return outcome[0]
+        if pending.failure:
+            raise pending.failure[0]
+        return pending.outcome[0]
 
     @property
     def busy(self) -> bool:
-        """Whether a worker is still in the store."""
+        """Whether a worker is still running its probe."""
         return self._worker is not None and self._worker.is_alive()
 
 
@@ -227,6 +247,7 @@ class HealthCache:
         self, timeout_s: float, ttl_s: float = HEALTH_TTL_S, auth: AuthCache | None = None
     ) -> None:
         self.probes = BoundedProbe(timeout_s)
+        self.slack_probes = BoundedProbe(timeout_s)  # beside the stores', in the same time
         self.auth = auth or AuthCache()
         self._ttl_s = ttl_s
         self._lock = threading.Lock()
@@ -238,17 +259,22 @@ class HealthCache:
                 at, health = self._last
                 if 0 <= now - at < self._ttl_s:  # a clock that went back asks again
                     return health.model_copy(update={"checked_s_ago": int(now - at)})
-            health = check_health(services, now, self.auth, self.probes)
+            health = check_health(services, now, self.auth, self.probes, self.slack_probes)
             self._last = (now, health)
             return health
 
 
 def check_health(
-    services: Services, now: float, auth: AuthCache, probes: BoundedProbe | None = None
+    services: Services,
+    now: float,
+    auth: AuthCache,
+    probes: BoundedProbe | None = None,
+    slack_probes: BoundedProbe | None = None,
 ) -> Health:
-    """Probe the stores (a write, a read, the backlog) in `probes`' worker, under its
-    timeout (a new one of HEALTH_PROBE_TIMEOUT if not given), and Slack auth (through
-    `auth`, at most once a TTL).
+    """Probe the stores (a write, a read, the backlog) in `probes`' worker, and Slack auth
+    (through `auth`, at most once a TTL) in `slack_probes`' beside it, both under the
+    same timeout (new ones of HEALTH_PROBE_TIMEOUT if not given): a hung store or a hung
+    Slack cannot hold the answer past it.
 
     Never raises: whatever a probe raises becomes that check's plain-words detail, with
     the configured secrets and anything shaped like a Slack token masked; a store probe
@@ -256,6 +282,8 @@ def check_health(
     """
     secrets = _secrets(services.settings)
     probes = probes or BoundedProbe(services.settings.health_probe_timeout)
+    slack_probes = slack_probes or BoundedProbe(services.settings.health_probe_timeout)
+    slack = _start_slack_check(services, now, auth, secrets, slack_probes)
     checks: dict[str, Check] = {}
     found: dict[str, Check] = {}  # the worker's, filled as it goes
     backlog: Backlog | None = None
@@ -268,11 +296,7 @@ def check_health(
         checks.update({name: answered.get(name, late) for name in STORE_CHECKS})
     else:
         checks.update(found)
-    checks["slack"] = (
-        auth.check(services.chat, now, secrets)
-        if services.settings.slack_bot_token
-        else Check(status="console", detail="no SLACK_BOT_TOKEN: alerts print to the console")
-    )
+    checks["slack"] = slack if isinstance(slack, Check) else _waited(slack_probes, slack, secrets)
     health = Health(
         status=_overall(checks),
         checks=checks,
@@ -282,6 +306,27 @@ def check_health(
     )
     _log(health)
     return health
+
+
+def _start_slack_check(
+    services: Services, now: float, auth: AuthCache, secrets: list[str], probes: BoundedProbe
+) -> Check | Pending[Check]:
+    """The Slack check, started in its worker; a Check at once when there is nothing to
+    ask (the console) or an earlier ask is still stuck."""
+    if not services.settings.slack_bot_token:
+        return Check(status="console", detail="no SLACK_BOT_TOKEN: alerts print to the console")
+    try:
+        return probes.start(lambda: auth.check(services.chat, now, secrets))
+    except RequestTimeoutError as err:
+        return Check(status="failing", detail=_plain(err, secrets))
+
+
+def _waited(probes: BoundedProbe, pending: Pending[Check], secrets: list[str]) -> Check:
+    started = time.perf_counter()
+    try:
+        return probes.wait(pending)
+    except RequestTimeoutError as err:
+        return Check(status="failing", detail=_plain(err, secrets), ms=_ms_since(started))
 
 
 def _probe_stores(

@@ -150,6 +150,38 @@ def test_no_second_worker_starts_while_one_is_stuck(blocked, clock):
     assert probe.calls == 2
 
 
+def test_a_slack_that_hangs_is_failing_beside_the_stores_within_one_timeout(clock):
+    """auth.test runs in its own worker, started before the store probes and waited on
+    for what is left of the same timeout: a hung Slack holds no answer past it."""
+    svc = bootstrap(
+        settings=Settings(
+            _env_file=None,
+            slack_alerts_channel="C1",
+            slack_bot_token="xoxb-test",
+            health_probe_timeout=TIMEOUT_S,
+        ),
+        events=MemoryEventStore(),
+        agents=MemoryAgentStore(),
+        alerts=MemoryAlertStore(),
+        chat=FakeChat(),
+        clock=clock,
+    )
+    release = threading.Event()
+    svc.chat.check_auth = lambda: release.wait(10)  # type: ignore[method-assign]
+    cache = HealthCache(TIMEOUT_S)
+    try:
+        result = cache.check(svc, clock.now())
+        slack = result.checks["slack"]
+        assert (slack.status, slack.detail) == ("failing", f"timed out after {TIMEOUT_S:g} s")
+        assert result.checks["alert_store"].status == "ok"
+        assert (result.status, result.http_status) == ("failing", 503)
+        clock.advance(HEALTH_TTL_S)
+        again = cache.check(svc, clock.now()).checks["slack"]
+        assert again.detail is not None and again.detail.startswith("timed out: the probe")
+    finally:
+        release.set()
+
+
 def test_the_worker_hands_back_the_probes_value_and_errors():
     probes = BoundedProbe(1.0)
     assert probes.run(lambda: 42) == 42
