@@ -1,6 +1,6 @@
 """Mentions and links typed into a slash command's text.
 
-DESIGN ("Untrusted text is escaped"): every string from a user is mrkdwn-escaped (`&`,
+The rule (blocks/slack_text.py): every string from a user is mrkdwn-escaped (`&`,
 `<`, `>`) before it goes into mrkdwn, so `<!channel>` or `<https://x|y>` is shown, not
 obeyed. A command's text comes back in its answer (the query echoed, an error naming the
 bad value): nowhere in that answer, blocks or fallback `text`, may the user's token

@@ -200,7 +200,7 @@ def test_url_and_socket_together_are_refused(tmp_path):
 
 
 def test_neither_flag_means_socket_mode(tmp_path, socket_manifest):
-    assert printed(tmp_path) == socket_manifest  # DESIGN: manifest [--url URL | --socket]
+    assert printed(tmp_path) == socket_manifest  # manifest [--url URL | --socket]
 
 
 @pytest.mark.parametrize(
@@ -273,7 +273,7 @@ def test_the_manifest_subscribes_to_exactly_the_events_that_have_listeners(
 
 
 def test_the_committed_manifest_is_what_the_command_prints_for_socket_mode(tmp_path):
-    """manifest.yaml at the root (DESIGN's layout) must not drift from the code."""
+    """manifest.yaml at the root (the documented layout) must not drift from the code."""
     proc = run_manifest(tmp_path, "--socket")
     assert proc.returncode == 0, proc.stderr
     committed = Path(__file__).resolve().parents[2] / "manifest.yaml"

@@ -1,4 +1,4 @@
-"""POST /ingest on the service running under uvicorn, as DESIGN.md fixes it."""
+"""POST /ingest on the service running under uvicorn, as docs/commands.md documents it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The REST API for events through the running service: the seed's shape, DESIGN's
+"""The REST API for events through the running service: the documented shape, its
 errors (400, never 422), the bearer token, CORS, OpenAPI, and consistent paging."""
 
 from __future__ import annotations

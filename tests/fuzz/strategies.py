@@ -342,7 +342,7 @@ class Unit:
     envelope: str
     body: Any
     # True when only the detail was mutated inside an envelope that stays well-formed:
-    # DESIGN rejects an event only when no known shape matches, so it must be stored.
+    # Ingest rejects an event only when no known shape matches, so it must be stored.
     must_store: bool
 
 

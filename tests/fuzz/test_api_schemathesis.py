@@ -1,6 +1,6 @@
 """Schemathesis over the service's own /openapi.json: the REST API and POST /ingest.
 
-Why: DESIGN promises a 4xx with `{"error": ...}` for any bad parameter, body, cursor or
+Why: the API promises a 4xx with `{"error": ...}` for any bad parameter, body, cursor or
 token, and never a 500 or a stack trace. Schemathesis drives every documented operation
 in-process (ASGI), once with the service open and once with API_TOKEN and INGEST_TOKEN
 set, on a fresh SQLite store.
@@ -50,7 +50,7 @@ INGEST_TOKEN = "ingest-fuzz-token"
 KNOWN_AGENT = "123456789012"  # registered first, so that 200, 409 and 204 are reachable
 EXAMPLES = 50  # per operation and mode: about 500 cases a run
 
-# What DESIGN.md documents for each operation (outside contract): anything else, and
+# What docs/commands.md documents for each operation (outside contract): anything else, and
 # any 5xx, is a failure. 401 only where a token is configured.
 DOCUMENTED = {
     "GET /events": {200, 400},
@@ -194,7 +194,7 @@ class Run:
 
 
 def _check_case(run: Run, label: str, case: Any, headers: dict[str, str], tokens: bool) -> None:
-    """One case: no 5xx, a documented status, DESIGN's error shape, the response schema of
+    """One case: no 5xx, a documented status, the documented error shape, the response schema of
     2xx answers; and with tokens set, the same request without one is a 401."""
     response = case.call(headers=headers)
     run.cases += 1
@@ -205,7 +205,7 @@ def _check_case(run: Run, label: str, case: Any, headers: dict[str, str], tokens
         headers=headers,
     )
     assert response.status_code in DOCUMENTED[label], (
-        f"{label} answered {response.status_code}, not one DESIGN documents: {response.text:.300}"
+        f"{label} answered {response.status_code}, not a documented one: {response.text:.300}"
     )
     if response.status_code >= 400:
         body = response.json()
@@ -254,7 +254,7 @@ def _drive(schema: Any, tokens: bool, check: Callable[..., None], run: Run) -> N
 def test_rest_api_and_ingest_never_answer_5xx(
     tokens: bool, tmp_path: Path, figures: Figures
 ) -> None:
-    """Every operation, positive and negative cases: no 5xx, only DESIGN's statuses,
+    """Every operation, positive and negative cases: no 5xx, only the documented statuses,
     `{"error": ...}` bodies, 2xx bodies as documented; 401 without the token."""
     settings = {"api_token": API_TOKEN, "ingest_token": INGEST_TOKEN} if tokens else {}
     app, services = build_app(tmp_path, settings)
@@ -265,7 +265,7 @@ def test_rest_api_and_ingest_never_answer_5xx(
     schema.location = "/openapi.json"
     run = Run()
     _drive(schema, tokens, _check_case, run)
-    assert run.operations == set(DOCUMENTED), "the document and DESIGN's routes differ"
+    assert run.operations == set(DOCUMENTED), "the document and the documented routes differ"
     statuses = ", ".join(f"{s}×{n}" for s, n in sorted(run.statuses.items()))
     mode = "API_TOKEN and INGEST_TOKEN set and sent" if tokens else "tokens unset"
     figures.add(

@@ -1,6 +1,6 @@
 """Every envelope × every family, fuzzed, through the real ingest use case and every view.
 
-Why: events come from AWS, agents and anyone who can call PutEvents. DESIGN promises that
+Why: events come from AWS, agents and anyone who can call PutEvents. The rule is that
 bad input is rejected with a reason and never crashes a batch, that Slack's limits are
 law, and that untrusted text is shown, not obeyed. The project catches unexpected errors
 to keep batches going (and logs them), so the fuzz watches those logs as well as what
@@ -73,7 +73,7 @@ def _storable(unit: object) -> bool:
 
 def _must_store(body: Body, decoded: object, result: IngestResult) -> list[str]:
     """Units whose envelope was left well-formed (only the detail was fuzzed) and whose
-    size is within one event's limit: DESIGN rejects only when no known shape matches."""
+    size is within one event's limit: ingest rejects only when no known shape matches."""
     split = list(split_units(decoded))
     if len(split) != len(body.units):
         return []

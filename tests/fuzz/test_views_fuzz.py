@@ -3,7 +3,7 @@
 Why: ingest bounds what interpreters produce (titles ≤ 150 characters, ten fields), but
 the views also draw what people type (silence reasons, /events queries), what operators
 configure (account names) and alert records that grow for weeks (counts, flaps, history).
-DESIGN makes Slack's limits law and escaping universal, for every message, not only
+The project makes Slack's limits law and escaping universal, for every message, not only
 for the shapes a real event happens to produce.
 """
 
