@@ -105,7 +105,9 @@ class Place:
 
 
 def _child(code: str, env: dict[str, str], *, cwd: Path = ROOT, stdin: str = "") -> str:
-    """What a fresh interpreter running `code` printed."""
+    """The last line a fresh interpreter running `code` printed: its figures. The lines
+    before are the handler's own, such as its embedded metrics (on Lambda they go to
+    stdout, which CloudWatch reads)."""
     out = subprocess.run(
         [sys.executable, "-c", code],
         cwd=cwd,
@@ -117,7 +119,8 @@ def _child(code: str, env: dict[str, str], *, cwd: Path = ROOT, stdin: str = "")
     )
     if out.returncode != 0:
         raise RuntimeError(f"cold start program failed:\n{out.stderr[-3000:]}")
-    return out.stdout
+    lines = out.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def _timed(code: str, env: dict[str, str], *, cwd: Path = ROOT, stdin: str = "") -> list[float]:
