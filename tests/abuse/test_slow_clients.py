@@ -2,8 +2,11 @@
 
 The rule (docs/configuration.md, REQUEST_READ_TIMEOUT): a request's whole body must
 arrive within that time, or it is answered 408 `{"error": ...}`, on every route that
-reads a body. Here the setting is 1 s, and each client trickles a byte every 0.2 s: its
-body would take 41 s to arrive, so only the deadline can answer it.
+reads a body. Here the setting is 1 s. Each client trickles a byte every 0.2 s while the
+deadline is still ahead (0.6 s), then stalls with its body incomplete, so only the
+deadline can answer it. It stops sending before the answer can come: a byte that reaches
+a socket the server has closed makes the kernel reset the connection, and the reset can
+take the unread answer with it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from tests.slack.fake_slack import FakeSlack
 
 READ_TIMEOUT_S = 1
 TRICKLE_EVERY_S = 0.2
-BODY = json.dumps({"status": "x" * 190}).encode()  # 204 bytes: 41 s at a byte per 0.2 s
+TRICKLE_FOR_S = 0.6  # well before the deadline; then the client stalls
+BODY = json.dumps({"status": "x" * 190}).encode()  # 204 bytes; 3 are ever sent
 
 ROUTES = {
     "/ingest": ("POST", "/ingest", INGEST_TOKEN),
@@ -48,8 +52,8 @@ def slow_read_service(
 
 
 def trickle(port: int, method: str, path: str, token: str | None) -> tuple[int, Any, float]:
-    """Send the headers, then BODY a byte at a time until the server answers; the status,
-    the answer's JSON, and the seconds from the first body byte to the answer."""
+    """Send the headers, then BODY a byte at a time for TRICKLE_FOR_S, then wait for the
+    answer; the status, the answer's JSON, and the seconds from the headers to it."""
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
     head = (
         f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\n"
@@ -58,15 +62,14 @@ def trickle(port: int, method: str, path: str, token: str | None) -> tuple[int, 
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(head.encode())
         started = time.monotonic()
-        for byte in BODY:
+        for byte in BODY[: round(TRICKLE_FOR_S / TRICKLE_EVERY_S)]:
             answered, _, _ = select.select([sock], [], [], TRICKLE_EVERY_S)
-            if answered:
-                break
+            assert not answered, "answered before the deadline"
             sock.sendall(bytes([byte]))
-        elapsed = time.monotonic() - started
         received = b""
         while data := sock.recv(65536):
             received += data
+        elapsed = time.monotonic() - started
     head_part, _, body_part = received.partition(b"\r\n\r\n")
     status = int(head_part.split()[1])
     return status, json.loads(body_part), elapsed
@@ -83,8 +86,8 @@ def test_a_body_still_arriving_after_the_read_timeout_is_408(
     figures.add(
         "abuse",
         f"slow client on {route}",
-        f"408 after {elapsed:.1f} s (REQUEST_READ_TIMEOUT {READ_TIMEOUT_S} s; the body "
-        f"would take {len(BODY) * TRICKLE_EVERY_S:.0f} s)",
+        f"408 after {elapsed:.1f} s (REQUEST_READ_TIMEOUT {READ_TIMEOUT_S} s; a byte every "
+        f"{TRICKLE_EVERY_S} s for {TRICKLE_FOR_S} s, then a stall)",
     )
 
 
