@@ -158,7 +158,11 @@ def ingest(
         else:
             result.duplicates += 1
     if events:
-        log.info(
+        # A body of one new event (each EventBridge invocation) is counted by the metrics
+        # and logged at DEBUG: at INFO its line would be most of the log's volume and cost.
+        one_new = len(events) == 1 and result.stored == 1 and not result.rejected_count
+        log.log(
+            logging.DEBUG if one_new else logging.INFO,
             "ingested %d events: %d stored, %d duplicates, %d rejected",
             len(events),
             result.stored,

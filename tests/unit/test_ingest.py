@@ -253,3 +253,24 @@ def test_an_unexpected_error_costs_one_event(store, clock, monkeypatch, caplog):
     assert "rejected 3 of 4 events: 0: could not read event: RuntimeError: bug" in (
         problems[1].getMessage()
     )
+
+
+def _summary_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [
+        (r.levelno, r.getMessage()) for r in caplog.records if r.getMessage().startswith("ingested")
+    ]
+
+
+def test_one_new_event_is_summarised_at_debug_and_anything_more_at_info(store, clock, caplog):
+    """One invocation per event (EventBridge) would otherwise log a line per event."""
+    event = load("cloudwatch_alarm_state_change_single_metric.json")
+    first, second, third = ({**copy.deepcopy(event), "id": f"evt-{n}"} for n in range(3))
+    with caplog.at_level(logging.DEBUG, logger="bot.ingest"):
+        ingest(first, store, clock, ttl=3600)
+        ingest(first, store, clock, ttl=3600)  # a duplicate
+        ingest([second, third], store, clock, ttl=3600)
+    assert _summary_lines(caplog) == [
+        (logging.DEBUG, "ingested 1 events: 1 stored, 0 duplicates, 0 rejected"),
+        (logging.INFO, "ingested 1 events: 0 stored, 1 duplicates, 0 rejected"),
+        (logging.INFO, "ingested 2 events: 2 stored, 0 duplicates, 0 rejected"),
+    ]
