@@ -1,4 +1,7 @@
-"""Run every benchmark and rewrite BENCHMARKS.md with the figures."""
+"""Run every benchmark and rewrite BENCHMARKS.md with the figures.
+
+`python -m benchmarks bursts cold_start` runs only those sections and prints them,
+leaving BENCHMARKS.md as it is."""
 
 from __future__ import annotations
 
@@ -23,18 +26,33 @@ from benchmarks import (
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def main() -> int:
-    sections = [
-        ingest_throughput.run(),
-        dynamodb_ingest.run(),
-        alert_lifecycle.run(),
-        storm.run(),
-        enrichment.run(),
-        bursts.run(),
-        cold_start.run(),
-        store_latency.run(),
-        daily_report.run(),
-    ]
+SECTIONS = {
+    module.__name__.rsplit(".", 1)[-1]: module
+    for module in (
+        ingest_throughput,
+        dynamodb_ingest,
+        alert_lifecycle,
+        storm,
+        enrichment,
+        bursts,
+        cold_start,
+        store_latency,
+        daily_report,
+    )
+}
+
+
+def main(names: list[str]) -> int:
+    """Every section, written to BENCHMARKS.md; or only the sections named, printed."""
+    unknown = [name for name in names if name not in SECTIONS]
+    if unknown:
+        print(f"unknown section {', '.join(unknown)}; sections: {', '.join(SECTIONS)}")
+        return 2
+    if names:
+        for name in names:
+            print(SECTIONS[name].run())
+        return 0
+    sections = [module.run() for module in SECTIONS.values()]
     header = (
         "# Benchmarks\n\n"
         "Written by `make bench` (`python -m benchmarks`); each figure says how it was "
@@ -51,4 +69,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
