@@ -8,10 +8,13 @@ Counters are summed; gauges keep their last value; histograms send every observa
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import defaultdict
+from typing import Any
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 from bot.metrics import NAMESPACE, Kind, Metric, labels_of
 
@@ -19,7 +22,12 @@ Dimensions = tuple[tuple[str, str], ...]
 
 
 class EmfMetrics:
-    """Metrics for one Lambda process; `flush` after each invocation."""
+    """Metrics for one Lambda process; `flush` after each invocation.
+
+    Each line is built by powertools' EMF serializer, from values already checked: the
+    metrics are the fixed list of `bot.metrics`, whose units are checked once, here. Going
+    through powertools' add_metric and add_dimension instead re-checked every unit and
+    name on every call, and cost a fifth of a warm SQLite invocation."""
 
     def __init__(self, namespace: str = NAMESPACE, dimensions: dict[str, str] | None = None):
         self.namespace = namespace
@@ -28,9 +36,21 @@ class EmfMetrics:
         self._values: dict[Dimensions, dict[Metric, list[float]]] = defaultdict(
             lambda: defaultdict(list)
         )
+        self._serializer = EphemeralMetrics(namespace=namespace)
+        self._named: dict[Metric, tuple[str, str]] = {}
+
+    def _name_and_unit(self, metric: Metric) -> tuple[str, str]:
+        """The metric's CloudWatch name and unit; an unknown unit is a ValueError, on the
+        metric's first record."""
+        named = self._named.get(metric)
+        if named is None:
+            named = self._named[metric] = (metric.cloudwatch_name, MetricUnit(metric.unit).value)
+        return named
 
     def _record(self, metric: Metric, value: float, labels: dict[str, str]) -> None:
         dims = self.dimensions + tuple(zip(metric.labels, labels_of(metric, labels), strict=True))
+        self._name_and_unit(metric)  # checked when first recorded: the flush cannot fail
+        value = float(value)
         with self._lock:
             values = self._values[dims][metric]
             if metric.kind is Kind.COUNTER and values:
@@ -50,14 +70,18 @@ class EmfMetrics:
         self._record(metric, value, labels)
 
     def flush(self) -> None:
-        """Write what was recorded since the last flush, and forget it."""
+        """Write what was recorded since the last flush, and forget it; nothing when
+        powertools' POWERTOOLS_METRICS_DISABLED is set."""
         with self._lock:
             taken, self._values = self._values, defaultdict(lambda: defaultdict(list))
+        if not taken or is_metrics_disabled():
+            return
         for dims, metrics in taken.items():
-            out = EphemeralMetrics(namespace=self.namespace)
-            for dimension, label in dims:
-                out.add_dimension(dimension, label)
+            written: dict[str, Any] = {}
             for metric, values in metrics.items():
-                for value in values:
-                    out.add_metric(metric.cloudwatch_name, MetricUnit(metric.unit), value)
-            out.flush_metrics()
+                name, unit = self._named[metric]
+                written[name] = {"Unit": unit, "Value": values}
+            document: Any = self._serializer.serialize_metric_set(
+                metrics=written, dimensions=dict(dims), metadata={}
+            )
+            print(json.dumps(document, separators=(",", ":")))

@@ -10,21 +10,24 @@ AWS. Two shapes: every event a new alarm, and a quarter as many alarms as events
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from adapters.emf import EmfMetrics
 from adapters.factory import open_stores
 from benchmarks.alarms import alarm_event
 from bot.config import Settings
 from bot.services import Services
 from handlers.aws_lambda import ingest as ingest_lambda
+from handlers.aws_lambda import wiring
 from handlers.bootstrap import bootstrap
 from tests.slack.fake_slack import FakeSlack
 
@@ -64,6 +67,23 @@ class Counting:
         return attr
 
 
+class LogSink(io.TextIOBase):
+    """Where the handler's stdout goes (on Lambda, CloudWatch Logs): written through to
+    the null device, as a pipe would take it, and counted."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self._null = Path(os.devnull).open("w")  # noqa: SIM115 (closed with the sink)
+
+    def write(self, text: str) -> int:
+        self.bytes += len(text.encode())
+        return self._null.write(text)
+
+    def close(self) -> None:
+        self._null.close()
+        super().close()
+
+
 @dataclass
 class Burst:
     store: str
@@ -73,6 +93,7 @@ class Burst:
     writes: Counter[str]
     slack: Counter[str]
     limited: int
+    log_bytes: int
 
     @property
     def alert_writes(self) -> int:
@@ -139,10 +160,11 @@ def burst(fake: FakeSlack, settings: Settings, store: str, shape: str, size: int
     ]
     ingest_lambda.services = lambda: services  # type: ignore[assignment]
     stored = 0
-    start = time.perf_counter()
-    for event in events:
-        stored += ingest_lambda.handler(event)["stored"]
-    elapsed = time.perf_counter() - start
+    with LogSink() as sink, redirect_stdout(sink):
+        start = time.perf_counter()
+        for event in events:
+            stored += ingest_lambda.handler(event)["stored"]
+        elapsed = time.perf_counter() - start
     assert stored == size, f"stored {stored} of {size}"
     calls = fake.calls()
     return Burst(
@@ -153,12 +175,16 @@ def burst(fake: FakeSlack, settings: Settings, store: str, shape: str, size: int
         writes=writes,
         slack=Counter(c.method for c in calls),
         limited=sum(1 for c in calls if c.status == 429),
+        log_bytes=sink.bytes,
     )
 
 
 def _environment(settings: Settings, writes: Counter[str]) -> Services:
     """The handler's services, as its execution environment builds them, with its store
-    writes counted."""
+    writes counted: its metrics too, written as embedded metrics at the end of each
+    invocation."""
+    metrics = EmfMetrics(dimensions={"Table": settings.aws_dynamodb_table})
+    wiring.metrics = lambda: metrics  # type: ignore[assignment]  # what the handler flushes
     events, agents, alerts = open_stores(settings)
     return bootstrap(
         settings,
@@ -169,6 +195,7 @@ def _environment(settings: Settings, writes: Counter[str]) -> Services:
         nudges=None,
         log_sweep=None,
         agent_tasks=None,
+        metrics=metrics,
     )
 
 
@@ -180,14 +207,15 @@ def warm_latency(fake: FakeSlack, settings: Settings) -> list[float]:
     services = _environment(settings, Counter())
     ingest_lambda.services = lambda: services  # type: ignore[assignment]
     tag = time.perf_counter_ns()
-    for n in range(WARM_UP):
-        ingest_lambda.handler(alarm_event(f"warm-{tag}-{n}", f"Warm-{n % 20:02d}", n))
     samples = []
-    for n in range(LATENCY_EVENTS):
-        event = alarm_event(f"lat-{tag}-{n}", f"Latency-{n % LATENCY_ALARMS:03d}", n)
-        start = time.perf_counter()
-        ingest_lambda.handler(event)
-        samples.append(time.perf_counter() - start)
+    with LogSink() as sink, redirect_stdout(sink):
+        for n in range(WARM_UP):
+            ingest_lambda.handler(alarm_event(f"warm-{tag}-{n}", f"Warm-{n % 20:02d}", n))
+        for n in range(LATENCY_EVENTS):
+            event = alarm_event(f"lat-{tag}-{n}", f"Latency-{n % LATENCY_ALARMS:03d}", n)
+            start = time.perf_counter()
+            ingest_lambda.handler(event)
+            samples.append(time.perf_counter() - start)
     return samples
 
 
@@ -204,7 +232,7 @@ def _rows(bursts: list[Burst]) -> str:
         rows.append(
             f"| {b.store} | {b.shape} | {b.events:,} | {b.rate:,.0f} | {other:.2f} "
             f"| {b.writes['create_alert']:,} / {b.writes['update_alert']:,} / "
-            f"{b.writes['put_state']:,} | {slack} | {b.limited} |"
+            f"{b.writes['put_state']:,} | {slack} | {b.limited} | {b.log_bytes / b.events:,.0f} |"
         )
     return "\n".join(rows)
 
@@ -244,7 +272,10 @@ def run() -> str:
         "(`handlers/aws_lambda/ingest.py`), as EventBridge makes them: it stores the event, "
         "alerts on it and, at most once a second, moves other alerts' due work on. The "
         "clock is the system's and Slack is the project's fake Web API with its budgets "
-        "on, so storm mode starts within the first second. Two shapes: every event a new "
+        "on, so storm mode starts within the first second. As on Lambda, the handler writes "
+        "its metrics to stdout at the end of each invocation (CloudWatch's embedded metric "
+        "format), here into the null device, counting the bytes: CloudWatch Logs bills "
+        "them. Two shapes: every event a new "
         "alarm, and a quarter as many alarms as events (each fires four times). Writes are "
         "counted at the adapter boundary: every create_alert, update_alert and put_state "
         "call (an alert's write and the record of the event it applies are one call, one "
@@ -254,8 +285,8 @@ def run() -> str:
         "shape warms the process and DynamoDB Local's JVM, which a cold JVM would "
         "otherwise charge to the first burst alone.\n\n"
         "| store | shape | events | events/s | alert and state writes per event "
-        "| create / update / put_state | Slack calls | 429s |\n"
-        "|---|---|---|---|---|---|---|---|\n"
+        "| create / update / put_state | Slack calls | 429s | log bytes per event |\n"
+        "|---|---|---|---|---|---|---|---|---|\n"
         f"{_rows(results)}\n\n"
         "| store | shape | highest / lowest events/s | goal |\n|---|---|---|---|\n"
         + "\n".join(verdicts)

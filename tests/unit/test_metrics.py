@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -114,6 +115,46 @@ def test_emf_writes_one_line_per_dimension_set_at_flush(capsys):
     assert units == {"StoreCallSeconds": "Seconds"}
     emf.flush()
     assert capsys.readouterr().out == ""  # a flush forgets what it wrote
+
+
+def test_every_metric_s_unit_is_one_cloudwatch_takes(capsys):
+    emf = EmfMetrics()
+    for metric in ALL:
+        labels = dict.fromkeys(metric.labels, "x")
+        emf.observe(metric, 1, **labels)  # a unit CloudWatch lacks would raise here
+    emf.flush()
+    written = {
+        m["Name"]
+        for line in emf_lines(capsys)
+        for m in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+    }
+    assert written == {metric.cloudwatch_name for metric in ALL}
+
+
+def test_emf_refuses_a_unit_cloudwatch_lacks_when_recorded_not_at_the_flush():
+    odd = metrics.Metric("bot_odd_total", Kind.COUNTER, "a counter of nothing", unit="Apples")
+    with pytest.raises(ValueError, match="Apples"):
+        EmfMetrics().inc(odd)
+
+
+def test_emf_lines_carry_the_time_of_the_flush_in_milliseconds(capsys):
+    emf = EmfMetrics()
+    emf.inc(metrics.ALERTS_OPENED)
+    before = time.time() * 1000
+    emf.flush()
+    (line,) = emf_lines(capsys)
+    assert before - 1000 <= line["_aws"]["Timestamp"] <= time.time() * 1000 + 1000
+
+
+def test_powertools_metrics_disabled_writes_nothing_and_forgets(capsys, monkeypatch):
+    emf = EmfMetrics()
+    emf.inc(metrics.ALERTS_OPENED)
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    emf.flush()
+    assert capsys.readouterr().out == ""
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED")
+    emf.flush()
+    assert capsys.readouterr().out == ""  # what was recorded then is not written later
 
 
 # --- store latency -----------------------------------------------------------------------
