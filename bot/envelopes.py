@@ -123,7 +123,10 @@ class _Fallback:
 # allow_nan=False: a unit decoded elsewhere (by Lambda's runtime) may hold NaN or Infinity.
 _SIZED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 # A run of digits that long may be an integer past a double's range: the unit is walked.
-_LONG_DIGITS = re.compile(f"[0-9]{{{strict_json.MAX_DOUBLE_DIGITS},}}")
+# Found in the UTF-8 bytes with every digit made "0" and every other byte a space: a
+# translate and a substring search take a tenth of a regular expression's scan.
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_DIGITS = b"0" * strict_json.MAX_DOUBLE_DIGITS
 
 
 def canonical_json(obj: Any) -> str:
@@ -216,15 +219,16 @@ def _check_size(unit: Mapping[str, Any]) -> None:
         raise ValidationError(f"event holds a number JSON does not allow: {err}") from err
     if text.count("{") + text.count("[") > MAX_DEPTH and not _nested_within(unit, MAX_DEPTH):
         raise _too_deep()
-    if _LONG_DIGITS.search(text) and not _numbers_finite(unit):
-        raise ValidationError("event holds an integer beyond the range of a number")
     try:
-        size = len(text.encode("utf-8"))
+        data = text.encode("utf-8")
     except UnicodeEncodeError as err:  # JSON's "\ud800" escape decodes to a lone surrogate
         bad = err.object[err.start : err.end].encode("unicode_escape").decode()
         raise ValidationError(
             f"event text holds {bad}, an unpaired surrogate: not Unicode"
         ) from err
+    if _LONG_DIGITS in data.translate(_DIGITS_AS_ZEROS) and not _numbers_finite(unit):
+        raise ValidationError("event holds an integer beyond the range of a number")
+    size = len(data)
     if size > MAX_EVENT_BYTES:
         raise ValidationError(
             f"event is {size} bytes, over the {MAX_EVENT_BYTES}-byte limit of one event"
