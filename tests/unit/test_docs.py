@@ -24,9 +24,10 @@ README_MAX_LINES = 200
 # Environment variables the docs may name that are not Settings fields: the bot does not
 # read them, boto3 does (its per-service endpoint overrides, which point the Logs,
 # CloudWatch, ECS and EventBridge clients at a local stand-in; Logs' is named for its
-# service id, "CloudWatch Logs").
+# service id, "CloudWatch Logs"); and powertools does (its switch for embedded metrics).
 ALLOWED_ENV = frozenset(
     {
+        "POWERTOOLS_METRICS_DISABLED",
         "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
         "AWS_ENDPOINT_URL_CLOUDWATCH",
         "AWS_ENDPOINT_URL_ECS",
