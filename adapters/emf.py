@@ -26,8 +26,9 @@ class EmfMetrics:
 
     Each line is built by powertools' EMF serializer, from values already checked: the
     metrics are the fixed list of `bot.metrics`, whose units are checked once, here. Going
-    through powertools' add_metric and add_dimension instead re-checked every unit and
-    name on every call, and cost a fifth of a warm SQLite invocation."""
+    through powertools' add_metric and add_dimension instead re-checks every unit and name
+    on every call: an ingest invocation's six lines took about 290 µs that way, and take
+    about 105 µs this way."""
 
     def __init__(self, namespace: str = NAMESPACE, dimensions: dict[str, str] | None = None):
         self.namespace = namespace
