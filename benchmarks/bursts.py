@@ -152,13 +152,12 @@ def burst(fake: FakeSlack, settings: Settings, store: str, shape: str, size: int
     fake.reset()
     fake.clock = time.monotonic
     writes: Counter[str] = Counter()
-    services = _environment(settings, writes)
+    _environment(settings, writes)
     tag = time.perf_counter_ns()
     events = [
         alarm_event(f"burst-{tag}-{n}", f"Burst{tag % 10_000}-{n % alarms:05d}", n)
         for n in range(size)
     ]
-    ingest_lambda.services = lambda: services  # type: ignore[assignment]
     stored = 0
     with LogSink() as sink, redirect_stdout(sink):
         start = time.perf_counter()
@@ -181,12 +180,11 @@ def burst(fake: FakeSlack, settings: Settings, store: str, shape: str, size: int
 
 def _environment(settings: Settings, writes: Counter[str]) -> Services:
     """The handler's services, as its execution environment builds them, with its store
-    writes counted: its metrics too, written as embedded metrics at the end of each
-    invocation."""
+    writes counted, put in place of the handler's own: its services, and its metrics,
+    written as embedded metrics at the end of each invocation."""
     metrics = EmfMetrics(dimensions={"Table": settings.aws_dynamodb_table})
-    wiring.metrics = lambda: metrics  # type: ignore[assignment]  # what the handler flushes
     events, agents, alerts = open_stores(settings)
-    return bootstrap(
+    services = bootstrap(
         settings,
         events=Counting(events, EVENT_WRITES, writes),
         agents=agents,
@@ -197,6 +195,9 @@ def _environment(settings: Settings, writes: Counter[str]) -> Services:
         agent_tasks=None,
         metrics=metrics,
     )
+    ingest_lambda.services = lambda: services  # type: ignore[assignment]
+    wiring.metrics = lambda: metrics  # type: ignore[assignment]  # what the handler flushes
+    return services
 
 
 def warm_latency(fake: FakeSlack, settings: Settings) -> list[float]:
@@ -204,8 +205,7 @@ def warm_latency(fake: FakeSlack, settings: Settings) -> list[float]:
     of 200 events of other alarms in the same environment."""
     fake.reset()
     fake.clock = time.monotonic
-    services = _environment(settings, Counter())
-    ingest_lambda.services = lambda: services  # type: ignore[assignment]
+    _environment(settings, Counter())
     tag = time.perf_counter_ns()
     samples = []
     with LogSink() as sink, redirect_stdout(sink):
