@@ -4,6 +4,8 @@ Records are kept in memory during an invocation and written to stdout at its end
 (`flush`), as JSON lines that CloudWatch Logs turns into metrics of NAMESPACE: one line
 per set of dimensions (a metric's labels, and the table that tells stages apart).
 Counters are summed; gauges keep their last value; histograms send every observation.
+A metric's labels that are not CloudWatch dimensions (`Metric.cloudwatch_labels`) are
+left out, so that, for one, every store call of an invocation shares its one line.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class EmfMetrics:
         )
         self._serializer = EphemeralMetrics(namespace=namespace)
         self._named: dict[Metric, tuple[str, str]] = {}
+        self._dims: dict[tuple[Metric, tuple[tuple[str, str], ...]], Dimensions] = {}
 
     def _name_and_unit(self, metric: Metric) -> tuple[str, str]:
         """The metric's CloudWatch name and unit; an unknown unit is a ValueError, on the
@@ -48,10 +51,22 @@ class EmfMetrics:
             named = self._named[metric] = (metric.cloudwatch_name, MetricUnit(metric.unit).value)
         return named
 
+    def _dimensions(self, metric: Metric, labels: dict[str, str]) -> Dimensions:
+        """The line's dimensions for these labels, checked and built once per call site's
+        labels (a small, fixed set: bot.metrics)."""
+        key = (metric, tuple(labels.items()))
+        dims = self._dims.get(key)
+        if dims is None:
+            values_of = dict(zip(metric.labels, labels_of(metric, labels), strict=True))
+            chosen = tuple((name, values_of[name]) for name in metric.dimensions)
+            dims = self._dims[key] = self.dimensions + chosen
+        return dims
+
     def _record(self, metric: Metric, value: float, labels: dict[str, str]) -> None:
-        dims = self.dimensions + tuple(zip(metric.labels, labels_of(metric, labels), strict=True))
-        self._name_and_unit(metric)  # checked when first recorded: the flush cannot fail
-        value = float(value)
+        dims = self._dimensions(metric, labels)
+        _, unit = self._name_and_unit(metric)  # checked when first recorded: flushes cannot fail
+        # Seconds to the microsecond: a float's full repr would double the line's length.
+        value = round(value, 6) if unit == "Seconds" else float(value)
         with self._lock:
             values = self._values[dims][metric]
             if metric.kind is Kind.COUNTER and values:

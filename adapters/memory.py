@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 from adapters import (
     already_applied,
@@ -77,6 +78,10 @@ class MemoryEventStore:
         """Each event's `create` answer, in order; the batch is applied atomically."""
         with self._lock:
             return [self._insert(event) for event in events]
+
+    def together(self) -> AbstractContextManager[None]:
+        """Each write applies on its own: nothing here to commit."""
+        return nullcontext()
 
     def get(self, event_id: str, now: int) -> Event:
         with self._lock:

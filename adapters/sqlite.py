@@ -16,7 +16,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +225,34 @@ def _switch_to_wal(conn: sqlite3.Connection, timeout_s: float) -> None:
         return
 
 
+class _Unit:
+    """This thread's `together` transaction: its writes are savepoints of it, and `lost`
+    is the error with which SQLite rolled it back, if it did."""
+
+    def __init__(self) -> None:
+        self.lost: sqlite3.Error | None = None
+
+    @contextmanager
+    def savepoint(self, conn: sqlite3.Connection) -> Iterator[None]:
+        if self.lost is not None or not conn.in_transaction:
+            lost = self.lost or sqlite3.OperationalError("the transaction was rolled back")
+            raise _unavailable(lost)  # never a write of its own, outside the unit
+        try:
+            conn.execute("SAVEPOINT write")
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK TO write")
+                    conn.execute("RELEASE write")
+                raise
+            conn.execute("RELEASE write")
+        except sqlite3.Error as err:
+            if not conn.in_transaction:  # SQLite rolled the whole unit back
+                self.lost = err
+            raise _unavailable(err) from err
+
+
 class SqliteDatabase:
     """Owns the file, its schema and one connection per thread.
 
@@ -285,11 +313,19 @@ class SqliteDatabase:
         with its own, since both are in the one WAL file. Delivery state is written so,
         for one fsync per event: a power cut may lose the delivery writes made since the
         last event was stored, never an event.
+
+        Inside this thread's `together`, it is a savepoint of that transaction: atomic on
+        its own, committed with it, durably.
         """
         try:
             conn = self.connection()
         except sqlite3.Error as err:
             raise _unavailable(err) from err
+        unit: _Unit | None = getattr(self._local, "unit", None)
+        if unit is not None:
+            with unit.savepoint(conn):
+                yield conn
+            return
         if self._checkpointer is None:
             with self._lock:
                 if self._checkpointer is None and not self._closed:
@@ -314,8 +350,32 @@ class SqliteDatabase:
                 with suppress(sqlite3.Error):
                     conn.execute("PRAGMA synchronous = FULL")
 
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """One durable transaction for every write this thread makes inside, whichever
+        store of this file makes it: an event and the alert records it opens cost one
+        commit, not one each. Rolled back whole when an error leaves it; when SQLite
+        rolled it back itself (a full disk, an I/O error), every later write inside
+        fails, and so does its end, with that error."""
+        if getattr(self._local, "unit", None) is not None:  # already inside one: join it
+            yield
+            return
+        unit = _Unit()
+        try:
+            with self.transaction():
+                self._local.unit = unit
+                try:
+                    yield
+                finally:
+                    self._local.unit = None
+        except UnprocessedError as err:
+            if unit.lost is not None:  # the COMMIT found nothing: say why
+                raise _unavailable(unit.lost) from err
+            raise
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        """One statement, atomic on its own (autocommit)."""
+        """One statement, atomic on its own (autocommit), or part of the transaction this
+        thread holds."""
         try:
             return self.connection().execute(sql, params)
         except sqlite3.Error as err:
@@ -416,6 +476,10 @@ class SqliteEventStore:
         """Each event's `create` answer, in order, in one transaction (one fsync per batch)."""
         with self._db.transaction() as conn:
             return [self._insert(conn, event) for event in events]
+
+    def together(self) -> AbstractContextManager[None]:
+        """The events, agents and alert records written inside, in one transaction."""
+        return self._db.together()
 
     def get(self, event_id: str, now: int) -> Event:
         row = self._db.execute(

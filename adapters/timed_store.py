@@ -13,10 +13,14 @@ from bot.metrics import Metrics
 
 T = TypeVar("T")
 
+# Methods that are not store calls: `together` opens the scope other calls are made in.
+UNTIMED = frozenset({"together"})
+
 
 class TimedStore:
     """Forwards every attribute to `store`; its public methods' calls are timed, raised
-    or not, as `operation` = the method's name."""
+    or not, as `operation` = the method's name. Each method is wrapped once, on its first
+    use, and kept."""
 
     def __init__(
         self,
@@ -32,7 +36,7 @@ class TimedStore:
 
     def __getattr__(self, attr: str) -> Any:
         found = getattr(self._store, attr)
-        if attr.startswith("_") or not callable(found):
+        if attr.startswith("_") or attr in UNTIMED or not callable(found):
             return found
 
         @wraps(found)
@@ -44,6 +48,7 @@ class TimedStore:
                 elapsed = self._timer() - started
                 self._into.observe(metrics.STORE_SECONDS, elapsed, store=self._name, operation=attr)
 
+        setattr(self, attr, timed)  # found there from now on, without this lookup
         return timed
 
 

@@ -15,9 +15,11 @@ from typing import Any
 
 from bot import metrics
 from bot.agents import AgentNews
-from bot.delivery import Delivery, flush, notify
+from bot.delivery import Delivery, EventWork, flush, intake, send_due
 from bot.envelopes import decode_body
+from bot.errors import UnprocessedError
 from bot.ingest import ingest
+from bot.log_context import about
 from bot.metrics import Metrics, NoMetrics
 from bot.models import Alert, Event, IngestResult, Signal
 from bot.ports import Clock, EventStore, Nudges
@@ -60,18 +62,40 @@ class Intake:
 
     def __call__(self, body: Any, *, max_events: int | None = None) -> IngestResult:
         """Store a decoded body's events once, then alert on them (once each); with
-        `max_events`, TooManyEventsError for a body holding more (nothing stored). The
-        events stored are counted by family as each is alerted on; the duplicates and
-        rejections once the body is done."""
-        result = ingest(
-            body,
-            self.events,
-            self.clock,
-            ttl=self.ttl,
-            ctx=self.ctx,
-            on_new=self._on_new,
-            max_events=max_events,
-        )
+        `max_events`, TooManyEventsError for a body holding more (nothing stored).
+
+        The events, the agents' news and the alert records they open are written
+        together (`EventStore.together`: one commit on SQLite), and their Slack work is
+        sent once that is done, so that Slack never hears of a record that was not kept.
+        When a store fails an event's alerting (UnprocessedError), what the others did is
+        kept and sent all the same, and the error is raised after: the sender's retry
+        alerts on the rest. The events stored are counted by family as each is sent; the
+        duplicates and rejections once the body is done."""
+        taken: list[tuple[Event, EventWork, bool]] = []
+
+        def take(event: Event, signals: list[Signal], again: bool) -> None:
+            taken.append((event, self._take(event, signals, again), again))
+
+        unfinished: UnprocessedError | None = None
+        with self.events.together():
+            try:
+                result = ingest(
+                    body,
+                    self.events,
+                    self.clock,
+                    ttl=self.ttl,
+                    ctx=self.ctx,
+                    on_new=take,
+                    max_events=max_events,
+                )
+            except UnprocessedError as err:
+                unfinished = err
+        for event, work, again in taken:
+            if not again:
+                self.metrics.inc(metrics.EVENTS_STORED, family=event.family)
+            self._send(event, work)
+        if unfinished is not None:
+            raise unfinished
         if result.duplicates:
             self.metrics.inc(metrics.EVENTS_DUPLICATE, result.duplicates)
         if result.rejected_count:
@@ -108,15 +132,24 @@ class Intake:
         channels = {record.channel or self.delivery.channel for record in due}
         return sum(self._nudge(channel) for channel in sorted(channels))
 
-    def _on_new(self, event: Event, signals: list[Signal], again: bool) -> None:
-        """A newly stored event: its news for the agents, then its alerts. One sent
-        `again` (its first attempt may have died before alerting) goes to its alerts
+    def _take(self, event: Event, signals: list[Signal], again: bool) -> EventWork:
+        """A newly stored event: its news for the agents, then its alert records. One
+        sent `again` (its first attempt may have died before alerting) goes to its alerts
         only, which apply each event once: a stale copy must not set an agent's
         deployment back or mark a dead agent alive."""
         if not again:
-            self.metrics.inc(metrics.EVENTS_STORED, family=event.family)
             self.news.seen(event, signals)
-        written = notify(event, signals, self.delivery)
+        return intake(event, signals, self.delivery)
+
+    def _send(self, event: Event, work: EventWork) -> None:
+        """The Slack work the event's records made due now; failing costs this event's
+        sends only, which stay pending for the flush."""
+        with about(event_id=event.id):
+            try:
+                written = send_due(self.delivery, work)
+            except Exception:
+                log.exception("sending the alerts of event %s failed; the flush retries", event.id)
+                return
         if self.nudges is not None:
             self._nudge_for(written)
 

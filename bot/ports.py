@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.event_tally import EventTally
@@ -54,6 +55,13 @@ class EventStore(Protocol):
 
     def create_many(self, events: list[Event]) -> list[bool]:
         """`create` for a batch, as one unit of work where the store allows: one flag each."""
+        ...
+
+    def together(self) -> AbstractContextManager[None]:
+        """Where the store allows (SQLite), one transaction for what this thread writes
+        inside, to this store and to those opened with it: a body's events and the alert
+        records they open are committed once, all or none. Elsewhere (DynamoDB) each
+        write commits on its own, as outside."""
         ...
 
     def get(self, event_id: str, now: int) -> Event:

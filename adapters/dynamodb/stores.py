@@ -19,7 +19,7 @@ import hashlib
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
@@ -317,6 +317,11 @@ class DynamoEventStore:
         created = dict(zip(firsts, self._put_all(list(firsts.values())), strict=True))
         # The first of an id takes its put's answer; a repeat is a duplicate.
         return [created.pop(event.id, False) for event in events]
+
+    def together(self) -> AbstractContextManager[None]:
+        """No DynamoDB transaction spans calls: each write commits on its own, as outside.
+        (An event's alert record has its own, one TransactWriteItems with its marker.)"""
+        return nullcontext()
 
     def _put_all(self, events: list[Event]) -> list[bool]:
         """`_put` of each event, in parallel; once every put has finished, the first

@@ -16,8 +16,15 @@ The stages, in order, one module each: `intake` and `due` (plan, with `storms` a
 
 from bot.delivery.context import Delivery
 from bot.delivery.due import OPEN_LIMIT
-from bot.delivery.intake import find_anywhere, record_id
-from bot.delivery.pipeline import flush, notify, refresh_silences, release_held, touch_storm
+from bot.delivery.intake import EventWork, find_anywhere, intake, record_id
+from bot.delivery.pipeline import (
+    flush,
+    notify,
+    refresh_silences,
+    release_held,
+    send_due,
+    touch_storm,
+)
 from bot.delivery.redraw import redraw
 from bot.delivery.saves import save, save_planned
 from bot.delivery.send import thread_reply_id
@@ -26,8 +33,10 @@ from bot.delivery.storms import members_of
 __all__ = [
     "OPEN_LIMIT",
     "Delivery",
+    "EventWork",
     "find_anywhere",
     "flush",
+    "intake",
     "members_of",
     "notify",
     "record_id",
@@ -36,6 +45,7 @@ __all__ = [
     "release_held",
     "save",
     "save_planned",
+    "send_due",
     "thread_reply_id",
     "touch_storm",
 ]

@@ -17,7 +17,7 @@ from bot import storm
 from bot.delivery.context import Delivery
 from bot.delivery.due import due_work, silence_changes
 from bot.delivery.inhibits import link_earlier, release_children
-from bot.delivery.intake import intake
+from bot.delivery.intake import EventWork, intake
 from bot.delivery.look import look
 from bot.delivery.pay import pay
 from bot.delivery.record import record, release
@@ -34,7 +34,13 @@ UNRECORDED_KEPT = 1000  # outcomes awaiting a write; past this the claims' expir
 
 def notify(event: Event, signals: list[Signal], delivery: Delivery) -> list[Alert]:
     """Alert on a newly stored event's signals, and send the work that makes due now."""
-    taken = intake(event, signals, delivery)
+    return send_due(delivery, intake(event, signals, delivery))
+
+
+def send_due(delivery: Delivery, taken: EventWork) -> list[Alert]:
+    """Send the work an event's `intake` made due now: apart from it, so that the records
+    it wrote can be committed with the event before Slack hears of them. The event's
+    records, as written."""
     written = run(delivery, taken.dues)
     return [written.get(r.id, r) for r in taken.records]
 

@@ -1233,7 +1233,8 @@ def test_the_dashboard_draws_every_metric_the_code_emits_and_no_other(template):
     for namespace, name, dimensions, table in drawn:
         assert namespace == NAMESPACE, name
         assert name in emitted, f"the dashboard draws {name}, which no code emits"
-        # The dimensions the EMF adapter writes: the table, then the metric's labels.
-        assert dimensions == ["Table", *emitted[name].labels], name
+        # The dimensions the EMF adapter writes: the table, then the metric's labels that
+        # CloudWatch keeps.
+        assert dimensions == ["Table", *emitted[name].dimensions], name
         assert table == TABLE, name
     assert {name for _, name, _, _ in drawn} == set(emitted), "a metric is not on the dashboard"

@@ -95,12 +95,12 @@ def test_emf_writes_one_line_per_dimension_set_at_flush(capsys):
     emf.set(metrics.DUE_WORK, 4)
     emf.set(metrics.DUE_WORK, 7)
     emf.observe(metrics.STORE_SECONDS, 0.5, store="alerts", operation="get_alert")
-    emf.observe(metrics.STORE_SECONDS, 0.25, store="alerts", operation="get_alert")
+    emf.observe(metrics.STORE_SECONDS, 0.25, store="events", operation="create_many")
     assert capsys.readouterr().out == ""  # nothing before the invocation ends
     emf.flush()
     lines = emf_lines(capsys)
     by_dims = {tuple(line["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]): line for line in lines}
-    assert len(lines) == 4
+    assert len(lines) == 3  # health, ec2, and the table's own line
     for line in lines:
         (directive,) = line["_aws"]["CloudWatchMetrics"]
         assert directive["Namespace"] == NAMESPACE
@@ -109,10 +109,12 @@ def test_emf_writes_one_line_per_dimension_set_at_flush(capsys):
     assert by_family["health"]["EventsStored"] == [2.0]
     assert by_family["ec2"]["EventsStored"] == [1.0]
     assert by_dims[("Table",)]["DueWorkRecords"] == [7.0]  # a gauge keeps its last value
-    store = by_dims[("Table", "store", "operation")]
-    assert store["StoreCallSeconds"] == [0.5, 0.25]
-    units = {m["Name"]: m["Unit"] for m in store["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
-    assert units == {"StoreCallSeconds": "Seconds"}
+    # Every store call shares the table's line: store and operation are not dimensions.
+    table = by_dims[("Table",)]
+    assert table["StoreCallSeconds"] == [0.5, 0.25]
+    assert "store" not in table and "operation" not in table
+    units = {m["Name"]: m["Unit"] for m in table["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert units == {"StoreCallSeconds": "Seconds", "DueWorkRecords": "Count"}
     emf.flush()
     assert capsys.readouterr().out == ""  # a flush forgets what it wrote
 
@@ -129,6 +131,21 @@ def test_every_metric_s_unit_is_one_cloudwatch_takes(capsys):
         for m in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
     }
     assert written == {metric.cloudwatch_name for metric in ALL}
+
+
+def test_emf_seconds_are_written_to_the_microsecond(capsys):
+    emf = EmfMetrics()
+    emf.observe(metrics.STORE_SECONDS, 7.779899897286668e-05, store="events", operation="get")
+    emf.inc(metrics.ALERTS_OPENED, 3)
+    emf.flush()
+    (line,) = emf_lines(capsys)
+    assert line["StoreCallSeconds"] == [7.8e-05]
+    assert line["AlertsOpened"] == [3.0]  # counts are not rounded
+
+
+def test_emf_still_refuses_labels_a_metric_does_not_take():
+    with pytest.raises(ValueError, match="takes labels"):
+        EmfMetrics().observe(metrics.STORE_SECONDS, 0.1, store="events")
 
 
 def test_emf_refuses_a_unit_cloudwatch_lacks_when_recorded_not_at_the_flush():
@@ -192,6 +209,29 @@ def test_the_timed_store_keeps_the_store_s_attributes():
     wrapped = timed(store, "alerts", NoMetrics())
     assert wrapped.list_alerts() == []
     assert wrapped.get_state.__name__ == "get_state"
+
+
+def test_a_timed_store_wraps_each_method_once_and_times_every_call():
+    from adapters.timed_store import TimedStore
+
+    exported = PrometheusMetrics()
+    wrapped = TimedStore(MemoryAlertStore(), "alerts", exported, timer=Ticks())
+    assert wrapped.get_state is wrapped.get_state  # kept after its first use
+    for _ in range(3):
+        wrapped.get_state("nothing")
+    labels = (("operation", "get_state"), ("store", "alerts"))
+    assert samples(exported)[("awsbot_store_call_seconds_count", labels)] == 3
+
+
+def test_together_is_not_timed_as_a_store_call():
+    from adapters.memory import MemoryEventStore
+    from adapters.timed_store import TimedStore
+
+    exported = PrometheusMetrics()
+    wrapped = TimedStore(MemoryEventStore(), "events", exported, timer=Ticks())
+    with wrapped.together():
+        pass
+    assert not [k for k in samples(exported) if ("operation", "together") in k[1]]
 
 
 # --- what the core counts -----------------------------------------------------------------
