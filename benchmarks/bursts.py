@@ -63,6 +63,7 @@ class Counting:
                 self._counts[name] += 1
                 return attr(*args, **kwargs)
 
+            setattr(self, name, counted)  # built once: the count costs the burst nothing
             return counted
         return attr
 
@@ -279,7 +280,10 @@ def run() -> str:
         "alarm, and a quarter as many alarms as events (each fires four times). Writes are "
         "counted at the adapter boundary: every create_alert, update_alert and put_state "
         "call (an alert's write and the record of the event it applies are one call, one "
-        "transaction); the event's own write (create_many) is one more per event. A fresh "
+        "transaction); the event's own write (create_many) is one more per event. On "
+        "SQLite the event and the alert and state writes of its alerting are savepoints of "
+        "one transaction, one commit (`EventStore.together`); on DynamoDB each call is a "
+        "request of its own. A fresh "
         "store for each burst; DynamoDB Local is Amazon's jar, in memory, on loopback. "
         f"Before the timed bursts of a store, one untimed burst of {WARM_UP} events in each "
         "shape warms the process and DynamoDB Local's JVM, which a cold JVM would "
