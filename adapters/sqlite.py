@@ -225,11 +225,20 @@ def _switch_to_wal(conn: sqlite3.Connection, timeout_s: float) -> None:
         return
 
 
+def _roll_back(conn: sqlite3.Connection) -> None:
+    """Roll back what this connection's transaction wrote, if one is open; a failing
+    ROLLBACK must not hide the error that led here."""
+    with suppress(sqlite3.Error):
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
 class _Unit:
     """This thread's `together` transaction: its writes are savepoints of it, and `lost`
     is the error with which SQLite rolled it back, if it did."""
 
     def __init__(self) -> None:
+        self.begun = False  # by its first write
         self.lost: sqlite3.Error | None = None
 
     @contextmanager
@@ -314,8 +323,8 @@ class SqliteDatabase:
         for one fsync per event: a power cut may lose the delivery writes made since the
         last event was stored, never an event.
 
-        Inside this thread's `together`, it is a savepoint of that transaction: atomic on
-        its own, committed with it, durably.
+        Inside this thread's `together`, it is a savepoint of that transaction (the first
+        one begins it): atomic on its own, committed with it, durably.
         """
         try:
             conn = self.connection()
@@ -323,25 +332,22 @@ class SqliteDatabase:
             raise _unavailable(err) from err
         unit: _Unit | None = getattr(self._local, "unit", None)
         if unit is not None:
+            if not unit.begun:
+                self._begin(conn)
+                unit.begun = True
             with unit.savepoint(conn):
                 yield conn
             return
-        if self._checkpointer is None:
-            with self._lock:
-                if self._checkpointer is None and not self._closed:
-                    self._checkpointer = Checkpointer(self.path, self)
         try:
             if not durable:
                 conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("BEGIN IMMEDIATE")
+            self._begin(conn)
             yield conn
             conn.execute("COMMIT")
         except BaseException as err:
             # Also when COMMIT itself failed (disk full): never leave this thread's
             # connection inside a transaction that every later BEGIN would trip on.
-            with suppress(sqlite3.Error):  # a failed ROLLBACK must not hide the error
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+            _roll_back(conn)
             if isinstance(err, sqlite3.Error):
                 raise _unavailable(err) from err
             raise
@@ -350,28 +356,45 @@ class SqliteDatabase:
                 with suppress(sqlite3.Error):
                     conn.execute("PRAGMA synchronous = FULL")
 
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        if self._checkpointer is None:
+            with self._lock:
+                if self._checkpointer is None and not self._closed:
+                    self._checkpointer = Checkpointer(self.path, self)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as err:
+            raise _unavailable(err) from err
+
     @contextmanager
     def together(self) -> Iterator[None]:
         """One durable transaction for every write this thread makes inside, whichever
         store of this file makes it: an event and the alert records it opens cost one
-        commit, not one each. Rolled back whole when an error leaves it; when SQLite
-        rolled it back itself (a full disk, an I/O error), every later write inside
-        fails, and so does its end, with that error."""
+        commit, not one each. It begins at the first write (the write lock is held from
+        there to its end, not while a body is read), and is rolled back whole when an
+        error leaves it. When SQLite rolled it back itself (a full disk, an I/O error),
+        every later write inside fails, and so does its end, with that error."""
         if getattr(self._local, "unit", None) is not None:  # already inside one: join it
             yield
             return
         unit = _Unit()
+        self._local.unit = unit
         try:
-            with self.transaction():
-                self._local.unit = unit
-                try:
-                    yield
-                finally:
-                    self._local.unit = None
-        except UnprocessedError as err:
-            if unit.lost is not None:  # the COMMIT found nothing: say why
-                raise _unavailable(unit.lost) from err
+            yield
+        except BaseException:
+            self._local.unit = None
+            if unit.begun:
+                _roll_back(self.connection())
             raise
+        self._local.unit = None
+        if not unit.begun:
+            return
+        conn = self.connection()
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            _roll_back(conn)
+            raise _unavailable(unit.lost or err) from err  # `lost`: why nothing was there
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         """One statement, atomic on its own (autocommit), or part of the transaction this

@@ -120,3 +120,21 @@ def test_on_sqlite_a_full_disk_inside_the_unit_fails_it_whole_and_says_so(
     with events.together():  # the connection is left clean
         alerts.put_state(State(key="after", data={}))
     assert alerts.get_state("after") is not None
+
+
+def test_on_sqlite_the_unit_takes_the_write_lock_at_its_first_write_not_before(
+    sqlite_db: SqliteDatabase, tmp_path: Path
+) -> None:
+    """While a body is read, before its first write, other writers are not held up."""
+    events = SqliteEventStore(sqlite_db, CODEC)
+    other = sqlite3.connect(tmp_path / "together.sqlite3", timeout=0.1, isolation_level=None)
+    with events.together():
+        other.execute("BEGIN IMMEDIATE")  # would wait, then fail, if the unit held the lock
+        other.execute("COMMIT")
+        events.create_many([event("e1")])
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")  # the unit's end let it go
+    other.execute("COMMIT")
+    other.close()
+    assert events.get("e1", NOW).id == "e1"
