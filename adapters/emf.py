@@ -31,8 +31,7 @@ class EmfMetrics:
     Each line is built by powertools' EMF serializer, from values already checked: the
     metrics are the fixed list of `bot.metrics`, whose units are checked once, here. Going
     through powertools' add_metric and add_dimension instead re-checks every unit and name
-    on every call: an ingest invocation's six lines took about 290 µs that way, and take
-    about 105 µs this way."""
+    on every call (about 290 µs for six lines, against 105 µs this way)."""
 
     def __init__(self, namespace: str = NAMESPACE, dimensions: dict[str, str] | None = None):
         self.namespace = namespace
