@@ -5,7 +5,8 @@ adapter (GET /metrics), the CloudWatch embedded-metric adapter (Lambda) and the
 dashboard's test read this list, so that a metric cannot be drawn without being emitted.
 A label holds values from a small, fixed set (an event family, a Slack method, an error
 code, a store operation), never an id: each value is a series, and on CloudWatch a
-dimension. docs/operating.md lists them.
+dimension, unless the metric keeps the label off CloudWatch (`cloudwatch_labels`).
+docs/operating.md lists them.
 """
 
 from __future__ import annotations
