@@ -150,8 +150,12 @@ def _with(
 def acknowledge(delivery: Delivery, alert_id: str, version: int, user: str) -> Outcome:
     """Acknowledge an alert; a storm summary's Acknowledge acknowledges all its alerts."""
 
+    acked: list[int] = []  # how many alerts the summary held: what its reply says
+
     def members(storm: Alert, now: int) -> None:
-        for member in members_of(delivery.alerts, storm):
+        found = members_of(delivery.alerts, storm)
+        acked.append(len(found))
+        for member in found:
             try:
                 save(delivery.alerts, member, lambda a: _ack(a, now, user))
             except (NotFoundError, StaleVersionError) as err:  # the rest still get theirs
@@ -165,7 +169,7 @@ def acknowledge(delivery: Delivery, alert_id: str, version: int, user: str) -> O
         lambda a, now: _with(
             a, now, "acknowledged", user, status=AlertStatus.ACKED, acked_by=user, acked_at=now
         ),
-        lambda a, now: f"<@{user}> acknowledged {_what(a)} at {clock_text(now)}",
+        lambda a, now: f"<@{user}> acknowledged {_what(a, acked)} at {clock_text(now)}",
         after=lambda a, now: members(a, now) if a.kind == "storm" else None,
     )
 
@@ -180,8 +184,8 @@ def _ack(alert: Alert, now: int, user: str) -> Alert:
     )  # fmt: skip
 
 
-def _what(alert: Alert) -> str:
-    return f"all {alert.count} alerts of this storm" if alert.kind == "storm" else "this"
+def _what(alert: Alert, members: list[int]) -> str:
+    return f"all {members[0]} alerts of this storm" if alert.kind == "storm" and members else "this"
 
 
 def unacknowledge(delivery: Delivery, alert_id: str, version: int, user: str) -> Outcome:

@@ -9,11 +9,13 @@ roots posted before it are held back, and made once each after it; an alert stil
 waiting for its post when the storm begins is told in the summary instead.
 
 The summary is an alert-like record (kind "storm"); its members are the alerts whose
-`parent_id` names it, read by an index, so that a new member costs its own write and the
-channel's count, never a rewrite of the summary. The channel's state counts the current
-summary's members: past MAX_MEMBERS the storm goes on in a new summary, so that drawing
-one reads a bounded number of records. Its view is drawn from a digest of the members,
-computed when it is drawn, at most every SUMMARY_EVERY_S.
+`parent_id` names it, read by an index, so that a new member costs its own write, never a
+rewrite of the summary. The channel's state counts the places taken in the current
+summary: past MAX_MEMBERS the storm goes on in a new summary, so that drawing one reads a
+bounded number of records. An instance takes places a block at a time (`Places`), with
+one write of the count for its new alerts of the same second: at hundreds of new alerts a
+second, the count is written a few dozen times, not once each. Its view is drawn from a
+digest of the members, computed when it is drawn, at most every SUMMARY_EVERY_S.
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ SUMMARY_EVERY_S = 15  # the summary is edited, and its thread told, at most this
 TOP = 10
 MAX_MEMBERS = 2000  # a summary's members: what one draw reads, and what each was told
 BREAKDOWN = 6
-ATTEMPTS = 50  # the channel's state is hot during a storm: every new alert writes it
+ATTEMPTS = 50  # the channel's state is hot during a storm: every instance writes it
+MAX_BLOCK = 16  # places one write of the count reserves, at most
+RESERVED_CHANNELS = 1000  # channels whose places a process keeps
 
 
 def state_key(channel: str) -> str:
@@ -114,34 +118,83 @@ def channel_held_until(states: StateStore, channel: str, now: int) -> int:
     return held_until(states.get_state(state_key(channel)), now)
 
 
-def _member(state: State, channel: str, data: dict[str, Any]) -> tuple[State, Admission]:
-    """One more member for the storm in `data`: its current summary, or the next one when
-    that is full."""
+@dataclass
+class Places:
+    """Places in a storm's summary that this process reserved with one write of the
+    channel's count, for its new alerts of the second it was written in (so that the
+    count's `last_new` stays exact). `block` is how many that write asked for: doubled
+    when they were all taken, halved when some were left."""
+
+    admission: Admission
+    at: int
+    left: int
+    block: int
+
+
+def _member(
+    state: State, channel: str, data: dict[str, Any], wanted: int = 1
+) -> tuple[State, Admission, int]:
+    """Places for the storm in `data`, `wanted` at most: in its current summary, or in the
+    next one when that is full. Also says how many were taken."""
     started, part = int(data["started"]), int(data.get("part", 0))
-    members = int(data.get("members", 0)) + 1
-    if members > MAX_MEMBERS:
-        part, members = part + 1, 1
+    members = int(data.get("members", 0))
+    if members >= MAX_MEMBERS:
+        part, members = part + 1, 0
+    taken = min(wanted, MAX_MEMBERS - members)
     storm = storm_id(channel, started, part)
-    data = {**data, "storm": storm, "part": part, "members": members}
-    return state.model_copy(update={"data": data}), Admission(storm=storm, started=started)
+    data = {**data, "storm": storm, "part": part, "members": members + taken}
+    admission = Admission(storm=storm, started=started)
+    return state.model_copy(update={"data": data}), admission, taken
 
 
-def admit(states: StateStore, channel: str, now: int, threshold: int) -> Admission:
-    """Count a new alert in `channel`, and say whether it opens a root or joins a storm."""
+def admit(
+    states: StateStore,
+    channel: str,
+    now: int,
+    threshold: int,
+    reserved: dict[str, Places] | None = None,
+) -> Admission:
+    """Count a new alert in `channel`, and say whether it opens a root or joins a storm.
 
-    def count(state: State) -> tuple[State, Admission]:
+    With `reserved` (this process's places, by channel), a member of a storm under way
+    takes a place reserved in the same second, with no read or write of the state; when
+    none is left, it reserves a block, and gives back what its last block left unused."""
+    held = reserved.get(channel) if reserved is not None else None
+    if held is not None and held.at == now and held.left > 0:
+        held.left -= 1
+        return held.admission
+    block = 1
+    if held is not None:
+        block = min(held.block * 2, MAX_BLOCK) if held.left == 0 else max(held.block // 2, 1)
+
+    def count(state: State) -> tuple[State, tuple[Admission, int]]:
         if active(state, now) is not None:
-            return _member(state, channel, {**state.data, "last_new": now})
+            data = {**state.data, "last_new": now}
+            if held is not None and held.left and held.admission.storm == data["storm"]:
+                data["members"] = max(int(data.get("members", 0)) - held.left, 0)
+            changed, admission, taken = _member(state, channel, data, block)
+            return changed, (admission, taken)
         opens = [t for t in state.data.get("opens", []) if t > now - WINDOW_S] + [now]
         if len(opens) > threshold:
-            return _member(state, channel, {"opens": [], "last_new": now, "started": now})
+            changed, admission, taken = _member(
+                state, channel, {"opens": [], "last_new": now, "started": now}, block
+            )
+            return changed, (admission, taken)
         data = {"opens": opens, "storm": None, "last_started": _last_started(state)}
-        return state.model_copy(update={"data": data}), Admission()
+        return state.model_copy(update={"data": data}), (Admission(), 0)
 
     try:
-        return update_state(states, state_key(channel), count, attempts=ATTEMPTS)[1]
+        admission, taken = update_state(states, state_key(channel), count, attempts=ATTEMPTS)[1]
     except StaleVersionError:  # the channel is too contended to count: a root of its own
-        return Admission()
+        admission, taken = Admission(), 0
+    if reserved is not None:
+        if admission.storm is None:
+            reserved.pop(channel, None)
+        else:
+            if len(reserved) >= RESERVED_CHANNELS:
+                reserved.clear()  # forgetting leaves a block's places untaken
+            reserved[channel] = Places(admission, at=now, left=taken - 1, block=block)
+    return admission
 
 
 def enlist(states: StateStore, channel: str, now: int) -> Admission:
@@ -151,7 +204,8 @@ def enlist(states: StateStore, channel: str, now: int) -> Admission:
     def count(state: State) -> tuple[State, Admission]:
         if active(state, now) is None:
             return state, Admission()
-        return _member(state, channel, dict(state.data))
+        changed, admission, _ = _member(state, channel, dict(state.data))
+        return changed, admission
 
     try:
         return update_state(states, state_key(channel), count, attempts=ATTEMPTS)[1]

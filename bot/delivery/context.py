@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from bot import routing
+from bot import routing, storm
 from bot.delivery.work import Due, Outcome
 from bot.lifecycle import COALESCE_S
 from bot.metrics import Metrics, NoMetrics
@@ -41,6 +41,8 @@ class Delivery:
     # Summaries seen marked for an edit, and when it is due: until then a member's change
     # needs no read of its summary.
     summaries_marked: dict[str, int] = field(default_factory=dict)
+    # Places in storm summaries this process reserved, by channel (storm.admit).
+    storm_places: dict[str, storm.Places] = field(default_factory=dict)
     # Where alerts opened and resolved are counted.
     metrics: Metrics = field(default_factory=NoMetrics)
 

@@ -139,7 +139,9 @@ def _release(delivery: Delivery, child: Alert) -> list[Due]:
     now = delivery.now()
     why = "its related alert resolved"
     channel = child.channel or delivery.channel
-    admission = storm.admit(delivery.alerts, channel, now, delivery.storm_threshold)
+    admission = storm.admit(
+        delivery.alerts, channel, now, delivery.storm_threshold, delivery.storm_places
+    )
     joined = admission.storm
     folded: list[Alert] = []  # the member as the winning write left it
 

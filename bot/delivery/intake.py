@@ -246,7 +246,9 @@ def _open(
     if kind == "alert" and until is None:  # a silenced alert is no part of a storm
         parent = open_parent(delivery, signal)
         if parent is None:  # a held alert is no new root for the storm to count
-            admission = storm.admit(delivery.alerts, channel, now, delivery.storm_threshold)
+            admission = storm.admit(
+                delivery.alerts, channel, now, delivery.storm_threshold, delivery.storm_places
+            )
     folded = admission.storm is not None
     counted_only = parent is not None and not inhibition.replies_to(parent)
     applied = signal.occurrence or event.id

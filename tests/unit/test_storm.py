@@ -117,6 +117,8 @@ def test_acknowledging_the_summary_acknowledges_its_alerts(d):
     others = [a for a in alerts_of(d) if a.parent_id is None]
     assert all(a.status is AlertStatus.OPEN for a in others)  # roots are their own
     assert d.chat.storm_updates[-1]["storm"].status is AlertStatus.ACKED
+    said = [t["text"] for t in d.chat.texts if t["thread_ts"] == summary.message.ts]
+    assert f"acknowledged all {len(members)} alerts of this storm" in said[-1]
 
 
 def test_two_instances_agree_on_one_storm(d):
@@ -359,3 +361,86 @@ def test_a_member_acknowledged_by_itself_redraws_its_summary(d):
     assert alert_actions.acknowledge(d, member.id, member.version, "U0BOB") is Outcome.DONE
     assert len(d.chat.storm_updates) == edits + 1  # at once, not at the storm's next news
     assert d.chat.storm_updates[-1]["digest"].acked == 1
+
+
+class CountedStates:
+    """A memory store that counts the channel state's reads and writes."""
+
+    def __init__(self) -> None:
+        from adapters.memory import MemoryAlertStore
+
+        self.store = MemoryAlertStore()
+        self.reads = 0
+        self.writes = 0
+
+    def get_state(self, key):
+        self.reads += 1
+        return self.store.get_state(key)
+
+    def put_state(self, state):
+        self.writes += 1
+        return self.store.put_state(state)
+
+    def members(self) -> int:
+        return int(self.store.get_state(storm.state_key(CHANNEL)).data["members"])
+
+
+def test_a_storm_takes_places_a_block_at_a_time_within_a_second():
+    states, places = CountedStates(), {}
+    admitted = [storm.admit(states, CHANNEL, 100, 0, places) for _ in range(31)]
+    assert {a.storm for a in admitted} == {storm.storm_id(CHANNEL, 100)}
+    assert states.writes == 5  # blocks of 1, 2, 4, 8 and 16 places
+    assert states.members() == 31
+    more = [storm.admit(states, CHANNEL, 100, 0, places) for _ in range(32)]
+    assert states.writes == 7  # the block stops growing at MAX_BLOCK
+    assert {a.storm for a in more} == {storm.storm_id(CHANNEL, 100)}
+    assert states.members() == 63  # every place reserved is taken: none left over
+
+
+def test_without_places_every_new_alert_writes_the_count():
+    states = CountedStates()
+    for _ in range(5):
+        storm.admit(states, CHANNEL, 100, 0)
+    assert states.writes == 5 and states.members() == 5
+
+
+def test_places_serve_only_their_second_and_what_is_left_is_given_back():
+    states, places = CountedStates(), {}
+    for _ in range(4):  # blocks of 1, 2 and 4: three places left
+        storm.admit(states, CHANNEL, 100, 0, places)
+    assert states.members() == 7 and places[CHANNEL].left == 3
+    storm.admit(states, CHANNEL, 101, 0, places)  # a new second: a block of 2, 3 given back
+    assert states.members() == 4 + 2
+    state = states.store.get_state(storm.state_key(CHANNEL))
+    assert state.data["last_new"] == 101  # the storm's quiet minute counts from now
+    assert states.writes == 4
+
+
+def test_places_never_overfill_a_summary(monkeypatch):
+    monkeypatch.setattr(storm, "MAX_MEMBERS", 5)
+    states, places = CountedStates(), {}
+    admitted = [storm.admit(states, CHANNEL, 100, 0, places) for _ in range(12)]
+    parts = [storm.storm_id(CHANNEL, 100, n) for n in range(3)]
+    assert [a.storm for a in admitted] == [parts[0]] * 5 + [parts[1]] * 5 + [parts[2]] * 2
+
+
+def test_two_instances_share_a_storm_without_overfilling_it(monkeypatch):
+    monkeypatch.setattr(storm, "MAX_MEMBERS", 10)
+    states, first, second = CountedStates(), {}, {}
+    taken: list[str | None] = []
+    for _ in range(12):  # interleaved, in one second
+        taken.append(storm.admit(states, CHANNEL, 100, 0, first).storm)
+        taken.append(storm.admit(states, CHANNEL, 100, 0, second).storm)
+    counts = {s: taken.count(s) for s in set(taken)}
+    assert all(n <= 10 for n in counts.values()) and sum(counts.values()) == 24
+    assert None not in counts  # no alert of the storm got a root of its own
+
+
+def test_a_storm_over_is_not_joined_through_places_of_an_earlier_second():
+    states, places = CountedStates(), {}
+    for _ in range(4):
+        storm.admit(states, CHANNEL, 100, 0, places)
+    assert places[CHANNEL].left == 3
+    later = 100 + storm.QUIET_S + 1  # the storm went quiet; the place left is not used
+    admission = storm.admit(states, CHANNEL, later, 5, places)
+    assert admission.storm is None and CHANNEL not in places
