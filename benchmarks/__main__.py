@@ -1,12 +1,14 @@
 """Run every benchmark and rewrite BENCHMARKS.md with the figures.
 
 `python -m benchmarks bursts cold_start` runs only those sections and prints them,
-leaving BENCHMARKS.md as it is."""
+leaving BENCHMARKS.md as it is; `python -m benchmarks --write bursts` also puts them in
+BENCHMARKS.md in place of their earlier figures, and its header says when each was run."""
 
 from __future__ import annotations
 
 import os
 import platform
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,15 +44,45 @@ SECTIONS = {
 }
 
 
+def _sections(text: str) -> list[str]:
+    return re.split(r"(?m)^(?=## )", text)
+
+
+def _replaced(text: str, output: str) -> str:
+    """BENCHMARKS.md with each section of `output` in place of the one of its heading."""
+    parts = _sections(text)
+    headings = [part.split("\n", 1)[0] for part in parts]
+    for section in _sections(output):
+        heading = section.split("\n", 1)[0]
+        if not heading.startswith("## "):
+            continue
+        if heading not in headings:
+            raise SystemExit(f"BENCHMARKS.md has no section {heading!r}: run them all")
+        parts[headings.index(heading)] = section.rstrip("\n") + "\n\n"
+    return "".join(parts).rstrip("\n") + "\n"
+
+
 def main(names: list[str]) -> int:
-    """Every section, written to BENCHMARKS.md; or only the sections named, printed."""
+    """Every section, written to BENCHMARKS.md; or only the sections named, printed (and
+    with --write, put in BENCHMARKS.md)."""
+    write = "--write" in names
+    names = [name for name in names if name != "--write"]
     unknown = [name for name in names if name not in SECTIONS]
-    if unknown:
+    if unknown or (write and not names):
         print(f"unknown section {', '.join(unknown)}; sections: {', '.join(SECTIONS)}")
         return 2
     if names:
+        path = ROOT / "BENCHMARKS.md"
+        text = path.read_text() if write else ""
         for name in names:
-            print(SECTIONS[name].run())
+            section = SECTIONS[name].run()
+            print(section)
+            text = _replaced(text, section) if write else text
+        if write:
+            when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            note = f"- re-run since: {', '.join(names)} on {when}\n"
+            text = re.sub(r"(?m)^(- machine: .*\n)", lambda m: m.group(1) + note, text, count=1)
+            path.write_text(text)
         return 0
     sections = [module.run() for module in SECTIONS.values()]
     header = (

@@ -21,6 +21,7 @@ digest of the members, computed when it is drawn, at most every SUMMARY_EVERY_S.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import suppress
@@ -53,6 +54,7 @@ BREAKDOWN = 6
 ATTEMPTS = 50  # the channel's state is hot during a storm: every instance writes it
 MAX_BLOCK = 16  # places one write of the count reserves, at most
 RESERVED_CHANNELS = 1000  # channels whose places a process keeps
+_TAKING = threading.Lock()
 
 
 def state_key(channel: str) -> str:
@@ -160,9 +162,11 @@ def admit(
     takes a place reserved in the same second, with no read or write of the state; when
     none is left, it reserves a block, and gives back what its last block left unused."""
     held = reserved.get(channel) if reserved is not None else None
-    if held is not None and held.at == now and held.left > 0:
-        held.left -= 1
-        return held.admission
+    if held is not None:
+        with _TAKING:  # threads serving requests share a process's places
+            if held.at == now and held.left > 0:
+                held.left -= 1
+                return held.admission
     block = 1
     if held is not None:
         block = min(held.block * 2, MAX_BLOCK) if held.left == 0 else max(held.block // 2, 1)

@@ -444,3 +444,16 @@ def test_a_storm_over_is_not_joined_through_places_of_an_earlier_second():
     later = 100 + storm.QUIET_S + 1  # the storm went quiet; the place left is not used
     admission = storm.admit(states, CHANNEL, later, 5, places)
     assert admission.storm is None and CHANNEL not in places
+
+
+def test_threads_sharing_places_never_take_one_twice():
+    from concurrent.futures import ThreadPoolExecutor
+
+    states, places = CountedStates(), {}
+    for _ in range(15):  # blocks of 1, 2, 4 and 8, all taken
+        storm.admit(states, CHANNEL, 100, 0, places)
+    storm.admit(states, CHANNEL, 100, 0, places)  # a block of 16: 15 places left
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: storm.admit(states, CHANNEL, 100, 0, places), range(15)))
+    assert places[CHANNEL].left == 0
+    assert states.members() == 31 and states.writes == 5  # each place taken once
