@@ -162,20 +162,20 @@ def admit(
     takes a place reserved in the same second, with no read or write of the state; when
     none is left, it reserves a block, and gives back what its last block left unused."""
     held = reserved.get(channel) if reserved is not None else None
+    given_back, block = 0, 1
     if held is not None:
         with _TAKING:  # threads serving requests share a process's places
             if held.at == now and held.left > 0:
                 held.left -= 1
                 return held.admission
-    block = 1
-    if held is not None:
-        block = min(held.block * 2, MAX_BLOCK) if held.left == 0 else max(held.block // 2, 1)
+            given_back, held.left = held.left, 0  # one thread alone gives them back
+        block = min(held.block * 2, MAX_BLOCK) if not given_back else max(held.block // 2, 1)
 
     def count(state: State) -> tuple[State, tuple[Admission, int]]:
         if active(state, now) is not None:
             data = {**state.data, "last_new": now}
-            if held is not None and held.left and held.admission.storm == data["storm"]:
-                data["members"] = max(int(data.get("members", 0)) - held.left, 0)
+            if held is not None and given_back and held.admission.storm == data["storm"]:
+                data["members"] = max(int(data.get("members", 0)) - given_back, 0)
             changed, admission, taken = _member(state, channel, data, block)
             return changed, (admission, taken)
         opens = [t for t in state.data.get("opens", []) if t > now - WINDOW_S] + [now]

@@ -457,3 +457,28 @@ def test_threads_sharing_places_never_take_one_twice():
         list(pool.map(lambda _: storm.admit(states, CHANNEL, 100, 0, places), range(15)))
     assert places[CHANNEL].left == 0
     assert states.members() == 31 and states.writes == 5  # each place taken once
+
+
+def test_places_left_are_given_back_once_when_two_threads_reserve_together():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    states, places = CountedStates(), {}
+    for _ in range(4):  # blocks of 1, 2 and 4: 7 reserved, 3 left
+        storm.admit(states, CHANNEL, 100, 0, places)
+    both_read = threading.Barrier(2, timeout=5)
+    first_read = threading.local()
+    read = states.get_state
+
+    def get_state(key):  # each thread's first read waits for the other's
+        state = read(key)
+        if not getattr(first_read, "done", False):
+            first_read.done = True
+            both_read.wait()
+        return state
+
+    states.get_state = get_state
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: storm.admit(states, CHANNEL, 101, 0, places), range(2)))
+    # 7 - 3 given back once, then a block of 2 (halved) and one of 8 (doubled)
+    assert states.members() == 7 - 3 + 2 + 8
