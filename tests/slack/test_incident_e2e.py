@@ -73,8 +73,14 @@ def test_declaring_makes_fills_pins_and_links_the_channel(
     assert permalink in intro["text"] or permalink in json.dumps(intro["blocks"])
     assert made["pins"] == [copy["ts"]]
     assert "alert_ack" not in json.dumps(message_blocks(copy))  # a copy: no buttons
-    thread = [m for m in fake_slack.messages(CHANNEL) if m.get("thread_ts") == alert.message.ts]
-    assert any(f"<#{made['id']}>" in json.dumps(m) for m in thread)
+    wait_for(  # the alert's thread is told after the pin
+        lambda: any(
+            f"<#{made['id']}>" in json.dumps(m)
+            for m in fake_slack.messages(CHANNEL)
+            if m.get("thread_ts") == alert.message.ts
+        ),
+        "the thread reply naming the channel",
+    )
     wait_for(lambda: f"Incident: <#{made['id']}>" in json.dumps(message_blocks(root(fake_slack))),
              "the root naming the channel")  # fmt: skip
     assert "alert_incident" not in buttons(root(fake_slack))
