@@ -30,8 +30,10 @@ install: $(DEV_STAMP) $(NODE_STAMP)
 run: $(STAMP)
 	$(BIN)/python app.py serve
 
+# The suite on one worker per core, at most TEST_WORKERS (TEST_WORKERS=0: in this process).
+TEST_WORKERS ?= 4
 test: $(DEV_STAMP) $(NODE_STAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n auto --maxprocesses $(TEST_WORKERS) --dist loadfile)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,20 @@ pytest_plugins = ["tests.fakes_aws.fixtures"]  # the AWS fakes' fixtures, for ev
 def figures() -> Figures:
     """Where a suite records what it tried and what held (see tests/figures.py)."""
     return FIGURES
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker, hand its figures to the controller, which prints them."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["figures"] = FIGURES.lines
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """A worker finished (pytest-xdist): its figures join the controller's."""
+    for suite, case, result in getattr(node, "workeroutput", {}).get("figures", []):
+        FIGURES.add(suite, case, result)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -19,7 +19,10 @@ class Figures:
         self.lines.append((suite, case, result))
 
     def render(self) -> list[str]:
-        return [f"[{suite}] {case}: {result}" for suite, case, result in self.lines]
+        """Each line, suite by suite (each suite's own lines in the order they ran, also
+        when pytest-xdist workers ran them side by side)."""
+        ordered = sorted(self.lines, key=lambda line: line[0])
+        return [f"[{suite}] {case}: {result}" for suite, case, result in ordered]
 
 
 FIGURES = Figures()

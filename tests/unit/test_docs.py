@@ -111,6 +111,11 @@ def setting_names() -> set[str]:
 
 
 @cache
+def make_variables() -> set[str]:
+    """The variables the Makefile sets, which `make NAME=value` overrides (TEST_WORKERS)."""
+    return set(re.findall(r"^([A-Z][A-Z0-9_]*)\s*[?:]?=", text_of(ROOT / "Makefile"), re.M))
+
+
 def spelled_in_code() -> set[str]:
     """UPPER_CASE words the code itself spells: whole string literals (AWS states such as
     "TIMED_OUT", store keys such as "EVENT_DAYS"), module-level constants, and any such
@@ -202,7 +207,7 @@ def test_environment_variables_exist(path: Path) -> None:
         name
         for name in ENV_NAME.findall(text)
         if name not in setting_names() and name not in ALLOWED_ENV
-        if name not in spelled_in_code()
+        if name not in spelled_in_code() and name not in make_variables()
     }
     assert unknown == set(), f"{doc_id(path)} names variables that are not settings"
 
