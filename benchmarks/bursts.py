@@ -198,7 +198,8 @@ def commit_floor(store: Path, size: int) -> float:
         applied = source.execute("SELECT * FROM applied").fetchall()
     finally:
         source.close()
-    assert len(events) == size and alerts and applied, "the burst wrote no alert"
+    assert len(events) == size, f"the store holds {len(events)} events, not the burst's {size}"
+    assert alerts and applied, "the burst wrote no alert"
     put_alert = f"INSERT OR REPLACE INTO alerts VALUES ({', '.join('?' * len(alerts[0]))})"
     floor_path = store.with_name("floor.sqlite3")
     conn = open_floor(floor_path)

@@ -116,6 +116,7 @@ def make_variables() -> set[str]:
     return set(re.findall(r"^([A-Z][A-Z0-9_]*)\s*[?:]?=", text_of(ROOT / "Makefile"), re.M))
 
 
+@cache
 def spelled_in_code() -> set[str]:
     """UPPER_CASE words the code itself spells: whole string literals (AWS states such as
     "TIMED_OUT", store keys such as "EVENT_DAYS"), module-level constants, and any such
